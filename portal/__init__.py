@@ -1,0 +1,130 @@
+"""The key-account ordering portal."""
+
+from pathlib import Path
+
+from flask import Flask
+from flask_login import AnonymousUserMixin, current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal import config as settings
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error pages, request hooks, commands."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    configure(app, config or {})
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict) -> None:
+    app.config.update(settings.base_settings(app.instance_path))
+    env = overrides.get("PORTAL_ENV", app.config["PORTAL_ENV"])
+    if env == "development":
+        app.config.update(settings.development_settings(app.instance_path))
+    app.config.update(overrides)
+    settings.check_production(app.config)
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
+
+
+class Anonymous(AnonymousUserMixin):
+    role = None
+    account_id = None
+    session_token = None
+    is_buyer_side = False
+
+
+def register_extensions(app: Flask) -> None:
+    from portal.accounts.models import User  # noqa: F401  (models must be known to migrations)
+    from portal.auth import services as auth_services
+    from portal.auth.models import UserSession  # noqa: F401
+    from portal.core import audit  # noqa: F401
+    from portal.core.money import Money
+    from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.anonymous_user = Anonymous
+    login_manager.user_loader(auth_services.resume_session)
+
+    from flask_babel import format_currency, format_date, format_datetime, get_locale
+
+    @app.template_filter("money")
+    def money_filter(value: Money | None) -> str:
+        if value is None:
+            return ""
+        return format_currency(value.amount, value.currency)
+
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.globals["get_locale"] = get_locale
+
+
+def _select_locale():
+    from flask import current_app, request
+
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.accounts.views import bp as accounts
+    from portal.auth.views import bp as auth
+    from portal.home.views import bp as home
+
+    for blueprint in (home, auth, accounts):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from portal.core.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from flask import request
+
+    from portal.core.db import set_account_scope
+    from portal.core.http import configure_logging, register_http
+    from portal.extensions import db
+
+    configure_logging(app)
+    register_http(app)
+
+    @app.before_request
+    def confine_buyers_to_their_account():
+        if request.endpoint and request.endpoint.endswith("static"):
+            return
+        # Loading current_user here (one query) also fixes the scope for the whole request.
+        user = current_user
+        set_account_scope(db.session, user.account_id if user.is_buyer_side else None)
+
+    @app.teardown_request
+    def end_account_scope(exc):
+        set_account_scope(db.session, None)
+
+
+def register_commands(app: Flask) -> None:
+    from portal.cli import register
+
+    register(app)

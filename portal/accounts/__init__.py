@@ -1,0 +1,1 @@
+"""Key accounts, their users and addresses."""

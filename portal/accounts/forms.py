@@ -1,0 +1,163 @@
+"""Forms for accounts, users and addresses: input shape only, rules live in services."""
+
+from zoneinfo import available_timezones
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import ColorField, EmailField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+from portal.accounts.models import TIERS
+from portal.core.money import CURRENCIES, parse_amount
+
+PHONE = Regexp(r"^[0-9+()./ -]*$", message=_l("Use digits, spaces and + ( ) - only."))
+
+
+def _optional_id(value):
+    return int(value) if value not in (None, "", "0", 0) else None
+
+
+class AccountForm(FlaskForm):
+    name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        _l("Portal address"),
+        description=_l("Lower-case letters, digits and hyphens: the portal lives at /a/<this>/."),
+        validators=[
+            DataRequired(),
+            Regexp(
+                r"^[a-z0-9][a-z0-9-]{1,39}$",
+                message=_l("Use 2 to 40 lower-case letters, digits and hyphens."),
+            ),
+        ],
+    )
+    welcome_text = TextAreaField(_l("Welcome text"), validators=[Length(max=2000)])
+    brand_colour = ColorField(
+        _l("Brand colour"),
+        default="#0d6efd",
+        validators=[
+            DataRequired(),
+            Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Use a colour such as #1f4e9c.")),
+        ],
+    )
+    logo = FileField(_l("Logo"), description=_l("PNG, JPEG, GIF or WebP, at most 1 MB."))
+    hotline_phone = StringField(_l("Hotline number"), validators=[Length(max=40), PHONE])
+    time_zone = SelectField(_l("Time zone"), default="Asia/Shanghai")
+    currency = SelectField(_l("Currency"), choices=list(CURRENCIES), default="CNY")
+    tier = SelectField(_l("Tier"), choices=list(TIERS), default="standard")
+    inside_sales_rep_id = SelectField(_l("Inside-sales rep"), coerce=_optional_id)
+    backup_rep_id = SelectField(_l("Backup rep"), coerce=_optional_id)
+    field_sales_rep_id = SelectField(_l("Field-sales rep"), coerce=_optional_id)
+
+    def __init__(self, *args, reps: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = sorted(available_timezones())
+        none = [(0, "—")]
+        inside = none + [(u.id, f"{u.name} <{u.email}>") for u in reps["inside"]]
+        self.inside_sales_rep_id.choices = inside
+        self.backup_rep_id.choices = inside
+        self.field_sales_rep_id.choices = none + [
+            (u.id, f"{u.name} <{u.email}>") for u in reps["field"]
+        ]
+
+    def values(self) -> dict:
+        """The account's attributes as entered (the logo travels separately)."""
+        names = ["name", "welcome_text", "hotline_phone", "time_zone", "currency", "tier"]
+        names += ["inside_sales_rep_id", "backup_rep_id", "field_sales_rep_id"]
+        values = {name: self[name].data for name in names}
+        values["brand_colour"] = self.brand_colour.data.lower()
+        if "slug" in self:
+            values["slug"] = self.slug.data
+        return values
+
+
+class EditAccountForm(AccountForm):
+    """The slug is fixed once an account exists: its portal address is printed and bookmarked."""
+
+    slug = None
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+    phone = StringField(_l("Phone"), validators=[Length(max=40), PHONE])
+    role = SelectField(_l("Role"))
+    spending_limit = StringField(
+        _l("Spending limit"),
+        description=_l("Orders above this wait for an approver. Leave empty for no limit."),
+        validators=[Optional(), Length(max=30)],
+    )
+    is_active = BooleanField(_l("Active"), default=True)
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [(role, role.replace("_", " ")) for role in roles]
+
+    def validate_spending_limit(self, field):
+        if field.data:
+            try:
+                parse_amount(field.data)
+            except ValueError:
+                raise ValidationError(_l("Enter an amount such as 50000.00.")) from None
+
+    def values(self) -> dict:
+        limit = self.spending_limit.data
+        return {
+            "name": self.name.data.strip(),
+            "email": self.email.data,
+            "phone": self.phone.data,
+            "role": self.role.data,
+            "spending_limit_amount": parse_amount(limit) if limit else None,
+            "is_active": self.is_active.data,
+        }
+
+
+class NewUserForm(UserForm):
+    password = PasswordField(
+        _l("First password"),
+        description=_l("At least 8 characters. Give it to the user in person or by phone."),
+        validators=[DataRequired()],
+    )
+    is_active = None
+
+    def values(self) -> dict:
+        values = super().values()
+        del values["is_active"]
+        return values
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired()])
+
+
+class AddressForm(FlaskForm):
+    label = StringField(_l("Label"), validators=[DataRequired(), Length(max=80)])
+    lines = TextAreaField(_l("Street address"), validators=[DataRequired(), Length(max=500)])
+    city = StringField(_l("City"), validators=[DataRequired(), Length(max=100)])
+    postcode = StringField(_l("Postcode"), validators=[Length(max=20)])
+    country = StringField(
+        _l("Country code"),
+        validators=[
+            DataRequired(),
+            Regexp(r"^[A-Za-z]{2}$", message=_l("Use a two-letter code such as CN.")),
+        ],
+    )
+
+    def values(self) -> dict:
+        return {
+            "label": self.label.data.strip(),
+            "lines": self.lines.data.strip(),
+            "city": self.city.data.strip(),
+            "postcode": self.postcode.data.strip(),
+            "country": self.country.data.upper(),
+        }

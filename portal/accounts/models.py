@@ -1,0 +1,145 @@
+"""Key accounts, their portal users and staff, and their addresses."""
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship, synonym
+
+from portal.core.db import AccountScoped, Amount, TimestampMixin, UTCDateTime
+from portal.core.money import Money
+from portal.core.permissions import BUYER_ROLES, ROLES
+from portal.extensions import db
+
+TIERS = ("platinum", "gold", "standard")
+
+
+def _rep_key() -> sa.ForeignKey:
+    # key_accounts and users refer to each other; use_alter breaks the cycle for DDL.
+    return sa.ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
+
+
+class KeyAccount(TimestampMixin, AccountScoped, db.Model):
+    """A large corporate customer with its own branded portal at /a/<slug>/."""
+
+    __tablename__ = "key_accounts"
+    __table_args__ = (
+        sa.CheckConstraint(f"tier IN {TIERS}", name="tier"),
+        sa.CheckConstraint("length(brand_colour) = 7", name="brand_colour"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The account's path segment: /a/<slug>/.
+    slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: Landing page text, plain text with line breaks (never rendered as HTML).
+    welcome_text: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Theme colour as #rrggbb.
+    brand_colour: Mapped[str] = mapped_column(sa.String(7), default="#0d6efd")
+    hotline_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    #: IANA time zone, for business hours and dates shown to the account.
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai")
+    #: Currency the account trades in; its contracts and spending limits use it.
+    currency: Mapped[str] = mapped_column(sa.String(3), default="CNY")
+    tier: Mapped[str] = mapped_column(sa.String(20), default="standard")
+    inside_sales_rep_id: Mapped[int | None] = mapped_column(_rep_key())
+    #: Takes the account's hotline requests while the inside-sales rep is away.
+    backup_rep_id: Mapped[int | None] = mapped_column(_rep_key())
+    field_sales_rep_id: Mapped[int | None] = mapped_column(_rep_key())
+    #: The logo as uploaded (checked by content), served from /a/<slug>/logo.
+    logo_data: Mapped[bytes | None] = deferred(mapped_column(sa.LargeBinary), raiseload=True)
+    logo_content_type: Mapped[str | None] = mapped_column(sa.String(40))
+    #: Content hash of the logo: its ETag and cache-busting version.
+    logo_digest: Mapped[str | None] = mapped_column(sa.String(64))
+
+    inside_sales_rep: Mapped["User | None"] = relationship(
+        foreign_keys=[inside_sales_rep_id], lazy="raise"
+    )
+    backup_rep: Mapped["User | None"] = relationship(foreign_keys=[backup_rep_id], lazy="raise")
+    field_sales_rep: Mapped["User | None"] = relationship(
+        foreign_keys=[field_sales_rep_id], lazy="raise"
+    )
+    addresses: Mapped[list["Address"]] = relationship(
+        back_populates="account", lazy="raise", order_by="Address.id"
+    )
+
+    #: The scoping criterion reads `cls.account_id`; an account is its own scope.
+    account_id = synonym("id")
+
+    def __repr__(self) -> str:
+        return f"<KeyAccount {self.slug}>"
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    """A person who signs in: a buyer-side user of one key account, or supplier staff.
+
+    Not AccountOwned: staff rows have no account, and buyers see staff (their reps).
+    Buyer-side reads of users go through `accounts.queries.users_of`.
+    """
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint(f"role IN {ROLES}", name="role"),
+        sa.CheckConstraint(
+            f"(role IN {BUYER_ROLES}) = (account_id IS NOT NULL)", name="account_for_buyer_roles"
+        ),
+        sa.CheckConstraint("spending_limit_amount >= 0", name="spending_limit_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Sign-in name, stored lower-case.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    role: Mapped[str] = mapped_column(sa.String(30))
+    #: The key account of a buyer-side user; NULL for staff.
+    account_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("key_accounts.id", ondelete="CASCADE"), index=True
+    )
+    #: Orders above this need an approver; NULL means no limit.
+    spending_limit_amount: Mapped[Decimal | None] = mapped_column(Amount)
+    spending_limit_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    #: Sessions started before this are void (SECURITY.md 10).
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    account: Mapped[KeyAccount | None] = relationship(foreign_keys=[account_id], lazy="raise")
+
+    #: The sign-in session this instance was loaded through (set by auth; not a column).
+    session_token = None
+
+    def get_id(self) -> str | None:
+        # Flask-Login's "alternative token": the session, not the user, is what a cookie names,
+        # so ending one session (logout) voids exactly its cookies.
+        return self.session_token
+
+    @property
+    def spending_limit(self) -> Money | None:
+        if self.spending_limit_amount is None:
+            return None
+        return Money(self.spending_limit_amount, self.spending_limit_currency)
+
+    @property
+    def is_buyer_side(self) -> bool:
+        return self.role in BUYER_ROLES
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class Address(TimestampMixin, AccountScoped, db.Model):
+    """A ship-to or bill-to address of a key account."""
+
+    __tablename__ = "addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: A short name buyers pick from, such as "Head office".
+    label: Mapped[str] = mapped_column(sa.String(80))
+    lines: Mapped[str] = mapped_column(sa.Text)
+    city: Mapped[str] = mapped_column(sa.String(100))
+    postcode: Mapped[str] = mapped_column(sa.String(20), default="")
+    country: Mapped[str] = mapped_column(sa.String(2))
+
+    account: Mapped[KeyAccount] = relationship(back_populates="addresses", lazy="raise")

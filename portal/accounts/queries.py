@@ -1,0 +1,80 @@
+"""Reads of accounts and users, eager-loaded, limited to what the viewer may see.
+
+Buyer-side requests are confined to their own account centrally (core.db.apply_account_scope),
+so a slug of another account simply finds nothing here and the view answers 404.
+"""
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.accounts.models import Address, KeyAccount, User
+from portal.core.permissions import FIELD_SALES, INSIDE_SALES
+from portal.extensions import db
+
+_WITH_REPS = (
+    joinedload(KeyAccount.inside_sales_rep),
+    joinedload(KeyAccount.backup_rep),
+    joinedload(KeyAccount.field_sales_rep),
+)
+
+
+def account_or_404(slug: str, *, with_details: bool = False) -> KeyAccount:
+    """The account at this slug as the current viewer may see it, or 404."""
+    query = sa.select(KeyAccount).where(KeyAccount.slug == slug)
+    if with_details:
+        query = query.options(*_WITH_REPS, selectinload(KeyAccount.addresses))
+    account = db.session.scalar(query)
+    if account is None:
+        abort(404)
+    return account
+
+
+def accounts_for_staff() -> list[KeyAccount]:
+    return list(
+        db.session.scalars(sa.select(KeyAccount).options(*_WITH_REPS).order_by(KeyAccount.name))
+    )
+
+
+def users_of(account: KeyAccount) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.account_id == account.id).order_by(User.name, User.id)
+        )
+    )
+
+
+def user_of_account_or_404(account: KeyAccount, user_id: int) -> User:
+    user = db.session.scalar(
+        sa.select(User).where(User.id == user_id, User.account_id == account.id)
+    )
+    if user is None:
+        abort(404)
+    return user
+
+
+def address_of_account_or_404(account: KeyAccount, address_id: int) -> Address:
+    address = db.session.scalar(
+        sa.select(Address).where(Address.id == address_id, Address.account_id == account.id)
+    )
+    if address is None:
+        abort(404)
+    return address
+
+
+def staff_with_role(*roles: str) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.role.in_(roles), User.is_active.is_(True))
+            .order_by(User.name)
+        )
+    )
+
+
+def rep_choices() -> dict[str, list[User]]:
+    """Staff who may be assigned to an account, by the kind of assignment."""
+    return {
+        "inside": staff_with_role(INSIDE_SALES),
+        "field": staff_with_role(FIELD_SALES),
+    }

@@ -1,0 +1,179 @@
+"""Verbs on key accounts, their users and addresses. Each checks, then writes in one commit."""
+
+import hashlib
+import io
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from portal.accounts.models import Address, KeyAccount, User
+from portal.core import audit
+from portal.core.db import utcnow
+from portal.core.errors import ServiceError
+from portal.core.money import quantize
+from portal.core.passwords import hash_password, password_problem
+from portal.core.permissions import BUYER_ROLES, FIELD_SALES, INSIDE_SALES
+from portal.extensions import db
+
+#: Image formats a logo may have, by what Pillow finds in the bytes (never by file name).
+LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+MAX_LOGO_PIXELS = 2000
+
+
+def create_account(actor: User, values: dict, logo: bytes | None = None) -> KeyAccount:
+    if db.session.scalar(sa.select(KeyAccount.id).where(KeyAccount.slug == values["slug"])):
+        raise ServiceError(_("Another account already uses this address."), field="slug")
+    _check_reps(values)
+    account = KeyAccount(**values)
+    if logo:
+        apply_logo(account, logo)
+    db.session.add(account)
+    db.session.flush()
+    audit.record(actor, "account.create", f"account:{account.slug}", {"name": (None, account.name)})
+    db.session.commit()
+    return account
+
+
+def update_account(actor: User, account: KeyAccount, values: dict, logo: bytes | None = None):
+    _check_reps(values)
+    changes = audit.diff(account, values)
+    if logo:
+        apply_logo(account, logo)
+        changes["logo"] = (None, account.logo_digest)
+    if changes:
+        audit.record(actor, "account.update", f"account:{account.slug}", changes)
+    db.session.commit()
+
+
+def _check_reps(values: dict) -> None:
+    """Assigned reps must be active staff of the right kind."""
+    wanted = {
+        "inside_sales_rep_id": INSIDE_SALES,
+        "backup_rep_id": INSIDE_SALES,
+        "field_sales_rep_id": FIELD_SALES,
+    }
+    for field, role in wanted.items():
+        rep_id = values.get(field)
+        if rep_id is None:
+            continue
+        rep = db.session.get(User, rep_id)
+        if rep is None or rep.role != role or not rep.is_active:
+            raise ServiceError(_("Choose an active member of staff with this role."), field=field)
+
+
+def apply_logo(account: KeyAccount, data: bytes) -> None:
+    """Accept a logo only if its bytes are a small image of an allowed format (SECURITY.md 26)."""
+    limit = current_app.config["MAX_LOGO_BYTES"]
+    if len(data) > limit:
+        raise ServiceError(_("The logo must be at most %(kb)d KB.", kb=limit // 1024), field="logo")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image_format = image.format
+            width, height = image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ServiceError(
+            _("The logo must be a PNG, JPEG, GIF or WebP image."), field="logo"
+        ) from None
+    if image_format not in LOGO_FORMATS:
+        raise ServiceError(_("The logo must be a PNG, JPEG, GIF or WebP image."), field="logo")
+    if width > MAX_LOGO_PIXELS or height > MAX_LOGO_PIXELS:
+        raise ServiceError(
+            _("The logo must be at most %(px)d pixels wide and high.", px=MAX_LOGO_PIXELS),
+            field="logo",
+        )
+    account.logo_data = data
+    account.logo_content_type = LOGO_FORMATS[image_format]
+    account.logo_digest = hashlib.sha256(data).hexdigest()
+
+
+def logo_of(account: KeyAccount) -> tuple[bytes, str, str] | None:
+    """(bytes, content type, digest) of the account's logo, or None."""
+    if account.logo_digest is None:
+        return None
+    data = db.session.scalar(sa.select(KeyAccount.logo_data).where(KeyAccount.id == account.id))
+    return data, account.logo_content_type, account.logo_digest
+
+
+def create_user(
+    actor: User, account: KeyAccount, values: dict, password: str, *, roles=BUYER_ROLES
+) -> User:
+    """A new portal user of `account` with a first password chosen by the admin."""
+    _check_user_values(account, values, roles)
+    problem = password_problem(password)
+    if problem:
+        raise ServiceError(problem, field="password")
+    user = User(account_id=account.id, password_hash=hash_password(password), **values)
+    user.spending_limit_currency = account.currency
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.create", f"user:{user.id}", {"email": (None, user.email)})
+    db.session.commit()
+    return user
+
+
+def update_user(actor: User, account: KeyAccount, user: User, values: dict, *, roles=BUYER_ROLES):
+    """Change a user's details, role, spending limit or active flag. Deactivating a user ends
+    every session they have at their next request (auth checks is_active)."""
+    _check_user_values(account, values, roles, user=user)
+    if user.id == actor.id and (
+        values.get("is_active") is False or values.get("role") != actor.role
+    ):
+        raise ServiceError(_("You cannot deactivate yourself or change your own role."), "role")
+    changes = audit.diff(user, {**values, "spending_limit_currency": account.currency})
+    if changes:
+        audit.record(actor, "user.update", f"user:{user.id}", changes)
+    db.session.commit()
+
+
+def _check_user_values(account, values: dict, roles, user: User | None = None) -> None:
+    values["email"] = values["email"].strip().lower()
+    if values["role"] not in roles:
+        raise ServiceError(_("Choose one of the roles offered."), field="role")
+    clash = sa.select(User.id).where(User.email == values["email"])
+    if user is not None:
+        clash = clash.where(User.id != user.id)
+    if db.session.scalar(clash):
+        raise ServiceError(_("A user with this e-mail already exists."), field="email")
+    limit = values.get("spending_limit_amount")
+    if limit is not None:
+        if limit < 0:
+            raise ServiceError(_("The spending limit cannot be negative."), "spending_limit")
+        if quantize(limit, account.currency) != limit or limit >= Decimal("1e13"):
+            raise ServiceError(
+                _("Enter an amount in %(currency)s, such as 50000.00.", currency=account.currency),
+                field="spending_limit",
+            )
+
+
+def set_password(actor: User, user: User, password: str) -> None:
+    """An admin sets a user's password; the user's existing sessions end (SECURITY.md 10)."""
+    problem = password_problem(password)
+    if problem:
+        raise ServiceError(problem, field="password")
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    audit.record(actor, "user.set_password", f"user:{user.id}")
+    db.session.commit()
+
+
+def add_address(actor: User, account: KeyAccount, values: dict) -> Address:
+    address = Address(account_id=account.id, **values)
+    db.session.add(address)
+    db.session.flush()
+    audit.record(
+        actor, "address.create", f"account:{account.slug}", {"label": (None, address.label)}
+    )
+    db.session.commit()
+    return address
+
+
+def remove_address(actor: User, account: KeyAccount, address: Address) -> None:
+    db.session.delete(address)
+    audit.record(
+        actor, "address.delete", f"account:{account.slug}", {"label": (address.label, None)}
+    )
+    db.session.commit()

@@ -1,0 +1,315 @@
+"""Accounts: staff account screens, account branding, and user management on both sides."""
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.accounts import queries, services
+from portal.accounts.forms import (
+    AccountForm,
+    AddressForm,
+    EditAccountForm,
+    NewUserForm,
+    PasswordForm,
+    UserForm,
+)
+from portal.accounts.permissions import can_edit_account, can_manage_users_of
+from portal.core.errors import ServiceError
+from portal.core.permissions import (
+    ACCOUNT_EDITORS,
+    BUYER_ROLES,
+    CUSTOMER_ADMIN,
+    STAFF_ROLES,
+    allow,
+    public,
+    require,
+)
+
+bp = Blueprint("accounts", __name__)
+
+# Staff side
+#   GET       /staff/accounts                                   list_accounts
+#   GET POST  /staff/accounts/new                               create_account
+#   GET       /staff/accounts/<slug>                            show_account
+#   GET POST  /staff/accounts/<slug>/edit                       edit_account
+#   GET POST  /staff/accounts/<slug>/users/new                  staff_create_user
+#   GET POST  /staff/accounts/<slug>/users/<id>                 staff_edit_user
+#   POST      /staff/accounts/<slug>/users/<id>/password        staff_set_password
+#   POST      /staff/accounts/<slug>/addresses                  staff_add_address
+#   POST      /staff/accounts/<slug>/addresses/<id>/delete      staff_remove_address
+# Buyer side (a buyer of another account gets 404 from account_or_404)
+#   GET       /a/<slug>/logo                                    logo
+#   GET       /a/<slug>/theme.css                               theme
+#   GET       /a/<slug>/users                                   list_users
+#   GET POST  /a/<slug>/users/new                               create_user
+#   GET POST  /a/<slug>/users/<id>                              edit_user
+#   POST      /a/<slug>/users/<id>/password                     set_password
+#   POST      /a/<slug>/addresses                               add_address
+#   POST      /a/<slug>/addresses/<id>/delete                   remove_address
+
+
+@bp.get("/staff/accounts")
+@allow(*STAFF_ROLES)
+def list_accounts():
+    return render_template(
+        "accounts/list.html", accounts=queries.accounts_for_staff(), can_edit=can_edit_account
+    )
+
+
+@bp.route("/staff/accounts/new", methods=["GET", "POST"])
+@allow(*ACCOUNT_EDITORS)
+def create_account():
+    form = AccountForm(reps=queries.rep_choices())
+    if form.validate_on_submit():
+        try:
+            account = services.create_account(current_user, form.values(), _upload(form))
+        except ServiceError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Account %(name)s created.", name=account.name), "success")
+            return redirect(url_for(".show_account", slug=account.slug))
+    return render_template("accounts/account_form.html", form=form, account=None)
+
+
+@bp.get("/staff/accounts/<slug>")
+@allow(*STAFF_ROLES)
+def show_account(slug):
+    account = queries.account_or_404(slug, with_details=True)
+    return render_template(
+        "accounts/show.html",
+        account=account,
+        users=queries.users_of(account),
+        can_edit=can_edit_account(current_user),
+    )
+
+
+@bp.route("/staff/accounts/<slug>/edit", methods=["GET", "POST"])
+@allow(*ACCOUNT_EDITORS)
+def edit_account(slug):
+    account = queries.account_or_404(slug, with_details=True)
+    form = EditAccountForm(obj=account, reps=queries.rep_choices())
+    if form.validate_on_submit():
+        try:
+            services.update_account(current_user, account, form.values(), _upload(form))
+        except ServiceError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for(".show_account", slug=account.slug))
+    return render_template(
+        "accounts/account_form.html",
+        form=form,
+        account=account,
+        users=queries.users_of(account),
+        address_form=AddressForm(),
+    )
+
+
+def _upload(form) -> bytes | None:
+    file = form.logo.data
+    return file.read() if file and file.filename else None
+
+
+@bp.get("/a/<slug>/logo")
+@public
+def logo(slug):
+    account = queries.account_or_404(slug)
+    found = services.logo_of(account)
+    if found is None:
+        abort(404)
+    data, content_type, digest = found
+    response = Response(data, mimetype=content_type)
+    response.set_etag(digest)
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response.make_conditional(request)
+
+
+@bp.get("/a/<slug>/theme.css")
+@public
+def theme(slug):
+    """The account's brand colour as CSS: a stylesheet, so the CSP needs no inline styles."""
+    account = queries.account_or_404(slug)
+    css = render_template("accounts/theme.css", account=account, ink=_ink(account.brand_colour))
+    response = Response(css, mimetype="text/css")
+    response.cache_control.max_age = 300
+    return response
+
+
+def _ink(colour: str) -> str:
+    """Black or white, whichever reads better on the brand colour (WCAG relative luminance)."""
+    red, green, blue = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+
+    def channel(c):
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
+    return "#000000" if luminance > 0.4 else "#ffffff"
+
+
+# User management, the same on both sides: staff pages for any account, /a/<slug>/users for
+# the account's own customer admins.
+
+
+@bp.get("/a/<slug>/users")
+@allow(CUSTOMER_ADMIN)
+def list_users(slug):
+    account = _managed_account(slug)
+    return render_template(
+        "accounts/users.html",
+        account=account,
+        users=queries.users_of(account),
+        address_form=AddressForm(),
+        addresses=account.addresses,
+    )
+
+
+@bp.route("/a/<slug>/users/new", methods=["GET", "POST"])
+@allow(CUSTOMER_ADMIN)
+def create_user(slug):
+    return _create_user_page(_managed_account(slug), back=url_for(".list_users", slug=slug))
+
+
+@bp.route("/staff/accounts/<slug>/users/new", methods=["GET", "POST"])
+@allow(*ACCOUNT_EDITORS)
+def staff_create_user(slug):
+    return _create_user_page(_managed_account(slug), back=url_for(".edit_account", slug=slug))
+
+
+@bp.route("/a/<slug>/users/<int:user_id>", methods=["GET", "POST"])
+@allow(CUSTOMER_ADMIN)
+def edit_user(slug, user_id):
+    account = _managed_account(slug)
+    back = url_for(".list_users", slug=slug)
+    return _edit_user_page(account, queries.user_of_account_or_404(account, user_id), back)
+
+
+@bp.route("/staff/accounts/<slug>/users/<int:user_id>", methods=["GET", "POST"])
+@allow(*ACCOUNT_EDITORS)
+def staff_edit_user(slug, user_id):
+    account = _managed_account(slug)
+    back = url_for(".edit_account", slug=slug)
+    return _edit_user_page(account, queries.user_of_account_or_404(account, user_id), back)
+
+
+@bp.post("/a/<slug>/users/<int:user_id>/password")
+@allow(CUSTOMER_ADMIN)
+def set_password(slug, user_id):
+    return _set_password(slug, user_id, ".edit_user")
+
+
+@bp.post("/staff/accounts/<slug>/users/<int:user_id>/password")
+@allow(*ACCOUNT_EDITORS)
+def staff_set_password(slug, user_id):
+    return _set_password(slug, user_id, ".staff_edit_user")
+
+
+@bp.post("/a/<slug>/addresses")
+@allow(CUSTOMER_ADMIN)
+def add_address(slug):
+    return _add_address(slug, url_for(".list_users", slug=slug))
+
+
+@bp.post("/staff/accounts/<slug>/addresses")
+@allow(*ACCOUNT_EDITORS)
+def staff_add_address(slug):
+    return _add_address(slug, url_for(".edit_account", slug=slug))
+
+
+@bp.post("/a/<slug>/addresses/<int:address_id>/delete")
+@allow(CUSTOMER_ADMIN)
+def remove_address(slug, address_id):
+    return _remove_address(slug, address_id, url_for(".list_users", slug=slug))
+
+
+@bp.post("/staff/accounts/<slug>/addresses/<int:address_id>/delete")
+@allow(*ACCOUNT_EDITORS)
+def staff_remove_address(slug, address_id):
+    return _remove_address(slug, address_id, url_for(".edit_account", slug=slug))
+
+
+def _managed_account(slug):
+    account = queries.account_or_404(slug, with_details=True)
+    require(can_manage_users_of(current_user, account))
+    return account
+
+
+def _create_user_page(account, back):
+    form = NewUserForm(roles=BUYER_ROLES)
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(current_user, account, form.values(), form.password.data)
+        except ServiceError as error:
+            _show_error(form, error)
+        else:
+            flash(_("User %(email)s created.", email=user.email), "success")
+            return redirect(back)
+    return render_template("accounts/user_form.html", form=form, account=account, back=back)
+
+
+def _edit_user_page(account, user, back):
+    form = UserForm(obj=user, roles=BUYER_ROLES)
+    if request.method == "GET" and user.spending_limit_amount is not None:
+        form.spending_limit.data = f"{user.spending_limit_amount:f}"
+    if form.validate_on_submit():
+        try:
+            services.update_user(current_user, account, user, form.values())
+        except ServiceError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Changes to %(email)s saved.", email=user.email), "success")
+            return redirect(back)
+    return render_template(
+        "accounts/user_form.html",
+        form=form,
+        account=account,
+        user=user,
+        back=back,
+        password_form=PasswordForm(),
+    )
+
+
+def _set_password(slug, user_id, edit_endpoint):
+    account = _managed_account(slug)
+    user = queries.user_of_account_or_404(account, user_id)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(current_user, user, form.password.data)
+        except ServiceError as error:
+            flash(error.message, "danger")
+        else:
+            flash(
+                _("New password set; %(email)s was signed out everywhere.", email=user.email),
+                "success",
+            )
+    return redirect(url_for(edit_endpoint, slug=slug, user_id=user.id))
+
+
+def _add_address(slug, back):
+    account = _managed_account(slug)
+    form = AddressForm()
+    if form.validate_on_submit():
+        services.add_address(current_user, account, form.values())
+        flash(_("Address added."), "success")
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(errors), "danger")
+    return redirect(back)
+
+
+def _remove_address(slug, address_id, back):
+    account = _managed_account(slug)
+    services.remove_address(
+        current_user, account, queries.address_of_account_or_404(account, address_id)
+    )
+    flash(_("Address removed."), "success")
+    return redirect(back)
+
+
+def _show_error(form, error: ServiceError) -> None:
+    field = form[error.field] if error.field and error.field in form else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "danger")

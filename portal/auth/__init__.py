@@ -1,0 +1,1 @@
+"""Sign-in, sessions, password changes and the sign-in throttle."""

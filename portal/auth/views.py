@@ -1,0 +1,88 @@
+"""Sign-in, sign-out and change of password."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from portal.auth import services
+from portal.auth.forms import ChangePasswordForm, LoginForm
+from portal.core.errors import ServiceError
+from portal.core.permissions import ROLES, allow, public
+
+bp = Blueprint("auth", __name__)
+
+#   GET POST  /login      login
+#   POST      /logout     logout
+#   GET POST  /password   change_password
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    form = LoginForm(next=request.args.get("next", ""))
+    if current_user.is_authenticated:
+        return redirect(safe_next(form.next.data) or home_url(current_user))
+    if form.validate_on_submit():
+        try:
+            user = services.sign_in(form.email.data, form.password.data, request.remote_addr)
+        except services.Throttled:
+            return render_template("auth/login.html", form=form, throttled=True), 429
+        except services.InvalidCredentials:
+            form.password.errors = [_("The e-mail or password is not correct.")]
+        else:
+            # A fresh session: nothing from before sign-in survives (SECURITY.md 8).
+            session.clear()
+            services.start_session(user, remember=form.remember.data)
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(form.next.data) or home_url(user))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@allow(*ROLES)
+def logout():
+    destination = home_url(current_user, signed_out=True)
+    services.end_session(current_user.session_token)
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(destination)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@allow(*ROLES)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current_password.data, form.new_password.data)
+        except ServiceError as error:
+            form[error.field].errors = [error.message]
+        else:
+            # The new session is not remembered: "keep me signed in" is asked again at sign-in.
+            login_user(user)
+            flash(_("Password changed. Your other sessions have been signed out."), "success")
+            return redirect(home_url(current_user))
+    return render_template("auth/password.html", form=form)
+
+
+def home_url(user, signed_out: bool = False) -> str:
+    """Buyers start on their account's landing page, staff on the staff dashboard."""
+    if user.is_authenticated and user.is_buyer_side:
+        return url_for("home.landing", slug=user.account.slug)
+    if signed_out:
+        return url_for("auth.login")
+    return url_for("home.staff_dashboard")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site; never another host, scheme-relative or not (SECURITY.md 13)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(c in target for c in "\\\r\n\t"):
+        return None
+    return target

@@ -1,0 +1,96 @@
+"""Settings from the environment: the embedded default (SQLite in instance/) or production."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+#: Values that are never acceptable as a production SECRET_KEY.
+WEAK_SECRET_KEYS = {"", "dev", "change-me", "secret", "development"}
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app refuses to start."""
+
+
+def base_settings(instance_path: str) -> dict:
+    """Settings common to every environment, read from the environment where it says so."""
+    env = os.environ
+    return {
+        "PORTAL_ENV": env.get("PORTAL_ENV", "production"),
+        "SECRET_KEY": env.get("SECRET_KEY", ""),
+        "SQLALCHEMY_DATABASE_URI": database_url(
+            env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'portal.db'}"
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        # Sign-in throttle (SECURITY.md 1): failed attempts per e-mail and per client address.
+        "LOGIN_LIMIT_PER_EMAIL": env.get("LOGIN_LIMIT_PER_EMAIL", "5 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),
+        # Number of proxies in front of the app that set X-Forwarded-For (SECURITY.md 2).
+        "PROXY_FIX_X_FOR": int(env.get("PROXY_FIX_X_FOR", "0")),
+        # Sessions (SECURITY.md 9-12): idle and absolute lifetimes of a sign-in.
+        "SESSION_IDLE_TIMEOUT": timedelta(hours=2),
+        "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=12),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=7),
+        "SESSION_COOKIE_NAME": "portal_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": True,
+        "REMEMBER_COOKIE_NAME": "portal_remember",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": True,
+        "SESSION_PROTECTION": "basic",
+        # Request bodies (SECURITY.md 26): CSV imports need room, nothing needs more than this.
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "MAX_LOGO_BYTES": 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "HSTS": True,
+        "STRIPE_JS_ORIGIN": env.get("STRIPE_JS_ORIGIN", "https://js.stripe.com"),
+        "LANGUAGES": ["en"],
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "BOOTSTRAP_SERVE_LOCAL": True,
+    }
+
+
+def database_url(url: str) -> str:
+    """Plain postgresql:// URLs use psycopg 3, the driver the project installs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def development_settings(instance_path: str) -> dict:
+    """Local development and `make demo`: plain HTTP on loopback, a secret kept in instance/."""
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance_path),
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "HSTS": False,
+    }
+
+
+def _instance_secret(instance_path: str) -> str:
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def check_production(config) -> None:
+    """Refuse to run production with debug on, a weak secret, or per-process rate limits."""
+    if config.get("PORTAL_ENV") != "production":
+        return
+    if config.get("DEBUG"):
+        raise ConfigError("DEBUG must be off in production")
+    key = config.get("SECRET_KEY") or ""
+    if key in WEAK_SECRET_KEYS or len(key) < 32:
+        raise ConfigError("set SECRET_KEY to a random value of at least 32 characters")
+    if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+        raise ConfigError("set REDIS_URL: production refuses per-process memory:// rate limits")

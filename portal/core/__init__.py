@@ -1,0 +1,1 @@
+"""Shared building blocks: money, database types, permissions, errors, HTTP hardening."""

@@ -1,0 +1,161 @@
+"""Database plumbing: naming convention, exact column types, timestamps and account scoping."""
+
+import sqlite3
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    with_loader_criteria,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A timezone-aware UTC timestamp on every database; naive datetimes are refused."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Amount(sa.TypeDecorator):
+    """An exact decimal amount (4 places): NUMERIC on PostgreSQL, integer 1/10000ths on SQLite.
+
+    SQLite has no decimal type and would store floats; scaled integers round-trip exactly and
+    still sum and compare correctly in SQL. Floats are refused (SECURITY.md 40).
+    """
+
+    impl = sa.Numeric(19, 4)
+    cache_ok = True
+    PLACES = 4
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.BigInteger())
+        return dialect.type_descriptor(sa.Numeric(19, self.PLACES))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, Decimal | int):
+            raise TypeError(f"amounts must be Decimal, not {type(value).__name__}")
+        value = Decimal(value)
+        exact = value.quantize(Decimal(1).scaleb(-self.PLACES))
+        if exact != value:
+            raise ValueError(f"amount {value} has more than {self.PLACES} decimal places")
+        return int(exact.scaleb(self.PLACES)) if dialect.name == "sqlite" else exact
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return Decimal(value).scaleb(-self.PLACES)
+        return Decimal(value)
+
+
+class Model(DeclarativeBase):
+    """Declarative base with stable constraint names (relationships say lazy="raise")."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class TimestampMixin:
+    #: When the row was created (UTC).
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    #: When the row last changed (UTC).
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+
+class AccountScoped:
+    """Rows a buyer-side user may only see for their own account (SECURITY.md 14, 15).
+
+    `apply_account_scope` filters every ORM SELECT on these classes, relationship loads
+    included, while a request runs for a buyer-side user. A key account is its own scope: it
+    overrides `account_id` with a synonym of its id.
+    """
+
+    @declared_attr
+    def account_id(cls) -> Mapped[int]:
+        return mapped_column(
+            sa.ForeignKey("key_accounts.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+
+
+#: Key in `Session.info` holding the key account a buyer-side request is confined to.
+ACCOUNT_SCOPE = "account_scope"
+
+
+@event.listens_for(Session, "do_orm_execute")
+def apply_account_scope(state) -> None:
+    """The one place where buyer-side reads are confined to the buyer's own account."""
+    account_id = state.session.info.get(ACCOUNT_SCOPE)
+    if account_id is None or not state.is_select or state.is_column_load:
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            AccountScoped, lambda cls: cls.account_id == account_id, include_aliases=True
+        )
+    )
+
+
+def set_account_scope(session, account_id: int | None) -> None:
+    if account_id is None:
+        session.info.pop(ACCOUNT_SCOPE, None)
+    else:
+        session.info[ACCOUNT_SCOPE] = account_id
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, connection_record) -> None:
+    """SQLite: foreign keys on, WAL and a busy timeout, and SQLAlchemy drives transactions.
+
+    Leaving BEGIN to SQLAlchemy (isolation_level=None plus the "begin" hook below) makes
+    SAVEPOINT work, which the tests' rollback-per-test relies on.
+    """
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")

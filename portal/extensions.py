@@ -1,0 +1,25 @@
+"""Flask extensions, created unbound and initialised in create_app()."""
+
+from flask_babel import Babel
+from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+
+from portal.core.db import Model
+
+#: Objects stay usable after a commit within the request: relationships are lazy="raise", so an
+#: expired, unloaded relationship could not be read again.
+SESSION_OPTIONS = {"expire_on_commit": False}
+db = SQLAlchemy(model_class=Model, session_options=SESSION_OPTIONS)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+bootstrap = Bootstrap5()
+#: The sign-in throttle uses its storage and strategy directly (auth.services).
+#: No route-level limits.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

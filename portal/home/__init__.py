@@ -1,0 +1,1 @@
+"""Pages that compose other domains: key-account landing pages, the staff dashboard, health."""

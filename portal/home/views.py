@@ -1,0 +1,63 @@
+"""Landing pages, the staff dashboard, and the health endpoints."""
+
+import sqlalchemy as sa
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.accounts import queries as account_queries
+from portal.auth.forms import LoginForm
+from portal.auth.views import home_url
+from portal.core.permissions import STAFF_ROLES, allow, public
+from portal.extensions import db
+
+bp = Blueprint("home", __name__)
+
+#   GET  /            index            where a visitor starts
+#   GET  /a/<slug>/   landing          the key account's branded portal
+#   GET  /staff/      staff_dashboard
+#   GET  /healthz     healthz          the process answers
+#   GET  /readyz      readyz           the database answers
+
+
+@bp.get("/")
+@public
+def index():
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/a/<slug>/")
+@public
+def landing(slug):
+    """Anonymous visitors see the branding and a sign-in form; the account's own users see
+    their portal; a buyer of another account gets 404 (the account query is scoped)."""
+    account = account_queries.account_or_404(slug, with_details=True)
+    login_form = None
+    if not current_user.is_authenticated:
+        login_form = LoginForm(next=url_for("home.landing", slug=slug))
+    return render_template("home/landing.html", account=account, login_form=login_form)
+
+
+@bp.get("/staff/")
+@allow(*STAFF_ROLES)
+def staff_dashboard():
+    return render_template(
+        "home/staff_dashboard.html", accounts=account_queries.accounts_for_staff()
+    )
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    return {"status": "ok"}
+
+
+@bp.get("/readyz")
+@public
+def readyz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        return {"status": "database unavailable"}, 503
+    return {"status": "ready"}

@@ -1,0 +1,139 @@
+"""Test fixtures: one app per run on SQLite (default) or PostgreSQL, a transaction per test.
+
+PORTAL_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test runs the suite on PostgreSQL.
+Each test runs inside a transaction that is rolled back afterwards; the code under test commits
+to a SAVEPOINT, so its commits are real to it and invisible to the next test.
+"""
+
+import os
+import re
+import shutil
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from portal import create_app
+from portal.config import database_url
+from portal.extensions import SESSION_OPTIONS, db, limiter
+from tests import factories
+
+PASSWORD = "correct horse battery"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgres: needs PostgreSQL (PORTAL_TEST_DATABASE_URL)")
+
+
+def skip_or_fail(reason: str):
+    """Skip locally with a reason that says how to enable the test; in CI a skip is a failure."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run this test: {reason}")
+    pytest.skip(reason)
+
+
+def test_database_url(tmp_path_factory) -> str:
+    url = os.environ.get("PORTAL_TEST_DATABASE_URL")
+    if url:
+        return database_url(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+test_database_url.__test__ = False
+
+
+def make_config(url: str, **overrides) -> dict:
+    config = {
+        "PORTAL_ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "HSTS": False,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def database_url_for_tests(tmp_path_factory):
+    return test_database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def app(database_url_for_tests):
+    app = create_app(make_config(database_url_for_tests))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(app):
+    """Every test in a transaction rolled back afterwards (nothing leaks between tests)."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        real_session = db.session
+        db.session = db._make_scoped_session(
+            {**SESSION_OPTIONS, "bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
+        limiter.reset()
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = real_session
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def two_accounts():
+    """Acme and Globex, each with a buyer; enough to test that nothing crosses between them."""
+    acme = factories.AccountFactory(slug="acme", name="Acme Hospital Group")
+    globex = factories.AccountFactory(slug="globex", name="Globex Manufacturing")
+    return {
+        "acme": acme,
+        "globex": globex,
+        "acme_buyer": factories.UserFactory(account=acme, email="buyer@acme.example"),
+        "globex_buyer": factories.UserFactory(account=globex, email="buyer@globex.example"),
+    }
+
+
+def login(client, email, password=PASSWORD, **extra):
+    return client.post("/login", data={"email": email, "password": password, **extra})
+
+
+@contextmanager
+def count_queries():
+    """Count the SQL statements issued inside the block (for constant-query tests)."""
+    statements = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if not re.match(r"\s*(SAVEPOINT|RELEASE|ROLLBACK)", statement):
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or (
+        "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+    )
