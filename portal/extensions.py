@@ -14,7 +14,7 @@ from portal.core.db import Model
 #: Objects stay usable after a commit within the request: relationships are lazy="raise", so an
 #: expired, unloaded relationship could not be read again.
 SESSION_OPTIONS = {"expire_on_commit": False}
-db = SQLAlchemy(model_class=Model, session_options=SESSION_OPTIONS)
+db = SQLAlchemy(model_class=Model, session_options=dict(SESSION_OPTIONS))  # it adds to the dict
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

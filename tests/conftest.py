@@ -12,6 +12,8 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import orm
 
 from portal import create_app
 from portal.config import database_url
@@ -22,7 +24,9 @@ PASSWORD = "correct horse battery"
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "postgres: needs PostgreSQL (PORTAL_TEST_DATABASE_URL)")
+    config.addinivalue_line(
+        "markers", "no_transaction: the test manages its own database (no rollback wrapper)"
+    )
 
 
 def skip_or_fail(reason: str):
@@ -60,7 +64,32 @@ def make_config(url: str, **overrides) -> dict:
 
 @pytest.fixture(scope="session")
 def database_url_for_tests(tmp_path_factory):
-    return test_database_url(tmp_path_factory)
+    url = test_database_url(tmp_path_factory)
+    if not url.startswith("postgresql"):
+        yield url
+        return
+    # A database of this run's own, so concurrent runs on one server never collide.
+    with scratch_postgres_database(url, f"portal_test_{os.getpid()}") as scratch:
+        yield scratch
+
+
+@contextmanager
+def scratch_postgres_database(url: str, name: str):
+    """Create an empty PostgreSQL database beside `url`'s, yield its URL, drop it after."""
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+
+    def drop():
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    drop()
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        drop()
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -76,15 +105,21 @@ def app(database_url_for_tests):
 
 
 @pytest.fixture(autouse=True)
-def _transaction(app):
+def _transaction(request, app):
     """Every test in a transaction rolled back afterwards (nothing leaks between tests)."""
+    if request.node.get_closest_marker("no_transaction"):
+        yield
+        return
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
         real_session = db.session
-        db.session = db._make_scoped_session(
-            {**SESSION_OPTIONS, "bind": connection, "join_transaction_mode": "create_savepoint"}
+        # A plain SQLAlchemy session: Flask-SQLAlchemy's get_bind() would pick the engine and
+        # ignore a session-level bind to this connection.
+        factory = orm.sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", **SESSION_OPTIONS
         )
+        db.session = orm.scoped_session(factory, scopefunc=_app_ctx_id)
         limiter.reset()
         try:
             yield

@@ -130,7 +130,9 @@ def logo(slug):
 def theme(slug):
     """The account's brand colour as CSS: a stylesheet, so the CSP needs no inline styles."""
     account = queries.account_or_404(slug)
-    css = render_template("accounts/theme.css", account=account, ink=_ink(account.brand_colour))
+    colour = account.brand_colour
+    rgb = ", ".join(str(int(colour[i : i + 2], 16)) for i in (1, 3, 5))
+    css = render_template("accounts/theme.css", account=account, ink=_ink(colour), rgb=rgb)
     response = Response(css, mimetype="text/css")
     response.cache_control.max_age = 300
     return response
@@ -294,7 +296,7 @@ def _add_address(slug, back):
         flash(_("Address added."), "success")
     else:
         for errors in form.errors.values():
-            flash(" ".join(errors), "danger")
+            flash(" ".join(str(error) for error in errors), "danger")
     return redirect(back)
 
 

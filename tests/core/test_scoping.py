@@ -1,0 +1,76 @@
+"""Account scoping is central (SECURITY.md 15): every account-owned model is covered."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import Address, KeyAccount, User
+from portal.core.db import AccountScoped, set_account_scope
+from portal.extensions import db
+from tests import factories
+
+#: Models with an account_id that are deliberately not scoped, and why.
+EXEMPT = {
+    User: "staff rows have no account and buyers see their reps; reads go through "
+    "accounts.queries.users_of",
+}
+
+
+def mapped_classes():
+    return [mapper.class_ for mapper in db.Model.registry.mappers]
+
+
+def test_every_model_with_an_account_key_is_account_scoped():
+    unscoped = [
+        cls.__name__
+        for cls in mapped_classes()
+        if "account_id" in sa.inspect(cls).all_orm_descriptors
+        and not issubclass(cls, AccountScoped)
+        and cls not in EXEMPT
+    ]
+    assert unscoped == []
+
+
+def test_every_scoped_model_is_filtered_to_the_buyers_account():
+    acme = factories.AccountFactory(slug="acme")
+    globex = factories.AccountFactory(slug="globex")
+    factories.AddressFactory(account=acme, label="acme address")
+    factories.AddressFactory(account=globex, label="globex address")
+
+    set_account_scope(db.session, acme.id)
+    try:
+        for cls in mapped_classes():
+            if not issubclass(cls, AccountScoped):
+                continue
+            rows = db.session.scalars(sa.select(cls)).all()
+            assert rows, cls.__name__
+            assert {row.account_id for row in rows} == {acme.id}, cls.__name__
+    finally:
+        set_account_scope(db.session, None)
+
+
+def test_scoping_also_filters_relationship_loads_and_lookups_by_key():
+    acme = factories.AccountFactory(slug="acme")
+    globex = factories.AccountFactory(slug="globex")
+    globex_address = factories.AddressFactory(account=globex)
+    db.session.expunge_all()
+
+    set_account_scope(db.session, acme.id)
+    try:
+        assert db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == "globex")) is None
+        assert db.session.get(Address, globex_address.id) is None
+        set_account_scope(db.session, None)
+        account = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == "globex"))
+        assert account is not None
+        db.session.expunge_all()
+        set_account_scope(db.session, acme.id)
+        # Even a relationship load reached from an unscoped object stays inside the scope.
+        loaded = db.session.scalars(sa.select(Address).options(selectinload(Address.account))).all()
+        assert loaded == []
+    finally:
+        set_account_scope(db.session, None)
+
+
+def test_staff_and_anonymous_requests_are_not_scoped():
+    factories.AccountFactory(slug="acme")
+    factories.AccountFactory(slug="globex")
+    assert len(db.session.scalars(sa.select(KeyAccount)).all()) == 2

@@ -1,0 +1,187 @@
+"""Who may call which URL (SECURITY.md 14, 16), built from app.url_map so no route is missed."""
+
+import re
+
+import pytest
+
+from portal.accounts.services import apply_logo
+from portal.core.permissions import (
+    ACCOUNT_EDITORS,
+    BUYER_ROLES,
+    CUSTOMER_ADMIN,
+    ROLES,
+    STAFF_ROLES,
+)
+from portal.demo import demo_logo
+from tests import factories
+from tests.conftest import login
+
+PUBLIC = "public"
+
+#: Every endpoint and who may call it. A new route must be added here, with its permission.
+EXPECTED = {
+    "home.index": PUBLIC,
+    "home.landing": PUBLIC,
+    "home.healthz": PUBLIC,
+    "home.readyz": PUBLIC,
+    "home.staff_dashboard": STAFF_ROLES,
+    "auth.login": PUBLIC,
+    "auth.logout": ROLES,
+    "auth.change_password": ROLES,
+    "accounts.list_accounts": STAFF_ROLES,
+    "accounts.show_account": STAFF_ROLES,
+    "accounts.create_account": ACCOUNT_EDITORS,
+    "accounts.edit_account": ACCOUNT_EDITORS,
+    "accounts.staff_create_user": ACCOUNT_EDITORS,
+    "accounts.staff_edit_user": ACCOUNT_EDITORS,
+    "accounts.staff_set_password": ACCOUNT_EDITORS,
+    "accounts.staff_add_address": ACCOUNT_EDITORS,
+    "accounts.staff_remove_address": ACCOUNT_EDITORS,
+    "accounts.logo": PUBLIC,
+    "accounts.theme": PUBLIC,
+    "accounts.list_users": (CUSTOMER_ADMIN,),
+    "accounts.create_user": (CUSTOMER_ADMIN,),
+    "accounts.edit_user": (CUSTOMER_ADMIN,),
+    "accounts.set_password": (CUSTOMER_ADMIN,),
+    "accounts.add_address": (CUSTOMER_ADMIN,),
+    "accounts.remove_address": (CUSTOMER_ADMIN,),
+}
+
+STATIC = {"static", "bootstrap.static"}
+
+
+def app_endpoints(app):
+    return {rule.endpoint for rule in app.url_map.iter_rules()} - STATIC
+
+
+def declared_access(app, endpoint):
+    view = app.view_functions[endpoint]
+    if getattr(view, "is_public", False):
+        return PUBLIC
+    return getattr(view, "allowed_roles", None)
+
+
+def test_every_view_declares_who_may_call_it(app):
+    undeclared = sorted(e for e in app_endpoints(app) if declared_access(app, e) is None)
+    assert undeclared == [], f"views without @public or @allow: {undeclared}"
+
+
+def test_every_endpoint_is_in_the_permission_matrix(app):
+    assert app_endpoints(app) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED))
+def test_each_view_allows_exactly_the_roles_in_the_matrix(app, endpoint):
+    expected = EXPECTED[endpoint]
+    assert declared_access(app, endpoint) == (PUBLIC if expected == PUBLIC else frozenset(expected))
+
+
+@pytest.fixture
+def world():
+    """Acme with a user, an address and users of every role; Globex with its own."""
+    acme = factories.AccountFactory(slug="acme", name="Acme Hospital Group")
+    apply_logo(acme, demo_logo("Acme Hospital Group", "#0b6e4f"))
+    globex = factories.AccountFactory(slug="globex", name="Globex Manufacturing")
+    users = {}
+    for role in ROLES:
+        account = acme if role in BUYER_ROLES else None
+        users[role] = factories.UserFactory(
+            account=account, role=role, email=f"{role}@test.example", name=f"{role} person"
+        )
+    return {
+        "acme": acme,
+        "globex": globex,
+        "users": users,
+        "acme_user": users["buyer"],
+        "acme_address": factories.AddressFactory(account=acme, lines="Acme Street 1"),
+        "globex_admin": factories.UserFactory(
+            account=globex, role=CUSTOMER_ADMIN, email="admin@globex.example"
+        ),
+        "globex_buyer": factories.UserFactory(account=globex, email="buyer@globex.example"),
+    }
+
+
+def build_url(app, rule, world, slug="acme"):
+    values = {
+        "slug": slug,
+        "user_id": world["acme_user"].id,
+        "address_id": world["acme_address"].id,
+    }
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
+
+
+def rules(app, method):
+    return [r for r in app.url_map.iter_rules() if r.endpoint not in STATIC and method in r.methods]
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_for_every_non_public_page(app, client, world):
+    for rule in rules(app, "GET"):
+        response = client.get(build_url(app, rule, world))
+        if EXPECTED[rule.endpoint] == PUBLIC:
+            assert response.status_code in (200, 302), rule
+        else:
+            assert response.status_code == 302, rule
+            assert response.headers["Location"].startswith("/login?next="), rule
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_reaches_exactly_its_pages(app, client, world, role):
+    """GET pages: allowed roles get the page; buyer-side roles get 404, staff 403."""
+    assert login(client, world["users"][role].email).status_code == 302
+    denied = 404 if role in BUYER_ROLES else 403
+    for rule in rules(app, "GET"):
+        expected = EXPECTED[rule.endpoint]
+        response = client.get(build_url(app, rule, world))
+        if expected == PUBLIC or role in expected:
+            assert response.status_code in (200, 302), (rule.endpoint, response.status_code)
+        else:
+            assert response.status_code == denied, (rule.endpoint, response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_can_post_to_actions_outside_its_permissions(app, client, world, role):
+    assert login(client, world["users"][role].email).status_code == 302
+    denied = 404 if role in BUYER_ROLES else 403
+    for rule in rules(app, "POST"):
+        expected = EXPECTED[rule.endpoint]
+        if expected == PUBLIC or role in expected:
+            continue
+        response = client.post(build_url(app, rule, world), data={"name": "Hacked"})
+        assert response.status_code == denied, (rule.endpoint, response.status_code)
+    assert world["acme"].name == "Acme Hospital Group"
+
+
+@pytest.mark.parametrize("who", ["globex_buyer", "globex_admin"])
+def test_another_accounts_users_get_404_on_every_acme_url(app, client, world, who):
+    """SECURITY.md 14: every route that takes a slug or an id, with Acme's values, answers
+    404 to Globex's users, with nothing of Acme in the body."""
+    assert login(client, world[who].email).status_code == 302
+    acme_markers = [b"Acme Hospital Group", b"Acme Street 1", b"buyer@test.example"]
+    checked = 0
+    for method in ("GET", "POST"):
+        for rule in rules(app, method):
+            if not rule.arguments:
+                continue
+            for slug in ("acme", "globex"):
+                if slug == "globex" and rule.arguments == {"slug"}:
+                    continue  # Globex's own page with no Acme ids in it
+                url = build_url(app, rule, world, slug=slug)
+                response = client.open(url, method=method, data={"name": "Hacked"})
+                assert response.status_code == 404, (method, url, response.status_code)
+                for marker in acme_markers:
+                    assert marker not in response.data, (method, url, marker)
+                checked += 1
+    assert checked >= 20
+    assert world["acme_user"].name == "buyer person"
+
+
+def test_404_pages_look_the_same_for_existing_and_unknown_accounts(client, world):
+    login(client, world["globex_buyer"].email)
+    existing = client.get("/a/acme/")
+    unknown = client.get("/a/no-such-account/")
+    strip = re.compile(rb"[0-9a-f]{32}")  # the request id differs
+    assert existing.status_code == unknown.status_code == 404
+    assert strip.sub(b"", existing.data) == strip.sub(b"", unknown.data)

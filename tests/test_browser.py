@@ -1,0 +1,113 @@
+"""A buyer signs in through Debian's Chromium and sees their branded landing page."""
+
+import os
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.demo import seed_demo
+from portal.extensions import db
+from tests.conftest import chromium_path, make_config, skip_or_fail
+
+pytestmark = [pytest.mark.browser, pytest.mark.no_transaction]
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """The portal with the demo data, served on a free loopback port in a thread."""
+    path = tmp_path_factory.mktemp("live") / "live.db"
+    app = create_app(make_config(f"sqlite:///{path}"))
+    with app.app_context():
+        db.create_all()
+        seed_demo()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    path = chromium_path()
+    if path is None:
+        skip_or_fail("Chromium is missing: apt-get install chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    yield page
+    context.close()
+
+
+def screenshot(page, name):
+    folder = os.environ.get("PORTAL_SCREENSHOTS")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+
+def test_a_buyer_signs_in_on_the_landing_page_and_sees_acme(page, live_server):
+    page.goto(f"{live_server}/a/acme/")
+    screenshot(page, "acme-anonymous")
+    page.fill("input[name=email]", "buyer@acme.example")
+    page.fill("input[name=password]", "demo-password")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/a/acme/")
+
+    assert page.locator("h1").inner_text() == "Acme Hospital Group"
+    assert "Welcome, Alice Buyer" in page.content()
+    assert page.locator("[data-rep-email='inside@northwind.example']").is_visible()
+    assert page.locator(".hotline-number").inner_text() == "+86 21 5555 0100"
+    logo_width = page.eval_on_selector(".landing-logo", "img => img.naturalWidth")
+    assert logo_width > 0
+    navbar_colour = page.eval_on_selector(
+        "nav.navbar", "el => getComputedStyle(el).backgroundColor"
+    )
+    assert navbar_colour == "rgb(11, 110, 79)"  # Acme's brand colour #0b6e4f
+    screenshot(page, "acme-buyer")
+    assert page.console_errors == []  # among others: no CSP violations
+
+
+def test_a_wrong_password_shows_a_clear_message(page, live_server):
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", "buyer@acme.example")
+    page.fill("input[name=password]", "not-the-password")
+    page.click("button[type=submit]")
+    assert "The e-mail or password is not correct." in page.content()
+
+
+def test_the_landing_page_fits_a_phone_screen(browser, live_server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{live_server}/a/globex/")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    assert page.locator("input[name=email]").is_visible()
+    screenshot(page, "globex-phone")
+    context.close()
