@@ -36,7 +36,7 @@ lint: $(VENV)/.dev
 
 # Extract translatable strings (English now; add Simplified Chinese with `pybabel init -l zh_Hans_CN`).
 messages: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o portal/translations/messages.pot .
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
