@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import orm
 
@@ -128,6 +129,25 @@ def _transaction(request, app):
             db.session = real_session
             outer.rollback()
             connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_g_per_request():
+    """Give every request an empty `g`, as a real server does.
+
+    The root `_transaction` fixture keeps an app context pushed for the whole test, and a test
+    client request reuses it, so `g` would outlive the request. Flask-Login caches the user in
+    `g._login_user`: without this, a request would be signed in as whoever the previous
+    request, in any client, signed in as, and no cookie test could fail.
+    """
+
+    def clear_g(sender, **extra):
+        for name in list(g):
+            g.pop(name)
+
+    request_started.connect(clear_g, weak=False)
+    yield
+    request_started.disconnect(clear_g)
 
 
 @pytest.fixture

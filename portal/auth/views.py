@@ -45,8 +45,9 @@ def login():
 def logout():
     destination = home_url(current_user, signed_out=True)
     services.end_session(current_user.session_token)
-    logout_user()
+    # Clear first: logout_user() leaves a note in the session to delete the remember cookie.
     session.clear()
+    logout_user()
     flash(_("You have signed out."), "info")
     return redirect(destination)
 
