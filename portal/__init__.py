@@ -48,6 +48,8 @@ def register_extensions(app: Flask) -> None:
     from portal.accounts.models import User  # noqa: F401  (models must be known to migrations)
     from portal.auth import services as auth_services
     from portal.auth.models import UserSession  # noqa: F401
+    from portal.catalog.models import Product  # noqa: F401
+    from portal.contracts.models import PriceRule  # noqa: F401
     from portal.core import audit  # noqa: F401
     from portal.core.money import Money
     from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate

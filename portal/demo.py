@@ -1,6 +1,7 @@
 """The demo data of DESIGN.md section 6, created idempotently: what exists is left alone."""
 
 import io
+from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -8,6 +9,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from portal.accounts import services as account_services
 from portal.accounts.models import Address, KeyAccount, User
+from portal.catalog.models import Category, ListPrice, Product
+from portal.contracts.models import Contract, PaymentTerm, PriceRule
 from portal.core import permissions as p
 from portal.core.passwords import hash_password
 from portal.extensions import db
@@ -93,6 +96,93 @@ ACCOUNTS = [
 ]
 
 
+#: Discount authority of the staff who set prices, in percent below list.
+DISCOUNT_AUTHORITY = {"admin": Decimal(10), "manager": Decimal(25), "director": Decimal(40)}
+
+CATEGORIES = ["Laptops", "Desktops", "Monitors", "Servers", "Accessories", "Services"]
+
+#: (SKU, name, category, unit, CNY list, USD list): the products DESIGN.md names.
+NAMED_PRODUCTS = [
+    ("NW-LT14", "ProBook 14 laptop", "Laptops", "each", "8999.00", "1249.00"),
+    ("NW-DT7", "Tower 7 desktop", "Desktops", "each", "5499.00", "769.00"),
+    ("NW-MN27", "27-inch 4K monitor", "Monitors", "each", "2399.00", "329.00"),
+    ("NW-SRV2", "2U rack server R2", "Servers", "each", "48000.00", "6650.00"),
+    ("NW-DOCK", "USB-C dock", "Accessories", "each", "899.00", "125.00"),
+    ("NW-SVC3Y", "3-year on-site service", "Services", "contract", "1200.00", "169.00"),
+]
+
+#: Eight more products per category: (SKU code, name stem, CNY base price, step).
+MORE_PRODUCTS = {
+    "Laptops": ("LTX", "ProBook laptop", 6999, 500),
+    "Desktops": ("DTX", "Tower desktop", 3999, 400),
+    "Monitors": ("MNX", "Display monitor", 1299, 150),
+    "Servers": ("SRX", "Rack server", 28000, 4000),
+    "Accessories": ("ACX", "Accessory kit", 99, 60),
+    "Services": ("SVX", "Service plan", 600, 150),
+}
+CNY_PER_USD = Decimal("7.2")
+
+PAYMENT_TERMS = [
+    ("net30", "Net 30"),
+    ("deposit30", "30% deposit, balance on delivery"),
+    ("installments3", "3 installments"),
+    ("advance", "Cash in advance"),
+    ("delivery", "Pay on delivery"),
+    ("letter_of_credit", "Letter of credit"),
+]
+
+#: Contract per account: (number, currency, days from, days to, term, credit limit, rules);
+#: a rule is (SKU or category:Name, kind, value, minimum quantity).
+CONTRACTS = {
+    "acme": (
+        "NW-ACME-01",
+        "CNY",
+        -180,
+        365,
+        "net30",
+        "500000.00",
+        [
+            ("NW-LT14", "fixed", "7650.00", 1),
+            ("NW-LT14", "fixed", "7400.00", 50),
+            ("NW-MN27", "percent_off", "15", 1),
+            ("category:Services", "percent_off", "10", 1),
+        ],
+    ),
+    "globex": (
+        "NW-GLOBEX-01",
+        "USD",
+        -90,
+        365,
+        "deposit30",
+        "100000.00",
+        [
+            ("category:Laptops", "percent_off", "12", 1),
+            ("NW-SRV2", "fixed", "5900.00", 1),
+        ],
+    ),
+    "initech": (
+        "NW-INITECH-01",
+        "CNY",
+        -345,
+        20,
+        "installments3",
+        "300000.00",
+        [(f"category:{name}", "percent_off", "8", 1) for name in CATEGORIES],
+    ),
+    "lotus": (
+        "NW-LOTUS-01",
+        "CNY",
+        -30,
+        700,
+        "letter_of_credit",
+        "0.00",
+        [
+            ("NW-SRV2", "fixed", "42000.00", 1),
+        ],
+    ),
+}
+
+
 def seed_demo() -> int:
     """Create whatever of the demo is missing; returns how many rows it created."""
     password_hash = hash_password(DEMO_PASSWORD)
@@ -102,11 +192,19 @@ def seed_demo() -> int:
         email = f"{local}@{STAFF_DOMAIN}"
         user = _user(email)
         if user is None:
-            user = User(email=email, name=name, role=role, phone=phone, password_hash=password_hash)
+            user = User(
+                email=email,
+                name=name,
+                role=role,
+                phone=phone,
+                password_hash=password_hash,
+                discount_authority_percent=DISCOUNT_AUTHORITY.get(local, Decimal(0)),
+            )
             db.session.add(user)
             created += 1
         staff[local] = user
     db.session.flush()
+    created += _seed_catalog()
 
     for spec in ACCOUNTS:
         account = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == spec["slug"]))
@@ -141,8 +239,101 @@ def seed_demo() -> int:
                     )
                 )
                 created += 1
+        created += _seed_contract(account, staff["director"], CONTRACTS[spec["slug"]])
     db.session.commit()
     return created
+
+
+def demo_products() -> list[tuple[str, str, str, str, Decimal, Decimal]]:
+    """The named products and eight more per category, with CNY and USD list prices."""
+    rows = [(*row[:4], Decimal(row[4]), Decimal(row[5])) for row in NAMED_PRODUCTS]
+    for category, (code, stem, base, step) in MORE_PRODUCTS.items():
+        unit = "contract" if category == "Services" else "each"
+        for n in range(1, 9):
+            cny = Decimal(base + step * n)
+            usd = (cny / CNY_PER_USD).quantize(Decimal("1")) - Decimal("0.01")
+            rows.append((f"NW-{code}{n}", f"{stem} {n}", category, unit, cny, usd))
+    return rows
+
+
+def _seed_catalog() -> int:
+    created = 0
+    terms = set(db.session.scalars(sa.select(PaymentTerm.code)))
+    for code, name in PAYMENT_TERMS:
+        if code not in terms:
+            db.session.add(PaymentTerm(code=code, name=name))
+            created += 1
+    categories = {c.name: c for c in db.session.scalars(sa.select(Category))}
+    for position, name in enumerate(CATEGORIES):
+        if name not in categories:
+            categories[name] = Category(name=name, position=position)
+            db.session.add(categories[name])
+            created += 1
+    db.session.flush()
+    existing = set(db.session.scalars(sa.select(Product.sku)))
+    for sku, name, category, unit, cny, usd in demo_products():
+        if sku in existing:
+            continue
+        product = Product(
+            sku=sku,
+            name=name,
+            category_id=categories[category].id,
+            unit=unit,
+            description=f"{name}, from the Northwind {category.lower()} range.",
+        )
+        product.list_prices = [
+            ListPrice(currency="CNY", amount=cny),
+            ListPrice(currency="USD", amount=usd),
+        ]
+        db.session.add(product)
+        created += 1
+    db.session.flush()
+    return created
+
+
+def _seed_contract(account: KeyAccount, author: User, spec) -> int:
+    number, currency, start, end, term, credit, rules = spec
+    if db.session.scalar(sa.select(Contract.id).where(Contract.number == number)):
+        return 0
+    today = date.today()
+    contract = Contract(
+        account_id=account.id,
+        number=number,
+        currency=currency,
+        valid_from=today + timedelta(days=start),
+        valid_to=today + timedelta(days=end),
+        status="active",
+        payment_term_id=db.session.scalar(
+            sa.select(PaymentTerm.id).where(PaymentTerm.code == term)
+        ),
+        credit_limit_amount=Decimal(credit),
+    )
+    db.session.add(contract)
+    db.session.flush()
+    for target, kind, value, min_quantity in rules:
+        if target.startswith("category:"):
+            where = {
+                "category_id": db.session.scalar(
+                    sa.select(Category.id).where(Category.name == target.removeprefix("category:"))
+                )
+            }
+        else:
+            where = {
+                "product_id": db.session.scalar(sa.select(Product.id).where(Product.sku == target))
+            }
+        db.session.add(
+            PriceRule(
+                contract_id=contract.id,
+                account_id=account.id,
+                kind=kind,
+                value=Decimal(value),
+                min_quantity=min_quantity,
+                created_by_id=author.id,
+                reason="Negotiated in the framework agreement.",
+                **where,
+            )
+        )
+    return 1 + len(rules)
 
 
 def _user(email: str) -> User | None:

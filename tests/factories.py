@@ -1,11 +1,15 @@
 """factory_boy factories for the models; they write through the test's session."""
 
+from datetime import date, timedelta
+from decimal import Decimal
 from functools import cache
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.accounts.models import Address, KeyAccount, User
+from portal.catalog.models import Category, ListPrice, Product
+from portal.contracts.models import Contract, PriceRule
 from portal.core.passwords import hash_password
 from portal.extensions import db
 
@@ -64,3 +68,54 @@ class AddressFactory(Base):
     city = "Shanghai"
     postcode = "200000"
     country = "CN"
+
+
+class CategoryFactory(Base):
+    class Meta:
+        model = Category
+        sqlalchemy_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class ProductFactory(Base):
+    class Meta:
+        model = Product
+
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    category = factory.SubFactory(CategoryFactory)
+
+
+class ListPriceFactory(Base):
+    class Meta:
+        model = ListPrice
+
+    product = factory.SubFactory(ProductFactory)
+    currency = "CNY"
+    amount = Decimal("100.00")
+
+
+class ContractFactory(Base):
+    class Meta:
+        model = Contract
+
+    account = factory.SubFactory(AccountFactory)
+    number = factory.Sequence(lambda n: f"C-{n:05d}")
+    currency = "CNY"
+    valid_from = factory.LazyFunction(lambda: date.today() - timedelta(days=30))
+    valid_to = factory.LazyFunction(lambda: date.today() + timedelta(days=365))
+    status = "active"
+    credit_limit_amount = Decimal("100000.00")
+
+
+class PriceRuleFactory(Base):
+    class Meta:
+        model = PriceRule
+
+    contract = factory.SubFactory(ContractFactory)
+    account_id = factory.SelfAttribute("contract.account_id")
+    product = factory.SubFactory(ProductFactory)
+    kind = "percent_off"
+    value = Decimal("10")
+    min_quantity = 1

@@ -100,6 +100,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     #: Orders above this need an approver; NULL means no limit.
     spending_limit_amount: Mapped[Decimal | None] = mapped_column(Amount)
     spending_limit_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    #: Staff: how far below list (percent) this user may set prices without approval.
+    discount_authority_percent: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     #: Sessions started before this are void (SECURITY.md 10).
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -24,9 +24,13 @@ class AuditEvent(db.Model):
     target: Mapped[str] = mapped_column(sa.String(120), index=True)
     #: {field: [old, new]} as strings.
     changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: Why, in the actor's words (price changes require one).
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
 
 
-def record(actor, action: str, target: str, changes: dict | None = None) -> None:
+def record(
+    actor, action: str, target: str, changes: dict | None = None, reason: str = ""
+) -> None:
     """Add an audit event to the current transaction (the caller commits)."""
     db.session.add(
         AuditEvent(
@@ -34,6 +38,7 @@ def record(actor, action: str, target: str, changes: dict | None = None) -> None
             action=action,
             target=target,
             changes={k: [_text(old), _text(new)] for k, (old, new) in (changes or {}).items()},
+            reason=reason,
         )
     )
 

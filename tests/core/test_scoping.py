@@ -33,8 +33,9 @@ def test_every_model_with_an_account_key_is_account_scoped():
 def test_every_scoped_model_is_filtered_to_the_buyers_account():
     acme = factories.AccountFactory(slug="acme")
     globex = factories.AccountFactory(slug="globex")
-    factories.AddressFactory(account=acme, label="acme address")
-    factories.AddressFactory(account=globex, label="globex address")
+    for account in (acme, globex):
+        factories.AddressFactory(account=account)
+        factories.PriceRuleFactory(contract=factories.ContractFactory(account=account))
 
     set_account_scope(db.session, acme.id)
     try:

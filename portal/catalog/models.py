@@ -1,0 +1,58 @@
+"""The supplier's catalog: categories, products and their list prices per currency."""
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from portal.core.db import Amount, TimestampMixin
+from portal.extensions import db
+
+
+class Category(TimestampMixin, db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    #: Order in menus and filters.
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Product(TimestampMixin, db.Model):
+    __tablename__ = "products"
+    __table_args__ = (sa.Index("ix_products_category_id_name", "category_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The supplier's article number, what buyers type in quick order.
+    sku: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id", ondelete="RESTRICT"))
+    #: Unit of sale, such as "each" or "year".
+    unit: Mapped[str] = mapped_column(sa.String(20), default="each")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    image_data: Mapped[bytes | None] = deferred(mapped_column(sa.LargeBinary), raiseload=True)
+    image_content_type: Mapped[str | None] = mapped_column(sa.String(40))
+    image_digest: Mapped[str | None] = mapped_column(sa.String(64))
+
+    category: Mapped[Category] = relationship(lazy="raise")
+    list_prices: Mapped[list["ListPrice"]] = relationship(
+        back_populates="product", lazy="raise", order_by="ListPrice.currency"
+    )
+
+
+class ListPrice(TimestampMixin, db.Model):
+    """The price before any contract, in one currency."""
+
+    __tablename__ = "list_prices"
+    __table_args__ = (
+        sa.UniqueConstraint("product_id", "currency"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    amount: Mapped[Decimal] = mapped_column(Amount)
+
+    product: Mapped[Product] = relationship(back_populates="list_prices", lazy="raise")

@@ -1,0 +1,1 @@
+"""The negotiated agreement: contracts, price rules, the pricing engine, discount approvals."""

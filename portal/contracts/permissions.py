@@ -1,0 +1,23 @@
+"""Who may see and change contracts and prices, and who decides price proposals."""
+
+from portal.core.permissions import ACCOUNT_EDITORS, SALES_DIRECTOR, SALES_MANAGER, is_staff
+
+#: Roles that approve or reject price proposals, within their own discount authority.
+PROPOSAL_DECIDERS = (SALES_MANAGER, SALES_DIRECTOR)
+
+
+def can_view_contracts(user) -> bool:
+    return is_staff(user)
+
+
+def can_edit_prices(user) -> bool:
+    return user.is_authenticated and user.role in ACCOUNT_EDITORS
+
+
+def can_decide_proposals(user) -> bool:
+    return user.is_authenticated and user.role in PROPOSAL_DECIDERS
+
+
+def can_decide(user, proposal) -> bool:
+    """Deciders decide others' proposals, never their own (SECURITY.md 19)."""
+    return can_decide_proposals(user) and proposal.created_by_id != user.id

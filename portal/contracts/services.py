@@ -1,0 +1,341 @@
+"""Verbs on contracts and price rules: each checks, then writes and audits in one commit.
+
+Discount authority: a rule deeper below list than its author's authority is saved as a
+proposal, not in force, until someone with enough authority approves it; an edit of that kind
+leaves the old rule in force meanwhile. Nobody decides their own proposal (SECURITY.md 19).
+"""
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.accounts.models import KeyAccount, User
+from portal.catalog.models import Category, ListPrice, Product
+from portal.contracts.models import CONTRACT_STATUSES, Contract, PriceRule
+from portal.contracts.permissions import can_decide_proposals
+from portal.contracts.pricing import discount_percent
+from portal.core import audit
+from portal.core.db import utcnow
+from portal.core.errors import ServiceError
+from portal.core.money import CURRENCIES, quantize
+from portal.extensions import db
+
+#: Prices above this are taken for typing errors.
+MAX_PRICE = Decimal("100000000")
+
+
+class Conflict(ServiceError):
+    """Someone else saved the same record since it was loaded (SECURITY.md 37)."""
+
+    def __init__(self):
+        super().__init__(
+            _("Someone else changed this since you opened it. Reload to see their change.")
+        )
+
+
+def _check_version(record, expected: int | None) -> None:
+    if expected is not None and record.version != expected:
+        raise Conflict()
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict() from None
+
+
+# Contracts
+
+
+def save_contract(
+    actor: User,
+    account: KeyAccount,
+    contract: Contract | None,
+    values: dict,
+    expected_version: int | None = None,
+) -> Contract:
+    """Create a contract for `account` or change one."""
+    if contract is not None:
+        _check_version(contract, expected_version)
+    if values["currency"] not in CURRENCIES:
+        raise ServiceError(_("Choose one of the currencies offered."), field="currency")
+    if values["status"] not in CONTRACT_STATUSES:
+        raise ServiceError(_("Choose one of the statuses offered."), field="status")
+    if values["valid_from"] > values["valid_to"]:
+        raise ServiceError(_("The contract must start before it ends."), field="valid_to")
+    if values["credit_limit_amount"] < 0:
+        raise ServiceError(_("The credit limit cannot be negative."), field="credit_limit")
+    clash = sa.select(Contract.number).where(Contract.number == values["number"])
+    active = sa.select(Contract.number).where(
+        Contract.account_id == account.id, Contract.status == "active"
+    )
+    if contract is not None:
+        clash = clash.where(Contract.id != contract.id)
+        active = active.where(Contract.id != contract.id)
+        if values["currency"] != contract.currency and _has_rules(contract):
+            raise ServiceError(
+                _("The currency cannot change while the contract has price rules."), "currency"
+            )
+    if db.session.scalar(clash):
+        raise ServiceError(_("Another contract has this number."), field="number")
+    if values["status"] == "active" and (other := db.session.scalar(active)):
+        raise ServiceError(
+            _(
+                "Contract %(number)s is already active for this account; end it first.",
+                number=other,
+            ),
+            field="status",
+        )
+    if contract is None:
+        contract = Contract(account_id=account.id, **values)
+        db.session.add(contract)
+        db.session.flush()
+        changes = {name: (None, value) for name, value in values.items()}
+        action = "contract.create"
+    else:
+        changes = audit.diff(contract, values)
+        action = "contract.update"
+    if changes:
+        audit.record(actor, action, f"contract:{contract.id}", changes)
+    _commit()
+    return contract
+
+
+def _has_rules(contract: Contract) -> bool:
+    return bool(
+        db.session.scalar(sa.select(PriceRule.id).where(PriceRule.contract_id == contract.id))
+    )
+
+
+# Price rules
+
+
+def save_rule(
+    actor: User,
+    contract: Contract,
+    rule: PriceRule | None,
+    values: dict,
+    reason: str,
+    expected_version: int | None = None,
+) -> PriceRule:
+    """Create or change a price rule. Within the author's discount authority it is in force at
+    once; beyond it, it is saved as a proposal and the rule it would change stays as it is."""
+    if rule is not None:
+        _check_version(rule, expected_version)
+        if rule.status != "active":
+            raise ServiceError(_("Only rules in force can be changed; decide the proposal."))
+    values = {**values, "value": _checked_value(values, contract)}
+    _check_rule_dates(values, contract)
+    _check_no_overlap(contract, values, ignore=rule)
+    depth = _depth(contract, values)
+    within = depth <= (actor.discount_authority_percent or 0)
+    if rule is None or not within:
+        proposal = PriceRule(
+            contract_id=contract.id,
+            account_id=contract.account_id,
+            created_by_id=actor.id,
+            reason=reason,
+            status="active" if within else "proposed",
+            replaces_rule_id=rule.id if rule is not None else None,
+            **values,
+        )
+        db.session.add(proposal)
+        db.session.flush()
+        action = "price_rule.create" if within else "price_rule.propose"
+        audit.record(
+            actor, action, f"contract:{contract.id}", _rule_changes(rule, proposal), reason
+        )
+        _commit()
+        return proposal
+    old = _rule_changes(rule, rule)
+    rule.reason = reason
+    for name, value in values.items():
+        setattr(rule, name, value)
+    db.session.flush()
+    changes = {k: (old[k][1], new) for k, (_, new) in _rule_changes(rule, rule).items()}
+    changes = {k: v for k, v in changes.items() if v[0] != v[1]}
+    if changes:
+        audit.record(actor, "price_rule.update", f"contract:{contract.id}", changes, reason)
+    _commit()
+    return rule
+
+
+def remove_rule(actor: User, rule: PriceRule, reason: str, expected_version: int | None) -> None:
+    """Take a rule out of force (the list price applies again; never beyond any authority)."""
+    _check_version(rule, expected_version)
+    audit.record(
+        actor,
+        "price_rule.remove",
+        f"contract:{rule.contract_id}",
+        _rule_changes(rule, None),
+        reason,
+    )
+    db.session.delete(rule)
+    _commit()
+
+
+def decide_proposal(actor: User, proposal: PriceRule, approve: bool, comment: str) -> None:
+    """Approve or reject a price proposal, with a comment."""
+    if proposal.status != "proposed":
+        raise ServiceError(_("This proposal has already been decided."))
+    if proposal.created_by_id == actor.id:
+        raise ServiceError(_("Nobody approves or rejects their own proposal."))
+    if not can_decide_proposals(actor):
+        raise ServiceError(_("Your role does not decide price proposals."))
+    if not comment.strip():
+        raise ServiceError(_("Say why, for the author and the audit trail."), field="comment")
+    contract = db.session.get(Contract, proposal.contract_id)
+    values = {name: getattr(proposal, name) for name in _RULE_FIELDS}
+    if approve:
+        depth = _depth(contract, values)
+        if depth > (actor.discount_authority_percent or 0):
+            raise ServiceError(
+                _("This discount (%(depth)s%%) is beyond your authority.", depth=f"{depth:.1f}")
+            )
+        replaced = proposal.replaces
+        _check_no_overlap(contract, values, ignore=proposal, also_ignore=replaced)
+        if replaced is not None:
+            replaced.status = "superseded"
+    proposal.status = "active" if approve else "rejected"
+    proposal.decided_by_id = actor.id
+    proposal.decided_at = utcnow()
+    proposal.decision_comment = comment.strip()
+    audit.record(
+        actor,
+        "price_rule.approve" if approve else "price_rule.reject",
+        f"contract:{contract.id}",
+        {"rule": (None, proposal.id), "status": ("proposed", proposal.status)},
+        comment.strip(),
+    )
+    _commit()
+
+
+_RULE_FIELDS = (
+    "product_id",
+    "category_id",
+    "kind",
+    "value",
+    "min_quantity",
+    "valid_from",
+    "valid_to",
+)
+
+
+def _rule_changes(old: PriceRule | None, new: PriceRule | None) -> dict:
+    """{field: (old, new)} describing a rule, for the audit trail."""
+    before = {name: getattr(old, name) for name in _RULE_FIELDS} if old else {}
+    after = {name: getattr(new, name) for name in _RULE_FIELDS} if new else {}
+    changes = {name: (before.get(name), after.get(name)) for name in _RULE_FIELDS}
+    changes["rule"] = ((old.id if old else None), (new.id if new else None))
+    return changes
+
+
+def _checked_value(values: dict, contract: Contract) -> Decimal:
+    value = values["value"]
+    if values["kind"] == "percent_off":
+        if not Decimal(0) < value < Decimal(100):
+            raise ServiceError(_("A discount is more than 0 and less than 100 percent."), "value")
+        if value != value.quantize(Decimal("0.01")):
+            raise ServiceError(_("Use at most two decimals for a percentage."), "value")
+        return value
+    if values.get("category_id") is not None:
+        raise ServiceError(
+            _("A whole category gets a percentage off; fixed prices are set per SKU."), "kind"
+        )
+    if not Decimal(0) < value <= MAX_PRICE:
+        raise ServiceError(_("Enter a unit price above zero."), field="value")
+    if quantize(value, contract.currency) != value:
+        raise ServiceError(
+            _(
+                "%(currency)s prices have at most %(n)d decimals.",
+                currency=contract.currency,
+                n=-quantize(Decimal(1), contract.currency).as_tuple().exponent,
+            ),
+            field="value",
+        )
+    return value
+
+
+def _check_rule_dates(values: dict, contract: Contract) -> None:
+    start, end = values.get("valid_from"), values.get("valid_to")
+    if start and end and start > end:
+        raise ServiceError(_("The rule must start before it ends."), field="valid_to")
+    for day in (start, end):
+        if day and not contract.valid_from <= day <= contract.valid_to:
+            raise ServiceError(
+                _("Rule dates must lie within the contract's validity."), field="valid_from"
+            )
+
+
+def _check_no_overlap(contract, values, ignore=None, also_ignore=None) -> None:
+    """Two rules for the same target and minimum quantity may not be in force on one day."""
+    start = values.get("valid_from") or contract.valid_from
+    end = values.get("valid_to") or contract.valid_to
+    query = sa.select(PriceRule.id).where(
+        PriceRule.contract_id == contract.id,
+        PriceRule.status.in_(("active", "proposed")),
+        PriceRule.product_id.is_(None)
+        if values.get("product_id") is None
+        else PriceRule.product_id == values["product_id"],
+        PriceRule.category_id.is_(None)
+        if values.get("category_id") is None
+        else PriceRule.category_id == values["category_id"],
+        PriceRule.min_quantity == values["min_quantity"],
+        sa.func.coalesce(PriceRule.valid_from, contract.valid_from) <= end,
+        sa.func.coalesce(PriceRule.valid_to, contract.valid_to) >= start,
+    )
+    for other in (ignore, also_ignore, getattr(ignore, "replaces", None) if ignore else None):
+        if other is not None and other.id is not None:
+            query = query.where(PriceRule.id != other.id)
+    if db.session.scalar(query.limit(1)):
+        raise ServiceError(
+            _("Another rule already prices this target from this quantity in these dates."),
+            field="min_quantity",
+        )
+
+
+def _depth(contract: Contract, values: dict) -> Decimal:
+    """How far below list the rule goes; a fixed price needs a list price to compare with."""
+    list_amount = None
+    if values.get("product_id") is not None:
+        list_amount = db.session.scalar(
+            sa.select(ListPrice.amount).where(
+                ListPrice.product_id == values["product_id"],
+                ListPrice.currency == contract.currency,
+            )
+        )
+    depth = discount_percent(values["kind"], values["value"], list_amount)
+    if depth is None:
+        raise ServiceError(
+            _(
+                "This product has no list price in %(currency)s; add one before a fixed price.",
+                currency=contract.currency,
+            ),
+            field="value",
+        )
+    return depth
+
+
+def target_values(sku: str | None, category_name: str | None) -> dict:
+    """{product_id, category_id} for a rule's target given by SKU or category name."""
+    if sku:
+        product_id = db.session.scalar(sa.select(Product.id).where(Product.sku == sku.strip()))
+        if product_id is None:
+            raise ServiceError(_("There is no product %(sku)s.", sku=sku), field="sku")
+        return {"product_id": product_id, "category_id": None}
+    category_id = db.session.scalar(sa.select(Category.id).where(Category.name == category_name))
+    if category_id is None:
+        raise ServiceError(_("Name a SKU or a category."), field="sku")
+    return {"product_id": None, "category_id": category_id}
+
+
+def today_for(account: KeyAccount) -> date:
+    """Today's date in the account's time zone: when its contracts and prices are in force."""
+    from zoneinfo import ZoneInfo
+
+    return utcnow().astimezone(ZoneInfo(account.time_zone)).date()
