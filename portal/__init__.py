@@ -77,23 +77,30 @@ def register_extensions(app: Flask) -> None:
             return ""
         return format_currency(value.amount, value.currency)
 
+    @app.template_filter("amount")
+    def amount_filter(value, currency: str) -> str:
+        return format_currency(value, currency)
+
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.globals["get_locale"] = get_locale
 
 
 def _select_locale():
-    from flask import current_app, request
+    from flask import current_app, has_request_context, request
 
+    if not has_request_context():
+        return None  # the default locale, for commands and workers
     return request.accept_languages.best_match(current_app.config["LANGUAGES"])
 
 
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts
     from portal.auth.views import bp as auth
+    from portal.contracts.views import bp as contracts
     from portal.home.views import bp as home
 
-    for blueprint in (home, auth, accounts):
+    for blueprint in (home, auth, accounts, contracts):
         app.register_blueprint(blueprint)
 
 

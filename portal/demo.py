@@ -1,7 +1,7 @@
 """The demo data of DESIGN.md section 6, created idempotently: what exists is left alone."""
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from portal.accounts import services as account_services
 from portal.accounts.models import Address, KeyAccount, User
 from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule
+from portal.contracts.services import today_for
 from portal.core import permissions as p
 from portal.core.passwords import hash_password
 from portal.extensions import db
@@ -295,7 +296,7 @@ def _seed_contract(account: KeyAccount, author: User, spec) -> int:
     number, currency, start, end, term, credit, rules = spec
     if db.session.scalar(sa.select(Contract.id).where(Contract.number == number)):
         return 0
-    today = date.today()
+    today = today_for(account)
     contract = Contract(
         account_id=account.id,
         number=number,

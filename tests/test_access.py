@@ -1,6 +1,7 @@
 """Who may call which URL (SECURITY.md 14, 16), built from app.url_map so no route is missed."""
 
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -10,6 +11,8 @@ from portal.core.permissions import (
     BUYER_ROLES,
     CUSTOMER_ADMIN,
     ROLES,
+    SALES_DIRECTOR,
+    SALES_MANAGER,
     STAFF_ROLES,
 )
 from portal.demo import demo_logo
@@ -45,6 +48,14 @@ EXPECTED = {
     "accounts.set_password": (CUSTOMER_ADMIN,),
     "accounts.add_address": (CUSTOMER_ADMIN,),
     "accounts.remove_address": (CUSTOMER_ADMIN,),
+    "contracts.create_contract": ACCOUNT_EDITORS,
+    "contracts.show_contract": STAFF_ROLES,
+    "contracts.edit_contract": ACCOUNT_EDITORS,
+    "contracts.create_rule": ACCOUNT_EDITORS,
+    "contracts.edit_rule": ACCOUNT_EDITORS,
+    "contracts.remove_rule": ACCOUNT_EDITORS,
+    "contracts.list_proposals": ACCOUNT_EDITORS,
+    "contracts.decide_proposal": (SALES_MANAGER, SALES_DIRECTOR),
 }
 
 STATIC = {"static", "bootstrap.static"}
@@ -94,6 +105,9 @@ def world():
         "users": users,
         "acme_user": users["buyer"],
         "acme_address": factories.AddressFactory(account=acme, lines="Acme Street 1"),
+        "acme_rule": factories.PriceRuleFactory(
+            contract=factories.ContractFactory(account=acme), value=Decimal("5")
+        ),
         "globex_admin": factories.UserFactory(
             account=globex, role=CUSTOMER_ADMIN, email="admin@globex.example"
         ),
@@ -106,6 +120,8 @@ def build_url(app, rule, world, slug="acme"):
         "slug": slug,
         "user_id": world["acme_user"].id,
         "address_id": world["acme_address"].id,
+        "contract_id": world["acme_rule"].contract_id,
+        "rule_id": world["acme_rule"].id,
     }
     with app.test_request_context():
         from flask import url_for

@@ -131,7 +131,7 @@ def save_rule(
             raise ServiceError(_("Only rules in force can be changed; decide the proposal."))
     values = {**values, "value": _checked_value(values, contract)}
     _check_rule_dates(values, contract)
-    _check_no_overlap(contract, values, ignore=rule)
+    _check_no_overlap(contract, values, ignore={rule.id} if rule else set())
     depth = _depth(contract, values)
     within = depth <= (actor.discount_authority_percent or 0)
     if rule is None or not within:
@@ -197,10 +197,9 @@ def decide_proposal(actor: User, proposal: PriceRule, approve: bool, comment: st
             raise ServiceError(
                 _("This discount (%(depth)s%%) is beyond your authority.", depth=f"{depth:.1f}")
             )
-        replaced = proposal.replaces
-        _check_no_overlap(contract, values, ignore=proposal, also_ignore=replaced)
-        if replaced is not None:
-            replaced.status = "superseded"
+        _check_no_overlap(contract, values, ignore={proposal.id, proposal.replaces_rule_id})
+        if proposal.replaces_rule_id is not None:
+            db.session.get(PriceRule, proposal.replaces_rule_id).status = "superseded"
     proposal.status = "active" if approve else "rejected"
     proposal.decided_by_id = actor.id
     proposal.decided_at = utcnow()
@@ -272,7 +271,7 @@ def _check_rule_dates(values: dict, contract: Contract) -> None:
             )
 
 
-def _check_no_overlap(contract, values, ignore=None, also_ignore=None) -> None:
+def _check_no_overlap(contract: Contract, values: dict, ignore: set) -> None:
     """Two rules for the same target and minimum quantity may not be in force on one day."""
     start = values.get("valid_from") or contract.valid_from
     end = values.get("valid_to") or contract.valid_to
@@ -289,9 +288,9 @@ def _check_no_overlap(contract, values, ignore=None, also_ignore=None) -> None:
         sa.func.coalesce(PriceRule.valid_from, contract.valid_from) <= end,
         sa.func.coalesce(PriceRule.valid_to, contract.valid_to) >= start,
     )
-    for other in (ignore, also_ignore, getattr(ignore, "replaces", None) if ignore else None):
-        if other is not None and other.id is not None:
-            query = query.where(PriceRule.id != other.id)
+    ignore = {rule_id for rule_id in ignore if rule_id is not None}
+    if ignore:
+        query = query.where(PriceRule.id.not_in(ignore))
     if db.session.scalar(query.limit(1)):
         raise ServiceError(
             _("Another rule already prices this target from this quantity in these dates."),

@@ -1,9 +1,10 @@
 """The audit trail: who changed what, when, from which value to which."""
 
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import UTCDateTime, utcnow
 from portal.extensions import db
@@ -26,6 +27,8 @@ class AuditEvent(db.Model):
     changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     #: Why, in the actor's words (price changes require one).
     reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    actor = relationship("User", lazy="raise")
 
 
 def record(
@@ -55,4 +58,6 @@ def diff(obj, values: dict) -> dict:
 
 
 def _text(value) -> str | None:
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"  # 5.0000 and 5 are the same amount
     return None if value is None else str(value)

@@ -1,0 +1,143 @@
+"""Forms for contracts, price rules and proposal decisions: input shape only."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import ValidationError
+
+from portal.contracts.models import CONTRACT_STATUSES, RULE_KINDS
+from portal.core.money import CURRENCIES, parse_amount
+
+
+class AmountField(StringField):
+    """A decimal amount typed by a person ('50,000.00'); `.amount` is the Decimal."""
+
+    def pre_validate(self, form):
+        self.amount = None
+        if self.data and self.data.strip():
+            try:
+                self.amount = parse_amount(self.data)
+            except ValueError:
+                raise ValidationError(_l("Enter a number such as 7650.00.")) from None
+
+
+class VersionedForm(FlaskForm):
+    #: The version of the record when the form was shown (SECURITY.md 37).
+    version = HiddenField()
+
+    def expected_version(self) -> int | None:
+        return int(self.version.data) if (self.version.data or "").isdigit() else None
+
+
+class ContractForm(VersionedForm):
+    number = StringField(
+        _l("Contract number"),
+        validators=[DataRequired(), Length(max=40), Regexp(r"^[A-Za-z0-9._/-]+$")],
+    )
+    currency = SelectField(_l("Currency"), choices=list(CURRENCIES))
+    valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
+    valid_to = DateField(_l("Valid to"), validators=[InputRequired()])
+    status = SelectField(_l("Status"), choices=list(CONTRACT_STATUSES))
+    payment_term_id = SelectField(_l("Payment terms"), coerce=int)
+    credit_limit = AmountField(_l("Credit limit"), validators=[InputRequired()])
+    is_assortment_restricted = BooleanField(
+        _l("Buyers see only the products this contract's rules name")
+    )
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
+
+    def __init__(self, *args, terms, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.payment_term_id.choices = [(t.id, t.name) for t in terms]
+
+    def values(self) -> dict:
+        return {
+            "number": self.number.data.strip(),
+            "currency": self.currency.data,
+            "valid_from": self.valid_from.data,
+            "valid_to": self.valid_to.data,
+            "status": self.status.data,
+            "payment_term_id": self.payment_term_id.data,
+            "credit_limit_amount": self.credit_limit.amount,
+            "is_assortment_restricted": self.is_assortment_restricted.data,
+            "notes": self.notes.data or "",
+        }
+
+
+class RuleForm(VersionedForm):
+    target = RadioField(
+        _l("Applies to"),
+        choices=[
+            SelectChoice("sku", _l("One product (SKU)")),
+            SelectChoice("category", _l("A whole category")),
+        ],
+        default="sku",
+    )
+    sku = StringField(_l("SKU"), validators=[Length(max=40)])
+    category = SelectField(_l("Category"), validate_choice=False)
+    kind = SelectField(
+        _l("Price"),
+        choices=[
+            SelectChoice("fixed", _l("Fixed unit price")),
+            SelectChoice("percent_off", _l("Percent off list")),
+        ],
+    )
+    value = AmountField(
+        _l("Value"),
+        description=_l("A unit price in the contract's currency, or a percentage such as 12.5."),
+        validators=[InputRequired()],
+    )
+    min_quantity = IntegerField(
+        _l("From quantity"), default=1, validators=[InputRequired(), NumberRange(1, 10_000_000)]
+    )
+    valid_from = DateField(_l("Valid from"), validators=[Optional()])
+    valid_to = DateField(_l("Valid to"), validators=[Optional()])
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("Why this price: it goes into the audit trail."),
+        validators=[DataRequired(), Length(max=2000)],
+    )
+
+    def __init__(self, *args, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [("", "—")] + [(c.name, c.name) for c in categories]
+
+    def validate_kind(self, field):
+        if field.data not in RULE_KINDS:
+            raise ValidationError(_l("Choose one of the kinds offered."))
+
+    def values(self) -> dict:
+        return {
+            "kind": self.kind.data,
+            "value": self.value.amount,
+            "min_quantity": self.min_quantity.data,
+            "valid_from": self.valid_from.data,
+            "valid_to": self.valid_to.data,
+        }
+
+
+class RemoveRuleForm(VersionedForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class DecisionForm(FlaskForm):
+    comment = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=2000)])
+    approve = SubmitField(_l("Approve"))
+    reject = SubmitField(_l("Reject"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])

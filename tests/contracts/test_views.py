@@ -1,0 +1,126 @@
+"""The contract screens as staff use them: proposals, approvals, conflicts."""
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from portal.accounts.models import KeyAccount
+from portal.contracts import pricing
+from portal.contracts.models import Contract, PriceRule
+from portal.demo import DEMO_PASSWORD, seed_demo
+from portal.extensions import db
+from tests.conftest import login
+
+
+def acme_price(sku):
+    acme = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == "acme"))
+    return pricing.price_lines(acme.id, [(sku, 1)], date.today()).lines[0].unit_price.amount
+
+
+def acme_contract():
+    return db.session.scalar(sa.select(Contract).where(Contract.number == "NW-ACME-01"))
+
+
+def rule_form(**extra):
+    return {
+        "target": "sku",
+        "sku": "NW-DT7",
+        "category": "",
+        "kind": "percent_off",
+        "value": "20",
+        "min_quantity": "1",
+        "valid_from": "",
+        "valid_to": "",
+        "reason": "Tender for 400 desktops",
+        **extra,
+    }
+
+
+def test_an_admins_20_percent_waits_for_the_manager_and_the_admin_cannot_approve(app):
+    seed_demo()
+    contract = acme_contract()
+    admin, manager = app.test_client(), app.test_client()
+    login(admin, "admin@northwind.example", DEMO_PASSWORD)
+    login(manager, "manager@northwind.example", DEMO_PASSWORD)
+
+    response = admin.post(f"/staff/contracts/{contract.id}/rules/new", data=rule_form())
+    assert response.status_code == 302
+    assert acme_price("NW-DT7") == Decimal("5499.00")  # the old price stays in force
+    proposal = db.session.scalar(sa.select(PriceRule).where(PriceRule.status == "proposed"))
+
+    page = admin.get("/staff/approvals")
+    assert f'data-proposal-id="{proposal.id}"'.encode() in page.data
+    assert b'name="approve"' not in page.data  # no buttons for the admin
+    refused = admin.post(f"/staff/approvals/{proposal.id}", data={"comment": "ok", "approve": "1"})
+    assert refused.status_code == 403
+    assert acme_price("NW-DT7") == Decimal("5499.00")
+
+    page = manager.get("/staff/approvals")
+    assert b'name="approve"' in page.data
+    done = manager.post(
+        f"/staff/approvals/{proposal.id}", data={"comment": "Strategic tender", "approve": "1"}
+    )
+    assert done.status_code == 302
+    assert acme_price("NW-DT7") == Decimal("4399.20")
+    history = admin.get(f"/staff/contracts/{contract.id}").data
+    assert b"price_rule.propose" in history and b"price_rule.approve" in history
+    assert b"Strategic tender" in history
+
+
+def test_a_rule_form_with_bad_input_says_what_is_wrong_and_saves_nothing(app):
+    seed_demo()
+    contract = acme_contract()
+    client = app.test_client()
+    login(client, "director@northwind.example", DEMO_PASSWORD)
+    before = db.session.scalar(sa.select(sa.func.count(PriceRule.id)))
+    for bad, message in [
+        ({"sku": "NO-SUCH"}, b"There is no product NO-SUCH"),
+        ({"value": "abc"}, b"Enter a number"),
+        ({"value": "-3"}, b"more than 0"),
+        (
+            {"kind": "fixed", "target": "category", "sku": "", "category": "Laptops"},
+            b"fixed prices are set per SKU",
+        ),
+        ({"sku": "NW-LT14", "kind": "fixed", "value": "7000.00"}, b"Another rule"),
+        ({"reason": ""}, b"This field is required"),
+    ]:
+        response = client.post(f"/staff/contracts/{contract.id}/rules/new", data=rule_form(**bad))
+        assert response.status_code == 200, bad
+        assert message in response.data, bad
+    assert db.session.scalar(sa.select(sa.func.count(PriceRule.id))) == before
+
+
+def test_two_staff_saving_one_rule_the_second_gets_a_conflict_page(app):
+    seed_demo()
+    contract = acme_contract()
+    rule = db.session.scalar(
+        sa.select(PriceRule).where(
+            PriceRule.contract_id == contract.id,
+            PriceRule.kind == "percent_off",
+            PriceRule.product_id.is_not(None),
+        )
+    )
+    first, second = app.test_client(), app.test_client()
+    login(first, "manager@northwind.example", DEMO_PASSWORD)
+    login(second, "director@northwind.example", DEMO_PASSWORD)
+    url = f"/staff/contracts/{contract.id}/rules/{rule.id}"
+    assert first.get(url).status_code == second.get(url).status_code == 200
+    seen = str(rule.version)
+    form = rule_form(sku="NW-MN27", version=seen)
+    assert first.post(url, data={**form, "value": "16"}).status_code == 302
+    response = second.post(url, data={**form, "value": "17"})
+    assert response.status_code == 409
+    assert b"changed by someone else" in response.data
+    assert acme_price("NW-MN27") == Decimal("2015.16")  # 16% off 2399.00: the first save
+
+
+def test_the_contract_page_counts_down_the_last_30_days(app):
+    seed_demo()
+    client = app.test_client()
+    login(client, "callcenter@northwind.example", DEMO_PASSWORD)
+    initech = db.session.scalar(sa.select(Contract).where(Contract.number == "NW-INITECH-01"))
+    page = client.get(f"/staff/contracts/{initech.id}").data
+    assert b'data-days-left="20"' in page
+    acme = client.get(f"/staff/contracts/{acme_contract().id}").data
+    assert b"data-days-left" not in acme
