@@ -5,6 +5,9 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+#: The environments there are; any other name is refused, not run unchecked.
+ENVIRONMENTS = ("production", "development", "testing")
+
 #: Values that are never acceptable as a production SECRET_KEY.
 WEAK_SECRET_KEYS = {"", "dev", "change-me", "secret", "development"}
 
@@ -85,7 +88,11 @@ def _instance_secret(instance_path: str) -> str:
 
 def check_production(config) -> None:
     """Refuse to run production with debug on, a weak secret, or per-process rate limits."""
-    if config.get("PORTAL_ENV") != "production":
+    env = config.get("PORTAL_ENV")
+    if env not in ENVIRONMENTS:
+        # A typo such as "prod" must not switch the production checks off.
+        raise ConfigError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    if env != "production":
         return
     if config.get("DEBUG"):
         raise ConfigError("DEBUG must be off in production")

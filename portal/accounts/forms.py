@@ -104,22 +104,25 @@ class UserForm(FlaskForm):
         self.role.choices = [(role, role.replace("_", " ")) for role in roles]
 
     def validate_spending_limit(self, field):
-        if field.data:
+        if field.data and field.data.strip():
             try:
                 parse_amount(field.data)
             except ValueError:
                 raise ValidationError(_l("Enter an amount such as 50000.00.")) from None
 
     def values(self) -> dict:
-        limit = self.spending_limit.data
-        return {
+        # Blank (or only spaces) means no limit; Optional() lets spaces through unvalidated.
+        limit = (self.spending_limit.data or "").strip()
+        values = {
             "name": self.name.data.strip(),
             "email": self.email.data,
-            "phone": self.phone.data,
+            "phone": self.phone.data or "",
             "role": self.role.data,
             "spending_limit_amount": parse_amount(limit) if limit else None,
-            "is_active": self.is_active.data,
         }
+        if self.is_active is not None:  # NewUserForm has no such field
+            values["is_active"] = self.is_active.data
+        return values
 
 
 class NewUserForm(UserForm):
@@ -129,11 +132,6 @@ class NewUserForm(UserForm):
         validators=[DataRequired()],
     )
     is_active = None
-
-    def values(self) -> dict:
-        values = super().values()
-        del values["is_active"]
-        return values
 
 
 class PasswordForm(FlaskForm):
@@ -158,6 +156,6 @@ class AddressForm(FlaskForm):
             "label": self.label.data.strip(),
             "lines": self.lines.data.strip(),
             "city": self.city.data.strip(),
-            "postcode": self.postcode.data.strip(),
+            "postcode": (self.postcode.data or "").strip(),
             "country": self.country.data.upper(),
         }

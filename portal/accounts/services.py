@@ -39,9 +39,10 @@ def create_account(actor: User, values: dict, logo: bytes | None = None) -> KeyA
 
 def update_account(actor: User, account: KeyAccount, values: dict, logo: bytes | None = None):
     _check_reps(values)
+    logo_values = checked_logo(logo) if logo else {}  # checked before anything is changed
     changes = audit.diff(account, values)
-    if logo:
-        apply_logo(account, logo)
+    if logo_values:
+        _set_attributes(account, logo_values)
         changes["logo"] = (None, account.logo_digest)
     if changes:
         audit.record(actor, "account.update", f"account:{account.slug}", changes)
@@ -66,6 +67,16 @@ def _check_reps(values: dict) -> None:
 
 def apply_logo(account: KeyAccount, data: bytes) -> None:
     """Accept a logo only if its bytes are a small image of an allowed format (SECURITY.md 26)."""
+    _set_attributes(account, checked_logo(data))
+
+
+def _set_attributes(obj, values: dict) -> None:
+    for name, value in values.items():
+        setattr(obj, name, value)
+
+
+def checked_logo(data: bytes) -> dict:
+    """The logo columns for these bytes, or a ServiceError when they are not an allowed image."""
     limit = current_app.config["MAX_LOGO_BYTES"]
     if len(data) > limit:
         raise ServiceError(_("The logo must be at most %(kb)d KB.", kb=limit // 1024), field="logo")
@@ -85,9 +96,11 @@ def apply_logo(account: KeyAccount, data: bytes) -> None:
             _("The logo must be at most %(px)d pixels wide and high.", px=MAX_LOGO_PIXELS),
             field="logo",
         )
-    account.logo_data = data
-    account.logo_content_type = LOGO_FORMATS[image_format]
-    account.logo_digest = hashlib.sha256(data).hexdigest()
+    return {
+        "logo_data": data,
+        "logo_content_type": LOGO_FORMATS[image_format],
+        "logo_digest": hashlib.sha256(data).hexdigest(),
+    }
 
 
 def logo_of(account: KeyAccount) -> tuple[bytes, str, str] | None:
@@ -142,7 +155,8 @@ def _check_user_values(account, values: dict, roles, user: User | None = None) -
     if limit is not None:
         if limit < 0:
             raise ServiceError(_("The spending limit cannot be negative."), "spending_limit")
-        if quantize(limit, account.currency) != limit or limit >= Decimal("1e13"):
+        # The size check comes first: quantize() raises on amounts beyond Decimal's precision.
+        if limit >= Decimal("1e13") or quantize(limit, account.currency) != limit:
             raise ServiceError(
                 _("Enter an amount in %(currency)s, such as 50000.00.", currency=account.currency),
                 field="spending_limit",

@@ -32,7 +32,9 @@ def register_errorhandlers(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
-        return render_error(code), code
+        # Keep what the error says beyond its page, such as Allow on 405 or Retry-After on 429.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        return render_error(code), code, headers
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

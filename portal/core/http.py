@@ -22,6 +22,8 @@ def configure_logging(app) -> None:
     )
     handler.addFilter(RequestIdFilter())
     app.logger.handlers[:] = [handler]
+    # On the logger too, so every handler attached to it (error trackers, tests) sees the id.
+    app.logger.filters[:] = [RequestIdFilter()]
     app.logger.setLevel(logging.INFO)
     app.logger.propagate = False
 

@@ -1,0 +1,48 @@
+"""Fixtures for the accounts screens: a fresh app per test, staff, and Initech with its admin.
+
+Each request to `web` runs in its own application context and database session, as in
+production, so a request that fails leaves nothing behind that a later read could see.
+"""
+
+import pytest
+
+from portal import create_app
+from portal.extensions import db
+from tests import factories
+from tests.conftest import PASSWORD, login, make_config
+
+
+@pytest.fixture
+def web(app):
+    """A second app on the test database; its requests do not share the test's session."""
+    return create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"]))
+
+
+def signed_in(web, email, password=PASSWORD):
+    client = web.test_client()
+    response = login(client, email, password)
+    assert response.status_code == 302, f"{email} could not sign in"
+    return client
+
+
+@pytest.fixture
+def staff_admin():
+    return factories.StaffFactory(email="admin@northwind.example", name="Ada Admin")
+
+
+@pytest.fixture
+def initech():
+    account = factories.AccountFactory(slug="initech", name="Initech Bank", currency="CNY")
+    return {
+        "account": account,
+        "admin": factories.UserFactory(
+            account=account, email="admin@initech.example", role="customer_admin"
+        ),
+        "buyer": factories.UserFactory(account=account, email="buyer@initech.example"),
+    }
+
+
+def reload(obj):
+    """The row as the database now has it (requests commit through their own sessions)."""
+    db.session.expire_all()
+    return db.session.get(type(obj), obj.id)
