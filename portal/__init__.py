@@ -1,5 +1,6 @@
 """The key-account ordering portal."""
 
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from flask import Flask
@@ -51,7 +52,7 @@ def register_extensions(app: Flask) -> None:
     from portal.catalog.models import Product  # noqa: F401
     from portal.contracts.models import PriceRule  # noqa: F401
     from portal.core import audit  # noqa: F401
-    from portal.core.money import Money
+    from portal.core.money import Money, plain
     from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -81,6 +82,20 @@ def register_extensions(app: Flask) -> None:
     def amount_filter(value, currency: str) -> str:
         return format_currency(value, currency)
 
+    @app.template_filter("plain_amount")
+    def plain_amount(money) -> str:
+        """Money as a plain decimal string in its currency's minor unit, such as 7650.00, for
+        the data- attributes of DESIGN.md section 5."""
+        return "" if money is None else plain(money.amount, money.currency)
+
+    @app.template_filter("percent_below")
+    def percent_below(price: Money | None, list_price: Money | None) -> str:
+        """How far a unit price is below the list price, in whole percent (half up)."""
+        if price is None or list_price is None or not list_price.amount:
+            return "0"
+        percent = (list_price.amount - price.amount) * 100 / list_price.amount
+        return f"{percent.quantize(Decimal(1), rounding=ROUND_HALF_UP):f}"
+
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.globals["get_locale"] = get_locale
@@ -97,10 +112,11 @@ def _select_locale():
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts
     from portal.auth.views import bp as auth
+    from portal.catalog.views import bp as catalog
     from portal.contracts.views import bp as contracts
     from portal.home.views import bp as home
 
-    for blueprint in (home, auth, accounts, contracts):
+    for blueprint in (home, auth, accounts, contracts, catalog):
         app.register_blueprint(blueprint)
 
 

@@ -168,6 +168,21 @@ def two_accounts():
     }
 
 
+@pytest.fixture
+def web(app):
+    """A second app on the test database: each of its requests has its own app context and
+    database session, as in production, so a failed request leaves nothing a later read sees."""
+    return create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"]))
+
+
+def signed_in(web, email, password=PASSWORD):
+    """A test client of `web`, signed in."""
+    client = web.test_client()
+    response = login(client, email, password)
+    assert response.status_code == 302, f"{email} could not sign in"
+    return client
+
+
 def login(client, email, password=PASSWORD, **extra):
     return client.post("/login", data={"email": email, "password": password, **extra})
 

@@ -1,25 +1,21 @@
 """Verbs on key accounts, their users and addresses. Each checks, then writes in one commit."""
 
-import hashlib
-import io
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from portal.accounts.models import Address, KeyAccount, User
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
+from portal.core.images import check_image
 from portal.core.money import quantize
 from portal.core.passwords import hash_password, password_problem
 from portal.core.permissions import BUYER_ROLES, FIELD_SALES, INSIDE_SALES
 from portal.extensions import db
 
-#: Image formats a logo may have, by what Pillow finds in the bytes (never by file name).
-LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 MAX_LOGO_PIXELS = 2000
 
 
@@ -77,29 +73,16 @@ def _set_attributes(obj, values: dict) -> None:
 
 def checked_logo(data: bytes) -> dict:
     """The logo columns for these bytes, or a ServiceError when they are not an allowed image."""
-    limit = current_app.config["MAX_LOGO_BYTES"]
-    if len(data) > limit:
-        raise ServiceError(_("The logo must be at most %(kb)d KB.", kb=limit // 1024), field="logo")
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image_format = image.format
-            width, height = image.size
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ServiceError(
-            _("The logo must be a PNG, JPEG, GIF or WebP image."), field="logo"
-        ) from None
-    if image_format not in LOGO_FORMATS:
-        raise ServiceError(_("The logo must be a PNG, JPEG, GIF or WebP image."), field="logo")
-    if width > MAX_LOGO_PIXELS or height > MAX_LOGO_PIXELS:
-        raise ServiceError(
-            _("The logo must be at most %(px)d pixels wide and high.", px=MAX_LOGO_PIXELS),
-            field="logo",
-        )
+    image = check_image(
+        data,
+        max_bytes=current_app.config["MAX_LOGO_BYTES"],
+        max_pixels=MAX_LOGO_PIXELS,
+        field="logo",
+    )
     return {
-        "logo_data": data,
-        "logo_content_type": LOGO_FORMATS[image_format],
-        "logo_digest": hashlib.sha256(data).hexdigest(),
+        "logo_data": image.data,
+        "logo_content_type": image.content_type,
+        "logo_digest": image.digest,
     }
 
 

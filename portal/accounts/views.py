@@ -15,6 +15,8 @@ from portal.accounts.forms import (
 )
 from portal.accounts.permissions import can_edit_account, can_manage_users_of
 from portal.core.errors import ServiceError
+from portal.core.forms import show_error
+from portal.core.images import image_response
 from portal.core.permissions import (
     ACCOUNT_EDITORS,
     BUYER_ROLES,
@@ -64,7 +66,7 @@ def create_account():
         try:
             account = services.create_account(current_user, form.values(), _upload(form))
         except ServiceError as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             flash(_("Account %(name)s created.", name=account.name), "success")
             return redirect(url_for(".show_account", slug=account.slug))
@@ -92,7 +94,7 @@ def edit_account(slug):
         try:
             services.update_account(current_user, account, form.values(), _upload(form))
         except ServiceError as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             flash(_("Changes saved."), "success")
             return redirect(url_for(".show_account", slug=account.slug))
@@ -117,12 +119,7 @@ def logo(slug):
     found = services.logo_of(account)
     if found is None:
         abort(404)
-    data, content_type, digest = found
-    response = Response(data, mimetype=content_type)
-    response.set_etag(digest)
-    response.cache_control.public = True
-    response.cache_control.max_age = 3600
-    return response.make_conditional(request)
+    return image_response(*found)
 
 
 @bp.get("/a/<slug>/theme.css")
@@ -242,7 +239,7 @@ def _create_user_page(account, back):
         try:
             user = services.create_user(current_user, account, form.values(), form.password.data)
         except ServiceError as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             flash(_("User %(email)s created.", email=user.email), "success")
             return redirect(back)
@@ -257,7 +254,7 @@ def _edit_user_page(account, user, back):
         try:
             services.update_user(current_user, account, user, form.values())
         except ServiceError as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             flash(_("Changes to %(email)s saved.", email=user.email), "success")
             return redirect(back)
@@ -307,11 +304,3 @@ def _remove_address(slug, address_id, back):
     )
     flash(_("Address removed."), "success")
     return redirect(back)
-
-
-def _show_error(form, error: ServiceError) -> None:
-    field = form[error.field] if error.field and error.field in form else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "danger")

@@ -1,17 +1,26 @@
-"""Reads of contracts, price rules and proposals, eager-loaded for the staff screens."""
+"""Reads of contracts, price rules and proposals, and of the catalog as a contract shows it."""
 
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
 from flask import abort
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.accounts.models import KeyAccount
-from portal.catalog.models import Category, ListPrice
+from portal.catalog import queries as catalog_queries
+from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule
-from portal.contracts.pricing import discount_percent
+from portal.contracts.pricing import Pricing, Terms, discount_percent, price_products
 from portal.core.audit import AuditEvent
+from portal.core.pagination import Page, paginate
 from portal.extensions import db
+
+BUYER_PER_PAGE = 24
+#: How many contract products the landing page features.
+FEATURED_LIMIT = 6
+#: A contract ending within this many days shows a countdown.
+COUNTDOWN_DAYS = 30
 
 _RULE_DETAILS = (
     joinedload(PriceRule.contract),
@@ -51,12 +60,21 @@ def current_contract(account_id: int) -> Contract | None:
     )
 
 
-def days_left(contract: Contract, today: date) -> int | None:
-    """Days until an active contract ends, when that is within 30 days (else None)."""
-    if contract is None or contract.status != "active":
+@dataclass(frozen=True, slots=True)
+class Countdown:
+    number: str
+    ends_on: date
+    days: int
+
+
+def countdown(contract: Contract | Terms | None, today: date) -> Countdown | None:
+    """An active contract (or the pricing engine's terms) ending within COUNTDOWN_DAYS."""
+    if contract is None or getattr(contract, "status", "active") != "active":
         return None
-    left = (contract.valid_to - today).days
-    return left if 0 <= left <= 30 else None
+    days = (contract.valid_to - today).days
+    if not 0 <= days <= COUNTDOWN_DAYS:
+        return None
+    return Countdown(contract.number, contract.valid_to, days)
 
 
 def rules_of(contract: Contract) -> list[PriceRule]:
@@ -136,12 +154,141 @@ def categories() -> list[Category]:
 
 
 def audit_trail(target: str, limit: int = 200) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            sa.select(AuditEvent)
-            .options(joinedload(AuditEvent.actor))
-            .where(AuditEvent.target == target)
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-            .limit(limit)
+    return audit_events(target=target, limit=limit)
+
+
+def audit_events(
+    target: str = "", action: str = "", limit: int = 200, before_id: int | None = None
+) -> list[AuditEvent]:
+    """Newest first; `target` matches exactly (e.g. contract:3), `action` by prefix."""
+    query = sa.select(AuditEvent).options(joinedload(AuditEvent.actor))
+    if target:
+        query = query.where(AuditEvent.target == target)
+    if action:
+        query = query.where(AuditEvent.action.startswith(action, autoescape=True))
+    if before_id:
+        query = query.where(AuditEvent.id < before_id)
+    return list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)))
+
+
+def proposals_waiting_for(user) -> int:
+    """How many proposals someone else made that `user` could decide."""
+    return db.session.scalar(
+        sa.select(sa.func.count(PriceRule.id)).where(
+            PriceRule.status == "proposed", PriceRule.created_by_id != user.id
         )
     )
+
+
+# The catalog as an account's contract shows it to its buyers. The restricted assortment is
+# applied in SQL (`visible_to`), so counts and pagination agree with what the pricing engine
+# prices: a page costs the page, its count, and the engine's three statements.
+
+
+def _rule_in_force(on: date) -> list:
+    return [
+        PriceRule.status == "active",
+        sa.or_(PriceRule.valid_from.is_(None), PriceRule.valid_from <= on),
+        sa.or_(PriceRule.valid_to.is_(None), PriceRule.valid_to >= on),
+    ]
+
+
+def _contract_in_force(account_id: int, on: date) -> list:
+    return [
+        Contract.account_id == account_id,
+        Contract.status == "active",
+        Contract.valid_from <= on,
+        Contract.valid_to >= on,
+    ]
+
+
+def visible_to(account_id: int, on: date) -> list:
+    """What an account's buyers may see on a date: active products and, when the contract in
+    force restricts the assortment, only those its rules in force name by SKU or category.
+
+    The same condition as the pricing engine's NOT_IN_ASSORTMENT, in SQL, so a page holds
+    exactly the products that can be priced and the count matches.
+    """
+    restricting = sa.select(Contract.id).where(
+        *_contract_in_force(account_id, on), Contract.is_assortment_restricted.is_(True)
+    )
+    named = (
+        sa.select(PriceRule.id)
+        .where(
+            PriceRule.contract_id.in_(restricting),
+            *_rule_in_force(on),
+            sa.or_(
+                PriceRule.product_id == Product.id,
+                PriceRule.category_id == Product.category_id,
+            ),
+        )
+        .exists()
+    )
+    return [Product.is_active.is_(True), sa.or_(~restricting.exists(), named)]
+
+
+def catalog_page(
+    account_id: int,
+    on: date,
+    *,
+    q: str | None = None,
+    category_id: int | None = None,
+    page: int = 1,
+    per_page: int = BUYER_PER_PAGE,
+) -> Page:
+    """One page of the products the account's buyers see, with their categories, in menu
+    order: two statements whatever the size of the catalog."""
+    where = [*catalog_queries.matching(q, category_id), *visible_to(account_id, on)]
+    count = sa.select(sa.func.count()).select_from(Product).where(*where)
+    query = (
+        sa.select(Product)
+        .join(Product.category)
+        .options(contains_eager(Product.category))
+        .where(*where)
+        .order_by(Category.position, Category.name, Product.name, Product.id)
+    )
+    return paginate(query, count, page, per_page)
+
+
+def categories_visible_to(account_id: int, on: date) -> list[Category]:
+    """The categories that hold at least one product the account's buyers see."""
+    has_products = (
+        sa.select(Product.id)
+        .where(Product.category_id == Category.id, *visible_to(account_id, on))
+        .exists()
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Category).where(has_products).order_by(Category.position, Category.name)
+        )
+    )
+
+
+def visible_product_or_404(account_id: int, sku: str, on: date) -> Product:
+    """The product as the account's buyers see it; 404 when unknown, inactive or outside the
+    contract's assortment (no hint which)."""
+    product = db.session.scalar(
+        sa.select(Product)
+        .join(Product.category)
+        .options(contains_eager(Product.category))
+        .where(Product.sku == sku, *visible_to(account_id, on))
+    )
+    if product is None:
+        abort(404)
+    return product
+
+
+def featured(account_id: int, on: date, limit: int = FEATURED_LIMIT) -> Pricing:
+    """The products the contract in force names by SKU (up to `limit`), priced: four
+    statements. The pricing's terms are there even when no product is featured."""
+    skus = db.session.scalars(
+        sa.select(Product.sku)
+        .join(PriceRule, PriceRule.product_id == Product.id)
+        .join(Contract, Contract.id == PriceRule.contract_id)
+        .where(*_contract_in_force(account_id, on), *_rule_in_force(on))
+        .where(Product.is_active.is_(True))
+        .group_by(Product.id, Product.sku, Product.name)
+        .order_by(Product.name, Product.sku)
+        .limit(limit)
+    ).all()
+    return price_products(account_id, skus, on)

@@ -5,14 +5,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts import queries as account_queries
+from portal.catalog.forms import SearchForm
 from portal.contracts import queries, services
 from portal.contracts.forms import ContractForm, DecisionForm, RemoveRuleForm, RuleForm
 from portal.contracts.permissions import PROPOSAL_DECIDERS, can_decide, can_edit_prices
+from portal.contracts.pricing import NO_CONTRACT, PricedLine, explain, price_products
 from portal.core.errors import ServiceError
-from portal.core.permissions import ACCOUNT_EDITORS, STAFF_ROLES, allow
+from portal.core.forms import show_error
+from portal.core.permissions import ACCOUNT_EDITORS, BUYER_ROLES, STAFF_ROLES, SYSADMIN, allow
 
 bp = Blueprint("contracts", __name__)
+bp.add_app_template_global(explain, "explain_price")
 
+#   GET       /staff/accounts/<slug>/contracts                  list_contracts
 #   GET POST  /staff/accounts/<slug>/contracts/new              create_contract
 #   GET       /staff/contracts/<id>                             show_contract
 #   GET POST  /staff/contracts/<id>/edit                        edit_contract
@@ -21,6 +26,25 @@ bp = Blueprint("contracts", __name__)
 #   POST      /staff/contracts/<id>/rules/<rule_id>/remove      remove_rule
 #   GET       /staff/approvals                                  list_proposals
 #   POST      /staff/approvals/<rule_id>                        decide_proposal
+#   GET       /staff/audit                                      audit_trail
+# Buyer side (a buyer of another account gets 404 from account_or_404)
+#   GET       /a/<slug>/catalog                                 browse_catalog
+#   GET       /a/<slug>/products/<sku>                          show_product
+
+@bp.get("/staff/accounts/<slug>/contracts")
+@allow(*STAFF_ROLES)
+def list_contracts(slug):
+    account = account_queries.account_or_404(slug)
+    contracts = queries.contracts_of(account)
+    today = services.today_for(account)
+    return render_template(
+        "contracts/list.html",
+        account=account,
+        contracts=contracts,
+        countdowns={c.id: queries.countdown(c, today) for c in contracts},
+        can_edit=can_edit_prices(current_user),
+    )
+
 
 @bp.route("/staff/accounts/<slug>/contracts/new", methods=["GET", "POST"])
 @allow(*ACCOUNT_EDITORS)
@@ -31,7 +55,7 @@ def create_contract(slug):
         try:
             contract = services.save_contract(current_user, account, None, form.values())
         except ServiceError as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             flash(_("Contract %(number)s created.", number=contract.number), "success")
             return redirect(url_for(".show_contract", contract_id=contract.id))
@@ -49,7 +73,7 @@ def show_contract(contract_id):
         contract=contract,
         rules=rules,
         depths=queries.depths(rules),
-        days_left=queries.days_left(contract, today),
+        countdown=queries.countdown(contract, today),
         today=today,
         events=queries.audit_trail(f"contract:{contract.id}"),
         can_edit=can_edit_prices(current_user),
@@ -72,7 +96,7 @@ def edit_contract(contract_id):
         except services.Conflict as error:
             return _conflict(error, url_for(".edit_contract", contract_id=contract.id))
         except ServiceError as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             flash(_("Contract saved."), "success")
             return redirect(url_for(".show_contract", contract_id=contract.id))
@@ -114,7 +138,7 @@ def _rule_page(contract, rule):
         except services.Conflict as error:
             return _conflict(error, request.path)
         except ServiceError as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             if saved.status == "proposed":
                 flash(
@@ -176,13 +200,74 @@ def decide_proposal(rule_id):
     return redirect(url_for(".list_proposals"))
 
 
+@bp.get("/staff/audit")
+@allow(*ACCOUNT_EDITORS, SYSADMIN)
+def audit_trail():
+    target = request.args.get("target", "").strip()
+    action = request.args.get("action", "").strip()
+    before = request.args.get("before", type=int)
+    limit = 200
+    events = queries.audit_events(target, action, limit, before)
+    return render_template(
+        "contracts/audit.html", events=events, target=target, action=action, limit=limit
+    )
+
+
+@bp.get("/a/<slug>/catalog")
+@allow(*BUYER_ROLES)
+def browse_catalog(slug):
+    account = account_queries.account_or_404(slug)
+    on = services.today_for(account)
+    form = SearchForm(request.args, categories=queries.categories_visible_to(account.id, on))
+    page = queries.catalog_page(
+        account.id,
+        on,
+        q=form.query,
+        category_id=form.category.data,
+        page=request.args.get("page", 1, type=int),
+        per_page=queries.BUYER_PER_PAGE,
+    )
+    pricing = price_products(account.id, [product.sku for product in page.items], on)
+    return render_template(
+        "contracts/catalog.html",
+        account=account,
+        form=form,
+        page=page,
+        lines=dict(zip([p.sku for p in page.items], pricing.lines, strict=True)),
+        terms=pricing.terms,
+        no_contract=_no_contract_message(pricing),
+        countdown=queries.countdown(pricing.terms, on),
+    )
+
+
+@bp.get("/a/<slug>/products/<sku>")
+@allow(*BUYER_ROLES)
+def show_product(slug, sku):
+    account = account_queries.account_or_404(slug)
+    on = services.today_for(account)
+    product = queries.visible_product_or_404(account.id, sku, on)
+    pricing = price_products(account.id, [product.sku], on)
+    line = pricing.lines[0]
+    return render_template(
+        "contracts/product.html",
+        account=account,
+        product=product,
+        line=line,
+        terms=pricing.terms,
+        explanation=explain(line, pricing.terms),
+        countdown=queries.countdown(pricing.terms, on),
+    )
+
+
+def _no_contract_message(pricing) -> str | None:
+    """Why nothing on the page has a contract price, when no contract is in force."""
+    if pricing.terms is not None:
+        return None
+    if pricing.lines:
+        return explain(pricing.lines[0], None)
+    return explain(PricedLine("", 1, None, None, None, None, None, None, NO_CONTRACT), None)
+
+
 def _conflict(error, retry_url):
     return render_template("contracts/conflict.html", message=error.message, retry=retry_url), 409
 
-
-def _show_error(form, error: ServiceError) -> None:
-    field = form[error.field] if error.field and error.field in form else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "danger")

@@ -24,6 +24,12 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-minor_digits(currency)), rounding=ROUND_HALF_UP)
 
 
+def plain(amount: Decimal, currency: str) -> str:
+    """A plain decimal string in the currency's minor unit, such as 7650.00: for data-
+    attributes (DESIGN.md section 5) and form fields."""
+    return f"{quantize(amount, currency):f}"
+
+
 def to_minor(amount: Decimal, currency: str) -> int:
     """Integer minor units (cents; yen as they are). Refuses sub-minor-unit amounts."""
     digits = minor_digits(currency)

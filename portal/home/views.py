@@ -7,6 +7,8 @@ from flask_login import current_user
 from portal.accounts import queries as account_queries
 from portal.auth.forms import LoginForm
 from portal.auth.views import home_url
+from portal.contracts import queries as contract_queries
+from portal.contracts.services import today_for
 from portal.core.permissions import STAFF_ROLES, allow, public
 from portal.extensions import db
 
@@ -33,10 +35,20 @@ def landing(slug):
     """Anonymous visitors see the branding and a sign-in form; the account's own users see
     their portal; a buyer of another account gets 404 (the account query is scoped)."""
     account = account_queries.account_or_404(slug, with_details=True)
-    login_form = None
+    login_form = featured = countdown = None
     if not current_user.is_authenticated:
         login_form = LoginForm(next=url_for("home.landing", slug=slug))
-    return render_template("home/landing.html", account=account, login_form=login_form)
+    elif current_user.is_buyer_side:
+        today = today_for(account)
+        featured = contract_queries.featured(account.id, today)
+        countdown = contract_queries.countdown(featured.terms, today)
+    return render_template(
+        "home/landing.html",
+        account=account,
+        login_form=login_form,
+        featured=featured,
+        featured_countdown=countdown,
+    )
 
 
 @bp.get("/staff/")

@@ -6,23 +6,8 @@ production, so a request that fails leaves nothing behind that a later read coul
 
 import pytest
 
-from portal import create_app
 from portal.extensions import db
 from tests import factories
-from tests.conftest import PASSWORD, login, make_config
-
-
-@pytest.fixture
-def web(app):
-    """A second app on the test database; its requests do not share the test's session."""
-    return create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"]))
-
-
-def signed_in(web, email, password=PASSWORD):
-    client = web.test_client()
-    response = login(client, email, password)
-    assert response.status_code == 302, f"{email} could not sign in"
-    return client
 
 
 @pytest.fixture

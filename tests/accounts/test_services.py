@@ -11,6 +11,7 @@ from portal.accounts import services
 from portal.accounts.models import KeyAccount, User
 from portal.core.audit import AuditEvent
 from portal.core.errors import ServiceError
+from portal.core.images import FORMATS
 from portal.demo import demo_logo
 from portal.extensions import db
 from tests import factories
@@ -239,7 +240,7 @@ def test_a_small_image_is_accepted_with_the_content_type_of_its_bytes(image_form
     Image.new("RGB", (32, 32), "#1f4e9c").save(buffer, format=image_format)
     account = factories.AccountFactory()
     services.apply_logo(account, buffer.getvalue())
-    assert account.logo_content_type == services.LOGO_FORMATS[image_format]
+    assert account.logo_content_type == FORMATS[image_format]
     assert len(account.logo_digest) == 64
 
 

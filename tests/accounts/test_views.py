@@ -10,8 +10,8 @@ from portal.accounts.models import Address, KeyAccount, User
 from portal.core.audit import AuditEvent
 from portal.extensions import db
 from tests import factories
-from tests.accounts.conftest import reload, signed_in
-from tests.conftest import login
+from tests.accounts.conftest import reload
+from tests.conftest import login, signed_in
 
 
 def count(model, *where) -> int:

@@ -462,7 +462,7 @@ def test_a_2_megabyte_png_logo_is_refused_on_the_logo_field(staff_client, two_ac
     response = upload_logo(
         staff_client, two_accounts["acme"], noise_png(2 * 1024 * 1024), "logo.png", "image/png"
     )
-    assert_logo_refused(response, "The logo must be at most 1024 KB.", two_accounts["acme"])
+    assert_logo_refused(response, "The image must be at most 1024 KB.", two_accounts["acme"])
 
 
 @pytest.mark.parametrize(
@@ -490,7 +490,7 @@ def test_a_logo_whose_bytes_are_not_an_allowed_image_is_refused(
 ):
     response = upload_logo(staff_client, two_accounts["acme"], data, filename, mimetype)
     assert_logo_refused(
-        response, "The logo must be a PNG, JPEG, GIF or WebP image.", two_accounts["acme"]
+        response, "The image must be a PNG, JPEG, GIF or WebP image.", two_accounts["acme"]
     )
 
 

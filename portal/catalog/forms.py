@@ -1,0 +1,124 @@
+"""Forms for the catalog: input shape only, rules live in services."""
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, SearchField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from portal.core.money import CURRENCIES, parse_amount
+
+
+def _optional_id(value):
+    try:
+        return int(value) if value not in (None, "", "0", 0) else None
+    except (TypeError, ValueError):
+        return None
+
+
+class SearchForm(FlaskForm):
+    """The search box and category filter of a catalog list (GET, no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)])
+    category = SelectField(_l("Category"), coerce=_optional_id, validate_choice=False)
+
+    def __init__(self, *args, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [(0, _l("All categories"))] + [(c.id, c.name) for c in categories]
+
+    @property
+    def query(self) -> str:
+        return (self.q.data or "").strip()[:100]
+
+
+def _check_amount(form, field):
+    if field.data and field.data.strip():
+        try:
+            parse_amount(field.data)
+        except ValueError:
+            raise ValidationError(_l("Enter an amount such as 1249.00.")) from None
+
+
+class ProductForm(FlaskForm):
+    sku = StringField(
+        _l("SKU"),
+        description=_l("Letters, digits, dots, hyphens and underscores; fixed once saved."),
+        validators=[DataRequired(), Length(max=40)],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    category_id = SelectField(_l("Category"), coerce=_optional_id)
+    unit = StringField(
+        _l("Unit of sale"),
+        default="each",
+        description=_l("Such as each, box of 10 or year."),
+        validators=[DataRequired(), Length(max=20)],
+    )
+    is_active = BooleanField(
+        _l("Active: buyers can see and order it"),
+        default=True,
+    )
+    image = FileField(_l("Image"), description=_l("PNG, JPEG, GIF or WebP, at most 2 MB."))
+    #: The product's version when the form was opened (a lost update is refused).
+    version = HiddenField()
+
+    def __init__(self, *args, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category_id.choices = [(c.id, c.name) for c in categories]
+
+    def values(self) -> dict:
+        values = {
+            "name": self.name.data,
+            "description": self.description.data or "",
+            "category_id": self.category_id.data,
+            "unit": self.unit.data,
+            "is_active": self.is_active.data,
+        }
+        if self.sku is not None:
+            values["sku"] = self.sku.data
+        return values
+
+    def prices(self) -> dict[str, Decimal | None]:
+        """{currency: amount}; a blank field means no list price in that currency."""
+        prices = {}
+        for currency in CURRENCIES:
+            text = (self[f"price_{currency}"].data or "").strip()
+            prices[currency] = parse_amount(text) if text else None
+        return prices
+
+    def price_fields(self):
+        return [self[f"price_{currency}"] for currency in CURRENCIES]
+
+    def upload(self) -> bytes | None:
+        file = self.image.data
+        return file.read() if file and getattr(file, "filename", None) else None
+
+
+for _currency in CURRENCIES:
+    setattr(
+        ProductForm,
+        f"price_{_currency}",
+        StringField(
+            _l("List price %(currency)s", currency=_currency),
+            validators=[Optional(), Length(max=30), _check_amount],
+        ),
+    )
+
+
+class EditProductForm(ProductForm):
+    """The SKU is fixed once a product exists: it is on orders, quotes and price rules."""
+
+    sku = None
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV file"),
+        description=_l("UTF-8 CSV with a header line, at most 16 MB."),
+        validators=[FileRequired(_l("Choose a CSV file."))],
+    )

@@ -1,0 +1,440 @@
+"""Verbs on the catalog: save a product with its list prices and image, import a CSV.
+
+Each checks everything first, then writes and audits in one commit, so a refused request
+changes nothing. A CSV import is all-or-nothing: one bad row and no row is applied.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy.orm import selectinload
+
+from portal.catalog.models import Category, ListPrice, Product
+from portal.core import audit
+from portal.core.db import utcnow
+from portal.core.errors import ServiceError
+from portal.core.images import check_image
+from portal.core.money import CURRENCIES, minor_digits, parse_amount, quantize
+from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+#: SKUs are stored upper-case: what buyers type in quick order, and a URL segment.
+SKU_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,39}$")
+#: A list price above this is taken for a typing error.
+MAX_LIST_PRICE = Decimal("100000000")
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+MAX_IMAGE_PIXELS = 4000
+#: Rows in one CSV import (the request itself is capped by MAX_CONTENT_LENGTH).
+MAX_IMPORT_ROWS = 100_000
+IMPORT_COLUMNS = ("sku", "name", "category", "unit", "active", "description")
+REQUIRED_COLUMNS = ("sku", "name", "category")
+YES = {"1", "true", "yes", "y", "active"}
+NO = {"0", "false", "no", "n", "inactive"}
+LIMITS = {"name": 200, "unit": 20, "description": 5000}
+
+
+class Conflict(ServiceError):
+    """Someone else saved the product since it was loaded (SECURITY.md 37)."""
+
+    def __init__(self):
+        super().__init__(
+            _("Someone else changed this product since you opened it. Reload to see their change.")
+        )
+
+
+def normal_sku(text: str) -> str:
+    return (text or "").strip().upper()
+
+
+def version_of(product: Product) -> str:
+    """What the edit form carries to detect a lost update: the product changes whenever it or
+    one of its list prices does (save_product and the import touch it)."""
+    return product.updated_at.isoformat()
+
+
+def amount_problem(amount: Decimal, currency: str) -> str | None:
+    """Why `amount` cannot be a list price in `currency`, or None."""
+    if amount <= 0:
+        return _("A list price must be more than zero.")
+    # The size check comes first: quantize() raises on amounts beyond Decimal's precision.
+    if amount > MAX_LIST_PRICE:
+        return _("%(amount)s is more than any list price can be.", amount=f"{amount:f}")
+    if quantize(amount, currency) != amount:
+        digits = minor_digits(currency)
+        if digits == 0:
+            return _("%(currency)s amounts have no decimals.", currency=currency)
+        return _(
+            "%(currency)s amounts have at most %(digits)d decimals.",
+            currency=currency,
+            digits=digits,
+        )
+    return None
+
+
+# One product
+
+
+def save_product(
+    actor: User,
+    product: Product | None,
+    values: dict,
+    prices: dict[str, Decimal | None],
+    image: bytes | None = None,
+    expected_version: str | None = None,
+) -> Product:
+    """Create a product (product=None) or change one: details, list prices (None removes the
+    price in that currency) and, when given, its image."""
+    if product is not None and expected_version and version_of(product) != expected_version:
+        raise Conflict()
+    values = _checked_values(values, creating=product is None)
+    for currency, amount in prices.items():
+        if currency not in CURRENCIES:
+            raise ServiceError(_("Unknown currency %(currency)s.", currency=currency))
+        problem = amount_problem(amount, currency) if amount is not None else None
+        if problem:
+            raise ServiceError(problem, field=f"price_{currency}")
+    image_values = checked_image(image) if image else {}
+
+    if product is None:
+        product = Product(**values, **image_values, list_prices=[])
+        changes = {name: (None, value) for name, value in values.items()}
+        changes |= _set_prices(product, prices)
+        if image_values:
+            changes["image"] = (None, product.image_digest)
+        db.session.add(product)
+        audit.record(actor, "product.create", f"product:{product.sku}", changes)
+    else:
+        changes = audit.diff(product, values)
+        changes |= _set_prices(product, prices)
+        if image_values:
+            changes["image"] = (product.image_digest, image_values["image_digest"])
+            for name, value in image_values.items():
+                setattr(product, name, value)
+        if changes:
+            product.updated_at = utcnow()
+            audit.record(actor, "product.update", f"product:{product.sku}", changes)
+    db.session.commit()
+    return product
+
+
+def _checked_values(values: dict, *, creating: bool) -> dict:
+    values = dict(values)
+    for name in ("name", "unit", "description"):
+        if name in values:
+            values[name] = (values[name] or "").strip()
+    if not values.get("name"):
+        raise ServiceError(_("Give the product a name."), field="name")
+    if not values.get("unit"):
+        raise ServiceError(_("Give the unit of sale, such as each."), field="unit")
+    for name, limit in LIMITS.items():
+        if len(values.get(name, "")) > limit:
+            raise ServiceError(_("At most %(n)d characters.", n=limit), field=name)
+    if db.session.get(Category, values.get("category_id") or 0) is None:
+        raise ServiceError(_("Choose one of the categories offered."), field="category_id")
+    if creating:
+        values["sku"] = normal_sku(values.get("sku", ""))
+        if not SKU_PATTERN.match(values["sku"]):
+            raise ServiceError(
+                _("Use up to 40 letters, digits, dots, hyphens and underscores."), field="sku"
+            )
+        if db.session.scalar(sa.select(Product.id).where(Product.sku == values["sku"])):
+            raise ServiceError(_("Another product already has this SKU."), field="sku")
+    else:
+        values.pop("sku", None)  # the SKU is fixed once a product exists
+    return values
+
+
+def _set_prices(product: Product, prices: dict[str, Decimal | None]) -> dict:
+    """Apply list prices to a product; {price_CUR: (old, new)} for those that changed."""
+    current = {price.currency: price for price in product.list_prices}
+    changes = {}
+    for currency, amount in prices.items():
+        price = current.get(currency)
+        old = quantize(price.amount, currency) if price is not None else None
+        if old == amount:
+            continue
+        if amount is None:
+            product.list_prices.remove(price)
+            db.session.delete(price)
+        elif price is None:
+            product.list_prices.append(ListPrice(currency=currency, amount=amount))
+        else:
+            price.amount = amount
+        # As strings in the currency's minor unit: the trail shows 8999.00, not 8999.
+        changes[f"price_{currency}"] = (
+            None if old is None else f"{old:f}",
+            None if amount is None else f"{quantize(amount, currency):f}",
+        )
+    return changes
+
+
+def checked_image(data: bytes) -> dict:
+    """The image columns for these bytes, or a ServiceError when they are not an allowed image."""
+    image = check_image(data, max_bytes=MAX_IMAGE_BYTES, max_pixels=MAX_IMAGE_PIXELS, field="image")
+    return {
+        "image_data": image.data,
+        "image_content_type": image.content_type,
+        "image_digest": image.digest,
+    }
+
+
+# CSV import
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    #: The line of the file (1 is the header).
+    line: int
+    sku: str
+    message: str
+
+
+class ImportFailed(ServiceError):
+    """The file has problems; nothing was imported."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__(
+            ngettext(
+                "Nothing was imported: the file has %(num)d problem. Fix it and upload again.",
+                "Nothing was imported: the file has %(num)d problems. Fix them and upload again.",
+                len(errors),
+            )
+        )
+        self.errors = errors
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class _Row:
+    line: int
+    sku: str
+    values: dict
+    prices: dict = field(default_factory=dict)
+
+
+def import_products(actor: User, data: bytes) -> ImportResult:
+    """Create or update products and list prices from CSV, all or nothing.
+
+    Columns: sku, name, category (required), unit, active, description, and price_<CUR> for
+    any currency the portal trades in. A blank unit, active or price cell leaves the product's
+    current value alone (a new product: each, active, no price).
+    """
+    rows, errors = parse_import(data)
+    if errors:
+        raise ImportFailed(errors)
+    existing = _existing_products([row.sku for row in rows])
+    result = ImportResult()
+    for row in rows:
+        product = existing.get(row.sku)
+        if product is None:
+            values = {"unit": "each", "is_active": True, "description": "", **row.values}
+            product = Product(sku=row.sku, **values, list_prices=[])
+            changes = {name: (None, value) for name, value in values.items()}
+            changes |= _set_prices(product, row.prices)
+            db.session.add(product)
+            audit.record(actor, "product.create", f"product:{row.sku}", changes, "CSV import")
+            result.created += 1
+            continue
+        changes = audit.diff(product, row.values)
+        changes |= _set_prices(product, row.prices)
+        if changes:
+            product.updated_at = utcnow()
+            audit.record(actor, "product.update", f"product:{row.sku}", changes, "CSV import")
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    audit.record(
+        actor,
+        "catalog.import",
+        "catalog",
+        {"created": (None, result.created), "updated": (None, result.updated)},
+    )
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise ServiceError(
+            _("Someone changed the catalog while the file was imported. Upload it again.")
+        ) from None
+    return result
+
+
+def _existing_products(skus: list[str]) -> dict[str, Product]:
+    found = {}
+    for start in range(0, len(skus), 500):
+        query = (
+            sa.select(Product)
+            .options(selectinload(Product.list_prices))
+            .where(Product.sku.in_(skus[start : start + 500]))
+        )
+        found.update((product.sku, product) for product in db.session.scalars(query))
+    return found
+
+
+def parse_import(data: bytes) -> tuple[list[_Row], list[RowError]]:
+    """The file's rows, checked, and every problem found (line by line)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return [], [RowError(line, "", _("The file must be saved as UTF-8 text (CSV UTF-8)."))]
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        return [], [RowError(1, "", str(error))]
+    if not header or not any(cell.strip() for cell in header):
+        return [], [RowError(1, "", _("The file is empty: it needs a header line."))]
+    columns, errors = _columns(header)
+    if errors:
+        return [], errors
+    categories = {
+        name.lower(): id_ for id_, name in db.session.execute(sa.select(Category.id, Category.name))
+    }
+    rows, seen, end = [], {}, reader.line_num
+    try:
+        for cells in reader:
+            line, end = end + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(rows) >= MAX_IMPORT_ROWS:
+                errors.append(
+                    RowError(line, "", _("At most %(n)d products a file.", n=MAX_IMPORT_ROWS))
+                )
+                break
+            row, problems = _row(line, cells, len(header), columns, categories, seen)
+            errors += [RowError(line, row.sku, problem) for problem in problems]
+            rows.append(row)
+    except csv.Error as error:
+        errors.append(RowError(reader.line_num, "", str(error)))
+    if not rows and not errors:
+        errors.append(RowError(1, "", _("The file has a header but no products.")))
+    return rows, errors
+
+
+def _columns(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
+    columns, errors = {}, []
+    for index, raw in enumerate(header):
+        name = raw.strip()
+        key = name.lower()
+        if key.startswith("price_"):
+            currency = name[len("price_") :].upper()
+            if currency not in CURRENCIES:
+                errors.append(
+                    RowError(
+                        1,
+                        "",
+                        _(
+                            "Unknown currency column %(column)s: use price_ and one of "
+                            "%(currencies)s.",
+                            column=name,
+                            currencies=", ".join(CURRENCIES),
+                        ),
+                    )
+                )
+                continue
+            key = f"price_{currency}"
+        elif key not in IMPORT_COLUMNS:
+            errors.append(
+                RowError(
+                    1,
+                    "",
+                    _(
+                        "Unknown column %(column)s: the columns are %(columns)s and price_<CUR>.",
+                        column=name or '""',
+                        columns=", ".join(IMPORT_COLUMNS),
+                    ),
+                )
+            )
+            continue
+        if key in columns:
+            errors.append(RowError(1, "", _("The column %(column)s appears twice.", column=name)))
+        columns[key] = index
+    for key in REQUIRED_COLUMNS:
+        if key not in columns:
+            errors.append(RowError(1, "", _("The column %(column)s is missing.", column=key)))
+    return columns, errors
+
+
+def _row(line, cells, width, columns, categories, seen) -> tuple[_Row, list[str]]:
+    def cell(key: str) -> str:
+        index = columns.get(key)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    row, problems = _Row(line, normal_sku(cell("sku")), {}), []
+    if len(cells) != width:
+        problems.append(
+            _("This row has %(n)d fields; the header has %(width)d.", n=len(cells), width=width)
+        )
+    if not row.sku:
+        problems.append(_("The SKU is blank."))
+    elif not SKU_PATTERN.match(row.sku):
+        problems.append(_("Use up to 40 letters, digits, dots, hyphens and underscores."))
+    elif row.sku in seen:
+        problems.append(
+            _("The SKU %(sku)s is already on line %(line)d.", sku=row.sku, line=seen[row.sku])
+        )
+    else:
+        seen[row.sku] = line
+
+    row.values["name"] = cell("name")
+    if not row.values["name"]:
+        problems.append(_("The name is blank."))
+    category = cell("category")
+    row.values["category_id"] = categories.get(category.lower())
+    if not category:
+        problems.append(_("The category is blank."))
+    elif row.values["category_id"] is None:
+        problems.append(_("Unknown category %(name)s.", name=category))
+    for key in ("unit", "description"):
+        if cell(key):
+            row.values[key] = cell(key)
+    active = cell("active").lower()
+    if active in YES:
+        row.values["is_active"] = True
+    elif active in NO:
+        row.values["is_active"] = False
+    elif active:
+        problems.append(_("Active must be yes or no, not %(value)s.", value=cell("active")))
+    for key, limit in LIMITS.items():
+        if len(row.values.get(key) or "") > limit:
+            problems.append(
+                _("The %(column)s is longer than %(n)d characters.", column=key, n=limit)
+            )
+
+    for key in columns:
+        if not key.startswith("price_") or not cell(key):
+            continue
+        currency = key.removeprefix("price_")
+        try:
+            amount = parse_amount(cell(key))
+        except ValueError:
+            problems.append(
+                _("%(column)s: %(value)s is not a number.", column=key, value=cell(key))
+            )
+            continue
+        problem = amount_problem(amount, currency)
+        if problem:
+            problems.append(f"{key}: {problem}")
+        else:
+            row.prices[currency] = amount
+    return row, problems

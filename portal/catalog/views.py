@@ -1,0 +1,137 @@
+"""Catalog: the staff product screens and CSV import, and product images."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from portal.catalog import queries, services
+from portal.catalog.forms import EditProductForm, ImportForm, ProductForm, SearchForm
+from portal.catalog.permissions import can_edit_catalog
+from portal.core.errors import ServiceError
+from portal.core.forms import show_error
+from portal.core.images import image_response
+from portal.core.money import CURRENCIES, plain
+from portal.core.permissions import ACCOUNT_EDITORS, STAFF_ROLES, allow, public
+
+bp = Blueprint("catalog", __name__)
+
+# Staff side
+#   GET       /staff/catalog                    list_products     search, category, page
+#   GET POST  /staff/catalog/new                create_product
+#   GET POST  /staff/catalog/import             import_products   CSV, all or nothing
+#   GET POST  /staff/catalog/<sku>              edit_product
+# Anyone (products are not secret)
+#   GET       /catalog/images/<sku>             product_image
+# The buyer's catalog with contract prices is the contracts blueprint's.
+
+
+def _page_number() -> int:
+    return request.args.get("page", 1, type=int)
+
+
+@bp.get("/staff/catalog")
+@allow(*STAFF_ROLES)
+def list_products():
+    form = SearchForm(request.args, categories=queries.categories())
+    page = queries.staff_products(form.query, form.category.data, _page_number())
+    return render_template(
+        "catalog/list.html",
+        form=form,
+        page=page,
+        currencies=CURRENCIES,
+        can_edit=can_edit_catalog(current_user),
+    )
+
+
+@bp.route("/staff/catalog/new", methods=["GET", "POST"])
+@allow(*ACCOUNT_EDITORS)
+def create_product():
+    form = ProductForm(categories=queries.categories())
+    if form.validate_on_submit():
+        try:
+            product = services.save_product(
+                current_user, None, form.values(), form.prices(), form.upload()
+            )
+        except ServiceError as error:
+            show_error(form, error)
+        else:
+            flash(_("Product %(sku)s created.", sku=product.sku), "success")
+            return redirect(url_for(".edit_product", sku=product.sku))
+    return render_template("catalog/product_form.html", form=form, product=None)
+
+
+@bp.route("/staff/catalog/<sku>", methods=["GET", "POST"])
+@allow(*ACCOUNT_EDITORS)
+def edit_product(sku):
+    product = queries.product_or_404(sku, for_update=request.method == "POST")
+    form = EditProductForm(obj=product, categories=queries.categories())
+    if request.method == "GET":
+        form.version.data = services.version_of(product)
+        for price in product.list_prices:
+            if price.currency in CURRENCIES:
+                form[f"price_{price.currency}"].data = plain(price.amount, price.currency)
+    if form.validate_on_submit():
+        try:
+            services.save_product(
+                current_user,
+                product,
+                form.values(),
+                form.prices(),
+                form.upload(),
+                expected_version=form.version.data,
+            )
+        except services.Conflict as error:
+            flash(error.message, "danger")
+        except ServiceError as error:
+            show_error(form, error)
+        else:
+            flash(_("Changes to %(sku)s saved.", sku=product.sku), "success")
+            return redirect(url_for(".edit_product", sku=product.sku))
+    return render_template("catalog/product_form.html", form=form, product=product)
+
+
+@bp.route("/staff/catalog/import", methods=["GET", "POST"])
+@allow(*ACCOUNT_EDITORS)
+def import_products():
+    form = ImportForm()
+    errors, filename = [], None
+    if form.validate_on_submit():
+        filename = form.file.data.filename
+        try:
+            result = services.import_products(current_user, form.file.data.read())
+        except services.ImportFailed as failure:
+            flash(failure.message, "danger")
+            errors = failure.errors
+        except ServiceError as error:
+            flash(error.message, "danger")
+        else:
+            flash(
+                _(
+                    "Imported: %(created)s, %(updated)s, %(unchanged)d unchanged.",
+                    created=ngettext(
+                        "%(num)d product created", "%(num)d products created", result.created
+                    ),
+                    updated=ngettext("%(num)d updated", "%(num)d updated", result.updated),
+                    unchanged=result.unchanged,
+                ),
+                "success",
+            )
+            return redirect(url_for(".list_products"))
+    return render_template(
+        "catalog/import.html",
+        form=form,
+        errors=errors,
+        filename=filename,
+        currencies=CURRENCIES,
+        categories=queries.categories(),
+    )
+
+
+@bp.get("/catalog/images/<sku>")
+@public
+def product_image(sku):
+    found = queries.image_of(sku)
+    if found is None:
+        abort(404)
+    return image_response(*found)

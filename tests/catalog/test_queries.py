@@ -1,0 +1,158 @@
+"""The buyer's catalog page costs a constant number of SQL statements: the same for 10 or 100
+products on the page and for 1,000 or 100,000 products in the catalog (DESIGN.md section 7).
+Relationships are lazy="raise", so an accidental per-row load would fail loudly instead."""
+
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from portal.catalog.models import Category, ListPrice, Product
+from portal.contracts import queries
+from portal.core.db import utcnow
+from portal.extensions import db
+from tests import factories
+from tests.conftest import count_queries, login
+
+
+def bulk_products(count: int, categories: list[Category], start: int = 0) -> None:
+    """`count` active products spread over the categories, each with a CNY list price, in
+    two executemany statements."""
+    now = utcnow()
+    db.session.execute(
+        sa.insert(Product),
+        [
+            {
+                "sku": f"BULK-{n:06d}",
+                "name": f"Bulk product {n:06d}",
+                "description": "",
+                "category_id": categories[n % len(categories)].id,
+                "unit": "each",
+                "is_active": True,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n in range(start, start + count)
+        ],
+    )
+    ids = db.session.scalars(
+        sa.select(Product.id).where(
+            Product.sku.like("BULK-%"), Product.id.not_in(sa.select(ListPrice.product_id))
+        )
+    ).all()
+    db.session.execute(
+        sa.insert(ListPrice),
+        [
+            {
+                "product_id": id_,
+                "currency": "CNY",
+                "amount": Decimal("100.00"),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for id_ in ids
+        ],
+    )
+    db.session.commit()
+
+
+@pytest.fixture
+def shop():
+    """Acme with a contract that prices a whole category, a SKU (with a volume break) and
+    leaves the rest at list; a signed-in buyer."""
+    categories = [factories.CategoryFactory(name=f"Category {n}", position=n) for n in range(3)]
+    account = factories.AccountFactory(slug="acme")
+    contract = factories.ContractFactory(account=account)
+    factories.PriceRuleFactory(
+        contract=contract, product=None, category=categories[0], value=Decimal(5)
+    )
+    factories.UserFactory(account=account, email="buyer@acme.example")
+    return {"account": account, "contract": contract, "categories": categories}
+
+
+def statements_for_page(client, url: str) -> list[str]:
+    client.get(url)  # warm up: the session's last-seen time and caches settle
+    with count_queries() as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    return statements
+
+
+def sku_rule_on_first_product(shop) -> None:
+    first = db.session.scalar(sa.select(Product).order_by(Product.sku).limit(1))
+    factories.PriceRuleFactory(
+        contract=shop["contract"], product=first, kind="fixed", value=Decimal("90.00")
+    )
+    factories.PriceRuleFactory(
+        contract=shop["contract"],
+        product=first,
+        kind="fixed",
+        value=Decimal("80.00"),
+        min_quantity=10,
+    )
+
+
+def test_a_page_of_10_or_100_products_costs_the_same_statements(client, shop, monkeypatch):
+    monkeypatch.setattr(queries, "BUYER_PER_PAGE", 100)
+    bulk_products(100, shop["categories"])
+    sku_rule_on_first_product(shop)
+    login(client, "buyer@acme.example")
+
+    ten = statements_for_page(client, "/a/acme/catalog?q=BULK-00000")  # BULK-000000..09
+    hundred = statements_for_page(client, "/a/acme/catalog")
+    page = client.get("/a/acme/catalog").get_data(as_text=True)
+    assert page.count("data-sku=") == 100
+    assert (
+        client.get("/a/acme/catalog?q=BULK-00000").get_data(as_text=True).count("data-sku=") == 10
+    )
+    print(f"\nbuyer catalog: {len(ten)} statements for 10 products, {len(hundred)} for 100")
+    assert len(ten) == len(hundred)
+    assert len(hundred) <= 8
+
+
+def test_a_catalog_of_1000_or_100000_products_costs_the_same_statements(client, shop):
+    login(client, "buyer@acme.example")
+    bulk_products(1_000, shop["categories"])
+    sku_rule_on_first_product(shop)
+    small = statements_for_page(client, "/a/acme/catalog?page=2")
+    bulk_products(99_000, shop["categories"], start=1_000)
+    large = statements_for_page(client, "/a/acme/catalog?page=2")
+    print(
+        f"\nbuyer catalog: {len(small)} statements with 1,000 products, {len(large)} with 100,000"
+    )
+    assert len(small) == len(large)
+    assert len(large) <= 8
+
+
+def test_a_restricted_assortment_costs_no_extra_statement(client, shop):
+    login(client, "buyer@acme.example")
+    bulk_products(200, shop["categories"])
+    open_ = statements_for_page(client, "/a/acme/catalog")
+    shop["contract"].is_assortment_restricted = True
+    db.session.commit()
+    restricted = statements_for_page(client, "/a/acme/catalog")
+    assert len(open_) == len(restricted)
+
+
+def test_the_product_page_and_landing_page_cost_a_constant_handful(client, shop):
+    login(client, "buyer@acme.example")
+    bulk_products(50, shop["categories"])
+    sku_rule_on_first_product(shop)
+    product_page = statements_for_page(client, "/a/acme/products/BULK-000000")
+    landing = statements_for_page(client, "/a/acme/")
+    print(f"\nproduct page: {len(product_page)} statements; landing page: {len(landing)}")
+    assert len(product_page) <= 7
+    assert len(landing) <= 8
+
+
+def test_the_staff_list_costs_the_same_for_1000_and_100000_products(client, shop):
+    factories.StaffFactory(email="admin@northwind.example")
+    login(client, "admin@northwind.example")
+    bulk_products(1_000, shop["categories"])
+    small = statements_for_page(client, "/staff/catalog?page=3")
+    bulk_products(99_000, shop["categories"], start=1_000)
+    large = statements_for_page(client, "/staff/catalog?page=3")
+    print(
+        f"\nstaff catalog: {len(small)} statements with 1,000 products, {len(large)} with 100,000"
+    )
+    assert len(small) == len(large)
