@@ -82,6 +82,11 @@ def register_extensions(app: Flask) -> None:
     def amount_filter(value, currency: str) -> str:
         return format_currency(value, currency)
 
+    @app.template_filter("number")
+    def number(value: Decimal) -> str:
+        """A Decimal without trailing zeros or exponent: 10.0000 -> 10, 12.5000 -> 12.5."""
+        return f"{value.normalize():f}"
+
     @app.template_filter("plain_amount")
     def plain_amount(money) -> str:
         """Money as a plain decimal string in its currency's minor unit, such as 7650.00, for

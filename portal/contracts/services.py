@@ -152,13 +152,12 @@ def save_rule(
         )
         _commit()
         return proposal
-    old = _rule_changes(rule, rule)
+    before = _audited(rule)
     rule.reason = reason
     for name, value in values.items():
         setattr(rule, name, value)
-    db.session.flush()
-    changes = {k: (old[k][1], new) for k, (_, new) in _rule_changes(rule, rule).items()}
-    changes = {k: v for k, v in changes.items() if v[0] != v[1]}
+    after = _audited(rule)
+    changes = {k: (before[k], after[k]) for k in _AUDITED_FIELDS if before[k] != after[k]}
     if changes:
         audit.record(actor, "price_rule.update", f"contract:{contract.id}", changes, reason)
     _commit()
@@ -225,13 +224,26 @@ _RULE_FIELDS = (
 )
 
 
+_AUDITED_FIELDS = ("target", "kind", "value", "min_quantity", "valid_from", "valid_to")
+
+
 def _rule_changes(old: PriceRule | None, new: PriceRule | None) -> dict:
-    """{field: (old, new)} describing a rule, for the audit trail."""
-    before = {name: getattr(old, name) for name in _RULE_FIELDS} if old else {}
-    after = {name: getattr(new, name) for name in _RULE_FIELDS} if new else {}
-    changes = {name: (before.get(name), after.get(name)) for name in _RULE_FIELDS}
+    """{field: (old, new)} describing a rule for the audit trail, its target by SKU or name."""
+    before, after = _audited(old), _audited(new)
+    changes = {name: (before.get(name), after.get(name)) for name in _AUDITED_FIELDS}
     changes["rule"] = ((old.id if old else None), (new.id if new else None))
     return changes
+
+
+def _audited(rule: PriceRule | None) -> dict:
+    if rule is None:
+        return {}
+    values = {name: getattr(rule, name) for name in _AUDITED_FIELDS if name != "target"}
+    if rule.product_id is not None:
+        values["target"] = db.session.get(Product, rule.product_id).sku
+    else:
+        values["target"] = "category:" + db.session.get(Category, rule.category_id).name
+    return values
 
 
 def _checked_value(values: dict, contract: Contract) -> Decimal:

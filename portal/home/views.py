@@ -8,6 +8,7 @@ from portal.accounts import queries as account_queries
 from portal.auth.forms import LoginForm
 from portal.auth.views import home_url
 from portal.contracts import queries as contract_queries
+from portal.contracts.permissions import can_decide_proposals
 from portal.contracts.services import today_for
 from portal.core.permissions import STAFF_ROLES, allow, public
 from portal.extensions import db
@@ -54,8 +55,13 @@ def landing(slug):
 @bp.get("/staff/")
 @allow(*STAFF_ROLES)
 def staff_dashboard():
+    waiting = None
+    if can_decide_proposals(current_user):
+        waiting = contract_queries.proposals_waiting_for(current_user)
     return render_template(
-        "home/staff_dashboard.html", accounts=account_queries.accounts_for_staff()
+        "home/staff_dashboard.html",
+        accounts=account_queries.accounts_for_staff(),
+        proposals_waiting=waiting,
     )
 
 

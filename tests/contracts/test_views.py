@@ -124,3 +124,15 @@ def test_the_contract_page_counts_down_the_last_30_days(app):
     assert b'data-days-left="20"' in page
     acme = client.get(f"/staff/contracts/{acme_contract().id}").data
     assert b"data-days-left" not in acme
+
+
+def test_deciders_see_waiting_proposals_on_their_dashboard_but_not_their_own(app):
+    seed_demo()
+    contract = acme_contract()
+    admin, manager = app.test_client(), app.test_client()
+    login(admin, "admin@northwind.example", DEMO_PASSWORD)
+    login(manager, "manager@northwind.example", DEMO_PASSWORD)
+    assert b"data-proposals-waiting" not in manager.get("/staff/").data
+    admin.post(f"/staff/contracts/{contract.id}/rules/new", data=rule_form())
+    assert b'data-proposals-waiting="1"' in manager.get("/staff/").data
+    assert b"data-proposals-waiting" not in admin.get("/staff/").data  # not a decider
