@@ -64,6 +64,8 @@ EXPECTED = {
     "contracts.create_rule": ACCOUNT_EDITORS,
     "contracts.edit_rule": ACCOUNT_EDITORS,
     "contracts.remove_rule": ACCOUNT_EDITORS,
+    "contracts.import_rules": ACCOUNT_EDITORS,
+    "contracts.export_rules": ACCOUNT_EDITORS,
     "contracts.list_proposals": ACCOUNT_EDITORS,
     "contracts.decide_proposal": (SALES_MANAGER, SALES_DIRECTOR),
     "contracts.audit_trail": (*ACCOUNT_EDITORS, SYSADMIN),

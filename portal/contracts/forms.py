@@ -1,8 +1,10 @@
 """Forms for contracts, price rules and proposal decisions: input shape only."""
 
+import base64
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -146,5 +148,34 @@ class DecisionForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("CSV file"), validators=[FileRequired()])
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    """Step one uploads `file` and checks it; step two sends the checked bytes back in
+    `checked` (base64) with the preview's `state`, and applies them."""
+
+    file = FileField(_l("CSV file"))
+    checked = HiddenField()
+    state = HiddenField()
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("Why these prices change: it goes into the audit trail."),
+        validators=[Optional(), Length(max=2000)],
+    )
+    check = SubmitField(_l("Check the file"))
+    apply = SubmitField(_l("Apply all rows"))
+
+    def validate_file(self, field):
+        if not self.checked.data and not (field.data and field.data.filename):
+            raise ValidationError(_l("Choose a CSV file."))
+
+    def validate_checked(self, field):
+        if field.data:
+            try:
+                base64.b64decode(field.data, validate=True)
+            except ValueError:
+                raise ValidationError(
+                    _l("The checked file was damaged; upload it again.")
+                ) from None
+
+    def data_bytes(self) -> bytes:
+        if self.checked.data:
+            return base64.b64decode(self.checked.data)
+        return self.file.data.read()

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PriceRule
+from portal.core.db import among
 from portal.core.money import Money, quantize
 from portal.extensions import db
 
@@ -215,7 +216,7 @@ def _items(skus: set[str], currency: str) -> dict[str, Item]:
         .outerjoin(
             ListPrice, sa.and_(ListPrice.product_id == Product.id, ListPrice.currency == currency)
         )
-        .where(Product.sku.in_(skus))
+        .where(among(Product.sku, skus, sa.String))
     )
     return {row.sku: Item(*row) for row in rows}
 
@@ -236,7 +237,10 @@ def _rules(terms: Terms, product_ids: set[int], category_ids: set[int], on: date
         ).where(
             PriceRule.contract_id == terms.id,
             PriceRule.status == "active",
-            sa.or_(PriceRule.product_id.in_(product_ids), PriceRule.category_id.in_(category_ids)),
+            sa.or_(
+                among(PriceRule.product_id, product_ids, sa.Integer),
+                among(PriceRule.category_id, category_ids, sa.Integer),
+            ),
             sa.or_(PriceRule.valid_from.is_(None), PriceRule.valid_from <= on),
             sa.or_(PriceRule.valid_to.is_(None), PriceRule.valid_to >= on),
         )
@@ -259,7 +263,9 @@ def _price(terms, item, sku, quantity, by_target, with_tiers) -> PricedLine:
         return _no_price(sku, quantity, None, UNKNOWN_SKU)
     if not item.is_active:
         return _no_price(sku, quantity, item, INACTIVE)
-    candidates = by_target["product", item.id] + by_target["category", item.category_id]
+    candidates = by_target.get(("product", item.id), []) + by_target.get(
+        ("category", item.category_id), []
+    )
     if terms.is_assortment_restricted and not candidates:
         return _no_price(sku, quantity, item, NOT_IN_ASSORTMENT)
     currency = terms.currency
@@ -272,7 +278,7 @@ def _price(terms, item, sku, quantity, by_target, with_tiers) -> PricedLine:
     list_price = None if item.list_amount is None else Money(item.list_amount, currency)
     saving = Money(Decimal(0), currency)
     if list_price is not None:
-        saving = Money(quantize(item.list_amount * quantity, currency), currency) - total
+        saving = Money(quantize(item.list_amount * quantity, currency) - total.amount, currency)
     tiers = _tiers(candidates, item, currency, amount) if with_tiers else ()
     return PricedLine(sku, quantity, item, rule, unit, list_price, total, saving, None, tiers)
 

@@ -159,6 +159,7 @@ def save_rule(
     after = _audited(rule)
     changes = {k: (before[k], after[k]) for k in _AUDITED_FIELDS if before[k] != after[k]}
     if changes:
+        changes["rule"] = (rule.id, rule.id)
         audit.record(actor, "price_rule.update", f"contract:{contract.id}", changes, reason)
     _commit()
     return rule
@@ -258,8 +259,13 @@ def _checked_value(values: dict, contract: Contract) -> Decimal:
         raise ServiceError(
             _("A whole category gets a percentage off; fixed prices are set per SKU."), "kind"
         )
-    if not Decimal(0) < value <= MAX_PRICE:
+    if value <= 0:
         raise ServiceError(_("Enter a unit price above zero."), field="value")
+    if value > MAX_PRICE:
+        raise ServiceError(
+            _("A unit price above %(max)s is taken for a typing error.", max=f"{MAX_PRICE:,}"),
+            field="value",
+        )
     if quantize(value, contract.currency) != value:
         raise ServiceError(
             _(

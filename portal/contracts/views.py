@@ -1,13 +1,21 @@
 """Contracts: the contract page with its price rules, rule editing, and price approvals."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import base64
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts import queries as account_queries
 from portal.catalog.forms import SearchForm
-from portal.contracts import queries, services
-from portal.contracts.forms import ContractForm, DecisionForm, RemoveRuleForm, RuleForm
+from portal.contracts import imports, queries, services
+from portal.contracts.forms import (
+    ContractForm,
+    DecisionForm,
+    ImportForm,
+    RemoveRuleForm,
+    RuleForm,
+)
 from portal.contracts.permissions import PROPOSAL_DECIDERS, can_decide, can_edit_prices
 from portal.contracts.pricing import NO_CONTRACT, PricedLine, explain, price_products
 from portal.core.errors import ServiceError
@@ -24,12 +32,15 @@ bp.add_app_template_global(explain, "explain_price")
 #   GET POST  /staff/contracts/<id>/rules/new                   create_rule
 #   GET POST  /staff/contracts/<id>/rules/<rule_id>             edit_rule
 #   POST      /staff/contracts/<id>/rules/<rule_id>/remove      remove_rule
+#   GET POST  /staff/contracts/<id>/import                      import_rules   check, then apply
+#   GET       /staff/contracts/<id>/rules.csv                   export_rules
 #   GET       /staff/approvals                                  list_proposals
 #   POST      /staff/approvals/<rule_id>                        decide_proposal
 #   GET       /staff/audit                                      audit_trail
 # Buyer side (a buyer of another account gets 404 from account_or_404)
 #   GET       /a/<slug>/catalog                                 browse_catalog
 #   GET       /a/<slug>/products/<sku>                          show_product
+
 
 @bp.get("/staff/accounts/<slug>/contracts")
 @allow(*STAFF_ROLES)
@@ -142,8 +153,10 @@ def _rule_page(contract, rule):
         else:
             if saved.status == "proposed":
                 flash(
-                    _("This discount is beyond your authority: it was sent for approval. "
-                      "The current price stays in force until it is approved."),
+                    _(
+                        "This discount is beyond your authority: it was sent for approval. "
+                        "The current price stays in force until it is approved."
+                    ),
                     "warning",
                 )
             else:
@@ -167,6 +180,61 @@ def remove_rule(contract_id, rule_id):
         return _conflict(error, url_for(".edit_rule", contract_id=contract.id, rule_id=rule.id))
     flash(_("Price rule removed; the list price applies again."), "success")
     return redirect(url_for(".show_contract", contract_id=contract.id))
+
+
+@bp.route("/staff/contracts/<int:contract_id>/import", methods=["GET", "POST"])
+@allow(*ACCOUNT_EDITORS)
+def import_rules(contract_id):
+    """Upload a CSV: every row is checked and shown; only a clean file can be applied, and it is
+    applied whole. The checked file travels back with the page (base64), so the rows applied
+    are the rows shown, and `state` turns a change by someone else meanwhile into a conflict."""
+    contract = queries.contract_or_404(contract_id)
+    form = ImportForm()
+    preview = data = None
+    if form.validate_on_submit():
+        data = form.data_bytes()
+        if form.apply.data:
+            try:
+                result = imports.apply_import(
+                    current_user, contract, data, form.reason.data or "", form.state.data
+                )
+            except services.Conflict as error:
+                return _conflict(error, url_for(".import_rules", contract_id=contract.id))
+            except imports.ImportRejected as error:
+                preview = error.preview
+            except ServiceError as error:
+                show_error(form, error)
+                preview = imports.preview_import(current_user, contract, data)
+            else:
+                flash(
+                    _(
+                        "Imported: %(created)d new, %(updated)d changed, %(proposed)d sent for "
+                        "approval, %(unchanged)d unchanged.",
+                        **vars(result),
+                    ),
+                    "success",
+                )
+                return redirect(url_for(".show_contract", contract_id=contract.id))
+        else:
+            preview = imports.preview_import(current_user, contract, data)
+    return render_template(
+        "contracts/import.html",
+        contract=contract,
+        form=form,
+        preview=preview,
+        encoded=base64.b64encode(data).decode() if preview and preview.is_valid else None,
+    )
+
+
+@bp.get("/staff/contracts/<int:contract_id>/rules.csv")
+@allow(*ACCOUNT_EDITORS)
+def export_rules(contract_id):
+    contract = queries.contract_or_404(contract_id)
+    response = Response(imports.export_rules_csv(contract), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{contract.number}-price-rules.csv"'
+    )
+    return response
 
 
 @bp.get("/staff/approvals")
@@ -195,8 +263,12 @@ def decide_proposal(rule_id):
     except ServiceError as error:
         flash(error.message, "danger")
     else:
-        flash(_("Proposal approved: the price is in force.") if form.approve.data
-              else _("Proposal rejected."), "success")
+        flash(
+            _("Proposal approved: the price is in force.")
+            if form.approve.data
+            else _("Proposal rejected."),
+            "success",
+        )
     return redirect(url_for(".list_proposals"))
 
 
@@ -270,4 +342,3 @@ def _no_contract_message(pricing) -> str | None:
 
 def _conflict(error, retry_url):
     return render_template("contracts/conflict.html", message=error.message, retry=retry_url), 409
-

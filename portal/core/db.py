@@ -1,11 +1,13 @@
 """Database plumbing: naming convention, exact column types, timestamps and account scoping."""
 
+import json
 import sqlite3
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -129,6 +131,23 @@ def apply_account_scope(state) -> None:
             AccountScoped, lambda cls: cls.account_id == account_id, include_aliases=True
         )
     )
+
+
+def among(column, values, type_=sa.String):
+    """`column IN values` with ONE bound parameter however many values: both databases cap the
+    parameters of a statement, and SQLAlchemy then neither renders nor processes one per value.
+    PostgreSQL gets `= ANY(array)`, SQLite a json_each() list."""
+    values = sorted(values)
+    if db_session_dialect() == "postgresql":
+        return column == sa.any_(sa.bindparam(None, values, type_=postgresql.ARRAY(type_)))
+    members = sa.func.json_each(sa.bindparam(None, json.dumps(values))).table_valued("value")
+    return column.in_(sa.select(members.c.value))
+
+
+def db_session_dialect() -> str:
+    from portal.extensions import db
+
+    return db.session.get_bind().dialect.name
 
 
 def set_account_scope(session, account_id: int | None) -> None:

@@ -131,7 +131,7 @@ def test_a_rejected_proposal_never_takes_effect(setup):
         ({"value": Decimal("-5")}, "more than 0"),
         ({"value": Decimal("5.555")}, "two decimals"),
         ({"kind": "fixed", "value": Decimal("-1")}, "above zero"),
-        ({"kind": "fixed", "value": Decimal("999999999")}, "above zero"),
+        ({"kind": "fixed", "value": Decimal("999999999")}, "typing error"),
         ({"kind": "fixed", "value": Decimal("10.001")}, "decimals"),
         ({"valid_from": date.today() + timedelta(days=900)}, "within the contract"),
     ],

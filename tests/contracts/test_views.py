@@ -1,5 +1,7 @@
 """The contract screens as staff use them: proposals, approvals, conflicts."""
 
+import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -136,3 +138,63 @@ def test_deciders_see_waiting_proposals_on_their_dashboard_but_not_their_own(app
     admin.post(f"/staff/contracts/{contract.id}/rules/new", data=rule_form())
     assert b'data-proposals-waiting="1"' in manager.get("/staff/").data
     assert b"data-proposals-waiting" not in admin.get("/staff/").data  # not a decider
+
+
+def upload(client, url, text, **fields):
+    data = {"file": (io.BytesIO(text.encode()), "prices.csv"), **fields}
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def test_a_price_import_shows_every_bad_row_and_applies_nothing(app):
+    seed_demo()
+    contract = acme_contract()
+    client = app.test_client()
+    login(client, "director@northwind.example", DEMO_PASSWORD)
+    before = db.session.scalar(sa.select(sa.func.count(PriceRule.id)))
+    bad = (
+        "target,kind,value,currency,min_quantity,valid_from,valid_to\n"
+        "NW-DT7,percent_off,5,,1,,\n"
+        "NO-SUCH-SKU,fixed,10.00,CNY,1,,\n"
+        "NW-DOCK,fixed,-5,CNY,1,,\n"
+        "NW-DOCK,fixed,800.00,USD,1,,\n"
+        "NW-DOCK,percent_off,abc,,1,,\n"
+    )
+    response = upload(client, f"/staff/contracts/{contract.id}/import", bad, check="1")
+    assert response.status_code == 200
+    assert b'data-import-valid="no"' in response.data
+    for line in (3, 4, 5, 6):
+        assert f'data-error-line="{line}"'.encode() in response.data
+    assert b'data-error-line="2"' not in response.data
+    assert b'name="apply"' not in response.data
+    assert db.session.scalar(sa.select(sa.func.count(PriceRule.id))) == before
+
+
+def test_a_clean_price_import_is_checked_then_applied_whole(app):
+    seed_demo()
+    contract = acme_contract()
+    client = app.test_client()
+    login(client, "director@northwind.example", DEMO_PASSWORD)
+    url = f"/staff/contracts/{contract.id}/import"
+    good = (
+        "target,kind,value,currency,min_quantity,valid_from,valid_to\n"
+        "NW-DT7,percent_off,5,,1,,\n"
+        "NW-DOCK,fixed,800.00,CNY,10,,\n"
+    )
+    checked = upload(client, url, good, check="1")
+    assert b'data-import-valid="yes"' in checked.data
+    assert acme_price("NW-DT7") == Decimal("5499.00")  # checking writes nothing
+    hidden = dict(re.findall(rb'name="(checked|state)" value="([^"]*)"', checked.data))
+    applied = client.post(
+        url,
+        data={
+            "checked": hidden[b"checked"].decode(),
+            "state": hidden[b"state"].decode(),
+            "reason": "Q1 price list",
+            "apply": "1",
+        },
+    )
+    assert applied.status_code == 302
+    assert acme_price("NW-DT7") == Decimal("5224.05")
+    exported = client.get(f"/staff/contracts/{contract.id}/rules.csv")
+    assert exported.mimetype == "text/csv"
+    assert b"NW-DT7,percent_off,5" in exported.data
