@@ -8,13 +8,12 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import sqlalchemy as sa
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from portal import create_app  # noqa: E402
 from portal.config import database_url  # noqa: E402
 from portal.extensions import db  # noqa: E402
+from tests.conftest import scratch_postgres_database  # noqa: E402
 
 #: The PostgreSQL server to create scratch databases on (its own database is not touched).
 POSTGRES_URL = database_url(
@@ -43,24 +42,9 @@ def sqlite_database():
         yield f"sqlite:///{folder}/bench.db"
 
 
-@contextmanager
 def postgres_database(name: str):
     """An empty database `name` on the benchmark server, dropped afterwards."""
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"{name}_{os.getpid()}"
-
-    def drop():
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    drop()
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        drop()
-        admin.dispose()
+    return scratch_postgres_database(POSTGRES_URL, f"{name}_{os.getpid()}")
 
 
 def databases(name: str, only: str | None = None):

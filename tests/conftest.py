@@ -183,6 +183,26 @@ def signed_in(web, email, password=PASSWORD):
     return client
 
 
+def account_form(account=None, **changes) -> dict:
+    """Everything the account form posts, as it would arrive from the browser."""
+    data = {
+        "name": account.name if account else "Umbrella Corporation",
+        "welcome_text": account.welcome_text if account else "Welcome.",
+        "brand_colour": account.brand_colour if account else "#1f4e9c",
+        "hotline_phone": account.hotline_phone if account else "+86 21 5555 0199",
+        "time_zone": account.time_zone if account else "Asia/Shanghai",
+        "currency": account.currency if account else "CNY",
+        "tier": account.tier if account else "standard",
+        "inside_sales_rep_id": "0",
+        "backup_rep_id": "0",
+        "field_sales_rep_id": "0",
+    }
+    if account is None:
+        data["slug"] = "umbrella"
+    data.update(changes)
+    return data
+
+
 def login(client, email, password=PASSWORD, **extra):
     return client.post("/login", data={"email": email, "password": password, **extra})
 

@@ -11,7 +11,7 @@ from portal.core.audit import AuditEvent
 from portal.extensions import db
 from tests import factories
 from tests.accounts.conftest import reload
-from tests.conftest import login, signed_in
+from tests.conftest import account_form, login, signed_in
 
 
 def count(model, *where) -> int:
@@ -25,26 +25,6 @@ def audit_events(action: str | None = None) -> list[AuditEvent]:
     if action:
         query = query.where(AuditEvent.action == action)
     return list(db.session.scalars(query))
-
-
-def account_form(account: KeyAccount | None = None, **changes) -> dict:
-    """Everything the account form posts, as it would arrive from the browser."""
-    data = {
-        "name": account.name if account else "Umbrella Corporation",
-        "welcome_text": account.welcome_text if account else "Welcome.",
-        "brand_colour": account.brand_colour if account else "#1f4e9c",
-        "hotline_phone": account.hotline_phone if account else "+86 21 5555 0199",
-        "time_zone": account.time_zone if account else "Asia/Shanghai",
-        "currency": account.currency if account else "CNY",
-        "tier": account.tier if account else "standard",
-        "inside_sales_rep_id": "0",
-        "backup_rep_id": "0",
-        "field_sales_rep_id": "0",
-    }
-    if account is None:
-        data["slug"] = "umbrella"
-    data.update(changes)
-    return data
 
 
 def user_form(user: User | None = None, **changes) -> dict:

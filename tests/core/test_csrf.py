@@ -12,7 +12,7 @@ from portal.auth.models import UserSession
 from portal.core.audit import AuditEvent
 from portal.extensions import db
 from tests import factories
-from tests.conftest import PASSWORD, make_config
+from tests.conftest import PASSWORD, account_form, make_config
 
 
 @pytest.fixture
@@ -45,23 +45,6 @@ def welcome_text(account) -> str:
     return db.session.scalar(sa.select(KeyAccount.welcome_text).where(KeyAccount.id == account.id))
 
 
-def edit_form(account, **changes):
-    data = {
-        "name": account.name,
-        "welcome_text": account.welcome_text,
-        "brand_colour": account.brand_colour,
-        "hotline_phone": account.hotline_phone,
-        "time_zone": account.time_zone,
-        "currency": account.currency,
-        "tier": account.tier,
-        "inside_sales_rep_id": "0",
-        "backup_rep_id": "0",
-        "field_sales_rep_id": "0",
-    }
-    data.update(changes)
-    return data
-
-
 @pytest.fixture
 def staff(web, two_accounts):
     factories.StaffFactory(email="admin@northwind.example")
@@ -70,7 +53,9 @@ def staff(web, two_accounts):
 
 def test_a_post_without_a_token_is_refused_and_changes_nothing(web, staff, two_accounts):
     acme = two_accounts["acme"]
-    response = staff.post("/staff/accounts/acme/edit", data=edit_form(acme, welcome_text="Forged"))
+    response = staff.post(
+        "/staff/accounts/acme/edit", data=account_form(acme, welcome_text="Forged")
+    )
     assert response.status_code == 400
     assert "reload the page" in response.get_data(as_text=True)
     assert welcome_text(acme) == "Welcome."
@@ -81,7 +66,7 @@ def test_a_post_with_an_empty_or_garbled_token_is_refused(web, staff, two_accoun
     acme = two_accounts["acme"]
     good = token_in(staff.get("/staff/accounts/acme/edit"))
     for token in ("", "x", good[:-4] + "AAAA"):
-        data = edit_form(acme, welcome_text="Forged", csrf_token=token)
+        data = account_form(acme, welcome_text="Forged", csrf_token=token)
         assert staff.post("/staff/accounts/acme/edit", data=data).status_code == 400
     assert welcome_text(acme) == "Welcome."
 
@@ -91,7 +76,7 @@ def test_a_post_with_another_sessions_token_is_refused(web, staff, two_accounts)
     # The attacker's own, perfectly valid token from their own session.
     attacker = sign_in(web.test_client(), "buyer@globex.example")
     foreign = token_in(attacker.get("/a/globex/"))
-    data = edit_form(acme, welcome_text="Forged", csrf_token=foreign)
+    data = account_form(acme, welcome_text="Forged", csrf_token=foreign)
     assert staff.post("/staff/accounts/acme/edit", data=data).status_code == 400
     # ... and an anonymous visitor's token, too.
     anonymous = token_in(web.test_client().get("/login"))
@@ -103,7 +88,7 @@ def test_a_post_with_another_sessions_token_is_refused(web, staff, two_accounts)
 def test_a_post_with_the_sessions_own_token_works(web, staff, two_accounts):
     acme = two_accounts["acme"]
     token = token_in(staff.get("/staff/accounts/acme/edit"))
-    data = edit_form(acme, welcome_text="Real change", csrf_token=token)
+    data = account_form(acme, welcome_text="Real change", csrf_token=token)
     response = staff.post("/staff/accounts/acme/edit", data=data)
     assert response.status_code == 302
     assert welcome_text(acme) == "Real change"
@@ -112,7 +97,7 @@ def test_a_post_with_the_sessions_own_token_works(web, staff, two_accounts):
 def test_the_token_can_travel_in_a_header(web, staff, two_accounts):
     acme = two_accounts["acme"]
     token = token_in(staff.get("/staff/accounts/acme/edit"))
-    data = edit_form(acme, welcome_text="Via header")
+    data = account_form(acme, welcome_text="Via header")
     response = staff.post("/staff/accounts/acme/edit", data=data, headers={"X-CSRFToken": token})
     assert response.status_code == 302
     assert welcome_text(acme) == "Via header"

@@ -20,7 +20,7 @@ from portal.core.permissions import public
 from portal.demo import demo_logo
 from portal.extensions import db, limiter
 from tests import factories
-from tests.conftest import PASSWORD, login, make_config
+from tests.conftest import PASSWORD, account_form, login, make_config
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 BOOM = "/test-only/boom"
@@ -395,30 +395,13 @@ def test_each_request_gets_its_own_id(web):
 # SECURITY.md 26: oversized bodies and logos checked by content
 
 
-def edit_form(account: KeyAccount, **changes) -> dict:
-    data = {
-        "name": account.name,
-        "welcome_text": account.welcome_text,
-        "brand_colour": account.brand_colour,
-        "hotline_phone": account.hotline_phone,
-        "time_zone": account.time_zone,
-        "currency": account.currency,
-        "tier": account.tier,
-        "inside_sales_rep_id": "0",
-        "backup_rep_id": "0",
-        "field_sales_rep_id": "0",
-    }
-    data.update(changes)
-    return data
-
-
 @pytest.fixture
 def staff_client(web):
     return signed_in(web, factories.StaffFactory().email)
 
 
 def upload_logo(client, account, data: bytes, filename: str, mimetype: str):
-    form = edit_form(account, welcome_text="Changed with the logo")
+    form = account_form(account, welcome_text="Changed with the logo")
     form["logo"] = FileStorage(io.BytesIO(data), filename=filename, content_type=mimetype)
     # Encoded in memory: the test client would spool a large body to a file it never closes.
     boundary, body = encode_multipart(form)
