@@ -49,11 +49,14 @@ def register_extensions(app: Flask) -> None:
     from portal.accounts.models import User  # noqa: F401  (models must be known to migrations)
     from portal.auth import services as auth_services
     from portal.auth.models import UserSession  # noqa: F401
+    from portal.cart.models import Cart  # noqa: F401
     from portal.catalog.models import Product  # noqa: F401
     from portal.contracts.models import PriceRule  # noqa: F401
     from portal.core import audit  # noqa: F401
     from portal.core.money import Money, plain
     from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+    from portal.notifications.models import Notice  # noqa: F401
+    from portal.ordering.models import Order  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(

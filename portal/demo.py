@@ -11,7 +11,7 @@ from portal.accounts import services as account_services
 from portal.accounts.models import Address, KeyAccount, User
 from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule
-from portal.contracts.services import today_for
+from portal.contracts.services import seed_payment_terms, today_for
 from portal.core import permissions as p
 from portal.core.passwords import hash_password
 from portal.extensions import db
@@ -122,15 +122,6 @@ MORE_PRODUCTS = {
     "Services": ("SVX", "Service plan", 600, 150),
 }
 CNY_PER_USD = Decimal("7.2")
-
-PAYMENT_TERMS = [
-    ("net30", "Net 30"),
-    ("deposit30", "30% deposit, balance on delivery"),
-    ("installments3", "3 installments"),
-    ("advance", "Cash in advance"),
-    ("delivery", "Pay on delivery"),
-    ("letter_of_credit", "Letter of credit"),
-]
 
 #: Contract per account: (number, currency, days from, days to, term, credit limit, rules);
 #: a rule is (SKU or category:Name, kind, value, minimum quantity).
@@ -259,11 +250,7 @@ def demo_products() -> list[tuple[str, str, str, str, Decimal, Decimal]]:
 
 def _seed_catalog() -> int:
     created = 0
-    terms = set(db.session.scalars(sa.select(PaymentTerm.code)))
-    for code, name in PAYMENT_TERMS:
-        if code not in terms:
-            db.session.add(PaymentTerm(code=code, name=name))
-            created += 1
+    created += seed_payment_terms()
     categories = {c.name: c for c in db.session.scalars(sa.select(Category))}
     for position, name in enumerate(CATEGORIES):
         if name not in categories:

@@ -8,10 +8,12 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.accounts.models import Address, KeyAccount, User
+from portal.cart.models import Cart, CartLine, OrderList, OrderListLine
 from portal.catalog.models import Category, ListPrice, Product
-from portal.contracts.models import Contract, PriceRule
+from portal.contracts.models import Contract, PaymentTerm, PriceRule, TermMilestone
 from portal.core.passwords import hash_password
 from portal.extensions import db
+from portal.ordering.models import Milestone, Order, OrderEvent, OrderLine
 
 
 @cache
@@ -96,6 +98,33 @@ class ListPriceFactory(Base):
     amount = Decimal("100.00")
 
 
+class PaymentTermFactory(Base):
+    """A term with one milestone, 100% at shipment + 30 days, unless `milestones` says
+    otherwise: [(label, share, event, days)]."""
+
+    class Meta:
+        model = PaymentTerm
+
+    code = factory.Sequence(lambda n: f"term{n}")
+    name = factory.Sequence(lambda n: f"Term {n}")
+
+    @factory.post_generation
+    def milestones(term, create, extracted, **kwargs):
+        spec = extracted or [("Payment", "100", "shipment", 30)]
+        db.session.add_all(
+            TermMilestone(
+                payment_term_id=term.id,
+                position=position,
+                label=label,
+                share_percent=Decimal(share),
+                event=event,
+                days=days,
+            )
+            for position, (label, share, event, days) in enumerate(spec, start=1)
+        )
+        db.session.commit()
+
+
 class ContractFactory(Base):
     class Meta:
         model = Contract
@@ -107,6 +136,7 @@ class ContractFactory(Base):
     valid_to = factory.LazyFunction(lambda: date.today() + timedelta(days=365))
     status = "active"
     credit_limit_amount = Decimal("100000.00")
+    payment_term = factory.SubFactory(PaymentTermFactory)
 
 
 class PriceRuleFactory(Base):
@@ -119,3 +149,97 @@ class PriceRuleFactory(Base):
     kind = "percent_off"
     value = Decimal("10")
     min_quantity = 1
+
+
+class CartFactory(Base):
+    class Meta:
+        model = Cart
+
+    user = factory.SubFactory(UserFactory)
+    account_id = factory.SelfAttribute("user.account_id")
+
+
+class CartLineFactory(Base):
+    class Meta:
+        model = CartLine
+
+    cart = factory.SubFactory(CartFactory)
+    account_id = factory.SelfAttribute("cart.account_id")
+    product = factory.SubFactory(ProductFactory)
+    quantity = 1
+
+
+class OrderListFactory(Base):
+    class Meta:
+        model = OrderList
+        exclude = ("account",)
+
+    account = factory.SubFactory(AccountFactory)
+    account_id = factory.SelfAttribute("account.id")
+    name = factory.Sequence(lambda n: f"List {n}")
+
+
+class OrderListLineFactory(Base):
+    class Meta:
+        model = OrderListLine
+
+    order_list = factory.SubFactory(OrderListFactory)
+    account_id = factory.SelfAttribute("order_list.account_id")
+    product = factory.SubFactory(ProductFactory)
+    quantity = 1
+
+
+class OrderFactory(Base):
+    """An order row as placed, without going through checkout (for reads and scoping)."""
+
+    class Meta:
+        model = Order
+
+    contract = factory.SubFactory(ContractFactory)
+    account_id = factory.SelfAttribute("contract.account_id")
+    number = factory.Sequence(lambda n: f"NW-2026-{n + 900000:06d}")
+    checkout_token = factory.Sequence(lambda n: f"token-{n}")
+    status = "submitted"
+    placed_on = factory.LazyFunction(date.today)
+    currency = "CNY"
+    total_amount = Decimal("100.00")
+    payment_term_name = "Net 30"
+    ship_to = "Head office\n1 Main Street\n200000 Shanghai\nCN"
+
+
+class OrderLineFactory(Base):
+    class Meta:
+        model = OrderLine
+
+    order = factory.SubFactory(OrderFactory)
+    account_id = factory.SelfAttribute("order.account_id")
+    position = factory.Sequence(lambda n: n + 1)
+    sku = "SKU-00000"
+    name = "Product"
+    quantity = 1
+    unit_price_amount = Decimal("100.00")
+    line_total_amount = Decimal("100.00")
+
+
+class MilestoneFactory(Base):
+    class Meta:
+        model = Milestone
+
+    order = factory.SubFactory(OrderFactory)
+    account_id = factory.SelfAttribute("order.account_id")
+    position = factory.Sequence(lambda n: n + 1)
+    label = "Payment"
+    share_percent = Decimal("100")
+    event = "shipment"
+    days = 30
+    currency = factory.SelfAttribute("order.currency")
+    amount = factory.SelfAttribute("order.total_amount")
+
+
+class OrderEventFactory(Base):
+    class Meta:
+        model = OrderEvent
+
+    order = factory.SubFactory(OrderFactory)
+    account_id = factory.SelfAttribute("order.account_id")
+    to_status = "submitted"

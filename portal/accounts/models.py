@@ -43,6 +43,11 @@ class KeyAccount(TimestampMixin, AccountScoped, db.Model):
     #: Currency the account trades in; its contracts and spending limits use it.
     currency: Mapped[str] = mapped_column(sa.String(3), default="CNY")
     tier: Mapped[str] = mapped_column(sa.String(20), default="standard")
+    #: Buyers must give a purchase-order number at checkout.
+    is_po_required: Mapped[bool] = mapped_column(default=False)
+    #: Set by finance: no order of the account is released while it holds.
+    is_on_credit_hold: Mapped[bool] = mapped_column(default=False)
+    credit_hold_reason: Mapped[str] = mapped_column(sa.Text, default="")
     inside_sales_rep_id: Mapped[int | None] = mapped_column(_rep_key())
     #: Takes the account's hotline requests while the inside-sales rep is away.
     backup_rep_id: Mapped[int | None] = mapped_column(_rep_key())

@@ -20,14 +20,60 @@ RULE_KINDS = ("fixed", "percent_off")
 RULE_STATUSES = ("active", "proposed", "rejected", "superseded")
 
 
+#: What a payment milestone hangs on (DESIGN.md section 4).
+MILESTONE_EVENTS = ("order", "shipment", "delivery")
+
+
 class PaymentTerm(db.Model):
-    """How a contract's orders are paid. The ordering issue gives terms their milestones."""
+    """How a contract's orders are paid: a list of milestones (shares of the order total)."""
 
     __tablename__ = "payment_terms"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     name: Mapped[str] = mapped_column(sa.String(100))
+    #: Release needs a registered, unexpired letter of credit covering the order.
+    needs_letter_of_credit: Mapped[bool] = mapped_column(default=False)
+
+    milestones: Mapped[list["TermMilestone"]] = relationship(
+        back_populates="term",
+        lazy="raise",
+        order_by="TermMilestone.position",
+        cascade="all, delete-orphan",
+    )
+
+
+class TermMilestone(db.Model):
+    """One payment of a term: a share of the order total, due some days after an event."""
+
+    __tablename__ = "term_milestones"
+    __table_args__ = (
+        sa.UniqueConstraint("payment_term_id", "position", name="position"),
+        sa.CheckConstraint(f"event IN {MILESTONE_EVENTS}", name="event"),
+        # Only "> 0": SQLite stores amounts scaled (core.db.Amount); the service checks
+        # that the shares of a term add up to 100.
+        sa.CheckConstraint("share_percent > 0", name="share_positive"),
+        sa.CheckConstraint("days >= 0", name="days_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_term_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("payment_terms.id", ondelete="CASCADE")
+    )
+    position: Mapped[int]
+    #: What buyers and the release gate call it: "Deposit", "Balance", "Installment 2".
+    label: Mapped[str] = mapped_column(sa.String(60))
+    #: Share of the order total, in percent; a term's shares add up to 100.
+    share_percent: Mapped[Decimal] = mapped_column(Amount)
+    event: Mapped[str] = mapped_column(sa.String(20))
+    #: Due this many days after the event.
+    days: Mapped[int] = mapped_column(default=0)
+
+    term: Mapped[PaymentTerm] = relationship(back_populates="milestones", lazy="raise")
+
+    @property
+    def is_due_at_order(self) -> bool:
+        return self.event == "order" and self.days == 0
 
 
 class Contract(TimestampMixin, AccountScoped, db.Model):

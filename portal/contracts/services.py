@@ -14,9 +14,16 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import KeyAccount, User
 from portal.catalog.models import Category, ListPrice, Product
-from portal.contracts.models import CONTRACT_STATUSES, Contract, PriceRule
+from portal.contracts.models import (
+    CONTRACT_STATUSES,
+    Contract,
+    PaymentTerm,
+    PriceRule,
+    TermMilestone,
+)
 from portal.contracts.permissions import can_decide_proposals
 from portal.contracts.pricing import discount_percent
+from portal.contracts.terms import STANDARD_TERMS
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
@@ -349,6 +356,25 @@ def target_values(sku: str | None, category_name: str | None) -> dict:
     if category_id is None:
         raise ServiceError(_("Name a SKU or a category."), field="sku")
     return {"product_id": None, "category_id": category_id}
+
+
+def seed_payment_terms() -> int:
+    """Create the standard terms of DESIGN.md section 4 that are missing; returns how many."""
+    existing = set(db.session.scalars(sa.select(PaymentTerm.code)))
+    created = 0
+    for code, (name, needs_letter_of_credit, milestones) in STANDARD_TERMS.items():
+        if code in existing:
+            continue
+        term = PaymentTerm(code=code, name=name, needs_letter_of_credit=needs_letter_of_credit)
+        term.milestones = [
+            TermMilestone(
+                position=position, label=label, share_percent=Decimal(share), event=event, days=days
+            )
+            for position, (label, share, event, days) in enumerate(milestones, start=1)
+        ]
+        db.session.add(term)
+        created += 1
+    return created
 
 
 def today_for(account: KeyAccount) -> date:

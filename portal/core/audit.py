@@ -31,9 +31,7 @@ class AuditEvent(db.Model):
     actor = relationship("User", lazy="raise")
 
 
-def record(
-    actor, action: str, target: str, changes: dict | None = None, reason: str = ""
-) -> None:
+def record(actor, action: str, target: str, changes: dict | None = None, reason: str = "") -> None:
     """Add an audit event to the current transaction (the caller commits)."""
     db.session.add(
         AuditEvent(

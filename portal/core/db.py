@@ -2,6 +2,7 @@
 
 import json
 import sqlite3
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -174,7 +175,30 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+#: Set by `begin_write`: the next SQLite transaction of this context starts IMMEDIATE.
+_begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
+
+
+def begin_write(session) -> None:
+    """Start a read-then-write transaction that no other writer can interleave with.
+
+    SQLite cannot upgrade a read transaction to a write one safely (under WAL a writer in
+    between makes the upgrade fail at once, busy timeout or not), so the read transaction
+    ends here (nothing is pending, objects stay loaded) and the next one begins IMMEDIATE,
+    waiting for the write lock up to the busy timeout (SECURITY.md 38). On PostgreSQL callers
+    lock the rows they consume with FOR UPDATE; nothing to do here.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("begin_write() must come before any change in the transaction")
+    session.commit()
+    _begin_immediate.set(True)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn) -> None:
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        immediate = _begin_immediate.get()
+        _begin_immediate.set(False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -35,7 +35,15 @@ def test_every_scoped_model_is_filtered_to_the_buyers_account():
     globex = factories.AccountFactory(slug="globex")
     for account in (acme, globex):
         factories.AddressFactory(account=account)
-        factories.PriceRuleFactory(contract=factories.ContractFactory(account=account))
+        contract = factories.ContractFactory(account=account)
+        factories.PriceRuleFactory(contract=contract)
+        buyer = factories.UserFactory(account=account)
+        factories.CartLineFactory(cart=factories.CartFactory(user=buyer))
+        factories.OrderListLineFactory(order_list=factories.OrderListFactory(account=account))
+        order = factories.OrderFactory(contract=contract)
+        factories.OrderLineFactory(order=order)
+        factories.MilestoneFactory(order=order)
+        factories.OrderEventFactory(order=order)
 
     set_account_scope(db.session, acme.id)
     try:

@@ -1,0 +1,1 @@
+"""The buyer's cart, the quick-order pad, CSV upload and the account's saved order lists."""

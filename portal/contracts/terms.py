@@ -1,0 +1,50 @@
+"""Payment terms as milestones: the standard terms, and how a total splits into a schedule."""
+
+from collections.abc import Sequence
+from decimal import ROUND_FLOOR, Decimal
+
+from portal.core.money import Money, minor_digits
+
+HUNDRED = Decimal(100)
+
+#: The terms of DESIGN.md section 4: code -> (name, needs a letter of credit,
+#: [(label, share in percent, event, days after the event)]).
+STANDARD_TERMS = {
+    "net30": ("Net 30", False, [("Payment", "100", "shipment", 30)]),
+    "deposit30": (
+        "30% deposit, balance on delivery",
+        False,
+        [("Deposit", "30", "order", 0), ("Balance", "70", "delivery", 0)],
+    ),
+    "installments3": (
+        "3 installments",
+        False,
+        [
+            ("Installment 1", "34", "order", 0),
+            ("Installment 2", "33", "order", 30),
+            ("Installment 3", "33", "order", 60),
+        ],
+    ),
+    "advance": ("Cash in advance", False, [("Payment in advance", "100", "order", 0)]),
+    "delivery": ("Pay on delivery", False, [("Payment on delivery", "100", "delivery", 0)]),
+    "letter_of_credit": ("Letter of credit", True, [("Letter of credit", "100", "order", 0)]),
+}
+
+
+def split(total: Money, shares: Sequence[Decimal]) -> list[Money]:
+    """The amount of each share of `total`, adding up to the total to the cent (SECURITY.md 41).
+
+    Largest remainder: every share gets its exact amount rounded down to the currency's minor
+    unit, and the cents left over go one each to the shares that lost most (the earlier on a
+    tie). No amount is ever negative or off by more than one minor unit.
+    """
+    if not shares or any(share <= 0 for share in shares) or sum(shares) != HUNDRED:
+        raise ValueError("shares must be positive and add up to 100")
+    unit = Decimal(1).scaleb(-minor_digits(total.currency))
+    exact = [total.amount * share / HUNDRED for share in shares]
+    amounts = [(value / unit).to_integral_value(ROUND_FLOOR) * unit for value in exact]
+    left = int((total.amount - sum(amounts, Decimal(0))) / unit)
+    by_loss = sorted(range(len(shares)), key=lambda i: (amounts[i] - exact[i], i))
+    for i in by_loss[:left]:
+        amounts[i] += unit
+    return [Money(amount, total.currency) for amount in amounts]

@@ -1,0 +1,1 @@
+"""In-app notices to users (e-mail delivery comes with the hotline)."""

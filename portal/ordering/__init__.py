@@ -1,0 +1,1 @@
+"""Orders: checkout under the contract's payment term, credit, approvals, lifecycle, release."""

@@ -1,0 +1,204 @@
+"""Orders with their price snapshots, payment schedules and status history."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import Address, KeyAccount, User
+from portal.contracts.models import MILESTONE_EVENTS, Contract
+from portal.core.db import AccountScoped, Amount, TimestampMixin, UTCDateTime, utcnow
+from portal.core.money import Money
+from portal.extensions import db
+
+#: DESIGN.md section 4; which moves are allowed is `services.ALLOWED_TRANSITIONS`.
+ORDER_STATUSES = (
+    "pending_approval",
+    "submitted",
+    "confirmed",
+    "released",
+    "shipped",
+    "delivered",
+    "closed",
+    "cancelled",
+    "on_hold",
+)
+
+
+class Order(TimestampMixin, AccountScoped, db.Model):
+    """An order placed under a contract: prices, term and ship-to as they were when placed."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {ORDER_STATUSES}", name="status"),
+        sa.CheckConstraint("total_amount >= 0", name="total_not_negative"),
+        sa.Index("ix_orders_account_status", "account_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: NW-<year>-<6 digits>.
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    #: The checkout form's one-time token: a second submit of the same form finds this order
+    #: instead of making another (SECURITY.md 35).
+    checkout_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contracts.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(sa.String(20), index=True)
+    #: Where an order on hold goes back to when the hold is lifted.
+    held_from_status: Mapped[str | None] = mapped_column(sa.String(20))
+    hold_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Held because it did not fit the credit limit when placed: it reserves no credit until
+    #: the hold is lifted, which checks the limit again.
+    is_over_credit: Mapped[bool] = mapped_column(default=False)
+    placed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: Staff (inside sales) who placed the order on the buyer's behalf.
+    placed_on_behalf_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    #: The account's local date when the order was placed.
+    placed_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    total_amount: Mapped[Decimal] = mapped_column(Amount)
+    payment_term_name: Mapped[str] = mapped_column(sa.String(100))
+    needs_letter_of_credit: Mapped[bool] = mapped_column(default=False)
+    ship_to_address_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("addresses.id", ondelete="SET NULL")
+    )
+    #: The ship-to address as it read when the order was placed.
+    ship_to: Mapped[str] = mapped_column(sa.Text)
+    po_number: Mapped[str] = mapped_column(sa.String(60), default="")
+    requested_delivery_on: Mapped[date | None] = mapped_column(sa.Date)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decision_comment: Mapped[str] = mapped_column(sa.Text, default="")
+    carrier: Mapped[str] = mapped_column(sa.String(60), default="")
+    tracking_number: Mapped[str] = mapped_column(sa.String(100), default="")
+    cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Optimistic lock against two staff moving the same order at once.
+    version: Mapped[int] = mapped_column(default=1)
+
+    account: Mapped[KeyAccount] = relationship(lazy="raise")
+    contract: Mapped[Contract] = relationship(lazy="raise")
+    placed_by: Mapped[User | None] = relationship(foreign_keys=[placed_by_id], lazy="raise")
+    placed_on_behalf_by: Mapped[User | None] = relationship(
+        foreign_keys=[placed_on_behalf_by_id], lazy="raise"
+    )
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id], lazy="raise")
+    ship_to_address: Mapped[Address | None] = relationship(lazy="raise")
+    lines: Mapped[list["OrderLine"]] = relationship(
+        back_populates="order", lazy="raise", order_by="OrderLine.position"
+    )
+    milestones: Mapped[list["Milestone"]] = relationship(
+        back_populates="order", lazy="raise", order_by="Milestone.position"
+    )
+    events: Mapped[list["OrderEvent"]] = relationship(
+        back_populates="order", lazy="raise", order_by="OrderEvent.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def total(self) -> Money:
+        return Money(self.total_amount, self.currency)
+
+    def __repr__(self) -> str:
+        return f"<Order {self.number} {self.status}>"
+
+
+class OrderLine(AccountScoped, db.Model):
+    """A line with its price snapshot: what the contract said when the order was placed."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        sa.UniqueConstraint("order_id", "position", name="position"),
+        sa.CheckConstraint("quantity >= 1", name="quantity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    product_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("products.id", ondelete="SET NULL")
+    )
+    sku: Mapped[str] = mapped_column(sa.String(40))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    quantity: Mapped[int]
+    unit_price_amount: Mapped[Decimal] = mapped_column(Amount)
+    list_price_amount: Mapped[Decimal | None] = mapped_column(Amount)
+    line_total_amount: Mapped[Decimal] = mapped_column(Amount)
+    #: The price rule that set the price (None: list price), and the price in words.
+    price_rule_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("price_rules.id", ondelete="SET NULL")
+    )
+    price_explanation: Mapped[str] = mapped_column(sa.Text, default="")
+
+    order: Mapped[Order] = relationship(back_populates="lines", lazy="raise")
+
+
+class Milestone(AccountScoped, db.Model):
+    """One payment of an order's schedule, made from the contract's term when it was placed."""
+
+    __tablename__ = "order_milestones"
+    __table_args__ = (
+        sa.UniqueConstraint("order_id", "position", name="position"),
+        sa.CheckConstraint(f"event IN {MILESTONE_EVENTS}", name="event"),
+        sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
+        sa.CheckConstraint("paid_amount >= 0", name="paid_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    label: Mapped[str] = mapped_column(sa.String(60))
+    share_percent: Mapped[Decimal] = mapped_column(Amount)
+    event: Mapped[str] = mapped_column(sa.String(20))
+    days: Mapped[int]
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    paid_amount: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    #: Set when the event it hangs on happens (at once for "order").
+    due_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    order: Mapped[Order] = relationship(back_populates="milestones", lazy="raise")
+
+    @property
+    def is_due_at_order(self) -> bool:
+        return self.event == "order" and self.days == 0
+
+    @property
+    def unpaid(self) -> Money:
+        return Money(self.amount - self.paid_amount, self.currency)
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_amount >= self.amount
+
+
+class OrderEvent(AccountScoped, db.Model):
+    """One step of an order's history: who moved it from which status to which, and why."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    from_status: Mapped[str | None] = mapped_column(sa.String(20))
+    to_status: Mapped[str] = mapped_column(sa.String(20))
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+
+    order: Mapped[Order] = relationship(back_populates="events", lazy="raise")
+    actor: Mapped[User | None] = relationship(lazy="raise")
+
+
+class OrderNumberCounter(db.Model):
+    """The last order number given out in a year."""
+
+    __tablename__ = "order_number_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)
