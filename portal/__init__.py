@@ -120,11 +120,13 @@ def _select_locale():
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts
     from portal.auth.views import bp as auth
+    from portal.cart.views import bp as cart
     from portal.catalog.views import bp as catalog
     from portal.contracts.views import bp as contracts
     from portal.home.views import bp as home
+    from portal.ordering.views import bp as ordering
 
-    for blueprint in (home, auth, accounts, contracts, catalog):
+    for blueprint in (home, auth, accounts, contracts, catalog, cart, ordering):
         app.register_blueprint(blueprint)
 
 

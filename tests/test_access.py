@@ -69,6 +69,9 @@ EXPECTED = {
     "contracts.list_proposals": ACCOUNT_EDITORS,
     "contracts.decide_proposal": (SALES_MANAGER, SALES_DIRECTOR),
     "contracts.audit_trail": (*ACCOUNT_EDITORS, SYSADMIN),
+    # cart (cart pages, quick order, CSV upload, order lists)
+    # ordering: buyer (checkout, orders, approvals, notices, reorder)
+    # ordering: staff (order desk, credit hold) and contracts: payment terms
 }
 
 STATIC = {"static", "bootstrap.static"}
@@ -114,6 +117,10 @@ def world():
         users[role] = factories.UserFactory(
             account=account, role=role, email=f"{role}@test.example", name=f"{role} person"
         )
+    acme_rule = factories.PriceRuleFactory(
+        contract=factories.ContractFactory(account=acme), value=Decimal("5")
+    )
+    acme_order = factories.OrderFactory(contract=acme_rule.contract, placed_by=users["buyer"])
     return {
         "acme": acme,
         "globex": globex,
@@ -123,9 +130,9 @@ def world():
         "product": factories.ProductFactory(
             sku="NW-ACCESS1", **checked_image(demo_logo("Product", "#336699"))
         ),
-        "acme_rule": factories.PriceRuleFactory(
-            contract=factories.ContractFactory(account=acme), value=Decimal("5")
-        ),
+        "acme_rule": acme_rule,
+        "acme_order": acme_order,
+        "acme_list": factories.OrderListFactory(account=acme),
         "globex_admin": factories.UserFactory(
             account=globex, role=CUSTOMER_ADMIN, email="admin@globex.example"
         ),
@@ -141,6 +148,9 @@ def build_url(app, rule, world, slug="acme"):
         "sku": world["product"].sku,
         "contract_id": world["acme_rule"].contract_id,
         "rule_id": world["acme_rule"].id,
+        "number": world["acme_order"].number,
+        "list_id": world["acme_list"].id,
+        "term_id": world["acme_rule"].contract.payment_term_id,
     }
     with app.test_request_context():
         from flask import url_for

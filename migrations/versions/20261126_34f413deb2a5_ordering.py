@@ -37,7 +37,7 @@ def upgrade():
     sa.CheckConstraint('share_percent > 0', name=op.f('ck_term_milestones_share_positive')),
     sa.ForeignKeyConstraint(['payment_term_id'], ['payment_terms.id'], name=op.f('fk_term_milestones_payment_term_id_payment_terms'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_term_milestones')),
-    sa.UniqueConstraint('payment_term_id', 'position', name='position')
+    sa.UniqueConstraint('payment_term_id', 'position', name=op.f('uq_term_milestones_payment_term_id'))
     )
     op.create_table('carts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -76,7 +76,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['account_id'], ['key_accounts.id'], name=op.f('fk_order_lists_account_id_key_accounts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_order_lists_created_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_order_lists')),
-    sa.UniqueConstraint('account_id', 'name', name='name')
+    sa.UniqueConstraint('account_id', 'name', name=op.f('uq_order_lists_account_id'))
     )
     with op.batch_alter_table('order_lists', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_lists_account_id'), ['account_id'], unique=False)
@@ -140,7 +140,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['cart_id'], ['carts.id'], name=op.f('fk_cart_lines_cart_id_carts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_cart_lines_product_id_products'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cart_lines')),
-    sa.UniqueConstraint('cart_id', 'product_id', name='product')
+    sa.UniqueConstraint('cart_id', 'product_id', name=op.f('uq_cart_lines_cart_id'))
     )
     with op.batch_alter_table('cart_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cart_lines_account_id'), ['account_id'], unique=False)
@@ -183,7 +183,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['price_rule_id'], ['price_rules.id'], name=op.f('fk_order_lines_price_rule_id_price_rules'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_order_lines_product_id_products'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_order_lines')),
-    sa.UniqueConstraint('order_id', 'position', name='position')
+    sa.UniqueConstraint('order_id', 'position', name=op.f('uq_order_lines_order_id'))
     )
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_lines_account_id'), ['account_id'], unique=False)
@@ -199,7 +199,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['order_list_id'], ['order_lists.id'], name=op.f('fk_order_list_lines_order_list_id_order_lists'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_order_list_lines_product_id_products'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_order_list_lines')),
-    sa.UniqueConstraint('order_list_id', 'product_id', name='product')
+    sa.UniqueConstraint('order_list_id', 'product_id', name=op.f('uq_order_list_lines_order_list_id'))
     )
     with op.batch_alter_table('order_list_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_list_lines_account_id'), ['account_id'], unique=False)
@@ -223,7 +223,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['account_id'], ['key_accounts.id'], name=op.f('fk_order_milestones_account_id_key_accounts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_milestones_order_id_orders'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_order_milestones')),
-    sa.UniqueConstraint('order_id', 'position', name='position')
+    sa.UniqueConstraint('order_id', 'position', name=op.f('uq_order_milestones_order_id'))
     )
     with op.batch_alter_table('order_milestones', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_milestones_account_id'), ['account_id'], unique=False)

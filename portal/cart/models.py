@@ -33,7 +33,7 @@ class CartLine(AccountScoped, db.Model):
 
     __tablename__ = "cart_lines"
     __table_args__ = (
-        sa.UniqueConstraint("cart_id", "product_id", name="product"),
+        sa.UniqueConstraint("cart_id", "product_id"),
         sa.CheckConstraint(f"quantity BETWEEN 1 AND {MAX_QUANTITY}", name="quantity"),
     )
 
@@ -50,7 +50,7 @@ class OrderList(TimestampMixin, AccountScoped, db.Model):
     """A named list of products and quantities that every buyer of the account can order from."""
 
     __tablename__ = "order_lists"
-    __table_args__ = (sa.UniqueConstraint("account_id", "name", name="name"),)
+    __table_args__ = (sa.UniqueConstraint("account_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100))
@@ -70,7 +70,7 @@ class OrderList(TimestampMixin, AccountScoped, db.Model):
 class OrderListLine(AccountScoped, db.Model):
     __tablename__ = "order_list_lines"
     __table_args__ = (
-        sa.UniqueConstraint("order_list_id", "product_id", name="product"),
+        sa.UniqueConstraint("order_list_id", "product_id"),
         sa.CheckConstraint(f"quantity BETWEEN 1 AND {MAX_QUANTITY}", name="quantity"),
     )
 

@@ -48,7 +48,7 @@ class TermMilestone(db.Model):
 
     __tablename__ = "term_milestones"
     __table_args__ = (
-        sa.UniqueConstraint("payment_term_id", "position", name="position"),
+        sa.UniqueConstraint("payment_term_id", "position"),
         sa.CheckConstraint(f"event IN {MILESTONE_EVENTS}", name="event"),
         # Only "> 0": SQLite stores amounts scaled (core.db.Amount); the service checks
         # that the shares of a term add up to 100.

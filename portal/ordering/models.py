@@ -112,7 +112,7 @@ class OrderLine(AccountScoped, db.Model):
 
     __tablename__ = "order_lines"
     __table_args__ = (
-        sa.UniqueConstraint("order_id", "position", name="position"),
+        sa.UniqueConstraint("order_id", "position"),
         sa.CheckConstraint("quantity >= 1", name="quantity"),
     )
 
@@ -142,7 +142,7 @@ class Milestone(AccountScoped, db.Model):
 
     __tablename__ = "order_milestones"
     __table_args__ = (
-        sa.UniqueConstraint("order_id", "position", name="position"),
+        sa.UniqueConstraint("order_id", "position"),
         sa.CheckConstraint(f"event IN {MILESTONE_EVENTS}", name="event"),
         sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
         sa.CheckConstraint("paid_amount >= 0", name="paid_not_negative"),

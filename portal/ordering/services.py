@@ -131,10 +131,13 @@ def place_order(
     account: KeyAccount,
     checkout: Checkout,
     token: str,
+    *,
+    items: list[tuple[str, int]] | None = None,
     on_behalf_by: User | None = None,
 ) -> Order:
-    """Turn the buyer's cart into an order at today's contract prices, or refuse with a
-    message and write nothing.
+    """Turn the buyer's cart (or `items`, (SKU, quantity) pairs that staff took down on the
+    buyer's behalf) into an order at today's contract prices, or refuse with a message and
+    write nothing.
 
     `token` is the checkout form's one-time token: a repeated submit (double click, retry, two
     concurrent requests) gets the order the first one made (SECURITY.md 35).
@@ -143,7 +146,10 @@ def place_order(
     if (existing := _order_with_token(token)) is not None:
         return existing
     today = today_for(account)
-    pricing = price_lines(account.id, cart_queries.cart_items(buyer.id), today)
+    from_cart = items is None
+    if from_cart:
+        items = cart_queries.cart_items(buyer.id)
+    pricing = price_lines(account.id, items, today)
     _check_priced(pricing)
     term = contract_term(pricing.terms.id)
     if term is None:
@@ -183,7 +189,8 @@ def place_order(
     _record(order, None, order.status, actor, comment)
     if (excess := credit_excess(order)) is not None:
         _hold(order, actor, _over_credit_text(excess), is_over_credit=True)
-    cart_services.empty_cart(buyer.id)
+    if from_cart:
+        cart_services.empty_cart(buyer.id)
     audit.record(actor, "order.place", f"order:{order.number}", {"total": (None, total.amount)})
     if order.status == "pending_approval":
         notify(
