@@ -15,6 +15,8 @@ from portal.contracts.services import seed_payment_terms, today_for
 from portal.core import permissions as p
 from portal.core.passwords import hash_password
 from portal.extensions import db
+from portal.ordering import services as ordering
+from portal.ordering.models import Order
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (documented demo sign-in)
 STAFF_DOMAIN = "northwind.example"
@@ -233,6 +235,34 @@ def seed_demo() -> int:
                 created += 1
         created += _seed_contract(account, staff["director"], CONTRACTS[spec["slug"]])
     db.session.commit()
+    return created + _seed_orders(staff)
+
+
+#: Orders placed on the buyers' behalf when the demo is seeded: (token, buyer, lines, the staff
+#: steps taken since). Globex's waits for its 30% deposit before release.
+ORDERS = [
+    ("demo-acme-1", "buyer@acme.example", [("NW-DT7", 5), ("NW-DOCK", 5)], ("confirm",)),
+    ("demo-globex-1", "buyer@globex.example", [("NW-LT14", 4)], ("confirm",)),
+]
+
+
+def _seed_orders(staff: dict[str, User]) -> int:
+    created = 0
+    for token, email, items, steps in ORDERS:
+        if db.session.scalar(sa.select(Order.id).where(Order.checkout_token == token)):
+            continue
+        buyer = _user(email)
+        account = db.session.get(KeyAccount, buyer.account_id)
+        address_id = db.session.scalar(
+            sa.select(sa.func.min(Address.id)).where(Address.account_id == account.id)
+        )
+        checkout = ordering.Checkout(ship_to_address_id=address_id)
+        order = ordering.place_order(
+            buyer, account, checkout, token, items=items, on_behalf_by=staff["inside"]
+        )
+        for step in steps:
+            getattr(ordering, f"{step}_order")(staff["inside"], order)
+        created += 1
     return created
 
 

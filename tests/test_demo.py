@@ -1,12 +1,17 @@
 """The demo data of DESIGN.md section 6 is complete and seeding it twice changes nothing."""
 
+from decimal import Decimal
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Address, KeyAccount, User
+from portal.core.money import Money
 from portal.core.passwords import verify_password
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
+from portal.ordering import services as ordering
+from portal.ordering.models import Milestone, Order
 
 
 def snapshot():
@@ -57,3 +62,30 @@ def test_the_demo_has_the_accounts_users_and_reps_of_the_design():
     assert verify_password(users["buyer@acme.example"].password_hash, DEMO_PASSWORD)
     staff = [e for e in users if e.endswith("@northwind.example")]
     assert len(staff) == 9
+
+
+def test_the_demo_orders_of_issue_4_come_out_as_specified():
+    """Acme: 2 x NW-LT14 + 1 x NW-MN27 is CNY 17,339.15 under Net 30; 10 x NW-LT14 waits for
+    the approver; Globex's seeded order is blocked by its unpaid 30% deposit."""
+    seed_demo()
+    buyer = db.session.scalar(sa.select(User).where(User.email == "buyer@acme.example"))
+    acme = db.session.get(KeyAccount, buyer.account_id)
+    address_id = db.session.scalar(sa.select(Address.id).where(Address.account_id == acme.id))
+    checkout = ordering.Checkout(ship_to_address_id=address_id)
+
+    order = ordering.place_order(
+        buyer, acme, checkout, "t1", items=[("NW-LT14", 2), ("NW-MN27", 1)]
+    )
+    assert order.total == Money(Decimal("17339.15"), "CNY")
+    assert order.status == "submitted"
+    assert order.payment_term_name == "Net 30"
+    [milestone] = db.session.scalars(sa.select(Milestone).where(Milestone.order_id == order.id))
+    assert (milestone.share_percent, milestone.event, milestone.days) == (100, "shipment", 30)
+
+    large = ordering.place_order(buyer, acme, checkout, "t2", items=[("NW-LT14", 10)])
+    assert large.total == Money(Decimal("76500.00"), "CNY")
+    assert large.status == "pending_approval"
+
+    globex = db.session.scalar(sa.select(Order).where(Order.checkout_token == "demo-globex-1"))
+    assert globex.status == "confirmed"
+    assert "Deposit of $1,318.94 not paid." in ordering.release_blockers(globex)
