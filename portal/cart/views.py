@@ -1,7 +1,215 @@
 """The buyer's cart: lines at contract prices, quick order, CSV upload, saved order lists."""
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from portal.accounts import queries as account_queries
+from portal.cart import queries, services
+from portal.cart.forms import (
+    AddToCartForm,
+    ConfirmForm,
+    QuickOrderForm,
+    SaveListForm,
+    UpdateCartForm,
+    UploadForm,
+)
+from portal.cart.models import MAX_LINES, MAX_QUANTITY
+from portal.contracts.pricing import explain, price_lines
+from portal.contracts.services import today_for
+from portal.core.errors import ServiceError
+from portal.core.forms import show_error
+from portal.core.permissions import BUYER_ROLES, allow
 
 bp = Blueprint("cart", __name__)
 
-# Buyer side (a buyer of another account gets 404 from account_or_404)
+# Buyer side (a buyer of another account gets 404 from account_or_404); the cart is always the
+# signed-in user's own, and a list must belong to the account.
+#   GET       /a/<slug>/cart                            show_cart
+#   POST      /a/<slug>/cart/add                        add_to_cart      from catalog / product
+#   POST      /a/<slug>/cart/update                     update_cart      quantities, remove
+#   POST      /a/<slug>/cart/quick-order                quick_order      textarea `lines`
+#   POST      /a/<slug>/cart/upload                     upload_cart      CSV sku,quantity
+#   POST      /a/<slug>/lists                           save_order_list  the cart as a list
+#   POST      /a/<slug>/lists/<list_id>/add             add_order_list   a list into the cart
+#   POST      /a/<slug>/lists/<list_id>/remove          remove_order_list
+
+
+@bp.get("/a/<slug>/cart")
+@allow(*BUYER_ROLES)
+def show_cart(slug):
+    account = account_queries.account_or_404(slug)
+    return _cart_page(account)
+
+
+@bp.post("/a/<slug>/cart/add")
+@allow(*BUYER_ROLES)
+def add_to_cart(slug):
+    account = account_queries.account_or_404(slug)
+    form = AddToCartForm()
+    back = _back(account, form.next.data)
+    if not form.validate_on_submit():
+        flash(_("Choose a product and a quantity."), "danger")
+        return redirect(back)
+    try:
+        added = services.add_to_cart(current_user, account, form.sku.data, form.quantity.data)
+    except ServiceError as error:
+        flash(error.message, "danger")
+    else:
+        flash(
+            ngettext(
+                "Added %(num)d unit of %(sku)s to your cart.",
+                "Added %(num)d units of %(sku)s to your cart.",
+                added.units,
+                sku=form.sku.data.strip().upper(),
+            ),
+            "success",
+        )
+    return redirect(back)
+
+
+@bp.post("/a/<slug>/cart/update")
+@allow(*BUYER_ROLES)
+def update_cart(slug):
+    account = account_queries.account_or_404(slug)
+    form = UpdateCartForm()
+    if not form.validate_on_submit():
+        flash(
+            _("The quantities could not be read. Please reload the page and try again."), "danger"
+        )
+        return redirect(url_for(".show_cart", slug=account.slug))
+    try:
+        if form.remove.data:
+            services.remove_line(current_user, form.remove.data)
+            flash(_("%(sku)s removed from your cart.", sku=form.remove.data), "success")
+        else:
+            services.update_quantities(current_user, form.quantities())
+            flash(_("Cart updated."), "success")
+    except services.RowsRejected as rejected:
+        flash(rejected.message, "danger")
+        for error in rejected.errors:
+            flash(f"{error.text}: {error.message}", "danger")
+    return redirect(url_for(".show_cart", slug=account.slug))
+
+
+@bp.post("/a/<slug>/cart/quick-order")
+@allow(*BUYER_ROLES)
+def quick_order(slug):
+    account = account_queries.account_or_404(slug)
+    form = QuickOrderForm()
+    if form.validate_on_submit():
+        try:
+            added = services.add_rows(current_user, account, services.parse_pasted(form.lines.data))
+        except services.RowsRejected as rejected:
+            return _cart_page(account, quick_form=form, rejected=rejected, source="quick-order")
+        except ServiceError as error:
+            show_error(form, error)
+        else:
+            _flash_added(added)
+            return redirect(url_for(".show_cart", slug=account.slug))
+    return _cart_page(account, quick_form=form)
+
+
+@bp.post("/a/<slug>/cart/upload")
+@allow(*BUYER_ROLES)
+def upload_cart(slug):
+    account = account_queries.account_or_404(slug)
+    form = UploadForm()
+    if form.validate_on_submit():
+        try:
+            # One byte more than allowed tells a file over the limit without reading it all.
+            data = form.file.data.read(services.MAX_CSV_BYTES + 1)
+            added = services.add_rows(current_user, account, services.read_csv(data))
+        except services.RowsRejected as rejected:
+            return _cart_page(account, upload_form=form, rejected=rejected, source="upload")
+        except ServiceError as error:
+            show_error(form, error)
+        else:
+            _flash_added(added)
+            return redirect(url_for(".show_cart", slug=account.slug))
+    return _cart_page(account, upload_form=form)
+
+
+@bp.post("/a/<slug>/lists")
+@allow(*BUYER_ROLES)
+def save_order_list(slug):
+    account = account_queries.account_or_404(slug)
+    form = SaveListForm()
+    if form.validate_on_submit():
+        try:
+            order_list = services.save_order_list(current_user, account, form.name.data)
+        except ServiceError as error:
+            show_error(form, error)
+        else:
+            flash(_("Your cart is saved as the list “%(name)s”.", name=order_list.name), "success")
+            return redirect(url_for(".show_cart", slug=account.slug))
+    return _cart_page(account, list_form=form)
+
+
+@bp.post("/a/<slug>/lists/<int:list_id>/add")
+@allow(*BUYER_ROLES)
+def add_order_list(slug, list_id):
+    account = account_queries.account_or_404(slug)
+    order_list = queries.order_list_or_404(account.id, list_id)
+    if ConfirmForm().validate_on_submit():
+        _flash_added(services.add_order_list(current_user, account, order_list))
+    return redirect(url_for(".show_cart", slug=account.slug))
+
+
+@bp.post("/a/<slug>/lists/<int:list_id>/remove")
+@allow(*BUYER_ROLES)
+def remove_order_list(slug, list_id):
+    account = account_queries.account_or_404(slug)
+    order_list = queries.order_list_or_404(account.id, list_id)
+    if ConfirmForm().validate_on_submit():
+        name = order_list.name
+        services.remove_order_list(current_user, order_list)
+        flash(_("The list “%(name)s” was deleted.", name=name), "success")
+    return redirect(url_for(".show_cart", slug=account.slug))
+
+
+def _flash_added(added: services.Added) -> None:
+    for message, category in added.messages():
+        flash(message, category)
+
+
+def _cart_page(
+    account,
+    *,
+    quick_form=None,
+    upload_form=None,
+    list_form=None,
+    rejected=None,
+    source=None,
+):
+    """The cart at today's contract prices, with whichever form was just sent and its
+    errors; the other forms empty."""
+    pricing = price_lines(account.id, queries.cart_items(current_user.id), today_for(account))
+    lines = [(line, explain(line, pricing.terms)) for line in pricing.lines]
+    return render_template(
+        "cart/show.html",
+        account=account,
+        pricing=pricing,
+        lines=lines,
+        unpriced=[line for line in pricing.lines if not line.has_price],
+        subtotal=services.subtotal(pricing),
+        lists=queries.order_lists_of(account.id),
+        quick_form=quick_form or QuickOrderForm(formdata=None),
+        upload_form=upload_form or UploadForm(formdata=None),
+        list_form=list_form or SaveListForm(formdata=None),
+        rejected=rejected,
+        source=source,
+        checkout_url=url_for("ordering.checkout", slug=account.slug),
+        max_quantity=MAX_QUANTITY,
+        max_lines=MAX_LINES,
+    )
+
+
+def _back(account, target: str | None) -> str:
+    """`target` when it is a page of this account on this site, else the cart."""
+    prefix = f"/a/{account.slug}/"
+    target = (target or "").strip()
+    if target.startswith(prefix) and "\\" not in target and "//" not in target:
+        return target
+    return url_for(".show_cart", slug=account.slug)

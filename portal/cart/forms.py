@@ -1,0 +1,82 @@
+"""Forms for the cart, quick order, CSV upload and saved lists: input shape only.
+
+Quantities arrive as text and are read by `services.parse_quantity`, so the catalog, the
+quick-order pad, CSV files and the cart's own quantity fields refuse bad numbers with the same
+messages.
+"""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import FieldList, Form, FormField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from portal.cart.models import MAX_LINES
+
+#: The quick-order pad holds at most this many characters (about MAX_LINES long lines).
+MAX_PASTE_CHARS = 100_000
+
+
+class AddToCartForm(FlaskForm):
+    """One product from the catalog or a product page."""
+
+    sku = StringField(_l("SKU"), validators=[DataRequired(), Length(max=100)])
+    quantity = StringField(_l("Quantity"), default="1", validators=[Length(max=40)])
+    #: Where to go back to: a page of the same account (checked by the view).
+    next = HiddenField()
+
+
+class QuickOrderForm(FlaskForm):
+    lines = TextAreaField(
+        _l("SKUs and quantities"),
+        description=_l(
+            "One SKU and quantity a line, separated by a comma, a tab or spaces, such as "
+            "“NW-LT14 2”; rows copied from a spreadsheet work as they are."
+        ),
+        validators=[
+            DataRequired(_l("Write at least one line with a SKU and a quantity.")),
+            Length(max=MAX_PASTE_CHARS),
+        ],
+        render_kw={"rows": 8, "placeholder": "NW-LT14\t2\nNW-MN27\t1", "spellcheck": "false"},
+    )
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        _l("CSV file"),
+        description=_l(
+            "Rows of sku,quantity (a header line is optional), comma or semicolon, UTF-8; "
+            "at most 1 MB and %(max)d rows.",
+            max=MAX_LINES,
+        ),
+    )
+
+    def validate_file(self, field):
+        if not (field.data and getattr(field.data, "filename", None)):
+            raise ValidationError(_l("Choose a CSV file."))
+
+
+class CartLineForm(Form):
+    """One line of the cart's quantity form (a sub-form: the outer form carries the token)."""
+
+    sku = HiddenField()
+    quantity = StringField(_l("Quantity"), validators=[Length(max=40)])
+
+
+class UpdateCartForm(FlaskForm):
+    lines = FieldList(FormField(CartLineForm), max_entries=MAX_LINES)
+    #: The SKU of the line whose "Remove" button was pressed, if any.
+    remove = StringField(validators=[Length(max=100)])
+
+    def quantities(self) -> list[tuple[str, str]]:
+        return [(entry.sku.data or "", entry.quantity.data or "") for entry in self.lines]
+
+
+class SaveListForm(FlaskForm):
+    name = StringField(
+        _l("List name"), validators=[DataRequired(_l("Give the list a name.")), Length(max=100)]
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
