@@ -196,6 +196,7 @@ def account_form(account=None, **changes) -> dict:
         "inside_sales_rep_id": "0",
         "backup_rep_id": "0",
         "field_sales_rep_id": "0",
+        "is_po_required": "y" if account and account.is_po_required else "",
     }
     if account is None:
         data["slug"] = "umbrella"

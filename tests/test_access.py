@@ -9,6 +9,7 @@ from portal.accounts.services import apply_logo
 from portal.catalog.services import checked_image
 from portal.core.permissions import (
     ACCOUNT_EDITORS,
+    APPROVER,
     BUYER_ROLES,
     CUSTOMER_ADMIN,
     ROLES,
@@ -70,8 +71,50 @@ EXPECTED = {
     "contracts.decide_proposal": (SALES_MANAGER, SALES_DIRECTOR),
     "contracts.audit_trail": (*ACCOUNT_EDITORS, SYSADMIN),
     # cart (cart pages, quick order, CSV upload, order lists)
+    "cart.show_cart": BUYER_ROLES,
+    "cart.add_to_cart": BUYER_ROLES,
+    "cart.update_cart": BUYER_ROLES,
+    "cart.quick_order": BUYER_ROLES,
+    "cart.upload_cart": BUYER_ROLES,
+    "cart.save_order_list": BUYER_ROLES,
+    "cart.add_order_list": BUYER_ROLES,
+    "cart.remove_order_list": BUYER_ROLES,
+    "ordering.reorder": BUYER_ROLES,  # the cart helper's view in ordering
     # ordering: buyer (checkout, orders, approvals, notices, reorder)
+    "ordering.checkout": BUYER_ROLES,
+    "ordering.list_orders": BUYER_ROLES,
+    "ordering.show_order": BUYER_ROLES,
+    "ordering.cancel_order": BUYER_ROLES,
+    "ordering.list_approvals": (APPROVER,),
+    "ordering.decide_order": (APPROVER,),
+    "ordering.read_notices": BUYER_ROLES,
     # ordering: staff (order desk, credit hold) and contracts: payment terms
+    "ordering.list_staff_orders": STAFF_ROLES,
+    "ordering.show_staff_order": STAFF_ROLES,
+    **{
+        f"ordering.{action}": (
+            "inside_sales",
+            "account_admin",
+            "sales_manager",
+            "sales_director",
+            "finance",
+        )
+        for action in (
+            "confirm_order",
+            "hold_order",
+            "resume_order",
+            "ship_order",
+            "deliver_order",
+            "close_order",
+            "cancel_order_by_staff",
+        )
+    },
+    "ordering.release_order": ("finance", "sales_director"),
+    "ordering.place_order_for_buyer": ("inside_sales", "sales_manager", "sales_director"),
+    "ordering.set_credit_hold": ("finance",),
+    "contracts.list_terms": STAFF_ROLES,
+    "contracts.create_term": ACCOUNT_EDITORS,
+    "contracts.edit_term": ACCOUNT_EDITORS,
 }
 
 STATIC = {"static", "bootstrap.static"}

@@ -55,6 +55,7 @@ class AccountForm(FlaskForm):
     inside_sales_rep_id = SelectField(_l("Inside-sales rep"), coerce=_optional_id)
     backup_rep_id = SelectField(_l("Backup rep"), coerce=_optional_id)
     field_sales_rep_id = SelectField(_l("Field-sales rep"), coerce=_optional_id)
+    is_po_required = BooleanField(_l("Buyers must give a purchase-order number on every order"))
 
     def __init__(self, *args, reps: dict, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,6 +74,7 @@ class AccountForm(FlaskForm):
         names += ["inside_sales_rep_id", "backup_rep_id", "field_sales_rep_id"]
         values = {name: self[name].data for name in names}
         values["brand_colour"] = self.brand_colour.data.lower()
+        values["is_po_required"] = bool(self.is_po_required.data)
         if "slug" in self:
             values["slug"] = self.slug.data
         return values

@@ -12,6 +12,9 @@ from portal.contracts.permissions import can_decide_proposals
 from portal.contracts.services import today_for
 from portal.core.permissions import STAFF_ROLES, allow, public
 from portal.extensions import db
+from portal.ordering import queries as order_queries
+from portal.ordering.forms import ReadNoticesForm
+from portal.ordering.permissions import can_approve_orders
 
 bp = Blueprint("home", __name__)
 
@@ -36,19 +39,29 @@ def landing(slug):
     """Anonymous visitors see the branding and a sign-in form; the account's own users see
     their portal; a buyer of another account gets 404 (the account query is scoped)."""
     account = account_queries.account_or_404(slug, with_details=True)
-    login_form = featured = countdown = None
+    login_form = featured = countdown = notices = waiting = None
     if not current_user.is_authenticated:
         login_form = LoginForm(next=url_for("home.landing", slug=slug))
     elif current_user.is_buyer_side:
         today = today_for(account)
         featured = contract_queries.featured(account.id, today)
         countdown = contract_queries.countdown(featured.terms, today)
+        notices = order_queries.unread_notices(current_user.id)
+        if can_approve_orders(current_user):
+            waiting = [
+                order
+                for order in order_queries.awaiting_approval(account.id)
+                if order.placed_by_id != current_user.id
+            ]
     return render_template(
         "home/landing.html",
         account=account,
         login_form=login_form,
         featured=featured,
         featured_countdown=countdown,
+        notices=notices,
+        notices_form=ReadNoticesForm() if notices else None,
+        orders_waiting=waiting,
     )
 
 

@@ -4,11 +4,17 @@ Buyer-side requests are confined to their own account centrally (core.db.apply_a
 so another account's order number simply finds nothing and the view answers 404.
 """
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal.accounts.models import KeyAccount, User
+from portal.core.pagination import Page, paginate
+from portal.core.permissions import BUYER_ROLES
 from portal.extensions import db
+from portal.notifications.models import Notice
 from portal.ordering.models import Order, OrderEvent
 
 _DETAILS = (
@@ -35,3 +41,119 @@ def order_or_404(number: str, *, account_id: int | None = None, with_details: bo
     if order is None:
         abort(404)
     return order
+
+
+# Buyer side
+
+
+#: Orders on one page of a buyer's order history.
+BUYER_PER_PAGE = 20
+
+
+def orders_of(
+    account_id: int,
+    *,
+    status: str | None = None,
+    placed_by_id: int | None = None,
+    page: int = 1,
+    per_page: int = BUYER_PER_PAGE,
+) -> Page:
+    """One page of the account's orders, newest first, with who placed them: two statements
+    however many orders there are."""
+    where = [Order.account_id == account_id]
+    if status is not None:
+        where.append(Order.status == status)
+    if placed_by_id is not None:
+        where.append(Order.placed_by_id == placed_by_id)
+    query = (
+        sa.select(Order)
+        .where(*where)
+        .options(joinedload(Order.placed_by))
+        .order_by(Order.id.desc())
+    )
+    return paginate(query, sa.select(sa.func.count(Order.id)).where(*where), page, per_page)
+
+
+def awaiting_approval(account_id: int) -> list[Order]:
+    """The account's orders waiting for an approver, oldest first, with who placed them."""
+    return list(
+        db.session.scalars(
+            sa.select(Order)
+            .where(Order.account_id == account_id, Order.status == "pending_approval")
+            .options(joinedload(Order.placed_by))
+            .order_by(Order.id)
+        )
+    )
+
+
+def unread_notices(user_id: int, limit: int = 20) -> list[Notice]:
+    """The user's newest unread notices."""
+    return list(
+        db.session.scalars(
+            sa.select(Notice)
+            .where(Notice.user_id == user_id, Notice.read_at.is_(None))
+            .order_by(Notice.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# Staff side
+
+#: Orders on one page of the staff order desk.
+STAFF_PER_PAGE = 50
+
+
+def staff_orders(
+    *,
+    status: str | None = None,
+    account_slug: str | None = None,
+    placed_from: date | None = None,
+    placed_to: date | None = None,
+    page: int = 1,
+    per_page: int | None = None,
+) -> Page:
+    """One page of every account's orders, newest first, with their account and who placed
+    them (and on whose behalf): two statements however many orders there are."""
+    where = []
+    if status is not None:
+        where.append(Order.status == status)
+    if account_slug is not None:
+        account_ids = sa.select(KeyAccount.id).where(KeyAccount.slug == account_slug)
+        where.append(Order.account_id.in_(account_ids.scalar_subquery()))
+    if placed_from is not None:
+        where.append(Order.placed_on >= placed_from)
+    if placed_to is not None:
+        where.append(Order.placed_on <= placed_to)
+    query = (
+        sa.select(Order)
+        .where(*where)
+        .options(
+            joinedload(Order.account),
+            joinedload(Order.placed_by),
+            joinedload(Order.placed_on_behalf_by),
+        )
+        .order_by(Order.id.desc())
+    )
+    count = sa.select(sa.func.count(Order.id)).where(*where)
+    return paginate(query, count, page, per_page or STAFF_PER_PAGE)
+
+
+def account_choices() -> list[KeyAccount]:
+    """Every account, by name, for the order desk's account filter."""
+    return list(db.session.scalars(sa.select(KeyAccount).order_by(KeyAccount.name)))
+
+
+def buyers_of(account: KeyAccount) -> list[User]:
+    """The account's active buyer-side users: whom staff may place an order for."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(
+                User.account_id == account.id,
+                User.is_active.is_(True),
+                User.role.in_(BUYER_ROLES),
+            )
+            .order_by(User.name, User.id)
+        )
+    )

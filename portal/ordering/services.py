@@ -8,7 +8,7 @@ IMMEDIATE on SQLite), so two orders can never both take the last of the credit
 (SECURITY.md 36). Orders under a letter of credit are covered by it, not by the credit limit.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.accounts.models import Address, KeyAccount, User
 from portal.cart import queries as cart_queries
 from portal.cart import services as cart_services
+from portal.cart.models import MAX_QUANTITY
 from portal.contracts.models import Contract, PaymentTerm
 from portal.contracts.pricing import Pricing, explain, price_lines
 from portal.contracts.services import Conflict, today_for
@@ -111,9 +112,39 @@ def schedule(term: PaymentTerm, total: Money, placed_on: date) -> list[ScheduleL
     ]
 
 
-def price_cart(user: User, account: KeyAccount) -> Pricing:
-    """The user's cart at today's contract prices."""
-    return price_lines(account.id, cart_queries.cart_items(user.id), today_for(account))
+@dataclass
+class Preview:
+    """What submitting the checkout would make of the cart, or why it cannot be ordered."""
+
+    pricing: Pricing
+    problem: str | None = None
+    term: PaymentTerm | None = None
+    schedule: list[ScheduleLine] = field(default_factory=list)
+    needs_approval: bool = False
+
+
+def preview_checkout(buyer: User, account: KeyAccount) -> Preview:
+    """The checkout page: the cart priced, the schedule it would produce, and whether it waits
+    for approval; `place_order` refuses the same cases on submit."""
+    today = today_for(account)
+    pricing = price_lines(account.id, cart_queries.cart_items(buyer.id), today)
+    try:
+        _check_priced(pricing)
+    except ServiceError as error:
+        return Preview(pricing, error.message)
+    term = contract_term(pricing.terms.id)
+    if term is None:
+        return Preview(pricing, _no_term_message())
+    return Preview(
+        pricing,
+        term=term,
+        schedule=schedule(term, pricing.total, today),
+        needs_approval=_exceeds_spending_limit(buyer, pricing.total),
+    )
+
+
+def _no_term_message() -> str:
+    return _("Your contract names no payment term yet. Please call the hotline.")
 
 
 def contract_term(contract_id: int) -> PaymentTerm | None:
@@ -143,17 +174,17 @@ def place_order(
     concurrent requests) gets the order the first one made (SECURITY.md 35).
     """
     _lock_account(account.id)
-    if (existing := _order_with_token(token)) is not None:
+    if (existing := _order_with_token(account.id, token)) is not None:
         return existing
     today = today_for(account)
     from_cart = items is None
     if from_cart:
         items = cart_queries.cart_items(buyer.id)
     pricing = price_lines(account.id, items, today)
-    _check_priced(pricing)
+    _check_priced(pricing, from_cart)
     term = contract_term(pricing.terms.id)
     if term is None:
-        raise ServiceError(_("Your contract names no payment term yet. Please call the hotline."))
+        raise ServiceError(_no_term_message())
     address = _checked_address(account, checkout.ship_to_address_id)
     values = _checked_values(account, checkout, today)
     total = pricing.total
@@ -177,7 +208,10 @@ def place_order(
     if _exceeds_spending_limit(buyer, total):
         order.status = "pending_approval"
     db.session.add(order)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        return _placed_meanwhile(account.id, token, error)
     _add_lines(order, pricing)
     _add_schedule(order, term, total, today)
     actor = on_behalf_by or buyer
@@ -200,27 +234,39 @@ def place_order(
         )
     try:
         db.session.commit()
-    except IntegrityError:
-        # The same token committed by a concurrent request in between (SQLite, or a lock
-        # bypassed): that order is the one the buyer placed.
-        db.session.rollback()
-        if (existing := _order_with_token(token)) is not None:
-            return existing
-        raise
+    except IntegrityError as error:
+        return _placed_meanwhile(account.id, token, error)
     return order
 
 
-def _check_priced(pricing: Pricing) -> None:
+def _placed_meanwhile(account_id: int, token: str, error: IntegrityError) -> Order:
+    """The order a concurrent submit of the same checkout committed in between (should the
+    account lock ever be bypassed): the one the buyer placed, whether the clash shows at the
+    INSERT (flush) or at commit. Any other integrity error stands."""
+    db.session.rollback()
+    if (existing := _order_with_token(account_id, token)) is not None:
+        return existing
+    raise error
+
+
+def _check_priced(pricing: Pricing, from_cart: bool = True) -> None:
     if not pricing.lines:
-        raise ServiceError(_("Your cart is empty."))
+        raise ServiceError(_("Your cart is empty.") if from_cart else _("Enter at least one line."))
+    if any(not 1 <= line.quantity <= MAX_QUANTITY for line in pricing.lines):
+        raise ServiceError(_("Quantities are whole numbers from 1 to %(max)d.", max=MAX_QUANTITY))
     if pricing.terms is None:
         raise ServiceError(explain(pricing.lines[0], None))
     unpriced = [line for line in pricing.lines if not line.has_price]
     if unpriced:
+        advice = (
+            _("Remove these lines from your cart to order the rest.")
+            if from_cart
+            else _("Leave these lines out to order the rest.")
+        )
         raise ServiceError(
             " ".join(f"{line.sku}: {explain(line, pricing.terms)}" for line in unpriced)
             + " "
-            + _("Remove these lines from your cart to order the rest.")
+            + advice
         )
 
 
@@ -301,8 +347,10 @@ def _add_schedule(order: Order, term: PaymentTerm, total: Money, today: date) ->
         )
 
 
-def _order_with_token(token: str) -> Order | None:
-    return db.session.scalar(sa.select(Order).where(Order.checkout_token == token))
+def _order_with_token(account_id: int, token: str) -> Order | None:
+    return db.session.scalar(
+        sa.select(Order).where(Order.checkout_token == token, Order.account_id == account_id)
+    )
 
 
 def _next_number(year: int) -> str:

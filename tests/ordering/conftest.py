@@ -59,9 +59,11 @@ def shop() -> Shop:
 
 def fill_cart(user: User, items: list[tuple[str, int]]) -> None:
     """Put (SKU, quantity) lines into the user's cart, as the cart page would."""
+    from portal.cart.models import Cart
     from portal.catalog.models import Product
 
-    cart = factories.CartFactory(user=user)
+    cart = db.session.query(Cart).filter_by(user_id=user.id).one_or_none()
+    cart = cart or factories.CartFactory(user=user)
     for sku, quantity in items:
         product = db.session.query(Product).filter_by(sku=sku).one()
         factories.CartLineFactory(cart=cart, product=product, quantity=quantity)

@@ -1,0 +1,208 @@
+"""Forms for checkout, order decisions and cancellations: input shape only; the services
+decide what is allowed."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValidation
+
+from portal.cart.models import MAX_LINES, MAX_QUANTITY
+from portal.ordering.services import Checkout
+
+# Buyer side
+
+
+class CheckoutForm(FlaskForm):
+    """Only what the buyer chooses; prices, totals, account and status never come from the
+    form (SECURITY.md 17)."""
+
+    ship_to = SelectField(_l("Ship to"), coerce=int, validate_choice=False)
+    po_number = StringField(_l("Purchase-order number"), validators=[Length(max=60)])
+    requested_delivery_on = DateField(_l("Requested delivery date"), validators=[Optional()])
+    note = TextAreaField(_l("Note for our team"), validators=[Length(max=2000)])
+    #: One-time token of this rendering of the form: a repeated submit finds the order the
+    #: first one made (SECURITY.md 35).
+    checkout_token = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
+
+    def __init__(self, *args, addresses, is_po_required: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ship_to.choices = [
+            (address.id, f"{address.label}, {address.city}") for address in addresses
+        ]
+        if is_po_required:
+            self.po_number.flags.required = True
+            self.po_number.description = _l("Your company requires one on every order.")
+
+    def checkout(self) -> Checkout:
+        return Checkout(
+            ship_to_address_id=self.ship_to.data,
+            po_number=self.po_number.data or "",
+            requested_delivery_on=self.requested_delivery_on.data,
+            note=self.note.data or "",
+        )
+
+
+class OrderDecisionForm(FlaskForm):
+    """An approver's decision; the service requires the comment."""
+
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)])
+    approve = SubmitField(_l("Approve"))
+    reject = SubmitField(_l("Reject"))
+
+
+class CancelOrderForm(FlaskForm):
+    """A buyer cancels an order; the service requires the reason."""
+
+    reason = TextAreaField(_l("Why cancel?"), validators=[Length(max=2000)])
+
+
+class ReadNoticesForm(FlaskForm):
+    """Mark all of one's notices read (the CSRF token only)."""
+
+
+# Staff side
+
+
+class StaffOrderFilterForm(FlaskForm):
+    """The order desk's filters, read from the query string (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), validate_choice=False)
+    account = SelectField(_l("Account"), validate_choice=False)
+    placed_from = DateField(_l("Placed from"), validators=[Optional()])
+    placed_to = DateField(_l("Placed to"), validators=[Optional()])
+
+    def __init__(self, *args, statuses, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [("", _l("Any status"))] + list(statuses)
+        self.account.choices = [("", _l("Any account"))] + [(a.slug, a.name) for a in accounts]
+
+    def filters(self) -> dict:
+        """The filters that were given and make sense; an unknown choice or a bad date is
+        dropped (and shown as an error on its field)."""
+        self.validate()
+        statuses = {value for value, _label in self.status.choices if value}
+        slugs = {value for value, _label in self.account.choices if value}
+        return {
+            "status": self.status.data if self.status.data in statuses else None,
+            "account_slug": self.account.data if self.account.data in slugs else None,
+            "placed_from": None if self.placed_from.errors else self.placed_from.data,
+            "placed_to": None if self.placed_to.errors else self.placed_to.data,
+        }
+
+
+class OrderActionForm(FlaskForm):
+    """A staff action on an order that needs nothing but the CSRF token."""
+
+
+class HoldOrderForm(FlaskForm):
+    """Hold (or cancel) an order; the service requires the reason."""
+
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
+
+
+class ShipOrderForm(FlaskForm):
+    """Record the shipment; the service requires the carrier and the tracking number."""
+
+    carrier = StringField(_l("Carrier"), validators=[Length(max=60)])
+    tracking_number = StringField(_l("Tracking number"), validators=[Length(max=100)])
+
+
+#: One `SKU quantity` pair a line, separated by a comma, a tab or spaces.
+_ITEM_LINE = re.compile(r"^\s*(\S+?)\s*[,\t ]\s*(\S+)\s*$")
+
+
+class OnBehalfOrderForm(FlaskForm):
+    """An order taken down by staff for a buyer of the account: the lines as `SKU quantity`
+    pairs, and the buyer's checkout choices. Prices come from the contract, never the form."""
+
+    buyer = SelectField(_l("Buyer"), coerce=int)
+    lines = TextAreaField(
+        _l("Lines"),
+        description=_l("One SKU and quantity a line, such as NW-LT14 20, as from a spreadsheet."),
+        validators=[DataRequired(), Length(max=50_000)],
+    )
+    ship_to = SelectField(_l("Ship to"), coerce=int)
+    po_number = StringField(_l("Purchase-order number"), validators=[Length(max=60)])
+    requested_delivery_on = DateField(_l("Requested delivery date"), validators=[Optional()])
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+    #: One-time token of this rendering of the form (SECURITY.md 35).
+    checkout_token = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
+
+    def __init__(self, *args, buyers, addresses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.buyer.choices = [(u.id, f"{u.name} <{u.email}>") for u in buyers]
+        self.ship_to.choices = [(a.id, f"{a.label}, {a.city}") for a in addresses]
+        self.items: list[tuple[str, int]] = []
+
+    def validate_lines(self, field):
+        """Parse the pad into (SKU, quantity) items, a line with a clear error per bad row; the
+        same SKU twice adds up."""
+        items: dict[str, int] = {}
+        errors = []
+        for number, text in enumerate((field.data or "").splitlines(), start=1):
+            if not text.strip():
+                continue
+            match = _ITEM_LINE.match(text)
+            if match is None:
+                errors.append(
+                    _l("Line %(n)d: write a SKU and a quantity, such as NW-LT14 20.", n=number)
+                )
+                continue
+            sku, quantity = match.group(1).upper(), match.group(2)
+            if not quantity.isdigit() or not 1 <= int(quantity) <= MAX_QUANTITY:
+                errors.append(
+                    _l(
+                        "Line %(n)d (%(sku)s): the quantity must be a whole number from 1 to "
+                        "%(max)s.",
+                        n=number,
+                        sku=sku,
+                        max=f"{MAX_QUANTITY:,}",
+                    )
+                )
+                continue
+            items[sku] = items.get(sku, 0) + int(quantity)
+            if items[sku] > MAX_QUANTITY:
+                errors.append(
+                    _l(
+                        "Line %(n)d (%(sku)s): at most %(max)s of one product in an order.",
+                        n=number,
+                        sku=sku,
+                        max=f"{MAX_QUANTITY:,}",
+                    )
+                )
+        if len(items) > MAX_LINES:
+            errors.append(_l("At most %(max)d lines in one order.", max=MAX_LINES))
+        if not items and not errors:
+            errors.append(_l("Enter at least one line."))
+        if errors:
+            field.errors.extend(errors)
+            raise StopValidation()
+        self.items = list(items.items())
+
+    def checkout(self) -> Checkout:
+        return Checkout(
+            ship_to_address_id=self.ship_to.data,
+            po_number=self.po_number.data or "",
+            requested_delivery_on=self.requested_delivery_on.data,
+            note=self.note.data or "",
+        )
+
+
+class CreditHoldForm(FlaskForm):
+    """Finance puts the account on credit hold or lifts it; the service requires the reason."""
+
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
+    hold = SubmitField(_l("Put on credit hold"))
+    lift = SubmitField(_l("Lift credit hold"))

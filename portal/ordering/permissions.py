@@ -1,0 +1,118 @@
+"""Who may place, see, approve and cancel orders (the services enforce the rules again)."""
+
+from portal.core.permissions import (
+    ACCOUNT_ADMIN,
+    APPROVER,
+    BUYER_ROLES,
+    CUSTOMER_ADMIN,
+    FINANCE,
+    INSIDE_SALES,
+    SALES_DIRECTOR,
+    SALES_MANAGER,
+    is_buyer_side,
+)
+from portal.ordering import services
+
+#: Buyer-side roles that see and act on every order of their account, not only their own.
+ACCOUNT_WIDE_ROLES = (APPROVER, CUSTOMER_ADMIN)
+
+
+def can_place_orders(user) -> bool:
+    return user.is_authenticated and user.role in BUYER_ROLES
+
+
+def can_view_orders(user) -> bool:
+    """Every buyer-side user sees all of their account's orders: a purchasing team works
+    together (the list filters to "placed by me" on request)."""
+    return is_buyer_side(user)
+
+
+def can_approve_orders(user) -> bool:
+    return user.is_authenticated and user.role == APPROVER
+
+
+def can_decide(user, order) -> bool:
+    """An approver of the order's account decides it while it waits, never their own order
+    (SECURITY.md 19)."""
+    return (
+        can_approve_orders(user)
+        and user.account_id == order.account_id
+        and order.placed_by_id != user.id
+        and order.status == "pending_approval"
+    )
+
+
+def can_manage_order(user, order) -> bool:
+    """Who may act on a buyer's order: whoever placed it, and the account's approvers and
+    customer admins."""
+    return (
+        is_buyer_side(user)
+        and user.account_id == order.account_id
+        and (order.placed_by_id == user.id or user.role in ACCOUNT_WIDE_ROLES)
+    )
+
+
+def can_cancel(user, order) -> bool:
+    """Whether to offer the buyer's cancel button: before release only."""
+    return can_manage_order(user, order) and services.can_buyer_cancel(order)
+
+
+# Staff side
+
+#: Staff who move orders through the lifecycle (confirm, hold, resume, ship, deliver, close,
+#: cancel) at the order desk.
+ORDER_DESK = (INSIDE_SALES, ACCOUNT_ADMIN, SALES_MANAGER, SALES_DIRECTOR, FINANCE)
+#: Staff who release orders to production (DESIGN.md: finance releases orders; the sales
+#: director may too). The release gate binds them all alike.
+RELEASERS = (FINANCE, SALES_DIRECTOR)
+#: Staff who place orders on a buyer's behalf (inside sales, and the managers who cover it).
+ON_BEHALF_PLACERS = (INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR)
+#: Staff who put accounts on credit hold and lift it.
+CREDIT_CONTROLLERS = (FINANCE,)
+
+#: Order desk action -> the status it moves an order to (resume: back where it was held).
+STAFF_ACTIONS = {
+    "confirm": "confirmed",
+    "hold": "on_hold",
+    "resume": None,
+    "release": "released",
+    "ship": "shipped",
+    "deliver": "delivered",
+    "close": "closed",
+    "cancel": "cancelled",
+}
+
+
+def can_move_orders(user) -> bool:
+    return user.is_authenticated and user.role in ORDER_DESK
+
+
+def can_release_orders(user) -> bool:
+    return user.is_authenticated and user.role in RELEASERS
+
+
+def can_place_on_behalf(user) -> bool:
+    return user.is_authenticated and user.role in ON_BEHALF_PLACERS
+
+
+def can_set_credit_hold(user) -> bool:
+    return user.is_authenticated and user.role in CREDIT_CONTROLLERS
+
+
+def staff_actions(user, order) -> list[str]:
+    """The order desk actions to offer `user` for `order` in its status (which moves are
+    allowed is services.ALLOWED_TRANSITIONS; the services check everything again)."""
+    allowed = services.ALLOWED_TRANSITIONS[order.status]
+    actions = []
+    for action, to in STAFF_ACTIONS.items():
+        if action == "release":
+            offered = can_release_orders(user) and order.status == "confirmed"
+        elif action == "resume":
+            offered = can_move_orders(user) and order.status == "on_hold"
+        elif order.status == "on_hold" and action != "cancel":
+            offered = False  # an order on hold is resumed first
+        else:
+            offered = can_move_orders(user) and to in allowed
+        if offered:
+            actions.append(action)
+    return actions
