@@ -8,6 +8,9 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -27,7 +30,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.contracts.models import CONTRACT_STATUSES, RULE_KINDS
+from portal.contracts.models import CONTRACT_STATUSES, MILESTONE_EVENTS, RULE_KINDS
 from portal.core.money import CURRENCIES, parse_amount
 
 
@@ -179,3 +182,72 @@ class ImportForm(FlaskForm):
         if self.checked.data:
             return base64.b64decode(self.checked.data)
         return self.file.data.read()
+
+
+#: What a milestone hangs on, in words.
+EVENT_LABELS = {"order": _l("order"), "shipment": _l("shipment"), "delivery": _l("delivery")}
+
+
+class MilestoneRowForm(Form):
+    """One row of a payment term; a row left entirely blank is no milestone."""
+
+    label = StringField(_l("Label"), validators=[Length(max=60)])
+    share = StringField(_l("Share (%)"), validators=[Length(max=12)])
+    event = SelectField(
+        _l("After"), choices=[SelectChoice(e, EVENT_LABELS[e]) for e in MILESTONE_EVENTS]
+    )
+    days = StringField(_l("Days"), default="0", validators=[Length(max=6)])
+
+    def is_blank(self) -> bool:
+        return not (self.label.data or "").strip() and not (self.share.data or "").strip()
+
+    def validate_share(self, field):
+        if self.is_blank():
+            return
+        try:
+            parse_amount(field.data or "")
+        except ValueError:
+            raise ValidationError(_l("Enter a percentage such as 30 or 33.5.")) from None
+
+    def validate_days(self, field):
+        if not self.is_blank() and not (field.data or "").strip().isdigit():
+            raise ValidationError(_l("Enter a whole number of days, 0 or more."))
+
+
+class TermForm(FlaskForm):
+    """A payment term: its code, name, and up to MAX_ROWS milestone rows (no script: "More
+    rows" shows the form again with more empty rows)."""
+
+    MAX_ROWS = 12
+    code = StringField(
+        _l("Code"),
+        description=_l("A short, unique name for data exchange, such as net45."),
+        validators=[
+            DataRequired(),
+            Length(max=40),
+            Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Use letters, digits, dots, - and _ only.")),
+        ],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    needs_letter_of_credit = BooleanField(
+        _l("Release needs a registered letter of credit covering the order")
+    )
+    milestones = FieldList(FormField(MilestoneRowForm), max_entries=MAX_ROWS)
+    more_rows = SubmitField(_l("More rows"))
+
+    def values(self) -> dict:
+        return {
+            "code": self.code.data.strip(),
+            "name": self.name.data.strip(),
+            "needs_letter_of_credit": bool(self.needs_letter_of_credit.data),
+            "milestones": [
+                (
+                    row.label.data or "",
+                    parse_amount(row.share.data),
+                    row.event.data,
+                    int(row.days.data.strip()),
+                )
+                for row in (entry.form for entry in self.milestones.entries)
+                if not row.is_blank()
+            ],
+        }

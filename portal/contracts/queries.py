@@ -5,7 +5,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import abort
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.accounts.models import KeyAccount
 from portal.catalog import queries as catalog_queries
@@ -34,7 +34,10 @@ _RULE_DETAILS = (
 def contract_or_404(contract_id: int) -> Contract:
     contract = db.session.scalar(
         sa.select(Contract)
-        .options(joinedload(Contract.account), joinedload(Contract.payment_term))
+        .options(
+            joinedload(Contract.account),
+            joinedload(Contract.payment_term).selectinload(PaymentTerm.milestones),
+        )
         .where(Contract.id == contract_id)
     )
     if contract is None:
@@ -147,6 +150,38 @@ def depths(rules: list[PriceRule]) -> dict[int, object]:
 
 def payment_terms() -> list[PaymentTerm]:
     return list(db.session.scalars(sa.select(PaymentTerm).order_by(PaymentTerm.id)))
+
+
+def terms_with_milestones() -> list[PaymentTerm]:
+    """Every payment term with its milestones, in the order they were made: two statements."""
+    return list(
+        db.session.scalars(
+            sa.select(PaymentTerm)
+            .options(selectinload(PaymentTerm.milestones))
+            .order_by(PaymentTerm.id)
+        )
+    )
+
+
+def contracts_per_term() -> dict[int, int]:
+    """How many contracts name each payment term."""
+    rows = db.session.execute(
+        sa.select(Contract.payment_term_id, sa.func.count(Contract.id))
+        .where(Contract.payment_term_id.is_not(None))
+        .group_by(Contract.payment_term_id)
+    )
+    return {term_id: count for term_id, count in rows}
+
+
+def term_or_404(term_id: int) -> PaymentTerm:
+    term = db.session.scalar(
+        sa.select(PaymentTerm)
+        .options(selectinload(PaymentTerm.milestones))
+        .where(PaymentTerm.id == term_id)
+    )
+    if term is None:
+        abort(404)
+    return term
 
 
 def categories() -> list[Category]:

@@ -10,12 +10,14 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import KeyAccount, User
 from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import (
     CONTRACT_STATUSES,
+    MILESTONE_EVENTS,
     Contract,
     PaymentTerm,
     PriceRule,
@@ -382,3 +384,133 @@ def today_for(account: KeyAccount) -> date:
     from zoneinfo import ZoneInfo
 
     return utcnow().astimezone(ZoneInfo(account.time_zone)).date()
+
+
+# Payment terms
+
+#: A term has at most this many milestones, each due at most this many days after its event.
+MAX_TERM_MILESTONES = 12
+MAX_TERM_DAYS = 3650
+
+
+def save_term(actor: User, term: PaymentTerm | None, values: dict) -> PaymentTerm:
+    """Create a payment term or change one. `values`: code, name, needs_letter_of_credit and
+    milestones, a list of (label, share in percent, event, days after the event).
+
+    Orders keep the schedule they were placed with: a change affects orders placed afterwards.
+    """
+    code, name = values["code"].strip(), values["name"].strip()
+    if not code:
+        raise ServiceError(_("Give the term a code."), field="code")
+    if not name:
+        raise ServiceError(_("Give the term a name."), field="name")
+    rows = _checked_milestones(values["milestones"])
+    clash = sa.select(PaymentTerm.id).where(PaymentTerm.code == code)
+    if term is not None:
+        clash = clash.where(PaymentTerm.id != term.id)
+    if db.session.scalar(clash):
+        raise ServiceError(_("Another payment term has the code %(code)s.", code=code), "code")
+    fields = {
+        "code": code,
+        "name": name,
+        "needs_letter_of_credit": bool(values["needs_letter_of_credit"]),
+    }
+    if term is None:
+        term = PaymentTerm(**fields)
+        term.milestones = []
+        db.session.add(term)
+        changes = {field: (None, value) for field, value in fields.items()}
+        before, action = None, "payment_term.create"
+    else:
+        before, action = describe_milestones(term.milestones), "payment_term.update"
+        changes = audit.diff(term, fields)
+    _replace_milestones(term, rows)
+    if (after := describe_milestones(term.milestones)) != before:
+        changes["milestones"] = (before, after)
+    try:
+        db.session.flush()
+        if changes:
+            audit.record(actor, action, f"payment_term:{term.id}", changes)
+        db.session.commit()
+    except IntegrityError:
+        # The same code saved by someone else in between.
+        db.session.rollback()
+        raise ServiceError(
+            _("Another payment term has the code %(code)s.", code=code), "code"
+        ) from None
+    return term
+
+
+def _checked_milestones(rows: list[tuple[str, Decimal, str, int]]) -> list[tuple]:
+    if not rows:
+        raise ServiceError(_("A payment term needs at least one milestone."), field="milestones")
+    if len(rows) > MAX_TERM_MILESTONES:
+        raise ServiceError(
+            _("A payment term has at most %(n)d milestones.", n=MAX_TERM_MILESTONES),
+            field="milestones",
+        )
+    checked = []
+    for number, (label, share, event, days) in enumerate(rows, start=1):
+        label = label.strip()
+        if not label:
+            raise ServiceError(_("Milestone %(n)d needs a label.", n=number), field="milestones")
+        if not share.is_finite() or share <= 0 or share.as_tuple().exponent < -2:
+            raise ServiceError(
+                _(
+                    "Milestone %(n)d: a share is a percentage above 0 with at most two "
+                    "decimals, such as 33.5.",
+                    n=number,
+                ),
+                field="milestones",
+            )
+        if event not in MILESTONE_EVENTS:
+            raise ServiceError(
+                _("Milestone %(n)d: choose one of the events offered.", n=number),
+                field="milestones",
+            )
+        if not 0 <= days <= MAX_TERM_DAYS:
+            raise ServiceError(
+                _(
+                    "Milestone %(n)d: the days after the event run from 0 to %(max)d.",
+                    n=number,
+                    max=MAX_TERM_DAYS,
+                ),
+                field="milestones",
+            )
+        checked.append((label, share, event, days))
+    total = sum((share for _label, share, _event, _days in checked), Decimal(0))
+    if total != 100:
+        raise ServiceError(
+            _(
+                "The shares add up to %(total)s%%; they must add up to exactly 100%%.",
+                total=f"{total.normalize():f}",
+            ),
+            field="milestones",
+        )
+    return checked
+
+
+def _replace_milestones(term: PaymentTerm, rows: list[tuple]) -> None:
+    """Rewrite the term's milestones in place, position by position (a row deleted and another
+    inserted at the same position in one flush would clash on the unique position)."""
+    current = list(term.milestones)
+    for position, (label, share, event, days) in enumerate(rows, start=1):
+        if position <= len(current):
+            milestone = current[position - 1]
+            milestone.label, milestone.share_percent = label, share
+            milestone.event, milestone.days = event, days
+        else:
+            term.milestones.append(
+                TermMilestone(
+                    position=position, label=label, share_percent=share, event=event, days=days
+                )
+            )
+    for milestone in current[len(rows) :]:
+        term.milestones.remove(milestone)
+
+
+def describe_milestones(milestones) -> str:
+    """A term's milestones in one line, for the audit trail: 'Deposit 30% order+0; ...'."""
+    return "; ".join(
+        f"{m.label} {m.share_percent.normalize():f}% {m.event}+{m.days}" for m in milestones
+    )

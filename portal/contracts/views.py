@@ -15,6 +15,7 @@ from portal.contracts.forms import (
     ImportForm,
     RemoveRuleForm,
     RuleForm,
+    TermForm,
 )
 from portal.contracts.permissions import PROPOSAL_DECIDERS, can_decide, can_edit_prices
 from portal.contracts.pricing import NO_CONTRACT, PricedLine, explain, price_products
@@ -37,6 +38,9 @@ bp.add_app_template_global(explain, "explain_price")
 #   GET       /staff/approvals                                  list_proposals
 #   POST      /staff/approvals/<rule_id>                        decide_proposal
 #   GET       /staff/audit                                      audit_trail
+#   GET       /staff/payment-terms                              list_terms
+#   GET POST  /staff/payment-terms/new                          create_term
+#   GET POST  /staff/payment-terms/<term_id>                    edit_term
 # Buyer side (a buyer of another account gets 404 from account_or_404)
 #   GET       /a/<slug>/catalog                                 browse_catalog
 #   GET       /a/<slug>/products/<sku>                          show_product
@@ -283,6 +287,72 @@ def audit_trail():
     return render_template(
         "contracts/audit.html", events=events, target=target, action=action, limit=limit
     )
+
+
+@bp.get("/staff/payment-terms")
+@allow(*STAFF_ROLES)
+def list_terms():
+    return render_template(
+        "contracts/terms.html",
+        terms=queries.terms_with_milestones(),
+        contracts=queries.contracts_per_term(),
+        can_edit=can_edit_prices(current_user),
+    )
+
+
+@bp.route("/staff/payment-terms/new", methods=["GET", "POST"])
+@allow(*ACCOUNT_EDITORS)
+def create_term():
+    return _term_page(None)
+
+
+@bp.route("/staff/payment-terms/<int:term_id>", methods=["GET", "POST"])
+@allow(*ACCOUNT_EDITORS)
+def edit_term(term_id):
+    return _term_page(queries.term_or_404(term_id))
+
+
+def _term_page(term):
+    if request.method == "GET" and term is not None:
+        form = TermForm(data=_term_data(term))
+    else:
+        form = TermForm()
+    if form.more_rows.data:
+        _add_rows(form, len(form.milestones.entries) + 3)
+    elif form.validate_on_submit():
+        try:
+            saved = services.save_term(current_user, term, form.values())
+        except ServiceError as error:
+            show_error(form, error)
+        else:
+            flash(_("Payment term %(name)s saved.", name=saved.name), "success")
+            return redirect(url_for(".list_terms"))
+    filled = sum(not entry.form.is_blank() for entry in form.milestones.entries)
+    _add_rows(form, max(4, filled + 2))
+    return render_template("contracts/terms_form.html", form=form, term=term)
+
+
+def _term_data(term) -> dict:
+    return {
+        "code": term.code,
+        "name": term.name,
+        "needs_letter_of_credit": term.needs_letter_of_credit,
+        "milestones": [
+            {
+                "label": m.label,
+                "share": f"{m.share_percent.normalize():f}",
+                "event": m.event,
+                "days": str(m.days),
+            }
+            for m in term.milestones
+        ],
+    }
+
+
+def _add_rows(form, wanted: int) -> None:
+    """Empty milestone rows up to `wanted` (at most the form's maximum)."""
+    while len(form.milestones.entries) < min(wanted, TermForm.MAX_ROWS):
+        form.milestones.append_entry()
 
 
 @bp.get("/a/<slug>/catalog")
