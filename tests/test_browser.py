@@ -1,4 +1,5 @@
-"""A buyer signs in through Debian's Chromium and sees their branded landing page."""
+"""Through Debian's Chromium: a buyer signs in on their branded landing page, and orders by
+quick order through checkout to the order page."""
 
 import os
 import threading
@@ -28,7 +29,7 @@ CHROMIUM_FLAGS = [
 def live_server(tmp_path_factory):
     """The portal with the demo data, served on a free loopback port in a thread."""
     path = tmp_path_factory.mktemp("live") / "live.db"
-    app = create_app(make_config(f"sqlite:///{path}"))
+    app = create_app(make_config(f"sqlite:///{path}", WTF_CSRF_ENABLED=True))
     with app.app_context():
         db.create_all()
         seed_demo()
@@ -111,3 +112,48 @@ def test_the_landing_page_fits_a_phone_screen(browser, live_server):
     assert page.locator("input[name=email]").is_visible()
     screenshot(page, "globex-phone")
     context.close()
+
+
+def sign_in(page, live_server, email):
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", "demo-password")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_a_buyer_orders_by_quick_order_and_sees_the_order(page, live_server):
+    sign_in(page, live_server, "buyer@acme.example")
+    page.click("nav >> text=Catalog")
+    laptop = page.locator("[data-sku='NW-LT14'][data-unit-price]").first
+    assert laptop.get_attribute("data-unit-price") == "7650.00"
+    assert laptop.get_attribute("data-list-price") == "8999.00"
+
+    page.click("nav >> text=Cart")
+    page.fill("textarea[name=lines]", "NW-LT14\t2\nnw-mn27, 1")
+    page.click("#quick-order button[type=submit]")
+    page.wait_for_load_state()
+    lines = {
+        line.get_attribute("data-sku"): (
+            line.get_attribute("data-qty"),
+            line.get_attribute("data-line-total"),
+        )
+        for line in page.locator(".cart-line").all()
+    }
+    assert lines == {"NW-LT14": ("2", "15300.00"), "NW-MN27": ("1", "2039.15")}
+    screenshot(page, "acme-cart")
+
+    page.click("#checkout")
+    page.wait_for_url(f"{live_server}/a/acme/checkout")
+    assert "30 days after shipment" in page.content()
+    screenshot(page, "acme-checkout")
+    page.fill("input[name=po_number]", "PO-4711")
+    page.click("button:has-text('Place order')")
+    page.wait_for_url(f"{live_server}/a/acme/orders/NW-*")
+
+    order = page.locator("[data-order-number]")
+    assert order.get_attribute("data-order-status") == "submitted"
+    assert order.get_attribute("data-order-total") == "17339.15"
+    assert "PO-4711" in page.content()
+    screenshot(page, "acme-order")
+    assert page.console_errors == []
