@@ -1,8 +1,6 @@
 """Forms for checkout, order decisions and cancellations: input shape only; the services
 decide what is allowed."""
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,7 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValidation
 
-from portal.cart.models import MAX_LINES, MAX_QUANTITY
+from portal.cart.services import parse_pasted
+from portal.core.errors import ServiceError
 from portal.ordering.services import Checkout
 
 # Buyer side
@@ -119,13 +118,9 @@ class ShipOrderForm(FlaskForm):
     tracking_number = StringField(_l("Tracking number"), validators=[Length(max=100)])
 
 
-#: One `SKU quantity` pair a line, separated by a comma, a tab or spaces.
-_ITEM_LINE = re.compile(r"^\s*(\S+?)\s*[,\t ]\s*(\S+)\s*$")
-
-
-class OnBehalfOrderForm(FlaskForm):
-    """An order taken down by staff for a buyer of the account: the lines as `SKU quantity`
-    pairs, and the buyer's checkout choices. Prices come from the contract, never the form."""
+class OnBehalfOrderForm(CheckoutForm):
+    """An order taken down by staff for a buyer of the account: the lines as on the buyer's
+    quick-order pad, and the buyer's checkout choices. Prices come from the contract."""
 
     buyer = SelectField(_l("Buyer"), coerce=int)
     lines = TextAreaField(
@@ -133,71 +128,32 @@ class OnBehalfOrderForm(FlaskForm):
         description=_l("One SKU and quantity a line, such as NW-LT14 20, as from a spreadsheet."),
         validators=[DataRequired(), Length(max=50_000)],
     )
-    ship_to = SelectField(_l("Ship to"), coerce=int)
-    po_number = StringField(_l("Purchase-order number"), validators=[Length(max=60)])
-    requested_delivery_on = DateField(_l("Requested delivery date"), validators=[Optional()])
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
-    #: One-time token of this rendering of the form (SECURITY.md 35).
-    checkout_token = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
 
     def __init__(self, *args, buyers, addresses, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, addresses=addresses, is_po_required=False, **kwargs)
         self.buyer.choices = [(u.id, f"{u.name} <{u.email}>") for u in buyers]
-        self.ship_to.choices = [(a.id, f"{a.label}, {a.city}") for a in addresses]
         self.items: list[tuple[str, int]] = []
 
     def validate_lines(self, field):
-        """Parse the pad into (SKU, quantity) items, a line with a clear error per bad row; the
-        same SKU twice adds up."""
-        items: dict[str, int] = {}
-        errors = []
-        for number, text in enumerate((field.data or "").splitlines(), start=1):
-            if not text.strip():
-                continue
-            match = _ITEM_LINE.match(text)
-            if match is None:
-                errors.append(
-                    _l("Line %(n)d: write a SKU and a quantity, such as NW-LT14 20.", n=number)
-                )
-                continue
-            sku, quantity = match.group(1).upper(), match.group(2)
-            if not quantity.isdigit() or not 1 <= int(quantity) <= MAX_QUANTITY:
-                errors.append(
-                    _l(
-                        "Line %(n)d (%(sku)s): the quantity must be a whole number from 1 to "
-                        "%(max)s.",
-                        n=number,
-                        sku=sku,
-                        max=f"{MAX_QUANTITY:,}",
-                    )
-                )
-                continue
-            items[sku] = items.get(sku, 0) + int(quantity)
-            if items[sku] > MAX_QUANTITY:
-                errors.append(
-                    _l(
-                        "Line %(n)d (%(sku)s): at most %(max)s of one product in an order.",
-                        n=number,
-                        sku=sku,
-                        max=f"{MAX_QUANTITY:,}",
-                    )
-                )
-        if len(items) > MAX_LINES:
-            errors.append(_l("At most %(max)d lines in one order.", max=MAX_LINES))
-        if not items and not errors:
-            errors.append(_l("Enter at least one line."))
+        """Read the pad as the quick-order pad does, with a clear error per bad row; the same
+        SKU twice adds up (the service checks the sums)."""
+        try:
+            rows = parse_pasted(field.data or "")
+        except ServiceError as error:
+            raise StopValidation(error.message) from None
+        errors = [
+            _l("Line %(n)d (%(text)s): %(error)s", n=row.number, text=row.text, error=row.error)
+            for row in rows
+            if row.error
+        ]
         if errors:
             field.errors.extend(errors)
             raise StopValidation()
+        items: dict[str, int] = {}
+        for row in rows:
+            items[row.sku] = items.get(row.sku, 0) + row.quantity
         self.items = list(items.items())
-
-    def checkout(self) -> Checkout:
-        return Checkout(
-            ship_to_address_id=self.ship_to.data,
-            po_number=self.po_number.data or "",
-            requested_delivery_on=self.requested_delivery_on.data,
-            note=self.note.data or "",
-        )
 
 
 class CreditHoldForm(FlaskForm):
