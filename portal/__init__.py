@@ -65,7 +65,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     bootstrap.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -115,6 +115,15 @@ def _select_locale():
     if not has_request_context():
         return None  # the default locale, for commands and workers
     return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+
+
+def _select_timezone():
+    """Buyer-side users see times in their account's time zone, as its dates are; staff in UTC."""
+    from flask import has_request_context
+
+    if has_request_context() and current_user.is_authenticated and current_user.is_buyer_side:
+        return current_user.account.time_zone
+    return None
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,7 +1,7 @@
 """The buyer's checkout, order history and order page, through HTTP as a browser uses them."""
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,7 @@ from portal.contracts.models import PriceRule
 from portal.extensions import db
 from portal.notifications.models import Notice
 from portal.ordering import services
-from portal.ordering.models import Order
+from portal.ordering.models import Order, OrderEvent
 from tests import factories
 from tests.conftest import count_queries, signed_in
 from tests.ordering.conftest import fill_cart, place
@@ -457,3 +457,13 @@ def test_another_accounts_buyer_gets_404_on_every_order_url(web, shop):
         assert client.get("/a/acme/checkout").status_code == 404
     assert all_orders()[0].status == "submitted"
     assert outsider.account_id == globex.id
+
+
+def test_the_order_history_shows_times_in_the_accounts_time_zone(buyer, shop):
+    order = place(shop, NET30_CART)
+    event = db.session.scalar(sa.select(OrderEvent).where(OrderEvent.order_id == order.id))
+    event.at = datetime(2026, 11, 26, 21, 43, tzinfo=UTC)  # 05:43 the next day in Shanghai
+    db.session.commit()
+    page = text(buyer.get(f"/a/acme/orders/{order.number}"))
+    assert "11/27/26, 5:43" in page
+    assert "11/26/26, 9:43" not in page
