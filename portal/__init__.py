@@ -57,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
     from portal.notifications.models import Notice  # noqa: F401
     from portal.ordering.models import Order  # noqa: F401
+    from portal.payments.models import Payment  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(
@@ -134,8 +135,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.contracts.views import bp as contracts
     from portal.home.views import bp as home
     from portal.ordering.views import bp as ordering
+    from portal.payments.views import bp as payments
 
-    for blueprint in (home, auth, accounts, contracts, catalog, cart, ordering):
+    for blueprint in (home, auth, accounts, contracts, catalog, cart, ordering, payments):
         app.register_blueprint(blueprint)
 
 

@@ -13,7 +13,8 @@ from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule, TermMilestone
 from portal.core.passwords import hash_password
 from portal.extensions import db
-from portal.ordering.models import Milestone, Order, OrderEvent, OrderLine
+from portal.ordering.models import LetterOfCredit, Milestone, Order, OrderEvent, OrderLine
+from portal.payments.models import Payment, PaymentAllocation
 
 
 @cache
@@ -243,3 +244,47 @@ class OrderEventFactory(Base):
     order = factory.SubFactory(OrderFactory)
     account_id = factory.SelfAttribute("order.account_id")
     to_status = "submitted"
+
+
+class LetterOfCreditFactory(Base):
+    class Meta:
+        model = LetterOfCredit
+
+    order = factory.SubFactory(OrderFactory, needs_letter_of_credit=True)
+    account_id = factory.SelfAttribute("order.account_id")
+    issuing_bank = "Bank of China, Shanghai Branch"
+    number = factory.Sequence(lambda n: f"LC-{n:05d}")
+    currency = factory.SelfAttribute("order.currency")
+    amount = factory.SelfAttribute("order.total_amount")
+    expires_on = factory.LazyFunction(lambda: date.today() + timedelta(days=90))
+    latest_shipment_on = factory.LazyFunction(lambda: date.today() + timedelta(days=60))
+    required_documents = "Commercial invoice\nBill of lading"
+
+
+class PaymentFactory(Base):
+    class Meta:
+        model = Payment
+        exclude = ("account",)
+
+    account = factory.SubFactory(AccountFactory)
+    account_id = factory.SelfAttribute("account.id")
+    method = "bank_transfer"
+    currency = "CNY"
+    amount = Decimal("100.00")
+    received_on = factory.LazyFunction(date.today)
+    reference = factory.Sequence(lambda n: f"REF-{n:06d}")
+
+
+class PaymentAllocationFactory(Base):
+    """Allocates a payment to a milestone; `paid_amount` is the caller's to keep in step
+    (the service does it for real remittances)."""
+
+    class Meta:
+        model = PaymentAllocation
+
+    milestone = factory.SubFactory(MilestoneFactory)
+    account_id = factory.SelfAttribute("milestone.account_id")
+    payment = factory.SubFactory(
+        PaymentFactory, account_id=factory.SelfAttribute("..milestone.account_id")
+    )
+    amount = Decimal("100.00")

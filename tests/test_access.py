@@ -115,6 +115,10 @@ EXPECTED = {
     "contracts.list_terms": STAFF_ROLES,
     "contracts.create_term": ACCOUNT_EDITORS,
     "contracts.edit_term": ACCOUNT_EDITORS,
+    # payments (finance desk: remittances, letters of credit; read only for sales managers)
+    "payments.show_finance_desk": ("finance", SALES_MANAGER, SALES_DIRECTOR),
+    "payments.record_remittance": ("finance",),
+    "payments.register_letter_of_credit": ("finance",),
 }
 
 STATIC = {"static", "bootstrap.static"}

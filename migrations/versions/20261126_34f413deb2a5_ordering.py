@@ -216,6 +216,8 @@ def upgrade():
     sa.Column('amount', portal.core.db.Amount(precision=19, scale=4), nullable=False),
     sa.Column('paid_amount', portal.core.db.Amount(precision=19, scale=4), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('invoiced_on', sa.Date(), nullable=True),
+    sa.Column('overdue_since', sa.Date(), nullable=True),
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.CheckConstraint("event IN ('order', 'shipment', 'delivery')", name=op.f('ck_order_milestones_event')),
     sa.CheckConstraint('amount >= 0', name=op.f('ck_order_milestones_amount_not_negative')),
@@ -227,6 +229,7 @@ def upgrade():
     )
     with op.batch_alter_table('order_milestones', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_milestones_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_order_milestones_overdue_since'), ['overdue_since'], unique=False)
 
     with op.batch_alter_table('key_accounts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('is_po_required', sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -297,6 +300,7 @@ def downgrade():
         batch_op.drop_column('is_po_required')
 
     with op.batch_alter_table('order_milestones', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_order_milestones_overdue_since'))
         batch_op.drop_index(batch_op.f('ix_order_milestones_account_id'))
 
     op.drop_table('order_milestones')

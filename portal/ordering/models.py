@@ -160,6 +160,10 @@ class Milestone(AccountScoped, db.Model):
     paid_amount: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     #: Set when the event it hangs on happens (at once for "order").
     due_on: Mapped[date | None] = mapped_column(sa.Date)
+    #: When the milestone fell due and its invoice was issued (the day `due_on` was set).
+    invoiced_on: Mapped[date | None] = mapped_column(sa.Date)
+    #: Set by the daily sweep when the due date passed unpaid; cleared when paid.
+    overdue_since: Mapped[date | None] = mapped_column(sa.Date, index=True)
 
     order: Mapped[Order] = relationship(back_populates="milestones", lazy="raise")
 
@@ -174,6 +178,11 @@ class Milestone(AccountScoped, db.Model):
     @property
     def is_paid(self) -> bool:
         return self.paid_amount >= self.amount
+
+    @property
+    def invoice_number(self) -> str | None:
+        """An invoice is the milestone that fell due: its order's number and its position."""
+        return None if self.invoiced_on is None else f"{self.order.number}-{self.position}"
 
 
 class OrderEvent(AccountScoped, db.Model):
@@ -202,3 +211,41 @@ class OrderNumberCounter(db.Model):
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(default=0)
+
+
+class LetterOfCredit(AccountScoped, db.Model):
+    """A letter of credit a bank issued for an order under letter-of-credit terms, as finance
+    registered it. The release gate (services.release_blockers) reads it: it lives here, with
+    the order's terms, so that ordering never imports payments."""
+
+    __tablename__ = "letters_of_credit"
+    __table_args__ = (
+        #: A bank's letter of credit is registered once; a new one gets a new number.
+        sa.UniqueConstraint("issuing_bank", "number"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    issuing_bank: Mapped[str] = mapped_column(sa.String(120))
+    number: Mapped[str] = mapped_column(sa.String(60))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    #: The last day documents may be presented under it.
+    expires_on: Mapped[date] = mapped_column(sa.Date)
+    #: The order must ship by this day for the letter of credit to pay.
+    latest_shipment_on: Mapped[date] = mapped_column(sa.Date)
+    required_documents: Mapped[str] = mapped_column(sa.Text)
+    registered_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(lazy="raise")
+    registered_by: Mapped[User | None] = relationship(lazy="raise")
+
+    @property
+    def covered(self) -> Money:
+        return Money(self.amount, self.currency)

@@ -36,6 +36,7 @@ from portal.core.permissions import APPROVER
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.ordering.models import (
+    LetterOfCredit,
     Milestone,
     Order,
     OrderEvent,
@@ -343,6 +344,7 @@ def _add_schedule(order: Order, term: PaymentTerm, total: Money, today: date) ->
                 currency=line.amount.currency,
                 amount=line.amount.amount,
                 due_on=line.due_on,
+                invoiced_on=today if line.due_on else None,
             )
         )
 
@@ -378,6 +380,10 @@ def _lock_account(account_id: int) -> None:
     db.session.execute(
         sa.select(KeyAccount.id).where(KeyAccount.id == account_id).with_for_update()
     )
+
+
+#: For other domains (payments records remittances under the same lock), before any change.
+lock_account = _lock_account
 
 
 def _approvers(account_id: int, except_user: int) -> list[int]:
@@ -629,6 +635,7 @@ def _set_due_dates(order: Order, event: str, on: date) -> None:
     for milestone in _milestones(order):
         if milestone.event == event:
             milestone.due_on = on + timedelta(days=milestone.days)
+            milestone.invoiced_on = on
 
 
 # The release gate
@@ -666,12 +673,7 @@ def release_blockers(order: Order) -> list[str]:
         )
     milestones = _milestones(order)
     if order.needs_letter_of_credit:
-        blocking.append(
-            _(
-                "No registered letter of credit covers %(amount)s.",
-                amount=format_currency(order.total_amount, order.currency),
-            )
-        )
+        blocking.extend(_letter_of_credit_blockers(order, today))
     else:
         blocking.extend(
             _not_paid_text(m) for m in milestones if m.is_due_at_order and not m.is_paid
@@ -681,6 +683,65 @@ def release_blockers(order: Order) -> list[str]:
     if order.status == "on_hold" and not order.is_over_credit:
         blocking.append(_("On hold: %(reason)s", reason=order.hold_reason))
     return blocking
+
+
+def _letter_of_credit_blockers(order: Order, today: date) -> list[str]:
+    """Nothing when one registered letter of credit for the order is unexpired, in the
+    order's currency, covers its total and still allows shipment; otherwise what fails, for
+    each one registered."""
+    letters = list(
+        db.session.scalars(
+            sa.select(LetterOfCredit)
+            .where(LetterOfCredit.order_id == order.id)
+            .order_by(LetterOfCredit.id)
+        )
+    )
+    failures = [_letter_of_credit_failures(order, letter, today) for letter in letters]
+    if any(not failed for failed in failures):
+        return []
+    total = format_currency(order.total_amount, order.currency)
+    if not letters:
+        return [_("No registered letter of credit covers %(amount)s.", amount=total)]
+    return [text for failed in failures for text in failed]
+
+
+def _letter_of_credit_failures(order: Order, letter: LetterOfCredit, today: date) -> list[str]:
+    failed = []
+    if letter.expires_on < today:
+        failed.append(
+            _(
+                "Letter of credit %(number)s expired on %(date)s.",
+                number=letter.number,
+                date=format_date(letter.expires_on),
+            )
+        )
+    if letter.currency != order.currency:
+        failed.append(
+            _(
+                "Letter of credit %(number)s is in %(currency)s; the order is in %(order)s.",
+                number=letter.number,
+                currency=letter.currency,
+                order=order.currency,
+            )
+        )
+    elif letter.amount < order.total_amount:
+        failed.append(
+            _(
+                "Letter of credit %(number)s covers only %(amount)s of %(total)s.",
+                number=letter.number,
+                amount=format_currency(letter.amount, letter.currency),
+                total=format_currency(order.total_amount, order.currency),
+            )
+        )
+    if letter.latest_shipment_on < today:
+        failed.append(
+            _(
+                "The latest shipment date of letter of credit %(number)s, %(date)s, has passed.",
+                number=letter.number,
+                date=format_date(letter.latest_shipment_on),
+            )
+        )
+    return failed
 
 
 def _not_paid_text(milestone: Milestone) -> str:

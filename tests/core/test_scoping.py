@@ -42,8 +42,10 @@ def test_every_scoped_model_is_filtered_to_the_buyers_account():
         factories.OrderListLineFactory(order_list=factories.OrderListFactory(account=account))
         order = factories.OrderFactory(contract=contract)
         factories.OrderLineFactory(order=order)
-        factories.MilestoneFactory(order=order)
+        milestone = factories.MilestoneFactory(order=order)
         factories.OrderEventFactory(order=order)
+        factories.PaymentAllocationFactory(milestone=milestone)
+        factories.LetterOfCreditFactory(order=order)
 
     set_account_scope(db.session, acme.id)
     try:

@@ -1,0 +1,1 @@
+"""Payments: bank remittances and letters of credit recorded by finance."""

@@ -1,0 +1,130 @@
+"""Reads for the finance desk: milestones due and open, orders ready for release, and what an
+order's page shows of its payments. Each list is one statement however long it is."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, joinedload
+
+from portal.accounts.models import KeyAccount
+from portal.contracts.services import today_for
+from portal.extensions import db
+from portal.ordering.models import LetterOfCredit, Milestone, Order
+from portal.ordering.services import release_blockers
+from portal.payments.models import Payment, PaymentAllocation
+
+#: Milestones the desk lists at most (filter by account for the rest).
+DESK_LIMIT = 500
+#: Confirmed orders the desk checks against the release gate at most, oldest first.
+RELEASE_CANDIDATES = 25
+#: Orders whose milestones are still open to payment.
+PAYABLE_STATUSES = (
+    "pending_approval",
+    "submitted",
+    "confirmed",
+    "released",
+    "shipped",
+    "delivered",
+    "on_hold",
+)
+
+
+@dataclass(frozen=True)
+class DueRow:
+    milestone: Milestone
+    order: Order
+    days_overdue: int
+
+
+@dataclass
+class AccountDue:
+    account: KeyAccount
+    rows: list[DueRow] = field(default_factory=list)
+
+
+def _open_milestones():
+    return (
+        sa.select(Milestone)
+        .join(Milestone.order)
+        .join(Order.account)
+        .options(contains_eager(Milestone.order).contains_eager(Order.account))
+        .where(Milestone.paid_amount < Milestone.amount, Order.status.in_(PAYABLE_STATUSES))
+    )
+
+
+def due_by_account(account_slug: str | None = None) -> tuple[list[AccountDue], bool]:
+    """Milestones that have a due date and are not fully paid, grouped by account: the account
+    with the oldest due date first, each account's oldest first. One statement. The second
+    value says whether the list was cut at DESK_LIMIT."""
+    query = _open_milestones().where(Milestone.due_on.is_not(None))
+    if account_slug is not None:
+        query = query.where(KeyAccount.slug == account_slug)
+    query = query.order_by(Milestone.due_on, Order.number, Milestone.position)
+    milestones = list(db.session.scalars(query.limit(DESK_LIMIT + 1)))
+    cut = len(milestones) > DESK_LIMIT
+    groups: dict[int, AccountDue] = {}
+    todays: dict[int, date] = {}
+    for milestone in milestones[:DESK_LIMIT]:
+        order = milestone.order
+        account = order.account
+        if account.id not in groups:
+            groups[account.id] = AccountDue(account)
+            todays[account.id] = today_for(account)
+        overdue = (todays[account.id] - milestone.due_on).days
+        groups[account.id].rows.append(DueRow(milestone, order, max(overdue, 0)))
+    return list(groups.values()), cut
+
+
+def open_milestones_of(account: KeyAccount) -> list[Milestone]:
+    """Every milestone of the account's open orders not fully paid, due ones first (oldest
+    first), then those whose date is not set yet: what a remittance may pay."""
+    query = _open_milestones().where(Order.account_id == account.id)
+    query = query.order_by(
+        Milestone.due_on.is_(None), Milestone.due_on, Order.number, Milestone.position
+    )
+    return list(db.session.scalars(query))
+
+
+def accounts() -> list[KeyAccount]:
+    return list(db.session.scalars(sa.select(KeyAccount).order_by(KeyAccount.name)))
+
+
+def releasable_orders() -> tuple[list[Order], int]:
+    """Confirmed orders whose release gate is clear, with their accounts: the oldest
+    RELEASE_CANDIDATES confirmed orders are checked, each by ordering's one gate; the second
+    value is how many confirmed orders there are in all."""
+    confirmed = sa.select(Order).where(Order.status == "confirmed")
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(confirmed.subquery()))
+    candidates = db.session.scalars(
+        confirmed.options(joinedload(Order.account)).order_by(Order.id).limit(RELEASE_CANDIDATES)
+    )
+    return [order for order in candidates if not release_blockers(order)], total
+
+
+@dataclass(frozen=True)
+class OrderPayments:
+    """What the staff order page shows of an order's payments."""
+
+    #: (allocation, its payment, the milestone's label), oldest first.
+    allocations: list[tuple[PaymentAllocation, Payment, str]]
+    letters: list[LetterOfCredit]
+
+
+def order_payments(order: Order) -> OrderPayments:
+    """The remittances that paid the order's milestones and its letters of credit: two
+    statements."""
+    allocations = db.session.execute(
+        sa.select(PaymentAllocation, Payment, Milestone.label)
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .join(Milestone, Milestone.id == PaymentAllocation.milestone_id)
+        .where(Milestone.order_id == order.id)
+        .order_by(Payment.received_on, Payment.id, PaymentAllocation.id)
+    ).all()
+    letters = db.session.scalars(
+        sa.select(LetterOfCredit)
+        .where(LetterOfCredit.order_id == order.id)
+        .options(joinedload(LetterOfCredit.registered_by))
+        .order_by(LetterOfCredit.id)
+    )
+    return OrderPayments([tuple(row) for row in allocations], list(letters))

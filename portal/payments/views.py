@@ -1,0 +1,132 @@
+"""The finance desk: milestones due and overdue, bank remittances, letters of credit, and the
+orders whose release gate is clear."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_currency
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.accounts import queries as account_queries
+from portal.core.errors import ServiceError
+from portal.core.forms import show_error
+from portal.core.permissions import allow
+from portal.extensions import db
+from portal.ordering import permissions as ordering_permissions
+from portal.ordering import queries as ordering_queries
+from portal.ordering.forms import CreditHoldForm, OrderActionForm
+from portal.payments import permissions, queries, services
+from portal.payments.forms import (
+    PART,
+    FinanceFilterForm,
+    LetterOfCreditForm,
+    RemittanceForm,
+)
+
+bp = Blueprint("payments", __name__)
+
+# --- staff: finance desk ---
+#   GET       /staff/finance                              show_finance_desk        DESK_VIEWERS
+#   GET POST  /staff/finance/remittances/new?account=     record_remittance        RECORDERS
+#   GET POST  /staff/orders/<number>/letter-of-credit     register_letter_of_credit  RECORDERS
+# Credit hold and release post to ordering.set_credit_hold and ordering.release_order.
+
+bp.add_app_template_global(permissions.can_record_payments, "can_record_payments")
+bp.add_app_template_global(permissions.can_view_finance_desk, "can_view_finance_desk")
+#: The staff order page (an ordering template) shows payments through this, so that ordering
+#: never imports payments.
+bp.add_app_template_global(queries.order_payments, "order_payments")
+
+
+@bp.get("/staff/finance")
+@allow(*permissions.DESK_VIEWERS)
+def show_finance_desk():
+    form = FinanceFilterForm(request.args, accounts=queries.accounts())
+    slug = form.account_slug()
+    groups, cut = queries.due_by_account(slug)
+    releasable, confirmed = queries.releasable_orders()
+    return render_template(
+        "payments/desk.html",
+        form=form,
+        slug=slug,
+        groups=groups,
+        cut=cut,
+        releasable=releasable,
+        confirmed=confirmed,
+        candidates=queries.RELEASE_CANDIDATES,
+        can_record=permissions.can_record_payments(current_user),
+        can_release=ordering_permissions.can_release_orders(current_user),
+        can_hold=ordering_permissions.can_set_credit_hold(current_user),
+        action_form=OrderActionForm(),
+        hold_form=CreditHoldForm(),
+    )
+
+
+@bp.route("/staff/finance/remittances/new", methods=["GET", "POST"])
+@allow(*permissions.RECORDERS)
+def record_remittance():
+    slug = request.args.get("account", "")
+    if not slug:
+        return render_template("payments/choose_account.html", accounts=queries.accounts())
+    account = account_queries.account_or_404(slug)
+    milestones = queries.open_milestones_of(account)
+    form = RemittanceForm(milestones=milestones)
+    if form.validate_on_submit():
+        try:
+            payment = services.record_remittance(current_user, account, form.remittance())
+        except ServiceError as error:
+            # Nothing was written; what the page shows is read again after the rollback.
+            db.session.rollback()
+            milestones = queries.open_milestones_of(account)
+            show_error(form, error)
+        else:
+            flash(
+                _(
+                    "Transfer %(reference)s of %(amount)s from %(name)s recorded.",
+                    reference=payment.reference,
+                    amount=format_currency(payment.amount, payment.currency),
+                    name=account.name,
+                ),
+                "success",
+            )
+            return redirect(url_for(".show_finance_desk", account=account.slug), 303)
+    return render_template(
+        "payments/remittance_form.html",
+        account=account,
+        milestones=milestones,
+        form=form,
+        part=PART,
+    )
+
+
+@bp.route("/staff/orders/<number>/letter-of-credit", methods=["GET", "POST"])
+@allow(*permissions.RECORDERS)
+def register_letter_of_credit(number):
+    order = ordering_queries.order_or_404(number, with_details=True)
+    back = redirect(
+        url_for("ordering.show_staff_order", number=order.number),
+        303 if request.method == "POST" else 302,
+    )
+    if (refusal := services.letter_of_credit_refusal(order)) is not None:
+        flash(refusal, "danger")
+        return back
+    form = LetterOfCreditForm()
+    if request.method == "GET":
+        form.currency.data = order.currency
+    elif form.validate_on_submit():
+        try:
+            letter = services.register_letter_of_credit(current_user, order, form.details())
+        except ServiceError as error:
+            db.session.rollback()
+            order = ordering_queries.order_or_404(number, with_details=True)
+            show_error(form, error)
+        else:
+            flash(
+                _(
+                    "Letter of credit %(number)s registered for order %(order)s.",
+                    number=letter.number,
+                    order=order.number,
+                ),
+                "success",
+            )
+            return back
+    return render_template("payments/letter_of_credit_form.html", order=order, form=form)
