@@ -16,17 +16,38 @@ $(VENV)/.runtime: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.demo: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[demo]'
 	touch $@ $(VENV)/.runtime
 
-demo: $(VENV)/.runtime
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.runtime $(VENV)/.demo
+
+# Card payments: with STRIPE_SECRET_KEY (and the publishable key and webhook secret) in the
+# environment the demo uses them; without, it starts localstripe on loopback, sends its signed
+# webhooks to the demo with a fresh secret, and stops it when the demo stops.
+STRIPE_PORT ?= 8421
+SERVE := $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
+	--access-logfile - "portal:create_app()"
+
+demo: $(VENV)/.demo
 	mkdir -p instance
 	$(DEMO_ENV) $(BIN)/flask --app portal db upgrade
 	$(DEMO_ENV) $(BIN)/flask --app portal seed-demo
 	@echo "Serving the demo on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
-	$(DEMO_ENV) $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
-		--access-logfile - "portal:create_app()"
+	@if [ -n "$$STRIPE_SECRET_KEY" ]; then \
+		$(DEMO_ENV) $(SERVE); \
+	else \
+		secret=whsec_$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(24))'); \
+		$(BIN)/python -m portal.payments.emulator --port $(STRIPE_PORT) \
+			--webhook-url http://127.0.0.1:$(PORT)/webhooks/stripe --webhook-secret $$secret & \
+		stripe_pid=$$!; trap 'kill $$stripe_pid 2>/dev/null' EXIT INT TERM; \
+		echo "Card payments through localstripe on http://127.0.0.1:$(STRIPE_PORT)/ (test card 4242 4242 4242 4242)"; \
+		$(DEMO_ENV) STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) STRIPE_SECRET_KEY=sk_test_demo \
+			STRIPE_PUBLISHABLE_KEY=pk_test_demo STRIPE_WEBHOOK_SECRET=$$secret \
+			STRIPE_JS_URL=http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/ $(SERVE); \
+	fi
 
 test: $(VENV)/.dev
 	$(BIN)/pytest $(PYTEST_ARGS)

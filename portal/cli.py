@@ -1,4 +1,5 @@
-"""Command line: `portal seed-demo`, `portal db upgrade`, and the rest of Flask's commands."""
+"""Command line: `portal seed-demo`, `portal sweep-overdue`, `portal db upgrade`, and the rest of
+Flask's commands."""
 
 import click
 from flask.cli import FlaskGroup
@@ -17,6 +18,18 @@ def register(app) -> None:
 
         for email, role, where in sign_ins():
             click.echo(f"  {email:<32} {role:<16} {where}")
+
+    @app.cli.command("sweep-overdue")
+    def sweep_overdue_command():
+        """Mark milestones overdue whose due date passed unpaid and remind buyers and finance
+        once; unmark the ones paid since. Run it daily; running it twice changes nothing."""
+        from portal.payments.sweep import sweep_overdue
+
+        result = sweep_overdue()
+        click.echo(
+            f"Overdue sweep: {result.marked} newly overdue, {result.cleared} cleared, "
+            f"{result.notices} notices written."
+        )
 
 
 def main() -> None:

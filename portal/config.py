@@ -4,6 +4,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 #: The environments there are; any other name is refused, not run unchecked.
 ENVIRONMENTS = ("production", "development", "testing")
@@ -51,7 +52,17 @@ def base_settings(instance_path: str) -> dict:
         "MAX_LOGO_BYTES": 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "HSTS": True,
-        "STRIPE_JS_ORIGIN": env.get("STRIPE_JS_ORIGIN", "https://js.stripe.com"),
+        # Stripe (DESIGN.md section 8). No secret key: card payments are off. STRIPE_API_BASE
+        # None is the real Stripe; `make demo` and the tests point it at localstripe.
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_JS_URL": env.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+        #: Where stripe.js comes from (CSP script-src, SECURITY.md 24); None: STRIPE_JS_URL's.
+        "STRIPE_JS_ORIGIN": env.get("STRIPE_JS_ORIGIN") or None,
+        #: How old a signed webhook may be, in seconds (SECURITY.md 27).
+        "STRIPE_WEBHOOK_TOLERANCE": 300,
         "LANGUAGES": ["en"],
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
@@ -101,3 +112,17 @@ def check_production(config) -> None:
         raise ConfigError("set SECRET_KEY to a random value of at least 32 characters")
     if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
         raise ConfigError("set REDIS_URL: production refuses per-process memory:// rate limits")
+    check_stripe(config)
+
+
+def check_stripe(config) -> None:
+    """Production takes money from the real Stripe only: no emulator, no unsigned webhooks."""
+    base = config.get("STRIPE_API_BASE")
+    if base and not str(base).startswith("https://"):
+        raise ConfigError("STRIPE_API_BASE must be https:// in production (localstripe is not)")
+    for name in ("STRIPE_API_BASE", "STRIPE_JS_URL"):
+        host = urlsplit(str(config.get(name) or "")).hostname or ""
+        if host in ("localhost", "::1") or host.startswith("127."):
+            raise ConfigError(f"{name} points at this machine: production uses the real Stripe")
+    if config.get("STRIPE_SECRET_KEY") and not config.get("STRIPE_WEBHOOK_SECRET"):
+        raise ConfigError("set STRIPE_WEBHOOK_SECRET: card payments need verified webhooks")

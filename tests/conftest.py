@@ -5,9 +5,11 @@ Each test runs inside a transaction that is rolled back afterwards; the code und
 to a SAVEPOINT, so its commits are real to it and invisible to the next test.
 """
 
+import ipaddress
 import os
 import re
 import shutil
+import socket
 from contextlib import contextmanager
 
 import pytest
@@ -129,6 +131,55 @@ def _transaction(request, app):
             db.session = real_session
             outer.rollback()
             connection.close()
+
+
+# Tests never reach beyond this machine (SECURITY.md 34): Stripe is localstripe on loopback,
+# PostgreSQL and Chromium run here. Every socket connection the test process opens is checked;
+# one elsewhere is refused, and the test that tried fails even if the error was swallowed.
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+#: Connections refused during the current test: (address, test id).
+NETWORK_VIOLATIONS: list[tuple[object, str]] = []
+
+
+def is_loopback(address) -> bool:
+    if isinstance(address, str | bytes):
+        return True  # a Unix socket path
+    host = address[0]
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return False
+    return bool(infos) and all(ipaddress.ip_address(i[4][0]).is_loopback for i in infos)
+
+
+def _guarded(real):
+    def connect(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not is_loopback(address):
+            NETWORK_VIOLATIONS.append((address, os.environ.get("PYTEST_CURRENT_TEST", "")))
+            raise ConnectionRefusedError(
+                f"tests may not connect beyond loopback (SECURITY.md 34): {address!r}"
+            )
+        return real(sock, address)
+
+    return connect
+
+
+socket.socket.connect = _guarded(_real_connect)
+socket.socket.connect_ex = _guarded(_real_connect_ex)
+
+
+@pytest.fixture(autouse=True)
+def _only_loopback():
+    NETWORK_VIOLATIONS.clear()
+    yield
+    violations = list(NETWORK_VIOLATIONS)
+    NETWORK_VIOLATIONS.clear()
+    assert violations == [], f"the test tried to reach beyond loopback: {violations}"
 
 
 @pytest.fixture(autouse=True)

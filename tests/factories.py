@@ -14,7 +14,7 @@ from portal.contracts.models import Contract, PaymentTerm, PriceRule, TermMilest
 from portal.core.passwords import hash_password
 from portal.extensions import db
 from portal.ordering.models import LetterOfCredit, Milestone, Order, OrderEvent, OrderLine
-from portal.payments.models import Payment, PaymentAllocation
+from portal.payments.models import CardPayment, Payment, PaymentAllocation, SavedCard
 
 
 @cache
@@ -288,3 +288,33 @@ class PaymentAllocationFactory(Base):
         PaymentFactory, account_id=factory.SelfAttribute("..milestone.account_id")
     )
     amount = Decimal("100.00")
+
+
+class SavedCardFactory(Base):
+    class Meta:
+        model = SavedCard
+        exclude = ("account",)
+
+    account = factory.SubFactory(AccountFactory)
+    account_id = factory.SelfAttribute("account.id")
+    stripe_customer_id = factory.Sequence(lambda n: f"cus_test{n:06d}")
+    stripe_payment_method_id = factory.Sequence(lambda n: f"pm_test{n:06d}")
+    brand = "visa"
+    last4 = "4242"
+    exp_month = 12
+    exp_year = 2034
+
+
+class CardPaymentFactory(Base):
+    """A milestone's PaymentIntent as the portal records it (no Stripe behind it)."""
+
+    class Meta:
+        model = CardPayment
+
+    milestone = factory.SubFactory(MilestoneFactory)
+    account_id = factory.SelfAttribute("milestone.account_id")
+    attempt = 1
+    stripe_id = factory.Sequence(lambda n: f"pi_test{n:08d}")
+    idempotency_key = factory.Sequence(lambda n: f"test-key-{n}")
+    amount = factory.SelfAttribute("milestone.amount")
+    currency = factory.SelfAttribute("milestone.currency")

@@ -3,6 +3,7 @@
 import logging
 import re
 import uuid
+from urllib.parse import urlsplit
 
 from flask import g, has_request_context, request
 
@@ -28,13 +29,23 @@ def configure_logging(app) -> None:
     app.logger.propagate = False
 
 
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def content_security_policy(app) -> str:
-    stripe = app.config["STRIPE_JS_ORIGIN"]
+    """Scripts from the site and the configured Stripe origin only. stripe.js talks to its API
+    (the real Stripe's, or localstripe's stand-in to its own origin) and frames its card
+    element from its origin."""
+    stripe = app.config.get("STRIPE_JS_ORIGIN") or origin(app.config["STRIPE_JS_URL"])
+    stripe_api = "https://api.stripe.com" if stripe == "https://js.stripe.com" else stripe
     return "; ".join(
         [
             "default-src 'self'",
             f"script-src 'self' {stripe}",
-            f"frame-src {stripe}",
+            f"connect-src 'self' {stripe_api}",
+            f"frame-src {stripe}" + (" https://hooks.stripe.com" if stripe_api != stripe else ""),
             "img-src 'self' data:",
             "style-src 'self'",
             "object-src 'none'",

@@ -1,13 +1,14 @@
-"""Payments received and how each is split over an order's milestones."""
+"""Payments received and how each is split over an order's milestones; card payments through
+Stripe, the Stripe events handled, and cards saved for later installments."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.core.db import AccountScoped, Amount, TimestampMixin
+from portal.core.db import AccountScoped, Amount, TimestampMixin, UTCDateTime, utcnow
 from portal.core.money import Money
 from portal.extensions import db
 from portal.ordering.models import Milestone
@@ -69,3 +70,104 @@ class PaymentAllocation(AccountScoped, db.Model):
 
     payment: Mapped[Payment] = relationship(back_populates="allocations", lazy="raise")
     milestone: Mapped[Milestone] = relationship(lazy="raise")
+
+
+#: A card payment's statuses, and where each may go next: never backwards, whatever order
+#: Stripe's events arrive in (SECURITY.md 29). "open" covers Stripe's requires_payment_method,
+#: requires_confirmation and requires_action: the buyer has not paid yet.
+CARD_PAYMENT_NEXT = {
+    "open": ("processing", "succeeded", "failed", "canceled", "refunded"),
+    "processing": ("succeeded", "failed", "canceled", "refunded"),
+    # A declined card: the buyer may try another on the same PaymentIntent.
+    "failed": ("succeeded", "canceled", "refunded"),
+    "succeeded": ("refunded",),
+    "refunded": (),
+    "canceled": (),
+}
+CARD_PAYMENT_STATUSES = tuple(CARD_PAYMENT_NEXT)
+
+
+class CardPayment(TimestampMixin, AccountScoped, db.Model):
+    """One Stripe PaymentIntent for one milestone: the portal's record of it. One open at a
+    time per milestone; each new attempt gets the next number, and its own idempotency key."""
+
+    __tablename__ = "card_payments"
+    __table_args__ = (
+        sa.UniqueConstraint("milestone_id", "attempt"),
+        sa.CheckConstraint(f"status IN {CARD_PAYMENT_STATUSES}", name="status"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint("refunded_amount >= 0", name="refunded_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    milestone_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("order_milestones.id", ondelete="CASCADE"), index=True
+    )
+    #: 1 for the milestone's first PaymentIntent, then 2, ... after one was canceled.
+    attempt: Mapped[int] = mapped_column(default=1)
+    #: The PaymentIntent's id (pi_...).
+    stripe_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    #: Sent with the PaymentIntent's creation, the same on every retry (SECURITY.md 30).
+    idempotency_key: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    #: What the PaymentIntent asks for: the milestone's unpaid amount when it was created.
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    status: Mapped[str] = mapped_column(sa.String(20), default="open")
+    refunded_amount: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    #: The payment that applied it to the milestone; None until a verified success.
+    payment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("payments.id", ondelete="SET NULL")
+    )
+    #: Why a succeeded payment was not applied (amount or currency mismatch): finance decides.
+    flagged_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The last decline or error Stripe reported, for the buyer.
+    failure_message: Mapped[str] = mapped_column(sa.Text, default="")
+    started_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    #: Charged with a saved card on the due date, without the buyer present.
+    saved_card_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("saved_cards.id", ondelete="SET NULL")
+    )
+
+    milestone: Mapped[Milestone] = relationship(lazy="raise")
+    payment: Mapped[Payment | None] = relationship(lazy="raise")
+
+    @property
+    def total(self) -> Money:
+        return Money(self.amount, self.currency)
+
+
+class StripeEvent(db.Model):
+    """A Stripe event already handled: written in the same transaction as its effect, so a
+    second delivery of the same event changes nothing (SECURITY.md 28)."""
+
+    __tablename__ = "stripe_events"
+
+    #: Stripe's event id (evt_...).
+    id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(sa.String(100))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SavedCard(TimestampMixin, AccountScoped, db.Model):
+    """A card a buyer saved, with their consent, so that the account's installments are
+    charged on their due dates. Only Stripe's ids and what identifies the card to a person."""
+
+    __tablename__ = "saved_cards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stripe_customer_id: Mapped[str] = mapped_column(sa.String(255))
+    stripe_payment_method_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    brand: Mapped[str] = mapped_column(sa.String(30))
+    last4: Mapped[str] = mapped_column(sa.String(4))
+    exp_month: Mapped[int]
+    exp_year: Mapped[int]
+    #: The buyer who ticked the consent box, and when.
+    consented_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    consented_by: Mapped[User | None] = relationship(lazy="raise")

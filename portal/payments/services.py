@@ -86,14 +86,7 @@ def record_remittance(actor: User, account: KeyAccount, remittance: Remittance) 
         # Should the lock ever be bypassed, the unique constraint still refuses the double.
         db.session.rollback()
         raise ServiceError(_duplicate_text(reference), "reference") from None
-    for milestone in milestones:
-        part = remittance.allocations[milestone.id]
-        db.session.add(
-            PaymentAllocation(
-                account_id=account.id, payment_id=payment.id, milestone_id=milestone.id, amount=part
-            )
-        )
-        milestone.paid_amount = milestone.paid_amount + part
+    apply_payment(payment, [(m, remittance.allocations[m.id]) for m in milestones])
     audit.record(
         actor,
         "payment.bank_transfer",
@@ -107,6 +100,22 @@ def record_remittance(actor: User, account: KeyAccount, remittance: Remittance) 
     )
     db.session.commit()
     return payment
+
+
+def apply_payment(payment: Payment, parts: list[tuple[Milestone, Decimal]]) -> None:
+    """Split a flushed payment over milestones: one allocation each, and each milestone's
+    `paid_amount` kept the sum of its allocations. The one way money pays a milestone, for
+    remittances and card payments alike; the caller holds `lock_account` and commits."""
+    for milestone, part in parts:
+        db.session.add(
+            PaymentAllocation(
+                account_id=payment.account_id,
+                payment_id=payment.id,
+                milestone_id=milestone.id,
+                amount=part,
+            )
+        )
+        milestone.paid_amount = milestone.paid_amount + part
 
 
 def _check_remittance(account: KeyAccount, remittance: Remittance, reference: str) -> None:

@@ -1,20 +1,21 @@
 """The finance desk: milestones due and overdue, bank remittances, letters of credit, and the
 orders whose release gate is clear."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import format_currency
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts import queries as account_queries
+from portal.contracts.services import today_for
 from portal.core.errors import ServiceError
 from portal.core.forms import show_error
-from portal.core.permissions import allow
+from portal.core.permissions import BUYER_ROLES, STAFF_ROLES, allow
 from portal.extensions import db
 from portal.ordering import permissions as ordering_permissions
 from portal.ordering import queries as ordering_queries
 from portal.ordering.forms import CreditHoldForm, OrderActionForm
-from portal.payments import permissions, queries, services
+from portal.payments import invoices, permissions, queries, services
 from portal.payments.forms import (
     PART,
     FinanceFilterForm,
@@ -130,3 +131,72 @@ def register_letter_of_credit(number):
             )
             return back
     return render_template("payments/letter_of_credit_form.html", order=order, form=form)
+
+
+# --- buyer: invoices ---
+#   GET       /a/<slug>/invoices                          list_invoices       BUYER_ROLES
+#   GET       /a/<slug>/invoices.csv                      export_invoices     BUYER_ROLES
+#   GET       /a/<slug>/invoices/<invoice_number>         show_invoice        BUYER_ROLES
+#   GET       /staff/invoices/<invoice_number>            show_staff_invoice  STAFF_ROLES
+# An invoice is a milestone that fell due (payments.invoices); another account's is a 404.
+
+
+@bp.get("/a/<slug>/invoices")
+@allow(*BUYER_ROLES)
+def list_invoices(slug):
+    account = account_queries.account_or_404(slug)
+    status = request.args.get("status")
+    status = status if status in invoices.FILTERS else None
+    statement = invoices.statement(
+        account, today_for(account), status=status, page=request.args.get("page", 1, type=int)
+    )
+    return render_template(
+        "payments/invoices.html",
+        account=account,
+        statement=statement,
+        status=status,
+        filters=invoices.FILTERS,
+    )
+
+
+@bp.get("/a/<slug>/invoices.csv")
+@allow(*BUYER_ROLES)
+def export_invoices(slug):
+    account = account_queries.account_or_404(slug)
+    rows = invoices.all_invoices(account, today_for(account), request.args.get("status"))
+    # With a byte order mark, spreadsheets read the file as UTF-8.
+    body = "\ufeff" + invoices.statement_csv(rows)
+    response = Response(body.encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{account.slug}-statement-{today_for(account).isoformat()}.csv"'
+    )
+    return response
+
+
+@bp.get("/a/<slug>/invoices/<invoice_number>")
+@allow(*BUYER_ROLES)
+def show_invoice(slug, invoice_number):
+    account = account_queries.account_or_404(slug)
+    milestone = invoices.invoice_or_404(invoice_number, account_id=account.id)
+    return render_template(
+        "payments/invoice.html",
+        account=account,
+        invoice=invoices.invoice_row(milestone, today_for(account)),
+        supplier=invoices.SUPPLIER_NAME,
+        is_staff_view=False,
+    )
+
+
+@bp.get("/staff/invoices/<invoice_number>")
+@allow(*STAFF_ROLES)
+def show_staff_invoice(invoice_number):
+    milestone = invoices.invoice_or_404(invoice_number)
+    account = milestone.order.account
+    return render_template(
+        "payments/invoice.html",
+        account=account,
+        invoice=invoices.invoice_row(milestone, today_for(account)),
+        supplier=invoices.SUPPLIER_NAME,
+        is_staff_view=True,
+    )

@@ -46,6 +46,8 @@ def test_every_scoped_model_is_filtered_to_the_buyers_account():
         factories.OrderEventFactory(order=order)
         factories.PaymentAllocationFactory(milestone=milestone)
         factories.LetterOfCreditFactory(order=order)
+        factories.CardPaymentFactory(milestone=milestone)
+        factories.SavedCardFactory(account=account)
 
     set_account_scope(db.session, acme.id)
     try:

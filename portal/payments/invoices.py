@@ -1,0 +1,239 @@
+"""Invoices: a milestone that fell due is its order's invoice, numbered <order number>-<position>
+(ordering sets `invoiced_on` when it sets the due date). Reads for the buyer's account
+statement, its CSV export and the printable invoice; each is a constant number of statements.
+
+Whether an invoice is overdue is read live from its due date and the account's local today,
+as the finance desk reads it; the daily sweep (payments.sweep) records `overdue_since` (the
+same day: the day after the due date) so that it reminds once.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import contains_eager
+
+from portal.accounts.models import KeyAccount
+from portal.core.money import Money, plain
+from portal.core.pagination import Page, paginate
+from portal.extensions import db
+from portal.ordering.models import Milestone, Order
+
+#: The issuer named on every invoice.
+SUPPLIER_NAME = "Northwind Components"
+#: Invoices on one page of the statement.
+PER_PAGE = 25
+#: The statement's filters: open means not fully paid (overdue ones included).
+FILTERS = ("open", "overdue", "paid")
+#: An invoice's status on the statement; a cancelled order's unpaid invoice is owed no more.
+PAID, OPEN, OVERDUE, CANCELLED = "paid", "open", "overdue", "cancelled"
+#: Columns of the CSV export.
+CSV_COLUMNS = (
+    "number",
+    "order",
+    "po_number",
+    "label",
+    "issued",
+    "due",
+    "currency",
+    "amount",
+    "paid",
+    "open",
+    "status",
+)
+#: Spreadsheets run cells starting with these as formulas; the export quotes them with "'".
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: <order number>-<position>, such as NW-2026-000003-1.
+_NUMBER = re.compile(r"(?P<order>[A-Z0-9-]{1,20})-(?P<position>[1-9][0-9]{0,2})")
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    """One invoice on the statement: the milestone, its order, and where it stands today."""
+
+    milestone: Milestone
+    order: Order
+    status: str
+
+    @property
+    def number(self) -> str:
+        return f"{self.order.number}-{self.milestone.position}"
+
+    @property
+    def open(self) -> Money:
+        """What is still owed: nothing once paid, or once the order was cancelled."""
+        if self.status in (PAID, CANCELLED):
+            return Money(Decimal(0), self.milestone.currency)
+        return self.milestone.unpaid
+
+    @property
+    def overdue_since(self) -> date | None:
+        return overdue_since(self.milestone) if self.status == OVERDUE else None
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    currency: str
+    open: Money
+    overdue: Money
+
+
+@dataclass(frozen=True)
+class Statement:
+    page: Page
+    totals: list[CurrencyTotal]
+    today: date
+
+
+def overdue_since(milestone: Milestone) -> date:
+    """The first day an unpaid milestone counts as overdue: the day after its due date."""
+    return milestone.due_on + timedelta(days=1)
+
+
+def status_of(milestone: Milestone, order: Order, today: date) -> str:
+    if milestone.is_paid:
+        return PAID
+    if order.status == "cancelled":
+        return CANCELLED
+    if milestone.due_on < today:
+        return OVERDUE
+    return OPEN
+
+
+def _unpaid():
+    return sa.and_(Milestone.paid_amount < Milestone.amount, Order.status != "cancelled")
+
+
+def _where(account_id: int, status: str | None, today: date) -> list:
+    where = [Milestone.account_id == account_id, Milestone.invoiced_on.is_not(None)]
+    if status == PAID:
+        where.append(Milestone.paid_amount >= Milestone.amount)
+    elif status == OPEN:
+        where.append(_unpaid())
+    elif status == OVERDUE:
+        where.extend([_unpaid(), Milestone.due_on < today])
+    return where
+
+
+def _invoices(where: list) -> sa.Select:
+    """The account's invoices with their orders, newest first."""
+    return (
+        sa.select(Milestone)
+        .join(Milestone.order)
+        .options(contains_eager(Milestone.order))
+        .where(*where)
+        .order_by(Milestone.invoiced_on.desc(), Order.id.desc(), Milestone.position.desc())
+    )
+
+
+def statement(
+    account: KeyAccount,
+    today: date,
+    *,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Statement:
+    """One page of the account's invoices (filtered by `status`, one of FILTERS) and the
+    open and overdue totals per currency: three statements however many invoices there are."""
+    status = status if status in FILTERS else None
+    where = _where(account.id, status, today)
+    count = sa.select(sa.func.count(Milestone.id)).join(Milestone.order).where(*where)
+    found = paginate(_invoices(where), count, page, per_page)
+    found.items = [InvoiceRow(m, m.order, status_of(m, m.order, today)) for m in found.items]
+    return Statement(found, totals(account, today), today)
+
+
+def totals(account: KeyAccount, today: date) -> list[CurrencyTotal]:
+    """What the account owes on its invoices per currency, and how much of it is overdue."""
+    unpaid = Milestone.amount - Milestone.paid_amount
+    rows = db.session.execute(
+        sa.select(
+            Milestone.currency,
+            sa.func.sum(unpaid),
+            sa.func.sum(sa.case((Milestone.due_on < today, unpaid), else_=Decimal(0))),
+        )
+        .join(Milestone.order)
+        .where(*_where(account.id, OPEN, today))
+        .group_by(Milestone.currency)
+        .order_by(Milestone.currency)
+    ).all()
+    return [
+        CurrencyTotal(currency, Money(Decimal(owed), currency), Money(Decimal(late), currency))
+        for currency, owed, late in rows
+    ]
+
+
+def all_invoices(account: KeyAccount, today: date, status: str | None = None) -> list[InvoiceRow]:
+    """Every invoice of the account (filtered by `status`), newest first: one statement."""
+    status = status if status in FILTERS else None
+    milestones = db.session.scalars(_invoices(_where(account.id, status, today)))
+    return [InvoiceRow(m, m.order, status_of(m, m.order, today)) for m in milestones]
+
+
+def statement_csv(rows: list[InvoiceRow]) -> str:
+    """The statement as CSV, one invoice a row; cells a spreadsheet would run as a formula
+    are quoted with "'"."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        m, currency = row.milestone, row.milestone.currency
+        writer.writerow(
+            _cell(value)
+            for value in (
+                row.number,
+                row.order.number,
+                row.order.po_number,
+                m.label,
+                m.invoiced_on.isoformat(),
+                m.due_on.isoformat(),
+                currency,
+                plain(m.amount, currency),
+                plain(m.paid_amount, currency),
+                plain(row.open.amount, currency),
+                row.status,
+            )
+        )
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def invoice_or_404(number: str, *, account_id: int | None = None) -> Milestone:
+    """The invoice with this number (within `account_id` when given, as on a buyer's
+    /a/<slug>/ pages) with its order, the order's lines and account, or 404. Buyer-side
+    requests are also confined to their account centrally (core.db.apply_account_scope)."""
+    found = _NUMBER.fullmatch(number)
+    if found is None:
+        abort(404)
+    where = [
+        Order.number == found["order"],
+        Milestone.position == int(found["position"]),
+        Milestone.invoiced_on.is_not(None),
+    ]
+    if account_id is not None:
+        where.append(Milestone.account_id == account_id)
+    milestone = db.session.scalar(
+        sa.select(Milestone)
+        .join(Milestone.order)
+        .options(
+            contains_eager(Milestone.order).selectinload(Order.lines),
+            contains_eager(Milestone.order).joinedload(Order.account),
+        )
+        .where(*where)
+    )
+    if milestone is None:
+        abort(404)
+    return milestone
+
+
+def invoice_row(milestone: Milestone, today: date) -> InvoiceRow:
+    return InvoiceRow(milestone, milestone.order, status_of(milestone, milestone.order, today))

@@ -1,0 +1,181 @@
+"""The daily overdue sweep (`flask --app portal sweep-overdue`): mark the milestones whose due
+date passed unpaid, tell the buyer who placed the order and finance once, and unmark the ones
+paid since.
+
+A milestone is overdue from the day after its due date in the account's own time zone; the
+statement and the finance desk read the same rule live from `due_on`, so they are right even
+on a day the sweep has not run yet. `overdue_since` records that the sweep has seen it: the
+conditional UPDATE ... WHERE overdue_since IS NULL RETURNING hands each milestone to exactly
+one sweep, so two sweeps at once (PostgreSQL re-checks the condition on rows the other one
+changed; SQLite takes the write lock first) never remind twice.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import format_currency, format_date
+from flask_babel import gettext as _
+
+from portal.accounts.models import KeyAccount, User
+from portal.contracts.services import today_for as account_today
+from portal.core.db import among, begin_write, db_session_dialect
+from portal.core.permissions import FINANCE
+from portal.extensions import db
+from portal.notifications.services import notify
+from portal.ordering.models import Milestone, Order
+from portal.payments.queries import PAYABLE_STATUSES
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    #: Milestones newly marked overdue (each reminded once).
+    marked: int
+    #: Milestones unmarked: paid since, or their order cancelled.
+    cleared: int
+    #: In-app notices written.
+    notices: int
+
+
+def sweep_overdue(today_for: Callable[[KeyAccount], date] = account_today) -> SweepResult:
+    """Mark, remind, unmark; commit once. `today_for(account)` is the account's local date."""
+    begin_write(db.session)
+    cleared = _clear_settled()
+    marked = _mark_overdue(today_for)
+    notices = _remind(marked)
+    db.session.commit()
+    return SweepResult(len(marked), cleared, notices)
+
+
+def _clear_settled() -> int:
+    """Unmark milestones paid in full, or of cancelled orders: one statement."""
+    cancelled = sa.select(Order.id).where(Order.status == "cancelled")
+    result = db.session.execute(
+        sa.update(Milestone)
+        .where(
+            Milestone.overdue_since.is_not(None),
+            sa.or_(Milestone.paid_amount >= Milestone.amount, Milestone.order_id.in_(cancelled)),
+        )
+        .values(overdue_since=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def _unmarked_unpaid():
+    payable = sa.select(Order.id).where(Order.status.in_(PAYABLE_STATUSES))
+    return sa.and_(
+        Milestone.overdue_since.is_(None),
+        Milestone.due_on.is_not(None),
+        Milestone.paid_amount < Milestone.amount,
+        Milestone.order_id.in_(payable),
+    )
+
+
+def _mark_overdue(today_for) -> list[sa.Row]:
+    """Set overdue_since to the day after the due date where that day has come in the
+    account's time zone; the milestones this sweep marked (not those another sweep did)."""
+    accounts = db.session.scalars(
+        sa.select(KeyAccount).where(
+            KeyAccount.id.in_(sa.select(Milestone.account_id).where(_unmarked_unpaid()))
+        )
+    )
+    by_today: dict[date, list[int]] = defaultdict(list)
+    for account in accounts:
+        by_today[today_for(account)].append(account.id)
+    if not by_today:
+        return []
+    due_before_today = sa.or_(
+        *(
+            sa.and_(Milestone.account_id.in_(ids), Milestone.due_on < today)
+            for today, ids in by_today.items()
+        )
+    )
+    return list(
+        db.session.execute(
+            sa.update(Milestone)
+            .where(_unmarked_unpaid(), due_before_today)
+            .values(overdue_since=_day_after(Milestone.due_on))
+            .returning(
+                Milestone.id,
+                Milestone.order_id,
+                Milestone.position,
+                Milestone.label,
+                Milestone.currency,
+                Milestone.amount,
+                Milestone.paid_amount,
+                Milestone.due_on,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+def _day_after(column):
+    if db_session_dialect() == "sqlite":
+        return sa.func.date(column, "+1 day", type_=sa.Date)
+    return column + 1
+
+
+def _remind(marked: list[sa.Row]) -> int:
+    """A notice per newly overdue milestone to the buyer who placed the order (while active)
+    and to every active finance user: three reads, then the inserts."""
+    if not marked:
+        return 0
+    orders = {
+        row.id: row
+        for row in db.session.execute(
+            sa.select(Order.id, Order.number, Order.placed_by_id, KeyAccount.slug, KeyAccount.name)
+            .join(KeyAccount, KeyAccount.id == Order.account_id)
+            .where(among(Order.id, {m.order_id for m in marked}, sa.Integer))
+        )
+    }
+    placers = {o.placed_by_id for o in orders.values() if o.placed_by_id is not None}
+    active_placers = set(
+        db.session.scalars(
+            sa.select(User.id).where(among(User.id, placers, sa.Integer), User.is_active.is_(True))
+        )
+        if placers
+        else []
+    )
+    finance = list(
+        db.session.scalars(
+            sa.select(User.id)
+            .where(User.role == FINANCE, User.is_active.is_(True))
+            .order_by(User.id)
+        )
+    )
+    written = 0
+    for milestone in sorted(marked, key=lambda m: (m.due_on, m.order_id, m.position)):
+        order = orders[milestone.order_id]
+        number = f"{order.number}-{milestone.position}"
+        unpaid = format_currency(milestone.amount - milestone.paid_amount, milestone.currency)
+        due = format_date(milestone.due_on)
+        if order.placed_by_id in active_placers:
+            notify(
+                [order.placed_by_id],
+                _(
+                    "Invoice %(number)s (%(label)s) is overdue: %(amount)s was due on %(date)s.",
+                    number=number,
+                    label=milestone.label,
+                    amount=unpaid,
+                    date=due,
+                ),
+                f"/a/{order.slug}/invoices/{number}",
+            )
+            written += 1
+        notify(
+            finance,
+            _(
+                "%(account)s: invoice %(number)s is overdue, %(amount)s due on %(date)s.",
+                account=order.name,
+                number=number,
+                amount=unpaid,
+                date=due,
+            ),
+            f"/staff/finance?account={order.slug}",
+        )
+        written += len(finance)
+    return written
