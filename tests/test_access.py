@@ -32,6 +32,7 @@ EXPECTED = {
     "home.healthz": PUBLIC,
     "home.readyz": PUBLIC,
     "home.staff_dashboard": STAFF_ROLES,
+    "home.read_staff_notices": STAFF_ROLES,
     "auth.login": PUBLIC,
     "auth.logout": ROLES,
     "auth.change_password": ROLES,

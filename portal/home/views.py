@@ -12,8 +12,10 @@ from portal.contracts.permissions import can_decide_proposals
 from portal.contracts.services import today_for
 from portal.core.permissions import STAFF_ROLES, allow, public
 from portal.extensions import db
+from portal.notifications import queries as notification_queries
+from portal.notifications import services as notifications
+from portal.notifications.forms import ReadNoticesForm
 from portal.ordering import queries as order_queries
-from portal.ordering.forms import ReadNoticesForm
 from portal.ordering.permissions import can_approve_orders
 
 bp = Blueprint("home", __name__)
@@ -21,6 +23,7 @@ bp = Blueprint("home", __name__)
 #   GET  /            index            where a visitor starts
 #   GET  /a/<slug>/   landing          the key account's branded portal
 #   GET  /staff/      staff_dashboard
+#   POST /staff/notices/read  read_staff_notices
 #   GET  /healthz     healthz          the process answers
 #   GET  /readyz      readyz           the database answers
 
@@ -46,7 +49,7 @@ def landing(slug):
         today = today_for(account)
         featured = contract_queries.featured(account.id, today)
         countdown = contract_queries.countdown(featured.terms, today)
-        notices = order_queries.unread_notices(current_user.id)
+        notices = notification_queries.unread_notices(current_user.id)
         if can_approve_orders(current_user):
             waiting = [
                 order
@@ -71,11 +74,22 @@ def staff_dashboard():
     waiting = None
     if can_decide_proposals(current_user):
         waiting = contract_queries.proposals_waiting_for(current_user)
+    notices = notification_queries.unread_notices(current_user.id)
     return render_template(
         "home/staff_dashboard.html",
         accounts=account_queries.accounts_for_staff(),
         proposals_waiting=waiting,
+        notices=notices,
+        notices_form=ReadNoticesForm() if notices else None,
     )
+
+
+@bp.post("/staff/notices/read")
+@allow(*STAFF_ROLES)
+def read_staff_notices():
+    if ReadNoticesForm().validate_on_submit():
+        notifications.mark_read(current_user.id)
+    return redirect(url_for(".staff_dashboard"), 303)
 
 
 @bp.get("/healthz")

@@ -64,10 +64,6 @@ class CancelOrderForm(FlaskForm):
     reason = TextAreaField(_l("Why cancel?"), validators=[Length(max=2000)])
 
 
-class ReadNoticesForm(FlaskForm):
-    """Mark all of one's notices read (the CSRF token only)."""
-
-
 # Staff side
 
 

@@ -14,7 +14,6 @@ from portal.accounts.models import KeyAccount, User
 from portal.core.pagination import Page, paginate
 from portal.core.permissions import BUYER_ROLES
 from portal.extensions import db
-from portal.notifications.models import Notice
 from portal.ordering.models import Order, OrderEvent
 
 _DETAILS = (
@@ -82,18 +81,6 @@ def awaiting_approval(account_id: int) -> list[Order]:
             .where(Order.account_id == account_id, Order.status == "pending_approval")
             .options(joinedload(Order.placed_by))
             .order_by(Order.id)
-        )
-    )
-
-
-def unread_notices(user_id: int, limit: int = 20) -> list[Notice]:
-    """The user's newest unread notices."""
-    return list(
-        db.session.scalars(
-            sa.select(Notice)
-            .where(Notice.user_id == user_id, Notice.read_at.is_(None))
-            .order_by(Notice.id.desc())
-            .limit(limit)
         )
     )
 

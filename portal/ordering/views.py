@@ -15,6 +15,7 @@ from portal.core.money import plain
 from portal.core.permissions import APPROVER, BUYER_ROLES, STAFF_ROLES, allow, require
 from portal.extensions import db
 from portal.notifications import services as notifications
+from portal.notifications.forms import ReadNoticesForm
 from portal.ordering import permissions, queries, services
 from portal.ordering.forms import (
     CancelOrderForm,
@@ -24,7 +25,6 @@ from portal.ordering.forms import (
     OnBehalfOrderForm,
     OrderActionForm,
     OrderDecisionForm,
-    ReadNoticesForm,
     ShipOrderForm,
     StaffOrderFilterForm,
 )

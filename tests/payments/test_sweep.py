@@ -16,6 +16,7 @@ from portal.notifications.models import Notice
 from portal.ordering.models import Milestone
 from portal.payments.sweep import SweepResult, sweep_overdue
 from tests import factories
+from tests.conftest import signed_in
 from tests.ordering.test_concurrency import at_once, pg_app, sqlite_app  # noqa: F401
 
 
@@ -270,3 +271,20 @@ def test_two_sweeps_at_once_remind_once_on_sqlite(sqlite_app):  # noqa: F811
         ids = seed(sqlite_app)
         results = at_once([sweeping(sqlite_app) for _ in range(2)])
         assert_reminded_once(sqlite_app, results, ids)
+
+
+def test_finance_reads_the_sweeps_reminder_on_the_staff_dashboard_and_marks_it_read(web, acme):
+    due(acme["order"], days_ago=3)
+    sweep_overdue()
+    finance = signed_in(web, acme["finance"][0].email)
+
+    dashboard = finance.get("/staff/").get_data(as_text=True)
+    assert "data-notice-id" in dashboard
+    assert f"{acme['order'].number}-1" in dashboard
+    assert "/staff/finance?account=acme" in dashboard
+
+    assert finance.post("/staff/notices/read").status_code == 303
+    assert "data-notice-id" not in finance.get("/staff/").get_data(as_text=True)
+    # Only the reader's own notices are marked read.
+    unread = db.session.scalars(sa.select(Notice).where(Notice.read_at.is_(None))).all()
+    assert {n.user_id for n in unread} == {acme["buyer"].id, acme["finance"][1].id}
