@@ -153,6 +153,8 @@ def contract_term(contract_id: int) -> PaymentTerm | None:
         sa.select(Contract)
         .where(Contract.id == contract_id)
         .options(selectinload(Contract.payment_term).selectinload(PaymentTerm.milestones))
+        # A contract or term already in the session (its term changed since) is read afresh.
+        .execution_options(populate_existing=True)
     )
     term = contract.payment_term if contract is not None else None
     return term if term is not None and term.milestones else None

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from portal import create_app
 from portal.contracts.services import today_for
 from portal.extensions import csrf, db
+from portal.ordering.models import Milestone
 from portal.payments import cards
 from portal.payments.models import CardPayment, SavedCard
 from tests import factories
@@ -317,3 +318,30 @@ def test_production_refuses_the_emulator_and_unverifiable_webhooks(settings):
     check_stripe(
         {**config, **dict.fromkeys(settings)} | {"STRIPE_JS_URL": "https://js.stripe.com/v3/"}
     )
+
+
+def test_the_buyers_order_page_offers_to_pay_what_is_due_by_card(app, shop):
+    """Only what is due and unpaid gets a "pay by card" button, and only with Stripe set up."""
+    term = factories.PaymentTermFactory(
+        milestones=[("Deposit", "30", "order", 0), ("Balance", "70", "delivery", 0)]
+    )
+    shop.contract.payment_term_id = term.id
+    db.session.commit()
+    order = place(shop, [("NW-LT14", 1)])
+    deposit, balance = db.session.scalars(
+        sa.select(Milestone).where(Milestone.order_id == order.id).order_by(Milestone.position)
+    )
+    url = f"/a/acme/orders/{order.number}"
+
+    plain = signed_in(
+        create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"])), shop.buyer.email
+    )
+    assert b"data-pay-milestone" not in plain.get(url).data
+
+    configured = create_app(
+        make_config(app.config["SQLALCHEMY_DATABASE_URI"], **stripe_settings("http://127.0.0.1:9"))
+    )
+    page = signed_in(configured, shop.buyer.email).get(url).get_data(as_text=True)
+    assert f'data-pay-milestone="{deposit.id}"' in page
+    assert f'data-pay-milestone="{balance.id}"' not in page  # not due before delivery
+    assert f"/a/acme/invoices/{deposit.id}/pay" in page
