@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     from portal.core import audit  # noqa: F401
     from portal.core.money import Money, plain
     from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+    from portal.hotline.models import HotlineRequest  # noqa: F401
     from portal.notifications.models import Notice  # noqa: F401
     from portal.ordering.models import Order  # noqa: F401
     from portal.payments.models import Payment  # noqa: F401
@@ -134,11 +135,12 @@ def register_blueprints(app: Flask) -> None:
     from portal.catalog.views import bp as catalog
     from portal.contracts.views import bp as contracts
     from portal.home.views import bp as home
+    from portal.hotline.views import bp as hotline
     from portal.ordering.views import bp as ordering
     from portal.payments import card_views  # noqa: F401  (card payments join payments' bp)
     from portal.payments.views import bp as payments
 
-    for blueprint in (home, auth, accounts, contracts, catalog, cart, ordering, payments):
+    for blueprint in (home, auth, accounts, contracts, catalog, cart, ordering, payments, hotline):
         app.register_blueprint(blueprint)
 
 

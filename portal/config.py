@@ -63,6 +63,21 @@ def base_settings(instance_path: str) -> dict:
         "STRIPE_JS_ORIGIN": env.get("STRIPE_JS_ORIGIN") or None,
         #: How old a signed webhook may be, in seconds (SECURITY.md 27).
         "STRIPE_WEBHOOK_TOLERANCE": 300,
+        # E-mail (DESIGN.md section 8): the outbox's messages go to this SMTP server.
+        "MAIL_SERVER": env.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_STARTTLS": env.get("MAIL_USE_STARTTLS", "") == "1",
+        "MAIL_FROM": env.get("MAIL_FROM", "Northwind portal <portal@northwind.example>"),
+        "MAIL_TIMEOUT": 10,
+        #: Links in e-mails start with this.
+        "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
+        #: "in-process": a thread of the web process delivers (the embedded default);
+        #: "worker": only `portal worker` processes do (production with PostgreSQL).
+        "OUTBOX_DELIVERY": env.get("OUTBOX_DELIVERY", "in-process"),
+        #: Attempts before a message goes to the dead letters.
+        "OUTBOX_MAX_ATTEMPTS": 8,
         "LANGUAGES": ["en"],
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",

@@ -1,6 +1,6 @@
 """factory_boy factories for the models; they write through the test's session."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
 
@@ -13,6 +13,17 @@ from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule, TermMilestone
 from portal.core.passwords import hash_password
 from portal.extensions import db
+from portal.hotline.models import (
+    BusinessCalendar,
+    CareContact,
+    CareTask,
+    Holiday,
+    HotlineRequest,
+    Lead,
+    RequestEvent,
+    SampleRequest,
+)
+from portal.notifications.models import OutboxMessage
 from portal.ordering.models import LetterOfCredit, Milestone, Order, OrderEvent, OrderLine
 from portal.payments.models import CardPayment, Payment, PaymentAllocation, SavedCard
 
@@ -318,3 +329,92 @@ class CardPaymentFactory(Base):
     idempotency_key = factory.Sequence(lambda n: f"test-key-{n}")
     amount = factory.SelfAttribute("milestone.amount")
     currency = factory.SelfAttribute("milestone.currency")
+
+
+class BusinessCalendarFactory(Base):
+    class Meta:
+        model = BusinessCalendar
+
+    name = factory.Sequence(lambda n: f"Calendar {n}")
+    working_days = "12345"
+    opens_at = time(9)
+    closes_at = time(18)
+
+
+class HolidayFactory(Base):
+    class Meta:
+        model = Holiday
+
+    calendar = factory.SubFactory(BusinessCalendarFactory)
+    day = date(2026, 10, 1)
+    name = "National Day"
+
+
+class HotlineRequestFactory(Base):
+    class Meta:
+        model = HotlineRequest
+
+    account = factory.SubFactory(AccountFactory)
+    filed_by = factory.SubFactory(UserFactory, account=factory.SelfAttribute("..account"))
+    contact = factory.SelfAttribute("filed_by")
+    topic = "order_problem"
+    description = "The dock does not charge the laptop."
+    phone = "+86 21 5555 0101"
+    due_at = factory.LazyFunction(lambda: datetime.now(UTC) + timedelta(hours=2))
+
+
+class RequestEventFactory(Base):
+    class Meta:
+        model = RequestEvent
+
+    request = factory.SubFactory(HotlineRequestFactory)
+    account_id = factory.SelfAttribute("request.account_id")
+    kind = "routed"
+    text = "Routed to the account's inside-sales rep."
+
+
+class LeadFactory(Base):
+    class Meta:
+        model = Lead
+
+    account = factory.SubFactory(AccountFactory)
+    summary = "Plans to replace 300 desktops next quarter."
+
+
+class SampleRequestFactory(Base):
+    class Meta:
+        model = SampleRequest
+
+    account = factory.SubFactory(AccountFactory)
+    product = factory.SubFactory(ProductFactory)
+    quantity = 1
+
+
+class CareTaskFactory(Base):
+    class Meta:
+        model = CareTask
+
+    account = factory.SubFactory(AccountFactory)
+    kind = "call"
+    title = "Monthly check-in call"
+    every_days = 30
+    next_due_on = factory.LazyFunction(date.today)
+
+
+class CareContactFactory(Base):
+    class Meta:
+        model = CareContact
+
+    task = factory.SubFactory(CareTaskFactory)
+    account_id = factory.SelfAttribute("task.account_id")
+    notes = "Called; all fine."
+
+
+class OutboxMessageFactory(Base):
+    class Meta:
+        model = OutboxMessage
+
+    to_address = factory.Sequence(lambda n: f"person{n}@example.com")
+    subject = factory.Sequence(lambda n: f"Message {n}")
+    text_body = "Hello."
+    html_body = "<p>Hello.</p>"

@@ -1,6 +1,6 @@
 """Key accounts, their portal users and staff, and their addresses."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -57,6 +57,10 @@ class KeyAccount(TimestampMixin, AccountScoped, db.Model):
     logo_content_type: Mapped[str | None] = mapped_column(sa.String(40))
     #: Content hash of the logo: its ETag and cache-busting version.
     logo_digest: Mapped[str | None] = mapped_column(sa.String(64))
+    #: Working days, hours and holidays for hotline deadlines; NULL: the default calendar.
+    business_calendar_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("business_calendars.id", ondelete="SET NULL")
+    )
 
     inside_sales_rep: Mapped["User | None"] = relationship(
         foreign_keys=[inside_sales_rep_id], lazy="raise"
@@ -111,6 +115,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     #: Sessions started before this are void (SECURITY.md 10).
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: Staff availability for hotline routing: the switch, and out-of-office dates (inclusive).
+    is_available: Mapped[bool] = mapped_column(default=True)
+    away_from: Mapped[date | None] = mapped_column(sa.Date)
+    away_until: Mapped[date | None] = mapped_column(sa.Date)
 
     account: Mapped[KeyAccount | None] = relationship(foreign_keys=[account_id], lazy="raise")
 
@@ -127,6 +135,14 @@ class User(UserMixin, TimestampMixin, db.Model):
         if self.spending_limit_amount is None:
             return None
         return Money(self.spending_limit_amount, self.spending_limit_currency)
+
+    def is_away_on(self, day: date) -> bool:
+        """Switched off, or out of office on `day`."""
+        if not self.is_available:
+            return True
+        if self.away_from is None and self.away_until is None:
+            return False
+        return (self.away_from or date.min) <= day <= (self.away_until or date.max)
 
     @property
     def is_buyer_side(self) -> bool:

@@ -1,1 +1,1 @@
-"""In-app notices to users (e-mail delivery comes with the hotline)."""
+"""Telling users what happened: in-app notices and e-mail through a transactional outbox."""

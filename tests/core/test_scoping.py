@@ -48,6 +48,10 @@ def test_every_scoped_model_is_filtered_to_the_buyers_account():
         factories.LetterOfCreditFactory(order=order)
         factories.CardPaymentFactory(milestone=milestone)
         factories.SavedCardFactory(account=account)
+        factories.RequestEventFactory(request=factories.HotlineRequestFactory(account=account))
+        factories.LeadFactory(account=account)
+        factories.SampleRequestFactory(account=account)
+        factories.CareContactFactory(task=factories.CareTaskFactory(account=account))
 
     set_account_scope(db.session, acme.id)
     try:
