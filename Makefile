@@ -31,18 +31,29 @@ STRIPE_PORT ?= 8421
 SERVE := $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
 	--access-logfile - "portal:create_app()"
 
+# E-mail: with MAIL_SERVER in the environment the demo sends there; without, it starts the
+# demo's SMTP server on loopback, which keeps each message in instance/mail/ and prints a line.
+MAIL_PORT ?= 8025
+
 demo: $(VENV)/.demo
 	mkdir -p instance
 	$(DEMO_ENV) $(BIN)/flask --app portal db upgrade
 	$(DEMO_ENV) $(BIN)/flask --app portal seed-demo
 	@echo "Serving the demo on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
-	@if [ -n "$$STRIPE_SECRET_KEY" ]; then \
+	@pids=""; trap 'kill $$pids 2>/dev/null' EXIT INT TERM; \
+	export PORTAL_BASE_URL=http://127.0.0.1:$(PORT); \
+	if [ -z "$$MAIL_SERVER" ]; then \
+		$(BIN)/python -m portal.notifications.mailcatcher --port $(MAIL_PORT) --maildir instance/mail & \
+		pids="$$pids $$!"; \
+		export MAIL_SERVER=127.0.0.1 MAIL_PORT=$(MAIL_PORT); \
+	fi; \
+	if [ -n "$$STRIPE_SECRET_KEY" ]; then \
 		$(DEMO_ENV) $(SERVE); \
 	else \
 		secret=whsec_$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(24))'); \
 		$(BIN)/python -m portal.payments.emulator --port $(STRIPE_PORT) \
 			--webhook-url http://127.0.0.1:$(PORT)/webhooks/stripe --webhook-secret $$secret & \
-		stripe_pid=$$!; trap 'kill $$stripe_pid 2>/dev/null' EXIT INT TERM; \
+		pids="$$pids $$!"; \
 		echo "Card payments through localstripe on http://127.0.0.1:$(STRIPE_PORT)/ (test card 4242 4242 4242 4242)"; \
 		$(DEMO_ENV) STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) STRIPE_SECRET_KEY=sk_test_demo \
 			STRIPE_PUBLISHABLE_KEY=pk_test_demo STRIPE_WEBHOOK_SECRET=$$secret \

@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_request_hooks(app)
     register_commands(app)
+    register_worker(app)
     return app
 
 
@@ -135,12 +136,25 @@ def register_blueprints(app: Flask) -> None:
     from portal.catalog.views import bp as catalog
     from portal.contracts.views import bp as contracts
     from portal.home.views import bp as home
+    from portal.hotline import care_views  # noqa: F401  (customer care joins hotline's bp)
     from portal.hotline.views import bp as hotline
+    from portal.notifications.views import bp as notifications
     from portal.ordering.views import bp as ordering
     from portal.payments import card_views  # noqa: F401  (card payments join payments' bp)
     from portal.payments.views import bp as payments
 
-    for blueprint in (home, auth, accounts, contracts, catalog, cart, ordering, payments, hotline):
+    for blueprint in (
+        home,
+        auth,
+        accounts,
+        contracts,
+        catalog,
+        cart,
+        ordering,
+        payments,
+        hotline,
+        notifications,
+    ):
         app.register_blueprint(blueprint)
 
 
@@ -153,7 +167,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from flask import request
 
-    from portal.core.db import set_account_scope
+    from portal.core.db import set_account_scope, write_ahead
     from portal.core.http import configure_logging, register_http
     from portal.extensions import db
 
@@ -164,6 +178,7 @@ def register_request_hooks(app: Flask) -> None:
     def confine_buyers_to_their_account():
         if request.endpoint and request.endpoint.endswith("static"):
             return
+        write_ahead()
         # Loading current_user here (one query) also fixes the scope for the whole request.
         user = current_user
         set_account_scope(db.session, user.account_id if user.is_buyer_side else None)
@@ -171,9 +186,30 @@ def register_request_hooks(app: Flask) -> None:
     @app.teardown_request
     def end_account_scope(exc):
         set_account_scope(db.session, None)
+        write_ahead(False)
 
 
 def register_commands(app: Flask) -> None:
     from portal.cli import register
 
     register(app)
+
+
+def register_worker(app: Flask) -> None:
+    """Embedded default: a thread of the serving process delivers e-mail and runs the sweeps.
+
+    It starts with the first request, so commands (`db upgrade`, `seed-demo`, `worker`) never
+    start one, nor do the tests; with OUTBOX_DELIVERY = "worker", `portal worker` does it all.
+    """
+    from portal.worker import start_in_process
+
+    mode = app.config["OUTBOX_DELIVERY"]
+    if mode not in ("in-process", "worker"):
+        raise settings.ConfigError(f"OUTBOX_DELIVERY must be in-process or worker, not {mode!r}")
+    if mode != "in-process" or app.config.get("TESTING"):
+        return
+
+    @app.before_request
+    def start_deliverer():
+        if "portal_worker" not in app.extensions:
+            start_in_process(app)

@@ -1,5 +1,5 @@
-"""Command line: `portal seed-demo`, `portal sweep-overdue`, `portal db upgrade`, and the rest of
-Flask's commands."""
+"""Command line: `portal worker`, `portal seed-demo`, `portal sweep-overdue`, `portal db upgrade`,
+and the rest of Flask's commands."""
 
 import click
 from flask.cli import FlaskGroup
@@ -30,6 +30,32 @@ def register(app) -> None:
             f"Overdue sweep: {result.marked} newly overdue, {result.cleared} cleared, "
             f"{result.notices} notices written."
         )
+
+    @app.cli.command("worker")
+    @click.option("--once", is_flag=True, help="Run the due sweeps, send the due e-mail, exit.")
+    @click.option("--poll", type=float, default=None, help="Seconds between idle rounds.")
+    @click.option("--no-sweeps", is_flag=True, help="Deliver e-mail only; run no sweeps.")
+    def worker_command(once: bool, poll: float | None, no_sweeps: bool):
+        """Deliver the outbox by SMTP and run the periodic sweeps, until stopped (SIGTERM or
+        Ctrl-C). Any number may run side by side on PostgreSQL."""
+        import signal
+        import threading
+
+        from flask import current_app
+
+        from portal.worker import SWEEPS, run_worker, wake
+
+        stop = threading.Event()
+
+        def finish(signum, frame):
+            stop.set()
+            wake()
+
+        if not once:
+            signal.signal(signal.SIGTERM, finish)
+            signal.signal(signal.SIGINT, finish)
+        app = current_app._get_current_object()
+        run_worker(app, once=once, stop=stop, poll=poll, sweeps=() if no_sweeps else SWEEPS)
 
 
 def main() -> None:

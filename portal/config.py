@@ -77,7 +77,13 @@ def base_settings(instance_path: str) -> dict:
         #: "worker": only `portal worker` processes do (production with PostgreSQL).
         "OUTBOX_DELIVERY": env.get("OUTBOX_DELIVERY", "in-process"),
         #: Attempts before a message goes to the dead letters.
-        "OUTBOX_MAX_ATTEMPTS": 8,
+        "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", "8")),
+        #: Wait after the first failed attempt, doubled after each further one, at most the max.
+        "OUTBOX_BACKOFF_SECONDS": float(env.get("OUTBOX_BACKOFF_SECONDS", "30")),
+        "OUTBOX_BACKOFF_MAX_SECONDS": float(env.get("OUTBOX_BACKOFF_MAX_SECONDS", "3600")),
+        #: How often an idle worker looks for due e-mails and sweeps (a commit that queues an
+        #: e-mail wakes the in-process deliverer at once).
+        "WORKER_POLL_SECONDS": float(env.get("WORKER_POLL_SECONDS", "5")),
         "LANGUAGES": ["en"],
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",

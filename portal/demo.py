@@ -1,7 +1,7 @@
 """The demo data of DESIGN.md section 6, created idempotently: what exists is left alone."""
 
 import io
-from datetime import timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -15,6 +15,9 @@ from portal.contracts.services import seed_payment_terms, today_for
 from portal.core import permissions as p
 from portal.core.passwords import hash_password
 from portal.extensions import db
+from portal.hotline import care
+from portal.hotline import services as hotline
+from portal.hotline.models import BusinessCalendar, Holiday, HotlineRequest
 from portal.ordering import services as ordering
 from portal.ordering.models import Order
 
@@ -234,8 +237,92 @@ def seed_demo() -> int:
                 )
                 created += 1
         created += _seed_contract(account, staff["director"], CONTRACTS[spec["slug"]])
+    created += _seed_calendar()
+    accounts = {a.slug: a for a in db.session.scalars(sa.select(KeyAccount))}
+    created += care.seed_demo_care(staff, accounts)
     db.session.commit()
-    return created + _seed_orders(staff)
+    return created + _seed_orders(staff) + _seed_hotline()
+
+
+#: The default business calendar: Monday to Friday, 09:00-18:00 in each account's time zone.
+CALENDAR = ("Mon-Fri 09:00-18:00", "12345", time(9), time(18))
+HOLIDAYS = [
+    (date(2027, 1, 1), "New Year's Day"),
+    (date(2027, 2, 17), "Spring Festival"),
+    (date(2027, 2, 18), "Spring Festival"),
+]
+
+#: Hotline requests filed when the demo is seeded: (filer, topic, description, call-back window).
+HOTLINE_REQUESTS = [
+    (
+        "buyer@acme.example",
+        "order_problem",
+        "Two of the docking stations delivered last week do not charge the laptops.",
+        "morning",
+    ),
+    (
+        "buyer@globex.example",
+        "quote",
+        "Please quote 40 x NW-MN27 monitors for our new Chicago office.",
+        "any",
+    ),
+    (
+        "admin@initech.example",
+        "evaluation_unit",
+        "We would like to evaluate one NW-SRV2 server for four weeks before a larger order.",
+        "afternoon",
+    ),
+]
+
+
+def _seed_calendar() -> int:
+    created = 0
+    name, days, opens, closes = CALENDAR
+    calendar = db.session.scalar(sa.select(BusinessCalendar).where(BusinessCalendar.name == name))
+    if calendar is None:
+        has_default = db.session.scalar(
+            sa.select(BusinessCalendar.id).where(BusinessCalendar.is_default.is_(True))
+        )
+        calendar = BusinessCalendar(
+            name=name,
+            is_default=has_default is None,
+            working_days=days,
+            opens_at=opens,
+            closes_at=closes,
+        )
+        db.session.add(calendar)
+        db.session.flush()
+        created += 1
+    known = set(
+        db.session.scalars(sa.select(Holiday.day).where(Holiday.calendar_id == calendar.id))
+    )
+    for day, holiday in HOLIDAYS:
+        if day not in known:
+            db.session.add(Holiday(calendar_id=calendar.id, day=day, name=holiday))
+            created += 1
+    return created
+
+
+def _seed_hotline() -> int:
+    """A few requests, filed and routed as a buyer would (each commits)."""
+    created = 0
+    for email, topic, description, window in HOTLINE_REQUESTS:
+        if db.session.scalar(
+            sa.select(HotlineRequest.id).where(HotlineRequest.description == description)
+        ):
+            continue
+        filer = _user(email)
+        account = db.session.get(KeyAccount, filer.account_id)
+        hotline.file_request(
+            filer,
+            account,
+            topic=topic,
+            description=description,
+            phone=filer.phone or account.hotline_phone,
+            callback_window=window,
+        )
+        created += 1
+    return created
 
 
 #: Orders placed on the buyers' behalf when the demo is seeded: (token, buyer, lines, the staff

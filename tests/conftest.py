@@ -25,6 +25,10 @@ from tests import factories
 
 PASSWORD = "correct horse battery"
 
+# No app of the tests starts a deliverer thread on its first request, whatever its config: such
+# a thread would share the test's database session. Tests deliver the outbox by calling it.
+os.environ["OUTBOX_DELIVERY"] = "worker"
+
 
 def pytest_configure(config):
     config.addinivalue_line(
@@ -60,6 +64,8 @@ def make_config(url: str, **overrides) -> dict:
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "HSTS": False,
+        # No deliverer thread: tests deliver the outbox by calling it.
+        "OUTBOX_DELIVERY": "worker",
     }
     config.update(overrides)
     return config
@@ -279,3 +285,96 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or (
         "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
     )
+
+
+class SMTPServer:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it accepts in `messages`, and
+    refuses what it is told to: `refuse_next(code, n)` the next n recipients, `refuse_rate` a
+    share of all attempts (seeded), `refuse_address[address] = code` always."""
+
+    def __init__(self, seed: int = 6):
+        import random
+        import threading
+
+        #: What was accepted, as received; `messages` parses it (later: parsing is slow).
+        self.received: list[bytes] = []
+        self._parsed: list = []
+        self.refusals: list[tuple[str, int]] = []
+        self.refuse_rate = 0.0
+        self.refuse_address: dict[str, int] = {}
+        self._queued: list[int] = []
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+
+    def refuse_next(self, code: int, times: int = 1) -> None:
+        with self._lock:
+            self._queued.extend([code] * times)
+
+    def _refusal(self, address: str) -> int | None:
+        with self._lock:
+            if address in self.refuse_address:
+                return self.refuse_address[address]
+            if self._queued:
+                return self._queued.pop(0)
+            if self.refuse_rate and self._random.random() < self.refuse_rate:
+                return 451
+        return None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        code = self._refusal(address)
+        if code is not None:
+            with self._lock:
+                self.refusals.append((address, code))
+            kind = "4.3.0 Try again later" if code < 500 else "5.1.1 No such mailbox"
+            return f"{code} {kind}"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self._lock:
+            self.received.append(envelope.original_content)
+        return "250 Message accepted"
+
+    @property
+    def messages(self) -> list:
+        """The accepted messages, parsed (email.message.EmailMessage)."""
+        from email import message_from_bytes, policy
+
+        with self._lock:
+            received = list(self.received)
+        for raw in received[len(self._parsed) :]:
+            self._parsed.append(message_from_bytes(raw, policy=policy.default))
+        return list(self._parsed)
+
+    def message_ids(self) -> list[str]:
+        return [m["Message-ID"] for m in self.messages]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_smtp_server(**options):
+    """An SMTPServer listening on 127.0.0.1 at a free port (`.port`), stopped afterwards."""
+    from aiosmtpd.controller import Controller
+
+    handler = SMTPServer(**options)
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.port = controller.port
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    """The app's mail goes to a fresh SMTPServer for this test."""
+    with running_smtp_server() as server:
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+        yield server

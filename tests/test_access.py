@@ -20,6 +20,12 @@ from portal.core.permissions import (
     SYSADMIN,
 )
 from portal.demo import demo_logo
+from portal.hotline.permissions import (
+    HOTLINE_STAFF,
+    HOTLINE_WORKERS,
+    LEAD_VIEWERS,
+    SAMPLE_VIEWERS,
+)
 from tests import factories
 from tests.conftest import login
 
@@ -131,6 +137,31 @@ EXPECTED = {
     "payments.show_card_payment": BUYER_ROLES,
     "payments.remove_saved_card": BUYER_ROLES,
     "payments.receive_stripe_webhook": PUBLIC,
+    # hotline: the buyer's form and survey; the staff queue, leads, sample units, availability
+    "hotline.file_request": BUYER_ROLES,
+    "hotline.answer_survey": BUYER_ROLES,
+    "hotline.show_queue": HOTLINE_STAFF,
+    "hotline.file_for_caller": HOTLINE_STAFF,
+    "hotline.show_request": HOTLINE_STAFF,
+    "hotline.claim_request": HOTLINE_WORKERS,
+    "hotline.log_call": HOTLINE_WORKERS,
+    "hotline.reassign_request": HOTLINE_WORKERS,
+    "hotline.close_request": HOTLINE_WORKERS,
+    "hotline.list_leads": LEAD_VIEWERS,
+    "hotline.update_lead": LEAD_VIEWERS,
+    "hotline.list_samples": SAMPLE_VIEWERS,
+    "hotline.move_sample": HOTLINE_WORKERS,
+    "hotline.set_availability": STAFF_ROLES,
+    # hotline: customer care (due lists, an account's tasks and contact log)
+    "hotline.show_care": HOTLINE_WORKERS,
+    "hotline.log_due_contact": HOTLINE_WORKERS,
+    "hotline.show_account_care": HOTLINE_WORKERS,
+    "hotline.add_care_task": HOTLINE_WORKERS,
+    "hotline.deactivate_care_task": HOTLINE_WORKERS,
+    "hotline.log_account_contact": HOTLINE_WORKERS,
+    # notifications: the e-mail outbox (dead letters and retries)
+    "notifications.show_outbox": (SYSADMIN,),
+    "notifications.retry_message": (SYSADMIN,),
 }
 
 STATIC = {"static", "bootstrap.static"}
@@ -198,6 +229,12 @@ def world():
         ),
         # payments: stripe (a card Acme saved for its installments)
         "acme_saved_card": factories.SavedCardFactory(account=acme),
+        # hotline: a request of Acme's buyer, a lead, a sample unit, a care task; an e-mail
+        "acme_request": factories.HotlineRequestFactory(account=acme, filed_by=users["buyer"]),
+        "acme_lead": factories.LeadFactory(account=acme),
+        "acme_sample": factories.SampleRequestFactory(account=acme),
+        "acme_care_task": factories.CareTaskFactory(account=acme),
+        "message": factories.OutboxMessageFactory(),
         "globex_admin": factories.UserFactory(
             account=globex, role=CUSTOMER_ADMIN, email="admin@globex.example"
         ),
@@ -219,6 +256,11 @@ def build_url(app, rule, world, slug="acme"):
         "invoice_number": f"{world['acme_order'].number}-{world['acme_invoice'].position}",
         "milestone_id": world["acme_invoice"].id,
         "saved_card_id": world["acme_saved_card"].id,
+        "request_id": world["acme_request"].id,
+        "lead_id": world["acme_lead"].id,
+        "sample_id": world["acme_sample"].id,
+        "care_task_id": world["acme_care_task"].id,
+        "message_id": world["message"].id,
     }
     with app.test_request_context():
         from flask import url_for

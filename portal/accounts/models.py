@@ -2,12 +2,13 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship, synonym
 
-from portal.core.db import AccountScoped, Amount, TimestampMixin, UTCDateTime
+from portal.core.db import AccountScoped, Amount, TimestampMixin, UTCDateTime, utcnow
 from portal.core.money import Money
 from portal.core.permissions import BUYER_ROLES, ROLES
 from portal.extensions import db
@@ -75,6 +76,10 @@ class KeyAccount(TimestampMixin, AccountScoped, db.Model):
 
     #: The scoping criterion reads `cls.account_id`; an account is its own scope.
     account_id = synonym("id")
+
+    def local_date(self, now: datetime | None = None) -> date:
+        """The date in the account's time zone now (or at `now`): when its days begin and end."""
+        return (now or utcnow()).astimezone(ZoneInfo(self.time_zone)).date()
 
     def __repr__(self) -> str:
         return f"<KeyAccount {self.slug}>"

@@ -9,6 +9,7 @@ from flask import abort
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import Address, KeyAccount, User
+from portal.core.db import among
 from portal.core.permissions import FIELD_SALES, INSIDE_SALES
 from portal.extensions import db
 
@@ -60,6 +61,17 @@ def address_of_account_or_404(account: KeyAccount, address_id: int) -> Address:
     if address is None:
         abort(404)
     return address
+
+
+def active_user_ids(user_ids: set[int]) -> set[int]:
+    """Which of these users are active (may be told things)."""
+    if not user_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(User.id).where(among(User.id, user_ids, sa.Integer), User.is_active.is_(True))
+        )
+    )
 
 
 def staff_with_role(*roles: str) -> list[User]:

@@ -38,6 +38,7 @@ from portal.contracts.services import (
     Conflict,
     _check_rule_dates,
     _checked_value,
+    notify_imported_proposals,
 )
 from portal.core.audit import AuditEvent
 from portal.core.db import Amount, among, utcnow
@@ -191,6 +192,8 @@ def apply_import(
         if expected_state is not None and preview.state != expected_state:
             raise Conflict()
         result = _write(actor, terms, preview.rows, reason)
+        if result.proposed:
+            notify_imported_proposals(actor, contract, result.proposed)
     db.session.commit()
     return result
 

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import format_currency, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,7 +24,7 @@ from portal.contracts.models import (
     PriceRule,
     TermMilestone,
 )
-from portal.contracts.permissions import can_decide_proposals
+from portal.contracts.permissions import PROPOSAL_DECIDERS, can_decide_proposals
 from portal.contracts.pricing import discount_percent
 from portal.contracts.terms import STANDARD_TERMS
 from portal.core import audit
@@ -31,6 +32,7 @@ from portal.core.db import utcnow
 from portal.core.errors import ServiceError
 from portal.core.money import CURRENCIES, quantize
 from portal.extensions import db
+from portal.notifications.services import notify
 
 #: Prices above this are taken for typing errors.
 MAX_PRICE = Decimal("100000000")
@@ -159,6 +161,8 @@ def save_rule(
         audit.record(
             actor, action, f"contract:{contract.id}", _rule_changes(rule, proposal), reason
         )
+        if not within:
+            notify_price_proposal(actor, contract, proposal, depth)
         _commit()
         return proposal
     before = _audited(rule)
@@ -221,6 +225,67 @@ def decide_proposal(actor: User, proposal: PriceRule, approve: bool, comment: st
         comment.strip(),
     )
     _commit()
+
+
+def proposal_deciders(except_user: int | None) -> list[int]:
+    """The active staff who decide price proposals, but not the proposal's author."""
+    query = sa.select(User.id).where(
+        User.role.in_(PROPOSAL_DECIDERS), User.is_active.is_(True), User.account_id.is_(None)
+    )
+    if except_user is not None:
+        query = query.where(User.id != except_user)
+    return list(db.session.scalars(query.order_by(User.id)))
+
+
+def notify_imported_proposals(actor: User, contract: Contract, count: int) -> None:
+    """Tell the deciders, once per import, that a CSV import left `count` proposals."""
+    account = db.session.get(KeyAccount, contract.account_id)
+    notify(
+        proposal_deciders(except_user=actor.id),
+        ngettext(
+            "%(num)d price proposal for %(account)s (contract %(contract)s, imported by "
+            "%(author)s) waits for your decision.",
+            "%(num)d price proposals for %(account)s (contract %(contract)s, imported by "
+            "%(author)s) wait for your decision.",
+            count,
+            account=account.name,
+            contract=contract.number,
+            author=actor.name,
+        ),
+        "/staff/approvals",
+        email="notice",
+    )
+
+
+def notify_price_proposal(actor: User, contract: Contract, proposal: PriceRule, depth) -> None:
+    """Tell those who can decide it that a proposal waits (a notice and an e-mail each), in the
+    caller's transaction."""
+    account = db.session.get(KeyAccount, contract.account_id)
+    target = _audited(proposal)["target"]
+    if proposal.kind == "percent_off":
+        rule = _("%(value)s%% off list", value=f"{proposal.value:g}")
+    else:
+        rule = format_currency(proposal.value, contract.currency)
+    if proposal.min_quantity > 1:
+        rule += " " + _("from %(quantity)d pieces", quantity=proposal.min_quantity)
+    notify(
+        proposal_deciders(except_user=actor.id),
+        _(
+            "Price proposal for %(account)s waits for your decision: %(target)s at %(rule)s.",
+            account=account.name,
+            target=target,
+            rule=rule,
+        ),
+        "/staff/approvals",
+        email="price_proposal",
+        account_name=account.name,
+        contract_number=contract.number,
+        target=target,
+        rule=rule,
+        depth=f"{depth:.1f}",
+        proposer=actor.name,
+        reason=proposal.reason,
+    )
 
 
 _RULE_FIELDS = (
@@ -381,9 +446,7 @@ def seed_payment_terms() -> int:
 
 def today_for(account: KeyAccount) -> date:
     """Today's date in the account's time zone: when its contracts and prices are in force."""
-    from zoneinfo import ZoneInfo
-
-    return utcnow().astimezone(ZoneInfo(account.time_zone)).date()
+    return account.local_date()
 
 
 # Payment terms

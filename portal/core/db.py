@@ -196,9 +196,25 @@ def begin_write(session) -> None:
     _begin_immediate.set(True)
 
 
+#: Set for a web request or a worker round: every SQLite transaction in it starts IMMEDIATE.
+_all_immediate: ContextVar[bool] = ContextVar("all_immediate", default=False)
+
+
+def write_ahead(enabled: bool = True) -> None:
+    """Make every SQLite transaction of this context take the write lock when it begins.
+
+    The embedded server has writers running side by side (request threads, and the in-process
+    worker delivering e-mail and running sweeps), and any request may read, then write (a
+    sign-in, an audited view). Under WAL such an upgrade fails at once, busy timeout or not,
+    when another writer committed in between; a transaction that begins IMMEDIATE waits its turn
+    instead (SECURITY.md 38). Readers outside these contexts are unaffected.
+    """
+    _all_immediate.set(enabled)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn) -> None:
     if conn.dialect.name == "sqlite":
-        immediate = _begin_immediate.get()
+        immediate = _begin_immediate.get() or _all_immediate.get()
         _begin_immediate.set(False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

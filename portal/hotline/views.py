@@ -1,5 +1,435 @@
-"""Hotline pages: the buyer's form and requests; the staff queue, leads and sample units."""
+"""Hotline pages: the buyer's form and requests; the staff queue, leads and sample units.
 
-from flask import Blueprint
+# --- buyer ---
+#   GET POST  /a/<slug>/hotline                              file_request     BUYER_ROLES
+#   GET POST  /a/<slug>/hotline/<request_id>/survey          answer_survey    BUYER_ROLES
+# --- staff ---
+#   GET       /staff/hotline?tab=mine|team|closed            show_queue       HOTLINE_STAFF
+#   GET POST  /staff/hotline/new?account=<slug>              file_for_caller  HOTLINE_STAFF
+#   GET       /staff/hotline/<request_id>                    show_request     HOTLINE_STAFF
+#   POST      /staff/hotline/<request_id>/claim              claim_request    HOTLINE_WORKERS
+#   POST      /staff/hotline/<request_id>/call               log_call         HOTLINE_WORKERS
+#   POST      /staff/hotline/<request_id>/reassign           reassign_request HOTLINE_WORKERS
+#   POST      /staff/hotline/<request_id>/close              close_request    HOTLINE_WORKERS
+#   GET       /staff/leads                                   list_leads       LEAD_VIEWERS
+#   POST      /staff/leads/<lead_id>                         update_lead      LEAD_VIEWERS
+#   GET       /staff/samples                                 list_samples     SAMPLE_VIEWERS
+#   POST      /staff/samples/<sample_id>                     move_sample      HOTLINE_WORKERS
+#   GET POST  /staff/availability                            set_availability STAFF_ROLES
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from portal.accounts import queries as account_queries
+from portal.accounts.models import User
+from portal.core.db import utcnow
+from portal.core.errors import ServiceError
+from portal.core.forms import show_error
+from portal.core.permissions import BUYER_ROLES, STAFF_ROLES, allow, require
+from portal.extensions import db
+from portal.hotline import permissions, queries, services
+from portal.hotline.forms import (
+    CALL_OUTCOME_LABELS,
+    CALLBACK_LABELS,
+    OUTCOME_LABELS,
+    TOPIC_LABELS,
+    AvailabilityForm,
+    CallForm,
+    ClaimForm,
+    CloseForm,
+    HotlineRequestForm,
+    LeadForm,
+    ReassignForm,
+    SampleForm,
+    SurveyForm,
+)
+from portal.hotline.permissions import (
+    HOTLINE_STAFF,
+    HOTLINE_WORKERS,
+    LEAD_VIEWERS,
+    SAMPLE_VIEWERS,
+)
 
 bp = Blueprint("hotline", __name__)
+
+
+def local_time(moment: datetime | None, time_zone: str) -> datetime | None:
+    """A UTC timestamp as wall-clock time in an account's time zone."""
+    return None if moment is None else moment.astimezone(ZoneInfo(time_zone))
+
+
+def local_label(moment: datetime | None, time_zone: str) -> str:
+    """Such as "Mon 30 Nov 11:00 (Asia/Shanghai)", in the account's time zone."""
+    local = local_time(moment, time_zone)
+    if local is None:
+        return ""
+    return f"{format_datetime(local, 'EEE d MMM HH:mm', rebase=False)} ({time_zone})"
+
+
+bp.add_app_template_global(local_time, "hotline_local_time")
+bp.add_app_template_global(local_label, "hotline_local_label")
+bp.add_app_template_global(TOPIC_LABELS, "hotline_topics")
+bp.add_app_template_global(queries.queue_counts, "hotline_queue_counts")
+bp.add_app_template_global(permissions.can_view_queue, "can_view_hotline_queue")
+bp.add_app_template_global(permissions.can_view_leads, "can_view_leads")
+bp.add_app_template_global(permissions.can_view_samples, "can_view_samples")
+
+
+# Buyer side
+
+
+@bp.route("/a/<slug>/hotline", methods=["GET", "POST"])
+@allow(*BUYER_ROLES)
+def file_request(slug):
+    account = account_queries.account_or_404(slug)
+    require(permissions.can_file_request(current_user, account))
+    form = HotlineRequestForm()
+    if request.method == "GET":
+        form.phone.data = current_user.phone
+    status = 200
+    if request.method == "POST":
+        filed, status = _file(form, account)
+        if filed is not None:
+            return redirect(url_for(".file_request", slug=account.slug), 303)
+    return render_template(
+        "hotline/buyer_requests.html",
+        account=account,
+        form=form,
+        requests=queries.requests_of_account(account.id),
+        callback_labels=CALLBACK_LABELS,
+    ), status
+
+
+def _confirmation(filed, account) -> str:
+    due = local_label(filed.due_at, account.time_zone)
+    if filed.assignee_id is None:
+        return _(
+            "Request %(number)s received: our team will call you back by %(due)s.",
+            number=filed.number,
+            due=due,
+        )
+    return _(
+        "Request %(number)s received: we will call you back by %(due)s.",
+        number=filed.number,
+        due=due,
+    )
+
+
+@bp.route("/a/<slug>/hotline/<int:request_id>/survey", methods=["GET", "POST"])
+@allow(*BUYER_ROLES)
+def answer_survey(slug, request_id):
+    account = account_queries.account_or_404(slug)
+    hotline_request = queries.request_of_account_or_404(account.id, request_id)
+    form = SurveyForm()
+    if request.method == "POST":
+        require(permissions.can_answer_survey(current_user, hotline_request), 403)
+        if form.validate_on_submit():
+            try:
+                services.answer_survey(
+                    current_user,
+                    hotline_request,
+                    int(form.rating.data),
+                    form.comment.data or "",
+                )
+            except ServiceError as error:
+                db.session.rollback()
+                show_error(form, error)
+            else:
+                flash(_("Thank you for your answer."), "success")
+                return redirect(url_for(".file_request", slug=account.slug), 303)
+        else:
+            flash(_("Choose a rating from 1 to 5."), "danger")
+    return render_template(
+        "hotline/survey.html",
+        account=account,
+        hotline_request=hotline_request,
+        form=form,
+        can_answer=permissions.can_answer_survey(current_user, hotline_request),
+    )
+
+
+# Staff side
+
+
+@bp.get("/staff/hotline")
+@allow(*HOTLINE_STAFF)
+def show_queue():
+    tab = request.args.get("tab", "mine")
+    tab = tab if tab in queries.QUEUE_TABS else "mine"
+    now = utcnow()
+    return render_template(
+        "hotline/queue.html",
+        tab=tab,
+        tabs=queries.QUEUE_TABS,
+        requests=queries.queue(current_user, tab, now),
+        now=now,
+    )
+
+
+def _file(form, account, contact=None):
+    """File the posted request for `account` as the signed-in user: (request, 303) or, with
+    the form's errors shown, (None, 400 or 422)."""
+    if not form.validate_on_submit():
+        flash(_("Check the form: some of it could not be read."), "danger")
+        return None, 400
+    try:
+        filed = services.file_request(
+            current_user,
+            account,
+            topic=form.topic.data,
+            description=form.description.data or "",
+            phone=form.phone.data or "",
+            callback_window=form.callback_window.data,
+            order_number=form.order_number.data or None,
+            contact=contact,
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return None, 422
+    flash(_confirmation(filed, account), "success")
+    return filed, 303
+
+
+@bp.route("/staff/hotline/new", methods=["GET", "POST"])
+@allow(*HOTLINE_STAFF)
+def file_for_caller():
+    slug = request.values.get("account", "")
+    account = account_queries.account_or_404(slug) if slug else None
+    form = HotlineRequestForm()
+    status = 200
+    if account is not None:
+        contacts = queries.buyers_of(account)
+        form.contact_id.choices = [SelectChoice(0, _("Nobody in particular"))] + [
+            SelectChoice(u.id, f"{u.name} <{u.email}>") for u in contacts
+        ]
+        if request.method == "POST":
+            contact = next((u for u in contacts if u.id == form.contact_id.data), None)
+            filed, status = _file(form, account, contact)
+            if filed is not None:
+                return redirect(url_for(".show_request", request_id=filed.id), 303)
+    return render_template(
+        "hotline/staff_new.html",
+        account=account,
+        accounts=account_queries.accounts_for_staff() if account is None else [],
+        form=form,
+    ), status
+
+
+@bp.get("/staff/hotline/<int:request_id>")
+@allow(*HOTLINE_STAFF)
+def show_request(request_id):
+    hotline_request = queries.request_or_404(request_id)
+    return _render_request(hotline_request)
+
+
+def _render_request(hotline_request, status=200, **forms):
+    can_work = permissions.can_work_request(current_user, hotline_request)
+    reassign_form = forms.get("reassign_form") or ReassignForm()
+    reassign_form.assignee_id.choices = [
+        SelectChoice(u.id, f"{u.name} <{u.email}>") for u in queries.inside_sales_staff()
+    ]
+    return render_template(
+        "hotline/staff_request.html",
+        hotline_request=hotline_request,
+        account=hotline_request.account,
+        can_work=can_work,
+        can_claim=permissions.can_claim_request(current_user, hotline_request),
+        claim_form=ClaimForm(),
+        call_form=forms.get("call_form") or CallForm(),
+        reassign_form=reassign_form,
+        close_form=forms.get("close_form") or CloseForm(),
+        now=utcnow(),
+        callback_labels=CALLBACK_LABELS,
+        outcome_labels=OUTCOME_LABELS,
+        call_outcome_labels=CALL_OUTCOME_LABELS,
+    ), status
+
+
+def _act(request_id, form_class, form_name, act, done: str):
+    hotline_request = queries.request_or_404(request_id)
+    require(permissions.can_work_request(current_user, hotline_request), 403)
+    form = form_class()
+    if form.validate_on_submit():
+        try:
+            act(hotline_request, form)
+        except ServiceError as error:
+            db.session.rollback()
+            show_error(form, error)
+            hotline_request = queries.request_or_404(request_id)
+            return _render_request(hotline_request, 422, **{form_name: form})
+        flash(done, "success")
+    else:
+        flash(_("Check the form: some of it could not be read."), "danger")
+    return redirect(url_for(".show_request", request_id=request_id), 303)
+
+
+@bp.post("/staff/hotline/<int:request_id>/claim")
+@allow(*HOTLINE_WORKERS)
+def claim_request(request_id):
+    return _act(
+        request_id,
+        ClaimForm,
+        "claim_form",
+        lambda r, form: services.claim(current_user, r),
+        _("You have the request."),
+    )
+
+
+@bp.post("/staff/hotline/<int:request_id>/call")
+@allow(*HOTLINE_WORKERS)
+def log_call(request_id):
+    return _act(
+        request_id,
+        CallForm,
+        "call_form",
+        lambda r, form: services.log_call(
+            current_user, r, form.call_outcome.data, form.notes.data or ""
+        ),
+        _("Call logged."),
+    )
+
+
+@bp.post("/staff/hotline/<int:request_id>/reassign")
+@allow(*HOTLINE_WORKERS)
+def reassign_request(request_id):
+    def act(r, form):
+        to = db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None
+        services.reassign(current_user, r, to, form.reason.data or "")
+
+    return _act(request_id, ReassignForm, "reassign_form", act, _("Request reassigned."))
+
+
+@bp.post("/staff/hotline/<int:request_id>/close")
+@allow(*HOTLINE_WORKERS)
+def close_request(request_id):
+    return _act(
+        request_id,
+        CloseForm,
+        "close_form",
+        lambda r, form: services.close(
+            current_user,
+            r,
+            form.outcome.data,
+            form.note.data or "",
+            sku=form.sku.data or None,
+            quantity=form.quantity.data,
+        ),
+        _("Request closed."),
+    )
+
+
+@bp.get("/staff/leads")
+@allow(*LEAD_VIEWERS)
+def list_leads():
+    return render_template(
+        "hotline/leads.html",
+        leads=queries.leads_for(current_user),
+        form=LeadForm(),
+        can_update=permissions.can_update_lead,
+    )
+
+
+@bp.post("/staff/leads/<int:lead_id>")
+@allow(*LEAD_VIEWERS)
+def update_lead(lead_id):
+    lead = queries.lead_or_404(lead_id)
+    require(permissions.can_update_lead(current_user, lead), 403)
+    form = LeadForm()
+    if form.validate_on_submit():
+        try:
+            services.update_lead(current_user, lead, form.status.data, form.notes.data or "")
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            flash(_("Lead updated."), "success")
+    else:
+        flash(_("Check the form: some of it could not be read."), "danger")
+    return redirect(url_for(".list_leads"), 303)
+
+
+@bp.get("/staff/samples")
+@allow(*SAMPLE_VIEWERS)
+def list_samples():
+    return render_template(
+        "hotline/samples.html",
+        samples=queries.samples(),
+        form=SampleForm(),
+        can_decide=permissions.can_decide_sample,
+        can_track=permissions.can_track_sample,
+        transitions=services.SAMPLE_TRANSITIONS,
+    )
+
+
+@bp.post("/staff/samples/<int:sample_id>")
+@allow(*HOTLINE_WORKERS)
+def move_sample(sample_id):
+    sample = queries.sample_or_404(sample_id)
+    form = SampleForm()
+    if form.validate_on_submit():
+        try:
+            services.move_sample(
+                current_user,
+                sample,
+                form.to.data or "",
+                due_back_on=form.due_back_on.data,
+                note=form.note.data or "",
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            flash(_("Evaluation unit updated."), "success")
+    else:
+        flash(_("Check the form: some of it could not be read."), "danger")
+    return redirect(url_for(".list_samples"), 303)
+
+
+@bp.route("/staff/availability", methods=["GET", "POST"])
+@allow(*STAFF_ROLES)
+def set_availability():
+    if request.method == "POST":
+        form = AvailabilityForm()
+        target = None
+        if form.user_id.data and form.user_id.data.isdigit():
+            target = db.session.get(User, int(form.user_id.data))
+        require(target is not None and permissions.can_set_availability(current_user, target))
+        if form.validate_on_submit():
+            try:
+                services.set_availability(
+                    current_user,
+                    target,
+                    bool(form.is_available.data),
+                    form.away_from.data,
+                    form.away_until.data,
+                )
+            except ServiceError as error:
+                db.session.rollback()
+                flash(error.message, "danger")
+            else:
+                flash(_("Availability of %(name)s saved.", name=target.name), "success")
+        else:
+            flash(_("Check the dates."), "danger")
+        return redirect(url_for(".set_availability"), 303)
+    people = [current_user]
+    if current_user.role in permissions.MANAGERS:
+        people += [u for u in queries.inside_sales_staff() if u.id != current_user.id]
+    forms = [
+        AvailabilityForm(
+            formdata=None,
+            user_id=str(u.id),
+            is_available=u.is_available,
+            away_from=u.away_from,
+            away_until=u.away_until,
+        )
+        for u in people
+    ]
+    return render_template("hotline/availability.html", rows=list(zip(people, forms, strict=True)))

@@ -226,6 +226,17 @@ def place_order(
     _record(order, None, order.status, actor, comment)
     if (excess := credit_excess(order)) is not None:
         _hold(order, actor, _over_credit_text(excess), is_over_credit=True)
+        # A change of status the buyer did not choose (and may not see, placed on their
+        # behalf): they hear of it like of every later one.
+        _tell_buyer(
+            order,
+            account.slug,
+            _(
+                "Order %(number)s is on hold: %(reason)s",
+                number=order.number,
+                reason=order.hold_reason,
+            ),
+        )
     if from_cart:
         cart_services.empty_cart(buyer.id)
     audit.record(actor, "order.place", f"order:{order.number}", {"total": (None, total.amount)})
@@ -234,6 +245,12 @@ def place_order(
             _approvers(account.id, except_user=buyer.id),
             _("Order %(number)s waits for your approval.", number=order.number),
             f"/a/{account.slug}/approvals",
+            email="order_approval",
+            number=order.number,
+            account_name=account.name,
+            placed_by=buyer.name,
+            total=format_currency(total.amount, total.currency),
+            placed_on=format_date(order.placed_on),
         )
     try:
         db.session.commit()
@@ -496,13 +513,27 @@ def _hold(order: Order, actor, reason: str, *, is_over_credit: bool = False) -> 
 
 
 def _finish(order: Order, text: str) -> None:
-    """Tell the buyer who placed it, and commit; a stale order is a conflict."""
-    notify([order.placed_by_id], text, f"/a/{_slug(order)}/orders/{order.number}")
+    """Tell the buyer who placed it (a notice and an e-mail), and commit; a stale order is a
+    conflict. Every change of status after placing goes through here."""
+    _tell_buyer(order, _slug(order), text)
     try:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
         raise Conflict() from None
+
+
+def _tell_buyer(order: Order, slug: str, text: str) -> None:
+    """A notice and an e-mail to the buyer who placed the order, in the caller's transaction."""
+    notify(
+        [order.placed_by_id],
+        text,
+        f"/a/{slug}/orders/{order.number}",
+        email="order_status",
+        number=order.number,
+        status=status_label(order.status),
+        total=format_currency(order.total_amount, order.currency),
+    )
 
 
 def _slug(order: Order) -> str:

@@ -13,17 +13,20 @@ changed; SQLite takes the write lock first) never remind twice.
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import format_currency, format_date
 from flask_babel import gettext as _
 
 from portal.accounts.models import KeyAccount, User
+from portal.accounts.queries import active_user_ids
 from portal.contracts.services import today_for as account_today
-from portal.core.db import among, begin_write, db_session_dialect
+from portal.core.db import among, begin_write, db_session_dialect, utcnow
 from portal.core.permissions import FINANCE
 from portal.extensions import db
+from portal.notifications.queries import dedupe_keys_used
 from portal.notifications.services import notify
 from portal.ordering.models import Milestone, Order
 from portal.payments.queries import PAYABLE_STATUSES
@@ -133,26 +136,24 @@ def _remind(marked: list[sa.Row]) -> int:
         )
     }
     placers = {o.placed_by_id for o in orders.values() if o.placed_by_id is not None}
-    active_placers = set(
-        db.session.scalars(
-            sa.select(User.id).where(among(User.id, placers, sa.Integer), User.is_active.is_(True))
-        )
-        if placers
-        else []
-    )
-    finance = list(
-        db.session.scalars(
-            sa.select(User.id)
-            .where(User.role == FINANCE, User.is_active.is_(True))
-            .order_by(User.id)
-        )
-    )
+    active_placers = active_user_ids(placers)
+    finance = _active_finance()
     written = 0
     for milestone in sorted(marked, key=lambda m: (m.due_on, m.order_id, m.position)):
         order = orders[milestone.order_id]
         number = f"{order.number}-{milestone.position}"
         unpaid = format_currency(milestone.amount - milestone.paid_amount, milestone.currency)
         due = format_date(milestone.due_on)
+        facts = {
+            "email": "payment_overdue",
+            "dedupe_key": f"payment-overdue:{milestone.id}:{milestone.due_on.isoformat()}",
+            "account_name": order.name,
+            "invoice": number,
+            "label": milestone.label,
+            "order_number": order.number,
+            "amount": unpaid,
+            "due_on": due,
+        }
         if order.placed_by_id in active_placers:
             notify(
                 [order.placed_by_id],
@@ -164,6 +165,7 @@ def _remind(marked: list[sa.Row]) -> int:
                     date=due,
                 ),
                 f"/a/{order.slug}/invoices/{number}",
+                **facts,
             )
             written += 1
         notify(
@@ -176,6 +178,130 @@ def _remind(marked: list[sa.Row]) -> int:
                 date=due,
             ),
             f"/staff/finance?account={order.slug}",
+            **facts,
         )
         written += len(finance)
     return written
+
+
+# Payments falling due
+
+#: How many days ahead the buyer and finance hear of a payment falling due.
+DUE_SOON_DAYS = 7
+
+
+def sweep_payments_due() -> str:
+    """Remind the buyer who placed the order and finance of each unpaid milestone falling due
+    within the next DUE_SOON_DAYS days (today included, in the account's time zone): once per
+    milestone and due date, however often it runs (the e-mails' dedupe keys record it).
+    Commits; returns a summary line."""
+    begin_write(db.session)
+    rows = db.session.execute(
+        sa.select(
+            Milestone.id,
+            Milestone.position,
+            Milestone.label,
+            Milestone.currency,
+            Milestone.amount,
+            Milestone.paid_amount,
+            Milestone.due_on,
+            Order.number,
+            Order.placed_by_id,
+            KeyAccount.slug,
+            KeyAccount.name,
+            KeyAccount.time_zone,
+        )
+        .join(Order, Order.id == Milestone.order_id)
+        .join(KeyAccount, KeyAccount.id == Order.account_id)
+        .where(
+            Milestone.due_on.is_not(None),
+            Milestone.paid_amount < Milestone.amount,
+            Order.status.in_(PAYABLE_STATUSES),
+            # A day of slack either side: each account's own today is checked below.
+            Milestone.due_on >= utc_today() - timedelta(days=1),
+            Milestone.due_on <= utc_today() + timedelta(days=DUE_SOON_DAYS + 1),
+        )
+        .order_by(Milestone.due_on, Order.number, Milestone.position)
+    ).all()
+    todays: dict[str, date] = {}
+    due_soon = []
+    for row in rows:
+        if row.time_zone not in todays:
+            todays[row.time_zone] = utcnow().astimezone(ZoneInfo(row.time_zone)).date()
+        today = todays[row.time_zone]
+        if today <= row.due_on <= today + timedelta(days=DUE_SOON_DAYS):
+            due_soon.append(row)
+    finance = _active_finance()
+    placers = active_user_ids({row.placed_by_id for row in due_soon} - {None})
+    reminded = dedupe_keys_used(
+        f"{_due_key(row)}:{user_id}"
+        for row in due_soon
+        for user_id in [*finance, row.placed_by_id]
+        if user_id is not None
+    )
+    count = notices = 0
+    for row in due_soon:
+        key = _due_key(row)
+        if any(k.startswith(key + ":") for k in reminded):
+            continue
+        number = f"{row.number}-{row.position}"
+        unpaid = format_currency(row.amount - row.paid_amount, row.currency)
+        due = format_date(row.due_on)
+        facts = {
+            "email": "payment_due",
+            "dedupe_key": key,
+            "account_name": row.name,
+            "invoice": number,
+            "label": row.label,
+            "order_number": row.number,
+            "amount": unpaid,
+            "due_on": due,
+        }
+        if row.placed_by_id in placers:
+            notify(
+                [row.placed_by_id],
+                _(
+                    "Invoice %(number)s (%(label)s): %(amount)s is due on %(date)s.",
+                    number=number,
+                    label=row.label,
+                    amount=unpaid,
+                    date=due,
+                ),
+                f"/a/{row.slug}/invoices/{number}",
+                **facts,
+            )
+            notices += 1
+        notify(
+            finance,
+            _(
+                "%(account)s: invoice %(number)s, %(amount)s is due on %(date)s.",
+                account=row.name,
+                number=number,
+                amount=unpaid,
+                date=due,
+            ),
+            f"/staff/finance?account={row.slug}",
+            **facts,
+        )
+        notices += len(finance)
+        count += 1
+    db.session.commit()
+    return f"Payments due: {count} milestones reminded, {notices} notices."
+
+
+def _due_key(row) -> str:
+    return f"payment-due:{row.id}:{row.due_on.isoformat()}"
+
+
+def _active_finance() -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(User.id)
+            .where(User.role == FINANCE, User.is_active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def utc_today() -> date:
+    return utcnow().date()

@@ -22,6 +22,7 @@ from portal.core.audit import AuditEvent
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
 from portal.extensions import db
+from portal.notifications.models import Notice, OutboxMessage
 from tests import factories
 from tests.conftest import count_queries
 
@@ -539,3 +540,26 @@ def test_applying_issues_the_same_statements_for_10_or_1000_rows(admin):
         assert (result.created, result.updated) == (size - 1, 1)
         statements_for[size] = len(statements)
     assert statements_for[10] == statements_for[1000]
+
+
+def test_an_import_that_leaves_proposals_tells_the_deciders_once_by_notice_and_e_mail(
+    contract, admin, manager
+):
+    rule_for(contract, sku="LT14", kind="fixed", value=Decimal("8500.00"))
+    data = csv_file("LT14,fixed,7000.00,CNY,1,,", "LT16,percent_off,20,,1,,")
+
+    apply_import(admin, contract, data, "Hospital tender")
+
+    notices = db.session.scalars(sa.select(Notice).where(Notice.user_id == manager.id)).all()
+    assert [n.text for n in notices] == [
+        f"2 price proposals for {contract.account.name} (contract {contract.number}, imported "
+        f"by {admin.name}) wait for your decision."
+    ]
+    (message,) = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.to_address == manager.email)
+    ).all()
+    assert message.subject == notices[0].text
+    assert (
+        db.session.scalar(sa.select(sa.func.count(Notice.id)).where(Notice.user_id == admin.id))
+        == 0
+    )

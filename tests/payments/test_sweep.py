@@ -174,7 +174,7 @@ def test_today_is_the_accounts_own(acme):
     # 10th in New York (and in UTC)
     at = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("portal.contracts.services.utcnow", lambda: at)
+        patch.setattr("portal.accounts.models.utcnow", lambda: at)
         result = sweep_overdue()
 
     # Then only Shanghai's is overdue, since the 11th

@@ -1,0 +1,100 @@
+"""Response deadlines counted in business hours: pure functions, no database."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+#: How far ahead to look for working time before giving up (a calendar with every day a holiday).
+_MAX_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Working days (ISO weekday digits), opening hours as wall-clock times, and holidays."""
+
+    working_days: str = "12345"
+    opens_at: time = time(9)
+    closes_at: time = time(18)
+    holidays: frozenset[date] = field(default_factory=frozenset)
+
+    @classmethod
+    def of(cls, calendar, holidays: Iterable[date] = ()) -> "WorkCalendar":
+        """From a BusinessCalendar row and its holidays' days."""
+        return cls(
+            working_days=calendar.working_days,
+            opens_at=calendar.opens_at,
+            closes_at=calendar.closes_at,
+            holidays=frozenset(holidays),
+        )
+
+    def is_working_day(self, day: date) -> bool:
+        return str(day.isoweekday()) in self.working_days and day not in self.holidays
+
+    def hours_on(self, day: date, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
+        """Opening and closing on `day`, in UTC (so that arithmetic is in real time across
+        daylight-saving changes), or None on a day off."""
+        if not self.is_working_day(day):
+            return None
+        opens = datetime.combine(day, self.opens_at, tzinfo=tz).astimezone(UTC)
+        closes = datetime.combine(day, self.closes_at, tzinfo=tz).astimezone(UTC)
+        return opens, closes
+
+
+def add_business_hours(
+    start: datetime, hours: float, calendar: WorkCalendar, tz: ZoneInfo | str
+) -> datetime:
+    """The moment `hours` of working time after `start` (UTC in, UTC out).
+
+    Time counts only on working days that are not holidays, between opening and closing in the
+    wall-clock time of `tz`. A start outside those hours starts counting at the next opening;
+    a deadline that uses up a day's last minute falls at its closing time.
+    """
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    if hours < 0:
+        raise ValueError("hours must not be negative")
+    if not any(str(d) in calendar.working_days for d in range(1, 8)):
+        raise ValueError("the calendar has no working days")
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    cursor = start.astimezone(UTC)
+    remaining = timedelta(hours=hours)
+    day = cursor.astimezone(zone).date()
+    for _ in range(_MAX_DAYS):
+        opening = calendar.hours_on(day, zone)
+        if opening is not None:
+            opens, closes = opening
+            cursor = max(cursor, opens)
+            if cursor <= closes:
+                available = closes - cursor
+                if remaining <= available:
+                    return cursor + remaining
+                remaining -= available
+                cursor = closes
+        day += timedelta(days=1)
+    raise ValueError("no working time within ten years")
+
+
+def business_time_between(
+    start: datetime, end: datetime, calendar: WorkCalendar, tz: ZoneInfo | str
+) -> timedelta:
+    """How much working time lies between two moments (the inverse of add_business_hours)."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    total = timedelta()
+    day = start.astimezone(zone).date()
+    while day <= end.astimezone(zone).date():
+        opening = calendar.hours_on(day, zone)
+        if opening is not None:
+            lo, hi = max(start, opening[0]), min(end, opening[1])
+            if hi > lo:
+                total += hi - lo
+        day += timedelta(days=1)
+    return total
+
+
+def is_within_hours(moment: datetime, calendar: WorkCalendar, tz: ZoneInfo | str) -> bool:
+    """Whether `moment` lies within the opening hours (closing time included) of a working day."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    opening = calendar.hours_on(moment.astimezone(zone).date(), zone)
+    return opening is not None and opening[0] <= moment <= opening[1]

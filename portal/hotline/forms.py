@@ -1,0 +1,125 @@
+"""Hotline forms: input shape only; the services decide what is allowed and say why not."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange, Optional
+
+from portal.hotline.models import LEAD_STATUSES
+
+TOPIC_LABELS = {
+    "order_problem": _l("Order problem"),
+    "purchase_plan": _l("New purchase plan"),
+    "quote": _l("Quote"),
+    "technical": _l("Technical or pre-sales engineer"),
+    "evaluation_unit": _l("Evaluation unit"),
+    "complaint": _l("Complaint"),
+    "other": _l("Other"),
+}
+CALLBACK_LABELS = {
+    "any": _l("Any time"),
+    "morning": _l("Morning"),
+    "afternoon": _l("Afternoon"),
+}
+OUTCOME_LABELS = {
+    "resolved": _l("Resolved"),
+    "purchase_plan": _l("Purchase plan: hand a lead to field sales"),
+    "evaluation_unit": _l("Evaluation unit: ask for a sample unit"),
+    "quote_sent": _l("Quote sent"),
+    "no_action": _l("No action needed"),
+}
+CALL_OUTCOME_LABELS = {
+    "reached": _l("Reached"),
+    "no_answer": _l("No answer"),
+    "left_message": _l("Left a message"),
+    "call_back_later": _l("Call back later"),
+}
+
+
+def choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+class HotlineRequestForm(FlaskForm):
+    """What the buyer (or call-centre staff for a caller) tells us; length and required checks
+    are the service's, so its messages are the ones shown."""
+
+    topic = SelectField(_l("Topic"), choices=choices(TOPIC_LABELS))
+    description = TextAreaField(
+        _l("What do you need?"), description=_l("At most 4,000 characters.")
+    )
+    phone = StringField(_l("Phone for the call-back"))
+    callback_window = SelectField(_l("Preferred call-back time"), choices=choices(CALLBACK_LABELS))
+    order_number = StringField(
+        _l("Order number (optional)"),
+        description=_l("If it is about an order, such as NW-2026-000001."),
+    )
+    #: Staff only: the buyer the request is for (0: none).
+    contact_id = SelectField(_l("Caller"), coerce=int, validate_choice=False, default=0)
+    submit = SubmitField(_l("Request a call-back"))
+
+
+class ClaimForm(FlaskForm):
+    submit = SubmitField(_l("Claim"))
+
+
+class CallForm(FlaskForm):
+    call_outcome = SelectField(_l("Call outcome"), choices=choices(CALL_OUTCOME_LABELS))
+    notes = TextAreaField(_l("Notes"))
+    submit = SubmitField(_l("Log call"))
+
+
+class ReassignForm(FlaskForm):
+    assignee_id = SelectField(_l("Reassign to"), coerce=int, validate_choice=False)
+    reason = StringField(_l("Reason"))
+    submit = SubmitField(_l("Reassign"))
+
+
+class CloseForm(FlaskForm):
+    outcome = SelectField(_l("Outcome"), choices=choices(OUTCOME_LABELS))
+    note = TextAreaField(_l("Note"))
+    sku = StringField(_l("SKU of the evaluation unit (optional)"))
+    quantity = IntegerField(
+        _l("Units"), validators=[Optional(), NumberRange(min=1, max=1000)], default=1
+    )
+    submit = SubmitField(_l("Close request"))
+
+
+class SurveyForm(FlaskForm):
+    rating = RadioField(
+        _l("How satisfied are you with how we handled it?"),
+        choices=[SelectChoice(str(n), str(n)) for n in range(1, 6)],
+    )
+    comment = TextAreaField(_l("Anything to add? (optional)"))
+    submit = SubmitField(_l("Send"))
+
+
+class LeadForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=[SelectChoice(s, s) for s in LEAD_STATUSES])
+    notes = TextAreaField(_l("Notes"))
+    submit = SubmitField(_l("Save"))
+
+
+class SampleForm(FlaskForm):
+    to = HiddenField()
+    due_back_on = DateField(_l("Due back on"), validators=[Optional()])
+    note = StringField(_l("Note"))
+
+
+class AvailabilityForm(FlaskForm):
+    user_id = HiddenField()
+    is_available = BooleanField(_l("Available for hotline requests"))
+    away_from = DateField(_l("Away from"), validators=[Optional()])
+    away_until = DateField(_l("Away until (inclusive)"), validators=[Optional()])
+    submit = SubmitField(_l("Save"))

@@ -1,0 +1,95 @@
+"""Who may file, see and work hotline requests, leads and sample units (the services enforce
+the rules again)."""
+
+from portal.core.permissions import (
+    BUYER_ROLES,
+    CALL_CENTER,
+    FIELD_SALES,
+    INSIDE_SALES,
+    SALES_DIRECTOR,
+    SALES_MANAGER,
+    STAFF_ROLES,
+)
+
+#: Staff who read the queue and file requests for callers.
+HOTLINE_STAFF = (INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR, CALL_CENTER)
+#: Staff who claim, call, reassign and close requests, and track sample units.
+HOTLINE_WORKERS = (INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR)
+MANAGERS = (SALES_MANAGER, SALES_DIRECTOR)
+LEAD_VIEWERS = (FIELD_SALES, SALES_MANAGER, SALES_DIRECTOR)
+SAMPLE_VIEWERS = (INSIDE_SALES, FIELD_SALES, SALES_MANAGER, SALES_DIRECTOR)
+
+
+def can_view_care(user) -> bool:
+    """Care tasks are the reps' work, and their managers'."""
+    return user.is_authenticated and user.role in HOTLINE_WORKERS
+
+
+def _role(user) -> str | None:
+    return user.role if user.is_authenticated else None
+
+
+def can_file_request(user, account) -> bool:
+    """A buyer-side user for their own account; hotline staff for any caller's account."""
+    if _role(user) in BUYER_ROLES:
+        return user.account_id == account.id
+    return _role(user) in HOTLINE_STAFF
+
+
+def can_view_queue(user) -> bool:
+    return _role(user) in HOTLINE_STAFF
+
+
+def can_work_request(user, hotline_request) -> bool:
+    """Claim, log a call, reassign, close: while the request is not closed."""
+    return _role(user) in HOTLINE_WORKERS and hotline_request.status != "closed"
+
+
+def can_claim_request(user, hotline_request) -> bool:
+    return can_work_request(user, hotline_request) and (
+        hotline_request.assignee_id != user.id or hotline_request.status == "open"
+    )
+
+
+def can_answer_survey(user, hotline_request) -> bool:
+    return (
+        _role(user) in BUYER_ROLES
+        and user.id == hotline_request.contact_id
+        and hotline_request.status == "closed"
+        and hotline_request.survey_answered_at is None
+    )
+
+
+def can_view_leads(user) -> bool:
+    return _role(user) in LEAD_VIEWERS
+
+
+def can_update_lead(user, lead) -> bool:
+    return _role(user) in MANAGERS or (_role(user) in LEAD_VIEWERS and lead.owner_id == user.id)
+
+
+def can_view_samples(user) -> bool:
+    return _role(user) in SAMPLE_VIEWERS
+
+
+def can_decide_sample(user, sample) -> bool:
+    """Managers and directors, never on a unit they asked for themselves."""
+    return (
+        _role(user) in MANAGERS
+        and sample.status == "requested"
+        and sample.requested_by_id != user.id
+    )
+
+
+def can_track_sample(user, sample) -> bool:
+    """Ship, mark returned or bought."""
+    return _role(user) in HOTLINE_WORKERS and sample.status in ("approved", "shipped")
+
+
+def can_set_availability(user, staff_member) -> bool:
+    """Staff set their own; sales managers and directors those of inside sales."""
+    if _role(user) not in STAFF_ROLES or staff_member.role not in STAFF_ROLES:
+        return False
+    return user.id == staff_member.id or (
+        _role(user) in MANAGERS and staff_member.role == INSIDE_SALES
+    )
