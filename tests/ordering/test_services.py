@@ -865,6 +865,7 @@ def test_staff_place_an_order_on_the_buyers_behalf_from_items(shop, staff):
         uuid.uuid4().hex,
         items=DONE_WHEN,
         on_behalf_by=staff,
+        reason="The buyer's login is locked",
     )
 
     assert placed.total.amount == Decimal("17339.15")
