@@ -136,11 +136,23 @@ def register_blueprints(app: Flask) -> None:
     from portal.contracts.views import bp as contracts
     from portal.home.views import bp as home
     from portal.hotline.views import bp as hotline
+    from portal.lookup.views import bp as lookup
     from portal.ordering.views import bp as ordering
     from portal.payments import card_views  # noqa: F401  (card payments join payments' bp)
     from portal.payments.views import bp as payments
 
-    for blueprint in (home, auth, accounts, contracts, catalog, cart, ordering, payments, hotline):
+    for blueprint in (
+        home,
+        auth,
+        accounts,
+        contracts,
+        catalog,
+        cart,
+        ordering,
+        payments,
+        hotline,
+        lookup,
+    ):
         app.register_blueprint(blueprint)
 
 
