@@ -50,12 +50,8 @@ def upgrade():
 
     _backfill_phone_digits('key_accounts', 'hotline_phone')
     _backfill_phone_digits('users', 'phone')
-
-    # The server defaults only filled the existing rows; the models set the digits from now on.
-    with op.batch_alter_table('key_accounts', schema=None) as batch_op:
-        batch_op.alter_column('phone_digits', server_default=None)
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.alter_column('phone_digits', server_default=None)
+    # The server defaults stay, as in the earlier migrations: dropping one makes SQLite's batch
+    # mode copy the table, and copying key_accounts would cascade-delete its users.
 
 
 def _backfill_phone_digits(table_name, phone_column):
