@@ -138,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.home.views import bp as home
     from portal.hotline import care_views  # noqa: F401  (customer care joins hotline's bp)
     from portal.hotline.views import bp as hotline
+    from portal.lookup.views import bp as lookup
     from portal.notifications.views import bp as notifications
     from portal.ordering.views import bp as ordering
     from portal.payments import card_views  # noqa: F401  (card payments join payments' bp)
@@ -154,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
         payments,
         hotline,
         notifications,
+        lookup,
     ):
         app.register_blueprint(blueprint)
 

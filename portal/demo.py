@@ -51,8 +51,8 @@ ACCOUNTS = [
         "reps": ("inside", "inside2", "field"),
         "address": ("Head office", "88 Century Avenue, Pudong", "Shanghai", "200120", "CN"),
         "users": [
-            ("buyer@acme.example", "Alice Buyer", p.BUYER, Decimal("50000.00")),
-            ("approver@acme.example", "Arthur Approver", p.APPROVER, None),
+            ("buyer@acme.example", "Alice Buyer", p.BUYER, Decimal("50000.00"), "+86 21 5555 0100"),
+            ("approver@acme.example", "Arthur Approver", p.APPROVER, None, "+86 21 5555 0108"),
         ],
     },
     {
@@ -67,7 +67,9 @@ ACCOUNTS = [
         "tier": "gold",
         "reps": ("inside", None, "field"),
         "address": ("Plant 1", "1200 Industrial Parkway", "Chicago", "60609", "US"),
-        "users": [("buyer@globex.example", "Gary Buyer", p.BUYER, Decimal("20000.00"))],
+        "users": [
+            ("buyer@globex.example", "Gary Buyer", p.BUYER, Decimal("20000.00"), "+1 312 555 0143")
+        ],
     },
     {
         "slug": "initech",
@@ -81,8 +83,14 @@ ACCOUNTS = [
         "reps": ("inside2", None, "field"),
         "address": ("Data centre", "1 Financial Street, Xicheng", "Beijing", "100033", "CN"),
         "users": [
-            ("buyer@initech.example", "Ian Buyer", p.BUYER, Decimal("100000.00")),
-            ("admin@initech.example", "Ina Admin", p.CUSTOMER_ADMIN, None),
+            (
+                "buyer@initech.example",
+                "Ian Buyer",
+                p.BUYER,
+                Decimal("100000.00"),
+                "+86 10 5555 0190",
+            ),
+            ("admin@initech.example", "Ina Admin", p.CUSTOMER_ADMIN, None, "+86 10 5555 0191"),
         ],
     },
     {
@@ -97,7 +105,15 @@ ACCOUNTS = [
         "tier": "standard",
         "reps": ("inside2", None, "field"),
         "address": ("Research campus", "9 Keji Road, Nanshan", "Shenzhen", "518057", "CN"),
-        "users": [("buyer@lotus.example", "Lin Buyer", p.BUYER, Decimal("1000000.00"))],
+        "users": [
+            (
+                "buyer@lotus.example",
+                "Lin Buyer",
+                p.BUYER,
+                Decimal("1000000.00"),
+                "+86 755 5555 0120",
+            )
+        ],
     },
 ]
 
@@ -222,12 +238,13 @@ def seed_demo() -> int:
             db.session.add(account)
             db.session.flush()
             created += 2
-        for email, name, role, limit in spec["users"]:
+        for email, name, role, limit, phone in spec["users"]:
             if _user(email) is None:
                 db.session.add(
                     User(
                         email=email,
                         name=name,
+                        phone=phone,
                         role=role,
                         account_id=account.id,
                         spending_limit_amount=limit,
@@ -345,7 +362,13 @@ def _seed_orders(staff: dict[str, User]) -> int:
         )
         checkout = ordering.Checkout(ship_to_address_id=address_id)
         order = ordering.place_order(
-            buyer, account, checkout, token, items=items, on_behalf_by=staff["inside"]
+            buyer,
+            account,
+            checkout,
+            token,
+            items=items,
+            on_behalf_by=staff["inside"],
+            reason="Demo data: taken down by phone.",
         )
         for step in steps:
             getattr(ordering, f"{step}_order")(staff["inside"], order)
@@ -449,7 +472,7 @@ def sign_ins() -> list[tuple[str, str, str]]:
     """(e-mail, role, where they land) for the demo's users, to print after seeding."""
     rows = [(f"{local}@{STAFF_DOMAIN}", role, "/staff/") for local, _, role, _ in STAFF]
     for spec in ACCOUNTS:
-        rows += [(email, role, f"/a/{spec['slug']}/") for email, _, role, _ in spec["users"]]
+        rows += [(email, role, f"/a/{spec['slug']}/") for email, _, role, *_ in spec["users"]]
     return rows
 
 

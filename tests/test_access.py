@@ -43,7 +43,6 @@ EXPECTED = {
     "auth.logout": ROLES,
     "auth.change_password": ROLES,
     "accounts.list_accounts": STAFF_ROLES,
-    "accounts.show_account": STAFF_ROLES,
     "accounts.create_account": ACCOUNT_EDITORS,
     "accounts.edit_account": ACCOUNT_EDITORS,
     "accounts.staff_create_user": ACCOUNT_EDITORS,
@@ -162,6 +161,16 @@ EXPECTED = {
     # notifications: the e-mail outbox (dead letters and retries)
     "notifications.show_outbox": (SYSADMIN,),
     "notifications.retry_message": (SYSADMIN,),
+    # lookup (the call centre's search; the account 360 view, fields by role)
+    "lookup.look_up": (
+        "call_center",
+        "inside_sales",
+        "sales_manager",
+        "sales_director",
+        "account_admin",
+        "finance",
+    ),
+    "lookup.show_account": STAFF_ROLES,
 }
 
 STATIC = {"static", "bootstrap.static"}

@@ -11,9 +11,17 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship, synony
 from portal.core.db import AccountScoped, Amount, TimestampMixin, UTCDateTime, utcnow
 from portal.core.money import Money
 from portal.core.permissions import BUYER_ROLES, ROLES
+from portal.core.phones import phone_key
 from portal.extensions import db
 
 TIERS = ("platinum", "gold", "standard")
+
+
+def trigram_index(name: str, column: str) -> sa.Index:
+    """A GIN trigram index on PostgreSQL, for lookup's contains-searches (ILIKE '%...%'); a
+    plain index elsewhere, which SQLite's LIKE does not use but which keeps models and
+    migrations alike on every database."""
+    return sa.Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
 
 
 def _rep_key() -> sa.ForeignKey:
@@ -28,6 +36,7 @@ class KeyAccount(TimestampMixin, AccountScoped, db.Model):
     __table_args__ = (
         sa.CheckConstraint(f"tier IN {TIERS}", name="tier"),
         sa.CheckConstraint("length(brand_colour) = 7", name="brand_colour"),
+        trigram_index("ix_key_accounts_name_trgm", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +48,8 @@ class KeyAccount(TimestampMixin, AccountScoped, db.Model):
     #: Theme colour as #rrggbb.
     brand_colour: Mapped[str] = mapped_column(sa.String(7), default="#0d6efd")
     hotline_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    #: `hotline_phone` as lookup finds it (core.phones.phone_key); kept in sync on flush.
+    phone_digits: Mapped[str] = mapped_column(sa.String(40), default="", index=True)
     #: IANA time zone, for business hours and dates shown to the account.
     time_zone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai")
     #: Currency the account trades in; its contracts and spending limits use it.
@@ -99,6 +110,8 @@ class User(UserMixin, TimestampMixin, db.Model):
             f"(role IN {BUYER_ROLES}) = (account_id IS NOT NULL)", name="account_for_buyer_roles"
         ),
         sa.CheckConstraint("spending_limit_amount >= 0", name="spending_limit_not_negative"),
+        trigram_index("ix_users_name_trgm", "name"),
+        trigram_index("ix_users_email_trgm", "email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +119,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    #: `phone` as lookup finds it (core.phones.phone_key); kept in sync on flush.
+    phone_digits: Mapped[str] = mapped_column(sa.String(40), default="", index=True)
     role: Mapped[str] = mapped_column(sa.String(30))
     #: The key account of a buyer-side user; NULL for staff.
     account_id: Mapped[int | None] = mapped_column(
@@ -171,3 +186,24 @@ class Address(TimestampMixin, AccountScoped, db.Model):
     country: Mapped[str] = mapped_column(sa.String(2))
 
     account: Mapped[KeyAccount] = relationship(back_populates="addresses", lazy="raise")
+
+
+@sa.event.listens_for(KeyAccount, "before_insert")
+@sa.event.listens_for(KeyAccount, "before_update")
+def _account_phone_digits(mapper, connection, account: KeyAccount) -> None:
+    account.phone_digits = phone_key(account.hotline_phone)
+
+
+@sa.event.listens_for(User, "before_insert")
+@sa.event.listens_for(User, "before_update")
+def _user_phone_digits(mapper, connection, user: User) -> None:
+    user.phone_digits = phone_key(user.phone)
+
+
+# Trigram indexes need the pg_trgm extension; `create_all` (tests, benchmarks) makes it first,
+# as the migration does.
+sa.event.listen(
+    db.metadata,
+    "before_create",
+    sa.DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)

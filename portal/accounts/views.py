@@ -32,7 +32,7 @@ bp = Blueprint("accounts", __name__)
 # Staff side
 #   GET       /staff/accounts                                   list_accounts
 #   GET POST  /staff/accounts/new                               create_account
-#   GET       /staff/accounts/<slug>                            show_account
+#   (GET      /staff/accounts/<slug>: the account 360 view, lookup.show_account)
 #   GET POST  /staff/accounts/<slug>/edit                       edit_account
 #   GET POST  /staff/accounts/<slug>/users/new                  staff_create_user
 #   GET POST  /staff/accounts/<slug>/users/<id>                 staff_edit_user
@@ -69,20 +69,8 @@ def create_account():
             show_error(form, error)
         else:
             flash(_("Account %(name)s created.", name=account.name), "success")
-            return redirect(url_for(".show_account", slug=account.slug))
+            return redirect(url_for("lookup.show_account", slug=account.slug))
     return render_template("accounts/account_form.html", form=form, account=None)
-
-
-@bp.get("/staff/accounts/<slug>")
-@allow(*STAFF_ROLES)
-def show_account(slug):
-    account = queries.account_or_404(slug, with_details=True)
-    return render_template(
-        "accounts/show.html",
-        account=account,
-        users=queries.users_of(account),
-        can_edit=can_edit_account(current_user),
-    )
 
 
 @bp.route("/staff/accounts/<slug>/edit", methods=["GET", "POST"])
@@ -97,7 +85,7 @@ def edit_account(slug):
             show_error(form, error)
         else:
             flash(_("Changes saved."), "success")
-            return redirect(url_for(".show_account", slug=account.slug))
+            return redirect(url_for("lookup.show_account", slug=account.slug))
     return render_template(
         "accounts/account_form.html",
         form=form,

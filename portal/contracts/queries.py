@@ -1,13 +1,13 @@
 """Reads of contracts, price rules and proposals, and of the catalog as a contract shows it."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from portal.accounts.models import KeyAccount
+from portal.accounts.models import KeyAccount, User
 from portal.catalog import queries as catalog_queries
 from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule
@@ -193,17 +193,37 @@ def audit_trail(target: str, limit: int = 200) -> list[AuditEvent]:
 
 
 def audit_events(
-    target: str = "", action: str = "", limit: int = 200, before_id: int | None = None
+    target: str = "",
+    action: str = "",
+    limit: int = 200,
+    before_id: int | None = None,
+    *,
+    actor: str = "",
+    on_or_after: date | None = None,
+    on_or_before: date | None = None,
 ) -> list[AuditEvent]:
-    """Newest first; `target` matches exactly (e.g. contract:3), `action` by prefix."""
+    """Newest first, `limit` at a time (`before_id`: the next page); `target` matches exactly
+    (e.g. contract:3), `action` by prefix, `actor` by e-mail; dates are UTC days, inclusive."""
     query = sa.select(AuditEvent).options(joinedload(AuditEvent.actor))
     if target:
         query = query.where(AuditEvent.target == target)
     if action:
         query = query.where(AuditEvent.action.startswith(action, autoescape=True))
+    if actor:
+        query = query.where(
+            AuditEvent.actor_id.in_(sa.select(User.id).where(User.email == actor.lower()))
+        )
+    if on_or_after:
+        query = query.where(AuditEvent.at >= _start_of(on_or_after))
+    if on_or_before:
+        query = query.where(AuditEvent.at < _start_of(on_or_before + timedelta(days=1)))
     if before_id:
         query = query.where(AuditEvent.id < before_id)
     return list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)))
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def proposals_waiting_for(user) -> int:

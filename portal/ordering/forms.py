@@ -125,6 +125,12 @@ class OnBehalfOrderForm(CheckoutForm):
         validators=[DataRequired(), Length(max=50_000)],
     )
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+    #: Why staff place it rather than the buyer: kept in the order's history and the audit trail.
+    reason = TextAreaField(
+        _l("Why you place it for the buyer"),
+        description=_l("Recorded in the order's history, such as “Caller's portal login locked”."),
+        validators=[DataRequired(), Length(max=2000)],
+    )
 
     def __init__(self, *args, buyers, addresses, **kwargs):
         super().__init__(*args, addresses=addresses, is_po_required=False, **kwargs)

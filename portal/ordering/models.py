@@ -66,7 +66,7 @@ class Order(TimestampMixin, AccountScoped, db.Model):
     )
     #: The ship-to address as it read when the order was placed.
     ship_to: Mapped[str] = mapped_column(sa.Text)
-    po_number: Mapped[str] = mapped_column(sa.String(60), default="")
+    po_number: Mapped[str] = mapped_column(sa.String(60), default="", index=True)
     requested_delivery_on: Mapped[date | None] = mapped_column(sa.Date)
     note: Mapped[str] = mapped_column(sa.Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(

@@ -168,14 +168,23 @@ def place_order(
     *,
     items: list[tuple[str, int]] | None = None,
     on_behalf_by: User | None = None,
+    reason: str = "",
 ) -> Order:
     """Turn the buyer's cart (or `items`, (SKU, quantity) pairs that staff took down on the
     buyer's behalf) into an order at today's contract prices, or refuse with a message and
     write nothing.
 
+    Staff placing it `on_behalf_by` must say why (`reason`): it is recorded in the order's
+    history and the audit trail.
+
     `token` is the checkout form's one-time token: a repeated submit (double click, retry, two
     concurrent requests) gets the order the first one made (SECURITY.md 35).
     """
+    reason = reason.strip()
+    if on_behalf_by is not None and not reason:
+        raise ServiceError(
+            _("Say why you place the order for the buyer, for the order's history."), "reason"
+        )
     _lock_account(account.id)
     if (existing := _order_with_token(account.id, token)) is not None:
         return existing
@@ -219,7 +228,12 @@ def place_order(
     _add_schedule(order, term, total, today)
     actor = on_behalf_by or buyer
     comment = (
-        _("Placed by %(staff)s on behalf of %(buyer)s.", staff=on_behalf_by.name, buyer=buyer.name)
+        _(
+            "Placed by %(staff)s on behalf of %(buyer)s. Reason: %(reason)s",
+            staff=on_behalf_by.name,
+            buyer=buyer.name,
+            reason=reason,
+        )
         if on_behalf_by
         else ""
     )
@@ -239,7 +253,9 @@ def place_order(
         )
     if from_cart:
         cart_services.empty_cart(buyer.id)
-    audit.record(actor, "order.place", f"order:{order.number}", {"total": (None, total.amount)})
+    audit.record(
+        actor, "order.place", f"order:{order.number}", {"total": (None, total.amount)}, reason
+    )
     if order.status == "pending_approval":
         notify(
             _approvers(account.id, except_user=buyer.id),
@@ -677,12 +693,98 @@ def _set_due_dates(order: Order, event: str, on: date) -> None:
 def release_blockers(order: Order) -> list[str]:
     """Every condition that still keeps the order from release, in words; empty: it may go.
 
-    The one place the gate of DESIGN.md section 4 is evaluated.
+    The one place the gate of DESIGN.md section 4 is evaluated (through `release_blockers_of`).
     """
-    if order.status in ("released", "shipped", "delivered", "closed", "cancelled"):
-        return []
-    account = _account(order)
-    contract = db.session.get(Contract, order.contract_id)
+    return release_blockers_of([order])[order.id]
+
+
+#: Once an order is here, nothing keeps it from release any more.
+_PAST_THE_GATE = ("released", "shipped", "delivered", "closed", "cancelled")
+
+
+def release_blockers_of(orders: list[Order]) -> dict[int, list[str]]:
+    """`release_blockers` for many orders at once, in a constant number of queries (for pages
+    that list orders with their blocking conditions): {order id: blocking conditions}."""
+    waiting = [order for order in orders if order.status not in _PAST_THE_GATE]
+    blockers: dict[int, list[str]] = {order.id: [] for order in orders}
+    if not waiting:
+        return blockers
+    order_ids = [order.id for order in waiting]
+    account_ids = {order.account_id for order in waiting}
+    accounts = {
+        a.id: a
+        for a in db.session.scalars(sa.select(KeyAccount).where(KeyAccount.id.in_(account_ids)))
+    }
+    contract_ids = {order.contract_id for order in waiting}
+    contracts = {
+        c.id: c
+        for c in db.session.scalars(sa.select(Contract).where(Contract.id.in_(contract_ids)))
+    }
+    milestones: dict[int, list[Milestone]] = {order_id: [] for order_id in order_ids}
+    for milestone in db.session.scalars(
+        sa.select(Milestone)
+        .where(Milestone.order_id.in_(order_ids))
+        .order_by(Milestone.order_id, Milestone.position)
+    ):
+        milestones[milestone.order_id].append(milestone)
+    letters: dict[int, list[LetterOfCredit]] = {order_id: [] for order_id in order_ids}
+    if any(order.needs_letter_of_credit for order in waiting):
+        for letter in db.session.scalars(
+            sa.select(LetterOfCredit)
+            .where(LetterOfCredit.order_id.in_(order_ids))
+            .order_by(LetterOfCredit.id)
+        ):
+            letters[letter.order_id].append(letter)
+    exposures = _exposures(account_ids)
+    for order in waiting:
+        blockers[order.id] = _blockers(
+            order,
+            accounts[order.account_id],
+            contracts[order.contract_id],
+            milestones[order.id],
+            letters[order.id],
+            exposures.get((order.account_id, order.currency), Decimal(0)),
+        )
+    return blockers
+
+
+def _exposures(account_ids) -> dict[tuple[int, str], Decimal]:
+    """`exposure` of each account in each currency, in one query."""
+    rows = db.session.execute(
+        sa.select(
+            Order.account_id,
+            Order.currency,
+            sa.func.coalesce(sa.func.sum(Milestone.amount - Milestone.paid_amount), 0),
+        )
+        .join(Order, Order.id == Milestone.order_id)
+        .where(
+            Order.account_id.in_(account_ids),
+            Order.status.in_(OPEN_STATUSES),
+            Order.is_over_credit.is_(False),
+            Order.needs_letter_of_credit.is_(False),
+        )
+        .group_by(Order.account_id, Order.currency)
+    )
+    return {(account_id, currency): Decimal(amount) for account_id, currency, amount in rows}
+
+
+def _holds_credit(order: Order) -> bool:
+    """Whether the order's unpaid amounts count in `exposure`."""
+    return (
+        order.status in OPEN_STATUSES
+        and not order.is_over_credit
+        and not order.needs_letter_of_credit
+    )
+
+
+def _blockers(
+    order: Order,
+    account: KeyAccount,
+    contract: Contract,
+    milestones: list[Milestone],
+    letters: list[LetterOfCredit],
+    account_exposure: Decimal,
+) -> list[str]:
     today = today_for(account)
     blocking = []
     if not contract.is_in_force(today):
@@ -704,31 +806,29 @@ def release_blockers(order: Order) -> list[str]:
         blocking.append(
             _("The account is on credit hold: %(reason)s", reason=account.credit_hold_reason)
         )
-    milestones = _milestones(order)
     if order.needs_letter_of_credit:
-        blocking.extend(_letter_of_credit_blockers(order, today))
+        blocking.extend(_letter_of_credit_blockers(order, letters, today))
     else:
         blocking.extend(
             _not_paid_text(m) for m in milestones if m.is_due_at_order and not m.is_paid
         )
-        if (excess := credit_excess(order)) is not None:
-            blocking.append(_over_credit_text(excess))
+        # credit_excess, from what is loaded: the others' exposure plus this order's unpaid.
+        unpaid = sum((m.amount - m.paid_amount for m in milestones), Decimal(0))
+        others = account_exposure - (unpaid if _holds_credit(order) else Decimal(0))
+        needed = others + unpaid - contract.credit_limit_amount
+        if needed > 0:
+            blocking.append(_over_credit_text(Money(needed, order.currency)))
     if order.status == "on_hold" and not order.is_over_credit:
         blocking.append(_("On hold: %(reason)s", reason=order.hold_reason))
     return blocking
 
 
-def _letter_of_credit_blockers(order: Order, today: date) -> list[str]:
+def _letter_of_credit_blockers(
+    order: Order, letters: list[LetterOfCredit], today: date
+) -> list[str]:
     """Nothing when one registered letter of credit for the order is unexpired, in the
     order's currency, covers its total and still allows shipment; otherwise what fails, for
     each one registered."""
-    letters = list(
-        db.session.scalars(
-            sa.select(LetterOfCredit)
-            .where(LetterOfCredit.order_id == order.id)
-            .order_by(LetterOfCredit.id)
-        )
-    )
     failures = [_letter_of_credit_failures(order, letter, today) for letter in letters]
     if any(not failed for failed in failures):
         return []

@@ -403,6 +403,7 @@ def place_order_for_buyer(slug):
                     form.checkout_token.data,
                     items=form.items,
                     on_behalf_by=current_user,
+                    reason=form.reason.data or "",
                 )
             except ServiceError as error:
                 db.session.rollback()
@@ -461,4 +462,4 @@ def set_credit_hold(slug):
                 else _("The credit hold on %(name)s is lifted.", name=account.name),
                 "success",
             )
-    return redirect(url_for("accounts.show_account", slug=account.slug), 303)
+    return redirect(url_for("lookup.show_account", slug=account.slug), 303)

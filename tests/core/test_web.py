@@ -207,7 +207,7 @@ def test_no_template_marks_data_as_safe_markup():
 
 
 def test_html_templates_are_autoescaped(app):
-    for name in ("home/landing.html", "accounts/show.html", "errors/error.html"):
+    for name in ("home/landing.html", "lookup/account.html", "errors/error.html"):
         assert app.jinja_env.autoescape(name) is True
 
 

@@ -865,6 +865,7 @@ def test_staff_place_an_order_on_the_buyers_behalf_from_items(shop, staff):
         uuid.uuid4().hex,
         items=DONE_WHEN,
         on_behalf_by=staff,
+        reason="The buyer's login is locked",
     )
 
     assert placed.total.amount == Decimal("17339.15")
@@ -873,3 +874,19 @@ def test_staff_place_an_order_on_the_buyers_behalf_from_items(shop, staff):
     # The buyer's own cart is not theirs to empty
     assert cart_queries.cart_items(shop.buyer.id) == [("NW-MN27", 5)]
     assert count(CartLine) == 1
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_staff_must_say_why_they_place_an_order_for_a_buyer(shop, staff, reason):
+    with pytest.raises(ServiceError) as refused:
+        services.place_order(
+            shop.buyer,
+            shop.account,
+            services.Checkout(shop.address.id),
+            uuid.uuid4().hex,
+            items=DONE_WHEN,
+            on_behalf_by=staff,
+            reason=reason,
+        )
+    assert refused.value.field == "reason"
+    assert count(Order) == 0

@@ -343,6 +343,7 @@ def on_behalf(shop: Shop, token: str, **changes) -> dict:
         "po_number": "PO-4711",
         "requested_delivery_on": "",
         "note": "Phoned in by Ms Li",
+        "reason": "Ms Li's portal login is locked",
         "checkout_token": token,
         **changes,
     }
@@ -369,7 +370,11 @@ def test_inside_sales_places_an_order_on_a_buyers_behalf_recorded_as_such(web, s
         "PO-4711",
     )
     assert history(order) == [
-        ("submitted", staff["inside_sales"].id, "Placed by Inside Sales on behalf of Bea Buyer.")
+        (
+            "submitted",
+            staff["inside_sales"].id,
+            "Placed by Inside Sales on behalf of Bea Buyer. Reason: Ms Li's portal login is locked",
+        )
     ]
     shown = desk.get(f"/staff/orders/{order.number}").data.decode()
     assert "Placed by Inside Sales on behalf of Bea Buyer." in shown
@@ -380,6 +385,21 @@ def test_inside_sales_places_an_order_on_a_buyers_behalf_recorded_as_such(web, s
     again = desk.post("/staff/accounts/acme/orders/new", data=on_behalf(shop, token))
     assert again.headers["Location"] == f"/staff/orders/{order.number}"
     assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 1
+
+
+def test_an_order_on_behalf_needs_a_reason_which_the_audit_trail_keeps(web, shop, staff):
+    desk = signed_in(web, "inside_sales@northwind.example")
+    token = form_token(desk.get("/staff/accounts/acme/orders/new").data)
+    refused = desk.post("/staff/accounts/acme/orders/new", data=on_behalf(shop, token, reason=" "))
+    assert refused.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
+
+    desk.post("/staff/accounts/acme/orders/new", data=on_behalf(shop, token))
+    [event] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "order.place"))
+    assert (event.actor_id, event.reason) == (
+        staff["inside_sales"].id,
+        "Ms Li's portal login is locked",
+    )
 
 
 def test_an_order_on_behalf_above_the_buyers_limit_waits_for_approval(web, shop, staff):

@@ -1,0 +1,1 @@
+"""Call-centre lookup and the account 360 view."""

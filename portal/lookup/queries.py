@@ -1,0 +1,475 @@
+"""Reads for the call centre: one search over every kind of thing a caller may quote, and the
+account 360 view.
+
+Each kind of search is one bounded query (LIMIT) whose conditions an index answers on
+PostgreSQL: exact btree indexes for numbers, e-mails and normalised phone digits, GIN trigram
+indexes (pg_trgm) for the contains-searches on names and e-mails. SQLite answers the same
+queries with LIKE. What the caller typed is always a bound parameter, and LIKE wildcards in it
+are escaped, so `%`, `_`, quotes and backslashes are taken literally (SECURITY.md 22).
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, joinedload
+
+from portal.accounts.models import KeyAccount, User
+from portal.contracts.models import Contract
+from portal.contracts.services import today_for
+from portal.core.money import Money
+from portal.core.permissions import BUYER_ROLES
+from portal.core.phones import phone_key
+from portal.extensions import db
+from portal.hotline.models import HotlineRequest
+from portal.ordering.models import Milestone, Order
+from portal.ordering.services import exposure, release_blockers_of
+
+#: Results per kind.
+LIMIT = 10
+#: The longest query taken; the rest is ignored.
+MAX_QUERY = 100
+#: Contains-searches need this many characters: a trigram index cannot answer shorter ones,
+#: and one or two letters match half the customers anyway.
+MIN_CONTAINS = 3
+#: ! escapes LIKE's wildcards (and itself) in what the caller typed.
+ESCAPE = "!"
+
+KINDS = ("account", "contact", "order", "invoice", "hotline")
+#: exact, then prefix, then contains.
+EXACT, PREFIX, CONTAINS = 0, 1, 2
+
+_INVOICE = re.compile(r"^(?P<order>[A-Z0-9-]{1,20})-(?P<position>[1-9][0-9]{0,2})$")
+_HOTLINE = re.compile(r"^HL-?(?P<id>[0-9]{1,9})$")
+_PHONE_LIKE = re.compile(r"^[0-9+()./\s-]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the caller typed, read every way lookup searches by."""
+
+    text: str
+    #: Lower-case words, for names (all must appear).
+    words: tuple[str, ...]
+    #: Normalised phone digits when the text looks like a phone number, else "".
+    digits: str
+    #: Upper-case, for order, invoice and hotline request numbers and PO numbers.
+    number: str
+
+    @classmethod
+    def parse(cls, q: str) -> "Terms":
+        text = " ".join((q or "").split())[:MAX_QUERY]
+        digits = phone_key(text) if _PHONE_LIKE.match(text) else ""
+        return cls(text, tuple(text.lower().split()), digits, text.upper().replace(" ", ""))
+
+    @property
+    def allows_contains(self) -> bool:
+        """Long enough for a contains-search, and not a phone number (which is searched by
+        its digits only: names and e-mails hold none)."""
+        return len(self.text) >= MIN_CONTAINS and not self.digits
+
+    @property
+    def is_email(self) -> bool:
+        """A whole e-mail address: searched by the exact (unique) index only."""
+        return _EMAIL.match(self.text) is not None
+
+    @property
+    def may_be_in_email(self) -> bool:
+        """E-mail addresses have no spaces: a text with one is not part of one."""
+        return self.allows_contains and " " not in self.text and not self.is_email
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    rank: int
+    account_slug: str
+    account_name: str
+    #: What the hit is: the account's or contact's name, the order's number...
+    label: str
+    #: The object's own key: order number, invoice number, request id, contact e-mail.
+    key: str = ""
+    email: str = ""
+    phone: str = ""
+    status: str = ""
+    total: Money | None = None
+    due_at: object = None
+    #: The id of what the hit names (a hotline request's id, for its page).
+    object_id: int | None = None
+    #: An exact hit on the thing's own number (order, invoice, hotline request; not a PO).
+    is_number: bool = False
+
+
+@dataclass
+class Results:
+    terms: Terms
+    hits: dict[str, list[Hit]] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return sum(len(hits) for hits in self.hits.values())
+
+    @property
+    def account_slugs(self) -> set[str]:
+        return {hit.account_slug for hits in self.hits.values() for hit in hits}
+
+    @property
+    def number_hits(self) -> list[Hit]:
+        """Exact hits on an order, invoice or hotline request number (not on a PO number)."""
+        return [hit for hits in self.hits.values() for hit in hits if hit.is_number]
+
+
+def like_escape(text: str) -> str:
+    return text.replace(ESCAPE, ESCAPE * 2).replace("%", ESCAPE + "%").replace("_", ESCAPE + "_")
+
+
+def _contains(column, text: str):
+    return column.ilike(f"%{like_escape(text)}%", escape=ESCAPE)
+
+
+def _starts(column, text: str):
+    return column.ilike(f"{like_escape(text)}%", escape=ESCAPE)
+
+
+def _equals_ci(column, text: str):
+    return column.ilike(like_escape(text), escape=ESCAPE)
+
+
+def _same_phone(column, terms: Terms) -> sa.ColumnElement:
+    return column == terms.digits if terms.digits else sa.false()
+
+
+def _all_words(column, words) -> sa.ColumnElement:
+    return sa.and_(*(_contains(column, word) for word in words))
+
+
+def search(q: str) -> Results:
+    """Every kind of hit for `q`, grouped by kind and ranked; one query per kind searched."""
+    terms = Terms.parse(q)
+    results = Results(terms)
+    if not terms.text:
+        return results
+    for kind, find in FINDERS.items():
+        hits = find(terms)
+        if hits:
+            results.hits[kind] = hits
+    return results
+
+
+def find_accounts(terms: Terms) -> list[Hit]:
+    """By name (every word, anywhere), slug (exact) or hotline phone (normalised digits)."""
+    matches = [KeyAccount.slug == terms.text.lower()]
+    if terms.allows_contains:
+        matches.append(_all_words(KeyAccount.name, terms.words))
+    if terms.digits:
+        matches.append(KeyAccount.phone_digits == terms.digits)
+    rank = sa.case(
+        (
+            sa.or_(
+                KeyAccount.slug == terms.text.lower(),
+                _equals_ci(KeyAccount.name, terms.text),
+                _same_phone(KeyAccount.phone_digits, terms),
+            ),
+            EXACT,
+        ),
+        (_starts(KeyAccount.name, terms.text), PREFIX),
+        else_=CONTAINS,
+    )
+    rows = db.session.execute(
+        sa.select(KeyAccount.slug, KeyAccount.name, KeyAccount.hotline_phone, rank)
+        .where(sa.or_(*matches))
+        .order_by(rank, KeyAccount.name)
+        .limit(LIMIT)
+    )
+    return [
+        Hit("account", r, slug, name, name, key=slug, phone=phone) for slug, name, phone, r in rows
+    ]
+
+
+def find_contacts(terms: Terms) -> list[Hit]:
+    """Buyer-side users by name (every word), e-mail (exact or anywhere) or phone digits."""
+    email = terms.text.lower()
+    matches = [User.email == email]
+    if terms.allows_contains and not terms.is_email:
+        matches.append(_all_words(User.name, terms.words))
+    if terms.may_be_in_email:
+        matches.append(_contains(User.email, terms.text))
+    if terms.digits:
+        matches.append(User.phone_digits == terms.digits)
+    rank = sa.case(
+        (
+            sa.or_(
+                User.email == email,
+                _same_phone(User.phone_digits, terms),
+                _equals_ci(User.name, terms.text),
+            ),
+            EXACT,
+        ),
+        (sa.or_(_starts(User.name, terms.text), _starts(User.email, terms.text)), PREFIX),
+        else_=CONTAINS,
+    )
+    rows = db.session.execute(
+        sa.select(
+            User.name, User.email, User.phone, User.role, KeyAccount.slug, KeyAccount.name, rank
+        )
+        .join(KeyAccount, KeyAccount.id == User.account_id)
+        .where(User.role.in_(BUYER_ROLES), sa.or_(*matches))
+        .order_by(rank, User.name, User.id)
+        .limit(LIMIT)
+    )
+    return [
+        Hit("contact", r, slug, account, name, key=mail, email=mail, phone=phone, status=role)
+        for name, mail, phone, role, slug, account, r in rows
+    ]
+
+
+def find_orders(terms: Terms) -> list[Hit]:
+    """By order number or purchase-order number (exact; PO numbers as typed or upper-case)."""
+    if not terms.number:
+        return []
+    po_numbers = {terms.text, terms.number}
+    rows = db.session.execute(
+        sa.select(
+            Order.number,
+            Order.po_number,
+            Order.status,
+            Order.total_amount,
+            Order.currency,
+            KeyAccount.slug,
+            KeyAccount.name,
+        )
+        .join(KeyAccount, KeyAccount.id == Order.account_id)
+        .where(sa.or_(Order.number == terms.number, Order.po_number.in_(po_numbers)))
+        .order_by(Order.number != terms.number, Order.placed_on.desc(), Order.id.desc())
+        .limit(LIMIT)
+    )
+    return [
+        Hit(
+            "order",
+            EXACT,
+            slug,
+            account,
+            number,
+            key=number if number == terms.number else po_number,
+            status=status,
+            total=Money(total, currency),
+            is_number=number == terms.number,
+        )
+        for number, po_number, status, total, currency, slug, account in rows
+    ]
+
+
+def find_invoices(terms: Terms) -> list[Hit]:
+    """By invoice number, <order number>-<position>: a milestone that fell due."""
+    found = _INVOICE.match(terms.number)
+    if not found:
+        return []
+    rows = db.session.execute(
+        sa.select(
+            Order.number,
+            Milestone.position,
+            Milestone.amount,
+            Milestone.paid_amount,
+            Milestone.currency,
+            KeyAccount.slug,
+            KeyAccount.name,
+        )
+        .join(Order, Order.id == Milestone.order_id)
+        .join(KeyAccount, KeyAccount.id == Order.account_id)
+        .where(
+            Order.number == found["order"],
+            Milestone.position == int(found["position"]),
+            Milestone.invoiced_on.is_not(None),
+        )
+        .limit(LIMIT)
+    )
+    return [
+        Hit(
+            "invoice",
+            EXACT,
+            slug,
+            account,
+            f"{number}-{position}",
+            key=f"{number}-{position}",
+            status="paid" if paid >= amount else "open",
+            total=Money(amount, currency),
+            is_number=True,
+        )
+        for number, position, amount, paid, currency, slug, account in rows
+    ]
+
+
+def find_hotline_requests(terms: Terms) -> list[Hit]:
+    """By request number, HL-000042 (or HL42)."""
+    found = _HOTLINE.match(terms.number)
+    if not found:
+        return []
+    rows = db.session.execute(
+        sa.select(
+            HotlineRequest.id,
+            HotlineRequest.status,
+            HotlineRequest.due_at,
+            KeyAccount.slug,
+            KeyAccount.name,
+        )
+        .join(KeyAccount, KeyAccount.id == HotlineRequest.account_id)
+        .where(HotlineRequest.id == int(found["id"]))
+        .limit(LIMIT)
+    )
+    return [
+        Hit(
+            "hotline",
+            EXACT,
+            slug,
+            account,
+            f"HL-{request_id:06d}",
+            key=f"HL-{request_id:06d}",
+            status=status,
+            due_at=due_at,
+            object_id=request_id,
+            is_number=True,
+        )
+        for request_id, status, due_at, slug, account in rows
+    ]
+
+
+FINDERS = {
+    "account": find_accounts,
+    "contact": find_contacts,
+    "order": find_orders,
+    "invoice": find_invoices,
+    "hotline": find_hotline_requests,
+}
+
+
+# The account 360 view
+
+RECENT_ORDERS = 10
+OPEN_REQUESTS = 20
+PAYMENTS_DUE = 20
+#: A contract ending within this many days is up for renewal.
+RENEWAL_DAYS = 60
+#: An account whose last order is older than this is dormant.
+DORMANT_DAYS = 180
+
+
+@dataclass
+class Credit:
+    limit: Money
+    exposure: Money
+
+    @property
+    def available(self) -> Money:
+        return Money(self.limit.amount - self.exposure.amount, self.limit.currency)
+
+
+@dataclass
+class Account360:
+    account: KeyAccount
+    today: date
+    contract: Contract | None
+    contacts: list[User]
+    orders: list[Order]
+    blockers: dict[int, list[str]]
+    requests: list[HotlineRequest]
+    payments_due: list[Milestone]
+    credit: Credit | None
+    stage: str
+
+    @property
+    def days_left(self) -> int | None:
+        """Days until the contract in force ends (negative: ended that long ago)."""
+        return None if self.contract is None else (self.contract.valid_to - self.today).days
+
+
+def account_360(account: KeyAccount, fields: frozenset[str]) -> Account360:
+    """Everything the 360 view shows of `account` that `fields` allows, in a constant number
+    of queries whatever the account holds."""
+    today = today_for(account)
+    contract = db.session.scalar(
+        sa.select(Contract)
+        .options(joinedload(Contract.payment_term))
+        .where(Contract.account_id == account.id, Contract.status == "active")
+        .order_by(Contract.valid_from.desc())
+        .limit(1)
+    )
+    orders = list(
+        db.session.scalars(
+            sa.select(Order)
+            .options(joinedload(Order.placed_by))
+            .where(Order.account_id == account.id)
+            .order_by(Order.placed_on.desc(), Order.id.desc())
+            .limit(RECENT_ORDERS)
+        )
+    )
+    contacts = []
+    if "contacts" in fields:
+        contacts = list(
+            db.session.scalars(
+                sa.select(User)
+                .where(User.account_id == account.id)
+                .order_by(User.is_active.desc(), User.name, User.id)
+            )
+        )
+    blockers = release_blockers_of(orders) if "orders" in fields else {}
+    requests = []
+    if "hotline" in fields:
+        requests = list(
+            db.session.scalars(
+                sa.select(HotlineRequest)
+                .options(joinedload(HotlineRequest.assignee), joinedload(HotlineRequest.contact))
+                .where(HotlineRequest.account_id == account.id, HotlineRequest.status != "closed")
+                .order_by(HotlineRequest.due_at, HotlineRequest.id)
+                .limit(OPEN_REQUESTS)
+            )
+        )
+    payments_due = []
+    if "payments" in fields:
+        payments_due = list(
+            db.session.scalars(
+                sa.select(Milestone)
+                .join(Order, Order.id == Milestone.order_id)
+                .options(contains_eager(Milestone.order))
+                .where(
+                    Order.account_id == account.id,
+                    Order.status != "cancelled",
+                    Milestone.paid_amount < Milestone.amount,
+                )
+                .order_by(Milestone.due_on.is_(None), Milestone.due_on, Milestone.id)
+                .limit(PAYMENTS_DUE)
+            )
+        )
+    credit = None
+    if "credit" in fields and contract is not None:
+        credit = Credit(contract.credit_limit, exposure(account.id, contract.currency))
+    return Account360(
+        account=account,
+        today=today,
+        contract=contract,
+        contacts=contacts,
+        orders=orders,
+        blockers=blockers,
+        requests=requests,
+        payments_due=payments_due,
+        credit=credit,
+        stage=stage(contract, orders[0].placed_on if orders else None, today),
+    )
+
+
+def stage(contract: Contract | None, last_order_on: date | None, today: date) -> str:
+    """Where the account stands, derived (nothing stores a stage): without a contract in
+    force; contract ended; up for renewal (ends within RENEWAL_DAYS); onboarding (no order
+    yet); dormant (no order for DORMANT_DAYS); else active."""
+    if contract is None:
+        return "no_contract"
+    if contract.valid_to < today:
+        return "contract_ended"
+    if (contract.valid_to - today).days <= RENEWAL_DAYS:
+        return "renewal_due"
+    if last_order_on is None:
+        return "onboarding"
+    if (today - last_order_on).days > DORMANT_DAYS:
+        return "dormant"
+    return "active"
