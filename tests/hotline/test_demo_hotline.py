@@ -12,6 +12,7 @@ from portal.hotline import services
 from portal.hotline.business_hours import business_time_between
 from portal.hotline.models import BusinessCalendar, HotlineRequest
 from portal.hotline.queries import calendar_for
+from portal.notifications.delivery import deliver_due
 from portal.notifications.models import OutboxMessage
 from tests.conftest import signed_in
 
@@ -66,6 +67,19 @@ def test_a_request_of_acme_goes_to_inside_with_a_deadline_2_business_hours_ahead
         sa.select(OutboxMessage).where(OutboxMessage.subject.contains(filed.number))
     )
     assert message.to_address == "inside@northwind.example"
+
+
+def test_the_e_mail_of_a_demo_request_reaches_the_smtp_server(smtp_server):
+    seed_demo()
+    filed = file(datetime(2026, 11, 26, 2, tzinfo=UTC))
+
+    deliver_due()
+
+    (received,) = [m for m in smtp_server.messages if filed.number in m["Subject"]]
+    assert received["To"] == "inside@northwind.example"
+    plain = received.get_body(("plain",)).get_content()
+    assert "Please quote 20 docks." in plain
+    assert f"/staff/hotline/{filed.id}" in plain
 
 
 def test_with_inside_away_the_next_request_goes_to_inside2():
