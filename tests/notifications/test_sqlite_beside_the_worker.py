@@ -6,28 +6,14 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from portal import create_app
 from portal.accounts.models import User
 from portal.core.db import write_ahead
 from portal.extensions import db
 from portal.notifications.models import Notice
 from tests import factories
-from tests.conftest import login, make_config
+from tests.conftest import login
 
 pytestmark = pytest.mark.no_transaction
-
-
-@pytest.fixture
-def sqlite_app(tmp_path):
-    app = create_app(make_config(f"sqlite:///{tmp_path / 'embedded.db'}"))
-    with app.app_context():
-        db.create_all()
-        user = factories.StaffFactory(email="inside@northwind.example", role="inside_sales")
-        db.session.commit()
-        assert user.id
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def keep_writing(app, stop: threading.Event, written: list[int]) -> None:
@@ -43,7 +29,9 @@ def keep_writing(app, stop: threading.Event, written: list[int]) -> None:
 
 
 def test_sign_ins_read_then_write_while_the_worker_writes_and_none_is_refused(sqlite_app):
-    # Given the in-process worker committing all the time
+    # Given a staff user, and the in-process worker committing all the time
+    with sqlite_app.app_context():
+        factories.StaffFactory(email="inside@northwind.example", role="inside_sales")
     stop, written = threading.Event(), []
     worker = threading.Thread(target=keep_writing, args=(sqlite_app, stop, written))
     worker.start()
