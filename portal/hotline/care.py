@@ -38,11 +38,6 @@ def kind_label(kind: str) -> str:
     return str(KIND_LABELS[kind])
 
 
-def account_today(account: KeyAccount) -> date:
-    """Today in the account's time zone: the day care tasks fall due and contacts happen."""
-    return account.local_date()
-
-
 # Services: each checks, writes and commits once; nothing is written on error.
 
 
@@ -96,7 +91,7 @@ def log_contact(
         )
     if task is not None:
         _check_task(account, task)
-        task.next_due_on = account_today(account) + timedelta(days=task.every_days)
+        task.next_due_on = account.local_date() + timedelta(days=task.every_days)
     contact = CareContact(
         account_id=account.id,
         task_id=task.id if task is not None else None,
@@ -133,7 +128,7 @@ def due_care_tasks(user: User, scope: str = "mine", today: date | None = None) -
     if scope == "mine":
         query = query.where(KeyAccount.inside_sales_rep_id == user.id)
     tasks = db.session.scalars(query).unique()
-    return [t for t in tasks if t.next_due_on <= (today or account_today(t.account))]
+    return [t for t in tasks if t.next_due_on <= (today or t.account.local_date())]
 
 
 def account_care_tasks(account: KeyAccount) -> list[CareTask]:
@@ -209,7 +204,7 @@ def sweep_care_tasks(today: date | None = None) -> str:
     reminded = 0
     for task in tasks:
         account = task.account
-        if task.next_due_on > (today or account_today(account)):
+        if task.next_due_on > (today or account.local_date()):
             continue
         if account.inside_sales_rep_id is None:
             continue  # nobody to remind yet; once a rep is assigned, they hear of it
@@ -249,7 +244,7 @@ def seed_demo_care(staff_by_key: dict, accounts_by_slug: dict) -> int:
     created = 0
     acme, globex = accounts_by_slug.get("acme"), accounts_by_slug.get("globex")
     if acme is not None and acme.id not in has_tasks:
-        acme_today = account_today(acme)
+        acme_today = acme.local_date()
         call = CareTask(
             account_id=acme.id,
             kind="call",
@@ -284,7 +279,7 @@ def seed_demo_care(staff_by_key: dict, accounts_by_slug: dict) -> int:
                 kind="satisfaction",
                 title="Satisfaction check after the line retrofit",
                 every_days=91,
-                next_due_on=account_today(globex) + timedelta(days=3),
+                next_due_on=globex.local_date() + timedelta(days=3),
             )
         )
         created += 1

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts import queries as account_queries
+from portal.accounts.models import KeyAccount
 from portal.core.errors import ServiceError
 from portal.core.forms import show_error
 from portal.core.permissions import allow
@@ -46,7 +47,7 @@ def _render_due(scope: str, form: DueContactForm, failed_task_id: int | None = N
         scope=scope,
         form=form,
         failed_task_id=failed_task_id,
-        today_of=care.account_today,
+        today_of=KeyAccount.local_date,
     )
 
 
@@ -82,7 +83,7 @@ def _render_account(account, task_form=None, contact_form=None):
     tasks = care.account_care_tasks(account)
     if task_form is None:
         task_form = CareTaskForm()
-        task_form.first_due_on.data = care.account_today(account)
+        task_form.first_due_on.data = account.local_date()
     if contact_form is None:
         contact_form = ContactForm(tasks=tasks)
     return render_template(
@@ -90,7 +91,7 @@ def _render_account(account, task_form=None, contact_form=None):
         account=account,
         tasks=tasks,
         log=care.care_log(account),
-        today=care.account_today(account),
+        today=account.local_date(),
         task_form=task_form,
         contact_form=contact_form,
         deactivate_form=DeactivateForm(),

@@ -54,10 +54,6 @@ SAMPLE_TRANSITIONS = {
 }
 
 
-def today_in(account: KeyAccount, now: datetime | None = None) -> date:
-    return account.local_date(now)
-
-
 def response_hours(account: KeyAccount) -> int:
     return RESPONSE_HOURS.get(account.tier, DEFAULT_RESPONSE_HOURS)
 
@@ -196,7 +192,7 @@ def file_request(
             )
 
     now = now or utcnow()
-    assignee, reason = route(account, today_in(account, now))
+    assignee, reason = route(account, account.local_date(now))
     hotline_request = HotlineRequest(
         account_id=account.id,
         created_at=now,

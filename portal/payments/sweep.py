@@ -141,46 +141,29 @@ def _remind(marked: list[sa.Row]) -> int:
     written = 0
     for milestone in sorted(marked, key=lambda m: (m.due_on, m.order_id, m.position)):
         order = orders[milestone.order_id]
-        number = f"{order.number}-{milestone.position}"
-        unpaid = format_currency(milestone.amount - milestone.paid_amount, milestone.currency)
-        due = format_date(milestone.due_on)
-        facts = {
-            "email": "payment_overdue",
-            "dedupe_key": f"payment-overdue:{milestone.id}:{milestone.due_on.isoformat()}",
-            "account_name": order.name,
-            "invoice": number,
-            "label": milestone.label,
-            "order_number": order.number,
-            "amount": unpaid,
-            "due_on": due,
-        }
-        if order.placed_by_id in active_placers:
-            notify(
-                [order.placed_by_id],
-                _(
-                    "Invoice %(number)s (%(label)s) is overdue: %(amount)s was due on %(date)s.",
-                    number=number,
-                    label=milestone.label,
-                    amount=unpaid,
-                    date=due,
-                ),
-                f"/a/{order.slug}/invoices/{number}",
-                **facts,
-            )
-            written += 1
-        notify(
+        facts = _invoice_facts(order.number, order.name, milestone)
+        written += _tell_buyer_and_finance(
+            "payment_overdue",
+            f"payment-overdue:{milestone.id}:{milestone.due_on.isoformat()}",
+            facts,
+            order.slug,
+            order.placed_by_id if order.placed_by_id in active_placers else None,
             finance,
+            _(
+                "Invoice %(number)s (%(label)s) is overdue: %(amount)s was due on %(date)s.",
+                number=facts["invoice"],
+                label=milestone.label,
+                amount=facts["amount"],
+                date=facts["due_on"],
+            ),
             _(
                 "%(account)s: invoice %(number)s is overdue, %(amount)s due on %(date)s.",
                 account=order.name,
-                number=number,
-                amount=unpaid,
-                date=due,
+                number=facts["invoice"],
+                amount=facts["amount"],
+                date=facts["due_on"],
             ),
-            f"/staff/finance?account={order.slug}",
-            **facts,
         )
-        written += len(finance)
     return written
 
 
@@ -244,49 +227,71 @@ def sweep_payments_due() -> str:
         key = _due_key(row)
         if any(k.startswith(key + ":") for k in reminded):
             continue
-        number = f"{row.number}-{row.position}"
-        unpaid = format_currency(row.amount - row.paid_amount, row.currency)
-        due = format_date(row.due_on)
-        facts = {
-            "email": "payment_due",
-            "dedupe_key": key,
-            "account_name": row.name,
-            "invoice": number,
-            "label": row.label,
-            "order_number": row.number,
-            "amount": unpaid,
-            "due_on": due,
-        }
-        if row.placed_by_id in placers:
-            notify(
-                [row.placed_by_id],
-                _(
-                    "Invoice %(number)s (%(label)s): %(amount)s is due on %(date)s.",
-                    number=number,
-                    label=row.label,
-                    amount=unpaid,
-                    date=due,
-                ),
-                f"/a/{row.slug}/invoices/{number}",
-                **facts,
-            )
-            notices += 1
-        notify(
+        facts = _invoice_facts(row.number, row.name, row)
+        notices += _tell_buyer_and_finance(
+            "payment_due",
+            key,
+            facts,
+            row.slug,
+            row.placed_by_id if row.placed_by_id in placers else None,
             finance,
+            _(
+                "Invoice %(number)s (%(label)s): %(amount)s is due on %(date)s.",
+                number=facts["invoice"],
+                label=row.label,
+                amount=facts["amount"],
+                date=facts["due_on"],
+            ),
             _(
                 "%(account)s: invoice %(number)s, %(amount)s is due on %(date)s.",
                 account=row.name,
-                number=number,
-                amount=unpaid,
-                date=due,
+                number=facts["invoice"],
+                amount=facts["amount"],
+                date=facts["due_on"],
             ),
-            f"/staff/finance?account={row.slug}",
-            **facts,
         )
-        notices += len(finance)
         count += 1
     db.session.commit()
     return f"Payments due: {count} milestones reminded, {notices} notices."
+
+
+def _invoice_facts(order_number: str, account_name: str, milestone) -> dict:
+    """What the reminders about a milestone's invoice say (the e-mail templates' context)."""
+    return {
+        "account_name": account_name,
+        "invoice": f"{order_number}-{milestone.position}",
+        "label": milestone.label,
+        "order_number": order_number,
+        "amount": format_currency(milestone.amount - milestone.paid_amount, milestone.currency),
+        "due_on": format_date(milestone.due_on),
+    }
+
+
+def _tell_buyer_and_finance(
+    email: str,
+    dedupe_key: str,
+    facts: dict,
+    slug: str,
+    buyer_id: int | None,
+    finance: list[int],
+    buyer_text: str,
+    finance_text: str,
+) -> int:
+    """A notice and e-mail to the buyer (None: nobody to tell) and to finance; how many."""
+    told = 0
+    if buyer_id is not None:
+        link = f"/a/{slug}/invoices/{facts['invoice']}"
+        notify([buyer_id], buyer_text, link, email=email, dedupe_key=dedupe_key, **facts)
+        told = 1
+    notify(
+        finance,
+        finance_text,
+        f"/staff/finance?account={slug}",
+        email=email,
+        dedupe_key=dedupe_key,
+        **facts,
+    )
+    return told + len(finance)
 
 
 def _due_key(row) -> str:

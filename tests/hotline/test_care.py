@@ -50,7 +50,7 @@ def fresh(task: CareTask) -> CareTask:
 
 
 def today(account) -> date:
-    return care.account_today(account)
+    return account.local_date()
 
 
 # Services
