@@ -11,7 +11,7 @@ from portal.accounts.models import Address, KeyAccount, User
 from portal.cart.models import Cart, CartLine, OrderList, OrderListLine
 from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule, TermMilestone
-from portal.core.passwords import hash_password
+from portal.core import passwords
 from portal.extensions import db
 from portal.hotline.models import (
     BusinessCalendar,
@@ -28,10 +28,15 @@ from portal.ordering.models import LetterOfCredit, Milestone, Order, OrderEvent,
 from portal.payments.models import CardPayment, Payment, PaymentAllocation, SavedCard
 
 
-@cache
 def password_hash(password: str = "correct horse battery") -> str:
-    # Hashing is deliberately slow; every factory user shares one hash of the test password.
-    return hash_password(password)
+    """A hash of the test password made by the app's hasher (the tests' config has the cheapest
+    profile; tests of hashing, production's). Every factory user of a profile shares one."""
+    return _password_hash(passwords.hasher(), password)
+
+
+@cache
+def _password_hash(hasher, password: str) -> str:
+    return hasher.hash(password)
 
 
 class Base(SQLAlchemyModelFactory):

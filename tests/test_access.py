@@ -27,7 +27,7 @@ from portal.hotline.permissions import (
     SAMPLE_VIEWERS,
 )
 from tests import factories
-from tests.conftest import login
+from tests.support.web import login
 
 PUBLIC = "public"
 

@@ -5,9 +5,8 @@ import re
 import pytest
 
 from portal import create_app
-from tests.cart.conftest import cart_of
-from tests.conftest import make_config
-from tests.core.test_csrf import sign_in
+from tests.support.cart import cart_of
+from tests.support.web import make_config, sign_in
 
 
 @pytest.fixture

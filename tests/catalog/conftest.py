@@ -3,11 +3,11 @@ small catalog with list prices, and Acme with a contract and a buyer."""
 
 from datetime import date, timedelta
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
 
 from tests import factories
+from tests.support.catalog import product
 
 
 @pytest.fixture
@@ -18,15 +18,6 @@ def editor():
 @pytest.fixture
 def viewer():
     return factories.StaffFactory(email="callcenter@northwind.example", role="call_center")
-
-
-def product(sku, name, category, cny=None, usd=None, **values):
-    """A product with list prices in CNY and USD where given."""
-    made = factories.ProductFactory(sku=sku, name=name, category=category, **values)
-    for currency, amount in (("CNY", cny), ("USD", usd)):
-        if amount is not None:
-            factories.ListPriceFactory(product=made, currency=currency, amount=Decimal(amount))
-    return made
 
 
 @pytest.fixture
@@ -77,21 +68,3 @@ def acme(catalog):
         "rules": rules,
         "buyer": factories.UserFactory(account=account, email="buyer@acme.example"),
     }
-
-
-class _DataAttributes(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.found = {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if "data-sku" in attrs:
-            self.found.setdefault(attrs["data-sku"], attrs)
-
-
-def products_on(html: str | bytes) -> dict[str, dict]:
-    """{SKU: the data- attributes of its card or row}, first occurrence of each SKU."""
-    parser = _DataAttributes()
-    parser.feed(html.decode() if isinstance(html, bytes) else html)
-    return parser.found

@@ -10,8 +10,8 @@ import pytest
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from tests import factories
-from tests.catalog.conftest import product, products_on
-from tests.conftest import signed_in
+from tests.support.catalog import product, products_on
+from tests.support.web import signed_in
 
 
 @pytest.fixture

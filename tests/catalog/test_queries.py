@@ -12,7 +12,7 @@ from portal.contracts import queries
 from portal.core.db import utcnow
 from portal.extensions import db
 from tests import factories
-from tests.conftest import count_queries, login
+from tests.support.web import count_queries, login
 
 
 def bulk_products(count: int, categories: list[Category], start: int = 0) -> None:

@@ -24,7 +24,7 @@ from portal.core.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.models import Notice, OutboxMessage
 from tests import factories
-from tests.conftest import count_queries
+from tests.support.web import count_queries
 
 HEADER = "target,kind,value,currency,min_quantity,valid_from,valid_to"
 TODAY = date.today()

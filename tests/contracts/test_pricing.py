@@ -15,7 +15,7 @@ from portal.contracts.pricing import Rule, resolve, unit_price
 from portal.demo import seed_demo
 from portal.extensions import db
 from tests import factories
-from tests.conftest import count_queries
+from tests.support.web import count_queries
 
 PRODUCT, CATEGORY = 7, 3
 

@@ -20,7 +20,7 @@ from portal.core.permissions import public
 from portal.demo import demo_logo
 from portal.extensions import db, limiter
 from tests import factories
-from tests.conftest import PASSWORD, account_form, login, make_config
+from tests.support.web import PASSWORD, account_form, login, make_config
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 BOOM = "/test-only/boom"

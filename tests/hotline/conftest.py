@@ -1,7 +1,6 @@
 """The hotline's world: an account with its reps, a few more inside sales, managers, buyers."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import pytest
 
@@ -23,10 +22,6 @@ class Desk:
     director: User
     field: User
     call_center: User
-
-
-#: A Thursday morning in Shanghai (02:00 UTC is 10:00 there).
-THURSDAY_10 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from portal.hotline import care
 from portal.hotline.models import CareContact, CareTask
 from portal.notifications.models import Notice, OutboxMessage
 from tests import factories
-from tests.conftest import count_queries, signed_in
+from tests.support.web import count_queries, signed_in
 
 BASE = "http://127.0.0.1:5000"
 

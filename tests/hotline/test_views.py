@@ -12,7 +12,7 @@ from portal.hotline import services
 from portal.hotline.models import HotlineRequest, Lead, RequestEvent, SampleRequest
 from portal.notifications.models import OutboxMessage
 from tests import factories
-from tests.conftest import count_queries, signed_in
+from tests.support.web import count_queries, signed_in
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.lookup import queries
 from portal.ordering.models import Order
 from tests import factories
-from tests.conftest import count_queries, signed_in
+from tests.support.web import count_queries, signed_in
 
 ACME_PHONE_FORMATS = ["+86 21 5555-0100", "021-5555 0100", "2155550100"]
 

@@ -12,7 +12,7 @@ from portal.core.db import write_ahead
 from portal.extensions import db
 from portal.notifications.models import Notice
 from tests import factories
-from tests.conftest import login
+from tests.support.web import login
 
 pytestmark = pytest.mark.no_transaction
 

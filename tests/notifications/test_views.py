@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from tests import factories
-from tests.conftest import count_queries, signed_in
+from tests.support.web import count_queries, signed_in
 
 ADMIN = "sysadmin@northwind.example"
 

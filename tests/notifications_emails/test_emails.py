@@ -17,7 +17,7 @@ from portal.notifications.models import Notice, OutboxMessage
 from portal.ordering import services as ordering
 from portal.payments.sweep import sweep_overdue, sweep_payments_due
 from tests import factories
-from tests.ordering.conftest import place
+from tests.support.ordering import place
 
 BASE = "http://127.0.0.1:5000"
 OVER_LIMIT = [("NW-LT14", 10)]  # 76,500.00 > the buyer's 50,000.00

@@ -13,8 +13,8 @@ from portal.notifications.models import Notice
 from portal.ordering import services
 from portal.ordering.models import Order, OrderEvent
 from tests import factories
-from tests.conftest import count_queries, signed_in
-from tests.ordering.conftest import fill_cart, place
+from tests.support.ordering import fill_cart, place
+from tests.support.web import count_queries, signed_in
 
 NET30_CART = [("NW-LT14", 2), ("NW-MN27", 1)]  # 2 x 7650.00 + 2039.15
 

@@ -20,7 +20,7 @@ from portal.notifications.models import Notice
 from portal.ordering import services
 from portal.ordering.models import ORDER_STATUSES, Milestone, Order, OrderEvent, OrderLine
 from tests import factories
-from tests.ordering.conftest import Shop, place
+from tests.support.ordering import Shop, place
 
 DONE_WHEN = [("NW-LT14", 2), ("NW-MN27", 1)]
 

@@ -18,8 +18,8 @@ from portal.extensions import db
 from portal.ordering import services
 from portal.ordering.models import Milestone, Order, OrderEvent
 from tests import factories
-from tests.conftest import count_queries, signed_in
-from tests.ordering.conftest import Shop, fill_cart, place
+from tests.support.ordering import Shop, fill_cart, place
+from tests.support.web import count_queries, signed_in
 
 STAFF = ("inside_sales", "finance", "account_admin", "sales_director", "call_center")
 

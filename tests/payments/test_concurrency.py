@@ -17,7 +17,7 @@ from portal.ordering.models import Milestone
 from portal.payments import services
 from portal.payments.models import Payment, PaymentAllocation
 from tests import factories
-from tests.ordering.test_concurrency import at_once, pg_app, sqlite_app  # noqa: F401
+from tests.support.concurrency import at_once
 
 pytestmark = pytest.mark.no_transaction
 
@@ -79,7 +79,7 @@ def assert_one_recorded(results, app, ids) -> None:
     assert state(app, ids) == (Decimal("800.00"), Decimal("800.00"), 1)
 
 
-def test_two_remittances_for_the_last_of_a_milestone_at_once_on_postgres(pg_app):  # noqa: F811
+def test_two_remittances_for_the_last_of_a_milestone_at_once_on_postgres(pg_app):
     for _ in range(ROUNDS):
         # Given a milestone of 1,000.00 and two transfers of 800.00 recorded at the same moment
         ids = seed(pg_app)
@@ -88,14 +88,14 @@ def test_two_remittances_for_the_last_of_a_milestone_at_once_on_postgres(pg_app)
         assert_one_recorded(results, pg_app, ids)
 
 
-def test_two_remittances_for_the_last_of_a_milestone_at_once_on_sqlite(sqlite_app):  # noqa: F811
+def test_two_remittances_for_the_last_of_a_milestone_at_once_on_sqlite(sqlite_app):
     for _ in range(ROUNDS):
         ids = seed(sqlite_app)
         results = at_once([remitting(sqlite_app, ids, f"REF-{i}", "800.00") for i in range(2)])
         assert_one_recorded(results, sqlite_app, ids)
 
 
-def test_the_same_transfer_recorded_twice_at_once_is_recorded_once(pg_app):  # noqa: F811
+def test_the_same_transfer_recorded_twice_at_once_is_recorded_once(pg_app):
     for _ in range(ROUNDS):
         ids = seed(pg_app)
         results = at_once([remitting(pg_app, ids, "SAME-REF", "100.00") for _ in range(2)])

@@ -19,8 +19,9 @@ from portal.ordering import services as ordering
 from portal.ordering.models import Milestone, Order
 from portal.payments import invoices
 from tests import factories
-from tests.conftest import count_queries, signed_in
-from tests.payments.conftest import DONE_WHEN, confirm, place, ship
+from tests.support.ordering import place
+from tests.support.payments import DONE_WHEN, confirm, ship
+from tests.support.web import count_queries, signed_in
 
 BUYER = "buyer@acme.example"
 

@@ -15,16 +15,8 @@ from portal.ordering.models import LetterOfCredit, Milestone
 from portal.payments import services
 from portal.payments.models import Payment, PaymentAllocation
 from tests import factories
-from tests.payments.conftest import (
-    DONE_WHEN,
-    TOTAL,
-    confirm,
-    letter,
-    milestones,
-    place,
-    refused,
-    ship,
-)
+from tests.support.ordering import place
+from tests.support.payments import DONE_WHEN, TOTAL, confirm, letter, milestones, refused, ship
 
 
 def remit(account, parts: dict, amount=None, reference="CMB 2026-0001", **changes):

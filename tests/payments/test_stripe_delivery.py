@@ -2,8 +2,6 @@
 (SECURITY.md 28; PostgreSQL, and a SQLite file), and localstripe's own signed webhook, sent
 over HTTP to a live portal, marks the deposit paid."""
 
-# ruff: noqa: F811  (fixtures imported from their modules are taken as arguments)
-
 import json
 import threading
 import time
@@ -21,14 +19,14 @@ from portal.ordering.models import Milestone
 from portal.payments import cards
 from portal.payments.models import CardPayment, Payment, StripeEvent
 from tests import factories
-from tests.conftest import make_config
-from tests.ordering.test_concurrency import at_once, pg_app, sqlite_app  # noqa: F401
-from tests.payments.stripe_support import (
+from tests.support.card_payments import (
     made_up_event,
     running_localstripe,
     signature,
     stripe_settings,
 )
+from tests.support.concurrency import at_once
+from tests.support.web import make_config
 
 pytestmark = pytest.mark.no_transaction
 

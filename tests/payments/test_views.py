@@ -12,8 +12,9 @@ from portal.extensions import db
 from portal.ordering.models import LetterOfCredit, Milestone, Order
 from portal.payments.models import Payment
 from tests import factories
-from tests.conftest import count_queries, signed_in
-from tests.payments.conftest import DONE_WHEN, confirm, milestones, place, ship
+from tests.support.ordering import place
+from tests.support.payments import DONE_WHEN, confirm, milestones, ship
+from tests.support.web import count_queries, signed_in
 
 FINANCE = "finance@northwind.example"
 
