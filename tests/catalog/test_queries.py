@@ -132,6 +132,7 @@ def test_a_restricted_assortment_costs_no_extra_statement(client, shop):
     db.session.commit()
     restricted = statements_for_page(client, "/a/acme/catalog")
     assert len(open_) == len(restricted)
+    assert len(restricted) <= 8
 
 
 def test_the_product_page_and_landing_page_cost_a_constant_handful(client, shop):
@@ -156,3 +157,4 @@ def test_the_staff_list_costs_the_same_for_1000_and_100000_products(client, shop
         f"\nstaff catalog: {len(small)} statements with 1,000 products, {len(large)} with 100,000"
     )
     assert len(small) == len(large)
+    assert len(large) <= 7

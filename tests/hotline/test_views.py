@@ -175,7 +175,9 @@ def test_the_buyer_list_takes_a_constant_number_of_queries(buyer, desk):
         assert len(request_attributes(page)) == total
         return len(statements)
 
-    assert statements_with(3) == statements_with(12)
+    few, many = statements_with(3), statements_with(12)
+    assert few == many
+    assert many <= 5
 
 
 def test_the_landing_page_offers_the_hotline_number_and_a_call_back_button(buyer):
@@ -261,7 +263,9 @@ def test_the_queue_takes_a_constant_number_of_queries(web, desk):
         assert len(request_attributes(page)) == total
         return len(statements)
 
-    assert statements_with(3) == statements_with(12)
+    few, many = statements_with(3), statements_with(12)
+    assert few == many
+    assert many <= 4
 
 
 def test_staff_claim_log_a_call_and_close_from_the_detail_page(web, desk):

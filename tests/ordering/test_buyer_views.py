@@ -411,7 +411,9 @@ def test_the_order_list_issues_as_many_statements_for_100_orders_as_for_10(web, 
         assert page.data.count(b"data-order-number=") == min(total, 20)
         return len(statements)
 
-    assert statements_with(10) == statements_with(100)
+    ten, hundred = statements_with(10), statements_with(100)
+    assert ten == hundred
+    assert hundred <= 6
 
 
 def test_the_order_page_issues_as_many_statements_for_100_lines_as_for_10(web, shop):
@@ -430,7 +432,9 @@ def test_the_order_page_issues_as_many_statements_for_100_lines_as_for_10(web, s
         assert page.data.count(b"data-qty=") == lines
         return len(statements)
 
-    assert statements_with(10) == statements_with(100)
+    ten, hundred = statements_with(10), statements_with(100)
+    assert ten == hundred
+    assert hundred <= 12
 
 
 # Other accounts

@@ -531,4 +531,6 @@ def test_the_order_desk_issues_as_many_statements_for_100_orders_as_for_10(web, 
     add(10)
     ten = statements()
     add(90)
-    assert statements() == ten
+    hundred = statements()
+    assert hundred == ten
+    assert hundred <= 6
