@@ -130,8 +130,11 @@ def two_accounts():
     }
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def web(app):
     """A second app on the test database: each of its requests has its own app context and
-    database session, as in production, so a failed request leaves nothing a later read sees."""
+    database session, as in production, so a failed request leaves nothing a later read sees.
+    One for the run (it holds no state of a test's: sessions live in the database, and each
+    test's requests reach the test's transaction through `db.session`); tests that need other
+    settings build their own app."""
     return create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"]))
