@@ -149,8 +149,9 @@ class ContractFactory(Base):
     account = factory.SubFactory(AccountFactory)
     number = factory.Sequence(lambda n: f"C-{n:05d}")
     currency = "CNY"
-    valid_from = factory.LazyFunction(lambda: date.today() - timedelta(days=30))
-    valid_to = factory.LazyFunction(lambda: date.today() + timedelta(days=365))
+    # Counted from the account's today, in its time zone, as the portal counts them
+    valid_from = factory.LazyAttribute(lambda o: o.account.local_date() - timedelta(days=30))
+    valid_to = factory.LazyAttribute(lambda o: o.account.local_date() + timedelta(days=365))
     status = "active"
     credit_limit_amount = Decimal("100000.00")
     payment_term = factory.SubFactory(PaymentTermFactory)

@@ -1,7 +1,6 @@
 """Who may call which URL (SECURITY.md 14, 16), built from app.url_map so no route is missed."""
 
 import re
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -234,7 +233,10 @@ def world():
         "acme_list": factories.OrderListFactory(account=acme),
         # payments: invoices (the order's payment, fallen due: invoice <order number>-1)
         "acme_invoice": factories.MilestoneFactory(
-            order=acme_order, position=1, due_on=date.today(), invoiced_on=date.today()
+            order=acme_order,
+            position=1,
+            due_on=acme.local_date(),
+            invoiced_on=acme.local_date(),
         ),
         # payments: stripe (a card Acme saved for its installments)
         "acme_saved_card": factories.SavedCardFactory(account=acme),

@@ -265,6 +265,7 @@ def test_production_cookies_are_secure_httponly_and_samesite_lax(app, buyer):
         assert str(attributes.get("samesite")).lower() in ("lax", "strict"), name
 
 
+@pytest.mark.date_sensitive
 def test_remember_me_lasts_at_most_thirty_days_in_the_cookie_and_on_the_server(app, buyer):
     browser = app.test_client()
     response = login(browser, "buyer@acme.example", remember="y")

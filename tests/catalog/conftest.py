@@ -1,7 +1,7 @@
 """Fixtures for the catalog: a second app whose requests have their own sessions, staff, a
 small catalog with list prices, and Acme with a contract and a buyer."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -44,8 +44,8 @@ def acme(catalog):
     contract = factories.ContractFactory(
         account=account,
         number="NW-ACME-01",
-        valid_from=date.today() - timedelta(days=180),
-        valid_to=date.today() + timedelta(days=365),
+        valid_from=account.local_date() - timedelta(days=180),
+        valid_to=account.local_date() + timedelta(days=365),
     )
     rules = [
         factories.PriceRuleFactory(

@@ -112,6 +112,7 @@ def test_the_demo_prices_match_the_design_to_the_cent(slug, sku, quantity, unit,
     assert line.line_total.amount == Decimal(unit) * quantity
 
 
+@pytest.mark.date_sensitive
 def test_acmes_quick_order_example_totals_17339_15():
     seed_demo()
     acme = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == "acme"))
@@ -145,6 +146,7 @@ def test_catalog_pricing_lists_the_volume_breaks():
     assert [(t.min_quantity, str(t.unit_price.amount)) for t in line.tiers] == [(50, "7400.00")]
 
 
+@pytest.mark.date_sensitive
 def test_rules_outside_their_own_validity_do_not_apply():
     rule = factories.PriceRuleFactory(
         kind="fixed",
@@ -159,6 +161,7 @@ def test_rules_outside_their_own_validity_do_not_apply():
     assert line.unit_price.amount == Decimal("50.00")
 
 
+@pytest.mark.date_sensitive
 def test_proposed_rules_are_not_in_force():
     rule = factories.PriceRuleFactory(status="proposed", value=Decimal("20"))
     factories.ListPriceFactory(product=rule.product, amount=Decimal("100.00"))
@@ -166,6 +169,7 @@ def test_proposed_rules_are_not_in_force():
     assert line.unit_price.amount == Decimal("100.00")
 
 
+@pytest.mark.date_sensitive
 def test_an_expired_contract_prices_nothing():
     contract = factories.ContractFactory(
         valid_to=date.today() - timedelta(days=1), valid_from=date.today() - timedelta(days=100)
@@ -176,6 +180,7 @@ def test_an_expired_contract_prices_nothing():
     assert line.no_price_reason == pricing.CONTRACT_NOT_IN_FORCE
 
 
+@pytest.mark.date_sensitive
 def test_a_restricted_assortment_prices_only_what_the_rules_name():
     rule = factories.PriceRuleFactory(contract__is_assortment_restricted=True)
     factories.ListPriceFactory(product=rule.product)

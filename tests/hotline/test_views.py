@@ -228,6 +228,7 @@ def overdue_and_not(desk):
     return late, soon, later
 
 
+@pytest.mark.date_sensitive
 def test_the_queue_lists_overdue_first_then_by_deadline_with_tabs(web, desk):
     late, soon, later = overdue_and_not(desk)
     later.due_at = late.due_at + timedelta(minutes=1)  # earlier than soon, but not overdue? no:
@@ -377,6 +378,7 @@ def test_availability_own_for_everyone_all_inside_sales_for_managers(web, desk):
     assert db.session.get(type(desk.inside2), desk.inside2.id).is_available is False
 
 
+@pytest.mark.date_sensitive
 def test_the_staff_dashboard_links_the_queue_with_counts(web, desk):
     overdue_and_not(desk)
     page = text(signed_in(web, desk.inside.email).get("/staff/"))

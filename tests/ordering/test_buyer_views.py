@@ -144,6 +144,7 @@ def test_an_empty_cart_says_so_offers_no_submit_and_places_nothing(buyer, shop):
     assert all_orders() == []
 
 
+@pytest.mark.date_sensitive
 def test_an_expired_contract_says_so_offers_no_submit_and_places_nothing(buyer, shop):
     fill_cart(shop.buyer, NET30_CART)
     shop.contract.valid_from = date.today() - timedelta(days=400)
@@ -178,6 +179,7 @@ def test_a_missing_po_number_is_refused_where_the_account_requires_one(buyer, sh
     assert "PO-4711" in text(buyer.get(f"/a/acme/orders/{order.number}"))
 
 
+@pytest.mark.date_sensitive
 def test_a_delivery_date_in_the_past_is_refused(buyer, shop):
     fill_cart(shop.buyer, NET30_CART)
     token = token_on(buyer.get("/a/acme/checkout"))
@@ -216,6 +218,7 @@ def test_a_checkout_without_a_valid_token_is_a_400_and_places_nothing(buyer, sho
     assert all_orders() == []
 
 
+@pytest.mark.date_sensitive
 def test_the_delivery_details_reach_the_order_page(buyer, shop):
     fill_cart(shop.buyer, NET30_CART)
     token = token_on(buyer.get("/a/acme/checkout"))
@@ -284,6 +287,7 @@ def test_a_net30_order_shows_no_blocking_condition(buyer, shop):
     assert b'id="release-blockers"' not in buyer.get(f"/a/acme/orders/{order.number}").data
 
 
+@pytest.mark.date_sensitive
 def test_the_order_page_shows_the_timeline_and_the_tracking_number(buyer, shop, staff):
     order = place(shop, NET30_CART)
     services.confirm_order(staff, order)

@@ -111,6 +111,7 @@ def confirmed(web, shop_order: Order) -> Order:
 # The lifecycle
 
 
+@pytest.mark.date_sensitive
 def test_staff_take_a_net_30_order_from_confirmation_to_delivery(web, shop, staff):
     order = place(shop, [("NW-LT14", 2), ("NW-MN27", 1)])
     desk = signed_in(web, "inside_sales@northwind.example")
@@ -261,6 +262,7 @@ def test_a_credit_hold_needs_a_reason_and_only_finance_sets_it(web, shop, staff)
     assert b"credit-hold-reason" not in desk.get("/staff/accounts/acme").data
 
 
+@pytest.mark.date_sensitive
 def test_an_expired_contract_blocks_release(web, shop, staff):
     order = confirmed(web, place(shop, [("NW-LT14", 1)]))
     contract = db.session.get(Contract, shop.contract.id)
@@ -472,6 +474,7 @@ def test_only_inside_sales_and_sales_management_place_orders_on_behalf(web, shop
 # The order desk list
 
 
+@pytest.mark.date_sensitive
 def test_the_order_desk_filters_by_status_account_and_date(web, shop, staff):
     today = date.today()
     globex = factories.ContractFactory(account=factories.AccountFactory(slug="globex"))

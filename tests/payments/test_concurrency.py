@@ -4,7 +4,6 @@ paid beyond its amount (SECURITY.md 36). Runs on PostgreSQL (skips without one, 
 and on a SQLite file database."""
 
 import uuid
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -35,7 +34,7 @@ def seed(app) -> dict:
             status="shipped",
             total_amount=Decimal("1000.00"),
         )
-        milestone = factories.MilestoneFactory(order=order, due_on=date.today())
+        milestone = factories.MilestoneFactory(order=order, due_on=account.local_date())
         finance = factories.StaffFactory(role="finance", email=f"finance-{tag}@northwind.example")
         return {"account": account.id, "milestone": milestone.id, "finance": finance.id}
 
@@ -47,7 +46,7 @@ def remitting(app, ids: dict, reference: str, amount: str):
             account = db.session.get(KeyAccount, ids["account"])
             remittance = services.Remittance(
                 amount=Decimal(amount),
-                received_on=date.today(),
+                received_on=account.local_date(),  # today where the account is
                 reference=reference,
                 allocations={ids["milestone"]: Decimal(amount)},
             )

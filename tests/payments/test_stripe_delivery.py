@@ -6,7 +6,6 @@ import json
 import threading
 import time
 import uuid
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -40,7 +39,10 @@ def seed(app) -> dict:
             contract=factories.ContractFactory(account=account), total_amount=Decimal("1000.00")
         )
         milestone = factories.MilestoneFactory(
-            order=order, label="Deposit", amount=Decimal("300.00"), due_on=date.today()
+            order=order,
+            label="Deposit",
+            amount=Decimal("300.00"),
+            due_on=account.local_date(),
         )
         card = factories.CardPaymentFactory(milestone=milestone, stripe_id=f"pi_{tag}")
         return {"milestone": milestone.id, "intent": card.stripe_id, "account": account.id}
@@ -126,7 +128,10 @@ def seed_with_intent(app) -> dict:
             contract=factories.ContractFactory(account=account), total_amount=Decimal("1000.00")
         )
         milestone = factories.MilestoneFactory(
-            order=order, label="Deposit", amount=Decimal("300.00"), due_on=date.today()
+            order=order,
+            label="Deposit",
+            amount=Decimal("300.00"),
+            due_on=account.local_date(),
         )
         card = cards.open_card_payment(None, milestone, order)
         return {"milestone": milestone.id, "card": card.id}

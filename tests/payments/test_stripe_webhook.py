@@ -313,7 +313,6 @@ def test_a_payment_for_a_milestone_paid_otherwise_meanwhile_is_flagged(
     stripe_web,
     staff,
 ):
-    from datetime import date
 
     from portal.accounts.models import KeyAccount
     from portal.payments import services
@@ -325,7 +324,7 @@ def test_a_payment_for_a_milestone_paid_otherwise_meanwhile_is_flagged(
         account,
         services.Remittance(
             amount=Decimal("5201.75"),
-            received_on=date.today(),
+            received_on=account.local_date(),
             reference="TT-1",
             allocations={deposit.id: Decimal("5201.75")},
         ),
