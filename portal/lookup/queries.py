@@ -23,8 +23,9 @@ from portal.core.permissions import BUYER_ROLES
 from portal.core.phones import phone_key
 from portal.extensions import db
 from portal.hotline.models import HotlineRequest
+from portal.ordering.credit import exposure
+from portal.ordering.gate import release_blockers_of
 from portal.ordering.models import Milestone, Order
-from portal.ordering.services import exposure, release_blockers_of
 
 #: Results per kind.
 LIMIT = 10

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValid
 
 from portal.cart.services import parse_pasted
 from portal.core.errors import ServiceError
-from portal.ordering.services import Checkout
+from portal.ordering.placement import Checkout
 
 # Buyer side
 

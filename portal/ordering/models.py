@@ -11,19 +11,7 @@ from portal.contracts.models import MILESTONE_EVENTS, Contract
 from portal.core.db import AccountScoped, Amount, TimestampMixin, UTCDateTime, utcnow
 from portal.core.money import Money
 from portal.extensions import db
-
-#: DESIGN.md section 4; which moves are allowed is `services.ALLOWED_TRANSITIONS`.
-ORDER_STATUSES = (
-    "pending_approval",
-    "submitted",
-    "confirmed",
-    "released",
-    "shipped",
-    "delivered",
-    "closed",
-    "cancelled",
-    "on_hold",
-)
+from portal.ordering.lifecycle import ORDER_STATUSES
 
 
 class Order(TimestampMixin, AccountScoped, db.Model):
@@ -102,6 +90,17 @@ class Order(TimestampMixin, AccountScoped, db.Model):
     @property
     def total(self) -> Money:
         return Money(self.total_amount, self.currency)
+
+    def history_step(self, from_status, to_status: str, actor, comment: str = "") -> "OrderEvent":
+        """A step of this order's history, for `lifecycle.record` to add."""
+        return OrderEvent(
+            account_id=self.account_id,
+            order_id=self.id,
+            from_status=from_status,
+            to_status=to_status,
+            actor_id=actor.id if actor else None,
+            comment=comment,
+        )
 
     def __repr__(self) -> str:
         return f"<Order {self.number} {self.status}>"
@@ -215,7 +214,7 @@ class OrderNumberCounter(db.Model):
 
 class LetterOfCredit(AccountScoped, db.Model):
     """A letter of credit a bank issued for an order under letter-of-credit terms, as finance
-    registered it. The release gate (services.release_blockers) reads it: it lives here, with
+    registered it. The release gate (gate.release_blockers) reads it: it lives here, with
     the order's terms, so that ordering never imports payments."""
 
     __tablename__ = "letters_of_credit"

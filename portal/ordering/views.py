@@ -16,7 +16,7 @@ from portal.core.permissions import APPROVER, BUYER_ROLES, STAFF_ROLES, allow, r
 from portal.extensions import db
 from portal.notifications import services as notifications
 from portal.notifications.forms import ReadNoticesForm
-from portal.ordering import permissions, queries, services
+from portal.ordering import credit, gate, lifecycle, permissions, placement, queries, services
 from portal.ordering.forms import (
     CancelOrderForm,
     CheckoutForm,
@@ -28,7 +28,7 @@ from portal.ordering.forms import (
     ShipOrderForm,
     StaffOrderFilterForm,
 )
-from portal.ordering.models import ORDER_STATUSES
+from portal.ordering.lifecycle import ORDER_STATUSES
 
 bp = Blueprint("ordering", __name__)
 
@@ -43,7 +43,7 @@ bp = Blueprint("ordering", __name__)
 #   POST      /a/<slug>/approvals/<number>           decide_order    APPROVER
 #   POST      /a/<slug>/notices/read                 read_notices    BUYER_ROLES
 
-bp.add_app_template_global(services.status_label, "status_label")
+bp.add_app_template_global(lifecycle.status_label, "status_label")
 #: A Decimal column in its currency's minor unit, such as 7650.00: `amount|plain_in(currency)`.
 bp.add_app_template_filter(plain, "plain_in")
 
@@ -57,7 +57,7 @@ def checkout(slug):
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                order = services.place_order(
+                order = placement.place_order(
                     current_user, account, form.checkout(), token=form.checkout_token.data
                 )
             except ServiceError as error:
@@ -81,7 +81,7 @@ def checkout(slug):
 
 
 def _preview(account) -> dict:
-    preview = services.preview_checkout(current_user, account)
+    preview = placement.preview_checkout(current_user, account)
     return {
         "pricing": preview.pricing,
         "explanations": [explain(line, preview.pricing.terms) for line in preview.pricing.lines],
@@ -139,7 +139,7 @@ def show_order(slug, number):
         "ordering/buyer_order.html",
         account=account,
         order=order,
-        blockers=services.release_blockers(order),
+        blockers=gate.release_blockers(order),
         can_cancel=permissions.can_cancel(current_user, order),
         can_decide=permissions.can_decide(current_user, order),
         cancel_form=CancelOrderForm(),
@@ -256,7 +256,7 @@ bp.add_app_template_global(permissions.can_place_on_behalf, "can_place_on_behalf
 def list_staff_orders():
     form = StaffOrderFilterForm(
         request.args,
-        statuses=[(status, services.status_label(status)) for status in ORDER_STATUSES],
+        statuses=[(status, lifecycle.status_label(status)) for status in ORDER_STATUSES],
         accounts=queries.account_choices(),
     )
     filters = form.filters()
@@ -272,7 +272,7 @@ def show_staff_order(number):
     return render_template(
         "ordering/staff_order.html",
         order=order,
-        blockers=services.release_blockers(order),
+        blockers=gate.release_blockers(order),
         actions=permissions.staff_actions(current_user, order),
         can_release=permissions.can_release_orders(current_user),
     )
@@ -396,7 +396,7 @@ def place_order_for_buyer(slug):
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                order = services.place_order(
+                order = placement.place_order(
                     buyers[form.buyer.data],
                     account,
                     form.checkout(),
@@ -451,7 +451,7 @@ def set_credit_hold(slug):
         flash(_("Put the account on credit hold or lift the hold, and say why."), "danger")
     else:
         try:
-            services.set_credit_hold(current_user, account, bool(form.hold.data), form.reason.data)
+            credit.set_credit_hold(current_user, account, bool(form.hold.data), form.reason.data)
         except ServiceError as error:
             db.session.rollback()
             flash(error.message, "danger")

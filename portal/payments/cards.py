@@ -38,8 +38,9 @@ from portal.core.db import begin_write, utcnow
 from portal.core.errors import ServiceError
 from portal.core.money import minor_digits, to_minor
 from portal.extensions import db
+from portal.ordering.credit import lock_account
+from portal.ordering.lifecycle import PAYABLE_STATUSES
 from portal.ordering.models import Milestone, Order
-from portal.ordering.services import lock_account
 from portal.payments.models import (
     CARD_PAYMENT_NEXT,
     CardPayment,
@@ -50,16 +51,6 @@ from portal.payments.models import (
 )
 from portal.payments.services import apply_payment
 
-#: Orders whose milestones may be paid by card.
-CARD_PAYABLE_STATUSES = (
-    "pending_approval",
-    "submitted",
-    "confirmed",
-    "released",
-    "shipped",
-    "delivered",
-    "on_hold",
-)
 #: Stripe's PaymentIntent statuses as the portal's card payment statuses.
 INTENT_STATUSES = {
     "requires_payment_method": "open",
@@ -117,7 +108,7 @@ def payable_refusal(milestone: Milestone, order: Order) -> str | None:
     be unpaid, and belong to an open order that no letter of credit pays."""
     if order.needs_letter_of_credit:
         return _("This payment is covered by a letter of credit, not by card.")
-    if order.status not in CARD_PAYABLE_STATUSES:
+    if order.status not in PAYABLE_STATUSES:
         return _("Order %(number)s is closed to payments.", number=order.number)
     if milestone.is_paid:
         return _(
@@ -684,7 +675,7 @@ def due_for_saved_cards(on: date | None = None) -> list[tuple[Milestone, Order, 
         .where(
             Milestone.due_on.is_not(None),
             Milestone.paid_amount < Milestone.amount,
-            Order.status.in_(CARD_PAYABLE_STATUSES),
+            Order.status.in_(PAYABLE_STATUSES),
             Order.needs_letter_of_credit.is_(False),
         )
         .order_by(Milestone.due_on, Milestone.id)

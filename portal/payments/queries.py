@@ -10,24 +10,15 @@ from sqlalchemy.orm import contains_eager, joinedload
 from portal.accounts.models import KeyAccount
 from portal.contracts.services import today_for
 from portal.extensions import db
+from portal.ordering.gate import release_blockers
+from portal.ordering.lifecycle import PAYABLE_STATUSES
 from portal.ordering.models import LetterOfCredit, Milestone, Order
-from portal.ordering.services import release_blockers
 from portal.payments.models import Payment, PaymentAllocation
 
 #: Milestones the desk lists at most (filter by account for the rest).
 DESK_LIMIT = 500
 #: Confirmed orders the desk checks against the release gate at most, oldest first.
 RELEASE_CANDIDATES = 25
-#: Orders whose milestones are still open to payment.
-PAYABLE_STATUSES = (
-    "pending_approval",
-    "submitted",
-    "confirmed",
-    "released",
-    "shipped",
-    "delivered",
-    "on_hold",
-)
 
 
 @dataclass(frozen=True)

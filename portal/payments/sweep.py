@@ -28,8 +28,8 @@ from portal.core.permissions import FINANCE
 from portal.extensions import db
 from portal.notifications.queries import dedupe_keys_used
 from portal.notifications.services import notify
+from portal.ordering.lifecycle import PAYABLE_STATUSES
 from portal.ordering.models import Milestone, Order
-from portal.payments.queries import PAYABLE_STATUSES
 
 
 @dataclass(frozen=True)
