@@ -6,10 +6,10 @@ from flask_login import current_user
 
 from portal.accounts import queries as account_queries
 from portal.auth.forms import LoginForm
-from portal.auth.views import home_url
 from portal.contracts import queries as contract_queries
 from portal.contracts.permissions import can_decide_proposals
 from portal.contracts.services import today_for
+from portal.core.http import home_url
 from portal.core.permissions import STAFF_ROLES, allow, public
 from portal.extensions import db
 from portal.notifications import queries as notification_queries
