@@ -16,6 +16,7 @@ from portal.cart.forms import (
     UploadForm,
 )
 from portal.cart.models import MAX_LINES, MAX_QUANTITY
+from portal.cart.quick_order import MAX_CSV_BYTES, parse_pasted, read_csv
 from portal.contracts.pricing import explain, price_lines
 from portal.contracts.services import today_for
 from portal.core.errors import ServiceError
@@ -100,7 +101,7 @@ def quick_order(slug):
     form = QuickOrderForm()
     if form.validate_on_submit():
         try:
-            added = services.add_rows(current_user, account, services.parse_pasted(form.lines.data))
+            added = services.add_rows(current_user, account, parse_pasted(form.lines.data))
         except services.RowsRejected as rejected:
             return _cart_page(account, quick_form=form, rejected=rejected, source="quick-order")
         except ServiceError as error:
@@ -119,8 +120,8 @@ def upload_cart(slug):
     if form.validate_on_submit():
         try:
             # One byte more than allowed tells a file over the limit without reading it all.
-            data = form.file.data.read(services.MAX_CSV_BYTES + 1)
-            added = services.add_rows(current_user, account, services.read_csv(data))
+            data = form.file.data.read(MAX_CSV_BYTES + 1)
+            added = services.add_rows(current_user, account, read_csv(data))
         except services.RowsRejected as rejected:
             return _cart_page(account, upload_form=form, rejected=rejected, source="upload")
         except ServiceError as error:

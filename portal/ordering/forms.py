@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValidation
 
-from portal.cart.services import parse_pasted
+from portal.cart.quick_order import parse_pasted
 from portal.core.errors import ServiceError
 from portal.ordering.placement import Checkout
 
