@@ -69,9 +69,9 @@ class CsvRows:
         try:
             for cells in reader:
                 start, end = end + 1, reader.line_num
-                trimmed = tuple(_unguarded(cell.strip()) for cell in cells)
-                if any(trimmed):
-                    yield CsvRow(start, trimmed)
+                cells = [cell.strip() for cell in cells]
+                if any(cells):
+                    yield CsvRow(start, tuple(map(_unguarded, cells)))
         except csv.Error as error:
             line = end + 1
             raise CsvError(
