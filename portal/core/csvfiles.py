@@ -11,7 +11,8 @@ counted), for messages that point at the line.
 
 The spreadsheet-formula guard ("CSV injection"): a cell that starts with one of
 FORMULA_START is written with a leading "'", so that a spreadsheet shows it as text instead of
-running it; reading takes such a "'" off again, so an export imports back unchanged.
+running it; reading takes such a "'" off again, so an export imports back unchanged (a cell
+that starts with "'" and then one of them gets one "'" more, and loses one on reading).
 """
 
 from __future__ import annotations
@@ -122,10 +123,18 @@ def write_csv(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
 
 
 def guarded(value) -> str:
-    """A cell as written: with a leading "'" when a spreadsheet would run it as a formula."""
+    """A cell as written: with a leading "'" when a spreadsheet would run it as a formula, or
+    when it starts with such a "'" itself (so that reading gives back exactly the cell)."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    if text.startswith(FORMULA_START) or _is_guarded(text):
+        return "'" + text
+    return text
+
+
+def _is_guarded(cell: str) -> bool:
+    """Whether the cell is one or more "'" and then a FORMULA_START."""
+    return cell[:1] == "'" and cell.lstrip("'")[:1] in _FORMULA_CHARS
 
 
 def _unguarded(cell: str) -> str:
-    return cell[1:] if cell[:1] == "'" and cell[1:2] in _FORMULA_CHARS else cell
+    return cell[1:] if _is_guarded(cell) else cell

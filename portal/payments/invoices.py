@@ -7,8 +7,6 @@ as the finance desk reads it; the daily sweep (payments.sweep) records `overdue_
 same day: the day after the due date) so that it reminds once.
 """
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -19,6 +17,7 @@ from flask import abort
 from sqlalchemy.orm import contains_eager
 
 from portal.accounts.models import KeyAccount
+from portal.core.csvfiles import write_csv
 from portal.core.money import Money, plain
 from portal.core.pagination import Page, paginate
 from portal.extensions import db
@@ -46,8 +45,6 @@ CSV_COLUMNS = (
     "open",
     "status",
 )
-#: Spreadsheets run cells starting with these as formulas; the export quotes them with "'".
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: <order number>-<position>, such as NW-2026-000003-1.
 _NUMBER = re.compile(r"(?P<order>[A-Z0-9-]{1,20})-(?P<position>[1-9][0-9]{0,2})")
 
@@ -177,34 +174,26 @@ def all_invoices(account: KeyAccount, today: date, status: str | None = None) ->
 
 
 def statement_csv(rows: list[InvoiceRow]) -> str:
-    """The statement as CSV, one invoice a row; cells a spreadsheet would run as a formula
-    are quoted with "'"."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        m, currency = row.milestone, row.milestone.currency
-        writer.writerow(
-            _cell(value)
-            for value in (
-                row.number,
-                row.order.number,
-                row.order.po_number,
-                m.label,
-                m.invoiced_on.isoformat(),
-                m.due_on.isoformat(),
-                currency,
-                plain(m.amount, currency),
-                plain(m.paid_amount, currency),
-                plain(row.open.amount, currency),
-                row.status,
-            )
-        )
-    return out.getvalue()
+    """The statement as CSV, one invoice a row (core.csvfiles guards cells a spreadsheet would
+    run as a formula)."""
+    return write_csv(CSV_COLUMNS, (_csv_row(row) for row in rows))
 
 
-def _cell(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
+def _csv_row(row: InvoiceRow) -> tuple[str, ...]:
+    m, currency = row.milestone, row.milestone.currency
+    return (
+        row.number,
+        row.order.number,
+        row.order.po_number,
+        m.label,
+        m.invoiced_on.isoformat(),
+        m.due_on.isoformat(),
+        currency,
+        plain(m.amount, currency),
+        plain(m.paid_amount, currency),
+        plain(row.open.amount, currency),
+        row.status,
+    )
 
 
 def invoice_or_404(number: str, *, account_id: int | None = None) -> Milestone:
