@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import Address, KeyAccount, User
 from portal.contracts.models import MILESTONE_EVENTS, Contract
 from portal.core.db import AccountScoped, Amount, TimestampMixin, UTCDateTime, utcnow
+from portal.core.invoice_numbers import invoice_number
 from portal.core.money import Money
 from portal.extensions import db
 from portal.ordering.lifecycle import ORDER_STATUSES
@@ -181,7 +182,9 @@ class Milestone(AccountScoped, db.Model):
     @property
     def invoice_number(self) -> str | None:
         """An invoice is the milestone that fell due: its order's number and its position."""
-        return None if self.invoiced_on is None else f"{self.order.number}-{self.position}"
+        if self.invoiced_on is None:
+            return None
+        return invoice_number(self.order.number, self.position)
 
 
 class OrderEvent(AccountScoped, db.Model):

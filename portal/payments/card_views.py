@@ -13,6 +13,7 @@ from wtforms.validators import Optional, Regexp
 
 from portal.accounts import queries as account_queries
 from portal.core.errors import ServiceError
+from portal.core.invoice_numbers import invoice_number
 from portal.core.permissions import BUYER_ROLES, allow, public, require
 from portal.extensions import csrf, db
 from portal.payments import card_events, cards, gateway, queries
@@ -97,6 +98,7 @@ def pay_by_card(slug, milestone_id):
         account=account,
         milestone=milestone,
         order=order,
+        invoice_number=invoice_number(order.number, milestone.position),
         card=card,
         form=form,
         saved_cards=saved_cards,

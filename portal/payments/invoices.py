@@ -7,7 +7,6 @@ as the finance desk reads it; the daily sweep (payments.sweep) records `overdue_
 same day: the day after the due date) so that it reminds once.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,6 +17,7 @@ from sqlalchemy.orm import contains_eager
 
 from portal.accounts.models import KeyAccount
 from portal.core.csvfiles import write_csv
+from portal.core.invoice_numbers import invoice_number, parse_invoice_number
 from portal.core.money import Money, plain
 from portal.core.pagination import Page, paginate
 from portal.extensions import db
@@ -45,8 +45,6 @@ CSV_COLUMNS = (
     "open",
     "status",
 )
-#: <order number>-<position>, such as NW-2026-000003-1.
-_NUMBER = re.compile(r"(?P<order>[A-Z0-9-]{1,20})-(?P<position>[1-9][0-9]{0,2})")
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,7 @@ class InvoiceRow:
 
     @property
     def number(self) -> str:
-        return f"{self.order.number}-{self.milestone.position}"
+        return invoice_number(self.order.number, self.milestone.position)
 
     @property
     def open(self) -> Money:
@@ -200,12 +198,12 @@ def invoice_or_404(number: str, *, account_id: int | None = None) -> Milestone:
     """The invoice with this number (within `account_id` when given, as on a buyer's
     /a/<slug>/ pages) with its order, the order's lines and account, or 404. Buyer-side
     requests are also confined to their account centrally (core.db.apply_account_scope)."""
-    found = _NUMBER.fullmatch(number)
+    found = parse_invoice_number(number)
     if found is None:
         abort(404)
     where = [
-        Order.number == found["order"],
-        Milestone.position == int(found["position"]),
+        Order.number == found.order_number,
+        Milestone.position == found.position,
         Milestone.invoiced_on.is_not(None),
     ]
     if account_id is not None:

@@ -24,6 +24,7 @@ from portal.accounts.models import KeyAccount, User
 from portal.accounts.queries import active_user_ids
 from portal.contracts.services import today_for as account_today
 from portal.core.db import among, begin_write, db_session_dialect, utcnow
+from portal.core.invoice_numbers import invoice_number
 from portal.core.permissions import FINANCE
 from portal.extensions import db
 from portal.notifications.queries import dedupe_keys_used
@@ -259,7 +260,7 @@ def _invoice_facts(order_number: str, account_name: str, milestone) -> dict:
     """What the reminders about a milestone's invoice say (the e-mail templates' context)."""
     return {
         "account_name": account_name,
-        "invoice": f"{order_number}-{milestone.position}",
+        "invoice": invoice_number(order_number, milestone.position),
         "label": milestone.label,
         "order_number": order_number,
         "amount": format_currency(milestone.amount - milestone.paid_amount, milestone.currency),
