@@ -9,8 +9,8 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import format_currency, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -30,7 +30,7 @@ from portal.contracts.terms import STANDARD_TERMS
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
-from portal.core.money import CURRENCIES
+from portal.core.money import CURRENCIES, format_money
 from portal.extensions import db
 from portal.notifications.services import notify
 
@@ -262,7 +262,7 @@ def notify_price_proposal(actor: User, contract: Contract, proposal: PriceRule, 
     if proposal.kind == "percent_off":
         rule = _("%(value)s%% off list", value=f"{proposal.value:g}")
     else:
-        rule = format_currency(proposal.value, contract.currency)
+        rule = format_money(proposal.value, contract.currency)
     if proposal.min_quantity > 1:
         rule += " " + _("from %(quantity)d pieces", quantity=proposal.min_quantity)
     notify(

@@ -12,7 +12,6 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import format_currency
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -20,7 +19,7 @@ from portal.accounts.models import KeyAccount, User
 from portal.contracts.services import today_for
 from portal.core import audit
 from portal.core.errors import ServiceError
-from portal.core.money import CURRENCIES, quantize
+from portal.core.money import CURRENCIES, format_money, quantize
 from portal.extensions import db
 from portal.ordering.credit import lock_account
 from portal.ordering.lifecycle import OPEN_STATUSES, PAYABLE_STATUSES, status_label
@@ -191,8 +190,8 @@ def _check_part(milestone: Milestone, part: Decimal) -> None:
             _(
                 "%(label)s has only %(unpaid)s unpaid; %(part)s would pay it beyond its amount.",
                 label=milestone.label,
-                unpaid=format_currency(unpaid, milestone.currency),
-                part=format_currency(part, milestone.currency),
+                unpaid=format_money(unpaid, milestone.currency),
+                part=format_money(part, milestone.currency),
             )
         )
 

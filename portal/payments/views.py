@@ -2,7 +2,6 @@
 orders whose release gate is clear."""
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import format_currency
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,6 +9,7 @@ from portal.accounts import queries as account_queries
 from portal.contracts.services import today_for
 from portal.core.errors import ServiceError
 from portal.core.forms import show_error
+from portal.core.money import format_money
 from portal.core.permissions import BUYER_ROLES, STAFF_ROLES, allow
 from portal.extensions import db
 from portal.ordering import permissions as ordering_permissions
@@ -84,7 +84,7 @@ def record_remittance():
                 _(
                     "Transfer %(reference)s of %(amount)s from %(name)s recorded.",
                     reference=payment.reference,
-                    amount=format_currency(payment.amount, payment.currency),
+                    amount=format_money(payment.amount, payment.currency),
                     name=account.name,
                 ),
                 "success",
