@@ -149,22 +149,6 @@ def inside_sales_staff() -> list[User]:
     )
 
 
-def buyers_of(account: KeyAccount) -> list[User]:
-    from portal.core.permissions import BUYER_ROLES
-
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(
-                User.account_id == account.id,
-                User.role.in_(BUYER_ROLES),
-                User.is_active.is_(True),
-            )
-            .order_by(User.name, User.id)
-        )
-    )
-
-
 def leads_for(user: User) -> list[Lead]:
     """Field sales see their own leads; managers and directors all."""
     query = (

@@ -8,12 +8,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal.accounts.models import KeyAccount, User
+from portal.accounts.queries import is_active_buyer_of
 from portal.catalog.models import Product
 from portal.core import audit
-from portal.core.db import utcnow
+from portal.core.db import db_session_dialect, utcnow
 from portal.core.errors import ServiceError
 from portal.core.permissions import (
-    BUYER_ROLES,
     INSIDE_SALES,
     SALES_DIRECTOR,
     SALES_MANAGER,
@@ -173,9 +173,7 @@ def file_request(
         raise ServiceError(_("You can only file requests for your own company."))
     if contact is None and filed_by.is_buyer_side:
         contact = filed_by
-    if contact is not None and (
-        contact.account_id != account.id or contact.role not in BUYER_ROLES
-    ):
+    if contact is not None and not is_active_buyer_of(contact, account.id):
         raise ServiceError(_("The contact must be a user of this account."), "contact")
     order_id = None
     order_number = (order_number or "").strip()
@@ -533,7 +531,7 @@ def sweep_deadlines(now: datetime | None = None) -> str:
         )
         .order_by(HotlineRequest.id)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
+    if db_session_dialect() == "postgresql":
         query = query.with_for_update(skip_locked=True, of=HotlineRequest)
     overdue = list(db.session.scalars(query))
     managers = _manager_ids()

@@ -206,7 +206,7 @@ def file_for_caller():
     form = HotlineRequestForm()
     status = 200
     if account is not None:
-        contacts = queries.buyers_of(account)
+        contacts = account_queries.buyers_of(account)
         form.contact_id.choices = [SelectChoice(0, _("Nobody in particular"))] + [
             SelectChoice(u.id, f"{u.name} <{u.email}>") for u in contacts
         ]

@@ -10,9 +10,8 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.accounts.models import KeyAccount, User
+from portal.accounts.models import KeyAccount
 from portal.core.pagination import Page, paginate
-from portal.core.permissions import BUYER_ROLES
 from portal.extensions import db
 from portal.ordering.models import Order, OrderEvent
 
@@ -129,18 +128,3 @@ def staff_orders(
 def account_choices() -> list[KeyAccount]:
     """Every account, by name, for the order desk's account filter."""
     return list(db.session.scalars(sa.select(KeyAccount).order_by(KeyAccount.name)))
-
-
-def buyers_of(account: KeyAccount) -> list[User]:
-    """The account's active buyer-side users: whom staff may place an order for."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(
-                User.account_id == account.id,
-                User.is_active.is_(True),
-                User.role.in_(BUYER_ROLES),
-            )
-            .order_by(User.name, User.id)
-        )
-    )

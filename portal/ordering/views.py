@@ -390,7 +390,7 @@ def _order_action(number, form_class, act, done: str):
 @allow(*permissions.ON_BEHALF_PLACERS)
 def place_order_for_buyer(slug):
     account = account_queries.account_or_404(slug, with_details=True)
-    buyers = {buyer.id: buyer for buyer in queries.buyers_of(account)}
+    buyers = {buyer.id: buyer for buyer in account_queries.buyers_of(account)}
     form = OnBehalfOrderForm(buyers=buyers.values(), addresses=account.addresses)
     status = 200
     if request.method == "POST":
