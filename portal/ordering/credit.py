@@ -10,7 +10,6 @@ credit limit; an order held for exceeding its credit reserves none until the hol
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import format_currency
 from flask_babel import gettext as _
 
 from portal.accounts.models import KeyAccount, User
@@ -18,7 +17,7 @@ from portal.contracts.models import Contract
 from portal.core import audit
 from portal.core.db import begin_write
 from portal.core.errors import ServiceError
-from portal.core.money import Money
+from portal.core.money import Money, format_money
 from portal.extensions import db
 from portal.ordering.lifecycle import OPEN_STATUSES
 from portal.ordering.models import Milestone, Order
@@ -93,7 +92,7 @@ def credit_excess(order: Order) -> Money | None:
 def over_credit_text(excess: Money) -> str:
     return _(
         "Exceeds available credit by %(amount)s.",
-        amount=format_currency(excess.amount, excess.currency),
+        amount=format_money(excess.amount, excess.currency),
     )
 
 

@@ -8,13 +8,13 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import format_currency, format_date
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from portal.accounts.models import KeyAccount
 from portal.contracts.models import Contract
 from portal.contracts.services import today_for
-from portal.core.money import Money
+from portal.core.money import Money, format_money
 from portal.extensions import db
 from portal.ordering.credit import exposures, holds_credit, over_credit_text
 from portal.ordering.lifecycle import PAST_THE_GATE, is_waiting_for_approval
@@ -126,7 +126,7 @@ def _letter_of_credit_blockers(
     failures = [_letter_of_credit_failures(order, letter, today) for letter in letters]
     if any(not failed for failed in failures):
         return []
-    total = format_currency(order.total_amount, order.currency)
+    total = format_money(order.total_amount, order.currency)
     if not letters:
         return [_("No registered letter of credit covers %(amount)s.", amount=total)]
     return [text for failed in failures for text in failed]
@@ -156,8 +156,8 @@ def _letter_of_credit_failures(order: Order, letter: LetterOfCredit, today: date
             _(
                 "Letter of credit %(number)s covers only %(amount)s of %(total)s.",
                 number=letter.number,
-                amount=format_currency(letter.amount, letter.currency),
-                total=format_currency(order.total_amount, order.currency),
+                amount=format_money(letter.amount, letter.currency),
+                total=format_money(order.total_amount, order.currency),
             )
         )
     if letter.latest_shipment_on < today:
@@ -176,5 +176,5 @@ def not_paid_text(milestone: Milestone) -> str:
     return _(
         "%(label)s of %(amount)s not paid.",
         label=milestone.label,
-        amount=format_currency(unpaid.amount, unpaid.currency),
+        amount=format_money(unpaid.amount, unpaid.currency),
     )

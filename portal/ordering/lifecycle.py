@@ -6,10 +6,10 @@ Everything else asks here: the order table's check constraint, credit, the relea
 order desk and payments. This module imports no ordering model (the models import it).
 """
 
-from flask_babel import format_currency
 from flask_babel import gettext as _
 
 from portal.core.errors import ServiceError
+from portal.core.money import format_money
 from portal.extensions import db
 from portal.notifications.services import notify
 
@@ -114,5 +114,5 @@ def tell_buyer(order, slug: str, text: str) -> None:
         email="order_status",
         number=order.number,
         status=status_label(order.status),
-        total=format_currency(order.total_amount, order.currency),
+        total=format_money(order.total_amount, order.currency),
     )

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import format_currency, format_date
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +30,7 @@ from portal.contracts.terms import split
 from portal.core import audit
 from portal.core.db import db_session_dialect
 from portal.core.errors import ServiceError
-from portal.core.money import Money
+from portal.core.money import Money, format_money
 from portal.core.permissions import APPROVER
 from portal.extensions import db
 from portal.notifications.services import notify
@@ -271,7 +271,7 @@ def _ask_approvers(order: Order, account: KeyAccount, buyer: User) -> None:
         number=order.number,
         account_name=account.name,
         placed_by=buyer.name,
-        total=format_currency(order.total_amount, order.currency),
+        total=format_money(order.total_amount, order.currency),
         placed_on=format_date(order.placed_on),
     )
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import format_currency
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -17,7 +16,7 @@ from portal.accounts.models import KeyAccount
 from portal.contracts.services import today_for
 from portal.core import audit
 from portal.core.db import begin_write
-from portal.core.money import minor_digits, to_minor
+from portal.core.money import format_money, minor_digits, to_minor
 from portal.extensions import db
 from portal.ordering.credit import lock_account
 from portal.ordering.models import Milestone
@@ -214,8 +213,8 @@ def _mismatch(card: CardPayment, milestone: Milestone, state: IntentState) -> st
         taken = Decimal(state.amount_minor or 0).scaleb(-minor_digits(card.currency))
         return _(
             "Stripe took %(taken)s; the payment asked for %(amount)s.",
-            taken=format_currency(taken, card.currency),
-            amount=format_currency(card.amount, card.currency),
+            taken=format_money(taken, card.currency),
+            amount=format_money(card.amount, card.currency),
         )
     unpaid = milestone.amount - milestone.paid_amount
     if card.amount > unpaid:
@@ -223,8 +222,8 @@ def _mismatch(card: CardPayment, milestone: Milestone, state: IntentState) -> st
             "%(label)s has only %(unpaid)s unpaid (paid otherwise meanwhile); Stripe took "
             "%(amount)s.",
             label=milestone.label,
-            unpaid=format_currency(unpaid, card.currency),
-            amount=format_currency(card.amount, card.currency),
+            unpaid=format_money(unpaid, card.currency),
+            amount=format_money(card.amount, card.currency),
         )
     return None
 
@@ -273,5 +272,5 @@ def _reverse(payment_id: int, milestone_id: int, amount: Decimal) -> None:
         allocation.amount = allocation.amount - amount
     payment = db.session.get(Payment, payment_id)
     payment.note = (payment.note + "\n" if payment.note else "") + _(
-        "Refunded %(amount)s.", amount=format_currency(amount, payment.currency)
+        "Refunded %(amount)s.", amount=format_money(amount, payment.currency)
     )
