@@ -29,25 +29,25 @@ from portal.core.permissions import (
 
 bp = Blueprint("accounts", __name__)
 
-# Staff side
-#   GET       /staff/accounts                                   list_accounts
-#   GET POST  /staff/accounts/new                               create_account
-#   (GET      /staff/accounts/<slug>: the account 360 view, lookup.show_account)
-#   GET POST  /staff/accounts/<slug>/edit                       edit_account
-#   GET POST  /staff/accounts/<slug>/users/new                  staff_create_user
-#   GET POST  /staff/accounts/<slug>/users/<id>                 staff_edit_user
-#   POST      /staff/accounts/<slug>/users/<id>/password        staff_set_password
-#   POST      /staff/accounts/<slug>/addresses                  staff_add_address
-#   POST      /staff/accounts/<slug>/addresses/<id>/delete      staff_remove_address
-# Buyer side (a buyer of another account gets 404 from account_or_404)
-#   GET       /a/<slug>/logo                                    logo
-#   GET       /a/<slug>/theme.css                               theme
-#   GET       /a/<slug>/users                                   list_users
-#   GET POST  /a/<slug>/users/new                               create_user
-#   GET POST  /a/<slug>/users/<id>                              edit_user
-#   POST      /a/<slug>/users/<id>/password                     set_password
-#   POST      /a/<slug>/addresses                               add_address
-#   POST      /a/<slug>/addresses/<id>/delete                   remove_address
+# --- staff ---
+#   GET       /staff/accounts                               list_accounts         STAFF_ROLES
+#   GET POST  /staff/accounts/new                           create_account        ACCOUNT_EDITORS
+#   GET POST  /staff/accounts/<slug>/edit                   edit_account          ACCOUNT_EDITORS
+#   GET POST  /staff/accounts/<slug>/users/new              staff_create_user     ACCOUNT_EDITORS
+#   GET POST  /staff/accounts/<slug>/users/<id>             staff_edit_user       ACCOUNT_EDITORS
+#   POST      /staff/accounts/<slug>/users/<id>/password    staff_set_password    ACCOUNT_EDITORS
+#   POST      /staff/accounts/<slug>/addresses              staff_add_address     ACCOUNT_EDITORS
+#   POST      /staff/accounts/<slug>/addresses/<id>/delete  staff_remove_address  ACCOUNT_EDITORS
+# The account 360 view, /staff/accounts/<slug>, is lookup's (lookup.show_account).
+# --- buyer side (a buyer of another account gets 404 from account_or_404) ---
+#   GET       /a/<slug>/logo                                logo                  public
+#   GET       /a/<slug>/theme.css                           theme                 public
+#   GET       /a/<slug>/users                               list_users            CUSTOMER_ADMIN
+#   GET POST  /a/<slug>/users/new                           create_user           CUSTOMER_ADMIN
+#   GET POST  /a/<slug>/users/<id>                          edit_user             CUSTOMER_ADMIN
+#   POST      /a/<slug>/users/<id>/password                 set_password          CUSTOMER_ADMIN
+#   POST      /a/<slug>/addresses                           add_address           CUSTOMER_ADMIN
+#   POST      /a/<slug>/addresses/<id>/delete               remove_address        CUSTOMER_ADMIN
 
 
 @bp.get("/staff/accounts")

@@ -12,9 +12,10 @@ from portal.core.permissions import ROLES, allow, public
 
 bp = Blueprint("auth", __name__)
 
-#   GET POST  /login      login
-#   POST      /logout     logout
-#   GET POST  /password   change_password
+# --- sign-in ---
+#   GET POST  /login      login            public
+#   POST      /logout     logout           ROLES
+#   GET POST  /password   change_password  ROLES
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -25,16 +25,16 @@ from portal.core.permissions import BUYER_ROLES, allow
 
 bp = Blueprint("cart", __name__)
 
-# Buyer side (a buyer of another account gets 404 from account_or_404); the cart is always the
-# signed-in user's own, and a list must belong to the account.
-#   GET       /a/<slug>/cart                            show_cart
-#   POST      /a/<slug>/cart/add                        add_to_cart      from catalog / product
-#   POST      /a/<slug>/cart/update                     update_cart      quantities, remove
-#   POST      /a/<slug>/cart/quick-order                quick_order      textarea `lines`
-#   POST      /a/<slug>/cart/upload                     upload_cart      CSV sku,quantity
-#   POST      /a/<slug>/lists                           save_order_list  the cart as a list
-#   POST      /a/<slug>/lists/<list_id>/add             add_order_list   a list into the cart
-#   POST      /a/<slug>/lists/<list_id>/remove          remove_order_list
+# --- buyer: cart and order lists (another account's buyer gets 404 from account_or_404) ---
+#   GET   /a/<slug>/cart                    show_cart          BUYER_ROLES
+#   POST  /a/<slug>/cart/add                add_to_cart        BUYER_ROLES  from catalog, product
+#   POST  /a/<slug>/cart/update             update_cart        BUYER_ROLES  quantities, remove
+#   POST  /a/<slug>/cart/quick-order        quick_order        BUYER_ROLES  textarea `lines`
+#   POST  /a/<slug>/cart/upload             upload_cart        BUYER_ROLES  CSV sku,quantity
+#   POST  /a/<slug>/lists                   save_order_list    BUYER_ROLES  the cart as a list
+#   POST  /a/<slug>/lists/<list_id>/add     add_order_list     BUYER_ROLES  a list into the cart
+#   POST  /a/<slug>/lists/<list_id>/remove  remove_order_list  BUYER_ROLES
+# The cart is always the signed-in user's own, and a list must belong to the account.
 
 
 @bp.get("/a/<slug>/cart")

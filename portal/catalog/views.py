@@ -16,13 +16,13 @@ from portal.core.permissions import ACCOUNT_EDITORS, STAFF_ROLES, allow, public
 
 bp = Blueprint("catalog", __name__)
 
-# Staff side
-#   GET       /staff/catalog                    list_products     search, category, page
-#   GET POST  /staff/catalog/new                create_product
-#   GET POST  /staff/catalog/import             import_products   CSV, all or nothing
-#   GET POST  /staff/catalog/<sku>              edit_product
-# Anyone (products are not secret)
-#   GET       /catalog/images/<sku>             product_image
+# --- staff ---
+#   GET       /staff/catalog          list_products    STAFF_ROLES      search, category, page
+#   GET POST  /staff/catalog/new      create_product   ACCOUNT_EDITORS
+#   GET POST  /staff/catalog/import   import_products  ACCOUNT_EDITORS  CSV, all or nothing
+#   GET POST  /staff/catalog/<sku>    edit_product     ACCOUNT_EDITORS
+# --- anyone (products are not secret) ---
+#   GET       /catalog/images/<sku>   product_image    public
 # The buyer's catalog with contract prices is the contracts blueprint's.
 
 

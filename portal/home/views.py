@@ -20,12 +20,13 @@ from portal.ordering.permissions import can_approve_orders
 
 bp = Blueprint("home", __name__)
 
-#   GET  /            index            where a visitor starts
-#   GET  /a/<slug>/   landing          the key account's branded portal
-#   GET  /staff/      staff_dashboard
-#   POST /staff/notices/read  read_staff_notices
-#   GET  /healthz     healthz          the process answers
-#   GET  /readyz      readyz           the database answers
+# --- pages that compose other domains, and health ---
+#   GET   /                    index               public       where a visitor starts
+#   GET   /a/<slug>/           landing             public       the account's branded portal
+#   GET   /staff/              staff_dashboard     STAFF_ROLES
+#   POST  /staff/notices/read  read_staff_notices  STAFF_ROLES
+#   GET   /healthz             healthz             public       the process answers
+#   GET   /readyz              readyz              public       the database answers
 
 
 @bp.get("/")
