@@ -14,8 +14,7 @@ from portal.accounts.forms import (
     UserForm,
 )
 from portal.accounts.permissions import can_edit_account, can_manage_users_of
-from portal.core.errors import ServiceError
-from portal.core.forms import show_error
+from portal.core.actions import refusal_shown
 from portal.core.images import image_response
 from portal.core.permissions import (
     ACCOUNT_EDITORS,
@@ -63,11 +62,8 @@ def list_accounts():
 def create_account():
     form = AccountForm(reps=queries.rep_choices())
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             account = services.create_account(current_user, form.values(), _upload(form))
-        except ServiceError as error:
-            show_error(form, error)
-        else:
             flash(_("Account %(name)s created.", name=account.name), "success")
             return redirect(url_for("lookup.show_account", slug=account.slug))
     return render_template("accounts/account_form.html", form=form, account=None)
@@ -79,13 +75,12 @@ def edit_account(slug):
     account = queries.account_or_404(slug, with_details=True)
     form = EditAccountForm(obj=account, reps=queries.rep_choices())
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             services.update_account(current_user, account, form.values(), _upload(form))
-        except ServiceError as error:
-            show_error(form, error)
-        else:
             flash(_("Changes saved."), "success")
             return redirect(url_for("lookup.show_account", slug=account.slug))
+        # Refused: the page reads the account (and its addresses) again.
+        account = queries.account_or_404(slug, with_details=True)
     return render_template(
         "accounts/account_form.html",
         form=form,
@@ -224,11 +219,8 @@ def _managed_account(slug):
 def _create_user_page(account, back):
     form = NewUserForm(roles=BUYER_ROLES)
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             user = services.create_user(current_user, account, form.values(), form.password.data)
-        except ServiceError as error:
-            show_error(form, error)
-        else:
             flash(_("User %(email)s created.", email=user.email), "success")
             return redirect(back)
     return render_template("accounts/user_form.html", form=form, account=account, back=back)
@@ -239,11 +231,8 @@ def _edit_user_page(account, user, back):
     if request.method == "GET" and user.spending_limit_amount is not None:
         form.spending_limit.data = f"{user.spending_limit_amount:f}"
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             services.update_user(current_user, account, user, form.values())
-        except ServiceError as error:
-            show_error(form, error)
-        else:
             flash(_("Changes to %(email)s saved.", email=user.email), "success")
             return redirect(back)
     return render_template(
@@ -261,16 +250,13 @@ def _set_password(slug, user_id, edit_endpoint):
     user = queries.user_of_account_or_404(account, user_id)
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown():
             services.set_password(current_user, user, form.password.data)
-        except ServiceError as error:
-            flash(error.message, "danger")
-        else:
             flash(
                 _("New password set; %(email)s was signed out everywhere.", email=user.email),
                 "success",
             )
-    return redirect(url_for(edit_endpoint, slug=slug, user_id=user.id))
+    return redirect(url_for(edit_endpoint, slug=slug, user_id=user_id))
 
 
 def _add_address(slug, back):

@@ -6,7 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 from portal.auth import services
 from portal.auth.forms import ChangePasswordForm, LoginForm
-from portal.core.errors import ServiceError
+from portal.core.actions import refusal_shown
 from portal.core.http import home_url, safe_next
 from portal.core.permissions import ROLES, allow, public
 
@@ -58,11 +58,8 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
+        with refusal_shown(form):
             services.change_password(user, form.current_password.data, form.new_password.data)
-        except ServiceError as error:
-            form[error.field].errors = [error.message]
-        else:
             # The new session is not remembered: "keep me signed in" is asked again at sign-in.
             login_user(user)
             flash(_("Password changed. Your other sessions have been signed out."), "success")
