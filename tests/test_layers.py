@@ -10,9 +10,10 @@ import portal
 PACKAGE = Path(portal.__file__).parent
 
 #: DESIGN.md section 3, top to bottom. A domain may import its own layer and those below.
-#: The app factory, its command line, the demo data and the worker compose everything.
+#: The app factory, its command line, its template helpers, the demo data and the worker
+#: compose everything.
 STACK = (
-    ("portal", "cli", "demo", "worker"),
+    ("portal", "cli", "templating", "demo", "worker"),
     ("home", "lookup", "insights", "api"),
     ("payments", "quotes"),
     ("hotline",),

@@ -32,6 +32,7 @@ from portal.hotline.models import (
     RequestEvent,
     SampleRequest,
 )
+from portal.hotline.permissions import can_set_availability
 from portal.hotline.queries import calendar_for
 from portal.notifications.services import notify
 from portal.ordering.models import Order
@@ -484,7 +485,7 @@ def set_availability(
     sales. Audited; commits."""
     if user.role not in STAFF_ROLES:
         raise ServiceError(_("Only staff have an availability."))
-    if actor.id != user.id and not (actor.role in MANAGERS and user.role == INSIDE_SALES):
+    if not can_set_availability(actor, user):
         raise ServiceError(_("You may only change your own availability."))
     if away_from and away_until and away_until < away_from:
         raise ServiceError(_("The last day away cannot be before the first."), "away_until")

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.accounts.models import KeyAccount
+from portal.accounts.models import KeyAccount, User
 from portal.core.pagination import Page, paginate
 from portal.extensions import db
 from portal.ordering.models import Order, OrderEvent
@@ -72,12 +72,28 @@ def orders_of(
     return paginate(query, sa.select(sa.func.count(Order.id)).where(*where), page, per_page)
 
 
-def awaiting_approval(account_id: int) -> list[Order]:
-    """The account's orders waiting for an approver, oldest first, with who placed them."""
+def orders_to_decide(approver: User) -> list[Order]:
+    """The orders `approver` may decide: their account's orders waiting for approval, placed
+    by someone else, for nobody decides their own order (SECURITY.md 19). Oldest first, with
+    who placed them. The approvals page and the landing page list these; the decision itself
+    is refused again by the service."""
+    return _awaiting_approval(approver, Order.placed_by_id.is_distinct_from(approver.id))
+
+
+def own_orders_awaiting_approval(approver: User) -> list[Order]:
+    """The approver's own orders waiting for a colleague's approval, oldest first."""
+    return _awaiting_approval(approver, Order.placed_by_id == approver.id)
+
+
+def _awaiting_approval(approver: User, placed_by) -> list[Order]:
     return list(
         db.session.scalars(
             sa.select(Order)
-            .where(Order.account_id == account_id, Order.status == "pending_approval")
+            .where(
+                Order.account_id == approver.account_id,
+                Order.status == "pending_approval",
+                placed_by,
+            )
             .options(joinedload(Order.placed_by))
             .order_by(Order.id)
         )

@@ -12,7 +12,7 @@ from wtforms import BooleanField, HiddenField, IntegerField
 from wtforms.validators import Optional, Regexp
 
 from portal.accounts import queries as account_queries
-from portal.core.errors import ServiceError
+from portal.core.actions import refusal_shown
 from portal.core.invoice_numbers import invoice_number
 from portal.core.permissions import BUYER_ROLES, allow, public, require
 from portal.extensions import csrf, db
@@ -21,16 +21,12 @@ from portal.payments.models import SavedCard
 from portal.payments.views import bp
 
 # --- buyer: pay by card ---
-#   GET POST  /a/<slug>/invoices/<milestone_id>/pay           pay_by_card        BUYER_ROLES
-#   GET       /a/<slug>/invoices/<milestone_id>/card-payment  show_card_payment  BUYER_ROLES
-#   POST      /a/<slug>/saved-cards/<saved_card_id>/remove    remove_saved_card  BUYER_ROLES
+#   GET POST  /a/<slug>/invoices/<milestone_id>/pay           pay_by_card             BUYER_ROLES
+#   GET       /a/<slug>/invoices/<milestone_id>/card-payment  show_card_payment       BUYER_ROLES
+#   POST      /a/<slug>/saved-cards/<saved_card_id>/remove    remove_saved_card       BUYER_ROLES
 # --- Stripe ---
-#   POST      /webhooks/stripe       receive_stripe_webhook   public, signed; the only route
-#                                                             without a CSRF token (SECURITY 21)
-
-bp.add_app_template_global(cards.card_payment_link, "card_payment_link")
-#: The finance desk (payments/desk.html) lists card payments flagged for finance.
-bp.add_app_template_global(queries.flagged_card_payments, "flagged_card_payments")
+#   POST      /webhooks/stripe                                receive_stripe_webhook  public
+# Stripe's webhook is signed, and the only route without a CSRF token (SECURITY.md 21).
 
 
 class PayByCardForm(FlaskForm):
@@ -56,11 +52,9 @@ def pay_by_card(slug, milestone_id):
     if not gateway.is_configured():
         flash(_("Card payments are not available; pay by bank transfer, please."), "warning")
         return redirect(back)
-    try:
+    with refusal_shown(category="warning") as refused:
         card = cards.open_card_payment(current_user, milestone, order)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
+    if refused:
         return redirect(back, 303 if request.method == "POST" else 302)
     done = url_for(".show_card_payment", slug=account.slug, milestone_id=milestone.id)
     if card.status in ("processing", "succeeded"):
@@ -73,7 +67,7 @@ def pay_by_card(slug, milestone_id):
         if form.saved_card.data:
             saved = next((s for s in saved_cards if s.id == form.saved_card.data), None)
             require(saved is not None)
-        try:
+        with refusal_shown() as refused:
             confirmation = cards.confirm_card_payment(
                 current_user,
                 card,
@@ -81,9 +75,7 @@ def pay_by_card(slug, milestone_id):
                 saved_card=saved,
                 save_card=bool(form.save_card.data),
             )
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+        if refused:
             return redirect(request.path, 303)
         if not confirmation.needs_action:
             return redirect(done, 303)

@@ -79,6 +79,12 @@ def card_payment_link(milestone: Milestone) -> str | None:
 # 1. The milestone's PaymentIntent
 
 
+def card_payment_links(milestones) -> dict[int, str]:
+    """Milestone id -> its "Pay by card" address, for those of `milestones` payable by card
+    now: what the invoices page and the buyer's order page show."""
+    return {m.id: link for m in milestones if (link := card_payment_link(m)) is not None}
+
+
 def idempotency_key(milestone: Milestone, order: Order, attempt: int) -> str:
     """The same for every retry of one attempt, different for the next attempt."""
     return f"portal-{order.number}-milestone-{milestone.id}-attempt-{attempt}"
