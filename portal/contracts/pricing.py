@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PriceRule
 from portal.core.db import among
-from portal.core.money import Money, quantize
+from portal.core.money import Money, format_money, quantize
 from portal.extensions import db
 
 HUNDRED = Decimal(100)
@@ -324,7 +324,7 @@ def discount_percent(kind: str, value: Decimal, list_amount: Decimal | None) -> 
 
 def explain(line: PricedLine, terms: Terms | None) -> str:
     """The price of a line in words, as the product page and the cart show it."""
-    from flask_babel import format_currency, format_date
+    from flask_babel import format_date
     from flask_babel import gettext as _
 
     reason = line.no_price_reason
@@ -348,9 +348,9 @@ def explain(line: PricedLine, terms: Terms | None) -> str:
     values = {
         "number": terms.number,
         "target": line.sku if rule.is_sku_rule else line.item.category_name,
-        "price": format_currency(rule.value, terms.currency),
+        "price": format_money(rule.value, terms.currency),
         "percent": f"{rule.value.normalize():f}",
-        "list": format_currency(line.list_price.amount, terms.currency) if line.list_price else "",
+        "list": format_money(line.list_price.amount, terms.currency) if line.list_price else "",
         "quantity": rule.min_quantity,
         "from": format_date(valid_from),
         "to": format_date(valid_to),
