@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
 from babel.numbers import get_currency_precision
+from flask_babel import format_currency
 
 #: Currencies the portal trades in.
 CURRENCIES = ("CNY", "USD", "EUR", "JPY", "GBP", "HKD")
@@ -35,6 +36,12 @@ def plain(amount: Decimal, currency: str) -> str:
     """A plain decimal string in the currency's minor unit, such as 7650.00: for data-
     attributes (DESIGN.md section 5) and form fields."""
     return f"{quantize(amount, currency):f}"
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    """`amount` in `currency` as text for the current locale, such as CNY 7,650.00 or
+    ¥7,650.00: the one way money becomes text in pages, messages, notices and e-mails."""
+    return format_currency(amount, currency)
 
 
 def to_minor(amount: Decimal, currency: str) -> int:

@@ -14,8 +14,8 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.demo import seed_demo
 from portal.extensions import db
+from portal.ordering.gate import release_blockers
 from portal.ordering.models import Milestone, Order
-from portal.ordering.services import release_blockers
 from portal.payments.models import Payment, StripeEvent
 from tests.support.card_payments import running_localstripe, stripe_settings
 from tests.support.web import make_config

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.ordering.services import release_blockers
+from portal.ordering.gate import release_blockers
 from portal.payments.models import CardPayment, Payment, PaymentAllocation, StripeEvent
 from tests.support.card_payments import (
     card_payment_of,
