@@ -13,9 +13,9 @@ from tests import factories
 from tests.support.web import PASSWORD, account_form, make_config, sign_in, token_in
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def web(app):
-    """The app as deployed: CSRF protection on."""
+    """The app as deployed: CSRF protection on (one for the module)."""
     return create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"], WTF_CSRF_ENABLED=True))
 
 
