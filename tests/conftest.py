@@ -120,14 +120,15 @@ def client(app):
 @pytest.fixture
 def two_accounts():
     """Acme and Globex, each with a buyer; enough to test that nothing crosses between them."""
-    acme = factories.AccountFactory(slug="acme", name="Acme Hospital Group")
-    globex = factories.AccountFactory(slug="globex", name="Globex Manufacturing")
-    return {
-        "acme": acme,
-        "globex": globex,
-        "acme_buyer": factories.UserFactory(account=acme, email="buyer@acme.example"),
-        "globex_buyer": factories.UserFactory(account=globex, email="buyer@globex.example"),
-    }
+    with factories.committed_once():
+        acme = factories.AccountFactory(slug="acme", name="Acme Hospital Group")
+        globex = factories.AccountFactory(slug="globex", name="Globex Manufacturing")
+        return {
+            "acme": acme,
+            "globex": globex,
+            "acme_buyer": factories.UserFactory(account=acme, email="buyer@acme.example"),
+            "globex_buyer": factories.UserFactory(account=globex, email="buyer@globex.example"),
+        }
 
 
 @pytest.fixture(scope="session")

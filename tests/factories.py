@@ -1,5 +1,6 @@
 """factory_boy factories for the models; they write through the test's session."""
 
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
@@ -39,11 +40,42 @@ def _password_hash(hasher, password: str) -> str:
     return hasher.hash(password)
 
 
+#: Open `committed_once` blocks: while there is one, factories only flush.
+_holding = 0
+
+
+@contextmanager
+def committed_once():
+    """Factory calls inside the block only flush; the block commits once, at its end. For
+    fixtures that make many objects: one savepoint instead of one per call (on PostgreSQL each
+    savepoint costs two more round trips)."""
+    global _holding
+    _holding += 1
+    try:
+        yield
+    finally:
+        _holding -= 1
+    if _holding == 0:
+        db.session.commit()
+
+
 class Base(SQLAlchemyModelFactory):
+    """Each object is flushed as it is made, and committed when the factory the test called
+    returns, with everything its sub-factories made (or at the end of `committed_once`): the
+    same rows, committed by the time the test sees them, in one savepoint instead of one per
+    object."""
+
     class Meta:
         abstract = True
         sqlalchemy_session_factory = lambda: db.session  # noqa: E731
-        sqlalchemy_session_persistence = "commit"
+        sqlalchemy_session_persistence = "flush"
+
+    @classmethod
+    def create(cls, **kwargs):
+        made = super().create(**kwargs)
+        if not _holding:
+            db.session.commit()
+        return made
 
 
 class AccountFactory(Base):

@@ -61,14 +61,15 @@ def bulk_products(count: int, categories: list[Category], start: int = 0) -> Non
 def shop():
     """Acme with a contract that prices a whole category, a SKU (with a volume break) and
     leaves the rest at list; a signed-in buyer."""
-    categories = [factories.CategoryFactory(name=f"Category {n}", position=n) for n in range(3)]
-    account = factories.AccountFactory(slug="acme")
-    contract = factories.ContractFactory(account=account)
-    factories.PriceRuleFactory(
-        contract=contract, product=None, category=categories[0], value=Decimal(5)
-    )
-    factories.UserFactory(account=account, email="buyer@acme.example")
-    return {"account": account, "contract": contract, "categories": categories}
+    with factories.committed_once():
+        categories = [factories.CategoryFactory(name=f"Category {n}", position=n) for n in range(3)]
+        account = factories.AccountFactory(slug="acme")
+        contract = factories.ContractFactory(account=account)
+        factories.PriceRuleFactory(
+            contract=contract, product=None, category=categories[0], value=Decimal(5)
+        )
+        factories.UserFactory(account=account, email="buyer@acme.example")
+        return {"account": account, "contract": contract, "categories": categories}
 
 
 def statements_for_page(client, url: str) -> list[str]:

@@ -23,28 +23,31 @@ BASE = "http://127.0.0.1:5000"
 
 @pytest.fixture
 def team():
-    inside = factories.StaffFactory(
-        role="inside_sales", email="inside@northwind.example", name="Ivy Inside"
-    )
-    inside2 = factories.StaffFactory(role="inside_sales", email="inside2@northwind.example")
-    acme = factories.AccountFactory(
-        slug="acme", name="Acme Hospital Group", inside_sales_rep=inside, tier="platinum"
-    )
-    globex = factories.AccountFactory(
-        slug="globex",
-        name="Globex Manufacturing",
-        inside_sales_rep=inside2,
-        time_zone="Europe/Berlin",
-    )
-    return {
-        "inside": inside,
-        "inside2": inside2,
-        "manager": factories.StaffFactory(role="sales_manager", email="manager@northwind.example"),
-        "field": factories.StaffFactory(role="field_sales", email="field@northwind.example"),
-        "acme": acme,
-        "globex": globex,
-        "buyer": factories.UserFactory(account=acme, email="buyer@acme.example"),
-    }
+    with factories.committed_once():
+        inside = factories.StaffFactory(
+            role="inside_sales", email="inside@northwind.example", name="Ivy Inside"
+        )
+        inside2 = factories.StaffFactory(role="inside_sales", email="inside2@northwind.example")
+        acme = factories.AccountFactory(
+            slug="acme", name="Acme Hospital Group", inside_sales_rep=inside, tier="platinum"
+        )
+        globex = factories.AccountFactory(
+            slug="globex",
+            name="Globex Manufacturing",
+            inside_sales_rep=inside2,
+            time_zone="Europe/Berlin",
+        )
+        return {
+            "inside": inside,
+            "inside2": inside2,
+            "manager": factories.StaffFactory(
+                role="sales_manager", email="manager@northwind.example"
+            ),
+            "field": factories.StaffFactory(role="field_sales", email="field@northwind.example"),
+            "acme": acme,
+            "globex": globex,
+            "buyer": factories.UserFactory(account=acme, email="buyer@acme.example"),
+        }
 
 
 def fresh(task: CareTask) -> CareTask:

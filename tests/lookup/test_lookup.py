@@ -21,40 +21,41 @@ ACME_PHONE_FORMATS = ["+86 21 5555-0100", "021-5555 0100", "2155550100"]
 
 @pytest.fixture
 def world():
-    acme = factories.AccountFactory(
-        slug="acme", name="Acme Hospital Group", hotline_phone="+86 21 5555 0100"
-    )
-    globex = factories.AccountFactory(
-        slug="globex", name="Globex Manufacturing", hotline_phone="+1 312 555 0142"
-    )
-    buyer = factories.UserFactory(
-        account=acme, email="buyer@acme.example", name="Alice Buyer", phone="+86 21 5555 0100"
-    )
-    factories.UserFactory(
-        account=globex, email="buyer@globex.example", name="Gary Buyer", phone="+1 312 555 0143"
-    )
-    staff = {
-        role: factories.StaffFactory(role=role, email=f"{role}@northwind.example")
-        for role in STAFF_ROLES
-    }
-    contract = factories.ContractFactory(
-        account=acme, credit_limit_amount=Decimal("500000.00"), status="active"
-    )
-    order = factories.OrderFactory(contract=contract, placed_by=buyer, po_number="PO-4711")
-    invoice = factories.MilestoneFactory(
-        order=order, position=1, due_on=acme.local_date(), invoiced_on=acme.local_date()
-    )
-    request = factories.HotlineRequestFactory(account=acme, filed_by=buyer)
-    db.session.commit()
-    return {
-        "acme": acme,
-        "globex": globex,
-        "buyer": buyer,
-        "staff": staff,
-        "order": order,
-        "invoice": invoice,
-        "request": request,
-    }
+    with factories.committed_once():
+        acme = factories.AccountFactory(
+            slug="acme", name="Acme Hospital Group", hotline_phone="+86 21 5555 0100"
+        )
+        globex = factories.AccountFactory(
+            slug="globex", name="Globex Manufacturing", hotline_phone="+1 312 555 0142"
+        )
+        buyer = factories.UserFactory(
+            account=acme, email="buyer@acme.example", name="Alice Buyer", phone="+86 21 5555 0100"
+        )
+        factories.UserFactory(
+            account=globex, email="buyer@globex.example", name="Gary Buyer", phone="+1 312 555 0143"
+        )
+        staff = {
+            role: factories.StaffFactory(role=role, email=f"{role}@northwind.example")
+            for role in STAFF_ROLES
+        }
+        contract = factories.ContractFactory(
+            account=acme, credit_limit_amount=Decimal("500000.00"), status="active"
+        )
+        order = factories.OrderFactory(contract=contract, placed_by=buyer, po_number="PO-4711")
+        invoice = factories.MilestoneFactory(
+            order=order, position=1, due_on=acme.local_date(), invoiced_on=acme.local_date()
+        )
+        request = factories.HotlineRequestFactory(account=acme, filed_by=buyer)
+        db.session.commit()
+        return {
+            "acme": acme,
+            "globex": globex,
+            "buyer": buyer,
+            "staff": staff,
+            "order": order,
+            "invoice": invoice,
+            "request": request,
+        }
 
 
 def search(q):

@@ -62,10 +62,11 @@ def failing_commit(monkeypatch):
 
 @pytest.fixture
 def staff():
-    return {
-        "inside": factories.StaffFactory(role="inside_sales", email="inside@northwind.example"),
-        "finance": factories.StaffFactory(role="finance", email="finance@northwind.example"),
-    }
+    with factories.committed_once():
+        return {
+            "inside": factories.StaffFactory(role="inside_sales", email="inside@northwind.example"),
+            "finance": factories.StaffFactory(role="finance", email="finance@northwind.example"),
+        }
 
 
 # Orders

@@ -55,7 +55,8 @@ def buyer(web, shop):
 
 @pytest.fixture
 def staff():
-    return factories.StaffFactory(role="finance", email="finance@northwind.example")
+    with factories.committed_once():
+        return factories.StaffFactory(role="finance", email="finance@northwind.example")
 
 
 # Checkout

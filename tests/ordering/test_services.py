@@ -76,7 +76,8 @@ def pay(order_: Order, amount: str | None = None) -> None:
 
 @pytest.fixture
 def staff():
-    return factories.StaffFactory(role="inside_sales", name="Ian Inside")
+    with factories.committed_once():
+        return factories.StaffFactory(role="inside_sales", name="Ian Inside")
 
 
 @pytest.fixture

@@ -27,12 +27,13 @@ STAFF = ("inside_sales", "finance", "account_admin", "sales_director", "call_cen
 @pytest.fixture
 def staff():
     """One member of staff per role that matters here, as <role>@northwind.example."""
-    return {
-        role: factories.StaffFactory(
-            role=role, email=f"{role}@northwind.example", name=role.replace("_", " ").title()
-        )
-        for role in STAFF
-    }
+    with factories.committed_once():
+        return {
+            role: factories.StaffFactory(
+                role=role, email=f"{role}@northwind.example", name=role.replace("_", " ").title()
+            )
+            for role in STAFF
+        }
 
 
 @pytest.fixture

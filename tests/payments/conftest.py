@@ -13,12 +13,13 @@ from tests.support.payments import DONE_WHEN, confirm, letter_of_credit_terms, s
 @pytest.fixture
 def staff():
     """One member of staff per role that matters here, as <role>@northwind.example."""
-    return {
-        role: factories.StaffFactory(
-            role=role, email=f"{role}@northwind.example", name=role.replace("_", " ").title()
-        )
-        for role in ("finance", "inside_sales", "sales_manager", "account_admin")
-    }
+    with factories.committed_once():
+        return {
+            role: factories.StaffFactory(
+                role=role, email=f"{role}@northwind.example", name=role.replace("_", " ").title()
+            )
+            for role in ("finance", "inside_sales", "sales_manager", "account_admin")
+        }
 
 
 @pytest.fixture

@@ -52,24 +52,25 @@ def notices() -> list[tuple[int, str, str]]:
 
 @pytest.fixture
 def acme():
-    account = factories.AccountFactory(slug="acme", name="Acme Hospital Group")
-    buyer = factories.UserFactory(account=account, email="buyer@acme.example")
-    contract = factories.ContractFactory(account=account)
-    return {
-        "account": account,
-        "buyer": buyer,
-        "contract": contract,
-        "order": factories.OrderFactory(contract=contract, placed_by=buyer, status="shipped"),
-        "finance": [
-            factories.StaffFactory(role="finance", email=f"finance{n}@northwind.example")
-            for n in range(2)
-        ],
-        # Neither an inactive finance user nor other staff hear of it
-        "retired": factories.StaffFactory(
-            role="finance", email="retired@northwind.example", is_active=False
-        ),
-        "inside": factories.StaffFactory(role="inside_sales", email="inside@northwind.example"),
-    }
+    with factories.committed_once():
+        account = factories.AccountFactory(slug="acme", name="Acme Hospital Group")
+        buyer = factories.UserFactory(account=account, email="buyer@acme.example")
+        contract = factories.ContractFactory(account=account)
+        return {
+            "account": account,
+            "buyer": buyer,
+            "contract": contract,
+            "order": factories.OrderFactory(contract=contract, placed_by=buyer, status="shipped"),
+            "finance": [
+                factories.StaffFactory(role="finance", email=f"finance{n}@northwind.example")
+                for n in range(2)
+            ],
+            # Neither an inactive finance user nor other staff hear of it
+            "retired": factories.StaffFactory(
+                role="finance", email="retired@northwind.example", is_active=False
+            ),
+            "inside": factories.StaffFactory(role="inside_sales", email="inside@northwind.example"),
+        }
 
 
 def test_an_unpaid_milestone_past_its_due_date_is_marked_and_reminded_once(acme):
