@@ -54,7 +54,7 @@ def register_extensions(app: Flask) -> None:
     from portal.catalog.models import Product  # noqa: F401
     from portal.contracts.models import PriceRule  # noqa: F401
     from portal.core import audit  # noqa: F401
-    from portal.core.money import Money, plain
+    from portal.core.money import Money, format_money, plain
     from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
     from portal.hotline.models import HotlineRequest  # noqa: F401
     from portal.notifications.models import Notice  # noqa: F401
@@ -76,17 +76,17 @@ def register_extensions(app: Flask) -> None:
     login_manager.anonymous_user = Anonymous
     login_manager.user_loader(auth_services.resume_session)
 
-    from flask_babel import format_currency, format_date, format_datetime, get_locale
+    from flask_babel import format_date, format_datetime, get_locale
 
     @app.template_filter("money")
     def money_filter(value: Money | None) -> str:
         if value is None:
             return ""
-        return format_currency(value.amount, value.currency)
+        return format_money(value.amount, value.currency)
 
     @app.template_filter("amount")
     def amount_filter(value, currency: str) -> str:
-        return format_currency(value, currency)
+        return format_money(value, currency)
 
     @app.template_filter("number")
     def number(value: Decimal) -> str:
