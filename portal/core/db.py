@@ -253,7 +253,8 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
 def _refuse_unlocked_writes(conn, cursor, statement, parameters, context, executemany) -> None:
     """On SQLite, a reading request that writes without `begin_write` fails here, every time,
     instead of failing under load only (a deferred transaction cannot take the write lock once
-    another writer committed). Like lazy="raise", it makes the mistake show in any test on SQLite."""
+    another writer committed). Like lazy="raise", it makes the mistake show in any SQLite test.
+    """
     if not _reading.get() or _begin_immediate.get() or conn.dialect.name != "sqlite":
         return
     if statement.lstrip()[:6].upper() in _WRITES:
