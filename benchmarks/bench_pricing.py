@@ -8,6 +8,10 @@ Prints, measured side by side in one run (DESIGN.md section 7):
 (b) the median time of the same pricing with 100,000 rules in the database and with 1,000,000,
     and their ratio (budget: at most 1.5x);
 
+(c) where the time of (a) goes: price_lines taken apart into its steps (the contract, the
+    products, the rules, pricing the lines in Python, ending the transaction), each timed on
+    its own beside the same queries as raw SQL;
+
 and the query plan of the rules query, which must use an index.
 
     .venv/bin/python benchmarks/bench_pricing.py [sqlite|postgresql]
@@ -31,6 +35,7 @@ from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts import pricing
 from portal.contracts.models import Contract, PriceRule
 from portal.core.db import utcnow
+from portal.core.money import Money
 from portal.extensions import db
 
 CATEGORIES = 20
@@ -361,22 +366,54 @@ def measure(lines) -> dict:
             for name in ("contract", "products", "ids"):
                 raw_query(*queries[name])
 
-        times = {"engine": [], "ids": [], "skus": [], "engine sql": []}
+        times = {"engine": [], "ids": [], "skus": [], "engine sql": [], "products": []}
         for _ in range(REPEAT):
             for name, run in (
                 ("engine", engine),
                 ("ids", lambda: raw_query(*queries["ids"])),
                 ("skus", lambda: raw_query(*queries["skus"])),
                 ("engine sql", engine_sql),
+                ("products", lambda: raw_query(*queries["products"])),
             ):
                 start = time.perf_counter()
                 run()
                 times[name].append(time.perf_counter() - start)
+            for step, seconds in steps(lines).items():
+                times.setdefault(step, []).append(seconds)
         raw.rollback()
     finally:
         raw.close()
     medians = {name: statistics.median(values) for name, values in times.items()}
     return {**medians, "rules fetched": len(fetched["ids"])}
+
+
+def steps(lines) -> dict[str, float]:
+    """price_lines taken apart: the time of each of its steps (where its time goes).
+
+    The same calls as price_lines makes, in a fresh transaction. "step money", the part of
+    "step priced" spent making the lines' Money values, is measured by making them once more."""
+    took = {}
+    clock = time.perf_counter
+    start = first = clock()
+    terms, _ = pricing._terms(MEASURED_CONTRACT, TODAY)  # BEGIN included, as in price_lines
+    took["step contract"], start = clock() - start, clock()
+    items = pricing._items({sku for sku, _ in lines}, terms.currency)
+    took["step items"], start = clock() - start, clock()
+    product_ids = {item.id for item in items.values()}
+    category_ids = {item.category_id for item in items.values()}
+    rules = pricing._rules(terms, product_ids, category_ids, TODAY)
+    took["step rules"], start = clock() - start, clock()
+    result = pricing._priced(terms, items, rules, lines, TODAY, False)
+    took["step priced"], start = clock() - start, clock()
+    db.session.rollback()
+    took["step rollback"] = clock() - start
+    took["step all"] = clock() - first
+    start = clock()
+    for line in result.lines:
+        for money in (line.unit_price, line.list_price, line.line_total, line.saving):
+            Money(money.amount, money.currency)
+    took["step money"] = clock() - start
+    return took
 
 
 def query_plan(lines) -> list[str]:
@@ -439,12 +476,12 @@ def verdict(ratio: float, budget: float) -> str:
 
 
 def report(results: list[dict]) -> None:
-    width = 18
+    width, names = 18, 50
     print(f"\nPricing a {CART_LINES:,}-line cart (median of {REPEAT} runs, taken in turn)")
-    print(f"{'':<46}" + "".join(f"{r['label']:>{width}}" for r in results))
+    print(f"{'':<{names}}" + "".join(f"{r['label']:>{width}}" for r in results))
 
     def line(name, values):
-        print(f"{name:<46}" + "".join(f"{value:>{width}}" for value in values))
+        print(f"{name:<{names}}" + "".join(f"{value:>{width}}" for value in values))
 
     def ms(key, size):
         return [f"{r[size][key] * 1e3:.1f} ms" for r in results]
@@ -481,6 +518,24 @@ def report(results: list[dict]) -> None:
     )
     line("    raw query by ids, 100,000 rules", ms("ids", "small"))
     line("    raw query by ids, 1,000,000 rules", ms("ids", "large"))
+    print("(c) where price_lines' time goes, 1,000,000 rules: its steps timed one by one,")
+    print("    each as ms and as a multiple of the raw rules query by ids")
+
+    def share(key):
+        return [
+            f"{r['large'][key] * 1e3:.1f} ms {r['large'][key] / r['large']['ids']:4.1f}x"
+            for r in results
+        ]
+
+    line("    the contract (1 row, BEGIN included)", share("step contract"))
+    line(f"    the cart's products ({CART_LINES:,} rows), SQLAlchemy", share("step items"))
+    line("      the same query as raw SQL", share("products"))
+    line("    the rules, through the ORM", share("step rules"))
+    line("      the same query as raw SQL", share("ids"))
+    line(f"    pricing the {CART_LINES:,} lines from those rows", share("step priced"))
+    line(f"      of which making their {4 * CART_LINES:,} Money values", share("step money"))
+    line("    ending the transaction", share("step rollback"))
+    line("    all steps (price_lines)", share("step all"))
     line("whole run, loading included", [f"{r['seconds']:.0f} s" for r in results])
     for r in results:
         print(f"\nPlan of the rules query by ids on {r['label']}, 1,000,000 rules:")

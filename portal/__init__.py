@@ -1,6 +1,5 @@
 """The key-account ordering portal."""
 
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from flask import Flask
@@ -11,7 +10,8 @@ from portal import config as settings
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app: settings, extensions, blueprints, error pages, request hooks, commands."""
+    """Build the app: settings, extensions, blueprints, template helpers, error pages, request
+    hooks, commands."""
     app = Flask(
         __name__,
         template_folder="../templates",
@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure(app, config or {})
     register_extensions(app)
     register_blueprints(app)
+    register_template_helpers(app)
     register_errorhandlers(app)
     register_request_hooks(app)
     register_commands(app)
@@ -54,7 +55,6 @@ def register_extensions(app: Flask) -> None:
     from portal.catalog.models import Product  # noqa: F401
     from portal.contracts.models import PriceRule  # noqa: F401
     from portal.core import audit  # noqa: F401
-    from portal.core.money import Money, format_money, plain
     from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
     from portal.hotline.models import HotlineRequest  # noqa: F401
     from portal.notifications.models import Notice  # noqa: F401
@@ -75,41 +75,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.anonymous_user = Anonymous
     login_manager.user_loader(auth_services.resume_session)
-
-    from flask_babel import format_date, format_datetime, get_locale
-
-    @app.template_filter("money")
-    def money_filter(value: Money | None) -> str:
-        if value is None:
-            return ""
-        return format_money(value.amount, value.currency)
-
-    @app.template_filter("amount")
-    def amount_filter(value, currency: str) -> str:
-        return format_money(value, currency)
-
-    @app.template_filter("number")
-    def number(value: Decimal) -> str:
-        """A Decimal without trailing zeros or exponent: 10.0000 -> 10, 12.5000 -> 12.5."""
-        return f"{value.normalize():f}"
-
-    @app.template_filter("plain_amount")
-    def plain_amount(money) -> str:
-        """Money as a plain decimal string in its currency's minor unit, such as 7650.00, for
-        the data- attributes of DESIGN.md section 5."""
-        return "" if money is None else plain(money.amount, money.currency)
-
-    @app.template_filter("percent_below")
-    def percent_below(price: Money | None, list_price: Money | None) -> str:
-        """How far a unit price is below the list price, in whole percent (half up)."""
-        if price is None or list_price is None or not list_price.amount:
-            return "0"
-        percent = (list_price.amount - price.amount) * 100 / list_price.amount
-        return f"{percent.quantize(Decimal(1), rounding=ROUND_HALF_UP):f}"
-
-    app.jinja_env.filters["date"] = format_date
-    app.jinja_env.filters["datetime"] = format_datetime
-    app.jinja_env.globals["get_locale"] = get_locale
 
 
 def _select_locale():
@@ -158,6 +123,12 @@ def register_blueprints(app: Flask) -> None:
         lookup,
     ):
         app.register_blueprint(blueprint)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from portal.templating import register_template_helpers as register
+
+    register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.hotline import care
 from portal.hotline import services as hotline
 from portal.hotline.models import BusinessCalendar, Holiday, HotlineRequest
+from portal.ordering import placement
 from portal.ordering import services as ordering
 from portal.ordering.models import Order
 
@@ -360,8 +361,8 @@ def _seed_orders(staff: dict[str, User]) -> int:
         address_id = db.session.scalar(
             sa.select(sa.func.min(Address.id)).where(Address.account_id == account.id)
         )
-        checkout = ordering.Checkout(ship_to_address_id=address_id)
-        order = ordering.place_order(
+        checkout = placement.Checkout(ship_to_address_id=address_id)
+        order = placement.place_order(
             buyer,
             account,
             checkout,

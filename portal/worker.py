@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from portal.core.db import begin_write, utcnow, write_ahead
+from portal.core.db import begin_write, db_session_dialect, utcnow, write_ahead
 from portal.extensions import db
 from portal.notifications import delivery
 from portal.notifications.models import OutboxMessage, SweepRun
@@ -78,7 +78,7 @@ def run_due_sweeps(sweeps=SWEEPS) -> dict[str, str]:
 
 
 def _run_alone(sweep: Sweep) -> str | None:
-    if db.session.get_bind().dialect.name == "postgresql":
+    if db_session_dialect() == "postgresql":
         return _run_with_advisory_lock(sweep)
     with _process_locks_guard:
         lock = _process_locks.setdefault(sweep.name, threading.Lock())

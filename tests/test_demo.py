@@ -10,7 +10,7 @@ from portal.core.money import Money
 from portal.core.passwords import verify_password
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
-from portal.ordering import services as ordering
+from portal.ordering import gate, placement
 from portal.ordering.models import Milestone, Order
 
 
@@ -71,9 +71,9 @@ def test_the_demo_orders_of_issue_4_come_out_as_specified():
     buyer = db.session.scalar(sa.select(User).where(User.email == "buyer@acme.example"))
     acme = db.session.get(KeyAccount, buyer.account_id)
     address_id = db.session.scalar(sa.select(Address.id).where(Address.account_id == acme.id))
-    checkout = ordering.Checkout(ship_to_address_id=address_id)
+    checkout = placement.Checkout(ship_to_address_id=address_id)
 
-    order = ordering.place_order(
+    order = placement.place_order(
         buyer, acme, checkout, "t1", items=[("NW-LT14", 2), ("NW-MN27", 1)]
     )
     assert order.total == Money(Decimal("17339.15"), "CNY")
@@ -82,10 +82,10 @@ def test_the_demo_orders_of_issue_4_come_out_as_specified():
     [milestone] = db.session.scalars(sa.select(Milestone).where(Milestone.order_id == order.id))
     assert (milestone.share_percent, milestone.event, milestone.days) == (100, "shipment", 30)
 
-    large = ordering.place_order(buyer, acme, checkout, "t2", items=[("NW-LT14", 10)])
+    large = placement.place_order(buyer, acme, checkout, "t2", items=[("NW-LT14", 10)])
     assert large.total == Money(Decimal("76500.00"), "CNY")
     assert large.status == "pending_approval"
 
     globex = db.session.scalar(sa.select(Order).where(Order.checkout_token == "demo-globex-1"))
     assert globex.status == "confirmed"
-    assert "Deposit of $1,318.94 not paid." in ordering.release_blockers(globex)
+    assert "Deposit of $1,318.94 not paid." in gate.release_blockers(globex)

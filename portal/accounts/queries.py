@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import Address, KeyAccount, User
 from portal.core.db import among
-from portal.core.permissions import FIELD_SALES, INSIDE_SALES
+from portal.core.permissions import BUYER_ROLES, FIELD_SALES, INSIDE_SALES
 from portal.extensions import db
 
 _WITH_REPS = (
@@ -61,6 +61,34 @@ def address_of_account_or_404(account: KeyAccount, address_id: int) -> Address:
     if address is None:
         abort(404)
     return address
+
+
+# The account's active buyers: its active users in a buyer-side role, every one of which may
+# order. The one definition, as SQL criteria and as a test of one user.
+
+
+def active_buyers_where(account_id: int) -> list:
+    """WHERE criteria on User for the account's active buyers."""
+    return [
+        User.account_id == account_id,
+        User.is_active.is_(True),
+        User.role.in_(BUYER_ROLES),
+    ]
+
+
+def is_active_buyer_of(user: User, account_id: int) -> bool:
+    """Whether `user` is one of the account's active buyers."""
+    return user.account_id == account_id and user.is_active and user.role in BUYER_ROLES
+
+
+def buyers_of(account: KeyAccount) -> list[User]:
+    """The account's active buyers by name: whom staff may place an order for, or name as
+    the contact of a hotline request."""
+    return list(
+        db.session.scalars(
+            sa.select(User).where(*active_buyers_where(account.id)).order_by(User.name, User.id)
+        )
+    )
 
 
 def active_user_ids(user_ids: set[int]) -> set[int]:

@@ -14,8 +14,7 @@ from portal.accounts.forms import (
     UserForm,
 )
 from portal.accounts.permissions import can_edit_account, can_manage_users_of
-from portal.core.errors import ServiceError
-from portal.core.forms import show_error
+from portal.core.actions import refusal_shown
 from portal.core.images import image_response
 from portal.core.permissions import (
     ACCOUNT_EDITORS,
@@ -29,25 +28,25 @@ from portal.core.permissions import (
 
 bp = Blueprint("accounts", __name__)
 
-# Staff side
-#   GET       /staff/accounts                                   list_accounts
-#   GET POST  /staff/accounts/new                               create_account
-#   (GET      /staff/accounts/<slug>: the account 360 view, lookup.show_account)
-#   GET POST  /staff/accounts/<slug>/edit                       edit_account
-#   GET POST  /staff/accounts/<slug>/users/new                  staff_create_user
-#   GET POST  /staff/accounts/<slug>/users/<id>                 staff_edit_user
-#   POST      /staff/accounts/<slug>/users/<id>/password        staff_set_password
-#   POST      /staff/accounts/<slug>/addresses                  staff_add_address
-#   POST      /staff/accounts/<slug>/addresses/<id>/delete      staff_remove_address
-# Buyer side (a buyer of another account gets 404 from account_or_404)
-#   GET       /a/<slug>/logo                                    logo
-#   GET       /a/<slug>/theme.css                               theme
-#   GET       /a/<slug>/users                                   list_users
-#   GET POST  /a/<slug>/users/new                               create_user
-#   GET POST  /a/<slug>/users/<id>                              edit_user
-#   POST      /a/<slug>/users/<id>/password                     set_password
-#   POST      /a/<slug>/addresses                               add_address
-#   POST      /a/<slug>/addresses/<id>/delete                   remove_address
+# --- staff ---
+#   GET       /staff/accounts                               list_accounts         STAFF_ROLES
+#   GET POST  /staff/accounts/new                           create_account        ACCOUNT_EDITORS
+#   GET POST  /staff/accounts/<slug>/edit                   edit_account          ACCOUNT_EDITORS
+#   GET POST  /staff/accounts/<slug>/users/new              staff_create_user     ACCOUNT_EDITORS
+#   GET POST  /staff/accounts/<slug>/users/<id>             staff_edit_user       ACCOUNT_EDITORS
+#   POST      /staff/accounts/<slug>/users/<id>/password    staff_set_password    ACCOUNT_EDITORS
+#   POST      /staff/accounts/<slug>/addresses              staff_add_address     ACCOUNT_EDITORS
+#   POST      /staff/accounts/<slug>/addresses/<id>/delete  staff_remove_address  ACCOUNT_EDITORS
+# The account 360 view, /staff/accounts/<slug>, is lookup's (lookup.show_account).
+# --- buyer side (a buyer of another account gets 404 from account_or_404) ---
+#   GET       /a/<slug>/logo                                logo                  public
+#   GET       /a/<slug>/theme.css                           theme                 public
+#   GET       /a/<slug>/users                               list_users            CUSTOMER_ADMIN
+#   GET POST  /a/<slug>/users/new                           create_user           CUSTOMER_ADMIN
+#   GET POST  /a/<slug>/users/<id>                          edit_user             CUSTOMER_ADMIN
+#   POST      /a/<slug>/users/<id>/password                 set_password          CUSTOMER_ADMIN
+#   POST      /a/<slug>/addresses                           add_address           CUSTOMER_ADMIN
+#   POST      /a/<slug>/addresses/<id>/delete               remove_address        CUSTOMER_ADMIN
 
 
 @bp.get("/staff/accounts")
@@ -63,11 +62,8 @@ def list_accounts():
 def create_account():
     form = AccountForm(reps=queries.rep_choices())
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             account = services.create_account(current_user, form.values(), _upload(form))
-        except ServiceError as error:
-            show_error(form, error)
-        else:
             flash(_("Account %(name)s created.", name=account.name), "success")
             return redirect(url_for("lookup.show_account", slug=account.slug))
     return render_template("accounts/account_form.html", form=form, account=None)
@@ -79,13 +75,12 @@ def edit_account(slug):
     account = queries.account_or_404(slug, with_details=True)
     form = EditAccountForm(obj=account, reps=queries.rep_choices())
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             services.update_account(current_user, account, form.values(), _upload(form))
-        except ServiceError as error:
-            show_error(form, error)
-        else:
             flash(_("Changes saved."), "success")
             return redirect(url_for("lookup.show_account", slug=account.slug))
+        # Refused: the page reads the account (and its addresses) again.
+        account = queries.account_or_404(slug, with_details=True)
     return render_template(
         "accounts/account_form.html",
         form=form,
@@ -224,11 +219,8 @@ def _managed_account(slug):
 def _create_user_page(account, back):
     form = NewUserForm(roles=BUYER_ROLES)
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             user = services.create_user(current_user, account, form.values(), form.password.data)
-        except ServiceError as error:
-            show_error(form, error)
-        else:
             flash(_("User %(email)s created.", email=user.email), "success")
             return redirect(back)
     return render_template("accounts/user_form.html", form=form, account=account, back=back)
@@ -239,11 +231,8 @@ def _edit_user_page(account, user, back):
     if request.method == "GET" and user.spending_limit_amount is not None:
         form.spending_limit.data = f"{user.spending_limit_amount:f}"
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             services.update_user(current_user, account, user, form.values())
-        except ServiceError as error:
-            show_error(form, error)
-        else:
             flash(_("Changes to %(email)s saved.", email=user.email), "success")
             return redirect(back)
     return render_template(
@@ -261,16 +250,13 @@ def _set_password(slug, user_id, edit_endpoint):
     user = queries.user_of_account_or_404(account, user_id)
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown():
             services.set_password(current_user, user, form.password.data)
-        except ServiceError as error:
-            flash(error.message, "danger")
-        else:
             flash(
                 _("New password set; %(email)s was signed out everywhere.", email=user.email),
                 "success",
             )
-    return redirect(url_for(edit_endpoint, slug=slug, user_id=user.id))
+    return redirect(url_for(edit_endpoint, slug=slug, user_id=user_id))
 
 
 def _add_address(slug, back):

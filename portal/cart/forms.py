@@ -1,6 +1,6 @@
 """Forms for the cart, quick order, CSV upload and saved lists: input shape only.
 
-Quantities arrive as text and are read by `services.parse_quantity`, so the catalog, the
+Quantities arrive as text and are read by `quick_order.parse_quantity`, so the catalog, the
 quick-order pad, CSV files and the cart's own quantity fields refuse bad numbers with the same
 messages.
 """

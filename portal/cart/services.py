@@ -5,16 +5,14 @@ The cart belongs to the signed-in user: every verb finds it by `user.id`, so not
 sends can name another user's cart, and prices never come from the request (SECURITY.md 17):
 the pricing engine decides what may go in, at today's contract prices.
 
-Rows from the quick-order pad or a CSV file are added all or nothing (a bad row, and nothing is
-added); reorder and saved lists add what can still be ordered and report the rest.
+Rows from the quick-order pad or a CSV file (read by cart.quick_order) are added all or nothing
+(a bad row, and nothing is added); reorder and saved lists add what can still be ordered and
+report the rest.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -27,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import KeyAccount, User
 from portal.cart.models import MAX_LINES, MAX_QUANTITY, Cart, CartLine, OrderList, OrderListLine
+from portal.cart.quick_order import Row, parse_quantity
 from portal.catalog.models import Product
 from portal.catalog.services import normal_sku
 from portal.contracts.pricing import (
@@ -40,15 +39,11 @@ from portal.contracts.pricing import (
 from portal.contracts.queries import visible_to
 from portal.contracts.services import today_for
 from portal.core import audit
-from portal.core.db import begin_write
+from portal.core.db import begin_write, db_session_dialect
 from portal.core.errors import ServiceError
 from portal.core.money import Money
 from portal.extensions import db
 
-#: A CSV upload larger than this is refused before it is read.
-MAX_CSV_BYTES = 1024 * 1024
-#: Characters of a row shown back to the user.
-MAX_ROW_TEXT = 120
 #: Unknown SKUs of one paste that get "did you mean" suggestions, and suggestions per SKU.
 MAX_SUGGESTED_SKUS = 20
 MAX_SUGGESTIONS = 3
@@ -56,24 +51,6 @@ MAX_SUGGESTIONS = 3
 SUGGESTION_WINDOW = 15
 #: The longest name of a saved order list (the column's size).
 MAX_LIST_NAME = 100
-
-#: A pasted line: cells separated by a comma (or semicolon) or by tabs and spaces.
-_SEPARATOR = re.compile(r"\s*[,;]\s*|\s+")
-_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]*)?")
-_HEADER = ({"sku"}, {"quantity", "qty"})
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One line of a paste or a CSV file as read: a SKU and a quantity, or what is wrong."""
-
-    #: The line number in the paste or file (1-based, blank lines counted).
-    number: int
-    #: The line as written (shortened), to show back with any error.
-    text: str
-    sku: str = ""
-    quantity: int | None = None
-    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,152 +111,6 @@ class Added:
         if not messages:
             messages.append((_("There was nothing to add."), "info"))
         return messages
-
-
-# Reading rows
-
-
-def parse_quantity(text: str, *, allow_zero: bool = False) -> tuple[int | None, str | None]:
-    """(quantity, None) for a whole number 1..MAX_QUANTITY (0 too with `allow_zero`), else
-    (None, what is wrong)."""
-    text = text.strip()
-    if not text:
-        return None, _("Write a quantity.")
-    if not _NUMBER.fullmatch(text):
-        return None, _(
-            "“%(text)s” is not a quantity: write a whole number of units, such as 2.",
-            text=_shorten(text, 20),
-        )
-    whole, _dot, fraction = text.lstrip("+-").partition(".")
-    if fraction.strip("0"):
-        return None, _("Quantities are whole units: “%(text)s” is not a whole number.", text=text)
-    digits = whole.lstrip("0")
-    # Compared as text first: int() of thousands of digits is slow (and refused by Python).
-    if len(digits) > len(str(MAX_QUANTITY)) or int(digits or 0) > MAX_QUANTITY:
-        return None, _("The quantity must be at most %(max)s.", max=format_decimal(MAX_QUANTITY))
-    value = -int(digits or 0) if text.startswith("-") else int(digits or 0)
-    if value < (0 if allow_zero else 1):
-        return None, _("The quantity must be at least 1.")
-    return value, None
-
-
-def parse_pasted(text: str) -> list[Row]:
-    """The quick-order pad: one `SKU quantity` pair a line, separated by a comma, a tab or
-    spaces, as pasted from a spreadsheet. A first line `sku quantity` is taken for a header."""
-    lines = text.splitlines()
-    if sum(1 for line in lines if line.strip()) > MAX_LINES + 1:
-        raise ServiceError(
-            _("Paste at most %(max)d lines at a time.", max=MAX_LINES), field="lines"
-        )
-    rows: list[Row] = []
-    first = True
-    for number, line in enumerate(lines, start=1):
-        line = line.strip()
-        if not line:
-            continue
-        cells = _SEPARATOR.split(line)
-        while len(cells) > 1 and not cells[-1]:
-            cells.pop()  # a trailing separator, as spreadsheets copy empty columns
-        if first and _is_header(cells):
-            first = False
-            continue
-        first = False
-        rows.append(_row(number, line, cells))
-    if not rows:
-        raise ServiceError(
-            _("Write at least one line with a SKU and a quantity, such as NW-LT14 2."),
-            field="lines",
-        )
-    if len(rows) > MAX_LINES:
-        raise ServiceError(
-            _("Paste at most %(max)d lines at a time.", max=MAX_LINES), field="lines"
-        )
-    return rows
-
-
-def read_csv(data: bytes) -> list[Row]:
-    """A CSV file of `sku,quantity` rows (header optional): UTF-8 with or without a BOM,
-    comma or semicolon, at most MAX_CSV_BYTES and MAX_LINES rows. Problems with the file as
-    a whole raise ServiceError; problems with a row are left on the row."""
-    if len(data) > MAX_CSV_BYTES:
-        raise ServiceError(
-            _("The file is larger than 1 MB. Upload at most %(max)d rows.", max=MAX_LINES),
-            field="file",
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise ServiceError(
-            _(
-                'The file is not UTF-8 text (line %(line)d). Save it as "CSV UTF-8" and upload '
-                "it again.",
-                line=line,
-            ),
-            field="file",
-        ) from None
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = ";" if ";" in first and "," not in first else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows: list[Row] = []
-    seen_first = False
-    try:
-        for raw in reader:
-            cells = [cell.strip() for cell in raw]
-            while cells and not cells[-1]:
-                cells.pop()  # spreadsheets write empty trailing columns
-            if not cells:
-                continue
-            if not seen_first:
-                seen_first = True
-                if _is_header(cells):
-                    continue
-            if len(rows) == MAX_LINES:
-                raise ServiceError(
-                    _(
-                        "The file has more than %(max)d rows; a cart holds at most %(max)d lines.",
-                        max=MAX_LINES,
-                    ),
-                    field="file",
-                )
-            rows.append(_row(reader.line_num, delimiter.join(cells), cells))
-    except csv.Error as error:
-        raise ServiceError(
-            _(
-                "The file is not a CSV file of sku,quantity rows (line %(line)d: %(error)s).",
-                line=reader.line_num,
-                error=str(error),
-            ),
-            field="file",
-        ) from None
-    if not rows:
-        raise ServiceError(_("The file has no rows of sku,quantity."), field="file")
-    return rows
-
-
-def _is_header(cells: list[str]) -> bool:
-    return len(cells) == 2 and all(
-        c.lower() in names for c, names in zip(cells, _HEADER, strict=True)
-    )
-
-
-def _row(number: int, text: str, cells: list[str]) -> Row:
-    text = _shorten(text, MAX_ROW_TEXT)
-    if len(cells) != 2 or not cells[0]:
-        return Row(
-            number,
-            text,
-            error=_(
-                "Write one SKU and one quantity on a line, separated by a comma, a tab or "
-                "spaces, such as NW-LT14 2."
-            ),
-        )
-    quantity, error = parse_quantity(cells[1])
-    return Row(number, text, normal_sku(cells[0]), quantity, error)
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # Adding to the cart
@@ -642,8 +473,7 @@ def _cart_id(user: User) -> int | None:
 def _locked_cart_id(user: User) -> int:
     """The user's cart, made on first use and locked until commit, so that two requests of
     the same user (a double click) add up instead of overwriting each other."""
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Cart)
+    insert = (postgresql.insert if db_session_dialect() == "postgresql" else sqlite.insert)(Cart)
     db.session.execute(
         insert.values(user_id=user.id, account_id=user.account_id).on_conflict_do_nothing(
             index_elements=["user_id"]

@@ -16,24 +16,24 @@ from portal.cart.forms import (
     UploadForm,
 )
 from portal.cart.models import MAX_LINES, MAX_QUANTITY
+from portal.cart.quick_order import MAX_CSV_BYTES, parse_pasted, read_csv
 from portal.contracts.pricing import explain, price_lines
 from portal.contracts.services import today_for
-from portal.core.errors import ServiceError
-from portal.core.forms import show_error
+from portal.core.actions import refusal_shown
 from portal.core.permissions import BUYER_ROLES, allow
 
 bp = Blueprint("cart", __name__)
 
-# Buyer side (a buyer of another account gets 404 from account_or_404); the cart is always the
-# signed-in user's own, and a list must belong to the account.
-#   GET       /a/<slug>/cart                            show_cart
-#   POST      /a/<slug>/cart/add                        add_to_cart      from catalog / product
-#   POST      /a/<slug>/cart/update                     update_cart      quantities, remove
-#   POST      /a/<slug>/cart/quick-order                quick_order      textarea `lines`
-#   POST      /a/<slug>/cart/upload                     upload_cart      CSV sku,quantity
-#   POST      /a/<slug>/lists                           save_order_list  the cart as a list
-#   POST      /a/<slug>/lists/<list_id>/add             add_order_list   a list into the cart
-#   POST      /a/<slug>/lists/<list_id>/remove          remove_order_list
+# --- buyer: cart and order lists (another account's buyer gets 404 from account_or_404) ---
+#   GET   /a/<slug>/cart                    show_cart          BUYER_ROLES
+#   POST  /a/<slug>/cart/add                add_to_cart        BUYER_ROLES  from catalog, product
+#   POST  /a/<slug>/cart/update             update_cart        BUYER_ROLES  quantities, remove
+#   POST  /a/<slug>/cart/quick-order        quick_order        BUYER_ROLES  textarea `lines`
+#   POST  /a/<slug>/cart/upload             upload_cart        BUYER_ROLES  CSV sku,quantity
+#   POST  /a/<slug>/lists                   save_order_list    BUYER_ROLES  the cart as a list
+#   POST  /a/<slug>/lists/<list_id>/add     add_order_list     BUYER_ROLES  a list into the cart
+#   POST  /a/<slug>/lists/<list_id>/remove  remove_order_list  BUYER_ROLES
+# The cart is always the signed-in user's own, and a list must belong to the account.
 
 
 @bp.get("/a/<slug>/cart")
@@ -52,11 +52,8 @@ def add_to_cart(slug):
     if not form.validate_on_submit():
         flash(_("Choose a product and a quantity."), "danger")
         return redirect(back)
-    try:
+    with refusal_shown():
         added = services.add_to_cart(current_user, account, form.sku.data, form.quantity.data)
-    except ServiceError as error:
-        flash(error.message, "danger")
-    else:
         flash(
             ngettext(
                 "Added %(num)d unit of %(sku)s to your cart.",
@@ -79,16 +76,15 @@ def update_cart(slug):
             _("The quantities could not be read. Please reload the page and try again."), "danger"
         )
         return redirect(url_for(".show_cart", slug=account.slug))
-    try:
+    with refusal_shown() as refused:
         if form.remove.data:
             services.remove_line(current_user, form.remove.data)
             flash(_("%(sku)s removed from your cart.", sku=form.remove.data), "success")
         else:
             services.update_quantities(current_user, form.quantities())
             flash(_("Cart updated."), "success")
-    except services.RowsRejected as rejected:
-        flash(rejected.message, "danger")
-        for error in rejected.errors:
+    if isinstance(refused.error, services.RowsRejected):
+        for error in refused.error.errors:
             flash(f"{error.text}: {error.message}", "danger")
     return redirect(url_for(".show_cart", slug=account.slug))
 
@@ -99,15 +95,14 @@ def quick_order(slug):
     account = account_queries.account_or_404(slug)
     form = QuickOrderForm()
     if form.validate_on_submit():
-        try:
-            added = services.add_rows(current_user, account, services.parse_pasted(form.lines.data))
-        except services.RowsRejected as rejected:
-            return _cart_page(account, quick_form=form, rejected=rejected, source="quick-order")
-        except ServiceError as error:
-            show_error(form, error)
-        else:
+        with refusal_shown(form, view_shows=services.RowsRejected) as refused:
+            added = services.add_rows(current_user, account, parse_pasted(form.lines.data))
             _flash_added(added)
             return redirect(url_for(".show_cart", slug=account.slug))
+        if isinstance(refused.error, services.RowsRejected):
+            return _cart_page(
+                account, quick_form=form, rejected=refused.error, source="quick-order"
+            )
     return _cart_page(account, quick_form=form)
 
 
@@ -117,17 +112,14 @@ def upload_cart(slug):
     account = account_queries.account_or_404(slug)
     form = UploadForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form, view_shows=services.RowsRejected) as refused:
             # One byte more than allowed tells a file over the limit without reading it all.
-            data = form.file.data.read(services.MAX_CSV_BYTES + 1)
-            added = services.add_rows(current_user, account, services.read_csv(data))
-        except services.RowsRejected as rejected:
-            return _cart_page(account, upload_form=form, rejected=rejected, source="upload")
-        except ServiceError as error:
-            show_error(form, error)
-        else:
+            data = form.file.data.read(MAX_CSV_BYTES + 1)
+            added = services.add_rows(current_user, account, read_csv(data))
             _flash_added(added)
             return redirect(url_for(".show_cart", slug=account.slug))
+        if isinstance(refused.error, services.RowsRejected):
+            return _cart_page(account, upload_form=form, rejected=refused.error, source="upload")
     return _cart_page(account, upload_form=form)
 
 
@@ -137,11 +129,8 @@ def save_order_list(slug):
     account = account_queries.account_or_404(slug)
     form = SaveListForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             order_list = services.save_order_list(current_user, account, form.name.data)
-        except ServiceError as error:
-            show_error(form, error)
-        else:
             flash(_("Your cart is saved as the list “%(name)s”.", name=order_list.name), "success")
             return redirect(url_for(".show_cart", slug=account.slug))
     return _cart_page(account, list_form=form)

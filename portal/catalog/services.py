@@ -6,8 +6,6 @@ changes nothing. A CSV import is all-or-nothing: one bad row and no row is appli
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.catalog.models import Category, ListPrice, Product
 from portal.core import audit
+from portal.core.csvfiles import CsvError, read_rows
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
 from portal.core.images import check_image
@@ -289,49 +288,44 @@ def _existing_products(skus: list[str]) -> dict[str, Product]:
 
 
 def parse_import(data: bytes) -> tuple[list[_Row], list[RowError]]:
-    """The file's rows, checked, and every problem found (line by line)."""
+    """The file's rows, checked, and every problem found (line by line). The file is read as
+    every upload is (core.csvfiles); its first row names the columns."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        return [], [RowError(line, "", _("The file must be saved as UTF-8 text (CSV UTF-8)."))]
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader, None)
-    except csv.Error as error:
-        return [], [RowError(1, "", str(error))]
-    if not header or not any(cell.strip() for cell in header):
+        records = iter(read_rows(data))
+        header = next(records, None)
+    except CsvError as error:
+        return [], [RowError(error.line, "", error.message)]
+    if header is None:
         return [], [RowError(1, "", _("The file is empty: it needs a header line."))]
-    columns, errors = _columns(header)
+    columns, errors = _columns(header.cells, header.line)
     if errors:
         return [], errors
     categories = {
         name.lower(): id_ for id_, name in db.session.execute(sa.select(Category.id, Category.name))
     }
-    rows, seen, end = [], {}, reader.line_num
+    rows, seen = [], {}
     try:
-        for cells in reader:
-            line, end = end + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
+        for record in records:
             if len(rows) >= MAX_IMPORT_ROWS:
                 errors.append(
-                    RowError(line, "", _("At most %(n)d products a file.", n=MAX_IMPORT_ROWS))
+                    RowError(
+                        record.line, "", _("At most %(n)d products a file.", n=MAX_IMPORT_ROWS)
+                    )
                 )
                 break
-            row, problems = _row(line, cells, len(header), columns, categories, seen)
-            errors += [RowError(line, row.sku, problem) for problem in problems]
+            row, problems = _row(
+                record.line, record.cells, len(header.cells), columns, categories, seen
+            )
+            errors += [RowError(record.line, row.sku, problem) for problem in problems]
             rows.append(row)
-    except csv.Error as error:
-        errors.append(RowError(reader.line_num, "", str(error)))
+    except CsvError as error:
+        errors.append(RowError(error.line, "", error.message))
     if not rows and not errors:
-        errors.append(RowError(1, "", _("The file has a header but no products.")))
+        errors.append(RowError(header.line, "", _("The file has a header but no products.")))
     return rows, errors
 
 
-def _columns(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
+def _columns(header: tuple[str, ...], line: int) -> tuple[dict[str, int], list[RowError]]:
     columns, errors = {}, []
     for index, raw in enumerate(header):
         name = raw.strip()
@@ -341,7 +335,7 @@ def _columns(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
             if currency not in CURRENCIES:
                 errors.append(
                     RowError(
-                        1,
+                        line,
                         "",
                         _(
                             "Unknown currency column %(column)s: use price_ and one of "
@@ -356,7 +350,7 @@ def _columns(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
         elif key not in IMPORT_COLUMNS:
             errors.append(
                 RowError(
-                    1,
+                    line,
                     "",
                     _(
                         "Unknown column %(column)s: the columns are %(columns)s and price_<CUR>.",
@@ -367,11 +361,13 @@ def _columns(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
             )
             continue
         if key in columns:
-            errors.append(RowError(1, "", _("The column %(column)s appears twice.", column=name)))
+            errors.append(
+                RowError(line, "", _("The column %(column)s appears twice.", column=name))
+            )
         columns[key] = index
     for key in REQUIRED_COLUMNS:
         if key not in columns:
-            errors.append(RowError(1, "", _("The column %(column)s is missing.", column=key)))
+            errors.append(RowError(line, "", _("The column %(column)s is missing.", column=key)))
     return columns, errors
 
 

@@ -8,21 +8,20 @@ from flask_login import current_user
 from portal.catalog import queries, services
 from portal.catalog.forms import EditProductForm, ImportForm, ProductForm, SearchForm
 from portal.catalog.permissions import can_edit_catalog
-from portal.core.errors import ServiceError
-from portal.core.forms import show_error
+from portal.core.actions import refusal_shown
 from portal.core.images import image_response
 from portal.core.money import CURRENCIES, plain
 from portal.core.permissions import ACCOUNT_EDITORS, STAFF_ROLES, allow, public
 
 bp = Blueprint("catalog", __name__)
 
-# Staff side
-#   GET       /staff/catalog                    list_products     search, category, page
-#   GET POST  /staff/catalog/new                create_product
-#   GET POST  /staff/catalog/import             import_products   CSV, all or nothing
-#   GET POST  /staff/catalog/<sku>              edit_product
-# Anyone (products are not secret)
-#   GET       /catalog/images/<sku>             product_image
+# --- staff ---
+#   GET       /staff/catalog          list_products    STAFF_ROLES      search, category, page
+#   GET POST  /staff/catalog/new      create_product   ACCOUNT_EDITORS
+#   GET POST  /staff/catalog/import   import_products  ACCOUNT_EDITORS  CSV, all or nothing
+#   GET POST  /staff/catalog/<sku>    edit_product     ACCOUNT_EDITORS
+# --- anyone (products are not secret) ---
+#   GET       /catalog/images/<sku>   product_image    public
 # The buyer's catalog with contract prices is the contracts blueprint's.
 
 
@@ -49,13 +48,10 @@ def list_products():
 def create_product():
     form = ProductForm(categories=queries.categories())
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             product = services.save_product(
                 current_user, None, form.values(), form.prices(), form.upload()
             )
-        except ServiceError as error:
-            show_error(form, error)
-        else:
             flash(_("Product %(sku)s created.", sku=product.sku), "success")
             return redirect(url_for(".edit_product", sku=product.sku))
     return render_template("catalog/product_form.html", form=form, product=None)
@@ -72,7 +68,8 @@ def edit_product(sku):
             if price.currency in CURRENCIES:
                 form[f"price_{price.currency}"].data = plain(price.amount, price.currency)
     if form.validate_on_submit():
-        try:
+        # A conflict names no field: it is flashed.
+        with refusal_shown(form):
             services.save_product(
                 current_user,
                 product,
@@ -81,11 +78,6 @@ def edit_product(sku):
                 form.upload(),
                 expected_version=form.version.data,
             )
-        except services.Conflict as error:
-            flash(error.message, "danger")
-        except ServiceError as error:
-            show_error(form, error)
-        else:
             flash(_("Changes to %(sku)s saved.", sku=product.sku), "success")
             return redirect(url_for(".edit_product", sku=product.sku))
     return render_template("catalog/product_form.html", form=form, product=product)
@@ -98,14 +90,8 @@ def import_products():
     errors, filename = [], None
     if form.validate_on_submit():
         filename = form.file.data.filename
-        try:
+        with refusal_shown() as refused:
             result = services.import_products(current_user, form.file.data.read())
-        except services.ImportFailed as failure:
-            flash(failure.message, "danger")
-            errors = failure.errors
-        except ServiceError as error:
-            flash(error.message, "danger")
-        else:
             flash(
                 _(
                     "Imported: %(created)s, %(updated)s, %(unchanged)d unchanged.",
@@ -118,6 +104,8 @@ def import_products():
                 "success",
             )
             return redirect(url_for(".list_products"))
+        if isinstance(refused.error, services.ImportFailed):
+            errors = refused.error.errors
     return render_template(
         "catalog/import.html",
         form=form,

@@ -14,6 +14,11 @@ def can_edit_prices(user) -> bool:
     return user.is_authenticated and user.role in ACCOUNT_EDITORS
 
 
+def can_view_proposals(user) -> bool:
+    """The price approvals page: account editors see the proposals waiting; deciders decide."""
+    return user.is_authenticated and user.role in ACCOUNT_EDITORS
+
+
 def can_decide_proposals(user) -> bool:
     return user.is_authenticated and user.role in PROPOSAL_DECIDERS
 

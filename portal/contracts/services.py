@@ -9,13 +9,14 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import format_currency, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import KeyAccount, User
-from portal.catalog.models import Category, ListPrice, Product
+from portal.catalog.models import Category, Product
+from portal.contracts import rule_checks as checks
 from portal.contracts.models import (
     CONTRACT_STATUSES,
     MILESTONE_EVENTS,
@@ -25,17 +26,13 @@ from portal.contracts.models import (
     TermMilestone,
 )
 from portal.contracts.permissions import PROPOSAL_DECIDERS, can_decide_proposals
-from portal.contracts.pricing import discount_percent
 from portal.contracts.terms import STANDARD_TERMS
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
-from portal.core.money import CURRENCIES, quantize
+from portal.core.money import CURRENCIES, format_money
 from portal.extensions import db
 from portal.notifications.services import notify
-
-#: Prices above this are taken for typing errors.
-MAX_PRICE = Decimal("100000000")
 
 
 class Conflict(ServiceError):
@@ -140,10 +137,10 @@ def save_rule(
         _check_version(rule, expected_version)
         if rule.status != "active":
             raise ServiceError(_("Only rules in force can be changed; decide the proposal."))
-    values = {**values, "value": _checked_value(values, contract)}
-    _check_rule_dates(values, contract)
-    _check_no_overlap(contract, values, ignore={rule.id} if rule else set())
-    depth = _depth(contract, values)
+    values = {**values, "value": checks.checked_value(values, contract)}
+    checks.check_rule_dates(values, contract)
+    checks.check_no_overlap(contract, values, ignore={rule.id} if rule else set())
+    depth = checks.depth(contract, values)
     within = depth <= (actor.discount_authority_percent or 0)
     if rule is None or not within:
         proposal = PriceRule(
@@ -203,14 +200,14 @@ def decide_proposal(actor: User, proposal: PriceRule, approve: bool, comment: st
     if not comment.strip():
         raise ServiceError(_("Say why, for the author and the audit trail."), field="comment")
     contract = db.session.get(Contract, proposal.contract_id)
-    values = {name: getattr(proposal, name) for name in _RULE_FIELDS}
+    values = {name: getattr(proposal, name) for name in checks.RULE_FIELDS}
     if approve:
-        depth = _depth(contract, values)
+        depth = checks.depth(contract, values)
         if depth > (actor.discount_authority_percent or 0):
             raise ServiceError(
                 _("This discount (%(depth)s%%) is beyond your authority.", depth=f"{depth:.1f}")
             )
-        _check_no_overlap(contract, values, ignore={proposal.id, proposal.replaces_rule_id})
+        checks.check_no_overlap(contract, values, ignore={proposal.id, proposal.replaces_rule_id})
         if proposal.replaces_rule_id is not None:
             db.session.get(PriceRule, proposal.replaces_rule_id).status = "superseded"
     proposal.status = "active" if approve else "rejected"
@@ -265,7 +262,7 @@ def notify_price_proposal(actor: User, contract: Contract, proposal: PriceRule, 
     if proposal.kind == "percent_off":
         rule = _("%(value)s%% off list", value=f"{proposal.value:g}")
     else:
-        rule = format_currency(proposal.value, contract.currency)
+        rule = format_money(proposal.value, contract.currency)
     if proposal.min_quantity > 1:
         rule += " " + _("from %(quantity)d pieces", quantity=proposal.min_quantity)
     notify(
@@ -288,17 +285,6 @@ def notify_price_proposal(actor: User, contract: Contract, proposal: PriceRule, 
     )
 
 
-_RULE_FIELDS = (
-    "product_id",
-    "category_id",
-    "kind",
-    "value",
-    "min_quantity",
-    "valid_from",
-    "valid_to",
-)
-
-
 _AUDITED_FIELDS = ("target", "kind", "value", "min_quantity", "valid_from", "valid_to")
 
 
@@ -319,97 +305,6 @@ def _audited(rule: PriceRule | None) -> dict:
     else:
         values["target"] = "category:" + db.session.get(Category, rule.category_id).name
     return values
-
-
-def _checked_value(values: dict, contract: Contract) -> Decimal:
-    value = values["value"]
-    if values["kind"] == "percent_off":
-        if not Decimal(0) < value < Decimal(100):
-            raise ServiceError(_("A discount is more than 0 and less than 100 percent."), "value")
-        if value != value.quantize(Decimal("0.01")):
-            raise ServiceError(_("Use at most two decimals for a percentage."), "value")
-        return value
-    if values.get("category_id") is not None:
-        raise ServiceError(
-            _("A whole category gets a percentage off; fixed prices are set per SKU."), "kind"
-        )
-    if value <= 0:
-        raise ServiceError(_("Enter a unit price above zero."), field="value")
-    if value > MAX_PRICE:
-        raise ServiceError(
-            _("A unit price above %(max)s is taken for a typing error.", max=f"{MAX_PRICE:,}"),
-            field="value",
-        )
-    if quantize(value, contract.currency) != value:
-        raise ServiceError(
-            _(
-                "%(currency)s prices have at most %(n)d decimals.",
-                currency=contract.currency,
-                n=-quantize(Decimal(1), contract.currency).as_tuple().exponent,
-            ),
-            field="value",
-        )
-    return value
-
-
-def _check_rule_dates(values: dict, contract: Contract) -> None:
-    start, end = values.get("valid_from"), values.get("valid_to")
-    if start and end and start > end:
-        raise ServiceError(_("The rule must start before it ends."), field="valid_to")
-    for day in (start, end):
-        if day and not contract.valid_from <= day <= contract.valid_to:
-            raise ServiceError(
-                _("Rule dates must lie within the contract's validity."), field="valid_from"
-            )
-
-
-def _check_no_overlap(contract: Contract, values: dict, ignore: set) -> None:
-    """Two rules for the same target and minimum quantity may not be in force on one day."""
-    start = values.get("valid_from") or contract.valid_from
-    end = values.get("valid_to") or contract.valid_to
-    query = sa.select(PriceRule.id).where(
-        PriceRule.contract_id == contract.id,
-        PriceRule.status.in_(("active", "proposed")),
-        PriceRule.product_id.is_(None)
-        if values.get("product_id") is None
-        else PriceRule.product_id == values["product_id"],
-        PriceRule.category_id.is_(None)
-        if values.get("category_id") is None
-        else PriceRule.category_id == values["category_id"],
-        PriceRule.min_quantity == values["min_quantity"],
-        sa.func.coalesce(PriceRule.valid_from, contract.valid_from) <= end,
-        sa.func.coalesce(PriceRule.valid_to, contract.valid_to) >= start,
-    )
-    ignore = {rule_id for rule_id in ignore if rule_id is not None}
-    if ignore:
-        query = query.where(PriceRule.id.not_in(ignore))
-    if db.session.scalar(query.limit(1)):
-        raise ServiceError(
-            _("Another rule already prices this target from this quantity in these dates."),
-            field="min_quantity",
-        )
-
-
-def _depth(contract: Contract, values: dict) -> Decimal:
-    """How far below list the rule goes; a fixed price needs a list price to compare with."""
-    list_amount = None
-    if values.get("product_id") is not None:
-        list_amount = db.session.scalar(
-            sa.select(ListPrice.amount).where(
-                ListPrice.product_id == values["product_id"],
-                ListPrice.currency == contract.currency,
-            )
-        )
-    depth = discount_percent(values["kind"], values["value"], list_amount)
-    if depth is None:
-        raise ServiceError(
-            _(
-                "This product has no list price in %(currency)s; add one before a fixed price.",
-                currency=contract.currency,
-            ),
-            field="value",
-        )
-    return depth
 
 
 def target_values(sku: str | None, category_name: str | None) -> dict:

@@ -20,31 +20,31 @@ from portal.contracts.forms import (
 )
 from portal.contracts.permissions import PROPOSAL_DECIDERS, can_decide, can_edit_prices
 from portal.contracts.pricing import NO_CONTRACT, PricedLine, explain, price_products
-from portal.core.errors import ServiceError
-from portal.core.forms import show_error
+from portal.core.actions import refusal_shown
 from portal.core.permissions import ACCOUNT_EDITORS, BUYER_ROLES, STAFF_ROLES, SYSADMIN, allow
 
 bp = Blueprint("contracts", __name__)
-bp.add_app_template_global(explain, "explain_price")
 
-#   GET       /staff/accounts/<slug>/contracts                  list_contracts
-#   GET POST  /staff/accounts/<slug>/contracts/new              create_contract
-#   GET       /staff/contracts/<id>                             show_contract
-#   GET POST  /staff/contracts/<id>/edit                        edit_contract
-#   GET POST  /staff/contracts/<id>/rules/new                   create_rule
-#   GET POST  /staff/contracts/<id>/rules/<rule_id>             edit_rule
-#   POST      /staff/contracts/<id>/rules/<rule_id>/remove      remove_rule
-#   GET POST  /staff/contracts/<id>/import                      import_rules   check, then apply
-#   GET       /staff/contracts/<id>/rules.csv                   export_rules
-#   GET       /staff/approvals                                  list_proposals
-#   POST      /staff/approvals/<rule_id>                        decide_proposal
-#   GET       /staff/audit                                      audit_trail
-#   GET       /staff/payment-terms                              list_terms
-#   GET POST  /staff/payment-terms/new                          create_term
-#   GET POST  /staff/payment-terms/<term_id>                    edit_term
-# Buyer side (a buyer of another account gets 404 from account_or_404)
-#   GET       /a/<slug>/catalog                                 browse_catalog
-#   GET       /a/<slug>/products/<sku>                          show_product
+# --- staff: contracts, price rules, price approvals, audit, payment terms ---
+#   GET       /staff/accounts/<slug>/contracts          list_contracts   STAFF_ROLES
+#   GET POST  /staff/accounts/<slug>/contracts/new      create_contract  ACCOUNT_EDITORS
+#   GET       /staff/contracts/<id>                     show_contract    STAFF_ROLES
+#   GET POST  /staff/contracts/<id>/edit                edit_contract    ACCOUNT_EDITORS
+#   GET POST  /staff/contracts/<id>/rules/new           create_rule      ACCOUNT_EDITORS
+#   GET POST  /staff/contracts/<id>/rules/<rule_id>     edit_rule        ACCOUNT_EDITORS
+#   POST      /staff/contracts/<id>/rules/<rule_id>/remove  remove_rule  ACCOUNT_EDITORS
+#   GET POST  /staff/contracts/<id>/import              import_rules     ACCOUNT_EDITORS
+#   GET       /staff/contracts/<id>/rules.csv           export_rules     ACCOUNT_EDITORS
+#   GET       /staff/approvals                          list_proposals   ACCOUNT_EDITORS
+#   POST      /staff/approvals/<rule_id>                decide_proposal  PROPOSAL_DECIDERS
+#   GET       /staff/audit                              audit_trail      ACCOUNT_EDITORS,SYSADMIN
+#   GET       /staff/payment-terms                      list_terms       STAFF_ROLES
+#   GET POST  /staff/payment-terms/new                  create_term      ACCOUNT_EDITORS
+#   GET POST  /staff/payment-terms/<term_id>            edit_term        ACCOUNT_EDITORS
+# A rule import is checked first, then applied whole.
+# --- buyer side (a buyer of another account gets 404 from account_or_404) ---
+#   GET       /a/<slug>/catalog                         browse_catalog   BUYER_ROLES
+#   GET       /a/<slug>/products/<sku>                  show_product     BUYER_ROLES
 
 
 @bp.get("/staff/accounts/<slug>/contracts")
@@ -68,11 +68,8 @@ def create_contract(slug):
     account = account_queries.account_or_404(slug)
     form = ContractForm(terms=queries.payment_terms(), currency=account.currency)
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             contract = services.save_contract(current_user, account, None, form.values())
-        except ServiceError as error:
-            show_error(form, error)
-        else:
             flash(_("Contract %(number)s created.", number=contract.number), "success")
             return redirect(url_for(".show_contract", contract_id=contract.id))
     return render_template("contracts/contract_form.html", form=form, account=account)
@@ -105,17 +102,14 @@ def edit_contract(contract_id):
         form.version.data = contract.version
         form.credit_limit.data = f"{contract.credit_limit_amount:f}"
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form, view_shows=services.Conflict) as refused:
             services.save_contract(
                 current_user, contract.account, contract, form.values(), form.expected_version()
             )
-        except services.Conflict as error:
-            return _conflict(error, url_for(".edit_contract", contract_id=contract.id))
-        except ServiceError as error:
-            show_error(form, error)
-        else:
             flash(_("Contract saved."), "success")
-            return redirect(url_for(".show_contract", contract_id=contract.id))
+            return redirect(url_for(".show_contract", contract_id=contract_id))
+        if isinstance(refused.error, services.Conflict):
+            return _conflict(refused.error, url_for(".edit_contract", contract_id=contract_id))
     return render_template(
         "contracts/contract_form.html", form=form, account=contract.account, contract=contract
     )
@@ -145,17 +139,12 @@ def _rule_page(contract, rule):
         form.value.data = f"{rule.value.normalize():f}"
         form.reason.data = ""
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form, view_shows=services.Conflict) as refused:
             sku = form.sku.data if form.target.data == "sku" else None
             values = {**form.values(), **services.target_values(sku, form.category.data)}
             saved = services.save_rule(
                 current_user, contract, rule, values, form.reason.data, form.expected_version()
             )
-        except services.Conflict as error:
-            return _conflict(error, request.path)
-        except ServiceError as error:
-            show_error(form, error)
-        else:
             if saved.status == "proposed":
                 flash(
                     _(
@@ -167,6 +156,8 @@ def _rule_page(contract, rule):
             else:
                 flash(_("Price rule saved and in force."), "success")
             return redirect(url_for(".show_contract", contract_id=contract.id))
+        if isinstance(refused.error, services.Conflict):
+            return _conflict(refused.error, request.path)
     return render_template("contracts/rule_form.html", form=form, contract=contract, rule=rule)
 
 
@@ -176,15 +167,17 @@ def remove_rule(contract_id, rule_id):
     contract = queries.contract_or_404(contract_id)
     rule = queries.rule_of_contract_or_404(contract, rule_id)
     form = RemoveRuleForm()
+    back = url_for(".edit_rule", contract_id=contract_id, rule_id=rule_id)
     if not form.validate_on_submit():
         flash(_("Say why the rule is removed."), "danger")
-        return redirect(url_for(".edit_rule", contract_id=contract.id, rule_id=rule.id))
-    try:
+        return redirect(back)
+    with refusal_shown(view_shows=services.Conflict) as refused:
         services.remove_rule(current_user, rule, form.reason.data, form.expected_version())
-    except services.Conflict as error:
-        return _conflict(error, url_for(".edit_rule", contract_id=contract.id, rule_id=rule.id))
-    flash(_("Price rule removed; the list price applies again."), "success")
-    return redirect(url_for(".show_contract", contract_id=contract.id))
+        flash(_("Price rule removed; the list price applies again."), "success")
+        return redirect(url_for(".show_contract", contract_id=contract_id))
+    if isinstance(refused.error, services.Conflict):
+        return _conflict(refused.error, back)
+    return redirect(back)
 
 
 @bp.route("/staff/contracts/<int:contract_id>/import", methods=["GET", "POST"])
@@ -199,18 +192,11 @@ def import_rules(contract_id):
     if form.validate_on_submit():
         data = form.data_bytes()
         if form.apply.data:
-            try:
+            shown_here = (services.Conflict, imports.ImportRejected)
+            with refusal_shown(form, view_shows=shown_here) as refused:
                 result = imports.apply_import(
                     current_user, contract, data, form.reason.data or "", form.state.data
                 )
-            except services.Conflict as error:
-                return _conflict(error, url_for(".import_rules", contract_id=contract.id))
-            except imports.ImportRejected as error:
-                preview = error.preview
-            except ServiceError as error:
-                show_error(form, error)
-                preview = imports.preview_import(current_user, contract, data)
-            else:
                 flash(
                     _(
                         "Imported: %(created)d new, %(updated)d changed, %(proposed)d sent for "
@@ -220,6 +206,12 @@ def import_rules(contract_id):
                     "success",
                 )
                 return redirect(url_for(".show_contract", contract_id=contract.id))
+            if isinstance(refused.error, services.Conflict):
+                return _conflict(refused.error, url_for(".import_rules", contract_id=contract_id))
+            if isinstance(refused.error, imports.ImportRejected):
+                preview = refused.error.preview
+            else:
+                preview = imports.preview_import(current_user, contract, data)
         else:
             preview = imports.preview_import(current_user, contract, data)
     return render_template(
@@ -263,11 +255,8 @@ def decide_proposal(rule_id):
     if not form.validate_on_submit():
         flash(_("Write a comment for the author and the audit trail."), "danger")
         return redirect(url_for(".list_proposals"))
-    try:
+    with refusal_shown():
         services.decide_proposal(current_user, proposal, bool(form.approve.data), form.comment.data)
-    except ServiceError as error:
-        flash(error.message, "danger")
-    else:
         flash(
             _("Proposal approved: the price is in force.")
             if form.approve.data
@@ -339,11 +328,8 @@ def _term_page(term):
     if form.more_rows.data:
         _add_rows(form, len(form.milestones.entries) + 3)
     elif form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             saved = services.save_term(current_user, term, form.values())
-        except ServiceError as error:
-            show_error(form, error)
-        else:
             flash(_("Payment term %(name)s saved.", name=saved.name), "success")
             return redirect(url_for(".list_terms"))
     filled = sum(not entry.form.is_blank() for entry in form.milestones.entries)

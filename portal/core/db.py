@@ -1,4 +1,5 @@
-"""Database plumbing: naming convention, exact column types, timestamps and account scoping."""
+"""Database plumbing: exact column types, timestamps, account scoping and SQLite's write lock
+(the declarative base with its naming convention is in extensions.py, with `db`)."""
 
 import json
 import sqlite3
@@ -11,7 +12,6 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
-    DeclarativeBase,
     Mapped,
     Session,
     declared_attr,
@@ -19,13 +19,7 @@ from sqlalchemy.orm import (
     with_loader_criteria,
 )
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from portal.extensions import db
 
 
 def utcnow() -> datetime:
@@ -87,12 +81,6 @@ class Amount(sa.TypeDecorator):
         return Decimal(value)
 
 
-class Model(DeclarativeBase):
-    """Declarative base with stable constraint names (relationships say lazy="raise")."""
-
-    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
-
-
 class TimestampMixin:
     #: When the row was created (UTC).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
@@ -146,8 +134,6 @@ def among(column, values, type_=sa.String):
 
 
 def db_session_dialect() -> str:
-    from portal.extensions import db
-
     return db.session.get_bind().dialect.name
 
 

@@ -1,11 +1,12 @@
-"""Request ids, logging and security headers on every response (SECURITY.md 24, 25)."""
+"""Request ids, logging and security headers on every response (SECURITY.md 24, 25), and where
+a request may send the user next (SECURITY.md 13)."""
 
 import logging
 import re
 import uuid
 from urllib.parse import urlsplit
 
-from flask import g, has_request_context, request
+from flask import g, has_request_context, request, url_for
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -75,3 +76,22 @@ def register_http(app) -> None:
         if app.config["HSTS"]:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response
+
+
+def home_url(user, signed_out: bool = False) -> str:
+    """Buyers start on their account's landing page, staff on the staff dashboard."""
+    if user.is_authenticated and user.is_buyer_side:
+        return url_for("home.landing", slug=user.account.slug)
+    if signed_out:
+        return url_for("auth.login")
+    return url_for("home.staff_dashboard")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site; never another host, scheme-relative or not (SECURITY.md 13)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(c in target for c in "\\\r\n\t"):
+        return None
+    return target

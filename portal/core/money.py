@@ -54,8 +54,9 @@ def to_minor(amount: Decimal, currency: str) -> int:
 
 
 def format_money(amount: Decimal, currency: str) -> str:
-    """An amount as the current locale writes it in `currency`, such as CN¥7,650.00: the one
-    function for money text (the `money` and `amount` template filters call it).
+    """`amount` in `currency` as text for the current locale, such as CN¥7,650.00 or
+    ¥7,650.00: the one way money becomes text in pages, messages, notices and e-mails (the
+    `money` and `amount` template filters call it).
 
     Byte for byte what flask_babel.format_currency gives, at a fraction of its cost: Babel looks
     up the locale's pattern and symbols (and the currency's plural name, unused) on every call,

@@ -6,12 +6,14 @@ from flask_login import current_user
 
 from portal.accounts import queries as account_queries
 from portal.auth.forms import LoginForm
-from portal.auth.views import home_url
 from portal.contracts import queries as contract_queries
 from portal.contracts.permissions import can_decide_proposals
 from portal.contracts.services import today_for
+from portal.core.http import home_url
 from portal.core.permissions import STAFF_ROLES, allow, public
 from portal.extensions import db
+from portal.hotline import queries as hotline_queries
+from portal.hotline.permissions import can_view_queue
 from portal.notifications import queries as notification_queries
 from portal.notifications import services as notifications
 from portal.notifications.forms import ReadNoticesForm
@@ -20,12 +22,13 @@ from portal.ordering.permissions import can_approve_orders
 
 bp = Blueprint("home", __name__)
 
-#   GET  /            index            where a visitor starts
-#   GET  /a/<slug>/   landing          the key account's branded portal
-#   GET  /staff/      staff_dashboard
-#   POST /staff/notices/read  read_staff_notices
-#   GET  /healthz     healthz          the process answers
-#   GET  /readyz      readyz           the database answers
+# --- pages that compose other domains, and health ---
+#   GET   /                    index               public       where a visitor starts
+#   GET   /a/<slug>/           landing             public       the account's branded portal
+#   GET   /staff/              staff_dashboard     STAFF_ROLES
+#   POST  /staff/notices/read  read_staff_notices  STAFF_ROLES
+#   GET   /healthz             healthz             public       the process answers
+#   GET   /readyz              readyz              public       the database answers
 
 
 @bp.get("/")
@@ -51,11 +54,7 @@ def landing(slug):
         countdown = contract_queries.countdown(featured.terms, today)
         notices = notification_queries.unread_notices(current_user.id)
         if can_approve_orders(current_user):
-            waiting = [
-                order
-                for order in order_queries.awaiting_approval(account.id)
-                if order.placed_by_id != current_user.id
-            ]
+            waiting = order_queries.orders_to_decide(current_user)
     return render_template(
         "home/landing.html",
         account=account,
@@ -75,10 +74,14 @@ def staff_dashboard():
     if can_decide_proposals(current_user):
         waiting = contract_queries.proposals_waiting_for(current_user)
     notices = notification_queries.unread_notices(current_user.id)
+    hotline = None
+    if can_view_queue(current_user):
+        hotline = hotline_queries.queue_counts(current_user)
     return render_template(
         "home/staff_dashboard.html",
         accounts=account_queries.accounts_for_staff(),
         proposals_waiting=waiting,
+        hotline=hotline,
         notices=notices,
         notices_form=ReadNoticesForm() if notices else None,
     )

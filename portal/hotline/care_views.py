@@ -1,14 +1,4 @@
-"""Customer care pages on the hotline blueprint: the due list and an account's care page.
-
-# --- staff: customer care ---
-#   GET   /staff/care?scope=mine|team                                  show_care
-#   POST  /staff/care/tasks/<care_task_id>/contact                     log_due_contact
-#   GET   /staff/accounts/<slug>/care                                  show_account_care
-#   POST  /staff/accounts/<slug>/care/tasks                            add_care_task
-#   POST  /staff/accounts/<slug>/care/tasks/<care_task_id>/deactivate  deactivate_care_task
-#   POST  /staff/accounts/<slug>/care/contacts                         log_account_contact
-# All HOTLINE_WORKERS (inside sales, sales managers and directors); buyers get 404.
-"""
+"""Customer care pages on the hotline blueprint: the due list and an account's care page."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,16 +6,19 @@ from flask_login import current_user
 
 from portal.accounts import queries as account_queries
 from portal.accounts.models import KeyAccount
-from portal.core.errors import ServiceError
-from portal.core.forms import show_error
+from portal.core.actions import refusal_shown
 from portal.core.permissions import allow
-from portal.extensions import db
 from portal.hotline import care, permissions
 from portal.hotline.care_forms import CareTaskForm, ContactForm, DeactivateForm, DueContactForm
 from portal.hotline.views import bp
 
-bp.add_app_template_global(care.kind_label, "care_kind_label")
-bp.add_app_template_global(permissions.can_view_care, "can_view_care")
+# --- staff: customer care (buyers get 404) ---
+#   GET   /staff/care?scope=mine|team                     show_care             HOTLINE_WORKERS
+#   POST  /staff/care/tasks/<id>/contact                  log_due_contact       HOTLINE_WORKERS
+#   GET   /staff/accounts/<slug>/care                     show_account_care     HOTLINE_WORKERS
+#   POST  /staff/accounts/<slug>/care/tasks               add_care_task         HOTLINE_WORKERS
+#   POST  /staff/accounts/<slug>/care/tasks/<id>/deactivate  deactivate_care_task  HOTLINE_WORKERS
+#   POST  /staff/accounts/<slug>/care/contacts            log_account_contact   HOTLINE_WORKERS
 
 
 def _scope() -> str:
@@ -58,12 +51,8 @@ def log_due_contact(care_task_id):
     task = care.due_task_or_404(care_task_id)
     form = DueContactForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             care.log_contact(current_user, task.account, task, form.notes.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
             flash(
                 _("Contact with %(account)s logged.", account=task.account.name),
                 "success",
@@ -104,7 +93,7 @@ def add_care_task(slug):
     account = account_queries.account_or_404(slug, with_details=True)
     form = CareTaskForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             task = care.add_care_task(
                 current_user,
                 account,
@@ -113,14 +102,10 @@ def add_care_task(slug):
                 form.every_days.data,
                 form.first_due_on.data,
             )
-        except ServiceError as error:
-            # Nothing was written; what the page shows is read again after the rollback.
-            db.session.rollback()
-            account = account_queries.account_or_404(slug, with_details=True)
-            show_error(form, error)
-        else:
             flash(_("Care task “%(title)s” added.", title=task.title), "success")
-            return redirect(url_for(".show_account_care", slug=account.slug), 303)
+            return redirect(url_for(".show_account_care", slug=slug), 303)
+        # Refused: what the page shows is read again after the rollback.
+        account = account_queries.account_or_404(slug, with_details=True)
     return _render_account(account, task_form=form)
 
 
@@ -130,14 +115,10 @@ def deactivate_care_task(slug, care_task_id):
     account = account_queries.account_or_404(slug, with_details=True)
     task = care.task_or_404(account, care_task_id)
     if DeactivateForm().validate_on_submit():
-        try:
+        with refusal_shown():
             care.deactivate_care_task(current_user, account, task)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
             flash(_("Care task “%(title)s” stopped.", title=task.title), "success")
-    return redirect(url_for(".show_account_care", slug=account.slug), 303)
+    return redirect(url_for(".show_account_care", slug=slug), 303)
 
 
 @bp.post("/staff/accounts/<slug>/care/contacts")
@@ -147,13 +128,10 @@ def log_account_contact(slug):
     form = ContactForm(tasks=care.account_care_tasks(account))
     if form.validate_on_submit():
         task = care.task_or_404(account, form.task.data) if form.task.data else None
-        try:
+        with refusal_shown(form):
             care.log_contact(current_user, account, task, form.notes.data)
-        except ServiceError as error:
-            db.session.rollback()
-            account = account_queries.account_or_404(slug, with_details=True)
-            show_error(form, error)
-        else:
             flash(_("Contact with %(account)s logged.", account=account.name), "success")
-            return redirect(url_for(".show_account_care", slug=account.slug), 303)
+            return redirect(url_for(".show_account_care", slug=slug), 303)
+        # Refused: what the page shows is read again after the rollback.
+        account = account_queries.account_or_404(slug, with_details=True)
     return _render_account(account, contact_form=form)

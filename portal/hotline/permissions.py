@@ -86,10 +86,14 @@ def can_track_sample(user, sample) -> bool:
     return _role(user) in HOTLINE_WORKERS and sample.status in ("approved", "shipped")
 
 
+def availability_roles_set_by(user) -> tuple[str, ...]:
+    """The staff roles whose availability `user` sets besides their own: sales managers and
+    directors set that of inside sales, whose requests they route."""
+    return (INSIDE_SALES,) if _role(user) in MANAGERS else ()
+
+
 def can_set_availability(user, staff_member) -> bool:
     """Staff set their own; sales managers and directors those of inside sales."""
     if _role(user) not in STAFF_ROLES or staff_member.role not in STAFF_ROLES:
         return False
-    return user.id == staff_member.id or (
-        _role(user) in MANAGERS and staff_member.role == INSIDE_SALES
-    )
+    return user.id == staff_member.id or staff_member.role in availability_roles_set_by(user)

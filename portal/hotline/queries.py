@@ -14,6 +14,7 @@ from portal.accounts.models import KeyAccount, User
 from portal.core.db import utcnow
 from portal.core.permissions import FIELD_SALES, INSIDE_SALES
 from portal.extensions import db
+from portal.hotline import permissions
 from portal.hotline.business_hours import WorkCalendar
 from portal.hotline.models import (
     BusinessCalendar,
@@ -149,20 +150,26 @@ def inside_sales_staff() -> list[User]:
     )
 
 
-def buyers_of(account: KeyAccount) -> list[User]:
-    from portal.core.permissions import BUYER_ROLES
-
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(
-                User.account_id == account.id,
-                User.role.in_(BUYER_ROLES),
-                User.is_active.is_(True),
-            )
-            .order_by(User.name, User.id)
-        )
+def availability_people(user: User) -> list[User]:
+    """Whose availability `user` sets: themselves first, then the active staff of the roles
+    they set it for (hotline.permissions), by name; no statement when there are none."""
+    roles = permissions.availability_roles_set_by(user)
+    if not roles:
+        return [user]
+    others = db.session.scalars(
+        sa.select(User)
+        .where(User.role.in_(roles), User.is_active.is_(True), User.id != user.id)
+        .order_by(User.name, User.id)
     )
+    return [user, *others]
+
+
+def availability_target_or_404(user: User, user_id: str | None) -> User:
+    """The staff member named by a posted user id whose availability `user` may set, or 404."""
+    target = db.session.get(User, int(user_id)) if user_id and user_id.isdigit() else None
+    if target is None or not permissions.can_set_availability(user, target):
+        abort(404)
+    return target
 
 
 def leads_for(user: User) -> list[Lead]:

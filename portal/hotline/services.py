@@ -8,12 +8,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal.accounts.models import KeyAccount, User
+from portal.accounts.queries import is_active_buyer_of
 from portal.catalog.models import Product
 from portal.core import audit
-from portal.core.db import utcnow
+from portal.core.db import db_session_dialect, utcnow
 from portal.core.errors import ServiceError
 from portal.core.permissions import (
-    BUYER_ROLES,
     INSIDE_SALES,
     SALES_DIRECTOR,
     SALES_MANAGER,
@@ -32,6 +32,7 @@ from portal.hotline.models import (
     RequestEvent,
     SampleRequest,
 )
+from portal.hotline.permissions import can_set_availability
 from portal.hotline.queries import calendar_for
 from portal.notifications.services import notify
 from portal.ordering.models import Order
@@ -173,9 +174,7 @@ def file_request(
         raise ServiceError(_("You can only file requests for your own company."))
     if contact is None and filed_by.is_buyer_side:
         contact = filed_by
-    if contact is not None and (
-        contact.account_id != account.id or contact.role not in BUYER_ROLES
-    ):
+    if contact is not None and not is_active_buyer_of(contact, account.id):
         raise ServiceError(_("The contact must be a user of this account."), "contact")
     order_id = None
     order_number = (order_number or "").strip()
@@ -486,7 +485,7 @@ def set_availability(
     sales. Audited; commits."""
     if user.role not in STAFF_ROLES:
         raise ServiceError(_("Only staff have an availability."))
-    if actor.id != user.id and not (actor.role in MANAGERS and user.role == INSIDE_SALES):
+    if not can_set_availability(actor, user):
         raise ServiceError(_("You may only change your own availability."))
     if away_from and away_until and away_until < away_from:
         raise ServiceError(_("The last day away cannot be before the first."), "away_until")
@@ -533,7 +532,7 @@ def sweep_deadlines(now: datetime | None = None) -> str:
         )
         .order_by(HotlineRequest.id)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
+    if db_session_dialect() == "postgresql":
         query = query.with_for_update(skip_locked=True, of=HotlineRequest)
     overdue = list(db.session.scalars(query))
     managers = _manager_ids()

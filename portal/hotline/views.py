@@ -1,45 +1,23 @@
-"""Hotline pages: the buyer's form and requests; the staff queue, leads and sample units.
-
-# --- buyer ---
-#   GET POST  /a/<slug>/hotline                              file_request     BUYER_ROLES
-#   GET POST  /a/<slug>/hotline/<request_id>/survey          answer_survey    BUYER_ROLES
-# --- staff ---
-#   GET       /staff/hotline?tab=mine|team|closed            show_queue       HOTLINE_STAFF
-#   GET POST  /staff/hotline/new?account=<slug>              file_for_caller  HOTLINE_STAFF
-#   GET       /staff/hotline/<request_id>                    show_request     HOTLINE_STAFF
-#   POST      /staff/hotline/<request_id>/claim              claim_request    HOTLINE_WORKERS
-#   POST      /staff/hotline/<request_id>/call               log_call         HOTLINE_WORKERS
-#   POST      /staff/hotline/<request_id>/reassign           reassign_request HOTLINE_WORKERS
-#   POST      /staff/hotline/<request_id>/close              close_request    HOTLINE_WORKERS
-#   GET       /staff/leads                                   list_leads       LEAD_VIEWERS
-#   POST      /staff/leads/<lead_id>                         update_lead      LEAD_VIEWERS
-#   GET       /staff/samples                                 list_samples     SAMPLE_VIEWERS
-#   POST      /staff/samples/<sample_id>                     move_sample      HOTLINE_WORKERS
-#   GET POST  /staff/availability                            set_availability STAFF_ROLES
-"""
-
-from datetime import datetime
-from zoneinfo import ZoneInfo
+"""Hotline pages: the buyer's form and requests; the staff queue, leads and sample units."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from portal.accounts import queries as account_queries
 from portal.accounts.models import User
+from portal.core.actions import refusal_shown
 from portal.core.db import utcnow
-from portal.core.errors import ServiceError
-from portal.core.forms import show_error
+from portal.core.forms import validated
 from portal.core.permissions import BUYER_ROLES, STAFF_ROLES, allow, require
 from portal.extensions import db
 from portal.hotline import permissions, queries, services
+from portal.hotline.business_hours import local_label
 from portal.hotline.forms import (
     CALL_OUTCOME_LABELS,
     CALLBACK_LABELS,
     OUTCOME_LABELS,
-    TOPIC_LABELS,
     AvailabilityForm,
     CallForm,
     ClaimForm,
@@ -59,27 +37,27 @@ from portal.hotline.permissions import (
 
 bp = Blueprint("hotline", __name__)
 
+# --- buyer (another account's buyer gets 404) ---
+#   GET POST  /a/<slug>/hotline                              file_request      BUYER_ROLES
+#   GET POST  /a/<slug>/hotline/<request_id>/survey          answer_survey     BUYER_ROLES
+# --- staff ---
+#   GET       /staff/hotline?tab=mine|team|closed            show_queue        HOTLINE_STAFF
+#   GET POST  /staff/hotline/new?account=<slug>              file_for_caller   HOTLINE_STAFF
+#   GET       /staff/hotline/<request_id>                    show_request      HOTLINE_STAFF
+#   POST      /staff/hotline/<request_id>/claim              claim_request     HOTLINE_WORKERS
+#   POST      /staff/hotline/<request_id>/call               log_call          HOTLINE_WORKERS
+#   POST      /staff/hotline/<request_id>/reassign           reassign_request  HOTLINE_WORKERS
+#   POST      /staff/hotline/<request_id>/close              close_request     HOTLINE_WORKERS
+#   GET       /staff/leads                                   list_leads        LEAD_VIEWERS
+#   POST      /staff/leads/<lead_id>                         update_lead       LEAD_VIEWERS
+#   GET       /staff/samples                                 list_samples      SAMPLE_VIEWERS
+#   POST      /staff/samples/<sample_id>                     move_sample       HOTLINE_WORKERS
+#   GET POST  /staff/availability                            set_availability  STAFF_ROLES
+# Customer care joins this blueprint from care_views.py, with its own table.
 
-def local_time(moment: datetime | None, time_zone: str) -> datetime | None:
-    """A UTC timestamp as wall-clock time in an account's time zone."""
-    return None if moment is None else moment.astimezone(ZoneInfo(time_zone))
 
-
-def local_label(moment: datetime | None, time_zone: str) -> str:
-    """Such as "Mon 30 Nov 11:00 (Asia/Shanghai)", in the account's time zone."""
-    local = local_time(moment, time_zone)
-    if local is None:
-        return ""
-    return f"{format_datetime(local, 'EEE d MMM HH:mm', rebase=False)} ({time_zone})"
-
-
-bp.add_app_template_global(local_time, "hotline_local_time")
-bp.add_app_template_global(local_label, "hotline_local_label")
-bp.add_app_template_global(TOPIC_LABELS, "hotline_topics")
-bp.add_app_template_global(queries.queue_counts, "hotline_queue_counts")
-bp.add_app_template_global(permissions.can_view_queue, "can_view_hotline_queue")
-bp.add_app_template_global(permissions.can_view_leads, "can_view_leads")
-bp.add_app_template_global(permissions.can_view_samples, "can_view_samples")
+def _readable(form) -> bool:
+    return validated(form, _("Check the form: some of it could not be read."))
 
 
 # Buyer side
@@ -130,22 +108,16 @@ def answer_survey(slug, request_id):
     form = SurveyForm()
     if request.method == "POST":
         require(permissions.can_answer_survey(current_user, hotline_request), 403)
-        if form.validate_on_submit():
-            try:
+        if validated(form, _("Choose a rating from 1 to 5.")):
+            with refusal_shown(form):
                 services.answer_survey(
                     current_user,
                     hotline_request,
                     int(form.rating.data),
                     form.comment.data or "",
                 )
-            except ServiceError as error:
-                db.session.rollback()
-                show_error(form, error)
-            else:
                 flash(_("Thank you for your answer."), "success")
-                return redirect(url_for(".file_request", slug=account.slug), 303)
-        else:
-            flash(_("Choose a rating from 1 to 5."), "danger")
+                return redirect(url_for(".file_request", slug=slug), 303)
     return render_template(
         "hotline/survey.html",
         account=account,
@@ -176,10 +148,9 @@ def show_queue():
 def _file(form, account, contact=None):
     """File the posted request for `account` as the signed-in user: (request, 303) or, with
     the form's errors shown, (None, 400 or 422)."""
-    if not form.validate_on_submit():
-        flash(_("Check the form: some of it could not be read."), "danger")
+    if not _readable(form):
         return None, 400
-    try:
+    with refusal_shown(form):
         filed = services.file_request(
             current_user,
             account,
@@ -190,12 +161,9 @@ def _file(form, account, contact=None):
             order_number=form.order_number.data or None,
             contact=contact,
         )
-    except ServiceError as error:
-        db.session.rollback()
-        show_error(form, error)
-        return None, 422
-    flash(_confirmation(filed, account), "success")
-    return filed, 303
+        flash(_confirmation(filed, account), "success")
+        return filed, 303
+    return None, 422
 
 
 @bp.route("/staff/hotline/new", methods=["GET", "POST"])
@@ -206,7 +174,7 @@ def file_for_caller():
     form = HotlineRequestForm()
     status = 200
     if account is not None:
-        contacts = queries.buyers_of(account)
+        contacts = account_queries.buyers_of(account)
         form.contact_id.choices = [SelectChoice(0, _("Nobody in particular"))] + [
             SelectChoice(u.id, f"{u.name} <{u.email}>") for u in contacts
         ]
@@ -253,77 +221,85 @@ def _render_request(hotline_request, status=200, **forms):
     ), status
 
 
-def _act(request_id, form_class, form_name, act, done: str):
+def _workable_or_403(request_id):
     hotline_request = queries.request_or_404(request_id)
     require(permissions.can_work_request(current_user, hotline_request), 403)
-    form = form_class()
-    if form.validate_on_submit():
-        try:
-            act(hotline_request, form)
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-            hotline_request = queries.request_or_404(request_id)
-            return _render_request(hotline_request, 422, **{form_name: form})
-        flash(done, "success")
-    else:
-        flash(_("Check the form: some of it could not be read."), "danger")
+    return hotline_request
+
+
+def _to_request(request_id):
     return redirect(url_for(".show_request", request_id=request_id), 303)
+
+
+def _refused(request_id, **forms):
+    """The request's page again, read afresh, with the refused form showing why."""
+    return _render_request(queries.request_or_404(request_id), 422, **forms)
 
 
 @bp.post("/staff/hotline/<int:request_id>/claim")
 @allow(*HOTLINE_WORKERS)
 def claim_request(request_id):
-    return _act(
-        request_id,
-        ClaimForm,
-        "claim_form",
-        lambda r, form: services.claim(current_user, r),
-        _("You have the request."),
-    )
+    hotline_request = _workable_or_403(request_id)
+    form = ClaimForm()
+    if _readable(form):
+        with refusal_shown(form):
+            services.claim(current_user, hotline_request)
+            flash(_("You have the request."), "success")
+            return _to_request(request_id)
+        return _refused(request_id, claim_form=form)
+    return _to_request(request_id)
 
 
 @bp.post("/staff/hotline/<int:request_id>/call")
 @allow(*HOTLINE_WORKERS)
 def log_call(request_id):
-    return _act(
-        request_id,
-        CallForm,
-        "call_form",
-        lambda r, form: services.log_call(
-            current_user, r, form.call_outcome.data, form.notes.data or ""
-        ),
-        _("Call logged."),
-    )
+    hotline_request = _workable_or_403(request_id)
+    form = CallForm()
+    if _readable(form):
+        with refusal_shown(form):
+            services.log_call(
+                current_user, hotline_request, form.call_outcome.data, form.notes.data or ""
+            )
+            flash(_("Call logged."), "success")
+            return _to_request(request_id)
+        return _refused(request_id, call_form=form)
+    return _to_request(request_id)
 
 
 @bp.post("/staff/hotline/<int:request_id>/reassign")
 @allow(*HOTLINE_WORKERS)
 def reassign_request(request_id):
-    def act(r, form):
-        to = db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None
-        services.reassign(current_user, r, to, form.reason.data or "")
-
-    return _act(request_id, ReassignForm, "reassign_form", act, _("Request reassigned."))
+    hotline_request = _workable_or_403(request_id)
+    form = ReassignForm()
+    if _readable(form):
+        with refusal_shown(form):
+            to = db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None
+            services.reassign(current_user, hotline_request, to, form.reason.data or "")
+            flash(_("Request reassigned."), "success")
+            return _to_request(request_id)
+        return _refused(request_id, reassign_form=form)
+    return _to_request(request_id)
 
 
 @bp.post("/staff/hotline/<int:request_id>/close")
 @allow(*HOTLINE_WORKERS)
 def close_request(request_id):
-    return _act(
-        request_id,
-        CloseForm,
-        "close_form",
-        lambda r, form: services.close(
-            current_user,
-            r,
-            form.outcome.data,
-            form.note.data or "",
-            sku=form.sku.data or None,
-            quantity=form.quantity.data,
-        ),
-        _("Request closed."),
-    )
+    hotline_request = _workable_or_403(request_id)
+    form = CloseForm()
+    if _readable(form):
+        with refusal_shown(form):
+            services.close(
+                current_user,
+                hotline_request,
+                form.outcome.data,
+                form.note.data or "",
+                sku=form.sku.data or None,
+                quantity=form.quantity.data,
+            )
+            flash(_("Request closed."), "success")
+            return _to_request(request_id)
+        return _refused(request_id, close_form=form)
+    return _to_request(request_id)
 
 
 @bp.get("/staff/leads")
@@ -343,16 +319,10 @@ def update_lead(lead_id):
     lead = queries.lead_or_404(lead_id)
     require(permissions.can_update_lead(current_user, lead), 403)
     form = LeadForm()
-    if form.validate_on_submit():
-        try:
+    if _readable(form):
+        with refusal_shown():
             services.update_lead(current_user, lead, form.status.data, form.notes.data or "")
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
             flash(_("Lead updated."), "success")
-    else:
-        flash(_("Check the form: some of it could not be read."), "danger")
     return redirect(url_for(".list_leads"), 303)
 
 
@@ -374,8 +344,8 @@ def list_samples():
 def move_sample(sample_id):
     sample = queries.sample_or_404(sample_id)
     form = SampleForm()
-    if form.validate_on_submit():
-        try:
+    if _readable(form):
+        with refusal_shown():
             services.move_sample(
                 current_user,
                 sample,
@@ -383,13 +353,7 @@ def move_sample(sample_id):
                 due_back_on=form.due_back_on.data,
                 note=form.note.data or "",
             )
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
             flash(_("Evaluation unit updated."), "success")
-    else:
-        flash(_("Check the form: some of it could not be read."), "danger")
     return redirect(url_for(".list_samples"), 303)
 
 
@@ -398,12 +362,9 @@ def move_sample(sample_id):
 def set_availability():
     if request.method == "POST":
         form = AvailabilityForm()
-        target = None
-        if form.user_id.data and form.user_id.data.isdigit():
-            target = db.session.get(User, int(form.user_id.data))
-        require(target is not None and permissions.can_set_availability(current_user, target))
-        if form.validate_on_submit():
-            try:
+        target = queries.availability_target_or_404(current_user, form.user_id.data)
+        if validated(form, _("Check the dates.")):
+            with refusal_shown():
                 services.set_availability(
                     current_user,
                     target,
@@ -411,17 +372,9 @@ def set_availability():
                     form.away_from.data,
                     form.away_until.data,
                 )
-            except ServiceError as error:
-                db.session.rollback()
-                flash(error.message, "danger")
-            else:
                 flash(_("Availability of %(name)s saved.", name=target.name), "success")
-        else:
-            flash(_("Check the dates."), "danger")
         return redirect(url_for(".set_availability"), 303)
-    people = [current_user]
-    if current_user.role in permissions.MANAGERS:
-        people += [u for u in queries.inside_sales_staff() if u.id != current_user.id]
+    people = queries.availability_people(current_user)
     forms = [
         AvailabilityForm(
             formdata=None,

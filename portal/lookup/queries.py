@@ -18,13 +18,15 @@ from sqlalchemy.orm import contains_eager, joinedload
 from portal.accounts.models import KeyAccount, User
 from portal.contracts.models import Contract
 from portal.contracts.services import today_for
+from portal.core.invoice_numbers import invoice_number, parse_invoice_number
 from portal.core.money import Money
 from portal.core.permissions import BUYER_ROLES
 from portal.core.phones import phone_key
 from portal.extensions import db
 from portal.hotline.models import HotlineRequest
+from portal.ordering.credit import exposure
+from portal.ordering.gate import release_blockers_of
 from portal.ordering.models import Milestone, Order
-from portal.ordering.services import exposure, release_blockers_of
 
 #: Results per kind.
 LIMIT = 10
@@ -40,7 +42,6 @@ KINDS = ("account", "contact", "order", "invoice", "hotline")
 #: exact, then prefix, then contains.
 EXACT, PREFIX, CONTAINS = 0, 1, 2
 
-_INVOICE = re.compile(r"^(?P<order>[A-Z0-9-]{1,20})-(?P<position>[1-9][0-9]{0,2})$")
 _HOTLINE = re.compile(r"^HL-?(?P<id>[0-9]{1,9})$")
 _PHONE_LIKE = re.compile(r"^[0-9+()./\s-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -263,8 +264,8 @@ def find_orders(terms: Terms) -> list[Hit]:
 
 def find_invoices(terms: Terms) -> list[Hit]:
     """By invoice number, <order number>-<position>: a milestone that fell due."""
-    found = _INVOICE.match(terms.number)
-    if not found:
+    found = parse_invoice_number(terms.number)
+    if found is None:
         return []
     rows = db.session.execute(
         sa.select(
@@ -279,8 +280,8 @@ def find_invoices(terms: Terms) -> list[Hit]:
         .join(Order, Order.id == Milestone.order_id)
         .join(KeyAccount, KeyAccount.id == Order.account_id)
         .where(
-            Order.number == found["order"],
-            Milestone.position == int(found["position"]),
+            Order.number == found.order_number,
+            Milestone.position == found.position,
             Milestone.invoiced_on.is_not(None),
         )
         .limit(LIMIT)
@@ -291,8 +292,8 @@ def find_invoices(terms: Terms) -> list[Hit]:
             EXACT,
             slug,
             account,
-            f"{number}-{position}",
-            key=f"{number}-{position}",
+            invoice_number(number, position),
+            key=invoice_number(number, position),
             status="paid" if paid >= amount else "open",
             total=Money(amount, currency),
             is_number=True,

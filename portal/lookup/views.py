@@ -11,10 +11,9 @@ from portal.lookup.forms import LookupForm
 
 bp = Blueprint("lookup", __name__)
 
+# --- staff: lookup and the account 360 view ---
 #   GET       /staff/lookup?q=                    look_up        LOOKUP_ROLES
-#   GET       /staff/accounts/<slug>              show_account   STAFF_ROLES (fields by role)
-
-bp.add_app_template_global(permissions.can_look_up, "can_look_up")
+#   GET       /staff/accounts/<slug>              show_account   STAFF_ROLES   fields by role
 
 
 @bp.get("/staff/lookup")

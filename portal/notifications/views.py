@@ -3,9 +3,8 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from portal.core.errors import ServiceError
+from portal.core.actions import refusal_shown
 from portal.core.permissions import allow
-from portal.extensions import db
 from portal.notifications import delivery, permissions, queries
 from portal.notifications.forms import RetryMessageForm
 
@@ -15,8 +14,6 @@ bp = Blueprint("notifications", __name__)
 # --- staff: outbox ---
 #   GET   /staff/outbox                      show_outbox      OUTBOX_KEEPERS
 #   POST  /staff/outbox/<message_id>/retry   retry_message    OUTBOX_KEEPERS
-
-bp.add_app_template_global(permissions.can_manage_outbox, "can_manage_outbox")
 
 
 @bp.get("/staff/outbox")
@@ -37,11 +34,7 @@ def show_outbox():
 def retry_message(message_id: int):
     message = queries.outbox_message_or_404(message_id)
     if RetryMessageForm().validate_on_submit():
-        try:
+        with refusal_shown():
             delivery.retry_dead(message)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
             flash(_("The e-mail to %(to)s will be sent again.", to=message.to_address), "success")
     return redirect(url_for("notifications.show_outbox"))

@@ -13,9 +13,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValidation
 
-from portal.cart.services import parse_pasted
+from portal.cart.quick_order import parse_pasted
 from portal.core.errors import ServiceError
-from portal.ordering.services import Checkout
+from portal.ordering.placement import Checkout
 
 # Buyer side
 

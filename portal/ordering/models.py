@@ -9,21 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import Address, KeyAccount, User
 from portal.contracts.models import MILESTONE_EVENTS, Contract
 from portal.core.db import AccountScoped, Amount, TimestampMixin, UTCDateTime, utcnow
+from portal.core.invoice_numbers import invoice_number
 from portal.core.money import Money
 from portal.extensions import db
-
-#: DESIGN.md section 4; which moves are allowed is `services.ALLOWED_TRANSITIONS`.
-ORDER_STATUSES = (
-    "pending_approval",
-    "submitted",
-    "confirmed",
-    "released",
-    "shipped",
-    "delivered",
-    "closed",
-    "cancelled",
-    "on_hold",
-)
+from portal.ordering.lifecycle import ORDER_STATUSES
 
 
 class Order(TimestampMixin, AccountScoped, db.Model):
@@ -102,6 +91,17 @@ class Order(TimestampMixin, AccountScoped, db.Model):
     @property
     def total(self) -> Money:
         return Money(self.total_amount, self.currency)
+
+    def history_step(self, from_status, to_status: str, actor, comment: str = "") -> "OrderEvent":
+        """A step of this order's history, for `lifecycle.record` to add."""
+        return OrderEvent(
+            account_id=self.account_id,
+            order_id=self.id,
+            from_status=from_status,
+            to_status=to_status,
+            actor_id=actor.id if actor else None,
+            comment=comment,
+        )
 
     def __repr__(self) -> str:
         return f"<Order {self.number} {self.status}>"
@@ -182,7 +182,9 @@ class Milestone(AccountScoped, db.Model):
     @property
     def invoice_number(self) -> str | None:
         """An invoice is the milestone that fell due: its order's number and its position."""
-        return None if self.invoiced_on is None else f"{self.order.number}-{self.position}"
+        if self.invoiced_on is None:
+            return None
+        return invoice_number(self.order.number, self.position)
 
 
 class OrderEvent(AccountScoped, db.Model):
@@ -215,7 +217,7 @@ class OrderNumberCounter(db.Model):
 
 class LetterOfCredit(AccountScoped, db.Model):
     """A letter of credit a bank issued for an order under letter-of-credit terms, as finance
-    registered it. The release gate (services.release_blockers) reads it: it lives here, with
+    registered it. The release gate (gate.release_blockers) reads it: it lives here, with
     the order's terms, so that ordering never imports payments."""
 
     __tablename__ = "letters_of_credit"

@@ -11,7 +11,7 @@ from portal.core.permissions import (
     SALES_MANAGER,
     is_buyer_side,
 )
-from portal.ordering import services
+from portal.ordering import lifecycle
 
 #: Buyer-side roles that see and act on every order of their account, not only their own.
 ACCOUNT_WIDE_ROLES = (APPROVER, CUSTOMER_ADMIN)
@@ -54,7 +54,7 @@ def can_manage_order(user, order) -> bool:
 
 def can_cancel(user, order) -> bool:
     """Whether to offer the buyer's cancel button: before release only."""
-    return can_manage_order(user, order) and services.can_buyer_cancel(order)
+    return can_manage_order(user, order) and lifecycle.can_buyer_cancel(order)
 
 
 # Staff side
@@ -101,8 +101,8 @@ def can_set_credit_hold(user) -> bool:
 
 def staff_actions(user, order) -> list[str]:
     """The order desk actions to offer `user` for `order` in its status (which moves are
-    allowed is services.ALLOWED_TRANSITIONS; the services check everything again)."""
-    allowed = services.ALLOWED_TRANSITIONS[order.status]
+    allowed is lifecycle.ALLOWED_TRANSITIONS; the services check everything again)."""
+    allowed = lifecycle.ALLOWED_TRANSITIONS[order.status]
     actions = []
     for action, to in STAFF_ACTIONS.items():
         if action == "release":

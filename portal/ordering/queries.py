@@ -12,7 +12,6 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import KeyAccount, User
 from portal.core.pagination import Page, paginate
-from portal.core.permissions import BUYER_ROLES
 from portal.extensions import db
 from portal.ordering.models import Order, OrderEvent
 
@@ -73,12 +72,28 @@ def orders_of(
     return paginate(query, sa.select(sa.func.count(Order.id)).where(*where), page, per_page)
 
 
-def awaiting_approval(account_id: int) -> list[Order]:
-    """The account's orders waiting for an approver, oldest first, with who placed them."""
+def orders_to_decide(approver: User) -> list[Order]:
+    """The orders `approver` may decide: their account's orders waiting for approval, placed
+    by someone else, for nobody decides their own order (SECURITY.md 19). Oldest first, with
+    who placed them. The approvals page and the landing page list these; the decision itself
+    is refused again by the service."""
+    return _awaiting_approval(approver, Order.placed_by_id.is_distinct_from(approver.id))
+
+
+def own_orders_awaiting_approval(approver: User) -> list[Order]:
+    """The approver's own orders waiting for a colleague's approval, oldest first."""
+    return _awaiting_approval(approver, Order.placed_by_id == approver.id)
+
+
+def _awaiting_approval(approver: User, placed_by) -> list[Order]:
     return list(
         db.session.scalars(
             sa.select(Order)
-            .where(Order.account_id == account_id, Order.status == "pending_approval")
+            .where(
+                Order.account_id == approver.account_id,
+                Order.status == "pending_approval",
+                placed_by,
+            )
             .options(joinedload(Order.placed_by))
             .order_by(Order.id)
         )
@@ -129,18 +144,3 @@ def staff_orders(
 def account_choices() -> list[KeyAccount]:
     """Every account, by name, for the order desk's account filter."""
     return list(db.session.scalars(sa.select(KeyAccount).order_by(KeyAccount.name)))
-
-
-def buyers_of(account: KeyAccount) -> list[User]:
-    """The account's active buyer-side users: whom staff may place an order for."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(
-                User.account_id == account.id,
-                User.is_active.is_(True),
-                User.role.in_(BUYER_ROLES),
-            )
-            .order_by(User.name, User.id)
-        )
-    )

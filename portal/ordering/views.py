@@ -9,14 +9,13 @@ from flask_login import current_user
 from portal.accounts import queries as account_queries
 from portal.cart import services as cart_services
 from portal.contracts.pricing import explain
-from portal.core.errors import ServiceError
-from portal.core.forms import show_error
-from portal.core.money import plain
+from portal.core.actions import refusal_shown
+from portal.core.forms import validated
+from portal.core.page_parts import page_parts
 from portal.core.permissions import APPROVER, BUYER_ROLES, STAFF_ROLES, allow, require
-from portal.extensions import db
 from portal.notifications import services as notifications
 from portal.notifications.forms import ReadNoticesForm
-from portal.ordering import permissions, queries, services
+from portal.ordering import credit, gate, lifecycle, permissions, placement, queries, services
 from portal.ordering.forms import (
     CancelOrderForm,
     CheckoutForm,
@@ -28,24 +27,32 @@ from portal.ordering.forms import (
     ShipOrderForm,
     StaffOrderFilterForm,
 )
-from portal.ordering.models import ORDER_STATUSES
+from portal.ordering.lifecycle import ORDER_STATUSES
 
 bp = Blueprint("ordering", __name__)
 
-# Buyer side (a buyer of another account gets 404 from account_or_404 / order_or_404)
-
-# --- buyer: checkout, orders, approvals, notices ---
-#   GET POST  /a/<slug>/checkout                     checkout        BUYER_ROLES
-#   GET       /a/<slug>/orders                       list_orders     BUYER_ROLES
-#   GET       /a/<slug>/orders/<number>              show_order      BUYER_ROLES
-#   POST      /a/<slug>/orders/<number>/cancel       cancel_order    BUYER_ROLES
-#   GET       /a/<slug>/approvals                    list_approvals  APPROVER
-#   POST      /a/<slug>/approvals/<number>           decide_order    APPROVER
-#   POST      /a/<slug>/notices/read                 read_notices    BUYER_ROLES
-
-bp.add_app_template_global(services.status_label, "status_label")
-#: A Decimal column in its currency's minor unit, such as 7650.00: `amount|plain_in(currency)`.
-bp.add_app_template_filter(plain, "plain_in")
+# --- buyer: checkout, orders, approvals, notices (another account's buyer gets 404) ---
+#   GET POST  /a/<slug>/checkout                       checkout               BUYER_ROLES
+#   GET       /a/<slug>/orders                         list_orders            BUYER_ROLES
+#   GET       /a/<slug>/orders/<number>                show_order             BUYER_ROLES
+#   POST      /a/<slug>/orders/<number>/cancel         cancel_order           BUYER_ROLES
+#   POST      /a/<slug>/orders/<number>/reorder        reorder                BUYER_ROLES
+#   GET       /a/<slug>/approvals                      list_approvals         APPROVER
+#   POST      /a/<slug>/approvals/<number>             decide_order           APPROVER
+#   POST      /a/<slug>/notices/read                   read_notices           BUYER_ROLES
+# --- staff: order desk ---
+#   GET       /staff/orders                            list_staff_orders      STAFF_ROLES
+#   GET       /staff/orders/<number>                   show_staff_order       STAFF_ROLES
+#   POST      /staff/orders/<number>/confirm           confirm_order          ORDER_DESK
+#   POST      /staff/orders/<number>/hold              hold_order             ORDER_DESK
+#   POST      /staff/orders/<number>/resume            resume_order           ORDER_DESK
+#   POST      /staff/orders/<number>/release           release_order          RELEASERS
+#   POST      /staff/orders/<number>/ship              ship_order             ORDER_DESK
+#   POST      /staff/orders/<number>/deliver           deliver_order          ORDER_DESK
+#   POST      /staff/orders/<number>/close             close_order            ORDER_DESK
+#   POST      /staff/orders/<number>/cancel            cancel_order_by_staff  ORDER_DESK
+#   GET POST  /staff/accounts/<slug>/orders/new        place_order_for_buyer  ON_BEHALF_PLACERS
+#   POST      /staff/accounts/<slug>/credit-hold       set_credit_hold        CREDIT_CONTROLLERS
 
 
 @bp.route("/a/<slug>/checkout", methods=["GET", "POST"])
@@ -56,15 +63,12 @@ def checkout(slug):
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
-                order = services.place_order(
+            with refusal_shown(form):
+                order = placement.place_order(
                     current_user, account, form.checkout(), token=form.checkout_token.data
                 )
-            except ServiceError as error:
-                show_error(form, error)
-            else:
                 flash(*_placed_message(order))
-                return redirect(url_for(".show_order", slug=account.slug, number=order.number), 303)
+                return redirect(url_for(".show_order", slug=slug, number=order.number), 303)
         elif form.checkout_token.errors:
             # Not a form this server rendered (or a damaged one): nothing is placed.
             flash(
@@ -81,7 +85,7 @@ def checkout(slug):
 
 
 def _preview(account) -> dict:
-    preview = services.preview_checkout(current_user, account)
+    preview = placement.preview_checkout(current_user, account)
     return {
         "pricing": preview.pricing,
         "explanations": [explain(line, preview.pricing.terms) for line in preview.pricing.lines],
@@ -139,11 +143,12 @@ def show_order(slug, number):
         "ordering/buyer_order.html",
         account=account,
         order=order,
-        blockers=services.release_blockers(order),
+        blockers=gate.release_blockers(order),
         can_cancel=permissions.can_cancel(current_user, order),
         can_decide=permissions.can_decide(current_user, order),
         cancel_form=CancelOrderForm(),
         decision_form=OrderDecisionForm(),
+        **page_parts("ordering.buyer_order", order=order),
     )
 
 
@@ -154,28 +159,22 @@ def cancel_order(slug, number):
     order = queries.order_or_404(number, account_id=account.id)
     require(permissions.can_manage_order(current_user, order), 403)
     form = CancelOrderForm()
-    if not form.validate_on_submit():
-        flash(_("Say why the order is cancelled, in at most 2000 characters."), "danger")
-    else:
-        try:
+    if validated(form, _("Say why the order is cancelled, in at most 2000 characters.")):
+        with refusal_shown():
             services.cancel_order(current_user, order, form.reason.data or "")
-        except ServiceError as error:
-            flash(error.message, "danger")
-        else:
-            flash(_("Order %(number)s was cancelled.", number=order.number), "success")
-    return redirect(url_for(".show_order", slug=account.slug, number=order.number), 303)
+            flash(_("Order %(number)s was cancelled.", number=number), "success")
+    return redirect(url_for(".show_order", slug=slug, number=number), 303)
 
 
 @bp.get("/a/<slug>/approvals")
 @allow(APPROVER)
 def list_approvals(slug):
     account = account_queries.account_or_404(slug)
-    waiting = queries.awaiting_approval(account.id)
     return render_template(
         "ordering/buyer_approvals.html",
         account=account,
-        others=[order for order in waiting if order.placed_by_id != current_user.id],
-        own=[order for order in waiting if order.placed_by_id == current_user.id],
+        others=queries.orders_to_decide(current_user),
+        own=queries.own_orders_awaiting_approval(current_user),
         form=OrderDecisionForm(),
     )
 
@@ -186,22 +185,18 @@ def decide_order(slug, number):
     account = account_queries.account_or_404(slug)
     order = queries.order_or_404(number, account_id=account.id)
     form = OrderDecisionForm()
-    back = redirect(url_for(".list_approvals", slug=account.slug), 303)
-    if not form.validate_on_submit():
-        flash(_("Write a comment of at most 2000 characters."), "danger")
+    back = redirect(url_for(".list_approvals", slug=slug), 303)
+    if not validated(form, _("Write a comment of at most 2000 characters.")):
         return back
     if not form.approve.data and not form.reject.data:
         flash(_("Choose to approve or to reject the order."), "danger")
         return back
-    try:
+    with refusal_shown():
         services.decide_order(current_user, order, bool(form.approve.data), form.comment.data or "")
-    except ServiceError as error:
-        flash(error.message, "danger")
-    else:
         if form.approve.data:
-            flash(_("Order %(number)s approved.", number=order.number), "success")
+            flash(_("Order %(number)s approved.", number=number), "success")
         else:
-            flash(_("Order %(number)s rejected.", number=order.number), "success")
+            flash(_("Order %(number)s rejected.", number=number), "success")
     return back
 
 
@@ -212,10 +207,6 @@ def read_notices(slug):
     if ReadNoticesForm().validate_on_submit():
         notifications.mark_read(current_user.id)
     return redirect(url_for("home.landing", slug=account.slug), 303)
-
-
-# --- buyer: reorder ---
-#   POST      /a/<slug>/orders/<number>/reorder          reorder         BUYER_ROLES
 
 
 @bp.post("/a/<slug>/orders/<number>/reorder")
@@ -233,30 +224,12 @@ def reorder(slug, number):
     return redirect(url_for("cart.show_cart", slug=account.slug), 303)
 
 
-# --- staff: order desk ---
-#   GET       /staff/orders                              list_staff_orders      STAFF_ROLES
-#   GET       /staff/orders/<number>                     show_staff_order       STAFF_ROLES
-#   POST      /staff/orders/<number>/confirm             confirm_order          ORDER_DESK
-#   POST      /staff/orders/<number>/hold                hold_order             ORDER_DESK
-#   POST      /staff/orders/<number>/resume              resume_order           ORDER_DESK
-#   POST      /staff/orders/<number>/release             release_order          RELEASERS
-#   POST      /staff/orders/<number>/ship                ship_order             ORDER_DESK
-#   POST      /staff/orders/<number>/deliver             deliver_order          ORDER_DESK
-#   POST      /staff/orders/<number>/close               close_order            ORDER_DESK
-#   POST      /staff/orders/<number>/cancel              cancel_order_by_staff  ORDER_DESK
-#   GET POST  /staff/accounts/<slug>/orders/new          place_order_for_buyer  ON_BEHALF_PLACERS
-#   POST      /staff/accounts/<slug>/credit-hold         set_credit_hold        CREDIT_CONTROLLERS
-
-bp.add_app_template_global(permissions.can_set_credit_hold, "can_set_credit_hold")
-bp.add_app_template_global(permissions.can_place_on_behalf, "can_place_on_behalf")
-
-
 @bp.get("/staff/orders")
 @allow(*STAFF_ROLES)
 def list_staff_orders():
     form = StaffOrderFilterForm(
         request.args,
-        statuses=[(status, services.status_label(status)) for status in ORDER_STATUSES],
+        statuses=[(status, lifecycle.status_label(status)) for status in ORDER_STATUSES],
         accounts=queries.account_choices(),
     )
     filters = form.filters()
@@ -272,132 +245,128 @@ def show_staff_order(number):
     return render_template(
         "ordering/staff_order.html",
         order=order,
-        blockers=services.release_blockers(order),
+        blockers=gate.release_blockers(order),
         actions=permissions.staff_actions(current_user, order),
         can_release=permissions.can_release_orders(current_user),
+        **page_parts("ordering.staff_order", order=order),
     )
 
 
 @bp.post("/staff/orders/<number>/confirm")
 @allow(*permissions.ORDER_DESK)
 def confirm_order(number):
-    return _order_action(
-        number,
-        OrderActionForm,
-        lambda order, form: services.confirm_order(current_user, order),
-        _("Order confirmed."),
-    )
+    order = queries.order_or_404(number)
+    if validated(OrderActionForm()):
+        with refusal_shown():
+            services.confirm_order(current_user, order)
+            flash(_("Order confirmed."), "success")
+    return _back_to_desk(number)
 
 
 @bp.post("/staff/orders/<number>/hold")
 @allow(*permissions.ORDER_DESK)
 def hold_order(number):
-    return _order_action(
-        number,
-        HoldOrderForm,
-        lambda order, form: services.hold_order(current_user, order, form.reason.data or ""),
-        _("Order on hold."),
-    )
+    order = queries.order_or_404(number)
+    form = HoldOrderForm()
+    if validated(form):
+        with refusal_shown():
+            services.hold_order(current_user, order, form.reason.data or "")
+            flash(_("Order on hold."), "success")
+    return _back_to_desk(number)
 
 
 @bp.post("/staff/orders/<number>/resume")
 @allow(*permissions.ORDER_DESK)
 def resume_order(number):
-    return _order_action(
-        number,
-        HoldOrderForm,
-        lambda order, form: services.resume_order(current_user, order, form.reason.data or ""),
-        _("The hold is lifted."),
-    )
+    order = queries.order_or_404(number)
+    form = HoldOrderForm()
+    if validated(form):
+        with refusal_shown():
+            services.resume_order(current_user, order, form.reason.data or "")
+            flash(_("The hold is lifted."), "success")
+    return _back_to_desk(number)
 
 
 @bp.post("/staff/orders/<number>/release")
 @allow(*permissions.RELEASERS)
 def release_order(number):
-    return _order_action(
-        number,
-        OrderActionForm,
-        lambda order, form: services.release_order(current_user, order),
-        _("Order released to production."),
-    )
+    order = queries.order_or_404(number)
+    if validated(OrderActionForm()):
+        with refusal_shown():
+            services.release_order(current_user, order)
+            flash(_("Order released to production."), "success")
+    return _back_to_desk(number)
 
 
 @bp.post("/staff/orders/<number>/ship")
 @allow(*permissions.ORDER_DESK)
 def ship_order(number):
-    return _order_action(
-        number,
-        ShipOrderForm,
-        lambda order, form: services.ship_order(
-            current_user, order, form.carrier.data or "", form.tracking_number.data or ""
-        ),
-        _("Shipment recorded; payments due after shipment now have their dates."),
-    )
+    order = queries.order_or_404(number)
+    form = ShipOrderForm()
+    if validated(form):
+        with refusal_shown():
+            services.ship_order(
+                current_user, order, form.carrier.data or "", form.tracking_number.data or ""
+            )
+            flash(
+                _("Shipment recorded; payments due after shipment now have their dates."),
+                "success",
+            )
+    return _back_to_desk(number)
 
 
 @bp.post("/staff/orders/<number>/deliver")
 @allow(*permissions.ORDER_DESK)
 def deliver_order(number):
-    return _order_action(
-        number,
-        OrderActionForm,
-        lambda order, form: services.deliver_order(current_user, order),
-        _("Delivery recorded."),
-    )
+    order = queries.order_or_404(number)
+    if validated(OrderActionForm()):
+        with refusal_shown():
+            services.deliver_order(current_user, order)
+            flash(_("Delivery recorded."), "success")
+    return _back_to_desk(number)
 
 
 @bp.post("/staff/orders/<number>/close")
 @allow(*permissions.ORDER_DESK)
 def close_order(number):
-    return _order_action(
-        number,
-        OrderActionForm,
-        lambda order, form: services.close_order(current_user, order),
-        _("Order closed."),
-    )
+    order = queries.order_or_404(number)
+    if validated(OrderActionForm()):
+        with refusal_shown():
+            services.close_order(current_user, order)
+            flash(_("Order closed."), "success")
+    return _back_to_desk(number)
 
 
 @bp.post("/staff/orders/<number>/cancel")
 @allow(*permissions.ORDER_DESK)
 def cancel_order_by_staff(number):
-    return _order_action(
-        number,
-        HoldOrderForm,
-        lambda order, form: services.cancel_order(current_user, order, form.reason.data or ""),
-        _("Order cancelled."),
-    )
-
-
-def _order_action(number, form_class, act, done: str):
-    """Load, check the form, let the service act; its refusal is flashed on the order page
-    and nothing changes."""
     order = queries.order_or_404(number)
-    form = form_class()
-    if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "danger")
-    else:
-        try:
-            act(order, form)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            flash(done, "success")
-    return redirect(url_for(".show_staff_order", number=order.number), 303)
+    form = HoldOrderForm()
+    if validated(form):
+        with refusal_shown():
+            services.cancel_order(current_user, order, form.reason.data or "")
+            flash(_("Order cancelled."), "success")
+    return _back_to_desk(number)
+
+
+def _back_to_desk(number: str):
+    """Every order desk action answers with the order's page, where a refusal is flashed."""
+    return redirect(url_for(".show_staff_order", number=number), 303)
 
 
 @bp.route("/staff/accounts/<slug>/orders/new", methods=["GET", "POST"])
 @allow(*permissions.ON_BEHALF_PLACERS)
 def place_order_for_buyer(slug):
     account = account_queries.account_or_404(slug, with_details=True)
-    buyers = {buyer.id: buyer for buyer in queries.buyers_of(account)}
+    buyers = {buyer.id: buyer for buyer in account_queries.buyers_of(account)}
     form = OnBehalfOrderForm(buyers=buyers.values(), addresses=account.addresses)
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
-                order = services.place_order(
-                    buyers[form.buyer.data],
+            with refusal_shown(form):
+                buyer = buyers[form.buyer.data]
+                order = placement.place_order(
+                    buyer,
                     account,
                     form.checkout(),
                     form.checkout_token.data,
@@ -405,11 +374,7 @@ def place_order_for_buyer(slug):
                     on_behalf_by=current_user,
                     reason=form.reason.data or "",
                 )
-            except ServiceError as error:
-                db.session.rollback()
-                show_error(form, error)
-            else:
-                flash(*_placed_for_buyer_message(order, buyers[form.buyer.data]))
+                flash(*_placed_for_buyer_message(order, buyer))
                 return redirect(url_for(".show_staff_order", number=order.number), 303)
         elif form.checkout_token.errors:
             flash(_("This order form has expired. Check the order and submit it again."))
@@ -450,16 +415,12 @@ def set_credit_hold(slug):
     if not form.validate_on_submit() or form.hold.data == form.lift.data:
         flash(_("Put the account on credit hold or lift the hold, and say why."), "danger")
     else:
-        try:
-            services.set_credit_hold(current_user, account, bool(form.hold.data), form.reason.data)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
+        with refusal_shown():
+            credit.set_credit_hold(current_user, account, bool(form.hold.data), form.reason.data)
             flash(
                 _("%(name)s is on credit hold: no order is released.", name=account.name)
                 if form.hold.data
                 else _("The credit hold on %(name)s is lifted.", name=account.name),
                 "success",
             )
-    return redirect(url_for("lookup.show_account", slug=account.slug), 303)
+    return redirect(url_for("lookup.show_account", slug=slug), 303)

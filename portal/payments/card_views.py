@@ -12,24 +12,21 @@ from wtforms import BooleanField, HiddenField, IntegerField
 from wtforms.validators import Optional, Regexp
 
 from portal.accounts import queries as account_queries
-from portal.core.errors import ServiceError
+from portal.core.actions import refusal_shown
+from portal.core.invoice_numbers import invoice_number
 from portal.core.permissions import BUYER_ROLES, allow, public, require
 from portal.extensions import csrf, db
-from portal.payments import cards
+from portal.payments import card_events, cards, gateway, queries
 from portal.payments.models import SavedCard
 from portal.payments.views import bp
 
 # --- buyer: pay by card ---
-#   GET POST  /a/<slug>/invoices/<milestone_id>/pay           pay_by_card        BUYER_ROLES
-#   GET       /a/<slug>/invoices/<milestone_id>/card-payment  show_card_payment  BUYER_ROLES
-#   POST      /a/<slug>/saved-cards/<saved_card_id>/remove    remove_saved_card  BUYER_ROLES
+#   GET POST  /a/<slug>/invoices/<milestone_id>/pay           pay_by_card             BUYER_ROLES
+#   GET       /a/<slug>/invoices/<milestone_id>/card-payment  show_card_payment       BUYER_ROLES
+#   POST      /a/<slug>/saved-cards/<saved_card_id>/remove    remove_saved_card       BUYER_ROLES
 # --- Stripe ---
-#   POST      /webhooks/stripe       receive_stripe_webhook   public, signed; the only route
-#                                                             without a CSRF token (SECURITY 21)
-
-bp.add_app_template_global(cards.card_payment_link, "card_payment_link")
-#: The finance desk (payments/desk.html) lists card payments flagged for finance.
-bp.add_app_template_global(cards.flagged_card_payments, "flagged_card_payments")
+#   POST      /webhooks/stripe                                receive_stripe_webhook  public
+# Stripe's webhook is signed, and the only route without a CSRF token (SECURITY.md 21).
 
 
 class PayByCardForm(FlaskForm):
@@ -50,21 +47,19 @@ class PayByCardForm(FlaskForm):
 @allow(*BUYER_ROLES)
 def pay_by_card(slug, milestone_id):
     account = account_queries.account_or_404(slug)
-    milestone, order = cards.milestone_of_account_or_404(account, milestone_id)
+    milestone, order = queries.milestone_of_account_or_404(account, milestone_id)
     back = url_for("payments.list_invoices", slug=account.slug)
-    if not cards.is_configured():
+    if not gateway.is_configured():
         flash(_("Card payments are not available; pay by bank transfer, please."), "warning")
         return redirect(back)
-    try:
+    with refusal_shown(category="warning") as refused:
         card = cards.open_card_payment(current_user, milestone, order)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
+    if refused:
         return redirect(back, 303 if request.method == "POST" else 302)
     done = url_for(".show_card_payment", slug=account.slug, milestone_id=milestone.id)
     if card.status in ("processing", "succeeded"):
         return redirect(done, 303 if request.method == "POST" else 302)
-    saved_cards = cards.saved_cards_of(account.id)
+    saved_cards = queries.saved_cards_of(account.id)
     form = PayByCardForm()
     next_action_secret = None
     if form.validate_on_submit():
@@ -72,7 +67,7 @@ def pay_by_card(slug, milestone_id):
         if form.saved_card.data:
             saved = next((s for s in saved_cards if s.id == form.saved_card.data), None)
             require(saved is not None)
-        try:
+        with refusal_shown() as refused:
             confirmation = cards.confirm_card_payment(
                 current_user,
                 card,
@@ -80,9 +75,7 @@ def pay_by_card(slug, milestone_id):
                 saved_card=saved,
                 save_card=bool(form.save_card.data),
             )
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+        if refused:
             return redirect(request.path, 303)
         if not confirmation.needs_action:
             return redirect(done, 303)
@@ -97,6 +90,7 @@ def pay_by_card(slug, milestone_id):
         account=account,
         milestone=milestone,
         order=order,
+        invoice_number=invoice_number(order.number, milestone.position),
         card=card,
         form=form,
         saved_cards=saved_cards,
@@ -114,15 +108,15 @@ def show_card_payment(slug, milestone_id):
     """Where Stripe's flow returns the buyer. Whatever the address says, only Stripe, asked
     from here (a server-side retrieve), can make the payment count (SECURITY.md 31)."""
     account = account_queries.account_or_404(slug)
-    milestone, order = cards.milestone_of_account_or_404(account, milestone_id)
-    card = cards.current_card_payment(milestone.id)
-    if card is not None and cards.is_configured() and card.status in ("open", "processing"):
+    milestone, order = queries.milestone_of_account_or_404(account, milestone_id)
+    card = queries.current_card_payment(milestone.id)
+    if card is not None and gateway.is_configured() and card.status in ("open", "processing"):
         try:
-            card = cards.sync_card_payment(card)
+            card = card_events.sync_card_payment(card)
         except Exception:  # noqa: BLE001 - Stripe unreachable: the webhook will tell
             db.session.rollback()
             current_app.logger.warning("could not retrieve %s from Stripe", card.stripe_id)
-        milestone, order = cards.milestone_of_account_or_404(account, milestone_id)
+        milestone, order = queries.milestone_of_account_or_404(account, milestone_id)
     return render_template(
         "payments/card_payment.html", account=account, milestone=milestone, order=order, card=card
     )
@@ -151,13 +145,13 @@ def remove_saved_card(slug, saved_card_id):
 def receive_stripe_webhook():
     """Stripe's events, authenticated by their signature over the raw body (SECURITY.md 27);
     anything unsigned, signed with another secret, stale or altered is refused with 400."""
-    if not cards.is_configured():
+    if not gateway.is_configured():
         abort(404)
     try:
-        event = cards.verified_event(request.get_data(), request.headers.get("Stripe-Signature"))
+        event = gateway.verified_event(request.get_data(), request.headers.get("Stripe-Signature"))
     except ValueError:
         return {"error": "invalid signature"}, 400
-    outcome = cards.handle_event(event)
+    outcome = card_events.handle_event(event)
     current_app.logger.info("stripe event %s %s: %s", event["id"], event.get("type"), outcome)
     return {"received": True, "outcome": outcome}
 

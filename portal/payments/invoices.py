@@ -7,9 +7,6 @@ as the finance desk reads it; the daily sweep (payments.sweep) records `overdue_
 same day: the day after the due date) so that it reminds once.
 """
 
-import csv
-import io
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,6 +16,8 @@ from flask import abort
 from sqlalchemy.orm import contains_eager
 
 from portal.accounts.models import KeyAccount
+from portal.core.csvfiles import write_csv
+from portal.core.invoice_numbers import invoice_number, parse_invoice_number
 from portal.core.money import Money, plain
 from portal.core.pagination import Page, paginate
 from portal.extensions import db
@@ -46,10 +45,6 @@ CSV_COLUMNS = (
     "open",
     "status",
 )
-#: Spreadsheets run cells starting with these as formulas; the export quotes them with "'".
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-#: <order number>-<position>, such as NW-2026-000003-1.
-_NUMBER = re.compile(r"(?P<order>[A-Z0-9-]{1,20})-(?P<position>[1-9][0-9]{0,2})")
 
 
 @dataclass(frozen=True)
@@ -62,7 +57,7 @@ class InvoiceRow:
 
     @property
     def number(self) -> str:
-        return f"{self.order.number}-{self.milestone.position}"
+        return invoice_number(self.order.number, self.milestone.position)
 
     @property
     def open(self) -> Money:
@@ -177,46 +172,38 @@ def all_invoices(account: KeyAccount, today: date, status: str | None = None) ->
 
 
 def statement_csv(rows: list[InvoiceRow]) -> str:
-    """The statement as CSV, one invoice a row; cells a spreadsheet would run as a formula
-    are quoted with "'"."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        m, currency = row.milestone, row.milestone.currency
-        writer.writerow(
-            _cell(value)
-            for value in (
-                row.number,
-                row.order.number,
-                row.order.po_number,
-                m.label,
-                m.invoiced_on.isoformat(),
-                m.due_on.isoformat(),
-                currency,
-                plain(m.amount, currency),
-                plain(m.paid_amount, currency),
-                plain(row.open.amount, currency),
-                row.status,
-            )
-        )
-    return out.getvalue()
+    """The statement as CSV, one invoice a row (core.csvfiles guards cells a spreadsheet would
+    run as a formula)."""
+    return write_csv(CSV_COLUMNS, (_csv_row(row) for row in rows))
 
 
-def _cell(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
+def _csv_row(row: InvoiceRow) -> tuple[str, ...]:
+    m, currency = row.milestone, row.milestone.currency
+    return (
+        row.number,
+        row.order.number,
+        row.order.po_number,
+        m.label,
+        m.invoiced_on.isoformat(),
+        m.due_on.isoformat(),
+        currency,
+        plain(m.amount, currency),
+        plain(m.paid_amount, currency),
+        plain(row.open.amount, currency),
+        row.status,
+    )
 
 
 def invoice_or_404(number: str, *, account_id: int | None = None) -> Milestone:
     """The invoice with this number (within `account_id` when given, as on a buyer's
     /a/<slug>/ pages) with its order, the order's lines and account, or 404. Buyer-side
     requests are also confined to their account centrally (core.db.apply_account_scope)."""
-    found = _NUMBER.fullmatch(number)
+    found = parse_invoice_number(number)
     if found is None:
         abort(404)
     where = [
-        Order.number == found["order"],
-        Milestone.position == int(found["position"]),
+        Order.number == found.order_number,
+        Milestone.position == found.position,
         Milestone.invoiced_on.is_not(None),
     ]
     if account_id is not None:

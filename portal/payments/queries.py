@@ -10,24 +10,15 @@ from sqlalchemy.orm import contains_eager, joinedload
 from portal.accounts.models import KeyAccount
 from portal.contracts.services import today_for
 from portal.extensions import db
+from portal.ordering.gate import release_blockers
+from portal.ordering.lifecycle import PAYABLE_STATUSES
 from portal.ordering.models import LetterOfCredit, Milestone, Order
-from portal.ordering.services import release_blockers
-from portal.payments.models import Payment, PaymentAllocation
+from portal.payments.models import CardPayment, Payment, PaymentAllocation, SavedCard
 
 #: Milestones the desk lists at most (filter by account for the rest).
 DESK_LIMIT = 500
 #: Confirmed orders the desk checks against the release gate at most, oldest first.
 RELEASE_CANDIDATES = 25
-#: Orders whose milestones are still open to payment.
-PAYABLE_STATUSES = (
-    "pending_approval",
-    "submitted",
-    "confirmed",
-    "released",
-    "shipped",
-    "delivered",
-    "on_hold",
-)
 
 
 @dataclass(frozen=True)
@@ -128,3 +119,76 @@ def order_payments(order: Order) -> OrderPayments:
         .order_by(LetterOfCredit.id)
     )
     return OrderPayments([tuple(row) for row in allocations], list(letters))
+
+
+# Card payments
+
+
+def current_card_payment(milestone_id: int) -> CardPayment | None:
+    """The milestone's latest attempt."""
+    return db.session.scalar(
+        sa.select(CardPayment)
+        .where(CardPayment.milestone_id == milestone_id)
+        .order_by(CardPayment.attempt.desc())
+        .limit(1)
+    )
+
+
+def saved_cards_of(account_id: int) -> list[SavedCard]:
+    return list(
+        db.session.scalars(
+            sa.select(SavedCard)
+            .where(SavedCard.account_id == account_id, SavedCard.is_active)
+            .order_by(SavedCard.id.desc())
+        )
+    )
+
+
+def milestone_of_account_or_404(account: KeyAccount, milestone_id: int) -> tuple[Milestone, Order]:
+    from flask import abort
+
+    row = db.session.execute(
+        sa.select(Milestone, Order)
+        .join(Order, Order.id == Milestone.order_id)
+        .where(Milestone.id == milestone_id, Milestone.account_id == account.id)
+    ).first()
+    if row is None:
+        abort(404)
+    return row[0], row[1]
+
+
+def flagged_card_payments() -> list[tuple[CardPayment, Milestone, Order, KeyAccount]]:
+    """Succeeded card payments that were not applied, for the finance desk."""
+    rows = db.session.execute(
+        sa.select(CardPayment, Milestone, Order, KeyAccount)
+        .join(Milestone, Milestone.id == CardPayment.milestone_id)
+        .join(Order, Order.id == Milestone.order_id)
+        .join(KeyAccount, KeyAccount.id == CardPayment.account_id)
+        .where(CardPayment.flagged_reason != "", CardPayment.status == "succeeded")
+        .order_by(CardPayment.updated_at.desc())
+        .limit(100)
+    ).all()
+    return [tuple(row) for row in rows]
+
+
+def due_for_saved_cards(on: date | None = None) -> list[tuple[Milestone, Order, SavedCard]]:
+    """Milestones due by today (each account's own today, or `on`), unpaid, of open orders not
+    under a letter of credit, of accounts with an active saved card."""
+    rows = db.session.execute(
+        sa.select(Milestone, Order, SavedCard, KeyAccount)
+        .join(Order, Order.id == Milestone.order_id)
+        .join(SavedCard, sa.and_(SavedCard.account_id == Order.account_id, SavedCard.is_active))
+        .join(KeyAccount, KeyAccount.id == Order.account_id)
+        .where(
+            Milestone.due_on.is_not(None),
+            Milestone.paid_amount < Milestone.amount,
+            Order.status.in_(PAYABLE_STATUSES),
+            Order.needs_letter_of_credit.is_(False),
+        )
+        .order_by(Milestone.due_on, Milestone.id)
+    ).all()
+    return [
+        (milestone, order, saved)
+        for milestone, order, saved, account in rows
+        if milestone.due_on <= (on or today_for(account))
+    ]

@@ -2,7 +2,7 @@
 of credit for an order. Each checks everything, then writes in one transaction and commits
 once; bad input is refused with a message and nothing is written.
 
-Remittances are recorded under the account's lock (ordering.services.lock_account), the one
+Remittances are recorded under the account's lock (ordering.credit.lock_account), the one
 that also serialises placing orders and releasing them, so two remittances recorded at the
 same moment cannot both pay the last of a milestone (SECURITY.md 36).
 """
@@ -12,7 +12,6 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import format_currency
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -20,17 +19,12 @@ from portal.accounts.models import KeyAccount, User
 from portal.contracts.services import today_for
 from portal.core import audit
 from portal.core.errors import ServiceError
-from portal.core.money import CURRENCIES, quantize
+from portal.core.money import CURRENCIES, format_money, quantize
 from portal.extensions import db
+from portal.ordering.credit import lock_account
+from portal.ordering.lifecycle import OPEN_STATUSES, PAYABLE_STATUSES, status_label
 from portal.ordering.models import LetterOfCredit, Milestone, Order
-from portal.ordering.services import lock_account, status_label
 from portal.payments.models import Payment, PaymentAllocation
-
-#: Orders whose milestones can no longer be paid against.
-NOT_PAYABLE = ("cancelled",)
-#: Orders for which registering a letter of credit makes no sense any more.
-NO_LETTER_OF_CREDIT = ("cancelled", "closed")
-
 
 # Bank remittances
 
@@ -157,8 +151,14 @@ def _milestones_of(account: KeyAccount, parts: dict[int, Decimal]) -> list[Miles
     if len(rows) != len(parts):
         raise ServiceError(_("Choose payments of this account's orders only."))
     for _milestone, status, number in rows:
-        if status in NOT_PAYABLE:
-            raise ServiceError(_("Order %(number)s is cancelled: nothing to pay.", number=number))
+        if status not in PAYABLE_STATUSES:
+            raise ServiceError(
+                _(
+                    "Order %(number)s is %(status)s: nothing to pay.",
+                    number=number,
+                    status=status_label(status),
+                )
+            )
     return [milestone for milestone, _status, _number in rows]
 
 
@@ -190,8 +190,8 @@ def _check_part(milestone: Milestone, part: Decimal) -> None:
             _(
                 "%(label)s has only %(unpaid)s unpaid; %(part)s would pay it beyond its amount.",
                 label=milestone.label,
-                unpaid=format_currency(unpaid, milestone.currency),
-                part=format_currency(part, milestone.currency),
+                unpaid=format_money(unpaid, milestone.currency),
+                part=format_money(part, milestone.currency),
             )
         )
 
@@ -239,7 +239,7 @@ def letter_of_credit_refusal(order: Order) -> str | None:
             "Order %(number)s is not under letter-of-credit terms: there is nothing to register.",
             number=order.number,
         )
-    if order.status in NO_LETTER_OF_CREDIT:
+    if order.status not in OPEN_STATUSES:
         return _(
             "Order %(number)s is %(status)s: there is nothing to register.",
             number=order.number,

@@ -17,19 +17,21 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import format_currency, format_date
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from portal.accounts.models import KeyAccount, User
 from portal.accounts.queries import active_user_ids
 from portal.contracts.services import today_for as account_today
 from portal.core.db import among, begin_write, db_session_dialect, utcnow
+from portal.core.invoice_numbers import invoice_number
+from portal.core.money import format_money
 from portal.core.permissions import FINANCE
 from portal.extensions import db
 from portal.notifications.queries import dedupe_keys_used
 from portal.notifications.services import notify
+from portal.ordering.lifecycle import PAYABLE_STATUSES
 from portal.ordering.models import Milestone, Order
-from portal.payments.queries import PAYABLE_STATUSES
 
 
 @dataclass(frozen=True)
@@ -259,10 +261,10 @@ def _invoice_facts(order_number: str, account_name: str, milestone) -> dict:
     """What the reminders about a milestone's invoice say (the e-mail templates' context)."""
     return {
         "account_name": account_name,
-        "invoice": f"{order_number}-{milestone.position}",
+        "invoice": invoice_number(order_number, milestone.position),
         "label": milestone.label,
         "order_number": order_number,
-        "amount": format_currency(milestone.amount - milestone.paid_amount, milestone.currency),
+        "amount": format_money(milestone.amount - milestone.paid_amount, milestone.currency),
         "due_on": format_date(milestone.due_on),
     }
 

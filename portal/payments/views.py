@@ -2,20 +2,18 @@
 orders whose release gate is clear."""
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import format_currency
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts import queries as account_queries
 from portal.contracts.services import today_for
-from portal.core.errors import ServiceError
-from portal.core.forms import show_error
+from portal.core.actions import refusal_shown
+from portal.core.money import format_money
 from portal.core.permissions import BUYER_ROLES, STAFF_ROLES, allow
-from portal.extensions import db
 from portal.ordering import permissions as ordering_permissions
 from portal.ordering import queries as ordering_queries
 from portal.ordering.forms import CreditHoldForm, OrderActionForm
-from portal.payments import invoices, permissions, queries, services
+from portal.payments import cards, invoices, permissions, queries, services
 from portal.payments.forms import (
     PART,
     FinanceFilterForm,
@@ -26,16 +24,17 @@ from portal.payments.forms import (
 bp = Blueprint("payments", __name__)
 
 # --- staff: finance desk ---
-#   GET       /staff/finance                              show_finance_desk        DESK_VIEWERS
-#   GET POST  /staff/finance/remittances/new?account=     record_remittance        RECORDERS
-#   GET POST  /staff/orders/<number>/letter-of-credit     register_letter_of_credit  RECORDERS
+#   GET       /staff/finance                           show_finance_desk          DESK_VIEWERS
+#   GET POST  /staff/finance/remittances/new?account=  record_remittance          RECORDERS
+#   GET POST  /staff/orders/<number>/letter-of-credit  register_letter_of_credit  RECORDERS
 # Credit hold and release post to ordering.set_credit_hold and ordering.release_order.
-
-bp.add_app_template_global(permissions.can_record_payments, "can_record_payments")
-bp.add_app_template_global(permissions.can_view_finance_desk, "can_view_finance_desk")
-#: The staff order page (an ordering template) shows payments through this, so that ordering
-#: never imports payments.
-bp.add_app_template_global(queries.order_payments, "order_payments")
+# --- buyer: invoices (another account's invoice is a 404) ---
+#   GET       /a/<slug>/invoices                       list_invoices              BUYER_ROLES
+#   GET       /a/<slug>/invoices.csv                   export_invoices            BUYER_ROLES
+#   GET       /a/<slug>/invoices/<invoice_number>      show_invoice               BUYER_ROLES
+#   GET       /staff/invoices/<invoice_number>         show_staff_invoice         STAFF_ROLES
+# An invoice is a milestone that fell due (payments.invoices). Pay by card joins this blueprint
+# from card_views.py, with its own table.
 
 
 @bp.get("/staff/finance")
@@ -59,6 +58,7 @@ def show_finance_desk():
         can_hold=ordering_permissions.can_set_credit_hold(current_user),
         action_form=OrderActionForm(),
         hold_form=CreditHoldForm(),
+        flagged=queries.flagged_card_payments(),
     )
 
 
@@ -72,24 +72,20 @@ def record_remittance():
     milestones = queries.open_milestones_of(account)
     form = RemittanceForm(milestones=milestones)
     if form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             payment = services.record_remittance(current_user, account, form.remittance())
-        except ServiceError as error:
-            # Nothing was written; what the page shows is read again after the rollback.
-            db.session.rollback()
-            milestones = queries.open_milestones_of(account)
-            show_error(form, error)
-        else:
             flash(
                 _(
                     "Transfer %(reference)s of %(amount)s from %(name)s recorded.",
                     reference=payment.reference,
-                    amount=format_currency(payment.amount, payment.currency),
+                    amount=format_money(payment.amount, payment.currency),
                     name=account.name,
                 ),
                 "success",
             )
             return redirect(url_for(".show_finance_desk", account=account.slug), 303)
+        # Refused: what the page shows is read again after the rollback.
+        milestones = queries.open_milestones_of(account)
     return render_template(
         "payments/remittance_form.html",
         account=account,
@@ -114,13 +110,8 @@ def register_letter_of_credit(number):
     if request.method == "GET":
         form.currency.data = order.currency
     elif form.validate_on_submit():
-        try:
+        with refusal_shown(form):
             letter = services.register_letter_of_credit(current_user, order, form.details())
-        except ServiceError as error:
-            db.session.rollback()
-            order = ordering_queries.order_or_404(number, with_details=True)
-            show_error(form, error)
-        else:
             flash(
                 _(
                     "Letter of credit %(number)s registered for order %(order)s.",
@@ -130,15 +121,9 @@ def register_letter_of_credit(number):
                 "success",
             )
             return back
+        # Refused: what the page shows is read again after the rollback.
+        order = ordering_queries.order_or_404(number, with_details=True)
     return render_template("payments/letter_of_credit_form.html", order=order, form=form)
-
-
-# --- buyer: invoices ---
-#   GET       /a/<slug>/invoices                          list_invoices       BUYER_ROLES
-#   GET       /a/<slug>/invoices.csv                      export_invoices     BUYER_ROLES
-#   GET       /a/<slug>/invoices/<invoice_number>         show_invoice        BUYER_ROLES
-#   GET       /staff/invoices/<invoice_number>            show_staff_invoice  STAFF_ROLES
-# An invoice is a milestone that fell due (payments.invoices); another account's is a 404.
 
 
 @bp.get("/a/<slug>/invoices")
@@ -156,6 +141,9 @@ def list_invoices(slug):
         statement=statement,
         status=status,
         filters=invoices.FILTERS,
+        pay_links=cards.card_payment_links(
+            row.milestone for row in statement.page.items if row.status in ("open", "overdue")
+        ),
     )
 
 

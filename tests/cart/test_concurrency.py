@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.accounts.models import KeyAccount, User
 from portal.cart import queries as cart_queries
-from portal.cart import services
+from portal.cart import quick_order, services
 from portal.cart.models import Cart
 from portal.catalog.models import Product
 from portal.extensions import db
@@ -34,7 +34,7 @@ def adding(app, ids, buyer: int, quantity: int):
             account = db.session.get(KeyAccount, ids.account)
             barrier.wait(WAIT)
             return services.add_rows(
-                user, account, services.parse_pasted(f"{ids.sku} {quantity}")
+                user, account, quick_order.parse_pasted(f"{ids.sku} {quantity}")
             ).units
 
     return call

@@ -4,9 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from portal.cart import services
+from portal.cart import quick_order, services
 from portal.cart.models import MAX_QUANTITY, Cart, OrderList, OrderListLine
-from portal.cart.services import Row, RowsRejected
+from portal.cart.quick_order import Row
+from portal.cart.services import RowsRejected
 from portal.core.errors import ServiceError
 from portal.extensions import db
 from tests import factories
@@ -22,7 +23,7 @@ def row(number, sku, quantity):
 
 
 def test_a_paste_takes_commas_tabs_spaces_and_semicolons_and_skips_blank_lines():
-    rows = services.parse_pasted(
+    rows = quick_order.parse_pasted(
         "NW-LT14,2\n\nNW-MN27\t1\n  nw-dock   3  \nNW-SVC3Y ; 4\r\nNW-DT7 , 5,\n"
     )
     assert [(r.number, r.sku, r.quantity, r.error) for r in rows] == [
@@ -35,7 +36,7 @@ def test_a_paste_takes_commas_tabs_spaces_and_semicolons_and_skips_blank_lines()
 
 
 def test_a_header_line_is_skipped_only_as_the_first_line():
-    rows = services.parse_pasted("SKU\tQuantity\nNW-LT14\t2\nsku qty\n")
+    rows = quick_order.parse_pasted("SKU\tQuantity\nNW-LT14\t2\nsku qty\n")
     assert [(r.number, r.sku, r.quantity) for r in rows][0] == (2, "NW-LT14", 2)
     assert rows[1].number == 3 and rows[1].error  # "qty" is no quantity past the first line
 
@@ -45,16 +46,16 @@ def test_a_header_line_is_skipped_only_as_the_first_line():
     ["NW-LT14", "NW-LT14 2 3", "NW-LT14,,2", ",2", "NW-LT14\t2\tProBook 14"],
 )
 def test_a_line_that_is_not_one_sku_and_one_quantity_is_an_error_on_its_row(line):
-    [read] = services.parse_pasted(line)
+    [read] = quick_order.parse_pasted(line)
     assert read.error is not None and "one SKU and one quantity" in read.error
 
 
 def test_an_empty_paste_or_one_too_long_is_refused_as_a_whole(monkeypatch):
     with pytest.raises(ServiceError, match="at least one line"):
-        services.parse_pasted(" \n\t\n")
-    monkeypatch.setattr(services, "MAX_LINES", 3)
+        quick_order.parse_pasted(" \n\t\n")
+    monkeypatch.setattr(quick_order, "MAX_LINES", 3)
     with pytest.raises(ServiceError, match="at most 3 lines"):
-        services.parse_pasted("A 1\nB 1\nC 1\nD 1\nE 1")
+        quick_order.parse_pasted("A 1\nB 1\nC 1\nD 1\nE 1")
 
 
 @pytest.mark.parametrize(
@@ -69,7 +70,7 @@ def test_an_empty_paste_or_one_too_long_is_refused_as_a_whole(monkeypatch):
     ],
 )
 def test_whole_quantities_from_1_to_the_maximum_are_read(text, expected):
-    assert services.parse_quantity(text) == (expected, None)
+    assert quick_order.parse_quantity(text) == (expected, None)
 
 
 @pytest.mark.parametrize(
@@ -93,14 +94,14 @@ def test_whole_quantities_from_1_to_the_maximum_are_read(text, expected):
     ],
 )
 def test_bad_quantities_are_refused_with_a_clear_message(text, message):
-    quantity, error = services.parse_quantity(text)
+    quantity, error = quick_order.parse_quantity(text)
     assert quantity is None
     assert message in error
 
 
 def test_zero_is_allowed_where_it_means_remove():
-    assert services.parse_quantity("0", allow_zero=True) == (0, None)
-    assert services.parse_quantity("-1", allow_zero=True)[0] is None
+    assert quick_order.parse_quantity("0", allow_zero=True) == (0, None)
+    assert quick_order.parse_quantity("-1", allow_zero=True)[0] is None
 
 
 # Reading a CSV file
@@ -108,13 +109,13 @@ def test_zero_is_allowed_where_it_means_remove():
 
 def test_a_csv_file_may_have_a_bom_a_header_semicolons_and_empty_trailing_columns():
     data = "\ufeffsku;quantity\r\nNW-LT14;2;;\r\nnw-mn27;1\r\n\r\n".encode()
-    rows = services.read_csv(data)
+    rows = quick_order.read_csv(data)
     assert [(r.number, r.sku, r.quantity) for r in rows] == [(2, "NW-LT14", 2), (3, "NW-MN27", 1)]
-    assert [(r.sku, r.quantity) for r in services.read_csv(b"NW-LT14,2\n")] == [("NW-LT14", 2)]
+    assert [(r.sku, r.quantity) for r in quick_order.read_csv(b"NW-LT14,2\n")] == [("NW-LT14", 2)]
 
 
 def test_csv_rows_with_bad_quantities_keep_their_line_numbers():
-    rows = services.read_csv(b"sku,quantity\nNW-LT14,2\nNW-MN27,1.5\nNW-DOCK\nNW-DT7,2\x00\n")
+    rows = quick_order.read_csv(b"sku,quantity\nNW-LT14,2\nNW-MN27,1.5\nNW-DOCK\nNW-DT7,2\x00\n")
     assert [(r.number, bool(r.error)) for r in rows] == [
         (2, False),
         (3, True),
@@ -128,20 +129,20 @@ def test_csv_rows_with_bad_quantities_keep_their_line_numbers():
     [
         (b"x" * (1024 * 1024 + 1), "larger than 1 MB"),
         (b"NW-LT14,2\n\xff\xfe,1\n", "not UTF-8 text \\(line 2\\)"),
-        (b'NW-LT14,2\n"NW-MN27"x,1\n', "not a CSV file"),
+        (b'NW-LT14,2\n"NW-MN27"x,1\n', "Line 2 cannot be read as CSV"),
         (b"sku,quantity\n\n", "no rows"),
     ],
 )
 def test_a_file_that_cannot_be_read_is_refused_as_a_whole(data, message):
     with pytest.raises(ServiceError, match=message):
-        services.read_csv(data)
+        quick_order.read_csv(data)
 
 
 def test_a_file_with_more_rows_than_a_cart_holds_is_refused(monkeypatch):
-    monkeypatch.setattr(services, "MAX_LINES", 3)
-    assert len(services.read_csv(b"sku,quantity\nA,1\nB,1\nC,1\n")) == 3
+    monkeypatch.setattr(quick_order, "MAX_LINES", 3)
+    assert len(quick_order.read_csv(b"sku,quantity\nA,1\nB,1\nC,1\n")) == 3
     with pytest.raises(ServiceError, match="more than 3 rows"):
-        services.read_csv(b"A,1\nB,1\nC,1\nD,1\n")
+        quick_order.read_csv(b"A,1\nB,1\nC,1\nD,1\n")
 
 
 # Adding rows
@@ -169,7 +170,7 @@ def test_the_first_add_makes_the_users_own_cart(shop):
 
 def test_one_bad_row_adds_nothing_and_every_bad_row_is_reported(shop):
     fill_cart(shop.buyer, [("NW-MN27", 1)])
-    rows = services.parse_pasted("NW-LT14 2\nNW-LT41 1\nNW-MN27 1.5\n\nNW-MN27 x")
+    rows = quick_order.parse_pasted("NW-LT14 2\nNW-LT41 1\nNW-MN27 1.5\n\nNW-MN27 x")
     with pytest.raises(RowsRejected) as rejected:
         services.add_rows(shop.buyer, shop.account, rows)
     errors = rejected.value.errors

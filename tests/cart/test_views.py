@@ -9,7 +9,7 @@ import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import stream_encode_multipart
 
-from portal.cart import services
+from portal.cart import quick_order, services
 from portal.cart.models import OrderList
 from portal.extensions import db
 from tests import factories
@@ -299,7 +299,7 @@ def test_another_accounts_list_is_404_and_stays(buyer, shop, globex):
 
 def test_another_accounts_buyer_reaches_nothing_of_acme(web, shop, globex):
     order = place(shop, [("NW-MN27", 1)])
-    services.add_rows(shop.buyer, shop.account, services.parse_pasted("NW-LT14 2"))
+    services.add_rows(shop.buyer, shop.account, quick_order.parse_pasted("NW-LT14 2"))
     acme_list = factories.OrderListFactory(account=shop.account, name="Acme list")
     outsider = signed_in(web, "buyer@globex.example")
     assert outsider.get(CART).status_code == 404

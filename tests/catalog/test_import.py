@@ -252,7 +252,7 @@ def test_a_quoted_field_over_two_lines_keeps_the_line_numbers_right(editor, cata
         (HEADER.encode(), "The file has a header but no products."),
         (
             (HEADER + "NW-ZZ1,Caf\xe9,Laptops,,,,\n").encode("latin-1"),
-            "The file must be saved as UTF-8",
+            "The file is not UTF-8 text (line 2)",
         ),
     ],
 )

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from portal.catalog.models import Category, ListPrice, Product
-from portal.contracts import imports, pricing
+from portal.contracts import import_checks, pricing
 from portal.contracts.imports import (
     ImportRejected,
     apply_import,
@@ -300,13 +300,13 @@ def test_a_change_by_someone_else_since_the_preview_is_a_conflict(contract, admi
 
 def test_a_rule_changed_between_checking_and_writing_is_a_conflict(contract, admin, monkeypatch):
     rule = rule_for(contract, sku="LT14", kind="fixed", value=Decimal("8500.00"))
-    check_overlaps = imports._check_overlaps
+    check_overlaps = import_checks.check_overlaps
 
     def and_then_someone_saves(rows, contract, existing):
         check_overlaps(rows, contract, existing)
         db.session.execute(sa.update(PriceRule).values(version=PriceRule.version + 1))
 
-    monkeypatch.setattr(imports, "_check_overlaps", and_then_someone_saves)
+    monkeypatch.setattr(import_checks, "check_overlaps", and_then_someone_saves)
 
     with pytest.raises(Conflict):
         apply_import(admin, contract, csv_file("LT14,fixed,8450.00,CNY,1,,"), "Mine")

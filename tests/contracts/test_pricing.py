@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from portal.accounts.models import KeyAccount
 from portal.contracts import pricing
 from portal.contracts.pricing import Rule, resolve, unit_price
+from portal.core.money import Money
 from portal.demo import seed_demo
 from portal.extensions import db
 from tests import factories
@@ -143,6 +144,37 @@ def test_catalog_pricing_lists_the_volume_breaks():
     acme = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == "acme"))
     line = pricing.price_products(acme.id, ["NW-LT14"], date.today()).lines[0]
     assert [(t.min_quantity, str(t.unit_price.amount)) for t in line.tiers] == [(50, "7400.00")]
+
+
+def test_a_priced_line_carries_its_unit_list_total_and_saving():
+    contract = factories.ContractFactory()
+    ruled = factories.ListPriceFactory(amount=Decimal("200.00")).product
+    factories.PriceRuleFactory(contract=contract, product=ruled, value=Decimal("15"))
+    listed = factories.ListPriceFactory(amount=Decimal("80.00")).product
+    unlisted = factories.ProductFactory()
+    factories.PriceRuleFactory(
+        contract=contract, product=unlisted, kind="fixed", value=Decimal("55.00")
+    )
+    unpriced = factories.ProductFactory()
+    lines = [(ruled.sku, 3), (listed.sku, 2), (unlisted.sku, 4), (unpriced.sku, 1)]
+
+    result = pricing.price_lines(contract.account_id, lines, date.today())
+
+    def cny(amount):
+        return Money(Decimal(amount), "CNY")
+
+    def prices(line):
+        return line.unit_price, line.list_price, line.line_total, line.saving
+
+    by_rule, at_list, without_list, without_price = result.lines
+    assert prices(by_rule) == (cny("170.00"), cny("200.00"), cny("510.00"), cny("90.00"))
+    assert (by_rule.item.id, by_rule.rule.kind) == (ruled.id, "percent_off")
+    assert prices(at_list) == (cny("80.00"), cny("80.00"), cny("160.00"), cny("0"))
+    assert at_list.rule is None
+    assert prices(without_list) == (cny("55.00"), None, cny("220.00"), cny("0"))
+    assert prices(without_price) == (None, None, None, None)
+    assert without_price.no_price_reason == pricing.NO_LIST_PRICE
+    assert [line.has_price for line in result.lines] == [True, True, True, False]
 
 
 def test_rules_outside_their_own_validity_do_not_apply():

@@ -10,7 +10,7 @@ import pytest
 from portal.accounts.models import Address, KeyAccount, User
 from portal.contracts.models import Contract
 from portal.extensions import db
-from portal.ordering import services
+from portal.ordering import placement
 from tests import factories
 
 
@@ -74,4 +74,6 @@ def place(shop: Shop, items, buyer: User | None = None, **checkout):
     buyer = buyer or shop.buyer
     fill_cart(buyer, items)
     values = {"ship_to_address_id": shop.address.id, **checkout}
-    return services.place_order(buyer, shop.account, services.Checkout(**values), uuid.uuid4().hex)
+    return placement.place_order(
+        buyer, shop.account, placement.Checkout(**values), uuid.uuid4().hex
+    )

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.ordering import queries
 from portal.ordering.models import Order
 from tests import factories
 from tests.conftest import signed_in
@@ -156,3 +157,26 @@ def test_an_order_no_longer_waiting_cannot_be_decided(web, shop, waiting):
     again = decide(approver, number, comment="Actually no", reject="1")
     assert "This order is not waiting for approval." in text(again)
     assert the_order().status == "submitted"
+
+
+def test_the_orders_an_approver_may_decide_are_colleagues_orders_waiting_in_their_account(shop):
+    """One query holds the rule (SECURITY.md 19); the approvals and landing pages list it."""
+    colleague = factories.OrderFactory(
+        contract=shop.contract, placed_by=shop.buyer, status="pending_approval"
+    )
+    nobody = factories.OrderFactory(
+        contract=shop.contract, placed_by=None, status="pending_approval"
+    )
+    own = factories.OrderFactory(
+        contract=shop.contract, placed_by=shop.approver, status="pending_approval"
+    )
+    factories.OrderFactory(contract=shop.contract, placed_by=shop.buyer, status="submitted")
+    elsewhere = factories.ContractFactory(account=factories.AccountFactory(slug="globex"))
+    factories.OrderFactory(
+        contract=elsewhere,
+        placed_by=factories.UserFactory(account=elsewhere.account),
+        status="pending_approval",
+    )
+
+    assert queries.orders_to_decide(shop.approver) == [colleague, nobody]
+    assert queries.own_orders_awaiting_approval(shop.approver) == [own]

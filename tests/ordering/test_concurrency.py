@@ -25,7 +25,7 @@ from portal.catalog.models import Product
 from portal.config import database_url
 from portal.core.errors import ServiceError
 from portal.extensions import db
-from portal.ordering import services
+from portal.ordering import credit, placement
 from portal.ordering.models import Order
 from tests import factories
 from tests.conftest import login, make_config, scratch_postgres_database, skip_or_fail
@@ -153,10 +153,10 @@ def placing(app, ids: Ids, buyer: int, token: str | None = None, *, from_cart: b
             user = db.session.get(User, buyer)
             account = db.session.get(KeyAccount, ids.account)
             barrier.wait(WAIT)
-            order = services.place_order(
+            order = placement.place_order(
                 user,
                 account,
-                services.Checkout(ids.address),
+                placement.Checkout(ids.address),
                 token or uuid.uuid4().hex,
                 items=None if from_cart else [(ids.sku, 1)],
             )
@@ -256,7 +256,7 @@ def test_two_orders_for_the_last_of_the_credit_at_once_one_fits_and_one_is_held(
         assert held[0]["is_over_credit"]
         # And exposure never passes the limit
         with pg_app.app_context():
-            assert services.exposure(ids.account, "CNY").amount == Decimal("600.00")
+            assert credit.exposure(ids.account, "CNY").amount == Decimal("600.00")
             (held_order,) = [o for o in orders_of(pg_app, ids) if o.is_over_credit]
             assert held_order.hold_reason == "Exceeds available credit by CN¥200.00."
 

@@ -15,7 +15,7 @@ from portal.contracts.services import today_for
 from portal.contracts.terms import STANDARD_TERMS, split
 from portal.core.money import Money, minor_digits, quantize
 from portal.extensions import db
-from portal.ordering import services
+from portal.ordering import placement
 from portal.ordering.models import Milestone, OrderLine
 from tests import factories
 
@@ -163,7 +163,7 @@ def test_an_order_total_is_the_sum_of_its_rounded_line_totals(shop, odd_prices):
             assert line.line_total == Money(expected, "CNY")
         assert pricing.total.amount == sum(line.line_total.amount for line in pricing.lines)
         assert quantize(pricing.total.amount, "CNY") == pricing.total.amount
-        schedule = services.schedule(term_of(code), pricing.total, today)
+        schedule = placement.schedule(term_of(code), pricing.total, today)
         assert sum(line.amount.amount for line in schedule) == pricing.total.amount
 
     check()
@@ -189,10 +189,10 @@ def test_a_placed_order_keeps_total_lines_and_schedule_in_step(shop, odd_prices)
         )
     )
     def check(lines):
-        placed = services.place_order(
+        placed = placement.place_order(
             shop.buyer,
             shop.account,
-            services.Checkout(shop.address.id),
+            placement.Checkout(shop.address.id),
             uuid.uuid4().hex,
             items=lines,
         )

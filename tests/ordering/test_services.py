@@ -17,7 +17,7 @@ from portal.core.errors import ServiceError
 from portal.core.money import Money
 from portal.extensions import db
 from portal.notifications.models import Notice
-from portal.ordering import services
+from portal.ordering import credit, gate, lifecycle, placement, services
 from portal.ordering.models import ORDER_STATUSES, Milestone, Order, OrderEvent, OrderLine
 from tests import factories
 from tests.ordering.conftest import Shop, place
@@ -39,8 +39,8 @@ def order(shop: Shop, items, buyer=None, token=None, **checkout) -> Order:
     buyer = buyer or shop.buyer
     add_to_cart(buyer, items)
     values = {"ship_to_address_id": shop.address.id, **checkout}
-    return services.place_order(
-        buyer, shop.account, services.Checkout(**values), token or uuid.uuid4().hex
+    return placement.place_order(
+        buyer, shop.account, placement.Checkout(**values), token or uuid.uuid4().hex
     )
 
 
@@ -234,7 +234,7 @@ def test_a_rejected_order_is_cancelled_with_the_reason(shop):
     assert placed.status == "cancelled"
     assert placed.cancel_reason == "Rejected by Alex Approver: Over budget"
     assert events(placed)[-1] == ("pending_approval", "cancelled", shop.approver.id)
-    assert services.exposure(shop.account.id, "CNY").amount == 0
+    assert credit.exposure(shop.account.id, "CNY").amount == 0
 
 
 def test_nobody_decides_their_own_order_even_as_an_approver(shop):
@@ -293,7 +293,7 @@ REFUSED_MOVES = [
     (source, target)
     for source in ORDER_STATUSES
     for target in ORDER_STATUSES
-    if target not in services.ALLOWED_TRANSITIONS[source]
+    if target not in lifecycle.ALLOWED_TRANSITIONS[source]
 ]
 
 
@@ -305,7 +305,7 @@ def test_a_move_that_is_not_allowed_is_refused_and_changes_nothing(shop, staff, 
     )
 
     with pytest.raises(ServiceError, match="cannot become"):
-        services.transition(an_order, target, staff)
+        lifecycle.transition(an_order, target, staff)
 
     assert an_order.status == source
     assert not db.session.new
@@ -314,8 +314,8 @@ def test_a_move_that_is_not_allowed_is_refused_and_changes_nothing(shop, staff, 
 
 
 def test_every_status_is_covered_by_the_transition_table():
-    assert set(services.ALLOWED_TRANSITIONS) == set(ORDER_STATUSES)
-    assert all(t <= set(ORDER_STATUSES) for t in services.ALLOWED_TRANSITIONS.values())
+    assert set(lifecycle.ALLOWED_TRANSITIONS) == set(ORDER_STATUSES)
+    assert all(t <= set(ORDER_STATUSES) for t in lifecycle.ALLOWED_TRANSITIONS.values())
 
 
 @pytest.mark.parametrize("target", ["pending_approval", "confirmed", "released"])
@@ -325,7 +325,7 @@ def test_a_hold_is_lifted_only_back_to_where_it_was(shop, staff, target):
     )
 
     with pytest.raises(ServiceError, match="back to where"):
-        services.transition(an_order, target, staff)
+        lifecycle.transition(an_order, target, staff)
 
     assert an_order.status == "on_hold"
     assert not db.session.new
@@ -420,7 +420,7 @@ def test_a_buyer_cancels_before_release_but_not_after(shop, staff, finance):
     assert after.status == "released"
     # An order held after release is no more the buyer's to cancel
     services.hold_order(staff, after, "Address check")
-    assert not services.can_buyer_cancel(after)
+    assert not lifecycle.can_buyer_cancel(after)
     with pytest.raises(ServiceError, match="cancelled by our staff"):
         services.cancel_order(shop.buyer, after, "Changed our mind")
 
@@ -449,16 +449,16 @@ def confirmed(shop, staff):
 
 
 def test_with_nothing_blocking_the_order_is_released(confirmed, finance):
-    assert services.release_blockers(confirmed) == []
+    assert gate.release_blockers(confirmed) == []
 
     services.release_order(finance, confirmed)
 
     assert confirmed.status == "released"
-    assert services.release_blockers(confirmed) == []
+    assert gate.release_blockers(confirmed) == []
 
 
 def assert_blocked_only_by(order_: Order, finance, text: str) -> None:
-    blockers = services.release_blockers(order_)
+    blockers = gate.release_blockers(order_)
     assert len(blockers) == 1, blockers
     assert text in blockers[0]
     status = order_.status
@@ -485,7 +485,7 @@ def test_a_contract_not_in_force_blocks_release(shop, confirmed, finance):
 def test_a_pending_approval_blocks_release(shop, finance):
     placed = place(shop, [("NW-LT14", 10)])
 
-    blockers = services.release_blockers(placed)
+    blockers = gate.release_blockers(placed)
 
     assert blockers == ["Waiting for approval by an approver of your company."]
     with pytest.raises(ServiceError, match="Only a confirmed order"):
@@ -493,20 +493,20 @@ def test_a_pending_approval_blocks_release(shop, finance):
 
 
 def test_a_credit_hold_on_the_account_blocks_release_with_its_reason(shop, confirmed, finance):
-    services.set_credit_hold(finance, shop.account, True, "Invoices 90 days overdue")
+    credit.set_credit_hold(finance, shop.account, True, "Invoices 90 days overdue")
 
     assert_blocked_only_by(
         confirmed, finance, "The account is on credit hold: Invoices 90 days overdue"
     )
 
-    services.set_credit_hold(finance, shop.account, False, "Paid up")
+    credit.set_credit_hold(finance, shop.account, False, "Paid up")
     services.release_order(finance, confirmed)
     assert confirmed.status == "released"
 
 
 def test_a_credit_hold_needs_a_reason(shop, finance):
     with pytest.raises(ServiceError) as refused:
-        services.set_credit_hold(finance, shop.account, True, " ")
+        credit.set_credit_hold(finance, shop.account, True, " ")
     assert refused.value.field == "reason"
     db.session.rollback()
     assert not shop.account.is_on_credit_hold
@@ -521,11 +521,11 @@ def test_an_unpaid_deposit_blocks_release_until_paid(usd_shop, staff, finance):
     assert_blocked_only_by(placed, finance, "Deposit of $1,318.94 not paid.")
     # And a part payment leaves the rest blocking
     pay(placed, "1000.00")
-    assert services.release_blockers(placed) == ["Deposit of $318.94 not paid."]
+    assert gate.release_blockers(placed) == ["Deposit of $318.94 not paid."]
 
     # When the deposit is paid, the order is released
     pay(placed, "1318.94")
-    assert services.release_blockers(placed) == []
+    assert gate.release_blockers(placed) == []
     services.release_order(finance, placed)
     assert placed.status == "released"
 
@@ -566,9 +566,9 @@ def test_every_condition_is_listed_at_once(usd_shop, finance):
     usd_shop.buyer.spending_limit_currency = "USD"
     db.session.commit()
     placed = place(usd_shop, [("NW-LT14", 4)])
-    services.set_credit_hold(finance, usd_shop.account, True, "Overdue")
+    credit.set_credit_hold(finance, usd_shop.account, True, "Overdue")
 
-    assert services.release_blockers(placed) == [
+    assert gate.release_blockers(placed) == [
         "Waiting for approval by an approver of your company.",
         "The account is on credit hold: Overdue",
         "Deposit of $1,318.94 not paid.",
@@ -578,7 +578,7 @@ def test_every_condition_is_listed_at_once(usd_shop, finance):
 def test_a_hold_blocks_release_with_its_reason(confirmed, staff, finance):
     services.hold_order(staff, confirmed, "Address check")
 
-    assert services.release_blockers(confirmed) == ["On hold: Address check"]
+    assert gate.release_blockers(confirmed) == ["On hold: Address check"]
 
 
 # Credit
@@ -606,8 +606,8 @@ def test_exposure_counts_the_unpaid_amounts_of_open_orders_that_hold_credit(shop
     an_order("160000.00", currency="USD")
     factories.MilestoneFactory(order=factories.OrderFactory(), amount=Decimal("320000.00"))
 
-    assert services.exposure(shop.account.id, "CNY") == Money(Decimal("12400.00"), "CNY")
-    assert services.exposure(shop.account.id, "USD") == Money(Decimal("160000.00"), "USD")
+    assert credit.exposure(shop.account.id, "CNY") == Money(Decimal("12400.00"), "CNY")
+    assert credit.exposure(shop.account.id, "USD") == Money(Decimal("160000.00"), "USD")
 
 
 def test_an_order_beyond_the_credit_limit_is_held_with_the_excess(shop):
@@ -628,8 +628,8 @@ def test_an_order_beyond_the_credit_limit_is_held_with_the_excess(shop):
         (None, "submitted", shop.buyer.id),
         ("submitted", "on_hold", shop.buyer.id),
     ]
-    assert services.exposure(shop.account.id, "CNY").amount == Decimal("17339.15")
-    assert services.release_blockers(second) == ["Exceeds available credit by CN¥14,678.30."]
+    assert credit.exposure(shop.account.id, "CNY").amount == Decimal("17339.15")
+    assert gate.release_blockers(second) == ["Exceeds available credit by CN¥14,678.30."]
 
 
 def test_an_order_that_fills_the_limit_exactly_holds_credit(shop):
@@ -659,7 +659,7 @@ def test_a_credit_hold_resumes_only_once_the_order_fits(shop, staff):
     services.cancel_order(staff, first, "Duplicate")
     services.resume_order(staff, second, "credit freed")
     assert (second.status, second.is_over_credit, second.hold_reason) == ("submitted", False, "")
-    assert services.exposure(shop.account.id, "CNY").amount == Decimal("17339.15")
+    assert credit.exposure(shop.account.id, "CNY").amount == Decimal("17339.15")
 
 
 def test_an_order_under_a_letter_of_credit_ignores_the_credit_limit(shop):
@@ -672,8 +672,8 @@ def test_an_order_under_a_letter_of_credit_ignores_the_credit_limit(shop):
     placed = place(shop, DONE_WHEN)
 
     assert placed.status == "submitted"
-    assert services.credit_excess(placed) is None
-    assert services.exposure(shop.account.id, "CNY").amount == 0
+    assert credit.credit_excess(placed) is None
+    assert credit.exposure(shop.account.id, "CNY").amount == 0
 
 
 # Refusals write nothing
@@ -686,10 +686,10 @@ def assert_refused(shop, match, field=None, items=DONE_WHEN, **checkout):
     written = [count(m) for m in (Order, OrderLine, Milestone, OrderEvent, Notice)]
 
     with pytest.raises(ServiceError, match=match) as refused:
-        services.place_order(
+        placement.place_order(
             shop.buyer,
             shop.account,
-            services.Checkout(**{"ship_to_address_id": shop.address.id, **checkout}),
+            placement.Checkout(**{"ship_to_address_id": shop.address.id, **checkout}),
             uuid.uuid4().hex,
         )
     db.session.rollback()
@@ -774,16 +774,16 @@ def test_a_missing_po_number_is_refused_where_the_account_requires_one(shop):
 
     assert_refused(shop, "purchase-order number", "po_number", po_number="   ")
 
-    placed = services.place_order(
+    placed = placement.place_order(
         shop.buyer,
         shop.account,
-        services.Checkout(shop.address.id, po_number=" PO-4711 "),
+        placement.Checkout(shop.address.id, po_number=" PO-4711 "),
         uuid.uuid4().hex,
     )
     assert placed.po_number == "PO-4711"
 
 
-@pytest.mark.parametrize("days", [-1, 0, services.MAX_DELIVERY_DAYS + 1])
+@pytest.mark.parametrize("days", [-1, 0, placement.MAX_DELIVERY_DAYS + 1])
 def test_a_delivery_date_not_after_today_or_beyond_two_years_is_refused(shop, days):
     wanted = today_for(shop.account) + timedelta(days=days)
 
@@ -796,7 +796,7 @@ def test_a_delivery_date_not_after_today_or_beyond_two_years_is_refused(shop, da
 
 
 def test_a_delivery_date_two_years_ahead_is_taken(shop):
-    wanted = today_for(shop.account) + timedelta(days=services.MAX_DELIVERY_DAYS)
+    wanted = today_for(shop.account) + timedelta(days=placement.MAX_DELIVERY_DAYS)
 
     assert place(shop, DONE_WHEN, requested_delivery_on=wanted).requested_delivery_on == wanted
 
@@ -810,8 +810,8 @@ def test_the_same_checkout_token_twice_gives_the_same_order_and_empties_the_cart
 
     # When the form is submitted again (the buyer meanwhile put something new in the cart)
     add_to_cart(shop.buyer, [("NW-MN27", 3)])
-    again = services.place_order(
-        shop.buyer, shop.account, services.Checkout(shop.address.id), "form-token-1"
+    again = placement.place_order(
+        shop.buyer, shop.account, placement.Checkout(shop.address.id), "form-token-1"
     )
 
     # Then it is the same order, and the new cart is left alone
@@ -833,8 +833,8 @@ def test_the_price_is_recomputed_at_checkout_and_snapshotted_on_the_line(shop):
     # When the contract price changes before the buyer places the order
     rule.value = Decimal("7000.00")
     db.session.commit()
-    placed = services.place_order(
-        shop.buyer, shop.account, services.Checkout(shop.address.id), uuid.uuid4().hex
+    placed = placement.place_order(
+        shop.buyer, shop.account, placement.Checkout(shop.address.id), uuid.uuid4().hex
     )
 
     # Then the order has the new price
@@ -858,10 +858,10 @@ def test_the_price_is_recomputed_at_checkout_and_snapshotted_on_the_line(shop):
 def test_staff_place_an_order_on_the_buyers_behalf_from_items(shop, staff):
     add_to_cart(shop.buyer, [("NW-MN27", 5)])
 
-    placed = services.place_order(
+    placed = placement.place_order(
         shop.buyer,
         shop.account,
-        services.Checkout(shop.address.id),
+        placement.Checkout(shop.address.id),
         uuid.uuid4().hex,
         items=DONE_WHEN,
         on_behalf_by=staff,
@@ -879,10 +879,10 @@ def test_staff_place_an_order_on_the_buyers_behalf_from_items(shop, staff):
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_staff_must_say_why_they_place_an_order_for_a_buyer(shop, staff, reason):
     with pytest.raises(ServiceError) as refused:
-        services.place_order(
+        placement.place_order(
             shop.buyer,
             shop.account,
-            services.Checkout(shop.address.id),
+            placement.Checkout(shop.address.id),
             uuid.uuid4().hex,
             items=DONE_WHEN,
             on_behalf_by=staff,

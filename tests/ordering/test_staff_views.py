@@ -15,7 +15,7 @@ from portal.contracts.models import Contract
 from portal.contracts.services import today_for
 from portal.core.audit import AuditEvent
 from portal.extensions import db
-from portal.ordering import services
+from portal.ordering import placement
 from portal.ordering.models import Milestone, Order, OrderEvent
 from tests import factories
 from tests.conftest import count_queries, signed_in
@@ -66,8 +66,8 @@ def globex(shop):
     )
     address = factories.AddressFactory(account=account, city="Chicago", country="US")
     fill_cart(buyer, [("NW-LT14", 4)])
-    order = services.place_order(
-        buyer, account, services.Checkout(ship_to_address_id=address.id), uuid.uuid4().hex
+    order = placement.place_order(
+        buyer, account, placement.Checkout(ship_to_address_id=address.id), uuid.uuid4().hex
     )
     return order
 

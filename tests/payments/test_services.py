@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from portal.contracts.services import today_for
 from portal.core.audit import AuditEvent
 from portal.extensions import db
+from portal.ordering import gate
 from portal.ordering import services as ordering
 from portal.ordering.models import LetterOfCredit, Milestone
 from portal.payments import services
@@ -118,18 +119,18 @@ def test_paying_frees_credit_and_opens_another_orders_gate(shop, net30, staff, f
     other = confirm(place(shop, DONE_WHEN), staff)
     shop.contract.credit_limit_amount = Decimal("30000.00")
     db.session.commit()
-    assert ordering.release_blockers(other) == ["Exceeds available credit by CN¥4,678.30."]
+    assert gate.release_blockers(other) == ["Exceeds available credit by CN¥4,678.30."]
     [due] = milestones(net30)
 
     # When part of the shipped order's Net 30 payment arrives, less of the excess remains
     services.record_remittance(finance, shop.account, remit(shop.account, {due: "3000.00"}))
-    assert ordering.release_blockers(other) == ["Exceeds available credit by CN¥1,678.30."]
+    assert gate.release_blockers(other) == ["Exceeds available credit by CN¥1,678.30."]
 
     # And once enough has arrived, the gate is clear and the order is released
     services.record_remittance(
         finance, shop.account, remit(shop.account, {due: "1678.30"}, reference="CMB 2")
     )
-    assert ordering.release_blockers(other) == []
+    assert gate.release_blockers(other) == []
     ordering.release_order(finance, other)
     assert other.status == "released"
 
@@ -141,14 +142,14 @@ def test_a_deposit_paid_by_remittance_opens_the_gate(shop, staff, finance):
     db.session.commit()
     order = confirm(place(shop, DONE_WHEN), staff)
     deposit, _balance = milestones(order)
-    assert ordering.release_blockers(order) == ["Deposit of CN¥5,201.75 not paid."]
+    assert gate.release_blockers(order) == ["Deposit of CN¥5,201.75 not paid."]
 
     services.record_remittance(finance, shop.account, remit(shop.account, {deposit: "5000.00"}))
-    assert ordering.release_blockers(order) == ["Deposit of CN¥201.75 not paid."]
+    assert gate.release_blockers(order) == ["Deposit of CN¥201.75 not paid."]
     services.record_remittance(
         finance, shop.account, remit(shop.account, {deposit: "201.75"}, reference="CMB 2")
     )
-    assert ordering.release_blockers(order) == []
+    assert gate.release_blockers(order) == []
 
 
 @pytest.mark.parametrize(
@@ -309,7 +310,7 @@ def test_a_cancelled_orders_milestone_cannot_be_paid(shop, staff, finance):
 def test_an_lc_order_is_blocked_until_a_covering_letter_of_credit_is_registered(
     shop, lc_order, finance
 ):
-    assert ordering.release_blockers(lc_order) == [
+    assert gate.release_blockers(lc_order) == [
         "No registered letter of credit covers CN¥17,339.15."
     ]
 
@@ -317,7 +318,7 @@ def test_an_lc_order_is_blocked_until_a_covering_letter_of_credit_is_registered(
 
     assert registered.number == "LC 123"
     assert (registered.registered_by_id, registered.account_id) == (finance.id, shop.account.id)
-    assert ordering.release_blockers(lc_order) == []
+    assert gate.release_blockers(lc_order) == []
     ordering.release_order(finance, lc_order)
     assert lc_order.status == "released"
     event = db.session.scalar(
@@ -346,7 +347,7 @@ def test_an_expired_short_or_foreign_letter_of_credit_keeps_the_order_blocked(
     lc_row(lc_order, number="LC-USD", currency="USD")
     lc_row(lc_order, number="LC-LATE", latest_shipment_on=yesterday)
 
-    blockers = ordering.release_blockers(lc_order)
+    blockers = gate.release_blockers(lc_order)
 
     day = yesterday.strftime("%b %-d, %Y")
     assert blockers == [
@@ -361,14 +362,14 @@ def test_an_expired_short_or_foreign_letter_of_credit_keeps_the_order_blocked(
 
     # One that is good opens the gate, whatever the others say
     lc_row(lc_order, number="LC-GOOD")
-    assert ordering.release_blockers(lc_order) == []
+    assert gate.release_blockers(lc_order) == []
 
 
 def test_a_letter_of_credit_that_expires_today_still_counts(shop, lc_order):
     today = today_for(shop.account)
     lc_row(lc_order, number="LC-TODAY", expires_on=today, latest_shipment_on=today)
 
-    assert ordering.release_blockers(lc_order) == []
+    assert gate.release_blockers(lc_order) == []
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,8 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.demo import seed_demo
 from portal.extensions import db
+from portal.ordering.gate import release_blockers
 from portal.ordering.models import Milestone, Order
-from portal.ordering.services import release_blockers
 from portal.payments.models import Payment, StripeEvent
 from tests.conftest import make_config
 from tests.payments.stripe_support import running_localstripe, stripe_settings

@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.extensions import db
 from portal.ordering.models import Milestone
-from portal.payments import cards
+from portal.payments import cards, gateway
 from portal.payments.models import CardPayment, Payment, StripeEvent
 from tests import factories
 from tests.conftest import make_config
@@ -99,7 +99,7 @@ def test_localstripes_signed_webhook_reaches_a_live_portal_and_marks_the_deposit
         try:
             with app.app_context():
                 card = db.session.get(CardPayment, ids["card"])
-                client = cards.stripe_client()
+                client = gateway.stripe_client()
                 client.v1.payment_intents.update(
                     card.stripe_id, params={"payment_method": "pm_card_visa"}
                 )

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.ordering.services import release_blockers
+from portal.ordering.gate import release_blockers
 from portal.payments.models import CardPayment, Payment, PaymentAllocation, StripeEvent
 from tests.conftest import signed_in
 from tests.ordering.conftest import shop  # noqa: F401  (the shop fixture)

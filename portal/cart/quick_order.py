@@ -1,0 +1,153 @@
+"""Quick order: rows of (SKU, quantity) read from the pad's pasted lines or an uploaded CSV file,
+each with its line and what is wrong with it. Reading never touches the database; the cart's
+services check the rows against the catalog and the contract and add them all or none."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+
+from portal.cart.models import MAX_LINES, MAX_QUANTITY
+from portal.catalog.services import normal_sku
+from portal.core.csvfiles import read_rows
+from portal.core.errors import ServiceError
+
+#: A CSV upload larger than this is refused before it is read.
+MAX_CSV_BYTES = 1024 * 1024
+#: Characters of a row shown back to the user.
+MAX_ROW_TEXT = 120
+
+#: A pasted line: cells separated by a comma (or semicolon) or by tabs and spaces.
+_SEPARATOR = re.compile(r"\s*[,;]\s*|\s+")
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]*)?")
+_HEADER = ({"sku"}, {"quantity", "qty"})
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of a paste or a CSV file as read: a SKU and a quantity, or what is wrong."""
+
+    #: The line number in the paste or file (1-based, blank lines counted).
+    number: int
+    #: The line as written (shortened), to show back with any error.
+    text: str
+    sku: str = ""
+    quantity: int | None = None
+    error: str | None = None
+
+
+def parse_quantity(text: str, *, allow_zero: bool = False) -> tuple[int | None, str | None]:
+    """(quantity, None) for a whole number 1..MAX_QUANTITY (0 too with `allow_zero`), else
+    (None, what is wrong)."""
+    text = text.strip()
+    if not text:
+        return None, _("Write a quantity.")
+    if not _NUMBER.fullmatch(text):
+        return None, _(
+            "“%(text)s” is not a quantity: write a whole number of units, such as 2.",
+            text=_shorten(text, 20),
+        )
+    whole, _dot, fraction = text.lstrip("+-").partition(".")
+    if fraction.strip("0"):
+        return None, _("Quantities are whole units: “%(text)s” is not a whole number.", text=text)
+    digits = whole.lstrip("0")
+    # Compared as text first: int() of thousands of digits is slow (and refused by Python).
+    if len(digits) > len(str(MAX_QUANTITY)) or int(digits or 0) > MAX_QUANTITY:
+        return None, _("The quantity must be at most %(max)s.", max=format_decimal(MAX_QUANTITY))
+    value = -int(digits or 0) if text.startswith("-") else int(digits or 0)
+    if value < (0 if allow_zero else 1):
+        return None, _("The quantity must be at least 1.")
+    return value, None
+
+
+def parse_pasted(text: str) -> list[Row]:
+    """The quick-order pad: one `SKU quantity` pair a line, separated by a comma, a tab or
+    spaces, as pasted from a spreadsheet. A first line `sku quantity` is taken for a header."""
+    lines = text.splitlines()
+    if sum(1 for line in lines if line.strip()) > MAX_LINES + 1:
+        raise ServiceError(
+            _("Paste at most %(max)d lines at a time.", max=MAX_LINES), field="lines"
+        )
+    rows: list[Row] = []
+    first = True
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line:
+            continue
+        cells = _SEPARATOR.split(line)
+        while len(cells) > 1 and not cells[-1]:
+            cells.pop()  # a trailing separator, as spreadsheets copy empty columns
+        if first and _is_header(cells):
+            first = False
+            continue
+        first = False
+        rows.append(_row(number, line, cells))
+    if not rows:
+        raise ServiceError(
+            _("Write at least one line with a SKU and a quantity, such as NW-LT14 2."),
+            field="lines",
+        )
+    if len(rows) > MAX_LINES:
+        raise ServiceError(
+            _("Paste at most %(max)d lines at a time.", max=MAX_LINES), field="lines"
+        )
+    return rows
+
+
+def read_csv(data: bytes) -> list[Row]:
+    """A CSV file of `sku,quantity` rows (header optional), read as every upload is
+    (core.csvfiles), at most MAX_CSV_BYTES and MAX_LINES rows. Problems with the file as a
+    whole raise ServiceError; problems with a row are left on the row."""
+    if len(data) > MAX_CSV_BYTES:
+        raise ServiceError(
+            _("The file is larger than 1 MB. Upload at most %(max)d rows.", max=MAX_LINES),
+            field="file",
+        )
+    file = read_rows(data)
+    rows: list[Row] = []
+    for index, row in enumerate(file):
+        cells = list(row.cells)
+        while not cells[-1]:
+            cells.pop()  # spreadsheets write empty trailing columns (a row has one cell)
+        if index == 0 and _is_header(cells):
+            continue
+        if len(rows) == MAX_LINES:
+            raise ServiceError(
+                _(
+                    "The file has more than %(max)d rows; a cart holds at most %(max)d lines.",
+                    max=MAX_LINES,
+                ),
+                field="file",
+            )
+        rows.append(_row(row.line, file.delimiter.join(cells), cells))
+    if not rows:
+        raise ServiceError(_("The file has no rows of sku,quantity."), field="file")
+    return rows
+
+
+def _is_header(cells: list[str]) -> bool:
+    return len(cells) == 2 and all(
+        c.lower() in names for c, names in zip(cells, _HEADER, strict=True)
+    )
+
+
+def _row(number: int, text: str, cells: list[str]) -> Row:
+    text = _shorten(text, MAX_ROW_TEXT)
+    if len(cells) != 2 or not cells[0]:
+        return Row(
+            number,
+            text,
+            error=_(
+                "Write one SKU and one quantity on a line, separated by a comma, a tab or "
+                "spaces, such as NW-LT14 2."
+            ),
+        )
+    quantity, error = parse_quantity(cells[1])
+    return Row(number, text, normal_sku(cells[0]), quantity, error)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,167 @@
+"""A price list file read into rows: the columns, each row's cells parsed into a rule's fields,
+and file-level errors (encoding, header, unreadable CSV). No database: contracts.import_checks
+checks the rows against the catalog and the contract.
+
+The file is read as every upload is (core.csvfiles); its first row names the columns of
+`COLUMNS` in any order; `target` is a SKU or `category:<Name>`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from portal.contracts.models import RULE_KINDS
+from portal.core.csvfiles import CsvError
+from portal.core.csvfiles import read_rows as read_csv_rows
+from portal.core.money import parse_amount, plain
+
+#: The columns of an import or export file, in the order the export writes them.
+COLUMNS = ("target", "kind", "value", "currency", "min_quantity", "valid_from", "valid_to")
+#: A target naming a whole category rather than a SKU.
+CATEGORY_PREFIX = "category:"
+#: More rows than this is not a price list but a mistake (and would not fit an upload).
+MAX_ROWS = 200_000
+#: A minimum quantity beyond any order (and beyond the column's range).
+MAX_QUANTITY = 1_000_000_000
+
+#: What a valid row does when applied.
+CREATE, UPDATE, UNCHANGED, PROPOSE = "create", "update", "unchanged", "propose"
+ACTIONS = (CREATE, UPDATE, UNCHANGED, PROPOSE)
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(slots=True)
+class RowResult:
+    """One line of the file: what it says, what is wrong with it, what applying it would do."""
+
+    #: Line number in the file (the header is line 1).
+    line: int
+    #: The cells as read from the file.
+    raw: tuple[str, ...]
+    #: Messages for the user; a row with any is not applied (nor is any other row).
+    errors: list[str] = field(default_factory=list)
+    #: One of ACTIONS when the row has no errors, else None.
+    action: str | None = None
+    #: The target as written (a SKU or category:<Name>).
+    target: str = ""
+    product_id: int | None = None
+    category_id: int | None = None
+    kind: str | None = None
+    value: Decimal | None = None
+    min_quantity: int | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    #: The currency as written (upper case), and the product's list price in the contract's.
+    currency: str = ""
+    list_amount: Decimal | None = None
+    #: The active rule this row updates or would replace by a proposal (same target, minimum
+    #: quantity and dates), with its current kind and value.
+    rule_id: int | None = None
+    old_kind: str | None = None
+    old_value: Decimal | None = None
+    rule_version: int | None = None
+    #: How far below list the row goes, in percent (for showing proposals).
+    depth: Decimal | None = None
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+
+def read_rows(data: bytes) -> tuple[list[RowResult], list[str]]:
+    """Rows with their cells parsed, or file-level errors (not UTF-8, no header naming the
+    columns, unreadable CSV, no rows, too many rows) and no rows."""
+    try:
+        records = iter(read_csv_rows(data))
+        header = next(records, None)
+        names = [name.lower() for name in header.cells] if header is not None else []
+        if len(names) != len(COLUMNS) or set(names) != set(COLUMNS):
+            return [], [
+                _(
+                    "The first line must name the columns: %(columns)s.",
+                    columns=",".join(COLUMNS),
+                )
+            ]
+        order = [names.index(name) for name in COLUMNS]
+        rows: list[RowResult] = []
+        for record in records:
+            if len(rows) == MAX_ROWS:
+                return [], [_("A file holds at most %(n)d rows.", n=MAX_ROWS)]
+            rows.append(_parse_row(record.line, record.cells, order))
+    except CsvError as error:
+        return [], [error.message]
+    if not rows:
+        return [], [_("The file has no rows below its header.")]
+    return rows, []
+
+
+def _parse_row(line: int, cells: tuple[str, ...], order: list[int]) -> RowResult:
+    row = RowResult(line=line, raw=cells)
+    if len(cells) != len(COLUMNS):
+        row.errors.append(
+            _(
+                "Expected %(expected)d columns (%(columns)s), found %(found)d.",
+                expected=len(COLUMNS),
+                columns=", ".join(COLUMNS),
+                found=len(cells),
+            )
+        )
+        return row
+    target, kind, value, currency, min_quantity, valid_from, valid_to = (cells[i] for i in order)
+    row.target = target
+    if not row.target or row.target == CATEGORY_PREFIX:
+        row.errors.append(_("Name a SKU or category:<name> as the target."))
+    row.kind = kind.lower()
+    if row.kind not in RULE_KINDS:
+        row.errors.append(_('The kind is fixed or percent_off, not "%(kind)s".', kind=kind))
+        row.kind = None
+    if row.kind == "percent_off":
+        value = value.removesuffix("%")
+    try:
+        row.value = parse_amount(value)
+    except ValueError:
+        row.errors.append(_('"%(value)s" is not a number.', value=value))
+    row.min_quantity = _quantity(min_quantity, row.errors)
+    row.valid_from = _date(valid_from, row.errors)
+    row.valid_to = _date(valid_to, row.errors)
+    row.currency = currency.upper()
+    return row
+
+
+def _quantity(text: str, errors: list[str]) -> int | None:
+    if not text:
+        return 1
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        errors.append(
+            _('The minimum quantity is a whole number from 1, not "%(value)s".', value=text)
+        )
+        return None
+    if int(text) > MAX_QUANTITY:
+        errors.append(_("A minimum quantity of %(value)s is beyond any order.", value=text))
+        return None
+    return int(text)
+
+
+def _date(text: str, errors: list[str]) -> date | None:
+    if not text:
+        return None
+    try:
+        if _ISO_DATE.fullmatch(text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    errors.append(_('"%(value)s" is not a date; write dates as YYYY-MM-DD.', value=text))
+    return None
+
+
+def value_text(kind: str, value: Decimal, currency: str) -> str:
+    """A rule's value as people write it: 7650.00 (the currency's decimals) or 15 (percent)."""
+    if kind == "fixed":
+        return plain(value, currency)
+    return f"{value.quantize(Decimal('0.01')).normalize():f}"

@@ -1,0 +1,159 @@
+"""What makes a price rule valid: its value, its dates, no overlap with another rule, and how far
+below list it goes. One home for the checks that a single rule (services.save_rule,
+decide_proposal) and a CSV import (contracts.import_checks) both make, in the same words.
+
+`contract` is anything with the contract's `id`, `currency`, `valid_from` and `valid_to`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from portal.catalog.models import ListPrice
+from portal.contracts.models import PriceRule
+from portal.contracts.pricing import discount_percent
+from portal.core.errors import ServiceError
+from portal.core.money import quantize
+from portal.extensions import db
+
+#: Prices above this are taken for typing errors.
+MAX_PRICE = Decimal("100000000")
+
+#: What a rule says (its target, kind, value, tier and dates): what a proposal copies and an
+#: import compares.
+RULE_FIELDS = (
+    "product_id",
+    "category_id",
+    "kind",
+    "value",
+    "min_quantity",
+    "valid_from",
+    "valid_to",
+)
+
+
+def checked_value(values: dict, contract) -> Decimal:
+    """The rule's value when it fits its kind and the contract's currency; else ServiceError.
+    A whole category gets a percentage off; fixed prices are per SKU."""
+    value = values["value"]
+    if values["kind"] == "percent_off":
+        if not Decimal(0) < value < Decimal(100):
+            raise ServiceError(_("A discount is more than 0 and less than 100 percent."), "value")
+        if value != value.quantize(Decimal("0.01")):
+            raise ServiceError(_("Use at most two decimals for a percentage."), "value")
+        return value
+    if values.get("category_id") is not None:
+        raise ServiceError(
+            _("A whole category gets a percentage off; fixed prices are set per SKU."), "kind"
+        )
+    if value <= 0:
+        raise ServiceError(_("Enter a unit price above zero."), field="value")
+    if value > MAX_PRICE:
+        raise ServiceError(
+            _("A unit price above %(max)s is taken for a typing error.", max=f"{MAX_PRICE:,}"),
+            field="value",
+        )
+    if quantize(value, contract.currency) != value:
+        raise ServiceError(
+            _(
+                "%(currency)s prices have at most %(n)d decimals.",
+                currency=contract.currency,
+                n=-quantize(Decimal(1), contract.currency).as_tuple().exponent,
+            ),
+            field="value",
+        )
+    return value
+
+
+def check_rule_dates(values: dict, contract) -> None:
+    """A rule's own dates run forwards and lie within the contract's validity."""
+    start, end = values.get("valid_from"), values.get("valid_to")
+    if start and end and start > end:
+        raise ServiceError(_("The rule must start before it ends."), field="valid_to")
+    for day in (start, end):
+        if day and not contract.valid_from <= day <= contract.valid_to:
+            raise ServiceError(
+                _("Rule dates must lie within the contract's validity."), field="valid_from"
+            )
+
+
+# Overlaps: two rules for the same target and minimum quantity may not be in force on one day.
+
+
+def overlap_message() -> str:
+    return _("Another rule already prices this target from this quantity in these dates.")
+
+
+def dates_meet(
+    first_from: date | None,
+    first_to: date | None,
+    second_from: date | None,
+    second_to: date | None,
+    contract,
+) -> bool:
+    """Whether two rules' dates share a day; a rule without dates runs with the contract."""
+    start, end = contract.valid_from, contract.valid_to
+    return (first_from or start) <= (second_to or end) and (second_from or start) <= (
+        first_to or end
+    )
+
+
+def check_no_overlap(contract, values: dict, ignore: set) -> None:
+    """ServiceError when a rule of the contract in force or proposed (other than those in
+    `ignore`) prices the same target from the same quantity on a day of `values`' dates."""
+    start = values.get("valid_from") or contract.valid_from
+    end = values.get("valid_to") or contract.valid_to
+    query = sa.select(PriceRule.id).where(
+        PriceRule.contract_id == contract.id,
+        PriceRule.status.in_(("active", "proposed")),
+        PriceRule.product_id.is_(None)
+        if values.get("product_id") is None
+        else PriceRule.product_id == values["product_id"],
+        PriceRule.category_id.is_(None)
+        if values.get("category_id") is None
+        else PriceRule.category_id == values["category_id"],
+        PriceRule.min_quantity == values["min_quantity"],
+        # dates_meet(), in SQL
+        sa.func.coalesce(PriceRule.valid_from, contract.valid_from) <= end,
+        sa.func.coalesce(PriceRule.valid_to, contract.valid_to) >= start,
+    )
+    ignore = {rule_id for rule_id in ignore if rule_id is not None}
+    if ignore:
+        query = query.where(PriceRule.id.not_in(ignore))
+    if db.session.scalar(query.limit(1)):
+        raise ServiceError(overlap_message(), field="min_quantity")
+
+
+# Depth: how far below list, which decides whether the author's authority suffices.
+
+
+def checked_depth(kind: str, value: Decimal, list_amount: Decimal | None, currency: str) -> Decimal:
+    """How far below list the rule goes, in percent; a fixed price needs a list price in the
+    contract's currency to compare with (ServiceError without one)."""
+    depth = discount_percent(kind, value, list_amount)
+    if depth is None:
+        raise ServiceError(
+            _(
+                "This product has no list price in %(currency)s; add one before a fixed price.",
+                currency=currency,
+            ),
+            field="value",
+        )
+    return depth
+
+
+def depth(contract, values: dict) -> Decimal:
+    """checked_depth() of a rule given by `values`, its product's list price read here."""
+    list_amount = None
+    if values.get("product_id") is not None:
+        list_amount = db.session.scalar(
+            sa.select(ListPrice.amount).where(
+                ListPrice.product_id == values["product_id"],
+                ListPrice.currency == contract.currency,
+            )
+        )
+    return checked_depth(values["kind"], values["value"], list_amount, contract.currency)

@@ -1,0 +1,180 @@
+"""The release gate of DESIGN.md section 4: an order goes to production only when its contract
+is in force, its approvals are done, its account is not on credit hold, every milestone due at
+order is paid, what remains unpaid fits the credit limit, and a letter of credit, where the term
+needs one, is registered and covers it. Buyers and staff see, in words, what still blocks.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from portal.accounts.models import KeyAccount
+from portal.contracts.models import Contract
+from portal.contracts.services import today_for
+from portal.core.money import Money, format_money
+from portal.extensions import db
+from portal.ordering.credit import exposures, holds_credit, over_credit_text
+from portal.ordering.lifecycle import PAST_THE_GATE, is_waiting_for_approval
+from portal.ordering.models import LetterOfCredit, Milestone, Order
+
+
+def release_blockers(order: Order) -> list[str]:
+    """Every condition that still keeps the order from release, in words; empty: it may go.
+
+    The one place the gate of DESIGN.md section 4 is evaluated (through `release_blockers_of`).
+    """
+    return release_blockers_of([order])[order.id]
+
+
+def release_blockers_of(orders: list[Order]) -> dict[int, list[str]]:
+    """`release_blockers` for many orders at once, in a constant number of queries (for pages
+    that list orders with their blocking conditions): {order id: blocking conditions}."""
+    waiting = [order for order in orders if order.status not in PAST_THE_GATE]
+    blockers: dict[int, list[str]] = {order.id: [] for order in orders}
+    if not waiting:
+        return blockers
+    order_ids = [order.id for order in waiting]
+    account_ids = {order.account_id for order in waiting}
+    accounts = {
+        a.id: a
+        for a in db.session.scalars(sa.select(KeyAccount).where(KeyAccount.id.in_(account_ids)))
+    }
+    contract_ids = {order.contract_id for order in waiting}
+    contracts = {
+        c.id: c
+        for c in db.session.scalars(sa.select(Contract).where(Contract.id.in_(contract_ids)))
+    }
+    milestones: dict[int, list[Milestone]] = {order_id: [] for order_id in order_ids}
+    for milestone in db.session.scalars(
+        sa.select(Milestone)
+        .where(Milestone.order_id.in_(order_ids))
+        .order_by(Milestone.order_id, Milestone.position)
+    ):
+        milestones[milestone.order_id].append(milestone)
+    letters: dict[int, list[LetterOfCredit]] = {order_id: [] for order_id in order_ids}
+    if any(order.needs_letter_of_credit for order in waiting):
+        for letter in db.session.scalars(
+            sa.select(LetterOfCredit)
+            .where(LetterOfCredit.order_id.in_(order_ids))
+            .order_by(LetterOfCredit.id)
+        ):
+            letters[letter.order_id].append(letter)
+    exposure_of = exposures(account_ids)
+    for order in waiting:
+        blockers[order.id] = _blockers(
+            order,
+            accounts[order.account_id],
+            contracts[order.contract_id],
+            milestones[order.id],
+            letters[order.id],
+            exposure_of.get((order.account_id, order.currency), Decimal(0)),
+        )
+    return blockers
+
+
+def _blockers(
+    order: Order,
+    account: KeyAccount,
+    contract: Contract,
+    milestones: list[Milestone],
+    letters: list[LetterOfCredit],
+    account_exposure: Decimal,
+) -> list[str]:
+    today = today_for(account)
+    blocking = []
+    if not contract.is_in_force(today):
+        if contract.valid_to < today:
+            blocking.append(
+                _(
+                    "Contract %(number)s expired on %(date)s.",
+                    number=contract.number,
+                    date=format_date(contract.valid_to),
+                )
+            )
+        else:
+            blocking.append(_("Contract %(number)s is not in force.", number=contract.number))
+    if is_waiting_for_approval(order):
+        blocking.append(_("Waiting for approval by an approver of your company."))
+    if account.is_on_credit_hold:
+        blocking.append(
+            _("The account is on credit hold: %(reason)s", reason=account.credit_hold_reason)
+        )
+    if order.needs_letter_of_credit:
+        blocking.extend(_letter_of_credit_blockers(order, letters, today))
+    else:
+        blocking.extend(not_paid_text(m) for m in milestones if m.is_due_at_order and not m.is_paid)
+        # credit_excess, from what is loaded: the others' exposure plus this order's unpaid.
+        unpaid = sum((m.amount - m.paid_amount for m in milestones), Decimal(0))
+        others = account_exposure - (unpaid if holds_credit(order) else Decimal(0))
+        needed = others + unpaid - contract.credit_limit_amount
+        if needed > 0:
+            blocking.append(over_credit_text(Money(needed, order.currency)))
+    if order.status == "on_hold" and not order.is_over_credit:
+        blocking.append(_("On hold: %(reason)s", reason=order.hold_reason))
+    return blocking
+
+
+def _letter_of_credit_blockers(
+    order: Order, letters: list[LetterOfCredit], today: date
+) -> list[str]:
+    """Nothing when one registered letter of credit for the order is unexpired, in the
+    order's currency, covers its total and still allows shipment; otherwise what fails, for
+    each one registered."""
+    failures = [_letter_of_credit_failures(order, letter, today) for letter in letters]
+    if any(not failed for failed in failures):
+        return []
+    total = format_money(order.total_amount, order.currency)
+    if not letters:
+        return [_("No registered letter of credit covers %(amount)s.", amount=total)]
+    return [text for failed in failures for text in failed]
+
+
+def _letter_of_credit_failures(order: Order, letter: LetterOfCredit, today: date) -> list[str]:
+    failed = []
+    if letter.expires_on < today:
+        failed.append(
+            _(
+                "Letter of credit %(number)s expired on %(date)s.",
+                number=letter.number,
+                date=format_date(letter.expires_on),
+            )
+        )
+    if letter.currency != order.currency:
+        failed.append(
+            _(
+                "Letter of credit %(number)s is in %(currency)s; the order is in %(order)s.",
+                number=letter.number,
+                currency=letter.currency,
+                order=order.currency,
+            )
+        )
+    elif letter.amount < order.total_amount:
+        failed.append(
+            _(
+                "Letter of credit %(number)s covers only %(amount)s of %(total)s.",
+                number=letter.number,
+                amount=format_money(letter.amount, letter.currency),
+                total=format_money(order.total_amount, order.currency),
+            )
+        )
+    if letter.latest_shipment_on < today:
+        failed.append(
+            _(
+                "The latest shipment date of letter of credit %(number)s, %(date)s, has passed.",
+                number=letter.number,
+                date=format_date(letter.latest_shipment_on),
+            )
+        )
+    return failed
+
+
+def not_paid_text(milestone: Milestone) -> str:
+    unpaid = milestone.unpaid
+    return _(
+        "%(label)s of %(amount)s not paid.",
+        label=milestone.label,
+        amount=format_money(unpaid.amount, unpaid.currency),
+    )

@@ -1,0 +1,118 @@
+"""The order lifecycle of DESIGN.md section 4 as data: every status and status set, the allowed
+moves, their labels, and `transition`, the one way an order changes status (each move recorded
+in its history, the buyer told).
+
+Everything else asks here: the order table's check constraint, credit, the release gate, the
+order desk and payments. This module imports no ordering model (the models import it).
+"""
+
+from flask_babel import gettext as _
+
+from portal.core.errors import ServiceError
+from portal.core.money import format_money
+from portal.extensions import db
+from portal.notifications.services import notify
+
+#: An order on hold goes back to where it was held from.
+ALLOWED_TRANSITIONS = {
+    "pending_approval": {"submitted", "on_hold", "cancelled"},
+    "submitted": {"confirmed", "on_hold", "cancelled"},
+    "confirmed": {"released", "on_hold", "cancelled"},
+    "released": {"shipped", "on_hold", "cancelled"},
+    "shipped": {"delivered"},
+    "delivered": {"closed"},
+    "on_hold": {"pending_approval", "submitted", "confirmed", "released", "cancelled"},
+    "closed": set(),
+    "cancelled": set(),
+}
+#: Every status, in the lifecycle's order (the orders table's check constraint).
+ORDER_STATUSES = (
+    "pending_approval",
+    "submitted",
+    "confirmed",
+    "released",
+    "shipped",
+    "delivered",
+    "closed",
+    "cancelled",
+    "on_hold",
+)
+#: Orders still in play: their unpaid amounts count against the credit limit.
+OPEN_STATUSES = tuple(s for s in ORDER_STATUSES if s not in ("closed", "cancelled"))
+#: Orders whose milestones are open to payment (by card, remittance or the saved-card run).
+PAYABLE_STATUSES = OPEN_STATUSES
+#: Statuses from which the buyer may still cancel: nothing has been released to production.
+BUYER_CANCELLABLE = ("pending_approval", "submitted", "confirmed")
+#: Once an order is here, nothing keeps it from release any more.
+PAST_THE_GATE = ("released", "shipped", "delivered", "closed", "cancelled")
+
+
+def status_label(status: str) -> str:
+    return {
+        "pending_approval": _("waiting for approval"),
+        "submitted": _("submitted"),
+        "confirmed": _("confirmed"),
+        "released": _("released to production"),
+        "shipped": _("shipped"),
+        "delivered": _("delivered"),
+        "closed": _("closed"),
+        "cancelled": _("cancelled"),
+        "on_hold": _("on hold"),
+    }[status]
+
+
+def is_waiting_for_approval(order) -> bool:
+    """Waiting for an approver, also while held from there."""
+    return order.status == "pending_approval" or (
+        order.status == "on_hold" and order.held_from_status == "pending_approval"
+    )
+
+
+def can_buyer_cancel(order) -> bool:
+    return order.status in BUYER_CANCELLABLE or (
+        order.status == "on_hold" and order.held_from_status in BUYER_CANCELLABLE
+    )
+
+
+def transition(order, to: str, actor, comment: str = "") -> None:
+    """The one way an order changes status: allowed moves only, each recorded."""
+    if to not in ALLOWED_TRANSITIONS[order.status]:
+        raise ServiceError(
+            _(
+                "An order that is %(status)s cannot become %(to)s.",
+                status=status_label(order.status),
+                to=status_label(to),
+            )
+        )
+    if order.status == "on_hold" and to != "cancelled" and to != order.held_from_status:
+        raise ServiceError(_("A hold is lifted back to where the order was."))
+    record(order, order.status, to, actor, comment)
+    order.status = to
+
+
+def record(order, from_status: str | None, to_status: str, actor, comment: str = "") -> None:
+    """A step of the order's history (`from_status` None: it was placed)."""
+    db.session.add(order.history_step(from_status, to_status, actor, comment))
+
+
+def hold(order, actor, reason: str, *, is_over_credit: bool = False) -> None:
+    """Put the order on hold, remembering where it goes back to when the hold is lifted."""
+    held_from = order.status
+    transition(order, "on_hold", actor, reason)
+    order.held_from_status = held_from
+    order.hold_reason = reason
+    order.is_over_credit = is_over_credit
+
+
+def tell_buyer(order, slug: str, text: str) -> None:
+    """A notice and an e-mail to the buyer who placed the order, in the caller's transaction:
+    every change of status after placing, and a hold at placing."""
+    notify(
+        [order.placed_by_id],
+        text,
+        f"/a/{slug}/orders/{order.number}",
+        email="order_status",
+        number=order.number,
+        status=status_label(order.status),
+        total=format_money(order.total_amount, order.currency),
+    )

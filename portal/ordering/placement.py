@@ -1,0 +1,419 @@
+"""Placing an order: the checkout's preview, and `place_order`, which turns a cart (or lines
+staff took down for a buyer) into an order at today's contract prices with its payment schedule,
+or refuses with a message and writes nothing.
+
+It locks the account's credit first and then tells its story in steps: a repeated submit finds
+the order the first one made; the lines are priced and checked; the order, its lines and its
+schedule are written; the credit is checked (an order that does not fit is held); the cart is
+emptied; the approvers are told when the order waits for them.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import Address, KeyAccount, User
+from portal.cart import queries as cart_queries
+from portal.cart import services as cart_services
+from portal.cart.models import MAX_QUANTITY
+from portal.contracts.models import Contract, PaymentTerm
+from portal.contracts.pricing import Pricing, explain, price_lines
+from portal.contracts.services import today_for
+from portal.contracts.terms import split
+from portal.core import audit
+from portal.core.db import db_session_dialect
+from portal.core.errors import ServiceError
+from portal.core.money import Money, format_money
+from portal.core.permissions import APPROVER
+from portal.extensions import db
+from portal.notifications.services import notify
+from portal.ordering.credit import credit_excess, lock_account, over_credit_text
+from portal.ordering.lifecycle import hold, record, tell_buyer
+from portal.ordering.models import Milestone, Order, OrderLine, OrderNumberCounter
+
+#: The longest a requested delivery date may lie ahead.
+MAX_DELIVERY_DAYS = 730
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """What the buyer chose at checkout; prices never come from the form (SECURITY.md 17)."""
+
+    ship_to_address_id: int | None
+    po_number: str = ""
+    requested_delivery_on: date | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ScheduleLine:
+    label: str
+    share_percent: Decimal
+    event: str
+    days: int
+    amount: Money
+    due_on: date | None
+
+
+def schedule(term: PaymentTerm, total: Money, placed_on: date) -> list[ScheduleLine]:
+    """The payment schedule `term` makes of `total`: what checkout shows and submit creates.
+    Milestones that hang on the order are due from `placed_on`; the others get their dates
+    when the shipment or delivery is recorded."""
+    amounts = split(total, [m.share_percent for m in term.milestones])
+    return [
+        ScheduleLine(
+            m.label,
+            m.share_percent,
+            m.event,
+            m.days,
+            amount,
+            placed_on + timedelta(days=m.days) if m.event == "order" else None,
+        )
+        for m, amount in zip(term.milestones, amounts, strict=True)
+    ]
+
+
+@dataclass
+class Preview:
+    """What submitting the checkout would make of the cart, or why it cannot be ordered."""
+
+    pricing: Pricing
+    problem: str | None = None
+    term: PaymentTerm | None = None
+    schedule: list[ScheduleLine] = field(default_factory=list)
+    needs_approval: bool = False
+
+
+def preview_checkout(buyer: User, account: KeyAccount) -> Preview:
+    """The checkout page: the cart priced, the schedule it would produce, and whether it waits
+    for approval; `place_order` refuses the same cases on submit."""
+    today = today_for(account)
+    pricing = price_lines(account.id, cart_queries.cart_items(buyer.id), today)
+    try:
+        _check_priced(pricing)
+    except ServiceError as error:
+        return Preview(pricing, error.message)
+    term = contract_term(pricing.terms.id)
+    if term is None:
+        return Preview(pricing, _no_term_message())
+    return Preview(
+        pricing,
+        term=term,
+        schedule=schedule(term, pricing.total, today),
+        needs_approval=_exceeds_spending_limit(buyer, pricing.total),
+    )
+
+
+def _no_term_message() -> str:
+    return _("Your contract names no payment term yet. Please call the hotline.")
+
+
+def contract_term(contract_id: int) -> PaymentTerm | None:
+    contract = db.session.scalar(
+        sa.select(Contract)
+        .where(Contract.id == contract_id)
+        .options(selectinload(Contract.payment_term).selectinload(PaymentTerm.milestones))
+        # A contract or term already in the session (its term changed since) is read afresh.
+        .execution_options(populate_existing=True)
+    )
+    term = contract.payment_term if contract is not None else None
+    return term if term is not None and term.milestones else None
+
+
+def place_order(
+    buyer: User,
+    account: KeyAccount,
+    checkout: Checkout,
+    token: str,
+    *,
+    items: list[tuple[str, int]] | None = None,
+    on_behalf_by: User | None = None,
+    reason: str = "",
+) -> Order:
+    """Turn the buyer's cart (or `items`, (SKU, quantity) pairs that staff took down on the
+    buyer's behalf) into an order at today's contract prices, or refuse with a message and
+    write nothing.
+
+    Staff placing it `on_behalf_by` must say why (`reason`): it is recorded in the order's
+    history and the audit trail.
+
+    `token` is the checkout form's one-time token: a repeated submit (double click, retry, two
+    concurrent requests) gets the order the first one made (SECURITY.md 35).
+    """
+    reason = _checked_reason(on_behalf_by, reason)
+    lock_account(account.id)
+    if (existing := _order_with_token(account.id, token)) is not None:
+        return existing
+    today = today_for(account)
+    pricing, term = _priced(buyer, account, items, today)
+    order = _new_order(buyer, account, checkout, token, pricing, term, on_behalf_by, today)
+    db.session.add(order)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        return _placed_meanwhile(account.id, token, error)
+    _add_lines(order, pricing)
+    _add_schedule(order, term, pricing.total, today)
+    actor = on_behalf_by or buyer
+    record(order, None, order.status, actor, _on_behalf_comment(buyer, on_behalf_by, reason))
+    _hold_if_over_credit(order, account, actor)
+    if items is None:
+        cart_services.empty_cart(buyer.id)
+    audit.record(
+        actor, "order.place", f"order:{order.number}", {"total": (None, order.total_amount)}, reason
+    )
+    if order.status == "pending_approval":
+        _ask_approvers(order, account, buyer)
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        return _placed_meanwhile(account.id, token, error)
+    return order
+
+
+def _checked_reason(on_behalf_by: User | None, reason: str) -> str:
+    reason = reason.strip()
+    if on_behalf_by is not None and not reason:
+        raise ServiceError(
+            _("Say why you place the order for the buyer, for the order's history."), "reason"
+        )
+    return reason
+
+
+def _priced(
+    buyer: User, account: KeyAccount, items: list[tuple[str, int]] | None, today: date
+) -> tuple[Pricing, PaymentTerm]:
+    """The lines (the buyer's cart when no `items`) at today's contract prices and the
+    contract's payment term; refused when a line cannot be ordered or there is no term."""
+    from_cart = items is None
+    pricing = price_lines(
+        account.id, cart_queries.cart_items(buyer.id) if from_cart else items, today
+    )
+    _check_priced(pricing, from_cart)
+    term = contract_term(pricing.terms.id)
+    if term is None:
+        raise ServiceError(_no_term_message())
+    return pricing, term
+
+
+def _new_order(
+    buyer: User,
+    account: KeyAccount,
+    checkout: Checkout,
+    token: str,
+    pricing: Pricing,
+    term: PaymentTerm,
+    on_behalf_by: User | None,
+    today: date,
+) -> Order:
+    """The order as checked out, before its lines: above the buyer's limit it waits for
+    approval."""
+    address = _checked_address(account, checkout.ship_to_address_id)
+    values = _checked_values(account, checkout, today)
+    total = pricing.total
+    return Order(
+        account_id=account.id,
+        number=_next_number(today.year),
+        checkout_token=token,
+        contract_id=pricing.terms.id,
+        status="pending_approval" if _exceeds_spending_limit(buyer, total) else "submitted",
+        placed_by_id=buyer.id,
+        placed_on_behalf_by_id=on_behalf_by.id if on_behalf_by else None,
+        placed_on=today,
+        currency=total.currency,
+        total_amount=total.amount,
+        payment_term_name=term.name,
+        needs_letter_of_credit=term.needs_letter_of_credit,
+        ship_to_address_id=address.id,
+        ship_to=_address_text(address),
+        **values,
+    )
+
+
+def _on_behalf_comment(buyer: User, on_behalf_by: User | None, reason: str) -> str:
+    if on_behalf_by is None:
+        return ""
+    return _(
+        "Placed by %(staff)s on behalf of %(buyer)s. Reason: %(reason)s",
+        staff=on_behalf_by.name,
+        buyer=buyer.name,
+        reason=reason,
+    )
+
+
+def _hold_if_over_credit(order: Order, account: KeyAccount, actor: User) -> None:
+    """An order that does not fit the credit limit is held and reserves no credit."""
+    if (excess := credit_excess(order)) is None:
+        return
+    hold(order, actor, over_credit_text(excess), is_over_credit=True)
+    # A change of status the buyer did not choose (and may not see, placed on their behalf):
+    # they hear of it like of every later one.
+    tell_buyer(
+        order,
+        account.slug,
+        _("Order %(number)s is on hold: %(reason)s", number=order.number, reason=order.hold_reason),
+    )
+
+
+def _ask_approvers(order: Order, account: KeyAccount, buyer: User) -> None:
+    notify(
+        _approvers(account.id, except_user=buyer.id),
+        _("Order %(number)s waits for your approval.", number=order.number),
+        f"/a/{account.slug}/approvals",
+        email="order_approval",
+        number=order.number,
+        account_name=account.name,
+        placed_by=buyer.name,
+        total=format_money(order.total_amount, order.currency),
+        placed_on=format_date(order.placed_on),
+    )
+
+
+def _placed_meanwhile(account_id: int, token: str, error: IntegrityError) -> Order:
+    """The order a concurrent submit of the same checkout committed in between (should the
+    account lock ever be bypassed): the one the buyer placed, whether the clash shows at the
+    INSERT (flush) or at commit. Any other integrity error stands."""
+    db.session.rollback()
+    if (existing := _order_with_token(account_id, token)) is not None:
+        return existing
+    raise error
+
+
+def _check_priced(pricing: Pricing, from_cart: bool = True) -> None:
+    if not pricing.lines:
+        raise ServiceError(_("Your cart is empty.") if from_cart else _("Enter at least one line."))
+    if any(not 1 <= line.quantity <= MAX_QUANTITY for line in pricing.lines):
+        raise ServiceError(_("Quantities are whole numbers from 1 to %(max)d.", max=MAX_QUANTITY))
+    if pricing.terms is None:
+        raise ServiceError(explain(pricing.lines[0], None))
+    unpriced = [line for line in pricing.lines if not line.has_price]
+    if unpriced:
+        advice = (
+            _("Remove these lines from your cart to order the rest.")
+            if from_cart
+            else _("Leave these lines out to order the rest.")
+        )
+        raise ServiceError(
+            " ".join(f"{line.sku}: {explain(line, pricing.terms)}" for line in unpriced)
+            + " "
+            + advice
+        )
+
+
+def _checked_address(account: KeyAccount, address_id: int | None) -> Address:
+    address = None
+    if address_id is not None:
+        address = db.session.scalar(
+            sa.select(Address).where(Address.id == address_id, Address.account_id == account.id)
+        )
+    if address is None:
+        raise ServiceError(_("Choose one of your account's addresses."), field="ship_to")
+    return address
+
+
+def _checked_values(account: KeyAccount, checkout: Checkout, today: date) -> dict:
+    po_number = checkout.po_number.strip()
+    if account.is_po_required and not po_number:
+        raise ServiceError(
+            _("Your company requires a purchase-order number on every order."), field="po_number"
+        )
+    wanted = checkout.requested_delivery_on
+    if wanted is not None and not today < wanted <= today + timedelta(days=MAX_DELIVERY_DAYS):
+        raise ServiceError(
+            _("Choose a delivery date after today and within two years."),
+            field="requested_delivery_on",
+        )
+    return {"po_number": po_number, "requested_delivery_on": wanted, "note": checkout.note.strip()}
+
+
+def _address_text(address: Address) -> str:
+    parts = [address.label, address.lines, f"{address.postcode} {address.city}".strip()]
+    return "\n".join([*parts, address.country])
+
+
+def _exceeds_spending_limit(buyer: User, total: Money) -> bool:
+    limit = buyer.spending_limit
+    if limit is None:
+        return False
+    # A limit in another currency cannot be compared: someone must approve.
+    return limit.currency != total.currency or limit < total
+
+
+def _add_lines(order: Order, pricing: Pricing) -> None:
+    for position, line in enumerate(pricing.lines, start=1):
+        db.session.add(
+            OrderLine(
+                account_id=order.account_id,
+                order_id=order.id,
+                position=position,
+                product_id=line.item.id,
+                sku=line.sku,
+                name=line.item.name,
+                quantity=line.quantity,
+                unit_price_amount=line.unit_price.amount,
+                list_price_amount=line.list_price.amount if line.list_price else None,
+                line_total_amount=line.line_total.amount,
+                price_rule_id=line.rule.id if line.rule else None,
+                price_explanation=explain(line, pricing.terms),
+            )
+        )
+
+
+def _add_schedule(order: Order, term: PaymentTerm, total: Money, today: date) -> None:
+    for position, line in enumerate(schedule(term, total, today), start=1):
+        db.session.add(
+            Milestone(
+                account_id=order.account_id,
+                order_id=order.id,
+                position=position,
+                label=line.label,
+                share_percent=line.share_percent,
+                event=line.event,
+                days=line.days,
+                currency=line.amount.currency,
+                amount=line.amount.amount,
+                due_on=line.due_on,
+                invoiced_on=today if line.due_on else None,
+            )
+        )
+
+
+def _order_with_token(account_id: int, token: str) -> Order | None:
+    return db.session.scalar(
+        sa.select(Order).where(Order.checkout_token == token, Order.account_id == account_id)
+    )
+
+
+def _next_number(year: int) -> str:
+    """NW-<year>-<6 digits>, counted per year; the counter row stays locked until commit."""
+    insert = (postgresql.insert if db_session_dialect() == "postgresql" else sqlite.insert)(
+        OrderNumberCounter
+    )
+    db.session.execute(insert.values(year=year, last=0).on_conflict_do_nothing())
+    last = db.session.scalar(
+        sa.update(OrderNumberCounter)
+        .where(OrderNumberCounter.year == year)
+        .values(last=OrderNumberCounter.last + 1)
+        .returning(OrderNumberCounter.last)
+    )
+    return f"NW-{year}-{last:06d}"
+
+
+def _approvers(account_id: int, except_user: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(User.id).where(
+                User.account_id == account_id,
+                User.role == APPROVER,
+                User.is_active.is_(True),
+                User.id != except_user,
+            )
+        )
+    )

@@ -1,0 +1,163 @@
+"""What templates see besides what their view passes: every filter and global, in one place.
+
+Part of the app factory (like portal.cli), so it may gather helpers from every domain. Templates
+only show: a global here formats, labels or asks a permission, and never runs a query; what a
+page shows from the database its view fetches and passes (TESTING apps check this on every
+render, see `_refuse_queries_while_rendering`). Parts of a lower domain's page that a higher
+domain fetches are wired here too (core.page_parts).
+"""
+
+from contextvars import ContextVar
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import (
+    Flask,
+    before_render_template,
+    request_started,
+    request_tearing_down,
+    template_rendered,
+)
+from flask_babel import format_date, format_datetime, get_locale
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from portal.core.money import Money, format_money, plain
+
+
+def register_template_helpers(app: Flask) -> None:
+    from portal.accounts.permissions import can_manage_users_of
+    from portal.contracts.permissions import can_view_proposals
+    from portal.contracts.pricing import explain
+    from portal.core.page_parts import add_page_part
+    from portal.hotline import care
+    from portal.hotline import permissions as hotline_permissions
+    from portal.hotline.business_hours import local_label, local_time
+    from portal.hotline.forms import TOPIC_LABELS
+    from portal.lookup.permissions import can_look_up
+    from portal.notifications.permissions import can_manage_outbox
+    from portal.ordering import lifecycle
+    from portal.ordering import permissions as ordering_permissions
+    from portal.payments import cards
+    from portal.payments import permissions as payments_permissions
+    from portal.payments import queries as payments_queries
+
+    app.jinja_env.filters.update(
+        money=money_filter,
+        amount=amount_filter,
+        number=number,
+        plain_amount=plain_amount,
+        #: A Decimal column in its currency's minor unit, such as 7650.00:
+        #: `amount|plain_in(currency)`.
+        plain_in=plain,
+        percent_below=percent_below,
+        date=format_date,
+        datetime=format_datetime,
+    )
+    app.jinja_env.globals.update(
+        get_locale=get_locale,
+        # Labels and formatting
+        status_label=lifecycle.status_label,
+        explain_price=explain,
+        care_kind_label=care.kind_label,
+        hotline_topics=TOPIC_LABELS,
+        hotline_local_time=local_time,
+        hotline_local_label=local_label,
+        # Permissions, for the menus and buttons of pages that several views share
+        can_look_up=can_look_up,
+        can_manage_users_of=can_manage_users_of,
+        can_view_proposals=can_view_proposals,
+        can_approve_orders=ordering_permissions.can_approve_orders,
+        can_set_credit_hold=ordering_permissions.can_set_credit_hold,
+        can_place_on_behalf=ordering_permissions.can_place_on_behalf,
+        can_record_payments=payments_permissions.can_record_payments,
+        can_view_finance_desk=payments_permissions.can_view_finance_desk,
+        can_view_hotline_queue=hotline_permissions.can_view_queue,
+        can_view_leads=hotline_permissions.can_view_leads,
+        can_view_samples=hotline_permissions.can_view_samples,
+        can_view_care=hotline_permissions.can_view_care,
+        can_manage_outbox=can_manage_outbox,
+    )
+    # Ordering's order pages show what payments knows of the order; ordering never imports
+    # payments, so payments' fetches join those pages' views here.
+    add_page_part(
+        app,
+        "ordering.staff_order",
+        lambda order: {"order_payments": payments_queries.order_payments(order)},
+    )
+    add_page_part(
+        app,
+        "ordering.buyer_order",
+        lambda order: {"pay_links": cards.card_payment_links(order.milestones)},
+    )
+    if app.testing:
+        _refuse_queries_while_rendering(app)
+
+
+def money_filter(value: Money | None) -> str:
+    if value is None:
+        return ""
+    return format_money(value.amount, value.currency)
+
+
+def amount_filter(value, currency: str) -> str:
+    return format_money(value, currency)
+
+
+def number(value: Decimal) -> str:
+    """A Decimal without trailing zeros or exponent: 10.0000 -> 10, 12.5000 -> 12.5."""
+    return f"{value.normalize():f}"
+
+
+def plain_amount(money) -> str:
+    """Money as a plain decimal string in its currency's minor unit, such as 7650.00, for
+    the data- attributes of DESIGN.md section 5."""
+    return "" if money is None else plain(money.amount, money.currency)
+
+
+def percent_below(price: Money | None, list_price: Money | None) -> str:
+    """How far a unit price is below the list price, in whole percent (half up)."""
+    if price is None or list_price is None or not list_price.amount:
+        return "0"
+    percent = (list_price.amount - price.amount) * 100 / list_price.amount
+    return f"{percent.quantize(Decimal(1), rounding=ROUND_HALF_UP):f}"
+
+
+# Templates run no query
+
+
+class QueryInTemplate(AssertionError):
+    """A template ran a query: its view should have fetched the data and passed it."""
+
+
+#: The template being rendered in this context, if any.
+_rendering: ContextVar[str | None] = ContextVar("rendering", default=None)
+
+
+def _refuse_queries_while_rendering(app: Flask) -> None:
+    """In tests, fail any query a template runs (a global or filter that reads the database).
+
+    Reading an object the view loaded, expired by a refusal's rollback, reloads it with the
+    eager loads the view asked for: those column and relationship loads are the view's, and
+    pass. A template cannot lazy-load a relationship (they are all lazy="raise").
+    """
+
+    def started(sender, template, context, **extra):
+        _rendering.set(template.name or "?")
+
+    def finished(sender, **extra):
+        _rendering.set(None)
+
+    before_render_template.connect(started, app, weak=False)
+    template_rendered.connect(finished, app, weak=False)
+    # A template that failed half-way leaves no mark on what runs after it.
+    request_started.connect(finished, app, weak=False)
+    request_tearing_down.connect(finished, app, weak=False)
+    if not event.contains(Session, "do_orm_execute", _refuse_query):
+        event.listen(Session, "do_orm_execute", _refuse_query)
+
+
+def _refuse_query(state: ORMExecuteState) -> None:
+    template = _rendering.get()
+    if template is not None and not (state.is_column_load or state.is_relationship_load):
+        _rendering.set(None)  # the error page that follows renders freely
+        raise QueryInTemplate(f"the template {template} ran a query: {state.statement}")
