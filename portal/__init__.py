@@ -140,7 +140,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from flask import request
 
-    from portal.core.db import set_account_scope, write_ahead
+    from portal.core.db import set_account_scope, transactions_for_request
     from portal.core.http import configure_logging, register_http
     from portal.extensions import db
 
@@ -151,7 +151,7 @@ def register_request_hooks(app: Flask) -> None:
     def confine_buyers_to_their_account():
         if request.endpoint and request.endpoint.endswith("static"):
             return
-        write_ahead()
+        transactions_for_request(request.method)
         # Loading current_user here (one query) also fixes the scope for the whole request.
         user = current_user
         set_account_scope(db.session, user.account_id if user.is_buyer_side else None)
@@ -159,7 +159,7 @@ def register_request_hooks(app: Flask) -> None:
     @app.teardown_request
     def end_account_scope(exc):
         set_account_scope(db.session, None)
-        write_ahead(False)
+        transactions_for_request(None)
 
 
 def register_commands(app: Flask) -> None:

@@ -17,11 +17,11 @@ from flask import (
     request_tearing_down,
     template_rendered,
 )
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from portal.core.money import Money, plain
+from portal.core.money import Money, format_money, plain
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -96,11 +96,11 @@ def register_template_helpers(app: Flask) -> None:
 def money_filter(value: Money | None) -> str:
     if value is None:
         return ""
-    return format_currency(value.amount, value.currency)
+    return format_money(value.amount, value.currency)
 
 
 def amount_filter(value, currency: str) -> str:
-    return format_currency(value, currency)
+    return format_money(value, currency)
 
 
 def number(value: Decimal) -> str:

@@ -1,6 +1,7 @@
 """Imports go one way, down the stack of DESIGN.md section 3: never up, never into another
 domain's views, and no module imports one that imports it back (except the app factory and its
-command line). Read from the source, function-level imports included."""
+command line). Read from the source, function-level imports included. And no module grows past
+what one concern needs."""
 
 import ast
 from pathlib import Path
@@ -156,3 +157,16 @@ def test_the_checks_see_a_cycle_and_an_upward_import():
     assert strongly_connected(made_up) == [set(made_up)]
     assert LAYER[domain("portal.core.money")] > LAYER[domain("portal.ordering.gate")]
     assert GRAPH["portal.ordering.gate"] >= {"portal.ordering.credit", "portal.ordering.models"}
+
+
+#: A module longer than this holds several concerns (issue 12): split it by concern.
+MAX_MODULE_LINES = 600
+
+
+def test_no_module_is_longer_than_one_concern_needs():
+    long = {
+        name: n
+        for name, path in MODULES.items()
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}

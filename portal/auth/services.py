@@ -107,11 +107,17 @@ def resume_session(token: str) -> User | None:
         or now - row.last_seen_at > idle
         or (user.password_changed_at is not None and row.created_at < user.password_changed_at)
     ):
-        db.session.delete(row)
+        # Any request resumes its session, reading ones too: take the write lock first
+        # (SQLite, SECURITY.md 38); the row may be gone meanwhile (a sign-out elsewhere).
+        core_db.begin_write(db.session)
+        db.session.execute(sa.delete(UserSession).where(UserSession.id == row.id))
         db.session.commit()
         return None
     if now - row.last_seen_at > TOUCH_INTERVAL:
-        row.last_seen_at = now
+        core_db.begin_write(db.session)
+        db.session.execute(
+            sa.update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now)
+        )
         db.session.commit()
     user.session_token = token
     return user

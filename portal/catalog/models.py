@@ -11,6 +11,12 @@ from portal.extensions import db
 
 class Category(TimestampMixin, db.Model):
     __tablename__ = "categories"
+    __table_args__ = (
+        # Menu order. Unique as name alone is: it tells SQLite that the order is total, so the
+        # buyer's catalog reads products category by category through their (category_id, name)
+        # index, in page order, and stops with the page.
+        sa.Index("uq_categories_position_name", "position", "name", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
@@ -20,7 +26,11 @@ class Category(TimestampMixin, db.Model):
 
 class Product(TimestampMixin, db.Model):
     __tablename__ = "products"
-    __table_args__ = (sa.Index("ix_products_category_id_name", "category_id", "name"),)
+    __table_args__ = (
+        sa.Index("ix_products_category_id_name", "category_id", "name"),
+        # What buyers see: counted, and found per category, without reading the products.
+        sa.Index("ix_products_is_active_category_id", "is_active", "category_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The supplier's article number, what buyers type in quick order.

@@ -13,7 +13,7 @@ from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule
 from portal.contracts.pricing import Pricing, Terms, discount_percent, price_products
 from portal.core.audit import AuditEvent
-from portal.core.pagination import Page, paginate
+from portal.core.pagination import Page, paginate_with_count
 from portal.extensions import db
 
 BUYER_PER_PAGE = 24
@@ -236,8 +236,11 @@ def proposals_waiting_for(user) -> int:
 
 
 # The catalog as an account's contract shows it to its buyers. The restricted assortment is
-# applied in SQL (`visible_to`), so counts and pagination agree with what the pricing engine
-# prices: a page costs the page, its count, and the engine's three statements.
+# applied in SQL, so counts and pagination agree with what the pricing engine prices. The page
+# decides once whether the contract restricts the assortment (`assortment`): an open one is a
+# plain filter on products; a restricted one adds two lists of what the contract's rules name,
+# each read once. No condition runs a subquery per product row: such a plan is costly enough
+# (millions, at 20,000 products) for PostgreSQL to JIT-compile it on every request.
 
 
 def _rule_in_force(on: date) -> list:
@@ -257,34 +260,71 @@ def _contract_in_force(account_id: int, on: date) -> list:
     ]
 
 
+def _named_by(of_contract, on: date) -> list:
+    """Products the rules in force of a contract (`of_contract`: a condition on the rules'
+    contract) name by SKU, or by category: two uncorrelated lists, each read once through the
+    rules' (contract_id, product_id) and (contract_id, category_id) indexes."""
+    rules = sa.select(PriceRule.product_id).where(of_contract, *_rule_in_force(on))
+    return [
+        Product.id.in_(rules.where(PriceRule.product_id.is_not(None))),
+        Product.category_id.in_(
+            rules.with_only_columns(PriceRule.category_id).where(
+                PriceRule.category_id.is_not(None)
+            )
+        ),
+    ]
+
+
 def visible_to(account_id: int, on: date) -> list:
-    """What an account's buyers may see on a date: active products and, when the contract in
-    force restricts the assortment, only those its rules in force name by SKU or category.
+    """What an account's buyers may see on a date, in one condition for any statement: active
+    products and, when the contract in force restricts the assortment, only those its rules in
+    force name by SKU or category.
 
     The same condition as the pricing engine's NOT_IN_ASSORTMENT, in SQL, so a page holds
-    exactly the products that can be priced and the count matches.
+    exactly the products that can be priced and the count matches. Every part of it is
+    uncorrelated: the database works out once per statement whether a contract restricts and
+    what it names (a catalog page decides once per request instead: `assortment`).
     """
     restricting = sa.select(Contract.id).where(
         *_contract_in_force(account_id, on), Contract.is_assortment_restricted.is_(True)
     )
-    named = (
-        sa.select(PriceRule.id)
-        .where(
-            PriceRule.contract_id.in_(restricting),
-            *_rule_in_force(on),
-            sa.or_(
-                PriceRule.product_id == Product.id,
-                PriceRule.category_id == Product.category_id,
-            ),
+    return [
+        Product.is_active.is_(True),
+        sa.or_(~restricting.exists(), *_named_by(PriceRule.contract_id.in_(restricting), on)),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Assortment:
+    """What an account's buyers see on a date, decided once for a page (`assortment`)."""
+
+    account_id: int
+    on: date
+    #: The contract in force that shows only what its rules name; None when buyers see every
+    #: active product (the contract does not restrict, or no contract is in force).
+    restricted_by: int | None
+
+    @property
+    def shown(self) -> list:
+        """The condition on products: `visible_to`, with the decision already taken."""
+        if self.restricted_by is None:
+            return [Product.is_active.is_(True)]
+        named = _named_by(PriceRule.contract_id == self.restricted_by, self.on)
+        return [Product.is_active.is_(True), sa.or_(*named)]
+
+
+def assortment(account_id: int, on: date) -> Assortment:
+    """Whether the contract in force restricts the assortment: one small statement."""
+    restricted_by = db.session.scalar(
+        sa.select(Contract.id).where(
+            *_contract_in_force(account_id, on), Contract.is_assortment_restricted.is_(True)
         )
-        .exists()
     )
-    return [Product.is_active.is_(True), sa.or_(~restricting.exists(), named)]
+    return Assortment(account_id, on, restricted_by)
 
 
 def catalog_page(
-    account_id: int,
-    on: date,
+    assortment: Assortment,
     *,
     q: str | None = None,
     category_id: int | None = None,
@@ -292,8 +332,14 @@ def catalog_page(
     per_page: int = BUYER_PER_PAGE,
 ) -> Page:
     """One page of the products the account's buyers see, with their categories, in menu
-    order: two statements whatever the size of the catalog."""
-    where = [*catalog_queries.matching(q, category_id), *visible_to(account_id, on)]
+    order, and their count: one statement whatever the size of the catalog.
+
+    The categories' (position, name) index and the products' (category_id, name) index serve
+    the order: SQLite reads the page's products in page order and stops with it; PostgreSQL
+    reads them category by category (an incremental sort) and stops with the page's last
+    category. The count reads the products' (is_active, category_id) index.
+    """
+    where = [*catalog_queries.matching(q, category_id), *assortment.shown]
     count = sa.select(sa.func.count()).select_from(Product).where(*where)
     query = (
         sa.select(Product)
@@ -302,14 +348,14 @@ def catalog_page(
         .where(*where)
         .order_by(Category.position, Category.name, Product.name, Product.id)
     )
-    return paginate(query, count, page, per_page)
+    return paginate_with_count(query, count, page, per_page)
 
 
-def categories_visible_to(account_id: int, on: date) -> list[Category]:
+def categories_visible_to(assortment: Assortment) -> list[Category]:
     """The categories that hold at least one product the account's buyers see."""
     has_products = (
         sa.select(Product.id)
-        .where(Product.category_id == Category.id, *visible_to(account_id, on))
+        .where(Product.category_id == Category.id, *assortment.shown)
         .exists()
     )
     return list(

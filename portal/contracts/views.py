@@ -365,10 +365,10 @@ def _add_rows(form, wanted: int) -> None:
 def browse_catalog(slug):
     account = account_queries.account_or_404(slug)
     on = services.today_for(account)
-    form = SearchForm(request.args, categories=queries.categories_visible_to(account.id, on))
+    assortment = queries.assortment(account.id, on)
+    form = SearchForm(request.args, categories=queries.categories_visible_to(assortment))
     page = queries.catalog_page(
-        account.id,
-        on,
+        assortment,
         q=form.query,
         category_id=form.category.data,
         page=request.args.get("page", 1, type=int),

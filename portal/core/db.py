@@ -182,7 +182,8 @@ def begin_write(session) -> None:
     _begin_immediate.set(True)
 
 
-#: Set for a web request or a worker round: every SQLite transaction in it starts IMMEDIATE.
+#: Set for a worker round or a request that may change something: every SQLite transaction
+#: in it starts IMMEDIATE.
 _all_immediate: ContextVar[bool] = ContextVar("all_immediate", default=False)
 
 
@@ -190,12 +191,35 @@ def write_ahead(enabled: bool = True) -> None:
     """Make every SQLite transaction of this context take the write lock when it begins.
 
     The embedded server has writers running side by side (request threads, and the in-process
-    worker delivering e-mail and running sweeps), and any request may read, then write (a
-    sign-in, an audited view). Under WAL such an upgrade fails at once, busy timeout or not,
-    when another writer committed in between; a transaction that begins IMMEDIATE waits its turn
-    instead (SECURITY.md 38). Readers outside these contexts are unaffected.
+    worker delivering e-mail and running sweeps), and a request that changes something often
+    reads, then writes (a sign-in, an order). Under WAL such an upgrade fails at once, busy
+    timeout or not, when another writer committed in between; a transaction that begins
+    IMMEDIATE waits its turn instead (SECURITY.md 38). Readers outside these contexts are
+    unaffected.
     """
     _all_immediate.set(enabled)
+
+
+#: Methods of requests that only read (RFC 9110 "safe" methods).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Set for a request of a safe method: its SQLite transactions begin deferred.
+_reading: ContextVar[bool] = ContextVar("reading", default=False)
+
+
+def transactions_for_request(method: str | None) -> None:
+    """How the SQLite transactions of a web request begin; None when the request is over.
+
+    A request that may change something (POST and the other unsafe methods) takes the write
+    lock with each transaction (`write_ahead`). A request that reads (GET, HEAD, OPTIONS)
+    begins them deferred: readers then run side by side under WAL and wait for no writer. The
+    few reads that write all the same (a session's last-seen time, an audited view) call
+    `begin_write` before their first change; on SQLite a write without it raises (below)
+    rather than meet "database is locked" once another writer is busy (SECURITY.md 38).
+    """
+    writes = method is not None and method not in SAFE_METHODS
+    write_ahead(writes)
+    _reading.set(method is not None and not writes)
+    _begin_immediate.set(False)
 
 
 @event.listens_for(Engine, "begin")
@@ -203,4 +227,23 @@ def _sqlite_begin(conn) -> None:
     if conn.dialect.name == "sqlite":
         immediate = _begin_immediate.get() or _all_immediate.get()
         _begin_immediate.set(False)
+        if immediate:
+            _reading.set(False)  # the request asked for the write lock: it may write
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_unlocked_writes(conn, cursor, statement, parameters, context, executemany) -> None:
+    """On SQLite, a reading request that writes without `begin_write` fails here, every time,
+    instead of failing under load only (a deferred transaction cannot take the write lock once
+    another writer committed). Like lazy="raise", it makes the mistake show in any SQLite test.
+    """
+    if not _reading.get() or _begin_immediate.get() or conn.dialect.name != "sqlite":
+        return
+    if statement.lstrip()[:6].upper() in _WRITES:
+        raise RuntimeError(
+            "a request that only reads wrote to SQLite without core.db.begin_write() first"
+        )

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
-from babel.numbers import get_currency_precision
-from flask_babel import format_currency
+from babel import Locale
+from babel.numbers import (
+    get_currency_precision,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+)
+from flask_babel import format_currency, get_locale
 
 #: Currencies the portal trades in.
 CURRENCIES = ("CNY", "USD", "EUR", "JPY", "GBP", "HKD")
@@ -38,18 +45,88 @@ def plain(amount: Decimal, currency: str) -> str:
     return f"{quantize(amount, currency):f}"
 
 
-def format_money(amount: Decimal, currency: str) -> str:
-    """`amount` in `currency` as text for the current locale, such as CNY 7,650.00 or
-    ¥7,650.00: the one way money becomes text in pages, messages, notices and e-mails."""
-    return format_currency(amount, currency)
-
-
 def to_minor(amount: Decimal, currency: str) -> int:
     """Integer minor units (cents; yen as they are). Refuses sub-minor-unit amounts."""
     digits = minor_digits(currency)
     if amount != quantize(amount, currency):
         raise ValueError(f"{amount} has more than {digits} decimals for {currency}")
     return int(amount.scaleb(digits))
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    """`amount` in `currency` as text for the current locale, such as CN¥7,650.00 or
+    ¥7,650.00: the one way money becomes text in pages, messages, notices and e-mails (the
+    `money` and `amount` template filters call it).
+
+    Byte for byte what flask_babel.format_currency gives, at a fraction of its cost: Babel looks
+    up the locale's pattern and symbols (and the currency's plural name, unused) on every call,
+    which made a third of a catalog page's rendering; here they are looked up once per locale
+    and currency (`_shape`). Anything the shortcut does not cover goes to Babel itself.
+    """
+    locale = get_locale()
+    shape = _shape(locale, currency) if locale is not None else None
+    if shape is None or type(amount) is not Decimal or not amount.is_finite():
+        return format_currency(amount, currency)
+    # Babel's NumberPattern.apply for a plain pattern, step by step (same rounding context).
+    value = amount.scaleb(0)
+    is_negative = int(value.is_signed())
+    whole, _, fraction = f"{abs(value).normalize().quantize(shape.quantum):f}".partition(".")
+    whole = whole.rjust(shape.min_whole, "0")
+    size, groups = shape.grouping[0], ""
+    while len(whole) > size:
+        groups = shape.group + whole[-size:] + groups
+        whole = whole[:-size]
+        size = shape.grouping[1]
+    text = shape.prefixes[is_negative] + whole + groups
+    if shape.digits:
+        text += shape.decimal + (fraction or "0").ljust(shape.digits, "0")
+    text += shape.suffixes[is_negative]
+    if "'" in text:  # Babel unquotes literal text in patterns
+        text = re.sub(r"'([^']*)'", lambda m: m.group(1) or "'", text)
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """How a locale writes amounts of a currency: its standard currency pattern, with the
+    currency's symbol and digits and the locale's separators looked up once."""
+
+    prefixes: tuple[str, str]
+    suffixes: tuple[str, str]
+    quantum: Decimal
+    digits: int
+    min_whole: int
+    grouping: tuple[int, int]
+    group: str
+    decimal: str
+
+
+@cache
+def _shape(locale: Locale, currency: str) -> _Shape | None:
+    """None for a pattern the shortcut does not cover (scaled, scientific, significant digits,
+    currency names or codes): format_money leaves those to Babel."""
+    pattern = locale.currency_formats["standard"]
+    affixes = "".join((*pattern.prefix, *pattern.suffix))
+    if (
+        pattern.scale
+        or pattern.exp_prec
+        or "@" in pattern.pattern
+        or not pattern.number_pattern
+        or "¤¤" in affixes
+    ):
+        return None
+    symbol = get_currency_symbol(currency, locale)
+    digits = get_currency_precision(currency)
+    return _Shape(
+        prefixes=tuple(affix.replace("¤", symbol) for affix in pattern.prefix),
+        suffixes=tuple(affix.replace("¤", symbol) for affix in pattern.suffix),
+        quantum=Decimal(1).scaleb(-digits),
+        digits=digits,
+        min_whole=pattern.int_prec[0],
+        grouping=pattern.grouping,
+        group=get_group_symbol(locale, numbering_system="latn"),
+        decimal=get_decimal_symbol(locale, numbering_system="latn"),
+    )
 
 
 def parse_amount(text: str) -> Decimal:

@@ -1,8 +1,10 @@
 """Verbs of the call centre: a lookup and an account view, each written to the audit trail
-(SECURITY.md 18) in its own transaction."""
+(SECURITY.md 18) in its own transaction (they answer GET requests, which read without the
+write lock until they ask for it: core.db.begin_write)."""
 
 from portal.accounts.models import KeyAccount, User
 from portal.core import audit
+from portal.core.db import begin_write
 from portal.extensions import db
 from portal.lookup import queries
 
@@ -10,6 +12,7 @@ from portal.lookup import queries
 def look_up(actor: User, q: str) -> queries.Results:
     """Search for `q` and record who searched for what and how much they found."""
     results = queries.search(q)
+    begin_write(db.session)
     audit.record(
         actor,
         "lookup.search",
@@ -22,5 +25,6 @@ def look_up(actor: User, q: str) -> queries.Results:
 
 def record_account_view(actor: User, account: KeyAccount, via: str = "") -> None:
     """Record that `actor` opened the account's 360 view (`via`: the lookup hit, if any)."""
+    begin_write(db.session)
     audit.record(actor, "account.view", f"account:{account.slug}", reason=via)
     db.session.commit()

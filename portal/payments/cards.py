@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import KeyAccount, User
 from portal.core import audit
-from portal.core.db import utcnow
+from portal.core.db import begin_write, utcnow
 from portal.core.errors import ServiceError
 from portal.core.money import to_minor
 from portal.extensions import db
@@ -138,6 +138,7 @@ def open_card_payment(buyer: User | None, milestone: Milestone, order: Order) ->
         status=INTENT_STATUSES.get(intent.status, "open"),
         started_by_id=buyer.id if buyer is not None else None,
     )
+    begin_write(db.session)  # the pay page is a GET: it reads without the write lock
     db.session.add(card)
     try:
         db.session.commit()
@@ -156,6 +157,7 @@ def _cancel_intent(card: CardPayment) -> None:
     # Already paid or canceled at Stripe: its own event says which.
     with contextlib.suppress(stripe.InvalidRequestError):
         stripe_client().v1.payment_intents.cancel(card.stripe_id)
+    begin_write(db.session)
     card.status = "canceled"
     db.session.commit()
 

@@ -4,11 +4,20 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale, format_currency
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal.accounts.models import User
-from portal.core.money import CurrencyMismatch, Money, parse_amount, quantize, to_minor
+from portal.core.money import (
+    CURRENCIES,
+    CurrencyMismatch,
+    Money,
+    format_money,
+    parse_amount,
+    quantize,
+    to_minor,
+)
 from portal.extensions import db
 from tests import factories
 
@@ -92,3 +101,42 @@ def test_an_amount_with_more_than_four_places_is_refused():
             spending_limit_amount=Decimal("1.00001"), spending_limit_currency="CNY"
         )
     assert isinstance(error.value.orig, ValueError)
+
+
+# Money text: format_money is byte for byte what flask_babel.format_currency writes, for the
+# portal's locale and for locales whose patterns differ (separators, symbol after the number,
+# Indian grouping, right-to-left marks, quoted pattern text).
+LOCALES = ["en", "zh_Hans_CN", "de_CH", "fr", "nl", "hi_IN", "ar", "fa", "he", "ja"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    amount=st.decimals(
+        min_value=Decimal("-999999999999999.9999"),
+        max_value=Decimal("999999999999999.9999"),
+        allow_nan=False,
+        allow_infinity=False,
+    ),
+    currency=st.sampled_from(CURRENCIES),
+    locale=st.sampled_from(LOCALES),
+)
+def test_money_text_is_what_babel_writes(app, amount, currency, locale):
+    with app.test_request_context("/"), force_locale(locale):
+        assert format_money(amount, currency) == format_currency(amount, currency)
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [Decimal("0"), Decimal("-0"), Decimal("0.005"), Decimal("-0.015"), Decimal("2.5"), 7, "12.5"],
+)
+@pytest.mark.parametrize("currency", CURRENCIES)
+def test_money_text_at_the_edges_is_what_babel_writes(app, amount, currency):
+    # Half-way amounts, negative zero, and amounts that are not Decimals (left to Babel).
+    with app.test_request_context("/"):
+        assert format_money(amount, currency) == format_currency(amount, currency)
+
+
+def test_money_text_outside_a_request_uses_the_default_locale(app):
+    with app.app_context():
+        assert format_money(Decimal("7650"), "CNY") == "CN¥7,650.00"
+        assert format_money(Decimal("-1234567.5"), "JPY") == "-¥1,234,568"
