@@ -6,6 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from portal.core import passwords
+
 #: The environments there are; any other name is refused, not run unchecked.
 ENVIRONMENTS = ("production", "development", "testing")
 
@@ -47,6 +49,8 @@ def base_settings(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": True,
         "SESSION_PROTECTION": "basic",
+        # Password hashing (SECURITY.md 4): the argon2 profile new hashes are made with.
+        "PASSWORD_HASH_PROFILE": passwords.DEFAULT_PROFILE,
         # Request bodies (SECURITY.md 26): CSV imports need room, nothing needs more than this.
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "MAX_LOGO_BYTES": 1024 * 1024,
@@ -119,11 +123,16 @@ def _instance_secret(instance_path: str) -> str:
 
 
 def check_production(config) -> None:
-    """Refuse to run production with debug on, a weak secret, or per-process rate limits."""
+    """Refuse to run production with debug on, a weak secret, per-process rate limits or
+    password hashing below SECURITY.md 4; refuse an unknown hashing profile anywhere."""
     env = config.get("PORTAL_ENV")
     if env not in ENVIRONMENTS:
         # A typo such as "prod" must not switch the production checks off.
         raise ConfigError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    try:
+        hashing = passwords.profile(config.get("PASSWORD_HASH_PROFILE", passwords.DEFAULT_PROFILE))
+    except ValueError as error:
+        raise ConfigError(f"PASSWORD_HASH_PROFILE: {error}") from None
     if env != "production":
         return
     if config.get("DEBUG"):
@@ -134,6 +143,8 @@ def check_production(config) -> None:
     if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
         raise ConfigError("set REDIS_URL: production refuses per-process memory:// rate limits")
     check_stripe(config)
+    if not passwords.strong_enough(hashing):
+        raise ConfigError("PASSWORD_HASH_PROFILE is too cheap for production (SECURITY.md 4)")
 
 
 def check_stripe(config) -> None:

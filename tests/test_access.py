@@ -1,7 +1,6 @@
 """Who may call which URL (SECURITY.md 14, 16), built from app.url_map so no route is missed."""
 
 import re
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -27,7 +26,7 @@ from portal.hotline.permissions import (
     SAMPLE_VIEWERS,
 )
 from tests import factories
-from tests.conftest import login
+from tests.support.web import login
 
 PUBLIC = "public"
 
@@ -207,48 +206,52 @@ def test_each_view_allows_exactly_the_roles_in_the_matrix(app, endpoint):
 @pytest.fixture
 def world():
     """Acme with a user, an address and users of every role; Globex with its own."""
-    acme = factories.AccountFactory(slug="acme", name="Acme Hospital Group")
-    apply_logo(acme, demo_logo("Acme Hospital Group", "#0b6e4f"))
-    globex = factories.AccountFactory(slug="globex", name="Globex Manufacturing")
-    users = {}
-    for role in ROLES:
-        account = acme if role in BUYER_ROLES else None
-        users[role] = factories.UserFactory(
-            account=account, role=role, email=f"{role}@test.example", name=f"{role} person"
+    with factories.committed_once():
+        acme = factories.AccountFactory(slug="acme", name="Acme Hospital Group")
+        apply_logo(acme, demo_logo("Acme Hospital Group", "#0b6e4f"))
+        globex = factories.AccountFactory(slug="globex", name="Globex Manufacturing")
+        users = {}
+        for role in ROLES:
+            account = acme if role in BUYER_ROLES else None
+            users[role] = factories.UserFactory(
+                account=account, role=role, email=f"{role}@test.example", name=f"{role} person"
+            )
+        acme_rule = factories.PriceRuleFactory(
+            contract=factories.ContractFactory(account=acme), value=Decimal("5")
         )
-    acme_rule = factories.PriceRuleFactory(
-        contract=factories.ContractFactory(account=acme), value=Decimal("5")
-    )
-    acme_order = factories.OrderFactory(contract=acme_rule.contract, placed_by=users["buyer"])
-    return {
-        "acme": acme,
-        "globex": globex,
-        "users": users,
-        "acme_user": users["buyer"],
-        "acme_address": factories.AddressFactory(account=acme, lines="Acme Street 1"),
-        "product": factories.ProductFactory(
-            sku="NW-ACCESS1", **checked_image(demo_logo("Product", "#336699"))
-        ),
-        "acme_rule": acme_rule,
-        "acme_order": acme_order,
-        "acme_list": factories.OrderListFactory(account=acme),
-        # payments: invoices (the order's payment, fallen due: invoice <order number>-1)
-        "acme_invoice": factories.MilestoneFactory(
-            order=acme_order, position=1, due_on=date.today(), invoiced_on=date.today()
-        ),
-        # payments: stripe (a card Acme saved for its installments)
-        "acme_saved_card": factories.SavedCardFactory(account=acme),
-        # hotline: a request of Acme's buyer, a lead, a sample unit, a care task; an e-mail
-        "acme_request": factories.HotlineRequestFactory(account=acme, filed_by=users["buyer"]),
-        "acme_lead": factories.LeadFactory(account=acme),
-        "acme_sample": factories.SampleRequestFactory(account=acme),
-        "acme_care_task": factories.CareTaskFactory(account=acme),
-        "message": factories.OutboxMessageFactory(),
-        "globex_admin": factories.UserFactory(
-            account=globex, role=CUSTOMER_ADMIN, email="admin@globex.example"
-        ),
-        "globex_buyer": factories.UserFactory(account=globex, email="buyer@globex.example"),
-    }
+        acme_order = factories.OrderFactory(contract=acme_rule.contract, placed_by=users["buyer"])
+        return {
+            "acme": acme,
+            "globex": globex,
+            "users": users,
+            "acme_user": users["buyer"],
+            "acme_address": factories.AddressFactory(account=acme, lines="Acme Street 1"),
+            "product": factories.ProductFactory(
+                sku="NW-ACCESS1", **checked_image(demo_logo("Product", "#336699"))
+            ),
+            "acme_rule": acme_rule,
+            "acme_order": acme_order,
+            "acme_list": factories.OrderListFactory(account=acme),
+            # payments: invoices (the order's payment, fallen due: invoice <order number>-1)
+            "acme_invoice": factories.MilestoneFactory(
+                order=acme_order,
+                position=1,
+                due_on=acme.local_date(),
+                invoiced_on=acme.local_date(),
+            ),
+            # payments: stripe (a card Acme saved for its installments)
+            "acme_saved_card": factories.SavedCardFactory(account=acme),
+            # hotline: a request of Acme's buyer, a lead, a sample unit, a care task; an e-mail
+            "acme_request": factories.HotlineRequestFactory(account=acme, filed_by=users["buyer"]),
+            "acme_lead": factories.LeadFactory(account=acme),
+            "acme_sample": factories.SampleRequestFactory(account=acme),
+            "acme_care_task": factories.CareTaskFactory(account=acme),
+            "message": factories.OutboxMessageFactory(),
+            "globex_admin": factories.UserFactory(
+                account=globex, role=CUSTOMER_ADMIN, email="admin@globex.example"
+            ),
+            "globex_buyer": factories.UserFactory(account=globex, email="buyer@globex.example"),
+        }
 
 
 def build_url(app, rule, world, slug="acme"):

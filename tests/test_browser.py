@@ -10,19 +10,9 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.demo import seed_demo
 from portal.extensions import db
-from tests.conftest import chromium_path, make_config, skip_or_fail
+from tests.support.web import make_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_transaction]
-
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -40,30 +30,6 @@ def live_server(tmp_path_factory):
     server.shutdown()
     with app.app_context():
         db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    if path is None:
-        skip_or_fail("Chromium is missing: apt-get install chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=path, headless=True, args=CHROMIUM_FLAGS
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-    yield page
-    context.close()
 
 
 def screenshot(page, name):

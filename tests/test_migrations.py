@@ -8,16 +8,7 @@ from alembic.migration import MigrationContext
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import make_config, scratch_postgres_database
-
-
-@pytest.fixture
-def empty_database_url(database_url_for_tests, tmp_path):
-    if database_url_for_tests.startswith("postgresql"):
-        with scratch_postgres_database(database_url_for_tests, "portal_migrations_test") as url:
-            yield url
-    else:
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+from tests.support.web import make_config
 
 
 @pytest.mark.no_transaction

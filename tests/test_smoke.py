@@ -1,4 +1,4 @@
-from tests.conftest import login
+from tests.support.web import login
 
 
 def test_a_buyer_signs_in_and_lands_on_their_account(client, two_accounts):

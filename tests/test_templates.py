@@ -13,7 +13,7 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.templating import QueryInTemplate
 from tests import factories
-from tests.conftest import signed_in
+from tests.support.web import signed_in
 
 PORTAL = Path(portal.__file__).parent
 TEMPLATES = PORTAL.parent / "templates"

@@ -6,7 +6,6 @@ production, so a request that fails leaves nothing behind that a later read coul
 
 import pytest
 
-from portal.extensions import db
 from tests import factories
 
 
@@ -25,9 +24,3 @@ def initech():
         ),
         "buyer": factories.UserFactory(account=account, email="buyer@initech.example"),
     }
-
-
-def reload(obj):
-    """The row as the database now has it (requests commit through their own sessions)."""
-    db.session.expire_all()
-    return db.session.get(type(obj), obj.id)

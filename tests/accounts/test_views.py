@@ -10,8 +10,7 @@ from portal.accounts.models import Address, KeyAccount, User
 from portal.core.audit import AuditEvent
 from portal.extensions import db
 from tests import factories
-from tests.accounts.conftest import reload
-from tests.conftest import account_form, login, signed_in
+from tests.support.web import account_form, login, reload, signed_in
 
 
 def count(model, *where) -> int:

@@ -1,4 +1,7 @@
-"""Password storage (SECURITY.md 4), rehashing (5) and the password policy (6)."""
+"""Password storage (SECURITY.md 4), rehashing (5) and the password policy (6).
+
+The tests of storage and rehashing hash with the profile production gets
+(`production_password_hashing`); the policy tests hash with the tests' cheapest profile."""
 
 import re
 
@@ -11,8 +14,8 @@ from portal.accounts.models import User
 from portal.auth import services
 from portal.core.passwords import hash_password, hasher, password_problem, verify_password
 from portal.extensions import db
-from tests.auth.conftest import ARGON2_HASH, argon2_parameters
-from tests.conftest import PASSWORD, login
+from tests.support.auth import ARGON2_HASH, argon2_parameters
+from tests.support.web import PASSWORD, login
 
 #: OWASP's minimums, as SECURITY.md 4 states them.
 ARGON2_MIN_TIME_COST = 2
@@ -41,6 +44,7 @@ def stored_hash(user) -> str:
 # SECURITY.md 4: storage.
 
 
+@pytest.mark.production_password_hashing
 def test_new_password_hashes_are_argon2id_at_owasps_cost_or_more():
     # When a password is hashed
     password_hash = hash_password(PASSWORD)
@@ -54,6 +58,7 @@ def test_new_password_hashes_are_argon2id_at_owasps_cost_or_more():
     assert meets_storage_policy(password_hash)
 
 
+@pytest.mark.production_password_hashing
 def test_a_changed_password_is_stored_as_strong_argon2id(client, two_accounts):
     buyer = two_accounts["acme_buyer"]
     login(client, "buyer@acme.example")
@@ -94,10 +99,11 @@ def old_hash_buyer(two_accounts):
         PASSWORD
     )
     db.session.commit()
-    assert hasher.check_needs_rehash(buyer.password_hash)
+    assert hasher().check_needs_rehash(buyer.password_hash)
     return buyer
 
 
+@pytest.mark.production_password_hashing
 def test_an_old_hash_is_upgraded_at_the_next_successful_sign_in(app, client, old_hash_buyer):
     old = stored_hash(old_hash_buyer)
 
@@ -107,12 +113,13 @@ def test_an_old_hash_is_upgraded_at_the_next_successful_sign_in(app, client, old
     # Then the stored hash has today's parameters and still matches the password
     new = stored_hash(old_hash_buyer)
     assert new != old
-    assert not hasher.check_needs_rehash(new)
+    assert not hasher().check_needs_rehash(new)
     assert meets_storage_policy(new)
     assert verify_password(new, PASSWORD)
     assert login(app.test_client(), "buyer@acme.example").status_code == 302
 
 
+@pytest.mark.production_password_hashing
 def test_a_failed_sign_in_leaves_an_old_hash_alone(client, old_hash_buyer):
     old = stored_hash(old_hash_buyer)
 
@@ -153,7 +160,7 @@ def test_the_policy_refuses_short_and_common_passwords(request_context, password
     assert password_problem(password)
 
 
-def test_passwords_are_neither_truncated_nor_case_folded(cheap_hashing):
+def test_passwords_are_neither_truncated_nor_case_folded():
     # Given a long password, hashed
     password = "the fourth of seven ferries leaves the northern pier at dusk, mostly" * 2
     password_hash = hash_password(password)

@@ -14,14 +14,9 @@ from portal.accounts.models import User
 from portal.auth import services
 from portal.auth.models import UserSession
 from portal.extensions import db
-from tests.auth.conftest import (
-    REMEMBER_COOKIE,
-    SESSION_COOKIE,
-    cookie_value,
-    shows_sign_in_form,
-)
-from tests.conftest import PASSWORD, login, make_config
 from tests.factories import StaffFactory
+from tests.support.auth import REMEMBER_COOKIE, SESSION_COOKIE, cookie_value, shows_sign_in_form
+from tests.support.web import PASSWORD, login, make_config
 
 NEW_PASSWORD = "tangerine kettle on a monday"
 
@@ -122,9 +117,9 @@ def test_cookies_replayed_after_logout_land_on_the_sign_in_page(app, buyer):
     assert not is_signed_in_as_buyer(replay(app, {REMEMBER_COOKIE: stolen[REMEMBER_COOKIE]}))
 
 
-def test_a_staff_cookie_replayed_after_logout_is_sent_to_sign_in(app, cheap_hashing):
+def test_a_staff_cookie_replayed_after_logout_is_sent_to_sign_in(app):
     # Given a signed-in member of staff whose cookies were captured
-    StaffFactory(email="admin@northwind.example", password_hash=cheap_hashing.hash(PASSWORD))
+    StaffFactory(email="admin@northwind.example")
     browser = signed_in_client(app, "admin@northwind.example", remember="y")
     stolen = captured(browser)
     assert replay(app, stolen).get("/staff/").status_code == 200
@@ -270,6 +265,7 @@ def test_production_cookies_are_secure_httponly_and_samesite_lax(app, buyer):
         assert str(attributes.get("samesite")).lower() in ("lax", "strict"), name
 
 
+@pytest.mark.date_sensitive
 def test_remember_me_lasts_at_most_thirty_days_in_the_cookie_and_on_the_server(app, buyer):
     browser = app.test_client()
     response = login(browser, "buyer@acme.example", remember="y")

@@ -6,9 +6,9 @@ import pytest
 
 from portal.config import ConfigError, check_production
 from portal.extensions import db
-from tests.auth.conftest import argon2_parameters
-from tests.conftest import PASSWORD, login
 from tests.factories import UserFactory
+from tests.support.auth import argon2_parameters
+from tests.support.web import PASSWORD, login
 
 WRONG = "not the password at all"
 SAME_PAGE_MESSAGE = b"The e-mail or password is not correct."
@@ -231,6 +231,7 @@ def test_unknown_email_wrong_password_and_inactive_user_get_the_same_answer(clie
     assert SAME_PAGE_MESSAGE.decode() in body
 
 
+@pytest.mark.production_password_hashing
 def test_an_unknown_email_costs_the_same_password_verification_as_a_known_one(
     client, two_accounts, hasher_spy
 ):

@@ -13,14 +13,7 @@ from portal.cart import quick_order, services
 from portal.cart.models import Cart
 from portal.catalog.models import Product
 from portal.extensions import db
-from tests.ordering.test_concurrency import (  # noqa: F401 (fixtures)
-    WAIT,
-    at_once,
-    no_errors,
-    pg_app,
-    seed,
-    sqlite_app,
-)
+from tests.support.concurrency import WAIT, at_once, no_errors, seed
 
 pytestmark = pytest.mark.no_transaction
 

@@ -5,14 +5,13 @@ import re
 import pytest
 
 from portal import create_app
-from tests.cart.conftest import cart_of
-from tests.conftest import make_config
-from tests.core.test_csrf import sign_in
+from tests.support.cart import cart_of
+from tests.support.web import make_config, sign_in
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def web(app):
-    """The app as deployed: CSRF protection on."""
+    """The app as deployed: CSRF protection on (one for the module)."""
     return create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"], WTF_CSRF_ENABLED=True))
 
 

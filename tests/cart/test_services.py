@@ -11,8 +11,8 @@ from portal.cart.services import RowsRejected
 from portal.core.errors import ServiceError
 from portal.extensions import db
 from tests import factories
-from tests.cart.conftest import cart_of, priced_product, product
-from tests.ordering.conftest import fill_cart
+from tests.support.cart import cart_of, priced_product, product
+from tests.support.ordering import fill_cart
 
 
 def row(number, sku, quantity):
@@ -200,7 +200,7 @@ def test_suggestions_come_from_products_the_account_can_see(shop):
 
 
 def test_suggestions_for_many_unknown_skus_cost_one_statement(shop):
-    from tests.conftest import count_queries
+    from tests.support.web import count_queries
 
     on = services.today_for(shop.account)
     unknown = [f"NW-X{n:02d}" for n in range(30)] + ["NW-MN72"]

@@ -13,9 +13,9 @@ from portal.cart import quick_order, services
 from portal.cart.models import OrderList
 from portal.extensions import db
 from tests import factories
-from tests.cart.conftest import cart_of, product
-from tests.conftest import signed_in
-from tests.ordering.conftest import fill_cart, place
+from tests.support.cart import cart_of, product
+from tests.support.ordering import fill_cart, place
+from tests.support.web import signed_in
 
 CART = "/a/acme/cart"
 
@@ -355,7 +355,7 @@ def test_the_cart_page_costs_the_same_statements_for_10_and_100_lines(web, shop)
 
     from portal.catalog.models import ListPrice, Product
     from portal.core.db import utcnow
-    from tests.conftest import count_queries
+    from tests.support.web import count_queries
 
     category = factories.CategoryFactory(name="Bulk")
     now = utcnow()

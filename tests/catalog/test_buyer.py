@@ -2,7 +2,7 @@
 product page explains its price; nothing of another account, nothing outside the contract's
 assortment, nothing inactive."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,8 +10,8 @@ import pytest
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from tests import factories
-from tests.catalog.conftest import product, products_on
-from tests.conftest import signed_in
+from tests.support.catalog import product, products_on
+from tests.support.web import signed_in
 
 
 @pytest.fixture
@@ -148,6 +148,7 @@ def test_a_restricted_assortment_shows_only_what_the_contracts_rules_name(web, a
     assert products_on(client.get("/a/acme/catalog?q=NW-LT15").data) == {}
 
 
+@pytest.mark.date_sensitive
 def test_rules_out_of_their_dates_do_not_open_a_restricted_assortment(web, acme, catalog):
     acme["contract"].is_assortment_restricted = True
     db.session.commit()
@@ -155,7 +156,7 @@ def test_rules_out_of_their_dates_do_not_open_a_restricted_assortment(web, acme,
     factories.PriceRuleFactory(
         contract=acme["contract"],
         product=later,
-        valid_from=date.today() + timedelta(days=10),
+        valid_from=acme["account"].local_date() + timedelta(days=10),
     )
     client = signed_in(web, acme["buyer"].email)
     assert later.sku not in products_on(client.get("/a/acme/catalog").data)
@@ -177,9 +178,12 @@ def test_without_a_contract_in_force_the_catalog_says_so_instead_of_prices(web, 
     assert "There is no contract in force for your account." in product_page
 
 
+@pytest.mark.date_sensitive
 def test_an_expired_contract_shows_its_explanation(web, acme):
-    acme["contract"].valid_to = date.today() - timedelta(days=1)
-    acme["contract"].valid_from = date.today() - timedelta(days=100)
+    # It ended yesterday where Acme is (the process's own date may already be Acme's tomorrow)
+    today = acme["account"].local_date()
+    acme["contract"].valid_to = today - timedelta(days=1)
+    acme["contract"].valid_from = today - timedelta(days=100)
     db.session.commit()
     text = signed_in(web, acme["buyer"].email).get("/a/acme/catalog").get_data(as_text=True)
     assert "Your contract is not in force today." in text

@@ -14,7 +14,7 @@ from portal.catalog.models import ListPrice, Product
 from portal.core.audit import AuditEvent
 from portal.extensions import db
 from tests import factories
-from tests.conftest import signed_in
+from tests.support.web import signed_in
 
 HEADER = "sku,name,category,unit,active,price_CNY,price_USD\n"
 GOOD_ROWS = (

@@ -13,8 +13,8 @@ from portal.catalog.models import ListPrice, Product
 from portal.core.audit import AuditEvent
 from portal.demo import demo_logo
 from portal.extensions import db
-from tests.catalog.conftest import product, products_on
-from tests.conftest import signed_in
+from tests.support.catalog import product, products_on
+from tests.support.web import signed_in
 
 
 def reload_product(sku: str) -> Product:

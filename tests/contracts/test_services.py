@@ -51,6 +51,7 @@ def price_now(setup):
     return line.unit_price.amount
 
 
+@pytest.mark.date_sensitive
 def test_a_rule_within_authority_is_in_force_at_once(setup):
     rule = services.save_rule(
         setup["admin"], setup["contract"], None, values(setup["product"], value="10"), "deal"
@@ -59,6 +60,7 @@ def test_a_rule_within_authority_is_in_force_at_once(setup):
     assert price_now(setup) == Decimal("900.00")
 
 
+@pytest.mark.date_sensitive
 def test_a_rule_beyond_authority_waits_for_approval_and_the_old_price_stays(setup):
     admin, manager = setup["admin"], setup["manager"]
     old = services.save_rule(admin, setup["contract"], None, values(setup["product"]), "start")
@@ -114,6 +116,7 @@ def test_a_fixed_price_counts_its_depth_against_the_list_price(setup):
     assert rule.status == "proposed"  # 12% > the admin's 10%
 
 
+@pytest.mark.date_sensitive
 def test_a_rejected_proposal_never_takes_effect(setup):
     proposal = services.save_rule(
         setup["admin"], setup["contract"], None, values(setup["product"], value="20"), "try"
@@ -206,6 +209,7 @@ def test_a_save_based_on_an_old_version_gets_a_conflict(setup):
     assert rule.value == Decimal("6")
 
 
+@pytest.mark.date_sensitive
 def test_an_account_has_one_active_contract_at_a_time(setup):
     account = setup["contract"].account
     with pytest.raises(ServiceError, match="already active"):

@@ -11,8 +11,8 @@ from portal.core.audit import AuditEvent
 from portal.extensions import db
 from portal.ordering.models import Milestone
 from tests import factories
-from tests.conftest import signed_in
-from tests.ordering.conftest import place, shop  # noqa: F401  (a fixture)
+from tests.support.ordering import place
+from tests.support.web import signed_in
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ def test_a_second_term_with_the_same_code_is_refused(web, editor):
     assert db.session.get(PaymentTerm, other.id).code == "net60"
 
 
-def test_changing_a_term_leaves_the_schedules_of_orders_already_placed(web, editor, shop):  # noqa: F811
+def test_changing_a_term_leaves_the_schedules_of_orders_already_placed(web, editor, shop):
     term_id = shop.contract.payment_term_id
     order = place(shop, [("NW-LT14", 1)])
     client = signed_in(web, editor.email)

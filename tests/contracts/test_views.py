@@ -12,7 +12,7 @@ from portal.contracts import pricing
 from portal.contracts.models import Contract, PriceRule
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
-from tests.conftest import login
+from tests.support.web import login
 
 
 def acme_price(sku):

@@ -21,7 +21,7 @@ from portal.core.actions import refusal_shown
 from portal.core.errors import ServiceError
 from portal.extensions import db
 from tests import factories
-from tests.conftest import login
+from tests.support.web import login
 
 PORTAL = Path(portal.__file__).parent
 REFUSAL = "Refused after writing."

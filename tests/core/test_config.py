@@ -97,6 +97,23 @@ def test_an_unknown_environment_name_is_refused_rather_than_unchecked(production
         create_app({**production, "PORTAL_ENV": env, "DEBUG": True, "SECRET_KEY": "dev"})
 
 
+@pytest.mark.parametrize("profile", ["CHEAPEST", "RFC_9106_HIGH_MEMORY"])
+def test_production_refuses_password_hashing_below_owasps_cost(production, profile):
+    # CHEAPEST is for tests; RFC 9106's high-memory profile makes one pass only (t=1)
+    with pytest.raises(ConfigError, match="PASSWORD_HASH_PROFILE"):
+        create_app({**production, "PASSWORD_HASH_PROFILE": profile})
+
+
+def test_production_hashes_passwords_with_rfc_9106s_low_memory_profile_by_default(production):
+    assert create_app(production).config["PASSWORD_HASH_PROFILE"] == "RFC_9106_LOW_MEMORY"
+
+
+@pytest.mark.parametrize("profile", ["cheapest", "Parameters", "DEFAULT", ""])
+def test_an_unknown_password_hash_profile_is_refused_in_any_environment(production, profile):
+    with pytest.raises(ConfigError, match="PASSWORD_HASH_PROFILE"):
+        create_app({**production, "PORTAL_ENV": "testing", "PASSWORD_HASH_PROFILE": profile})
+
+
 def test_development_may_run_with_debug_and_its_own_secret(production, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", LONG_KEY)
     config = {**production, "PORTAL_ENV": "development", "DEBUG": True}

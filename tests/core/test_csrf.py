@@ -1,8 +1,6 @@
 """CSRF (SECURITY.md 20): with protection on, a POST without a token or with another session's
 token answers 400 and changes nothing; GET never changes state."""
 
-import re
-
 import pytest
 import sqlalchemy as sa
 
@@ -12,32 +10,13 @@ from portal.auth.models import UserSession
 from portal.core.audit import AuditEvent
 from portal.extensions import db
 from tests import factories
-from tests.conftest import PASSWORD, account_form, make_config
+from tests.support.web import PASSWORD, account_form, make_config, sign_in, token_in
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def web(app):
-    """The app as deployed: CSRF protection on."""
+    """The app as deployed: CSRF protection on (one for the module)."""
     return create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"], WTF_CSRF_ENABLED=True))
-
-
-def token_in(page) -> str:
-    match = re.search(
-        r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)
-    )
-    if match is None:
-        match = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
-def sign_in(client, email):
-    token = token_in(client.get("/login"))
-    response = client.post(
-        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 302, f"{email} could not sign in"
-    return client
 
 
 def welcome_text(account) -> str:

@@ -20,7 +20,7 @@ from portal.core.permissions import public
 from portal.demo import demo_logo
 from portal.extensions import db, limiter
 from tests import factories
-from tests.conftest import PASSWORD, account_form, login, make_config
+from tests.support.web import account_form, make_config, reload, signed_in
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 BOOM = "/test-only/boom"
@@ -28,10 +28,11 @@ BOOM = "/test-only/boom"
 SECRET_DETAIL = "db password is hunter2"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def web(app):
     """A second app on the test database, run as production runs it (exceptions are not
-    propagated), with a test-only route that fails. Each request has its own session."""
+    propagated), with a test-only route that fails. Each request has its own session. One for
+    the module: it holds nothing of a test's."""
     web = create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"], TESTING=False))
 
     @public
@@ -40,17 +41,6 @@ def web(app):
 
     web.add_url_rule(BOOM, view_func=boom, methods=["GET", "POST"])
     return web
-
-
-def signed_in(web, email, password=PASSWORD):
-    client = web.test_client()
-    assert login(client, email, password).status_code == 302, f"{email} could not sign in"
-    return client
-
-
-def reload(obj):
-    db.session.expire_all()
-    return db.session.get(type(obj), obj.id)
 
 
 def png(colour="#1f4e9c", size=(64, 64)) -> bytes:

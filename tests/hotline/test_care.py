@@ -13,35 +13,41 @@ from portal.hotline import care
 from portal.hotline.models import CareContact, CareTask
 from portal.notifications.models import Notice, OutboxMessage
 from tests import factories
-from tests.conftest import count_queries, signed_in
+from tests.support.web import count_queries, signed_in
+
+# Care tasks fall due on each account's own day: CI runs these at several clocks and zones.
+pytestmark = pytest.mark.date_sensitive
 
 BASE = "http://127.0.0.1:5000"
 
 
 @pytest.fixture
 def team():
-    inside = factories.StaffFactory(
-        role="inside_sales", email="inside@northwind.example", name="Ivy Inside"
-    )
-    inside2 = factories.StaffFactory(role="inside_sales", email="inside2@northwind.example")
-    acme = factories.AccountFactory(
-        slug="acme", name="Acme Hospital Group", inside_sales_rep=inside, tier="platinum"
-    )
-    globex = factories.AccountFactory(
-        slug="globex",
-        name="Globex Manufacturing",
-        inside_sales_rep=inside2,
-        time_zone="Europe/Berlin",
-    )
-    return {
-        "inside": inside,
-        "inside2": inside2,
-        "manager": factories.StaffFactory(role="sales_manager", email="manager@northwind.example"),
-        "field": factories.StaffFactory(role="field_sales", email="field@northwind.example"),
-        "acme": acme,
-        "globex": globex,
-        "buyer": factories.UserFactory(account=acme, email="buyer@acme.example"),
-    }
+    with factories.committed_once():
+        inside = factories.StaffFactory(
+            role="inside_sales", email="inside@northwind.example", name="Ivy Inside"
+        )
+        inside2 = factories.StaffFactory(role="inside_sales", email="inside2@northwind.example")
+        acme = factories.AccountFactory(
+            slug="acme", name="Acme Hospital Group", inside_sales_rep=inside, tier="platinum"
+        )
+        globex = factories.AccountFactory(
+            slug="globex",
+            name="Globex Manufacturing",
+            inside_sales_rep=inside2,
+            time_zone="Europe/Berlin",
+        )
+        return {
+            "inside": inside,
+            "inside2": inside2,
+            "manager": factories.StaffFactory(
+                role="sales_manager", email="manager@northwind.example"
+            ),
+            "field": factories.StaffFactory(role="field_sales", email="field@northwind.example"),
+            "acme": acme,
+            "globex": globex,
+            "buyer": factories.UserFactory(account=acme, email="buyer@acme.example"),
+        }
 
 
 def fresh(task: CareTask) -> CareTask:
@@ -222,7 +228,10 @@ def test_the_due_page_lists_my_tasks_and_logs_a_contact_inline(web, team):
     task = factories.CareTaskFactory(
         account=team["acme"], title="Monthly call", next_due_on=day - timedelta(days=2)
     )
-    factories.CareTaskFactory(account=team["globex"], title="Globex check", next_due_on=day)
+    # Due today in Globex's own time zone, which may be a day behind Acme's
+    factories.CareTaskFactory(
+        account=team["globex"], title="Globex check", next_due_on=today(team["globex"])
+    )
     client = signed_in(web, "inside@northwind.example")
 
     page = client.get("/staff/care").get_data(as_text=True)
@@ -257,6 +266,7 @@ def test_the_due_page_makes_the_same_number_of_queries_for_many_tasks(web, team)
         page = client.get("/staff/care?scope=team").get_data(as_text=True)
     assert page.count("data-care-task-id=") == 7
     assert len(many) == len(few)
+    assert len(many) <= 4
 
 
 def test_the_account_care_page_adds_stops_and_logs(web, team):

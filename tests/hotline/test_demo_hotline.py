@@ -14,7 +14,7 @@ from portal.hotline.models import BusinessCalendar, HotlineRequest
 from portal.hotline.queries import calendar_for
 from portal.notifications.delivery import deliver_due
 from portal.notifications.models import OutboxMessage
-from tests.conftest import signed_in
+from tests.support.web import signed_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -7,7 +7,7 @@ from werkzeug.exceptions import NotFound
 from portal.hotline import queries
 from portal.hotline.permissions import can_set_availability
 from tests import factories
-from tests.conftest import count_queries
+from tests.support.web import count_queries
 
 
 def test_staff_set_their_own_availability_and_managers_that_of_inside_sales(desk):

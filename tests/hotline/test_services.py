@@ -12,7 +12,7 @@ from portal.hotline import services
 from portal.hotline.models import HotlineRequest, Lead, RequestEvent, SampleRequest
 from portal.notifications.models import Notice, OutboxMessage
 from tests import factories
-from tests.hotline.conftest import THURSDAY_10
+from tests.support.hotline import THURSDAY_10
 
 
 def file(desk, *, by=None, account=None, now=THURSDAY_10, **changes):

@@ -12,7 +12,7 @@ from portal.hotline import services
 from portal.hotline.models import HotlineRequest, Lead, RequestEvent, SampleRequest
 from portal.notifications.models import OutboxMessage
 from tests import factories
-from tests.conftest import count_queries, signed_in
+from tests.support.web import count_queries, signed_in
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -175,7 +175,9 @@ def test_the_buyer_list_takes_a_constant_number_of_queries(buyer, desk):
         assert len(request_attributes(page)) == total
         return len(statements)
 
-    assert statements_with(3) == statements_with(12)
+    few, many = statements_with(3), statements_with(12)
+    assert few == many
+    assert many <= 5
 
 
 def test_the_landing_page_offers_the_hotline_number_and_a_call_back_button(buyer):
@@ -226,6 +228,7 @@ def overdue_and_not(desk):
     return late, soon, later
 
 
+@pytest.mark.date_sensitive
 def test_the_queue_lists_overdue_first_then_by_deadline_with_tabs(web, desk):
     late, soon, later = overdue_and_not(desk)
     later.due_at = late.due_at + timedelta(minutes=1)  # earlier than soon, but not overdue? no:
@@ -261,7 +264,9 @@ def test_the_queue_takes_a_constant_number_of_queries(web, desk):
         assert len(request_attributes(page)) == total
         return len(statements)
 
-    assert statements_with(3) == statements_with(12)
+    few, many = statements_with(3), statements_with(12)
+    assert few == many
+    assert many <= 4
 
 
 def test_staff_claim_log_a_call_and_close_from_the_detail_page(web, desk):
@@ -373,6 +378,7 @@ def test_availability_own_for_everyone_all_inside_sales_for_managers(web, desk):
     assert db.session.get(type(desk.inside2), desk.inside2.id).is_available is False
 
 
+@pytest.mark.date_sensitive
 def test_the_staff_dashboard_links_the_queue_with_counts(web, desk):
     overdue_and_not(desk)
     page = text(signed_in(web, desk.inside.email).get("/staff/"))

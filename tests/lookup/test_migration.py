@@ -6,14 +6,13 @@ import sqlalchemy as sa
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import make_config
-from tests.test_migrations import empty_database_url  # noqa: F401  (fixture)
+from tests.support.web import make_config
 
 BEFORE_LOOKUP = "99d7b1002d90"
 
 
 @pytest.mark.no_transaction
-def test_upgrading_backfills_phone_digits_and_keeps_every_user(empty_database_url):  # noqa: F811
+def test_upgrading_backfills_phone_digits_and_keeps_every_user(empty_database_url):
     app = create_app(make_config(empty_database_url))
     with app.app_context():
         flask_migrate.upgrade(revision=BEFORE_LOOKUP)

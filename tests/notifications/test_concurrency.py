@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from portal.core.db import utcnow
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
-from tests.conftest import running_smtp_server
+from tests.support.mail import running_smtp_server
 
 pytestmark = pytest.mark.no_transaction
 

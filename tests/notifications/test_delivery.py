@@ -12,7 +12,7 @@ from portal.notifications import delivery
 from portal.notifications.models import OutboxMessage
 from portal.notifications.services import queue_email
 from tests import factories
-from tests.conftest import free_port
+from tests.support.environment import free_port
 
 
 def fresh(message: OutboxMessage) -> OutboxMessage:

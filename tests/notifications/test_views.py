@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from tests import factories
-from tests.conftest import count_queries, signed_in
+from tests.support.web import count_queries, signed_in
 
 ADMIN = "sysadmin@northwind.example"
 
@@ -78,5 +78,7 @@ def test_the_outbox_issues_as_many_statements_for_60_messages_as_for_6(web):
     add(6)
     six = statements()
     add(54)
-    assert statements() == six
+    sixty = statements()
+    assert sixty == six
+    assert sixty <= 6
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 60

@@ -14,7 +14,8 @@ from portal.notifications.models import OutboxMessage, SweepRun
 from portal.notifications.services import queue_email
 from portal.worker import SWEEPS, Sweep, run_due_sweeps, run_worker, start_in_process
 from tests import factories
-from tests.conftest import make_config, running_smtp_server
+from tests.support.mail import running_smtp_server
+from tests.support.web import make_config
 
 HERE = __name__
 

@@ -17,7 +17,7 @@ from portal.notifications.models import Notice, OutboxMessage
 from portal.ordering import services as ordering
 from portal.payments.sweep import sweep_overdue, sweep_payments_due
 from tests import factories
-from tests.ordering.conftest import place
+from tests.support.ordering import place
 
 BASE = "http://127.0.0.1:5000"
 OVER_LIMIT = [("NW-LT14", 10)]  # 76,500.00 > the buyer's 50,000.00
@@ -62,10 +62,11 @@ def failing_commit(monkeypatch):
 
 @pytest.fixture
 def staff():
-    return {
-        "inside": factories.StaffFactory(role="inside_sales", email="inside@northwind.example"),
-        "finance": factories.StaffFactory(role="finance", email="finance@northwind.example"),
-    }
+    with factories.committed_once():
+        return {
+            "inside": factories.StaffFactory(role="inside_sales", email="inside@northwind.example"),
+            "finance": factories.StaffFactory(role="finance", email="finance@northwind.example"),
+        }
 
 
 # Orders
@@ -265,6 +266,7 @@ def milestone_due_in(billing, days, position=1, paid="0"):
     )
 
 
+@pytest.mark.date_sensitive
 def test_payments_falling_due_within_a_week_mail_buyer_and_finance_once(billing):
     number = billing["order"].number
     milestone_due_in(billing, 7, position=1)
@@ -291,6 +293,7 @@ def test_payments_falling_due_within_a_week_mail_buyer_and_finance_once(billing)
     assert notice_count() == notices
 
 
+@pytest.mark.date_sensitive
 def test_a_payment_due_sweep_that_fails_to_commit_leaves_nothing(billing, failing_commit):
     milestone_due_in(billing, 2)
     failing_commit()
@@ -301,6 +304,7 @@ def test_a_payment_due_sweep_that_fails_to_commit_leaves_nothing(billing, failin
     assert notice_count() == 0
 
 
+@pytest.mark.date_sensitive
 def test_a_new_due_date_is_reminded_again(billing):
     milestone = milestone_due_in(billing, 5)
     sweep_payments_due()
@@ -309,6 +313,7 @@ def test_a_new_due_date_is_reminded_again(billing):
     assert sweep_payments_due() == "Payments due: 1 milestones reminded, 2 notices."
 
 
+@pytest.mark.date_sensitive
 def test_an_overdue_payment_mails_buyer_and_finance_once(billing):
     number = billing["order"].number
     milestone_due_in(billing, -2, paid="250.00")
@@ -360,6 +365,7 @@ def ending_contract(reps, days, slug="acme", status="active", **account):
     )
 
 
+@pytest.mark.date_sensitive
 def test_a_contract_ending_within_30_days_mails_the_accounts_reps_once(reps):
     contract = ending_contract(reps, 30)
     ending_contract(reps, 31, slug="later")
@@ -383,6 +389,7 @@ def test_a_contract_ending_within_30_days_mails_the_accounts_reps_once(reps):
     assert notice_count() == notices
 
 
+@pytest.mark.date_sensitive
 def test_an_extended_contract_is_announced_again_when_its_new_end_nears(reps):
     contract = ending_contract(reps, 10)
     sweep_contract_expiry()
@@ -391,6 +398,7 @@ def test_an_extended_contract_is_announced_again_when_its_new_end_nears(reps):
     assert sweep_contract_expiry() == "Contracts ending: 1 contracts announced, 3 notices."
 
 
+@pytest.mark.date_sensitive
 def test_a_contract_sweep_that_fails_to_commit_leaves_nothing(reps, failing_commit):
     ending_contract(reps, 3)
     failing_commit()

@@ -10,8 +10,8 @@ from portal.extensions import db
 from portal.ordering import queries
 from portal.ordering.models import Order
 from tests import factories
-from tests.conftest import signed_in
-from tests.ordering.conftest import fill_cart
+from tests.support.ordering import fill_cart
+from tests.support.web import signed_in
 
 OVER_LIMIT = [("NW-LT14", 10)]  # 76,500.00 > the buyer's 50,000.00
 

@@ -13,8 +13,8 @@ from portal.notifications.models import Notice
 from portal.ordering import services
 from portal.ordering.models import Order, OrderEvent
 from tests import factories
-from tests.conftest import count_queries, signed_in
-from tests.ordering.conftest import fill_cart, place
+from tests.support.ordering import fill_cart, place
+from tests.support.web import count_queries, signed_in
 
 NET30_CART = [("NW-LT14", 2), ("NW-MN27", 1)]  # 2 x 7650.00 + 2039.15
 
@@ -55,7 +55,8 @@ def buyer(web, shop):
 
 @pytest.fixture
 def staff():
-    return factories.StaffFactory(role="finance", email="finance@northwind.example")
+    with factories.committed_once():
+        return factories.StaffFactory(role="finance", email="finance@northwind.example")
 
 
 # Checkout
@@ -144,6 +145,7 @@ def test_an_empty_cart_says_so_offers_no_submit_and_places_nothing(buyer, shop):
     assert all_orders() == []
 
 
+@pytest.mark.date_sensitive
 def test_an_expired_contract_says_so_offers_no_submit_and_places_nothing(buyer, shop):
     fill_cart(shop.buyer, NET30_CART)
     shop.contract.valid_from = date.today() - timedelta(days=400)
@@ -178,6 +180,7 @@ def test_a_missing_po_number_is_refused_where_the_account_requires_one(buyer, sh
     assert "PO-4711" in text(buyer.get(f"/a/acme/orders/{order.number}"))
 
 
+@pytest.mark.date_sensitive
 def test_a_delivery_date_in_the_past_is_refused(buyer, shop):
     fill_cart(shop.buyer, NET30_CART)
     token = token_on(buyer.get("/a/acme/checkout"))
@@ -216,6 +219,7 @@ def test_a_checkout_without_a_valid_token_is_a_400_and_places_nothing(buyer, sho
     assert all_orders() == []
 
 
+@pytest.mark.date_sensitive
 def test_the_delivery_details_reach_the_order_page(buyer, shop):
     fill_cart(shop.buyer, NET30_CART)
     token = token_on(buyer.get("/a/acme/checkout"))
@@ -284,6 +288,7 @@ def test_a_net30_order_shows_no_blocking_condition(buyer, shop):
     assert b'id="release-blockers"' not in buyer.get(f"/a/acme/orders/{order.number}").data
 
 
+@pytest.mark.date_sensitive
 def test_the_order_page_shows_the_timeline_and_the_tracking_number(buyer, shop, staff):
     order = place(shop, NET30_CART)
     services.confirm_order(staff, order)
@@ -411,7 +416,9 @@ def test_the_order_list_issues_as_many_statements_for_100_orders_as_for_10(web, 
         assert page.data.count(b"data-order-number=") == min(total, 20)
         return len(statements)
 
-    assert statements_with(10) == statements_with(100)
+    ten, hundred = statements_with(10), statements_with(100)
+    assert ten == hundred
+    assert hundred <= 6
 
 
 def test_the_order_page_issues_as_many_statements_for_100_lines_as_for_10(web, shop):
@@ -430,7 +437,9 @@ def test_the_order_page_issues_as_many_statements_for_100_lines_as_for_10(web, s
         assert page.data.count(b"data-qty=") == lines
         return len(statements)
 
-    assert statements_with(10) == statements_with(100)
+    ten, hundred = statements_with(10), statements_with(100)
+    assert ten == hundred
+    assert hundred <= 12
 
 
 # Other accounts

@@ -1,119 +1,28 @@
 """Orders placed at the same moment, in real threads, each with its own app context and
-database session, against a database of this module's own (SECURITY.md 35, 36, 38).
-
-The PostgreSQL tests run on PORTAL_TEST_DATABASE_URL when it names PostgreSQL, else on the
-local server at postgresql://postgres@127.0.0.1:5432/test when one answers, so both passes of
-the suite (SQLite and PostgreSQL) run them; with no PostgreSQL at all they skip (fail in CI).
+database session, against a database of this module's own (SECURITY.md 35, 36, 38): `pg_app`
+and `sqlite_app` (tests/fixtures/own_databases.py).
 """
 
-import os
 import re
-import threading
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
-from portal import create_app
 from portal.accounts.models import KeyAccount, User
 from portal.cart import queries as cart_queries
 from portal.cart.models import Cart
 from portal.catalog.models import Product
-from portal.config import database_url
 from portal.core.errors import ServiceError
 from portal.extensions import db
 from portal.ordering import credit, placement
 from portal.ordering.models import Order
 from tests import factories
-from tests.conftest import login, make_config, scratch_postgres_database, skip_or_fail
+from tests.support.concurrency import WAIT, Ids, at_once, no_errors, seed
+from tests.support.web import login
 
 pytestmark = pytest.mark.no_transaction
-
-LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-#: How long a thread waits for the others at the starting line, and for its result.
-WAIT = 20
-
-
-def postgres_url() -> str | None:
-    """The PostgreSQL server to make a scratch database on, or None when none answers."""
-    configured = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
-    url = database_url(configured if configured.startswith("postgres") else LOCAL_POSTGRES)
-    engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect():
-            return url
-    except sa.exc.OperationalError:
-        return None
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def pg_app():
-    url = postgres_url()
-    if url is None:
-        skip_or_fail(
-            "no PostgreSQL answers: start one or set "
-            "PORTAL_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test"
-        )
-    with scratch_postgres_database(url, f"portal_concurrency_{os.getpid()}") as scratch:
-        app = create_app(make_config(scratch))
-        with app.app_context():
-            db.create_all()
-        yield app
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture
-def sqlite_app(tmp_path):
-    app = create_app(make_config(f"sqlite:///{tmp_path / 'concurrency.db'}"))
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
-@dataclass(frozen=True)
-class Ids:
-    account: int
-    slug: str
-    address: int
-    buyers: list[int]
-    emails: list[str]
-    sku: str
-
-
-def seed(app, *, buyers: int, credit_limit: str = "500000.00", price: str = "600.00") -> Ids:
-    """An account of its own with `buyers` buyers (no spending limit), a Net 30 contract and
-    one product at `price`."""
-    with app.app_context():
-        tag = uuid.uuid4().hex[:10]
-        account = factories.AccountFactory(slug=f"race-{tag}")
-        contract = factories.ContractFactory(
-            account=account, credit_limit_amount=Decimal(credit_limit)
-        )
-        product = factories.ProductFactory(sku=f"RACE-{tag}")
-        factories.PriceRuleFactory(
-            contract=contract, product=product, kind="fixed", value=Decimal(price)
-        )
-        users = [
-            factories.UserFactory(account=account, email=f"buyer{i}-{tag}@race.example")
-            for i in range(buyers)
-        ]
-        address = factories.AddressFactory(account=account)
-        return Ids(
-            account.id,
-            account.slug,
-            address.id,
-            [u.id for u in users],
-            [u.email for u in users],
-            product.sku,
-        )
 
 
 def fill_cart(app, ids: Ids, buyer: int, quantity: int = 1) -> None:
@@ -122,26 +31,6 @@ def fill_cart(app, ids: Ids, buyer: int, quantity: int = 1) -> None:
         cart = db.session.scalar(sa.select(Cart).where(Cart.user_id == buyer))
         cart = cart or factories.CartFactory(user=db.session.get(User, buyer))
         factories.CartLineFactory(cart=cart, product=product, quantity=quantity)
-
-
-def at_once(calls: list[Callable[[], object]]) -> list[object]:
-    """Run the calls in threads released together; each result, or the exception raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            results[i] = call(barrier)
-        except BaseException as error:  # noqa: BLE001 - reported to the test
-            results[i] = error
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(WAIT)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return results
 
 
 def placing(app, ids: Ids, buyer: int, token: str | None = None, *, from_cart: bool = False):
@@ -177,11 +66,6 @@ def orders_of(app, ids: Ids) -> list[Order]:
                 sa.select(Order).where(Order.account_id == ids.account).order_by(Order.id)
             )
         )
-
-
-def no_errors(results) -> None:
-    errors = [r for r in results if isinstance(r, BaseException)]
-    assert not errors, errors
 
 
 ROUNDS = 5

@@ -20,7 +20,7 @@ from portal.notifications.models import Notice
 from portal.ordering import credit, gate, lifecycle, placement, services
 from portal.ordering.models import ORDER_STATUSES, Milestone, Order, OrderEvent, OrderLine
 from tests import factories
-from tests.ordering.conftest import Shop, place
+from tests.support.ordering import Shop, place
 
 DONE_WHEN = [("NW-LT14", 2), ("NW-MN27", 1)]
 
@@ -76,7 +76,8 @@ def pay(order_: Order, amount: str | None = None) -> None:
 
 @pytest.fixture
 def staff():
-    return factories.StaffFactory(role="inside_sales", name="Ian Inside")
+    with factories.committed_once():
+        return factories.StaffFactory(role="inside_sales", name="Ian Inside")
 
 
 @pytest.fixture
@@ -146,6 +147,7 @@ def test_the_done_when_order_totals_17339_15_on_net_30(shop):
     assert events(placed) == [(None, "submitted", shop.buyer.id)]
 
 
+@pytest.mark.date_sensitive
 def test_order_numbers_read_nw_year_six_digits_and_increase(shop):
     first = order(shop, [("NW-MN27", 1)])
     second = order(shop, [("NW-MN27", 1)])
@@ -156,6 +158,7 @@ def test_order_numbers_read_nw_year_six_digits_and_increase(shop):
     assert int(second.number[-6:]) == int(first.number[-6:]) + 1
 
 
+@pytest.mark.date_sensitive
 def test_the_payment_is_due_thirty_days_after_shipment(shop, staff, finance):
     placed = place(shop, DONE_WHEN)
     services.confirm_order(staff, placed)
@@ -168,6 +171,7 @@ def test_the_payment_is_due_thirty_days_after_shipment(shop, staff, finance):
     assert (placed.carrier, placed.tracking_number) == ("SF Express", "SF123")
 
 
+@pytest.mark.date_sensitive
 def test_the_deposit_is_due_at_once_and_the_balance_at_delivery(usd_shop):
     placed = place(usd_shop, [("NW-LT14", 4)])
 
@@ -468,6 +472,7 @@ def assert_blocked_only_by(order_: Order, finance, text: str) -> None:
     assert order_.status == status
 
 
+@pytest.mark.date_sensitive
 def test_an_expired_contract_blocks_release(shop, confirmed, finance):
     shop.contract.valid_to = today_for(shop.account) - timedelta(days=1)
     db.session.commit()
@@ -703,6 +708,7 @@ def test_an_empty_cart_is_refused(shop):
     assert_refused(shop, "Your cart is empty.", items=[])
 
 
+@pytest.mark.date_sensitive
 def test_an_expired_contract_is_refused(shop):
     shop.contract.valid_to = today_for(shop.account) - timedelta(days=1)
     db.session.commit()
@@ -783,6 +789,7 @@ def test_a_missing_po_number_is_refused_where_the_account_requires_one(shop):
     assert placed.po_number == "PO-4711"
 
 
+@pytest.mark.date_sensitive
 @pytest.mark.parametrize("days", [-1, 0, placement.MAX_DELIVERY_DAYS + 1])
 def test_a_delivery_date_not_after_today_or_beyond_two_years_is_refused(shop, days):
     wanted = today_for(shop.account) + timedelta(days=days)
@@ -795,6 +802,7 @@ def test_a_delivery_date_not_after_today_or_beyond_two_years_is_refused(shop, da
     )
 
 
+@pytest.mark.date_sensitive
 def test_a_delivery_date_two_years_ahead_is_taken(shop):
     wanted = today_for(shop.account) + timedelta(days=placement.MAX_DELIVERY_DAYS)
 

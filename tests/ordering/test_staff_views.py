@@ -18,8 +18,8 @@ from portal.extensions import db
 from portal.ordering import placement
 from portal.ordering.models import Milestone, Order, OrderEvent
 from tests import factories
-from tests.conftest import count_queries, signed_in
-from tests.ordering.conftest import Shop, fill_cart, place
+from tests.support.ordering import Shop, fill_cart, place
+from tests.support.web import count_queries, signed_in
 
 STAFF = ("inside_sales", "finance", "account_admin", "sales_director", "call_center")
 
@@ -27,12 +27,13 @@ STAFF = ("inside_sales", "finance", "account_admin", "sales_director", "call_cen
 @pytest.fixture
 def staff():
     """One member of staff per role that matters here, as <role>@northwind.example."""
-    return {
-        role: factories.StaffFactory(
-            role=role, email=f"{role}@northwind.example", name=role.replace("_", " ").title()
-        )
-        for role in STAFF
-    }
+    with factories.committed_once():
+        return {
+            role: factories.StaffFactory(
+                role=role, email=f"{role}@northwind.example", name=role.replace("_", " ").title()
+            )
+            for role in STAFF
+        }
 
 
 @pytest.fixture
@@ -111,6 +112,7 @@ def confirmed(web, shop_order: Order) -> Order:
 # The lifecycle
 
 
+@pytest.mark.date_sensitive
 def test_staff_take_a_net_30_order_from_confirmation_to_delivery(web, shop, staff):
     order = place(shop, [("NW-LT14", 2), ("NW-MN27", 1)])
     desk = signed_in(web, "inside_sales@northwind.example")
@@ -261,6 +263,7 @@ def test_a_credit_hold_needs_a_reason_and_only_finance_sets_it(web, shop, staff)
     assert b"credit-hold-reason" not in desk.get("/staff/accounts/acme").data
 
 
+@pytest.mark.date_sensitive
 def test_an_expired_contract_blocks_release(web, shop, staff):
     order = confirmed(web, place(shop, [("NW-LT14", 1)]))
     contract = db.session.get(Contract, shop.contract.id)
@@ -472,6 +475,7 @@ def test_only_inside_sales_and_sales_management_place_orders_on_behalf(web, shop
 # The order desk list
 
 
+@pytest.mark.date_sensitive
 def test_the_order_desk_filters_by_status_account_and_date(web, shop, staff):
     today = date.today()
     globex = factories.ContractFactory(account=factories.AccountFactory(slug="globex"))
@@ -531,4 +535,6 @@ def test_the_order_desk_issues_as_many_statements_for_100_orders_as_for_10(web, 
     add(10)
     ten = statements()
     add(90)
-    assert statements() == ten
+    hundred = statements()
+    assert hundred == ten
+    assert hundred <= 6

@@ -4,7 +4,6 @@ paid beyond its amount (SECURITY.md 36). Runs on PostgreSQL (skips without one, 
 and on a SQLite file database."""
 
 import uuid
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -17,7 +16,7 @@ from portal.ordering.models import Milestone
 from portal.payments import services
 from portal.payments.models import Payment, PaymentAllocation
 from tests import factories
-from tests.ordering.test_concurrency import at_once, pg_app, sqlite_app  # noqa: F401
+from tests.support.concurrency import at_once
 
 pytestmark = pytest.mark.no_transaction
 
@@ -35,7 +34,7 @@ def seed(app) -> dict:
             status="shipped",
             total_amount=Decimal("1000.00"),
         )
-        milestone = factories.MilestoneFactory(order=order, due_on=date.today())
+        milestone = factories.MilestoneFactory(order=order, due_on=account.local_date())
         finance = factories.StaffFactory(role="finance", email=f"finance-{tag}@northwind.example")
         return {"account": account.id, "milestone": milestone.id, "finance": finance.id}
 
@@ -47,7 +46,7 @@ def remitting(app, ids: dict, reference: str, amount: str):
             account = db.session.get(KeyAccount, ids["account"])
             remittance = services.Remittance(
                 amount=Decimal(amount),
-                received_on=date.today(),
+                received_on=account.local_date(),  # today where the account is
                 reference=reference,
                 allocations={ids["milestone"]: Decimal(amount)},
             )
@@ -79,7 +78,7 @@ def assert_one_recorded(results, app, ids) -> None:
     assert state(app, ids) == (Decimal("800.00"), Decimal("800.00"), 1)
 
 
-def test_two_remittances_for_the_last_of_a_milestone_at_once_on_postgres(pg_app):  # noqa: F811
+def test_two_remittances_for_the_last_of_a_milestone_at_once_on_postgres(pg_app):
     for _ in range(ROUNDS):
         # Given a milestone of 1,000.00 and two transfers of 800.00 recorded at the same moment
         ids = seed(pg_app)
@@ -88,14 +87,14 @@ def test_two_remittances_for_the_last_of_a_milestone_at_once_on_postgres(pg_app)
         assert_one_recorded(results, pg_app, ids)
 
 
-def test_two_remittances_for_the_last_of_a_milestone_at_once_on_sqlite(sqlite_app):  # noqa: F811
+def test_two_remittances_for_the_last_of_a_milestone_at_once_on_sqlite(sqlite_app):
     for _ in range(ROUNDS):
         ids = seed(sqlite_app)
         results = at_once([remitting(sqlite_app, ids, f"REF-{i}", "800.00") for i in range(2)])
         assert_one_recorded(results, sqlite_app, ids)
 
 
-def test_the_same_transfer_recorded_twice_at_once_is_recorded_once(pg_app):  # noqa: F811
+def test_the_same_transfer_recorded_twice_at_once_is_recorded_once(pg_app):
     for _ in range(ROUNDS):
         ids = seed(pg_app)
         results = at_once([remitting(pg_app, ids, "SAME-REF", "100.00") for _ in range(2)])

@@ -19,8 +19,12 @@ from portal.ordering import services as ordering
 from portal.ordering.models import Milestone, Order
 from portal.payments import invoices
 from tests import factories
-from tests.conftest import count_queries, signed_in
-from tests.payments.conftest import DONE_WHEN, confirm, place, ship
+from tests.support.ordering import place
+from tests.support.payments import DONE_WHEN, confirm, ship
+from tests.support.web import count_queries, signed_in
+
+# Invoices are open or overdue by today's date: CI runs these at several clocks and zones.
+pytestmark = pytest.mark.date_sensitive
 
 BUYER = "buyer@acme.example"
 
@@ -272,6 +276,7 @@ def test_the_statement_issues_as_many_statements_for_100_invoices_as_for_10(web,
     hundred, shown_hundred = statements_with(100)
     assert (shown_ten, shown_hundred) == (10, invoices.PER_PAGE)
     assert ten == hundred
+    assert hundred <= 7
 
 
 def test_buyers_find_invoices_in_the_navbar(web, shop):

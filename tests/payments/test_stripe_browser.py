@@ -3,8 +3,6 @@ the 30% deposit of Globex's order with the test card 4242 4242 4242 4242 in the 
 and the release gate no longer lists it; Stripe's signed webhook arrives and changes nothing
 more (the issue's "Done when")."""
 
-# ruff: noqa: F811  (fixtures imported from their modules are taken as arguments)
-
 import threading
 import time
 import uuid
@@ -19,9 +17,8 @@ from portal.extensions import db
 from portal.ordering.gate import release_blockers
 from portal.ordering.models import Milestone, Order
 from portal.payments.models import Payment, StripeEvent
-from tests.conftest import make_config
-from tests.payments.stripe_support import running_localstripe, stripe_settings
-from tests.test_browser import browser, page  # noqa: F401  (Chromium, skipped without it)
+from tests.support.card_payments import running_localstripe, stripe_settings
+from tests.support.web import make_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_transaction]
 

@@ -2,13 +2,10 @@
 (SECURITY.md 28; PostgreSQL, and a SQLite file), and localstripe's own signed webhook, sent
 over HTTP to a live portal, marks the deposit paid."""
 
-# ruff: noqa: F811  (fixtures imported from their modules are taken as arguments)
-
 import json
 import threading
 import time
 import uuid
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -21,14 +18,14 @@ from portal.ordering.models import Milestone
 from portal.payments import cards, gateway
 from portal.payments.models import CardPayment, Payment, StripeEvent
 from tests import factories
-from tests.conftest import make_config
-from tests.ordering.test_concurrency import at_once, pg_app, sqlite_app  # noqa: F401
-from tests.payments.stripe_support import (
+from tests.support.card_payments import (
     made_up_event,
     running_localstripe,
     signature,
     stripe_settings,
 )
+from tests.support.concurrency import at_once
+from tests.support.web import make_config
 
 pytestmark = pytest.mark.no_transaction
 
@@ -42,7 +39,10 @@ def seed(app) -> dict:
             contract=factories.ContractFactory(account=account), total_amount=Decimal("1000.00")
         )
         milestone = factories.MilestoneFactory(
-            order=order, label="Deposit", amount=Decimal("300.00"), due_on=date.today()
+            order=order,
+            label="Deposit",
+            amount=Decimal("300.00"),
+            due_on=account.local_date(),
         )
         card = factories.CardPaymentFactory(milestone=milestone, stripe_id=f"pi_{tag}")
         return {"milestone": milestone.id, "intent": card.stripe_id, "account": account.id}
@@ -128,7 +128,10 @@ def seed_with_intent(app) -> dict:
             contract=factories.ContractFactory(account=account), total_amount=Decimal("1000.00")
         )
         milestone = factories.MilestoneFactory(
-            order=order, label="Deposit", amount=Decimal("300.00"), due_on=date.today()
+            order=order,
+            label="Deposit",
+            amount=Decimal("300.00"),
+            due_on=account.local_date(),
         )
         card = cards.open_card_payment(None, milestone, order)
         return {"milestone": milestone.id, "card": card.id}

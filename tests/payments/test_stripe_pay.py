@@ -2,8 +2,6 @@
 exemption of the webhook only, no card data anywhere, and the loopback guard
 (SECURITY.md 21, 30, 33, 34)."""
 
-# ruff: noqa: F811  (fixtures imported from their modules are taken as arguments)
-
 import re
 import socket
 from datetime import timedelta
@@ -19,20 +17,19 @@ from portal.ordering.models import Milestone
 from portal.payments import cards
 from portal.payments.models import CardPayment, SavedCard
 from tests import factories
-from tests.conftest import NETWORK_VIOLATIONS, make_config, signed_in
-from tests.ordering.conftest import place, shop  # noqa: F401  (the shop fixture)
-from tests.payments.stripe_support import (
+from tests.support.card_payments import (
+    card_payment_of,
     deposit_order,
     installment_terms,
-    localstripe,  # noqa: F401
     milestones_of,
     requests_seen,
     set_up_card,
-    stripe_on,  # noqa: F401
+    setup_secret_of,
     stripe_settings,
-    stripe_web,  # noqa: F401
 )
-from tests.payments.test_stripe_webhook import card_payment_of, setup_secret_of
+from tests.support.network import NETWORK_VIOLATIONS
+from tests.support.ordering import place
+from tests.support.web import make_config, signed_in
 
 
 def intent_creations(base: str) -> list[str | None]:
@@ -189,7 +186,7 @@ def test_with_csrf_on_the_pay_form_needs_its_token_and_the_webhook_its_signature
     app,
     localstripe,
 ):
-    from tests.payments.stripe_support import made_up_event, send_event
+    from tests.support.card_payments import made_up_event, send_event
 
     order, deposit = deposit_order(shop)
     protected = create_app(
@@ -202,7 +199,7 @@ def test_with_csrf_on_the_pay_form_needs_its_token_and_the_webhook_its_signature
     client = protected.test_client()
     login_page = client.get("/login").text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
-    from tests.conftest import PASSWORD
+    from tests.support.web import PASSWORD
 
     client.post(
         "/login", data={"email": "buyer@acme.example", "password": PASSWORD, "csrf_token": token}

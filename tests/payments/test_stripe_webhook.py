@@ -1,8 +1,6 @@
 """Card payments end to end against localstripe, and the webhook: signed, once, in order
 (SECURITY.md 27-32)."""
 
-# ruff: noqa: F811  (fixtures imported from their modules are taken as arguments)
-
 import json
 import time
 from decimal import Decimal
@@ -13,38 +11,22 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.ordering.gate import release_blockers
 from portal.payments.models import CardPayment, Payment, PaymentAllocation, StripeEvent
-from tests.conftest import signed_in
-from tests.ordering.conftest import shop  # noqa: F401  (the shop fixture)
-from tests.payments.conftest import staff  # noqa: F401
-from tests.payments.stripe_support import (
+from tests.support.card_payments import (
+    card_payment_of,
     client_for,
     deposit_order,
-    localstripe,  # noqa: F401
     made_up_event,
     milestones_of,
     send_event,
     set_up_card,
+    setup_secret_of,
     stripe_event,
-    stripe_web,  # noqa: F401
 )
+from tests.support.web import signed_in
 
 
 def pay_page(client, deposit):
     return f"/a/acme/invoices/{deposit.id}/pay"
-
-
-def setup_secret_of(html: str) -> str:
-    start = html.index('data-setup-secret="') + len('data-setup-secret="')
-    return html[start : html.index('"', start)]
-
-
-def card_payment_of(milestone) -> CardPayment:
-    return db.session.scalar(
-        sa.select(CardPayment)
-        .where(CardPayment.milestone_id == milestone.id)
-        .order_by(CardPayment.attempt.desc())
-        .execution_options(populate_existing=True)
-    )
 
 
 def payments() -> list[Payment]:
@@ -172,7 +154,7 @@ def test_forged_stale_or_tampered_events_are_refused_and_change_nothing(
     elif forgery == "future":
         response = send_event(webhook, payload, timestamp=int(time.time()) + 3600)
     elif forgery == "tampered":
-        from tests.payments.stripe_support import signature
+        from tests.support.card_payments import signature
 
         headers = {"Stripe-Signature": signature(payload)}
         tampered = payload.replace(b'"amount": 520175', b'"amount": 100')
@@ -331,7 +313,6 @@ def test_a_payment_for_a_milestone_paid_otherwise_meanwhile_is_flagged(
     stripe_web,
     staff,
 ):
-    from datetime import date
 
     from portal.accounts.models import KeyAccount
     from portal.payments import services
@@ -343,7 +324,7 @@ def test_a_payment_for_a_milestone_paid_otherwise_meanwhile_is_flagged(
         account,
         services.Remittance(
             amount=Decimal("5201.75"),
-            received_on=date.today(),
+            received_on=account.local_date(),
             reference="TT-1",
             allocations={deposit.id: Decimal("5201.75")},
         ),

@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from portal.contracts.services import today_for
@@ -12,8 +13,13 @@ from portal.extensions import db
 from portal.ordering.models import LetterOfCredit, Milestone, Order
 from portal.payments.models import Payment
 from tests import factories
-from tests.conftest import count_queries, signed_in
-from tests.payments.conftest import DONE_WHEN, confirm, milestones, place, ship
+from tests.support.ordering import place
+from tests.support.payments import DONE_WHEN, confirm, milestones, ship
+from tests.support.web import count_queries, signed_in
+
+# The finance desk groups payments by how overdue they are today:
+# CI runs these at several clocks and zones.
+pytestmark = pytest.mark.date_sensitive
 
 FINANCE = "finance@northwind.example"
 
@@ -278,4 +284,6 @@ def test_the_desk_issues_as_many_statements_for_60_payments_as_for_6(web, shop, 
     add(6)
     six = statements()
     add(54)
-    assert statements() == six
+    sixty = statements()
+    assert sixty == six
+    assert sixty <= 8

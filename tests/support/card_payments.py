@@ -1,9 +1,9 @@
-"""localstripe for the card payment tests: started once per run on a free loopback port
-(portal.payments.emulator, in memory), the settings that point the portal at it, and what a
-browser and Stripe would do: confirm a card in Stripe's element, sign and send an event."""
+"""localstripe for the card payment tests: a run of it on a free loopback port
+(portal.payments.emulator, in memory; tests/fixtures/stripe.py starts one per test run), the
+settings that point the portal at it, and what a browser and Stripe would do: confirm a card
+in Stripe's element, sign and send an event."""
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -16,21 +16,15 @@ import pytest
 import sqlalchemy as sa
 import stripe
 
-from portal import create_app
 from portal.extensions import db
 from portal.ordering.models import Milestone, Order
+from portal.payments.models import CardPayment
 from tests import factories
-from tests.conftest import make_config
-from tests.ordering.conftest import Shop, place
+from tests.support.environment import free_port
+from tests.support.ordering import Shop, place
 
 WEBHOOK_SECRET = "whsec_test_portal_0123456789abcdef"
 TEST_CARD = "4242424242424242"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
@@ -59,12 +53,6 @@ def running_localstripe(*extra: str):
         process.wait(10)
 
 
-@pytest.fixture(scope="session")
-def localstripe():
-    with running_localstripe() as base:
-        yield base
-
-
 def stripe_settings(base: str) -> dict:
     return {
         "STRIPE_API_BASE": base,
@@ -73,23 +61,6 @@ def stripe_settings(base: str) -> dict:
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "STRIPE_JS_URL": f"{base}/js.stripe.com/v3/",
     }
-
-
-@pytest.fixture
-def stripe_on(app, localstripe):
-    """The test's app (services called directly) pointed at localstripe."""
-    saved = {key: app.config.get(key) for key in stripe_settings(localstripe)}
-    app.config.update(stripe_settings(localstripe))
-    yield localstripe
-    app.config.update(saved)
-
-
-@pytest.fixture
-def stripe_web(app, localstripe):
-    """Like conftest's `web`, with Stripe at localstripe."""
-    return create_app(
-        make_config(app.config["SQLALCHEMY_DATABASE_URI"], **stripe_settings(localstripe))
-    )
 
 
 def client_for(base: str) -> stripe.StripeClient:
@@ -200,3 +171,17 @@ def deposit_order(shop: Shop) -> tuple[Order, Milestone]:
     deposit = milestones_of(order)[0]
     assert deposit.amount == Decimal("5201.75")
     return order, deposit
+
+
+def setup_secret_of(html: str) -> str:
+    start = html.index('data-setup-secret="') + len('data-setup-secret="')
+    return html[start : html.index('"', start)]
+
+
+def card_payment_of(milestone) -> CardPayment:
+    return db.session.scalar(
+        sa.select(CardPayment)
+        .where(CardPayment.milestone_id == milestone.id)
+        .order_by(CardPayment.attempt.desc())
+        .execution_options(populate_existing=True)
+    )
