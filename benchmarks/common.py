@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from portal import create_app  # noqa: E402
 from portal.config import database_url  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from tests.conftest import scratch_postgres_database  # noqa: E402
+from tests.support.environment import scratch_postgres_database  # noqa: E402
 
 #: The PostgreSQL server to create scratch databases on (its own database is not touched).
 POSTGRES_URL = database_url(
