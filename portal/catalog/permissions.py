@@ -1,5 +1,5 @@
 """Who may change the catalog. Every member of staff may look at it; buyers see it through
-their contract (portal.catalog.queries.catalog_page)."""
+their contract (portal.contracts.queries.catalog_page)."""
 
 from portal.core.permissions import ACCOUNT_EDITORS
 

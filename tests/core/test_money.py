@@ -1,6 +1,7 @@
 """Money and exact amounts (SECURITY.md 40, 42)."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -140,3 +141,16 @@ def test_money_text_outside_a_request_uses_the_default_locale(app):
     with app.app_context():
         assert format_money(Decimal("7650"), "CNY") == "CN¥7,650.00"
         assert format_money(Decimal("-1234567.5"), "JPY") == "-¥1,234,568"
+
+
+def test_money_becomes_text_only_in_core_money():
+    """One home for money text: every other module calls format_money, not Babel."""
+    import portal
+
+    package = Path(portal.__file__).parent
+    elsewhere = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path != package / "core" / "money.py" and "format_currency" in path.read_text("utf-8")
+    ]
+    assert elsewhere == []
