@@ -182,6 +182,10 @@ def test_a_clean_price_import_is_checked_then_applied_whole(app):
     )
     checked = upload(client, url, good, check="1")
     assert b'data-import-valid="yes"' in checked.data
+    # The preview counts what it would do: two new rules, nothing else.
+    page = checked.get_data(as_text=True)
+    for label, count in (("new", 2), ("changed", 0), ("for approval", 0), ("with errors", 0)):
+        assert f">{label}: {count}</span>" in page
     assert acme_price("NW-DT7") == Decimal("5499.00")  # checking writes nothing
     hidden = dict(re.findall(rb'name="(checked|state)" value="([^"]*)"', checked.data))
     applied = client.post(
