@@ -29,6 +29,7 @@ from portal.contracts.import_rows import (
     ACTIONS,
     CATEGORY_PREFIX,
     COLUMNS,
+    PROPOSE,
     RowResult,
     read_rows,
     value_text,
@@ -122,7 +123,8 @@ def apply_import(
             raise Conflict()
         result = write_rules(actor, terms, preview.rows, reason)
         if result.proposed:
-            notify_imported_proposals(actor, contract, result.proposed)
+            shallowest = min(row.depth for row in preview.rows if row.action == PROPOSE)
+            notify_imported_proposals(actor, contract, result.proposed, shallowest)
     db.session.commit()
     return result
 

@@ -221,24 +221,36 @@ def decide_proposal(actor: User, proposal: PriceRule, approve: bool, comment: st
         {"rule": (None, proposal.id), "status": ("proposed", proposal.status)},
         comment.strip(),
     )
+    notify_decision(actor, contract, proposal)
     _commit()
 
 
-def proposal_deciders(except_user: int | None) -> list[int]:
-    """The active staff who decide price proposals, but not the proposal's author."""
-    query = sa.select(User.id).where(
+def proposal_deciders(except_user: int | None, depth: Decimal | None) -> list[int]:
+    """The active staff who decide price proposals, not the proposal's author: those whose
+    discount authority covers `depth` (percent below list); when nobody's does, every decider,
+    who may reject it."""
+    query = sa.select(User.id, User.discount_authority_percent).where(
         User.role.in_(PROPOSAL_DECIDERS), User.is_active.is_(True), User.account_id.is_(None)
     )
     if except_user is not None:
         query = query.where(User.id != except_user)
-    return list(db.session.scalars(query.order_by(User.id)))
+    deciders = db.session.execute(query.order_by(User.id)).all()
+    covering = [user_id for user_id, authority in deciders if covers_depth(authority, depth)]
+    return covering or [user_id for user_id, _ in deciders]
 
 
-def notify_imported_proposals(actor: User, contract: Contract, count: int) -> None:
-    """Tell the deciders, once per import, that a CSV import left `count` proposals."""
+def covers_depth(authority: Decimal | None, depth: Decimal | None) -> bool:
+    return depth is not None and depth <= (authority or 0)
+
+
+def notify_imported_proposals(
+    actor: User, contract: Contract, count: int, shallowest: Decimal | None
+) -> None:
+    """Tell the deciders whose authority covers at least the shallowest of them, once per
+    import, that a CSV import left `count` proposals."""
     account = db.session.get(KeyAccount, contract.account_id)
     notify(
-        proposal_deciders(except_user=actor.id),
+        proposal_deciders(except_user=actor.id, depth=shallowest),
         ngettext(
             "%(num)d price proposal for %(account)s (contract %(contract)s, imported by "
             "%(author)s) waits for your decision.",
@@ -259,14 +271,9 @@ def notify_price_proposal(actor: User, contract: Contract, proposal: PriceRule, 
     caller's transaction."""
     account = db.session.get(KeyAccount, contract.account_id)
     target = _audited(proposal)["target"]
-    if proposal.kind == "percent_off":
-        rule = _("%(value)s%% off list", value=f"{proposal.value:g}")
-    else:
-        rule = format_money(proposal.value, contract.currency)
-    if proposal.min_quantity > 1:
-        rule += " " + _("from %(quantity)d pieces", quantity=proposal.min_quantity)
+    rule = _rule_text(proposal, contract.currency)
     notify(
-        proposal_deciders(except_user=actor.id),
+        proposal_deciders(except_user=actor.id, depth=depth),
         _(
             "Price proposal for %(account)s waits for your decision: %(target)s at %(rule)s.",
             account=account.name,
@@ -283,6 +290,42 @@ def notify_price_proposal(actor: User, contract: Contract, proposal: PriceRule, 
         proposer=actor.name,
         reason=proposal.reason,
     )
+
+
+def _rule_text(rule: PriceRule, currency: str) -> str:
+    """"CNY 7,000.00 from 50 pieces", "15% off list": a rule's price in words."""
+    if rule.kind == "percent_off":
+        text = _("%(value)s%% off list", value=f"{rule.value:g}")
+    else:
+        text = format_money(rule.value, currency)
+    if rule.min_quantity > 1:
+        text += " " + _("from %(quantity)d pieces", quantity=rule.min_quantity)
+    return text
+
+
+def notify_decision(actor: User, contract: Contract, proposal: PriceRule) -> None:
+    """Tell the proposal's author what was decided, by whom and why (a notice and an e-mail)."""
+    account = db.session.get(KeyAccount, contract.account_id)
+    values = {
+        "account": account.name,
+        "target": _audited(proposal)["target"],
+        "rule": _rule_text(proposal, contract.currency),
+        "who": actor.name,
+        "comment": proposal.decision_comment,
+    }
+    if proposal.status == "active":
+        text = _(
+            "Your price proposal for %(account)s (%(target)s at %(rule)s) was approved by "
+            "%(who)s: %(comment)s",
+            **values,
+        )
+    else:
+        text = _(
+            "Your price proposal for %(account)s (%(target)s at %(rule)s) was rejected by "
+            "%(who)s: %(comment)s",
+            **values,
+        )
+    notify([proposal.created_by_id], text, f"/staff/contracts/{contract.id}", email="notice")
 
 
 _AUDITED_FIELDS = ("target", "kind", "value", "min_quantity", "valid_from", "valid_to")

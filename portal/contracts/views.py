@@ -18,7 +18,12 @@ from portal.contracts.forms import (
     RuleForm,
     TermForm,
 )
-from portal.contracts.permissions import PROPOSAL_DECIDERS, can_decide, can_edit_prices
+from portal.contracts.permissions import (
+    PROPOSAL_DECIDERS,
+    can_approve,
+    can_decide,
+    can_edit_prices,
+)
 from portal.contracts.pricing import NO_CONTRACT, PricedLine, explain, price_products
 from portal.core.actions import refusal_shown
 from portal.core.permissions import ACCOUNT_EDITORS, BUYER_ROLES, STAFF_ROLES, SYSADMIN, allow
@@ -237,12 +242,11 @@ def export_rules(contract_id):
 @bp.get("/staff/approvals")
 @allow(*ACCOUNT_EDITORS)
 def list_proposals():
-    proposals = queries.open_proposals()
     return render_template(
         "contracts/approvals.html",
-        proposals=proposals,
-        depths=queries.depths(proposals + [p.replaces for p in proposals if p.replaces]),
+        proposals=queries.open_proposals(),
         can_decide=can_decide,
+        can_approve=can_approve,
         form=DecisionForm(),
     )
 

@@ -49,7 +49,9 @@ def test_an_admins_20_percent_waits_for_the_manager_and_the_admin_cannot_approve
     response = admin.post(f"/staff/contracts/{contract.id}/rules/new", data=rule_form())
     assert response.status_code == 302
     assert acme_price("NW-DT7") == Decimal("5499.00")  # the old price stays in force
-    proposal = db.session.scalar(sa.select(PriceRule).where(PriceRule.status == "proposed"))
+    proposal = db.session.scalar(
+        sa.select(PriceRule).where(PriceRule.status == "proposed").order_by(PriceRule.id.desc())
+    )
 
     page = admin.get("/staff/approvals")
     assert f'data-proposal-id="{proposal.id}"'.encode() in page.data
@@ -134,9 +136,9 @@ def test_deciders_see_waiting_proposals_on_their_dashboard_but_not_their_own(app
     admin, manager = app.test_client(), app.test_client()
     login(admin, "admin@northwind.example", DEMO_PASSWORD)
     login(manager, "manager@northwind.example", DEMO_PASSWORD)
-    assert b"data-proposals-waiting" not in manager.get("/staff/").data
+    assert b'data-proposals-waiting="1"' in manager.get("/staff/").data  # the demo's own
     admin.post(f"/staff/contracts/{contract.id}/rules/new", data=rule_form())
-    assert b'data-proposals-waiting="1"' in manager.get("/staff/").data
+    assert b'data-proposals-waiting="2"' in manager.get("/staff/").data
     assert b"data-proposals-waiting" not in admin.get("/staff/").data  # not a decider
 
 
