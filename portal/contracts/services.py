@@ -293,7 +293,7 @@ def notify_price_proposal(actor: User, contract: Contract, proposal: PriceRule, 
 
 
 def _rule_text(rule: PriceRule, currency: str) -> str:
-    """"CNY 7,000.00 from 50 pieces", "15% off list": a rule's price in words."""
+    """ "CNY 7,000.00 from 50 pieces", "15% off list": a rule's price in words."""
     if rule.kind == "percent_off":
         text = _("%(value)s%% off list", value=f"{rule.value:g}")
     else:
