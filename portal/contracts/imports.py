@@ -30,6 +30,7 @@ from portal.contracts.import_rows import (
     CATEGORY_PREFIX,
     COLUMNS,
     PROPOSE,
+    UPDATE,
     RowResult,
     read_rows,
     value_text,
@@ -61,6 +62,11 @@ class ImportPreview:
     @property
     def error_rows(self) -> list[RowResult]:
         return [row for row in self.rows if row.errors]
+
+    @property
+    def changed_rows(self) -> list[RowResult]:
+        """Rows that change a price: updates, and proposals (with the rule each would replace)."""
+        return [row for row in self.rows if row.action in (UPDATE, PROPOSE)]
 
     @property
     def counts(self) -> dict[str, int]:
