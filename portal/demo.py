@@ -197,11 +197,11 @@ CONTRACTS = {
 }
 
 #: Price proposals waiting for a sales manager: (SKU, from quantity, fixed price, reason), each
-#: replacing the contract's rule for that SKU and quantity (22% below list: beyond the account
+#: replacing the contract's rule for that SKU and quantity (23% below list: beyond the account
 #: admin's authority, within the manager's).
 PROPOSALS = {
     "acme": [
-        ("NW-LT14", 1, "7000.00", "Acme's 2027 laptop refresh: 600 units if we match the tender.")
+        ("NW-LT14", 50, "6900.00", "Acme's 2027 laptop refresh: 600 units if we match the tender.")
     ],
 }
 

@@ -259,3 +259,27 @@ def check_overlaps(rows: list[RowResult], contract: Terms, existing: list[Existi
                 break
         if row.action == CREATE and match is not None:
             row.action = UPDATE
+
+
+def check_tiers(rows: list[RowResult], contract: Terms, existing: list[Existing]) -> None:
+    """Refuse a row whose price would make more units of its target cost more each than fewer,
+    beside the other rows of the file and the contract's rules in force that the file leaves
+    standing (rule_checks.tier_message, as for a single rule)."""
+    changing = [row for row in rows if row.action in (CREATE, UPDATE, PROPOSE)]
+    replaced = {row.rule_id for row in changing if row.rule_id is not None}
+    standing: dict[tuple, list] = defaultdict(list)
+    for rule in existing:
+        if rule.status == "active" and rule.id not in replaced:
+            standing[rule.product_id, rule.category_id].append(rule)
+    for row in changing:
+        standing[row.product_id, row.category_id].append(row)
+    for row in changing:
+        list_amount = rule_checks.HUNDRED if row.category_id is not None else row.list_amount
+        for other in standing[row.product_id, row.category_id]:
+            message = other is not row and rule_checks.tier_message(
+                row, other, list_amount, contract
+            )
+            if message:
+                row.errors.append(message)
+                row.action = None
+                break

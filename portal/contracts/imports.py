@@ -190,4 +190,5 @@ def _validate(actor: User, contract: Terms, data: bytes) -> ImportPreview:
         if len(row.raw) == len(COLUMNS):
             import_checks.check_values(row, contract, authority)
     import_checks.check_overlaps(rows, contract, existing)
+    import_checks.check_tiers(rows, contract, existing)
     return ImportPreview(contract.id, rows, [], state)

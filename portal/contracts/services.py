@@ -30,7 +30,7 @@ from portal.contracts.terms import STANDARD_TERMS
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
-from portal.core.money import CURRENCIES, format_money
+from portal.core.money import CURRENCIES
 from portal.extensions import db
 from portal.notifications.services import notify
 
@@ -140,6 +140,7 @@ def save_rule(
     values = {**values, "value": checks.checked_value(values, contract)}
     checks.check_rule_dates(values, contract)
     checks.check_no_overlap(contract, values, ignore={rule.id} if rule else set())
+    checks.check_tiers(contract, values, ignore={rule.id} if rule else set())
     depth = checks.depth(contract, values)
     within = depth <= (actor.discount_authority_percent or 0)
     if rule is None or not within:
@@ -208,6 +209,7 @@ def decide_proposal(actor: User, proposal: PriceRule, approve: bool, comment: st
                 _("This discount (%(depth)s%%) is beyond your authority.", depth=f"{depth:.1f}")
             )
         checks.check_no_overlap(contract, values, ignore={proposal.id, proposal.replaces_rule_id})
+        checks.check_tiers(contract, values, ignore={proposal.id, proposal.replaces_rule_id})
         if proposal.replaces_rule_id is not None:
             db.session.get(PriceRule, proposal.replaces_rule_id).status = "superseded"
     proposal.status = "active" if approve else "rejected"
@@ -294,10 +296,7 @@ def notify_price_proposal(actor: User, contract: Contract, proposal: PriceRule, 
 
 def _rule_text(rule: PriceRule, currency: str) -> str:
     """ "CNY 7,000.00 from 50 pieces", "15% off list": a rule's price in words."""
-    if rule.kind == "percent_off":
-        text = _("%(value)s%% off list", value=f"{rule.value:g}")
-    else:
-        text = format_money(rule.value, currency)
+    text = checks.rule_text(rule.kind, rule.value, currency)
     if rule.min_quantity > 1:
         text += " " + _("from %(quantity)d pieces", quantity=rule.min_quantity)
     return text

@@ -71,7 +71,7 @@ def proposals(app):
     seed_demo()
     contract, admin = acme_contract(), staff("admin")
     made = {
-        # The demo's own: NW-LT14 CN¥7,650.00 -> 7,000.00 (22.2% below the 8,999.00 list).
+        # The demo's own: NW-LT14 from 50, CN¥7,400.00 -> 6,900.00 (23.3% below list).
         "replaces_fixed": db.session.scalar(
             sa.select(PriceRule).where(
                 PriceRule.status == "proposed", PriceRule.replaces_rule_id.is_not(None)
@@ -92,12 +92,12 @@ def proposals(app):
         admin, contract, current, rule_values("NW-MN27", value="30"), "monitors", current.version
     )
     # A proposal whose rule was taken out of force while it waited.
-    tier = rule_in_force("NW-LT14", 50)
+    tier = rule_in_force("NW-LT14", 1)
     made["replaced_rule_gone"] = services.save_rule(
         admin,
         contract,
         tier,
-        rule_values("NW-LT14", kind="fixed", value="6300.00", min_quantity=50),
+        rule_values("NW-LT14", kind="fixed", value="7500.00"),
         "gone",
         tier.version,
     )
@@ -116,8 +116,9 @@ def test_every_kind_of_waiting_proposal_renders_with_now_and_proposed(app, propo
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     replaced = card(page, proposals["replaces_fixed"])
-    assert "Now CN¥7,650.00 (15.0% below list)" in replaced
-    assert "Proposed CN¥7,000.00 (22.2% below list)" in replaced
+    assert "from 50 units" in replaced
+    assert "Now CN¥7,400.00 (17.8% below list)" in replaced
+    assert "Proposed CN¥6,900.00 (23.3% below list)" in replaced
     assert "list price CN¥8,999.00" in replaced
     percent = card(page, proposals["replaces_percent"])
     assert "Now 15% off list Proposed 30% off list" in percent
@@ -134,7 +135,7 @@ def test_a_decider_approves_only_what_their_authority_covers(app, proposals):
     login(director, "director@northwind.example", DEMO_PASSWORD)
     page = manager.get("/staff/approvals").get_data(as_text=True)
 
-    within = card(page, proposals["replaces_fixed"])  # 22.2%, the manager's authority is 25%
+    within = card(page, proposals["replaces_fixed"])  # 23.3%, the manager's authority is 25%
     beyond = card(page, proposals["replaces_percent"])  # 30%
     assert "Approve" in within and "Beyond your discount authority" not in within
     assert "Approve" not in beyond and "Beyond your discount authority" in beyond
@@ -142,7 +143,7 @@ def test_a_decider_approves_only_what_their_authority_covers(app, proposals):
         director.get("/staff/approvals").get_data(as_text=True), proposals["replaces_percent"]
     )
     # The dashboard counts what each may approve.
-    assert b'data-proposals-waiting="3"' in manager.get("/staff/").data
+    assert b'data-proposals-waiting="4"' in manager.get("/staff/").data
     assert b'data-proposals-waiting="6"' in director.get("/staff/").data
 
 
@@ -160,7 +161,7 @@ def test_a_manager_decides_a_proposal_that_replaces_a_rule_there(app, proposals)
     assert b"Proposal approved" in response.data
     assert f'data-proposal-id="{proposal_id}"'.encode() not in response.data
     assert db.session.get(PriceRule, proposal_id).status == "active"
-    assert rule_in_force("NW-LT14").id == proposal_id
+    assert rule_in_force("NW-LT14", 50).id == proposal_id
     # A second tab deciding it again is told, not shown a 404.
     again = manager.post(
         f"/staff/approvals/{proposal_id}",

@@ -213,7 +213,7 @@ def test_the_import_preview_lists_old_and_new_for_every_changed_rule(app):
     login(client, "director@northwind.example", DEMO_PASSWORD)
     changes = (
         "target,kind,value,currency,min_quantity,valid_from,valid_to\n"
-        "NW-LT14,fixed,7300.00,CNY,50,,\n"  # 7,400.00 in force: changed
+        "NW-LT14,fixed,7600.00,CNY,1,,\n"  # 7,650.00 in force: changed
         "NW-MN27,percent_off,45,,1,,\n"  # 15% in force; 45% is beyond the director's 40%
         "NW-DOCK,fixed,800.00,CNY,10,,\n"  # new
     )
@@ -227,6 +227,6 @@ def test_the_import_preview_lists_old_and_new_for_every_changed_rule(app):
         for line, text in re.findall(r'data-change-line="(\d+)">(.*?)</tr>', page, re.S)
     }
     assert set(rows) == {"2", "3"}  # the new rule changes no price in force
-    assert "CN¥7,400.00 CN¥7,300.00" in rows["2"]
+    assert "CN¥7,650.00 CN¥7,600.00" in rows["2"]
     assert "15% off list 45% off list for approval" in rows["3"]
     assert "built-in method" not in page
