@@ -1,8 +1,8 @@
 """A price list's rows checked against the catalog and the contract: targets, values, dates,
 discount authority and overlaps, with the rules of a single rule (contracts.rule_checks) and in
-its words. Set-based, so that 100,000 rows take seconds: three queries (the file's products
-with their list prices, its categories, the contract's rules in force or proposed) whatever
-the number of rows, then every check in Python.
+its words. Set-based, so that 100,000 rows take seconds: four queries (the file's products
+with their list prices, its categories, the contract's rules in force or proposed, the widest
+discount authority) whatever the number of rows, then every check in Python.
 """
 
 from __future__ import annotations
@@ -110,8 +110,9 @@ def resolve_targets(rows: list[RowResult], currency: str) -> None:
             row.errors.append(_("There is no product %(sku)s.", sku=row.target))
 
 
-def check_values(row: RowResult, contract: Terms, authority: Decimal) -> None:
-    """Value, currency, dates and discount authority: no query (rule_checks' rules and words)."""
+def check_values(row: RowResult, contract: Terms, authority: Decimal, widest: Decimal) -> None:
+    """Value, currency, dates and discount authority, and whether the price looks like a typing
+    error (beyond `widest`, anyone's authority): no query (rule_checks' rules and words)."""
     if row.kind == "fixed" and not row.currency:
         row.errors.append(
             _(
@@ -164,6 +165,9 @@ def check_values(row: RowResult, contract: Terms, authority: Decimal) -> None:
         row.errors.append(error.message)
         return
     row.action = CREATE if row.depth <= authority else PROPOSE
+    row.unlikely = rule_checks.unlikely_message(
+        row.kind, row.value, row.list_amount, row.depth, widest, contract.currency
+    )
 
 
 def existing_rules(contract: Terms) -> list[Existing]:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from portal.accounts.models import User
 from portal.catalog.models import ListPrice
 from portal.contracts.models import PriceRule
 from portal.contracts.pricing import HUNDRED, discount_percent
@@ -152,6 +153,60 @@ def depth(contract, values: dict) -> Decimal:
     """checked_depth() of a rule given by `values`, its product's list price read here."""
     list_amount = None if values.get("product_id") is None else _list_amount(contract, values)
     return checked_depth(values["kind"], values["value"], list_amount, contract.currency)
+
+
+# Unlikely prices: probably typing errors, saved only when their author confirms them.
+
+
+class Unlikely(ServiceError):
+    """A price that is probably a typing error; the same save with `confirmed` goes through."""
+
+
+def widest_authority() -> Decimal:
+    """The deepest discount any active staff member may grant, in percent below list."""
+    widest = db.session.scalar(
+        sa.select(sa.func.max(User.discount_authority_percent)).where(
+            User.is_active.is_(True), User.account_id.is_(None)
+        )
+    )
+    return widest or Decimal(0)
+
+
+def unlikely_message(
+    kind: str,
+    value: Decimal,
+    list_amount: Decimal | None,
+    depth: Decimal,
+    widest: Decimal,
+    currency: str,
+) -> str | None:
+    """Why a rule's price looks like a typing error, or None: a fixed price above list, or a
+    discount deeper than anyone may grant."""
+    if kind == "fixed" and list_amount is not None and value > list_amount:
+        return _(
+            "%(price)s is above the list price (%(list)s): is it a typing error? Correct it, "
+            "or confirm that it is right.",
+            price=format_money(value, currency),
+            list=format_money(list_amount, currency),
+        )
+    if depth > widest:
+        return _(
+            "%(depth)s%% below list is more than anyone may grant (%(widest)s%%): is it a "
+            "typing error? Correct it, or confirm that it is right.",
+            depth=f"{depth:.1f}",
+            widest=f"{widest:.1f}",
+        )
+    return None
+
+
+def check_likely(contract, values: dict, depth: Decimal) -> None:
+    """Unlikely when the rule given by `values` looks like a typing error."""
+    list_amount = None if values.get("product_id") is None else _list_amount(contract, values)
+    message = unlikely_message(
+        values["kind"], values["value"], list_amount, depth, widest_authority(), contract.currency
+    )
+    if message:
+        raise Unlikely(message, field="value")
 
 
 # Volume tiers: more units never cost more each than fewer.

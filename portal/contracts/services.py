@@ -130,9 +130,11 @@ def save_rule(
     values: dict,
     reason: str,
     expected_version: int | None = None,
+    confirmed: bool = False,
 ) -> PriceRule:
     """Create or change a price rule. Within the author's discount authority it is in force at
-    once; beyond it, it is saved as a proposal and the rule it would change stays as it is."""
+    once; beyond it, it is saved as a proposal and the rule it would change stays as it is.
+    A price that looks like a typing error (checks.Unlikely) needs `confirmed`."""
     if rule is not None:
         _check_version(rule, expected_version)
         if rule.status != "active":
@@ -142,6 +144,8 @@ def save_rule(
     checks.check_no_overlap(contract, values, ignore={rule.id} if rule else set())
     checks.check_tiers(contract, values, ignore={rule.id} if rule else set())
     depth = checks.depth(contract, values)
+    if not confirmed:
+        checks.check_likely(contract, values, depth)
     within = depth <= (actor.discount_authority_percent or 0)
     if rule is None or not within:
         proposal = PriceRule(

@@ -193,7 +193,12 @@ def test_a_proposal_goes_to_the_deciders_whose_authority_covers_it(app, proposal
 def test_beyond_every_deciders_authority_every_decider_is_told(app):
     seed_demo()
     services.save_rule(
-        staff("admin"), acme_contract(), None, rule_values("NW-DT7", value="60"), "typo?"
+        staff("admin"),
+        acme_contract(),
+        None,
+        rule_values("NW-DT7", value="60"),
+        "clearance",
+        confirmed=True,
     )
     notified = {
         user_id
