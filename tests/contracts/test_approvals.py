@@ -15,7 +15,7 @@ from portal.contracts.models import Contract, PriceRule
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from portal.notifications.models import Notice, OutboxMessage
-from tests.support.web import login
+from tests.support.web import count_queries, login
 
 
 def staff(local):
@@ -227,3 +227,21 @@ def test_the_proposer_is_told_the_decision_and_why(app, proposals, button, word)
         sa.select(OutboxMessage).where(OutboxMessage.to_address == admin.email)
     ).all()
     assert mail.subject == notice.text
+
+
+def test_the_approvals_page_issues_the_same_queries_for_one_or_six_proposals(app):
+    seed_demo()
+    manager = app.test_client()
+    login(manager, "manager@northwind.example", DEMO_PASSWORD)
+    manager.get("/staff/approvals")  # warm up
+    with count_queries() as one:
+        manager.get("/staff/approvals")
+    contract, admin = acme_contract(), staff("admin")
+    for sku in ("NW-DT7", "NW-DOCK", "NW-SRV2", "NW-SVC3Y"):
+        services.save_rule(admin, contract, None, rule_values(sku, value="20"), "tender")
+    services.save_rule(admin, contract, None, rule_values(category="Desktops"), "refresh")
+    with count_queries() as six:
+        page = manager.get("/staff/approvals").get_data(as_text=True)
+    assert page.count("data-proposal-id=") == 6
+    assert len(one) == len(six)
+    assert len(six) <= 8, six
