@@ -11,19 +11,16 @@ import sqlalchemy as sa
 from portal.accounts.models import User
 from portal.catalog.models import Category, Product
 from portal.contracts import services
-from portal.contracts.models import Contract, PriceRule
+from portal.contracts.models import PriceRule
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from portal.notifications.models import Notice, OutboxMessage
+from tests.support.contracts import acme_contract
 from tests.support.web import count_queries, login
 
 
 def staff(local):
     return db.session.scalar(sa.select(User).where(User.email == f"{local}@northwind.example"))
-
-
-def acme_contract():
-    return db.session.scalar(sa.select(Contract).where(Contract.number == "NW-ACME-01"))
 
 
 def product_id(sku):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from portal.contracts.models import PriceRule
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
-from tests.contracts.test_views import acme_contract, rule_form, upload
+from tests.support.contracts import acme_contract, rule_form, upload
 from tests.support.web import login
 
 

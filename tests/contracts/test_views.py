@@ -1,42 +1,15 @@
 """The contract screens as staff use them: proposals, approvals, conflicts."""
 
-import io
 import re
-from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from portal.accounts.models import KeyAccount
-from portal.contracts import pricing
 from portal.contracts.models import Contract, PriceRule
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
+from tests.support.contracts import acme_contract, acme_price, rule_form, upload
 from tests.support.web import login
-
-
-def acme_price(sku):
-    acme = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == "acme"))
-    return pricing.price_lines(acme.id, [(sku, 1)], date.today()).lines[0].unit_price.amount
-
-
-def acme_contract():
-    return db.session.scalar(sa.select(Contract).where(Contract.number == "NW-ACME-01"))
-
-
-def rule_form(**extra):
-    return {
-        "target": "sku",
-        "sku": "NW-DT7",
-        "category": "",
-        "kind": "percent_off",
-        "value": "20",
-        "min_quantity": "1",
-        "valid_from": "",
-        "valid_to": "",
-        "reason": "Tender for 400 desktops",
-        **extra,
-    }
 
 
 def test_an_admins_20_percent_waits_for_the_manager_and_the_admin_cannot_approve(app):
@@ -140,11 +113,6 @@ def test_deciders_see_waiting_proposals_on_their_dashboard_but_not_their_own(app
     admin.post(f"/staff/contracts/{contract.id}/rules/new", data=rule_form())
     assert b'data-proposals-waiting="2"' in manager.get("/staff/").data
     assert b"data-proposals-waiting" not in admin.get("/staff/").data  # not a decider
-
-
-def upload(client, url, text, **fields):
-    data = {"file": (io.BytesIO(text.encode()), "prices.csv"), **fields}
-    return client.post(url, data=data, content_type="multipart/form-data")
 
 
 def test_a_price_import_shows_every_bad_row_and_applies_nothing(app):
