@@ -401,3 +401,40 @@ def test_the_approvals_page_issues_the_same_queries_for_one_or_many_orders(web, 
         page = text(client.get("/a/acme/approvals"))
     assert page.count('class="card mb-3 approval"') == 6
     assert len(one) == len(many)
+
+
+# The demo's accounts as they are: Globex, Initech and Lotus have no approver
+
+
+@pytest.mark.parametrize(
+    "slug, items, asked, decider_may",
+    [
+        ("globex", [("NW-SRV2", 4)], "inside@northwind.example", "record"),
+        ("initech", [("NW-LT14", 13)], "admin@initech.example", "decide"),
+        ("lotus", [("NW-SRV2", 24)], "inside2@northwind.example", "record"),
+    ],
+)
+def test_in_the_demo_every_order_above_the_limit_reaches_someone_who_decides_it(
+    web, slug, items, asked, decider_may
+):
+    from portal.accounts.models import Address, KeyAccount, User
+    from portal.demo import DEMO_PASSWORD, seed_demo
+
+    seed_demo()
+    account = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == slug))
+    buyer = db.session.scalar(sa.select(User).where(User.email == f"buyer@{slug}.example"))
+    address = db.session.scalar(sa.select(Address.id).where(Address.account_id == account.id))
+    fill_cart(buyer, items)
+    order = placement.place_order(
+        buyer, account, placement.Checkout(ship_to_address_id=address), uuid.uuid4().hex
+    )
+    assert order.status == "pending_approval"
+
+    assert [m for m in mails_to(asked) if order.number in m.subject]
+    client = signed_in(web, asked, DEMO_PASSWORD)
+    if decider_may == "decide":
+        page = text(client.get(f"/a/{slug}/approvals"))
+        assert f'action="/a/{slug}/approvals/{order.number}"' in page
+    else:
+        page = text(client.get(f"/staff/orders/{order.number}"))
+        assert f'action="/staff/orders/{order.number}/decide"' in page
