@@ -270,7 +270,11 @@ def _request(chosen: Deciders, order: Order, account: KeyAccount) -> tuple[str, 
 
 def tell_new_deciders(account_id: int) -> None:
     """After the account's people changed (an approver appointed, one deactivated, a new rep):
-    ask whoever now decides one of its waiting orders and was not asked yet."""
+    ask whoever now decides one of its waiting orders and was not asked yet. The account's
+    lock (as placing an order takes it) keeps an order placed meanwhile from being missed."""
+    db.session.execute(
+        sa.select(KeyAccount.id).where(KeyAccount.id == account_id).with_for_update()
+    )
     waiting = list(
         db.session.scalars(
             sa.select(Order)
