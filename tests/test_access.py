@@ -91,8 +91,8 @@ EXPECTED = {
     "ordering.list_orders": BUYER_ROLES,
     "ordering.show_order": BUYER_ROLES,
     "ordering.cancel_order": BUYER_ROLES,
-    "ordering.list_approvals": (APPROVER,),
-    "ordering.decide_order": (APPROVER,),
+    "ordering.list_approvals": (APPROVER, CUSTOMER_ADMIN),
+    "ordering.decide_order": (APPROVER, CUSTOMER_ADMIN),
     "ordering.read_notices": BUYER_ROLES,
     # ordering: staff (order desk, credit hold) and contracts: payment terms
     "ordering.list_staff_orders": STAFF_ROLES,
@@ -117,6 +117,7 @@ EXPECTED = {
     },
     "ordering.release_order": ("finance", "sales_director"),
     "ordering.place_order_for_buyer": ("inside_sales", "sales_manager", "sales_director"),
+    "ordering.record_decision": ("inside_sales", "sales_manager", "sales_director"),
     "ordering.set_credit_hold": ("finance",),
     "contracts.list_terms": STAFF_ROLES,
     "contracts.create_term": ACCOUNT_EDITORS,
