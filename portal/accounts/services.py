@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import sqlalchemy as sa
+from blinker import signal
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -13,13 +14,21 @@ from portal.core.errors import ServiceError
 from portal.core.images import check_image
 from portal.core.money import quantize
 from portal.core.passwords import hash_password, password_problem
-from portal.core.permissions import BUYER_ROLES, FIELD_SALES, INSIDE_SALES
+from portal.core.permissions import BUYER_ROLES, CUSTOMER_ADMIN, FIELD_SALES, INSIDE_SALES
 from portal.extensions import db
 
 MAX_LOGO_PIXELS = 2000
 
+#: Sent with each user created without a password, in the transaction that creates them:
+#: auth (above this layer) connects to it and queues the invitation to set one.
+user_invited = signal("portal.user-invited")
 
-def create_account(actor: User, values: dict, logo: bytes | None = None) -> KeyAccount:
+
+def create_account(
+    actor: User, values: dict, logo: bytes | None = None, first_user: dict | None = None
+) -> KeyAccount:
+    """A new key account; with `first_user` (name, email), its customer admin, who is
+    invited to set a password."""
     if db.session.scalar(sa.select(KeyAccount.id).where(KeyAccount.slug == values["slug"])):
         raise ServiceError(_("Another account already uses this address."), field="slug")
     _check_reps(values)
@@ -29,6 +38,12 @@ def create_account(actor: User, values: dict, logo: bytes | None = None) -> KeyA
     db.session.add(account)
     db.session.flush()
     audit.record(actor, "account.create", f"account:{account.slug}", {"name": (None, account.name)})
+    if first_user:
+        values = {**first_user, "phone": "", "role": CUSTOMER_ADMIN, "spending_limit_amount": None}
+        try:
+            _add_user(actor, account, values, BUYER_ROLES)
+        except ServiceError as error:
+            raise ServiceError(error.message, field=f"first_user_{error.field}") from None
     db.session.commit()
     return account
 
@@ -94,20 +109,22 @@ def logo_of(account: KeyAccount) -> tuple[bytes, str, str] | None:
     return data, account.logo_content_type, account.logo_digest
 
 
-def create_user(
-    actor: User, account: KeyAccount, values: dict, password: str, *, roles=BUYER_ROLES
-) -> User:
-    """A new portal user of `account` with a first password chosen by the admin."""
+def create_user(actor: User, account: KeyAccount, values: dict, *, roles=BUYER_ROLES) -> User:
+    """A new portal user of `account`, without a password: they get an e-mail with a link to
+    set their own, so nobody else ever knows it."""
+    user = _add_user(actor, account, values, roles)
+    db.session.commit()
+    return user
+
+
+def _add_user(actor: User, account: KeyAccount, values: dict, roles) -> User:
     _check_user_values(account, values, roles)
-    problem = password_problem(password)
-    if problem:
-        raise ServiceError(problem, field="password")
-    user = User(account_id=account.id, password_hash=hash_password(password), **values)
+    user = User(account_id=account.id, password_hash=None, **values)
     user.spending_limit_currency = account.currency
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.create", f"user:{user.id}", {"email": (None, user.email)})
-    db.session.commit()
+    user_invited.send(user)
     return user
 
 
@@ -148,7 +165,7 @@ def _check_user_values(account, values: dict, roles, user: User | None = None) -
 
 def set_password(actor: User, user: User, password: str) -> None:
     """An admin sets a user's password; the user's existing sessions end (SECURITY.md 10)."""
-    problem = password_problem(password)
+    problem = password_problem(password, user.password_hash)
     if problem:
         raise ServiceError(problem, field="password")
     user.password_hash = hash_password(password)

@@ -25,6 +25,7 @@ from portal.core.permissions import (
     public,
     require,
 )
+from portal.core.reauth import fresh_sign_in
 
 bp = Blueprint("accounts", __name__)
 
@@ -63,8 +64,21 @@ def create_account():
     form = AccountForm(reps=queries.rep_choices())
     if form.validate_on_submit():
         with refusal_shown(form):
-            account = services.create_account(current_user, form.values(), _upload(form))
-            flash(_("Account %(name)s created.", name=account.name), "success")
+            first_user = form.first_user()
+            account = services.create_account(
+                current_user, form.values(), _upload(form), first_user=first_user
+            )
+            if first_user:
+                flash(
+                    _(
+                        "Account %(name)s created; %(email)s was sent a link to set a password.",
+                        name=account.name,
+                        email=first_user["email"],
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("Account %(name)s created.", name=account.name), "success")
             return redirect(url_for("lookup.show_account", slug=account.slug))
     return render_template("accounts/account_form.html", form=form, account=None)
 
@@ -148,18 +162,21 @@ def list_users(slug):
 
 @bp.route("/a/<slug>/users/new", methods=["GET", "POST"])
 @allow(CUSTOMER_ADMIN)
+@fresh_sign_in
 def create_user(slug):
     return _create_user_page(_managed_account(slug), back=url_for(".list_users", slug=slug))
 
 
 @bp.route("/staff/accounts/<slug>/users/new", methods=["GET", "POST"])
 @allow(*ACCOUNT_EDITORS)
+@fresh_sign_in
 def staff_create_user(slug):
     return _create_user_page(_managed_account(slug), back=url_for(".edit_account", slug=slug))
 
 
 @bp.route("/a/<slug>/users/<int:user_id>", methods=["GET", "POST"])
 @allow(CUSTOMER_ADMIN)
+@fresh_sign_in
 def edit_user(slug, user_id):
     account = _managed_account(slug)
     back = url_for(".list_users", slug=slug)
@@ -168,6 +185,7 @@ def edit_user(slug, user_id):
 
 @bp.route("/staff/accounts/<slug>/users/<int:user_id>", methods=["GET", "POST"])
 @allow(*ACCOUNT_EDITORS)
+@fresh_sign_in
 def staff_edit_user(slug, user_id):
     account = _managed_account(slug)
     back = url_for(".edit_account", slug=slug)
@@ -176,12 +194,14 @@ def staff_edit_user(slug, user_id):
 
 @bp.post("/a/<slug>/users/<int:user_id>/password")
 @allow(CUSTOMER_ADMIN)
+@fresh_sign_in
 def set_password(slug, user_id):
     return _set_password(slug, user_id, ".edit_user")
 
 
 @bp.post("/staff/accounts/<slug>/users/<int:user_id>/password")
 @allow(*ACCOUNT_EDITORS)
+@fresh_sign_in
 def staff_set_password(slug, user_id):
     return _set_password(slug, user_id, ".staff_edit_user")
 
@@ -220,8 +240,11 @@ def _create_user_page(account, back):
     form = NewUserForm(roles=BUYER_ROLES)
     if form.validate_on_submit():
         with refusal_shown(form):
-            user = services.create_user(current_user, account, form.values(), form.password.data)
-            flash(_("User %(email)s created.", email=user.email), "success")
+            user = services.create_user(current_user, account, form.values())
+            flash(
+                _("User %(email)s created and sent a link to set a password.", email=user.email),
+                "success",
+            )
             return redirect(back)
     return render_template("accounts/user_form.html", form=form, account=account, back=back)
 
