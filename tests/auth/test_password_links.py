@@ -84,9 +84,7 @@ def test_a_buyer_added_by_a_customer_admin_sets_their_own_password_from_the_invi
     assert signed_in(web, "bob@initech.example", NEW_PASSWORD).get("/a/initech/").status_code == 200
 
 
-def test_staff_creating_an_account_with_a_first_user_invite_its_customer_admin(
-    web, smtp_server
-):
+def test_staff_creating_an_account_with_a_first_user_invite_its_customer_admin(web, smtp_server):
     staff = factories.StaffFactory(email="admin@northwind.example")
     client = signed_in(web, staff.email)
     data = account_form(first_user_name="Una Umbrella", first_user_email="Una@Umbrella.example")
@@ -132,9 +130,10 @@ def test_an_invitation_works_for_seven_days_and_not_after(web, initech, clock):
     assert b"data-link-invalid" in page.data and b'name="password"' not in page.data
     assert set_password(web.test_client(), path).status_code == 200
     db.session.expire_all()
-    assert db.session.scalar(
-        sa.select(User.password_hash).where(User.email == "bob@initech.example")
-    ) is None
+    assert (
+        db.session.scalar(sa.select(User.password_hash).where(User.email == "bob@initech.example"))
+        is None
+    )
 
 
 # Forgot password
@@ -146,7 +145,10 @@ def test_forgot_password_sends_a_link_that_works_once(web, initech, smtp_server)
 
     browser = web.test_client()
     assert b"/password/forgot" in browser.get("/login").data
-    assert browser.post("/password/forgot", data={"email": " Buyer@Initech.example "}).status_code == 200
+    assert (
+        browser.post("/password/forgot", data={"email": " Buyer@Initech.example "}).status_code
+        == 200
+    )
     path = mailed_link(smtp_server, buyer.email)
 
     # The link sets the password and ends every session (SECURITY.md 10)
