@@ -5,9 +5,9 @@ and limits, contracts and their prices. Each action below is tried 11 minutes af
 asks, and then goes through as typed."""
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Callable
 
 import pytest
 import sqlalchemy as sa
