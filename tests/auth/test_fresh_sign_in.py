@@ -15,10 +15,12 @@ import time_machine
 
 from portal.accounts.models import KeyAccount, User
 from portal.contracts.models import Contract, PriceRule
-from portal.core.reauth import PASSWORD_FIELD
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from tests.support.web import login
+
+#: The password field of the page that asks (portal.core.reauth.PASSWORD_FIELD).
+PASSWORD_FIELD = "fresh_sign_in_password"  # noqa: S105
 
 
 def user(email: str) -> User:
