@@ -51,6 +51,9 @@ EXPECTED = {
     "accounts.staff_set_password": ACCOUNT_EDITORS,
     "accounts.staff_add_address": ACCOUNT_EDITORS,
     "accounts.staff_remove_address": ACCOUNT_EDITORS,
+    "accounts.list_staff_users": (SYSADMIN,),
+    "accounts.create_staff_user": (SYSADMIN,),
+    "accounts.edit_staff_user": (SYSADMIN,),
     "accounts.logo": PUBLIC,
     "accounts.theme": PUBLIC,
     "accounts.list_users": (CUSTOMER_ADMIN,),
@@ -277,6 +280,7 @@ def build_url(app, rule, world, slug="acme"):
         "care_task_id": world["acme_care_task"].id,
         "message_id": world["message"].id,
         "token": "not-a-valid-link",
+        "staff_id": world["users"]["inside_sales"].id,
     }
     with app.test_request_context():
         from flask import url_for

@@ -156,6 +156,53 @@ class NewUserForm(UserForm):
     is_active = None
 
 
+class StaffUserForm(FlaskForm):
+    """A member of staff, as a sysadmin sets them up."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+    phone = StringField(_l("Phone"), validators=[Length(max=40), PHONE])
+    role = SelectField(_l("Role"))
+    discount_authority = StringField(
+        _l("Discount authority (% below list)"),
+        description=_l("Deeper discounts this person sets wait for someone with more authority."),
+        default="0",
+        validators=[DataRequired(), Length(max=10)],
+    )
+    is_active = BooleanField(_l("Active"), default=True)
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [(role, role.replace("_", " ")) for role in roles]
+
+    def validate_discount_authority(self, field):
+        try:
+            parse_amount(field.data)
+        except ValueError:
+            raise ValidationError(_l("Enter a percentage such as 12.5.")) from None
+
+    def values(self) -> dict:
+        values = {
+            "name": self.name.data.strip(),
+            "email": self.email.data,
+            "phone": self.phone.data or "",
+            "role": self.role.data,
+            "discount_authority_percent": parse_amount(self.discount_authority.data),
+        }
+        if self.is_active is not None:
+            values["is_active"] = self.is_active.data
+        return values
+
+
+class NewStaffUserForm(StaffUserForm):
+    """No password: the new member of staff is sent a link to set their own."""
+
+    is_active = None
+
+
 class PasswordForm(FlaskForm):
     password = PasswordField(
         _l("New password"),

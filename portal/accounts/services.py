@@ -14,7 +14,13 @@ from portal.core.errors import ServiceError
 from portal.core.images import check_image
 from portal.core.money import quantize
 from portal.core.passwords import hash_password, password_problem
-from portal.core.permissions import BUYER_ROLES, CUSTOMER_ADMIN, FIELD_SALES, INSIDE_SALES
+from portal.core.permissions import (
+    BUYER_ROLES,
+    CUSTOMER_ADMIN,
+    FIELD_SALES,
+    INSIDE_SALES,
+    STAFF_ROLES,
+)
 from portal.extensions import db
 
 MAX_LOGO_PIXELS = 2000
@@ -117,10 +123,33 @@ def create_user(actor: User, account: KeyAccount, values: dict, *, roles=BUYER_R
     return user
 
 
-def _add_user(actor: User, account: KeyAccount, values: dict, roles) -> User:
+def create_staff_user(actor: User, values: dict) -> User:
+    """A new member of staff (a sysadmin's verb), invited like any new user."""
+    _check_discount_authority(values)
+    user = _add_user(actor, None, values, STAFF_ROLES)
+    db.session.commit()
+    return user
+
+
+def update_staff_user(actor: User, user: User, values: dict) -> None:
+    """Change a member of staff's details, role, discount authority or active flag."""
+    _check_discount_authority(values)
+    update_user(actor, None, user, values, roles=STAFF_ROLES)
+
+
+def _check_discount_authority(values: dict) -> None:
+    percent = values["discount_authority_percent"]
+    if not Decimal(0) <= percent <= Decimal(100) or percent != percent.quantize(Decimal("0.01")):
+        raise ServiceError(
+            _("Enter a percentage from 0 to 100, such as 12.5."), field="discount_authority"
+        )
+
+
+def _add_user(actor: User, account: KeyAccount | None, values: dict, roles) -> User:
     _check_user_values(account, values, roles)
-    user = User(account_id=account.id, password_hash=None, **values)
-    user.spending_limit_currency = account.currency
+    user = User(account_id=account.id if account else None, password_hash=None, **values)
+    if account is not None:
+        user.spending_limit_currency = account.currency
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.create", f"user:{user.id}", {"email": (None, user.email)})
@@ -128,7 +157,9 @@ def _add_user(actor: User, account: KeyAccount, values: dict, roles) -> User:
     return user
 
 
-def update_user(actor: User, account: KeyAccount, user: User, values: dict, *, roles=BUYER_ROLES):
+def update_user(
+    actor: User, account: KeyAccount | None, user: User, values: dict, *, roles=BUYER_ROLES
+):
     """Change a user's details, role, spending limit or active flag. Deactivating a user ends
     every session they have at their next request (auth checks is_active)."""
     _check_user_values(account, values, roles, user=user)
@@ -136,7 +167,9 @@ def update_user(actor: User, account: KeyAccount, user: User, values: dict, *, r
         values.get("is_active") is False or values.get("role") != actor.role
     ):
         raise ServiceError(_("You cannot deactivate yourself or change your own role."), "role")
-    changes = audit.diff(user, {**values, "spending_limit_currency": account.currency})
+    if account is not None:
+        values = {**values, "spending_limit_currency": account.currency}
+    changes = audit.diff(user, values)
     if changes:
         audit.record(actor, "user.update", f"user:{user.id}", changes)
     db.session.commit()

@@ -9,8 +9,10 @@ from portal.accounts.forms import (
     AccountForm,
     AddressForm,
     EditAccountForm,
+    NewStaffUserForm,
     NewUserForm,
     PasswordForm,
+    StaffUserForm,
     UserForm,
 )
 from portal.accounts.permissions import can_edit_account, can_manage_users_of
@@ -21,6 +23,7 @@ from portal.core.permissions import (
     BUYER_ROLES,
     CUSTOMER_ADMIN,
     STAFF_ROLES,
+    SYSADMIN,
     allow,
     public,
     require,
@@ -38,6 +41,9 @@ bp = Blueprint("accounts", __name__)
 #   POST      /staff/accounts/<slug>/users/<id>/password    staff_set_password    ACCOUNT_EDITORS
 #   POST      /staff/accounts/<slug>/addresses              staff_add_address     ACCOUNT_EDITORS
 #   POST      /staff/accounts/<slug>/addresses/<id>/delete  staff_remove_address  ACCOUNT_EDITORS
+#   GET       /staff/users                                  list_staff_users      SYSADMIN
+#   GET POST  /staff/users/new                              create_staff_user     SYSADMIN
+#   GET POST  /staff/users/<staff_id>                       edit_staff_user       SYSADMIN
 # The account 360 view, /staff/accounts/<slug>, is lookup's (lookup.show_account).
 # --- buyer side (a buyer of another account gets 404 from account_or_404) ---
 #   GET       /a/<slug>/logo                                logo                  public
@@ -107,6 +113,44 @@ def edit_account(slug):
 def _upload(form) -> bytes | None:
     file = form.logo.data
     return file.read() if file and file.filename else None
+
+
+@bp.get("/staff/users")
+@allow(SYSADMIN)
+def list_staff_users():
+    return render_template("accounts/staff_users.html", users=queries.staff_users())
+
+
+@bp.route("/staff/users/new", methods=["GET", "POST"])
+@allow(SYSADMIN)
+@fresh_sign_in
+def create_staff_user():
+    form = NewStaffUserForm(roles=STAFF_ROLES)
+    if form.validate_on_submit():
+        with refusal_shown(form):
+            user = services.create_staff_user(current_user, form.values())
+            flash(
+                _("User %(email)s created and sent a link to set a password.", email=user.email),
+                "success",
+            )
+            return redirect(url_for(".list_staff_users"))
+    return render_template("accounts/staff_user_form.html", form=form, user=None)
+
+
+@bp.route("/staff/users/<int:staff_id>", methods=["GET", "POST"])
+@allow(SYSADMIN)
+@fresh_sign_in
+def edit_staff_user(staff_id):
+    user = queries.staff_user_or_404(staff_id)
+    form = StaffUserForm(obj=user, roles=STAFF_ROLES)
+    if request.method == "GET":
+        form.discount_authority.data = f"{user.discount_authority_percent.normalize():f}"
+    if form.validate_on_submit():
+        with refusal_shown(form):
+            services.update_staff_user(current_user, user, form.values())
+            flash(_("Changes to %(email)s saved.", email=user.email), "success")
+            return redirect(url_for(".list_staff_users"))
+    return render_template("accounts/staff_user_form.html", form=form, user=user)
 
 
 @bp.get("/a/<slug>/logo")

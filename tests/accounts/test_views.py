@@ -424,3 +424,53 @@ def test_an_address_of_another_account_cannot_be_removed(web, initech, two_accou
     client = signed_in(web, "admin@initech.example")
     assert client.post(f"/a/initech/addresses/{address.id}/delete").status_code == 404
     assert count(Address) == 1
+
+
+# Staff users (sysadmins)
+
+
+@pytest.mark.parametrize("authority", ["-1", "100.01", "1e9", "ten", "12.345"])
+def test_a_bad_discount_authority_is_refused_and_nothing_changes(web, staff_admin, authority):
+    sysadmin = factories.StaffFactory(email="sysadmin@northwind.example", role="sysadmin")
+    client = signed_in(web, sysadmin.email)
+    data = {
+        "name": staff_admin.name,
+        "email": staff_admin.email,
+        "phone": "",
+        "role": staff_admin.role,
+        "discount_authority": authority,
+        "is_active": "y",
+    }
+    response = client.post(f"/staff/users/{staff_admin.id}", data=data)
+    assert response.status_code == 200
+    assert "percentage" in response.get_data(as_text=True)
+    assert reload(staff_admin).discount_authority_percent == 0
+    assert audit_events("user.update") == []
+
+
+def test_a_sysadmin_changes_a_discount_authority_and_it_is_audited(web, staff_admin):
+    sysadmin = factories.StaffFactory(email="sysadmin@northwind.example", role="sysadmin")
+    client = signed_in(web, sysadmin.email)
+    data = {
+        "name": staff_admin.name,
+        "email": staff_admin.email,
+        "phone": "",
+        "role": "sales_manager",
+        "discount_authority": "25",
+        "is_active": "y",
+    }
+    assert client.post(f"/staff/users/{staff_admin.id}", data=data).status_code == 302
+    admin = reload(staff_admin)
+    assert (admin.role, admin.discount_authority_percent) == ("sales_manager", Decimal("25"))
+    [event] = audit_events("user.update")
+    assert event.actor_id == sysadmin.id
+    assert event.changes["role"] == ["account_admin", "sales_manager"]
+
+
+def test_only_sysadmins_manage_staff_and_buyers_are_not_staff(web, staff_admin, initech):
+    client = signed_in(web, staff_admin.email)
+    assert client.get("/staff/users").status_code == 403
+    assert client.get(f"/staff/users/{staff_admin.id}").status_code == 403
+    sysadmin = factories.StaffFactory(email="sysadmin@northwind.example", role="sysadmin")
+    client = signed_in(web, sysadmin.email)
+    assert client.get(f"/staff/users/{initech['buyer'].id}").status_code == 404

@@ -52,6 +52,13 @@ def user_form(u: User, **changes) -> dict:
     return {**data, **changes}
 
 
+def staff_form(u: User, **changes) -> dict:
+    data = {"name": u.name, "email": u.email, "phone": u.phone, "role": u.role}
+    data["discount_authority"] = f"{u.discount_authority_percent:f}"
+    data["is_active"] = "y"
+    return {**data, **changes}
+
+
 def contract_form(contract: Contract, **changes) -> dict:
     data = {
         "number": contract.number,
@@ -205,6 +212,22 @@ ACTIONS = {
             },
         ),
         acme_rules,
+    ),
+    "a sysadmin changes a discount authority": Action(
+        "sysadmin@northwind.example",
+        lambda: (
+            f"/staff/users/{user('admin@northwind.example').id}",
+            staff_form(user("admin@northwind.example"), discount_authority="30"),
+        ),
+        lambda: user("admin@northwind.example").discount_authority_percent,
+    ),
+    "a sysadmin changes a staff role": Action(
+        "sysadmin@northwind.example",
+        lambda: (
+            f"/staff/users/{user('field@northwind.example').id}",
+            staff_form(user("field@northwind.example"), role="inside_sales"),
+        ),
+        lambda: user("field@northwind.example").role,
     ),
     "a manager approves a price proposal": Action(
         "manager@northwind.example",

@@ -99,6 +99,30 @@ def test_staff_creating_an_account_with_a_first_user_invite_its_customer_admin(w
     assert login(web.test_client(), "una@umbrella.example", NEW_PASSWORD).status_code == 302
 
 
+def test_a_staff_user_added_by_a_sysadmin_sets_their_own_password(web, smtp_server):
+    sysadmin = factories.StaffFactory(email="sysadmin@northwind.example", role="sysadmin")
+    client = signed_in(web, sysadmin.email)
+    assert b"/staff/users" in client.get("/staff/").data
+    data = {
+        "name": "Nina New",
+        "email": "nina@northwind.example",
+        "phone": "",
+        "role": "account_admin",
+        "discount_authority": "12.5",
+    }
+    assert client.post("/staff/users/new", data=data).status_code == 302
+    nina = db.session.scalar(sa.select(User).where(User.email == "nina@northwind.example"))
+    assert (nina.role, nina.account_id, nina.password_hash) == ("account_admin", None, None)
+    assert str(nina.discount_authority_percent.normalize()) == "12.5"
+    assert b'data-user-email="nina@northwind.example"' in client.get("/staff/users").data
+
+    path = mailed_link(smtp_server, "nina@northwind.example")
+    assert set_password(web.test_client(), path).status_code == 302
+    nina_client = signed_in(web, "nina@northwind.example", NEW_PASSWORD)
+    assert nina_client.get("/staff/").status_code == 200
+    assert nina_client.get("/staff/users").status_code == 403
+
+
 def test_a_first_user_needs_both_a_name_and_an_e_mail(web):
     staff = factories.StaffFactory(email="admin@northwind.example")
     client = signed_in(web, staff.email)
