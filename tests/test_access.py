@@ -41,6 +41,8 @@ EXPECTED = {
     "auth.login": PUBLIC,
     "auth.logout": ROLES,
     "auth.change_password": ROLES,
+    "auth.forgot_password": PUBLIC,
+    "auth.set_password_from_link": PUBLIC,
     "accounts.list_accounts": STAFF_ROLES,
     "accounts.create_account": ACCOUNT_EDITORS,
     "accounts.edit_account": ACCOUNT_EDITORS,
@@ -49,6 +51,9 @@ EXPECTED = {
     "accounts.staff_set_password": ACCOUNT_EDITORS,
     "accounts.staff_add_address": ACCOUNT_EDITORS,
     "accounts.staff_remove_address": ACCOUNT_EDITORS,
+    "accounts.list_staff_users": (SYSADMIN,),
+    "accounts.create_staff_user": (SYSADMIN,),
+    "accounts.edit_staff_user": (SYSADMIN,),
     "accounts.logo": PUBLIC,
     "accounts.theme": PUBLIC,
     "accounts.list_users": (CUSTOMER_ADMIN,),
@@ -174,8 +179,9 @@ EXPECTED = {
 }
 
 STATIC = {"static", "bootstrap.static"}
-#: Routes whose ids name the supplier's catalog, shared by every account: nobody's secret.
-SHARED = {"catalog.product_image"}
+#: Routes whose ids name the supplier's catalog, shared by every account: nobody's secret; and
+#: the password link, whose token is its own access check (tests/auth/test_password_links.py).
+SHARED = {"catalog.product_image", "auth.set_password_from_link"}
 
 
 def app_endpoints(app):
@@ -274,6 +280,8 @@ def build_url(app, rule, world, slug="acme"):
         "sample_id": world["acme_sample"].id,
         "care_task_id": world["acme_care_task"].id,
         "message_id": world["message"].id,
+        "token": "not-a-valid-link",
+        "staff_id": world["users"]["inside_sales"].id,
     }
     with app.test_request_context():
         from flask import url_for

@@ -28,6 +28,7 @@ from portal.contracts.pricing import NO_CONTRACT, PricedLine, explain, price_pro
 from portal.contracts.rule_checks import Unlikely
 from portal.core.actions import refusal_shown
 from portal.core.permissions import ACCOUNT_EDITORS, BUYER_ROLES, STAFF_ROLES, SYSADMIN, allow
+from portal.core.reauth import fresh_sign_in
 
 bp = Blueprint("contracts", __name__)
 
@@ -70,6 +71,7 @@ def list_contracts(slug):
 
 @bp.route("/staff/accounts/<slug>/contracts/new", methods=["GET", "POST"])
 @allow(*ACCOUNT_EDITORS)
+@fresh_sign_in
 def create_contract(slug):
     account = account_queries.account_or_404(slug)
     form = ContractForm(terms=queries.payment_terms(), currency=account.currency)
@@ -101,6 +103,7 @@ def show_contract(contract_id):
 
 @bp.route("/staff/contracts/<int:contract_id>/edit", methods=["GET", "POST"])
 @allow(*ACCOUNT_EDITORS)
+@fresh_sign_in
 def edit_contract(contract_id):
     contract = queries.contract_or_404(contract_id)
     form = ContractForm(obj=contract, terms=queries.payment_terms())
@@ -123,6 +126,7 @@ def edit_contract(contract_id):
 
 @bp.route("/staff/contracts/<int:contract_id>/rules/new", methods=["GET", "POST"])
 @allow(*ACCOUNT_EDITORS)
+@fresh_sign_in
 def create_rule(contract_id):
     contract = queries.contract_or_404(contract_id)
     return _rule_page(contract, None)
@@ -130,6 +134,7 @@ def create_rule(contract_id):
 
 @bp.route("/staff/contracts/<int:contract_id>/rules/<int:rule_id>", methods=["GET", "POST"])
 @allow(*ACCOUNT_EDITORS)
+@fresh_sign_in
 def edit_rule(contract_id, rule_id):
     contract = queries.contract_or_404(contract_id)
     return _rule_page(contract, queries.rule_of_contract_or_404(contract, rule_id))
@@ -183,6 +188,7 @@ def _rule_page(contract, rule):
 
 @bp.post("/staff/contracts/<int:contract_id>/rules/<int:rule_id>/remove")
 @allow(*ACCOUNT_EDITORS)
+@fresh_sign_in
 def remove_rule(contract_id, rule_id):
     contract = queries.contract_or_404(contract_id)
     rule = queries.rule_of_contract_or_404(contract, rule_id)
@@ -202,6 +208,8 @@ def remove_rule(contract_id, rule_id):
 
 @bp.route("/staff/contracts/<int:contract_id>/import", methods=["GET", "POST"])
 @allow(*ACCOUNT_EDITORS)
+# Asked when the checked file is applied, not when it is uploaded (a file cannot be re-sent).
+@fresh_sign_in(when=lambda: "apply" in request.form)
 def import_rules(contract_id):
     """Upload a CSV: every row is checked and shown; only a clean file can be applied, and it is
     applied whole. The checked file travels back with the page (base64), so the rows applied
@@ -273,6 +281,7 @@ def list_proposals():
 
 @bp.post("/staff/approvals/<int:rule_id>")
 @allow(*PROPOSAL_DECIDERS)
+@fresh_sign_in
 def decide_proposal(rule_id):
     proposal = queries.proposal_or_404(rule_id)
     form = DecisionForm()

@@ -13,6 +13,7 @@ from portal.core.actions import refusal_shown
 from portal.core.forms import validated
 from portal.core.page_parts import page_parts
 from portal.core.permissions import BUYER_ROLES, STAFF_ROLES, allow, require
+from portal.core.reauth import fresh_sign_in
 from portal.notifications import services as notifications
 from portal.notifications.forms import ReadNoticesForm
 from portal.ordering import (
@@ -449,6 +450,7 @@ def _placed_for_buyer_message(order, buyer) -> tuple[str, str]:
 
 @bp.post("/staff/accounts/<slug>/credit-hold")
 @allow(*permissions.CREDIT_CONTROLLERS)
+@fresh_sign_in
 def set_credit_hold(slug):
     account = account_queries.account_or_404(slug)
     form = CreditHoldForm()
