@@ -307,7 +307,6 @@ def test_a_new_approver_user_is_asked_too(globex_like, admin):
         admin,
         globex_like.account,
         {"name": "Dora", "email": "dora@acme.example", "phone": "", "role": "approver"},
-        "a long enough password",
     )
     assert [n.text for n in unread(user)] == [f"Order {order.number} waits for your approval."]
 
