@@ -13,10 +13,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import ColorField, EmailField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from portal.accounts.models import TIERS
-from portal.core.money import CURRENCIES, parse_amount
+from portal.core.forms import AmountField
+from portal.core.money import CURRENCIES
 
 PHONE = Regexp(r"^[0-9+()./ -]*$", message=_l("Use digits, spaces and + ( ) - only."))
 
@@ -94,10 +95,10 @@ class UserForm(FlaskForm):
     )
     phone = StringField(_l("Phone"), validators=[Length(max=40), PHONE])
     role = SelectField(_l("Role"))
-    spending_limit = StringField(
+    spending_limit = AmountField(
         _l("Spending limit"),
         description=_l("Orders above this wait for an approver. Leave empty for no limit."),
-        validators=[Optional(), Length(max=30)],
+        validators=[Optional()],
     )
     is_active = BooleanField(_l("Active"), default=True)
 
@@ -105,22 +106,14 @@ class UserForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.role.choices = [(role, role.replace("_", " ")) for role in roles]
 
-    def validate_spending_limit(self, field):
-        if field.data and field.data.strip():
-            try:
-                parse_amount(field.data)
-            except ValueError:
-                raise ValidationError(_l("Enter an amount such as 50000.00.")) from None
-
     def values(self) -> dict:
-        # Blank (or only spaces) means no limit; Optional() lets spaces through unvalidated.
-        limit = (self.spending_limit.data or "").strip()
         values = {
             "name": self.name.data.strip(),
             "email": self.email.data,
             "phone": self.phone.data or "",
             "role": self.role.data,
-            "spending_limit_amount": parse_amount(limit) if limit else None,
+            # Blank (or only spaces) means no limit.
+            "spending_limit_amount": self.spending_limit.data,
         }
         if self.is_active is not None:  # NewUserForm has no such field
             values["is_active"] = self.is_active.data

@@ -16,6 +16,7 @@ from portal.accounts.forms import (
 from portal.accounts.permissions import can_edit_account, can_manage_users_of
 from portal.core.actions import refusal_shown
 from portal.core.images import image_response
+from portal.core.money import plain
 from portal.core.permissions import (
     ACCOUNT_EDITORS,
     BUYER_ROLES,
@@ -229,7 +230,7 @@ def _create_user_page(account, back):
 def _edit_user_page(account, user, back):
     form = UserForm(obj=user, roles=BUYER_ROLES)
     if request.method == "GET" and user.spending_limit_amount is not None:
-        form.spending_limit.data = f"{user.spending_limit_amount:f}"
+        form.spending_limit.data = plain(user.spending_limit_amount, account.currency)
     if form.validate_on_submit():
         with refusal_shown(form):
             services.update_user(current_user, account, user, form.values())

@@ -212,14 +212,23 @@ def test_changing_a_users_e_mail_to_one_in_use_is_refused(web, initech):
     [
         ("-1", "The spending limit cannot be negative."),
         ("-0.01", "The spending limit cannot be negative."),
-        ("abc", "Enter an amount such as 50000.00."),
-        ("12,34.5.6", "Enter an amount such as 50000.00."),
-        ("NaN", "Enter an amount such as 50000.00."),
-        ("Infinity", "Enter an amount such as 50000.00."),
+        ("abc", "“abc” is not an amount: type it as 1150.50 or 1,150.50."),
+        ("12,34.5.6", "“12,34.5.6” is not an amount: type it as 1150.50 or 1,150.50."),
+        ("NaN", "“NaN” is not an amount: type it as 1150.50 or 1,150.50."),
+        ("Infinity", "“Infinity” is not an amount: type it as 1150.50 or 1,150.50."),
         ("100.001", "Enter an amount in CNY, such as 50000.00."),
-        ("10000000000000", "Enter an amount in CNY, such as 50000.00."),
-        ("1e400", "Enter an amount in CNY, such as 50000.00."),
-        ("9" * 29, "Enter an amount in CNY, such as 50000.00."),
+        (
+            "10000000000000",
+            "“10000000000000” is too large: amounts stay below 1,000,000,000,000.",
+        ),
+        ("1e400", "“1e400”: write the number out in digits, without an exponent."),
+        ("1e9", "“1e9”: write the number out in digits, without an exponent."),
+        ("9" * 29, f"“{'9' * 23}…” is too large: amounts stay below 1,000,000,000,000."),
+        (
+            "50000,00",
+            "“50000,00”: use a point for decimals and type 50000.00 (a comma only separates "
+            "thousands, as in 1,150.50).",
+        ),
     ],
 )
 def test_a_bad_spending_limit_is_refused_and_nothing_changes(web, initech, limit, message):

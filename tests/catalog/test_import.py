@@ -143,17 +143,17 @@ BAD_ROWS = [
     pytest.param(
         "NW-ZZ1,Gadget,Laptops,each,yes,ten,\n",
         3,
-        "price_CNY: ten is not a number.",
+        "price_CNY: “ten” is not an amount: type it as 1150.50 or 1,150.50.",
         id="not-a-number",
     ),
     pytest.param(
-        "NW-ZZ1,Gadget,Laptops,each,yes,1e15,\n",
+        "NW-ZZ1,Gadget,Laptops,each,yes,100000000.01,\n",
         3,
-        "price_CNY: 1000000000000000 is more than any list price can be.",
+        "price_CNY: 100000000.01 is more than any list price can be.",
         id="absurd",
     ),
     pytest.param(
-        "NW-ZZ1,Gadget,Laptops,each,yes,NaN,\n", 3, "price_CNY: NaN is not a number.", id="nan"
+        "NW-ZZ1,Gadget,Laptops,each,yes,NaN,\n", 3, "price_CNY: “NaN” is not an amount", id="nan"
     ),
     pytest.param(
         "NW-ADP1,Travel adapter again,Laptops,each,yes,10.00,\n",
@@ -229,7 +229,7 @@ def test_every_bad_row_of_a_file_is_listed(editor, catalog):
     assert found == [
         (2, "A1", "The name is blank."),
         (4, "A3", "Unknown category Toys."),
-        (4, "A3", "price_CNY: x is not a number."),
+        (4, "A3", "price_CNY: “x” is not an amount: type it as 1150.50 or 1,150.50."),
         (6, "A1", "The SKU A1 is already on line 2."),
     ]
 

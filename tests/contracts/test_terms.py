@@ -106,7 +106,7 @@ def test_staff_define_a_term_which_is_audited(web, editor):
             ],
             "at most two decimals",
         ),
-        ([("A", "abc", "order", "0")], "Enter a percentage such as 30 or 33.5."),
+        ([("A", "abc", "order", "0")], "“abc” is not a percentage"),
         ([("A", "100", "order", "3651")], "from 0 to 3650"),
         ([("A", "100", "order", "-1")], "Enter a whole number of days"),
         ([("", "100", "order", "0")], "Milestone 1 needs a label."),

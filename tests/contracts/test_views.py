@@ -78,7 +78,7 @@ def test_a_rule_form_with_bad_input_says_what_is_wrong_and_saves_nothing(app):
     before = db.session.scalar(sa.select(sa.func.count(PriceRule.id)))
     for bad, message in [
         ({"sku": "NO-SUCH"}, b"There is no product NO-SUCH"),
-        ({"value": "abc"}, b"Enter a number"),
+        ({"value": "abc"}, "“abc” is not a percentage".encode()),
         ({"value": "-3"}, b"more than 0"),
         (
             {"kind": "fixed", "target": "category", "sku": "", "category": "Laptops"},

@@ -177,7 +177,7 @@ def test_bad_remittances_are_refused_with_a_message_and_nothing_is_written(web, 
         assert response.status_code == 200, response.location
         return response.data.decode()
 
-    assert "Enter an amount such as 42000.00." in post({due: "ten"}, amount="10")
+    assert "“ten” is not an amount" in post({due: "ten"}, amount="10")
     assert "has only CN¥17,339.15 unpaid" in post({due: "17339.16"})
     assert "The parts add up to 100.00, not to the 100.01 received." in post(
         {due: "100.00"}, amount="100.01"
