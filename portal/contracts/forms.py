@@ -194,7 +194,7 @@ class MilestoneRowForm(Form):
     days = StringField(_l("Days"), default="0", validators=[Length(max=6)])
 
     def is_blank(self) -> bool:
-        return not (self.label.data or "").strip() and not self.share._value().strip()
+        return not (self.label.data or "").strip() and not self.share.text.strip()
 
     def validate_share(self, field):
         if not self.is_blank() and field.data is None and not field.errors:

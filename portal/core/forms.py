@@ -62,6 +62,11 @@ class NumberField(StringField):
         except numbers.NumberError as error:
             raise StopValidation(error.message) from None
 
+    @property
+    def text(self) -> str:
+        """What the field shows: the text typed, or the number it was given."""
+        return self._value()
+
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
@@ -72,7 +77,7 @@ class NumberField(StringField):
 
 class AmountField(NumberField):
     """An amount of money, such as 1,150.50; the view shows a stored one in its currency's
-    decimals (`core.money.quantize`), the services check its sign and decimals."""
+    decimals (`core.money.plain`), the services check its sign and decimals."""
 
 
 class PercentField(NumberField):
