@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, Va
 
 from portal.accounts.models import TIERS
 from portal.core.money import CURRENCIES, parse_amount
+from portal.core.versioning import VersionedForm
 
 PHONE = Regexp(r"^[0-9+()./ -]*$", message=_l("Use digits, spaces and + ( ) - only."))
 
@@ -80,13 +81,13 @@ class AccountForm(FlaskForm):
         return values
 
 
-class EditAccountForm(AccountForm):
+class EditAccountForm(AccountForm, VersionedForm):
     """The slug is fixed once an account exists: its portal address is printed and bookmarked."""
 
     slug = None
 
 
-class UserForm(FlaskForm):
+class UserForm(VersionedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(
         _l("E-mail"),
@@ -133,7 +134,7 @@ class NewUserForm(UserForm):
         description=_l("At least 8 characters. Give it to the user in person or by phone."),
         validators=[DataRequired()],
     )
-    is_active = None
+    is_active = version = opened_at = None
 
 
 class PasswordForm(FlaskForm):
@@ -161,3 +162,7 @@ class AddressForm(FlaskForm):
             "postcode": (self.postcode.data or "").strip(),
             "country": self.country.data.upper(),
         }
+
+
+class EditAddressForm(AddressForm, VersionedForm):
+    pass

@@ -14,6 +14,7 @@ from portal.core.images import check_image
 from portal.core.money import quantize
 from portal.core.passwords import hash_password, password_problem
 from portal.core.permissions import BUYER_ROLES, FIELD_SALES, INSIDE_SALES
+from portal.core.versioning import check_version, commit
 from portal.extensions import db
 
 MAX_LOGO_PIXELS = 2000
@@ -33,7 +34,16 @@ def create_account(actor: User, values: dict, logo: bytes | None = None) -> KeyA
     return account
 
 
-def update_account(actor: User, account: KeyAccount, values: dict, logo: bytes | None = None):
+def update_account(
+    actor: User,
+    account: KeyAccount,
+    values: dict,
+    logo: bytes | None = None,
+    expected_version: int | None = None,
+):
+    """Change an account's details and branding; a save based on an older version of the
+    account is a Conflict (SECURITY.md 37)."""
+    check_version(account, expected_version)
     _check_reps(values)
     logo_values = checked_logo(logo) if logo else {}  # checked before anything is changed
     changes = audit.diff(account, values)
@@ -42,7 +52,7 @@ def update_account(actor: User, account: KeyAccount, values: dict, logo: bytes |
         changes["logo"] = (None, account.logo_digest)
     if changes:
         audit.record(actor, "account.update", f"account:{account.slug}", changes)
-    db.session.commit()
+    commit()
 
 
 def _check_reps(values: dict) -> None:
@@ -111,9 +121,22 @@ def create_user(
     return user
 
 
-def update_user(actor: User, account: KeyAccount, user: User, values: dict, *, roles=BUYER_ROLES):
+def update_user(
+    actor: User,
+    account: KeyAccount,
+    user: User,
+    values: dict,
+    expected_version: int | None = None,
+    *,
+    roles=BUYER_ROLES,
+):
     """Change a user's details, role, spending limit or active flag. Deactivating a user ends
-    every session they have at their next request (auth checks is_active)."""
+    every session they have at their next request (auth checks is_active).
+
+    The form posts every field, a blank spending limit meaning "no limit": a save based on an
+    older version of the user (a tab opened before someone set the limit) would silently undo
+    the other change, so it is a Conflict (SECURITY.md 37)."""
+    check_version(user, expected_version)
     _check_user_values(account, values, roles, user=user)
     if user.id == actor.id and (
         values.get("is_active") is False or values.get("role") != actor.role
@@ -122,7 +145,7 @@ def update_user(actor: User, account: KeyAccount, user: User, values: dict, *, r
     changes = audit.diff(user, {**values, "spending_limit_currency": account.currency})
     if changes:
         audit.record(actor, "user.update", f"user:{user.id}", changes)
-    db.session.commit()
+    commit()
 
 
 def _check_user_values(account, values: dict, roles, user: User | None = None) -> None:
@@ -168,9 +191,29 @@ def add_address(actor: User, account: KeyAccount, values: dict) -> Address:
     return address
 
 
-def remove_address(actor: User, account: KeyAccount, address: Address) -> None:
+def update_address(
+    actor: User,
+    account: KeyAccount,
+    address: Address,
+    values: dict,
+    expected_version: int | None = None,
+) -> None:
+    """Correct an address; a save based on an older version is a Conflict (SECURITY.md 37).
+    Orders placed before keep the address as it read then."""
+    check_version(address, expected_version)
+    changes = audit.diff(address, values)
+    if changes:
+        audit.record(actor, "address.update", f"address:{address.id}", changes)
+    commit()
+
+
+def remove_address(
+    actor: User, account: KeyAccount, address: Address, expected_version: int | None = None
+) -> None:
+    """Remove an address, unless it changed since the page that removes it was shown."""
+    check_version(address, expected_version)
     db.session.delete(address)
     audit.record(
         actor, "address.delete", f"account:{account.slug}", {"label": (address.label, None)}
     )
-    db.session.commit()
+    commit()
