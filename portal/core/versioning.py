@@ -46,7 +46,8 @@ class Conflict(ServiceError):
 
     def __init__(self, message: str | None = None):
         super().__init__(
-            message or _("Someone else changed this since you opened it. Reload to see their change.")
+            message
+            or _("Someone else changed this since you opened it. Reload to see their change.")
         )
 
 
