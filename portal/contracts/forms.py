@@ -32,6 +32,7 @@ from wtforms.validators import (
 
 from portal.contracts.models import CONTRACT_STATUSES, MILESTONE_EVENTS, RULE_KINDS
 from portal.core.money import CURRENCIES, parse_amount
+from portal.core.versioning import VersionedForm
 
 
 class AmountField(StringField):
@@ -44,14 +45,6 @@ class AmountField(StringField):
                 self.amount = parse_amount(self.data)
             except ValueError:
                 raise ValidationError(_l("Enter a number such as 7650.00.")) from None
-
-
-class VersionedForm(FlaskForm):
-    #: The version of the record when the form was shown (SECURITY.md 37).
-    version = HiddenField()
-
-    def expected_version(self) -> int | None:
-        return int(self.version.data) if (self.version.data or "").isdigit() else None
 
 
 class ContractForm(VersionedForm):
@@ -214,7 +207,7 @@ class MilestoneRowForm(Form):
             raise ValidationError(_l("Enter a whole number of days, 0 or more."))
 
 
-class TermForm(FlaskForm):
+class TermForm(VersionedForm):
     """A payment term: its code, name, and up to MAX_ROWS milestone rows (no script: "More
     rows" shows the form again with more empty rows)."""
 

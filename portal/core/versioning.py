@@ -119,10 +119,12 @@ def conflict_seen(
     record,
     target: str,
     actions: tuple[str, ...] = (),
+    not_compared: tuple[str, ...] = (),
 ) -> ConflictSeen | None:
     """What to show when the refusal `refused` (from core.actions.refusal_shown) is a
     Conflict, or None. `saved_form()` builds the form as it is shown for the record now;
-    `target` (and `actions`, if given) pick the record's audit events. The form keeps what was
+    `target` (and `actions`, if given) pick the record's audit events; `not_compared` names
+    fields that are no value of the record (a reason for the change). The form keeps what was
     typed and takes the saved version and a new opening time."""
     if not isinstance(refused.error, Conflict):
         return None
@@ -131,7 +133,7 @@ def conflict_seen(
     form.opened_at.data = utcnow().isoformat()
     return ConflictSeen(
         message=refused.error.message,
-        differences=differences(form, saved_form()),
+        differences=differences(form, saved_form(), not_compared),
         saves=saves_since(target, opened, actions),
         has_dropped_file=any(
             getattr(f.data, "filename", None) for f in form if f.type == "FileField"
@@ -148,11 +150,13 @@ def answer(template: str, conflict: ConflictSeen | None = None, **context):
 NOT_COMPARED = {"HiddenField", "CSRFTokenField", "FileField", "PasswordField", "SubmitField"}
 
 
-def differences(typed: FlaskForm, saved: FlaskForm) -> list[Difference]:
+def differences(
+    typed: FlaskForm, saved: FlaskForm, not_compared: tuple[str, ...] = ()
+) -> list[Difference]:
     """Each visible field whose typed value, as the form shows it, is not the saved one."""
-    saved_values = dict(_shown_values(saved))
+    saved_values = dict(_shown_values(saved, not_compared))
     found = []
-    for label, yours in _shown_values(typed):
+    for label, yours in _shown_values(typed, not_compared):
         theirs = saved_values.pop(label, "")
         if yours != theirs:
             found.append(Difference(label, yours, theirs))
@@ -160,17 +164,17 @@ def differences(typed: FlaskForm, saved: FlaskForm) -> list[Difference]:
     return found
 
 
-def _shown_values(form, prefix: str = "") -> Iterator[tuple[str, str]]:
+def _shown_values(form, not_compared=(), prefix: str = "") -> Iterator[tuple[str, str]]:
     for item in form:
-        if item.type in NOT_COMPARED:
+        if item.type in NOT_COMPARED or item.short_name in not_compared:
             continue
         label = f"{prefix}{item.label.text}"
         if item.type == "FieldList":  # rows that say they are blank are no rows
             for number, entry in enumerate(item.entries, start=1):
                 if not getattr(entry.form, "is_blank", lambda: False)():
-                    yield from _shown_values(entry.form, f"{label} {number}: ")
+                    yield from _shown_values(entry.form, prefix=f"{label} {number}: ")
         elif item.type == "FormField":
-            yield from _shown_values(item.form, f"{label}: ")
+            yield from _shown_values(item.form, prefix=f"{label}: ")
         else:
             yield label, _shown(item)
 

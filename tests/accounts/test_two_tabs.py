@@ -2,28 +2,13 @@
 two tabs and saved in both gives the second save a conflict page that keeps what was typed and
 says what changed, and saves nothing of it."""
 
-import re
 from decimal import Decimal
 
 from portal.accounts.models import Address
 from portal.extensions import db
 from tests import factories
-from tests.support.tabs import Tab, form_of
+from tests.support.tabs import Tab, differences, form_of, saved_by
 from tests.support.web import reload, signed_in
-
-
-def differences(response) -> dict[str, tuple[str, str]]:
-    """{field label: (what was typed, what is saved now)} from a conflict page."""
-    rows = re.findall(
-        r'<tr data-field="([^"]*)"><td>[^<]*</td><td[^>]*data-yours>([^<]*)</td>'
-        r"<td[^>]*data-saved>([^<]*)</td></tr>",
-        response.get_data(as_text=True),
-    )
-    return {label: (yours, saved) for label, yours, saved in rows}
-
-
-def saved_by(response) -> list[str]:
-    return re.findall(r'data-saved-by="([^"]*)"', response.get_data(as_text=True))
 
 
 def test_two_tabs_saving_one_account_the_second_gets_a_conflict_that_keeps_its_input(

@@ -1,6 +1,7 @@
 """Two browser tabs on one edit form: each tab opens the page, keeps the form as the browser
 shows it (hidden fields included) and posts it back with what the person typed."""
 
+import re
 from html.parser import HTMLParser
 
 
@@ -85,3 +86,18 @@ class Tab:
 def form_of(html: str) -> dict:
     """The fields of the page's edit form (the first post form that posts back to the page)."""
     return next(fields for action, fields in post_forms(html) if not action)
+
+
+def differences(response) -> dict[str, tuple[str, str]]:
+    """{field label: (what was typed, what is saved now)} from a conflict page."""
+    rows = re.findall(
+        r'<tr data-field="([^"]*)"><td>[^<]*</td><td[^>]*data-yours>([^<]*)</td>'
+        r"<td[^>]*data-saved>([^<]*)</td></tr>",
+        response.get_data(as_text=True),
+    )
+    return {label: (yours, saved) for label, yours, saved in rows}
+
+
+def saved_by(response) -> list[str]:
+    """The e-mails of who saved meanwhile, as a conflict page lists them, newest first."""
+    return re.findall(r'data-saved-by="([^"]*)"', response.get_data(as_text=True))
