@@ -1,5 +1,6 @@
-"""Lost updates (SECURITY.md 37): key accounts, users, addresses, products and payment terms get
-the version their edit forms carry, as contracts and price rules have. Existing rows start at 1.
+"""Lost updates (SECURITY.md 37): key accounts, users, addresses, products, payment terms and
+leads get the version their edit forms carry, as contracts and price rules have. Existing rows
+start at 1.
 
 Revision ID: a7e31c52d0f4
 Revises: 5c3a9e07d1b2
@@ -14,7 +15,7 @@ down_revision = '5c3a9e07d1b2'
 branch_labels = None
 depends_on = None
 
-TABLES = ('key_accounts', 'users', 'addresses', 'products', 'payment_terms')
+TABLES = ('key_accounts', 'users', 'addresses', 'products', 'payment_terms', 'leads')
 
 
 def upgrade():
