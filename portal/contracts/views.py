@@ -18,8 +18,14 @@ from portal.contracts.forms import (
     RuleForm,
     TermForm,
 )
-from portal.contracts.permissions import PROPOSAL_DECIDERS, can_decide, can_edit_prices
+from portal.contracts.permissions import (
+    PROPOSAL_DECIDERS,
+    can_approve,
+    can_decide,
+    can_edit_prices,
+)
 from portal.contracts.pricing import NO_CONTRACT, PricedLine, explain, price_products
+from portal.contracts.rule_checks import Unlikely
 from portal.core.actions import refusal_shown
 from portal.core.money import plain
 from portal.core.permissions import ACCOUNT_EDITORS, BUYER_ROLES, STAFF_ROLES, SYSADMIN, allow
@@ -167,13 +173,19 @@ def _rule_page(contract, rule):
         form = _rule_form(rule)
     else:
         form = RuleForm(obj=rule, categories=queries.categories())
-    conflict = None
+    conflict, unlikely = None, False
     if form.validate_on_submit():
         with refusal_shown(form, view_shows=services.Conflict) as refused:
             sku = form.sku.data if form.target.data == "sku" else None
             values = {**form.values(), **services.target_values(sku, form.category.data)}
             saved = services.save_rule(
-                current_user, contract, rule, values, form.reason.data, form.expected_version()
+                current_user,
+                contract,
+                rule,
+                values,
+                form.reason.data,
+                form.expected_version(),
+                confirmed=form.confirm.data,
             )
             if saved.status == "proposed":
                 flash(
@@ -186,6 +198,7 @@ def _rule_page(contract, rule):
             else:
                 flash(_("Price rule saved and in force."), "success")
             return redirect(url_for(".show_contract", contract_id=contract.id))
+        unlikely = isinstance(refused.error, Unlikely)
         if rule is not None and isinstance(refused.error, services.Conflict):
             rule = queries.rule_of_contract_or_404(contract, rule.id)  # as saved now
             conflict = conflict_seen(
@@ -195,9 +208,16 @@ def _rule_page(contract, rule):
                 rule,
                 f"contract:{contract.id}",
                 actions=("price_rule.update", "price_rule.propose"),
-                not_compared=("reason",),
+                not_compared=("reason", "confirm"),
             )
-    return answer("contracts/rule_form.html", conflict, form=form, contract=contract, rule=rule)
+    return answer(
+        "contracts/rule_form.html",
+        conflict,
+        form=form,
+        contract=contract,
+        rule=rule,
+        ask_to_confirm=unlikely or form.confirm.data,
+    )
 
 
 @bp.post("/staff/contracts/<int:contract_id>/rules/<int:rule_id>/remove")
@@ -234,7 +254,12 @@ def import_rules(contract_id):
             shown_here = (services.Conflict, imports.ImportRejected)
             with refusal_shown(form, view_shows=shown_here) as refused:
                 result = imports.apply_import(
-                    current_user, contract, data, form.reason.data or "", form.state.data
+                    current_user,
+                    contract,
+                    data,
+                    form.reason.data or "",
+                    form.state.data,
+                    confirmed=form.confirm.data,
                 )
                 flash(
                     _(
@@ -276,12 +301,11 @@ def export_rules(contract_id):
 @bp.get("/staff/approvals")
 @allow(*ACCOUNT_EDITORS)
 def list_proposals():
-    proposals = queries.open_proposals()
     return render_template(
         "contracts/approvals.html",
-        proposals=proposals,
-        depths=queries.depths(proposals + [p.replaces for p in proposals if p.replaces]),
+        proposals=queries.open_proposals(),
         can_decide=can_decide,
+        can_approve=can_approve,
         form=DecisionForm(),
     )
 
