@@ -27,6 +27,7 @@ from wtforms.validators import (
 from portal.accounts.models import TIERS
 from portal.core.forms import AmountField, PercentField
 from portal.core.money import CURRENCIES
+from portal.core.versioning import VersionedForm
 
 PHONE = Regexp(r"^[0-9+()./ -]*$", message=_l("Use digits, spaces and + ( ) - only."))
 
@@ -110,7 +111,7 @@ class AccountForm(FlaskForm):
         return {"name": self.first_user_name.data.strip(), "email": self.first_user_email.data}
 
 
-class EditAccountForm(AccountForm):
+class EditAccountForm(AccountForm, VersionedForm):
     """The slug is fixed once an account exists: its portal address is printed and bookmarked.
     Its users are managed on this page, not added with the account."""
 
@@ -119,7 +120,7 @@ class EditAccountForm(AccountForm):
     first_user_email = None
 
 
-class UserForm(FlaskForm):
+class UserForm(VersionedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(
         _l("E-mail"),
@@ -155,10 +156,10 @@ class UserForm(FlaskForm):
 class NewUserForm(UserForm):
     """No password: the new user is sent a link to set their own."""
 
-    is_active = None
+    is_active = version = opened_at = None
 
 
-class StaffUserForm(FlaskForm):
+class StaffUserForm(VersionedForm):
     """A member of staff, as a sysadmin sets them up."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -196,7 +197,7 @@ class StaffUserForm(FlaskForm):
 class NewStaffUserForm(StaffUserForm):
     """No password: the new member of staff is sent a link to set their own."""
 
-    is_active = None
+    is_active = version = opened_at = None
 
 
 class PasswordForm(FlaskForm):
@@ -228,3 +229,7 @@ class AddressForm(FlaskForm):
             "postcode": (self.postcode.data or "").strip(),
             "country": self.country.data.upper(),
         }
+
+
+class EditAddressForm(AddressForm, VersionedForm):
+    pass

@@ -12,6 +12,7 @@ from portal.core.db import AccountScoped, Amount, TimestampMixin, UTCDateTime, u
 from portal.core.money import Money
 from portal.core.permissions import BUYER_ROLES, ROLES
 from portal.core.phones import phone_key
+from portal.core.versioning import Versioned
 from portal.extensions import db
 
 TIERS = ("platinum", "gold", "standard")
@@ -29,7 +30,7 @@ def _rep_key() -> sa.ForeignKey:
     return sa.ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
 
 
-class KeyAccount(TimestampMixin, AccountScoped, db.Model):
+class KeyAccount(TimestampMixin, AccountScoped, Versioned, db.Model):
     """A large corporate customer with its own branded portal at /a/<slug>/."""
 
     __tablename__ = "key_accounts"
@@ -96,7 +97,7 @@ class KeyAccount(TimestampMixin, AccountScoped, db.Model):
         return f"<KeyAccount {self.slug}>"
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, Versioned, db.Model):
     """A person who signs in: a buyer-side user of one key account, or supplier staff.
 
     Not AccountOwned: staff rows have no account, and buyers see staff (their reps).
@@ -172,7 +173,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"<User {self.email}>"
 
 
-class Address(TimestampMixin, AccountScoped, db.Model):
+class Address(TimestampMixin, AccountScoped, Versioned, db.Model):
     """A ship-to or bill-to address of a key account."""
 
     __tablename__ = "addresses"

@@ -21,6 +21,7 @@ from portal.core.permissions import (
     INSIDE_SALES,
     STAFF_ROLES,
 )
+from portal.core.versioning import check_version, commit
 from portal.extensions import db
 
 MAX_LOGO_PIXELS = 2000
@@ -59,7 +60,16 @@ def create_account(
     return account
 
 
-def update_account(actor: User, account: KeyAccount, values: dict, logo: bytes | None = None):
+def update_account(
+    actor: User,
+    account: KeyAccount,
+    values: dict,
+    logo: bytes | None = None,
+    expected_version: int | None = None,
+):
+    """Change an account's details and branding; a save based on an older version of the
+    account is a Conflict (SECURITY.md 37)."""
+    check_version(account, expected_version)
     _check_reps(values)
     logo_values = checked_logo(logo) if logo else {}  # checked before anything is changed
     changes = audit.diff(account, values)
@@ -70,7 +80,7 @@ def update_account(actor: User, account: KeyAccount, values: dict, logo: bytes |
         audit.record(actor, "account.update", f"account:{account.slug}", changes)
     if changes.keys() & {"inside_sales_rep_id", "backup_rep_id"}:
         account_people_changed.send(account)
-    db.session.commit()
+    commit()
 
 
 def _check_reps(values: dict) -> None:
@@ -138,10 +148,12 @@ def create_staff_user(actor: User, values: dict) -> User:
     return user
 
 
-def update_staff_user(actor: User, user: User, values: dict) -> None:
+def update_staff_user(
+    actor: User, user: User, values: dict, expected_version: int | None = None
+) -> None:
     """Change a member of staff's details, role, discount authority or active flag."""
     _check_discount_authority(values)
-    update_user(actor, None, user, values, roles=STAFF_ROLES)
+    update_user(actor, None, user, values, expected_version, roles=STAFF_ROLES)
 
 
 def _check_discount_authority(values: dict) -> None:
@@ -167,10 +179,21 @@ def _add_user(actor: User, account: KeyAccount | None, values: dict, roles) -> U
 
 
 def update_user(
-    actor: User, account: KeyAccount | None, user: User, values: dict, *, roles=BUYER_ROLES
+    actor: User,
+    account: KeyAccount | None,
+    user: User,
+    values: dict,
+    expected_version: int | None = None,
+    *,
+    roles=BUYER_ROLES,
 ):
     """Change a user's details, role, spending limit or active flag. Deactivating a user ends
-    every session they have at their next request (auth checks is_active)."""
+    every session they have at their next request (auth checks is_active).
+
+    The form posts every field, a blank spending limit meaning "no limit": a save based on an
+    older version of the user (a tab opened before someone set the limit) would silently undo
+    the other change, so it is a Conflict (SECURITY.md 37)."""
+    check_version(user, expected_version)
     _check_user_values(account, values, roles, user=user)
     if user.id == actor.id and (
         values.get("is_active") is False or values.get("role") != actor.role
@@ -183,7 +206,7 @@ def update_user(
         audit.record(actor, "user.update", f"user:{user.id}", changes)
     if account is not None and changes.keys() & {"role", "is_active"}:
         account_people_changed.send(account)
-    db.session.commit()
+    commit()
 
 
 def _check_user_values(account, values: dict, roles, user: User | None = None) -> None:
@@ -229,9 +252,29 @@ def add_address(actor: User, account: KeyAccount, values: dict) -> Address:
     return address
 
 
-def remove_address(actor: User, account: KeyAccount, address: Address) -> None:
+def update_address(
+    actor: User,
+    account: KeyAccount,
+    address: Address,
+    values: dict,
+    expected_version: int | None = None,
+) -> None:
+    """Correct an address; a save based on an older version is a Conflict (SECURITY.md 37).
+    Orders placed before keep the address as it read then."""
+    check_version(address, expected_version)
+    changes = audit.diff(address, values)
+    if changes:
+        audit.record(actor, "address.update", f"address:{address.id}", changes)
+    commit()
+
+
+def remove_address(
+    actor: User, account: KeyAccount, address: Address, expected_version: int | None = None
+) -> None:
+    """Remove an address, unless it changed since the page that removes it was shown."""
+    check_version(address, expected_version)
     db.session.delete(address)
     audit.record(
         actor, "address.delete", f"account:{account.slug}", {"label": (address.label, None)}
     )
-    db.session.commit()
+    commit()

@@ -9,6 +9,7 @@ from portal.accounts.forms import (
     AccountForm,
     AddressForm,
     EditAccountForm,
+    EditAddressForm,
     NewStaffUserForm,
     NewUserForm,
     PasswordForm,
@@ -30,6 +31,7 @@ from portal.core.permissions import (
     require,
 )
 from portal.core.reauth import fresh_sign_in
+from portal.core.versioning import Conflict, VersionedForm, answer, conflict_seen
 
 bp = Blueprint("accounts", __name__)
 
@@ -41,11 +43,14 @@ bp = Blueprint("accounts", __name__)
 #   GET POST  /staff/accounts/<slug>/users/<id>             staff_edit_user       ACCOUNT_EDITORS
 #   POST      /staff/accounts/<slug>/users/<id>/password    staff_set_password    ACCOUNT_EDITORS
 #   POST      /staff/accounts/<slug>/addresses              staff_add_address     ACCOUNT_EDITORS
+#   GET POST  /staff/accounts/<slug>/addresses/<id>         staff_edit_address    ACCOUNT_EDITORS
 #   POST      /staff/accounts/<slug>/addresses/<id>/delete  staff_remove_address  ACCOUNT_EDITORS
 #   GET       /staff/users                                  list_staff_users      SYSADMIN
 #   GET POST  /staff/users/new                              create_staff_user     SYSADMIN
 #   GET POST  /staff/users/<staff_id>                       edit_staff_user       SYSADMIN
-# The account 360 view, /staff/accounts/<slug>, is lookup's (lookup.show_account).
+# The account 360 view, /staff/accounts/<slug>, is lookup's (lookup.show_account). Edit forms
+# carry their record's version: a save based on an older one shows the form again as typed,
+# with what changed meanwhile (core.versioning, SECURITY.md 37).
 # --- buyer side (a buyer of another account gets 404 from account_or_404) ---
 #   GET       /a/<slug>/logo                                logo                  public
 #   GET       /a/<slug>/theme.css                           theme                 public
@@ -54,6 +59,7 @@ bp = Blueprint("accounts", __name__)
 #   GET POST  /a/<slug>/users/<id>                          edit_user             CUSTOMER_ADMIN
 #   POST      /a/<slug>/users/<id>/password                 set_password          CUSTOMER_ADMIN
 #   POST      /a/<slug>/addresses                           add_address           CUSTOMER_ADMIN
+#   GET POST  /a/<slug>/addresses/<id>                      edit_address          CUSTOMER_ADMIN
 #   POST      /a/<slug>/addresses/<id>/delete               remove_address        CUSTOMER_ADMIN
 
 
@@ -95,15 +101,26 @@ def create_account():
 def edit_account(slug):
     account = queries.account_or_404(slug, with_details=True)
     form = EditAccountForm(obj=account, reps=queries.rep_choices())
+    conflict = None
     if form.validate_on_submit():
-        with refusal_shown(form):
-            services.update_account(current_user, account, form.values(), _upload(form))
+        with refusal_shown(form, view_shows=Conflict) as refused:
+            services.update_account(
+                current_user, account, form.values(), _upload(form), form.expected_version()
+            )
             flash(_("Changes saved."), "success")
             return redirect(url_for("lookup.show_account", slug=account.slug))
         # Refused: the page reads the account (and its addresses) again.
         account = queries.account_or_404(slug, with_details=True)
-    return render_template(
+        conflict = conflict_seen(
+            refused,
+            form,
+            lambda: EditAccountForm(formdata=None, obj=account, reps=queries.rep_choices()),
+            account,
+            f"account:{account.slug}",
+        )
+    return answer(
         "accounts/account_form.html",
+        conflict,
         form=form,
         account=account,
         users=queries.users_of(account),
@@ -143,15 +160,27 @@ def create_staff_user():
 @fresh_sign_in
 def edit_staff_user(staff_id):
     user = queries.staff_user_or_404(staff_id)
-    form = StaffUserForm(obj=user, roles=STAFF_ROLES)
     if request.method == "GET":
-        form.discount_authority.data = user.discount_authority_percent.normalize()
+        form = _staff_user_form(user)
+    else:
+        form = StaffUserForm(obj=user, roles=STAFF_ROLES)
+    conflict = None
     if form.validate_on_submit():
-        with refusal_shown(form):
-            services.update_staff_user(current_user, user, form.values())
+        with refusal_shown(form, view_shows=Conflict) as refused:
+            services.update_staff_user(current_user, user, form.values(), form.expected_version())
             flash(_("Changes to %(email)s saved.", email=user.email), "success")
             return redirect(url_for(".list_staff_users"))
-    return render_template("accounts/staff_user_form.html", form=form, user=user)
+        conflict = conflict_seen(
+            refused, form, lambda: _staff_user_form(user, formdata=None), user, f"user:{user.id}"
+        )
+    return answer("accounts/staff_user_form.html", conflict, form=form, user=user)
+
+
+def _staff_user_form(user, **kwargs) -> StaffUserForm:
+    """The staff user form as it shows `user` now (formdata=None: a form never posted)."""
+    form = StaffUserForm(obj=user, roles=STAFF_ROLES, **kwargs)
+    form.discount_authority.data = user.discount_authority_percent.normalize()
+    return form
 
 
 @bp.get("/a/<slug>/logo")
@@ -263,6 +292,18 @@ def staff_add_address(slug):
     return _add_address(slug, url_for(".edit_account", slug=slug))
 
 
+@bp.route("/a/<slug>/addresses/<int:address_id>", methods=["GET", "POST"])
+@allow(CUSTOMER_ADMIN)
+def edit_address(slug, address_id):
+    return _edit_address_page(slug, address_id, url_for(".list_users", slug=slug))
+
+
+@bp.route("/staff/accounts/<slug>/addresses/<int:address_id>", methods=["GET", "POST"])
+@allow(*ACCOUNT_EDITORS)
+def staff_edit_address(slug, address_id):
+    return _edit_address_page(slug, address_id, url_for(".edit_account", slug=slug))
+
+
 @bp.post("/a/<slug>/addresses/<int:address_id>/delete")
 @allow(CUSTOMER_ADMIN)
 def remove_address(slug, address_id):
@@ -294,17 +335,37 @@ def _create_user_page(account, back):
     return render_template("accounts/user_form.html", form=form, account=account, back=back)
 
 
+def _user_form(account, user, **kwargs) -> UserForm:
+    """The user form as it shows `user` now (kwargs: formdata=None for a form never posted)."""
+    form = UserForm(obj=user, roles=BUYER_ROLES, **kwargs)
+    limit = user.spending_limit_amount
+    form.spending_limit.data = "" if limit is None else plain(limit, account.currency)
+    return form
+
+
 def _edit_user_page(account, user, back):
-    form = UserForm(obj=user, roles=BUYER_ROLES)
-    if request.method == "GET" and user.spending_limit_amount is not None:
-        form.spending_limit.data = plain(user.spending_limit_amount, account.currency)
+    if request.method == "GET":
+        form = _user_form(account, user)
+    else:
+        form = UserForm(obj=user, roles=BUYER_ROLES)
+    conflict = None
     if form.validate_on_submit():
-        with refusal_shown(form):
-            services.update_user(current_user, account, user, form.values())
+        with refusal_shown(form, view_shows=Conflict) as refused:
+            services.update_user(
+                current_user, account, user, form.values(), form.expected_version()
+            )
             flash(_("Changes to %(email)s saved.", email=user.email), "success")
             return redirect(back)
-    return render_template(
+        conflict = conflict_seen(
+            refused,
+            form,
+            lambda: _user_form(account, user, formdata=None),
+            user,
+            f"user:{user.id}",
+        )
+    return answer(
         "accounts/user_form.html",
+        conflict,
         form=form,
         account=account,
         user=user,
@@ -339,10 +400,40 @@ def _add_address(slug, back):
     return redirect(back)
 
 
+def _edit_address_page(slug, address_id, back):
+    account = _managed_account(slug)
+    address = queries.address_of_account_or_404(account, address_id)
+    form = EditAddressForm(obj=address)
+    conflict = None
+    if form.validate_on_submit():
+        with refusal_shown(form, view_shows=Conflict) as refused:
+            services.update_address(
+                current_user, account, address, form.values(), form.expected_version()
+            )
+            flash(_("Address saved."), "success")
+            return redirect(back)
+        conflict = conflict_seen(
+            refused,
+            form,
+            lambda: EditAddressForm(formdata=None, obj=address),
+            address,
+            f"address:{address.id}",
+        )
+    return answer(
+        "accounts/address_form.html",
+        conflict,
+        form=form,
+        account=account,
+        address=address,
+        back=back,
+    )
+
+
 def _remove_address(slug, address_id, back):
     account = _managed_account(slug)
-    services.remove_address(
-        current_user, account, queries.address_of_account_or_404(account, address_id)
-    )
-    flash(_("Address removed."), "success")
+    address = queries.address_of_account_or_404(account, address_id)
+    form = VersionedForm()
+    with refusal_shown(form):
+        services.remove_address(current_user, account, address, form.expected_version())
+        flash(_("Address removed."), "success")
     return redirect(back)

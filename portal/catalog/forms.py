@@ -5,11 +5,12 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.core.forms import AmountField
 from portal.core.money import CURRENCIES
+from portal.core.versioning import VersionedForm
 
 
 def _optional_id(value):
@@ -57,8 +58,6 @@ class ProductForm(FlaskForm):
         default=True,
     )
     image = FileField(_l("Image"), description=_l("PNG, JPEG, GIF or WebP, at most 2 MB."))
-    #: The product's version when the form was opened (a lost update is refused).
-    version = HiddenField()
 
     def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,7 +95,7 @@ for _currency in CURRENCIES:
     )
 
 
-class EditProductForm(ProductForm):
+class EditProductForm(ProductForm, VersionedForm):
     """The SKU is fixed once a product exists: it is on orders, quotes and price rules."""
 
     sku = None

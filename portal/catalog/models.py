@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from portal.core.db import Amount, TimestampMixin
+from portal.core.versioning import Versioned
 from portal.extensions import db
 
 
@@ -24,7 +25,7 @@ class Category(TimestampMixin, db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class Product(TimestampMixin, db.Model):
+class Product(TimestampMixin, Versioned, db.Model):
     __tablename__ = "products"
     __table_args__ = (
         sa.Index("ix_products_category_id_name", "category_id", "name"),

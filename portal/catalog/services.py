@@ -24,6 +24,7 @@ from portal.core.errors import ServiceError
 from portal.core.images import check_image
 from portal.core.money import CURRENCIES, decimals_problem, quantize
 from portal.core.numbers import NumberError, parse_amount, plain_width
+from portal.core.versioning import check_version, commit
 from portal.extensions import db
 
 if TYPE_CHECKING:
@@ -44,24 +45,9 @@ NO = {"0", "false", "no", "n", "inactive"}
 LIMITS = {"name": 200, "unit": 20, "description": 5000}
 
 
-class Conflict(ServiceError):
-    """Someone else saved the product since it was loaded (SECURITY.md 37)."""
-
-    def __init__(self):
-        super().__init__(
-            _("Someone else changed this product since you opened it. Reload to see their change.")
-        )
-
-
 def normal_sku(text: str) -> str:
     """A SKU as stored: plain width (typed with a Chinese input method on), upper case."""
     return plain_width(text or "").strip().upper()
-
-
-def version_of(product: Product) -> str:
-    """What the edit form carries to detect a lost update: the product changes whenever it or
-    one of its list prices does (save_product and the import touch it)."""
-    return product.updated_at.isoformat()
 
 
 def amount_problem(amount: Decimal, currency: str) -> str | None:
@@ -83,12 +69,14 @@ def save_product(
     values: dict,
     prices: dict[str, Decimal | None],
     image: bytes | None = None,
-    expected_version: str | None = None,
+    expected_version: int | None = None,
 ) -> Product:
     """Create a product (product=None) or change one: details, list prices (None removes the
-    price in that currency) and, when given, its image."""
-    if product is not None and expected_version and version_of(product) != expected_version:
-        raise Conflict()
+    price in that currency) and, when given, its image. A change of a list price alone touches
+    the product too, so its version changes; a save based on an older version is a Conflict
+    (SECURITY.md 37)."""
+    if product is not None:
+        check_version(product, expected_version)
     values = _checked_values(values, creating=product is None)
     for currency, amount in prices.items():
         if currency not in CURRENCIES:
@@ -116,7 +104,7 @@ def save_product(
         if changes:
             product.updated_at = utcnow()
             audit.record(actor, "product.update", f"product:{product.sku}", changes)
-    db.session.commit()
+    commit()
     return product
 
 

@@ -12,6 +12,7 @@ from portal.core.actions import refusal_shown
 from portal.core.images import image_response
 from portal.core.money import CURRENCIES, plain
 from portal.core.permissions import ACCOUNT_EDITORS, STAFF_ROLES, allow, public
+from portal.core.versioning import Conflict, answer, conflict_seen
 
 bp = Blueprint("catalog", __name__)
 
@@ -61,26 +62,41 @@ def create_product():
 @allow(*ACCOUNT_EDITORS)
 def edit_product(sku):
     product = queries.product_or_404(sku, for_update=request.method == "POST")
-    form = EditProductForm(obj=product, categories=queries.categories())
     if request.method == "GET":
-        form.version.data = services.version_of(product)
-        for price in product.list_prices:
-            if price.currency in CURRENCIES:
-                form[f"price_{price.currency}"].data = plain(price.amount, price.currency)
+        form = _product_form(product)
+    else:
+        form = EditProductForm(obj=product, categories=queries.categories())
+    conflict = None
     if form.validate_on_submit():
-        # A conflict names no field: it is flashed.
-        with refusal_shown(form):
+        with refusal_shown(form, view_shows=Conflict) as refused:
             services.save_product(
                 current_user,
                 product,
                 form.values(),
                 form.prices(),
                 form.upload(),
-                expected_version=form.version.data,
+                expected_version=form.expected_version(),
             )
             flash(_("Changes to %(sku)s saved.", sku=product.sku), "success")
             return redirect(url_for(".edit_product", sku=product.sku))
-    return render_template("catalog/product_form.html", form=form, product=product)
+        product = queries.product_or_404(sku)  # as saved now, its list prices loaded
+        conflict = conflict_seen(
+            refused,
+            form,
+            lambda: _product_form(product, formdata=None),
+            product,
+            f"product:{product.sku}",
+        )
+    return answer("catalog/product_form.html", conflict, form=form, product=product)
+
+
+def _product_form(product, **kwargs) -> EditProductForm:
+    """The edit form as it shows `product` now (formdata=None: a form never posted)."""
+    form = EditProductForm(obj=product, categories=queries.categories(), **kwargs)
+    for price in product.list_prices:
+        if price.currency in CURRENCIES:
+            form[f"price_{price.currency}"].data = plain(price.amount, price.currency)
+    return form
 
 
 @bp.route("/staff/catalog/import", methods=["GET", "POST"])

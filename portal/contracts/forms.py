@@ -32,14 +32,7 @@ from portal.contracts.models import CONTRACT_STATUSES, MILESTONE_EVENTS, RULE_KI
 from portal.core.forms import AmountField, PercentField, QuantityField
 from portal.core.money import CURRENCIES
 from portal.core.numbers import parse_amount, parse_percent
-
-
-class VersionedForm(FlaskForm):
-    #: The version of the record when the form was shown (SECURITY.md 37).
-    version = HiddenField()
-
-    def expected_version(self) -> int | None:
-        return int(self.version.data) if (self.version.data or "").isdigit() else None
+from portal.core.versioning import VersionedForm
 
 
 class ContractForm(VersionedForm):
@@ -209,7 +202,7 @@ class MilestoneRowForm(Form):
             raise ValidationError(_l("Enter a whole number of days, 0 or more."))
 
 
-class TermForm(FlaskForm):
+class TermForm(VersionedForm):
     """A payment term: its code, name, and up to MAX_ROWS milestone rows (no script: "More
     rows" shows the form again with more empty rows)."""
 

@@ -10,6 +10,7 @@ from portal.accounts.models import KeyAccount, User
 from portal.catalog.models import Category, Product
 from portal.core.db import AccountScoped, Amount, TimestampMixin, UTCDateTime
 from portal.core.money import Money
+from portal.core.versioning import Versioned
 from portal.extensions import db
 
 CONTRACT_STATUSES = ("draft", "active", "expired", "terminated")
@@ -24,7 +25,7 @@ RULE_STATUSES = ("active", "proposed", "rejected", "superseded")
 MILESTONE_EVENTS = ("order", "shipment", "delivery")
 
 
-class PaymentTerm(db.Model):
+class PaymentTerm(Versioned, db.Model):
     """How a contract's orders are paid: a list of milestones (shares of the order total)."""
 
     __tablename__ = "payment_terms"

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import KeyAccount, User
 from portal.catalog.models import Category, Product
@@ -31,31 +30,11 @@ from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
 from portal.core.money import CURRENCIES, decimals_problem
+from portal.core.versioning import Conflict as Conflict  # re-exported: ordering, rule imports
+from portal.core.versioning import check_version, touch
+from portal.core.versioning import commit as _commit
 from portal.extensions import db
 from portal.notifications.services import notify
-
-
-class Conflict(ServiceError):
-    """Someone else saved the same record since it was loaded (SECURITY.md 37)."""
-
-    def __init__(self):
-        super().__init__(
-            _("Someone else changed this since you opened it. Reload to see their change.")
-        )
-
-
-def _check_version(record, expected: int | None) -> None:
-    if expected is not None and record.version != expected:
-        raise Conflict()
-
-
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict() from None
-
 
 # Contracts
 
@@ -69,7 +48,7 @@ def save_contract(
 ) -> Contract:
     """Create a contract for `account` or change one."""
     if contract is not None:
-        _check_version(contract, expected_version)
+        check_version(contract, expected_version)
     if values["currency"] not in CURRENCIES:
         raise ServiceError(_("Choose one of the currencies offered."), field="currency")
     if values["status"] not in CONTRACT_STATUSES:
@@ -138,7 +117,7 @@ def save_rule(
     once; beyond it, it is saved as a proposal and the rule it would change stays as it is.
     A price that looks like a typing error (checks.Unlikely) needs `confirmed`."""
     if rule is not None:
-        _check_version(rule, expected_version)
+        check_version(rule, expected_version)
         if rule.status != "active":
             raise ServiceError(_("Only rules in force can be changed; decide the proposal."))
     values = {**values, "value": checks.checked_value(values, contract)}
@@ -184,7 +163,7 @@ def save_rule(
 
 def remove_rule(actor: User, rule: PriceRule, reason: str, expected_version: int | None) -> None:
     """Take a rule out of force (the list price applies again; never beyond any authority)."""
-    _check_version(rule, expected_version)
+    check_version(rule, expected_version)
     audit.record(
         actor,
         "price_rule.remove",
@@ -399,12 +378,17 @@ MAX_TERM_MILESTONES = 12
 MAX_TERM_DAYS = 3650
 
 
-def save_term(actor: User, term: PaymentTerm | None, values: dict) -> PaymentTerm:
+def save_term(
+    actor: User, term: PaymentTerm | None, values: dict, expected_version: int | None = None
+) -> PaymentTerm:
     """Create a payment term or change one. `values`: code, name, needs_letter_of_credit and
     milestones, a list of (label, share in percent, event, days after the event).
 
     Orders keep the schedule they were placed with: a change affects orders placed afterwards.
+    A change based on an older version of the term is a Conflict (SECURITY.md 37).
     """
+    if term is not None:
+        check_version(term, expected_version)
     code, name = values["code"].strip(), values["name"].strip()
     if not code:
         raise ServiceError(_("Give the term a code."), field="code")
@@ -433,11 +417,13 @@ def save_term(actor: User, term: PaymentTerm | None, values: dict) -> PaymentTer
     _replace_milestones(term, rows)
     if (after := describe_milestones(term.milestones)) != before:
         changes["milestones"] = (before, after)
+    if before is not None and changes:
+        touch(term)  # a new version also when only the milestones changed
     try:
         db.session.flush()
         if changes:
             audit.record(actor, action, f"payment_term:{term.id}", changes)
-        db.session.commit()
+        _commit()
     except IntegrityError:
         # The same code saved by someone else in between.
         db.session.rollback()

@@ -31,6 +31,7 @@ from portal.core.actions import refusal_shown
 from portal.core.money import plain
 from portal.core.permissions import ACCOUNT_EDITORS, BUYER_ROLES, STAFF_ROLES, SYSADMIN, allow
 from portal.core.reauth import fresh_sign_in
+from portal.core.versioning import answer, conflict_seen
 
 bp = Blueprint("contracts", __name__)
 
@@ -108,10 +109,11 @@ def show_contract(contract_id):
 @fresh_sign_in
 def edit_contract(contract_id):
     contract = queries.contract_or_404(contract_id)
-    form = ContractForm(obj=contract, terms=queries.payment_terms())
     if request.method == "GET":
-        form.version.data = contract.version
-        form.credit_limit.data = plain(contract.credit_limit_amount, contract.currency)
+        form = _contract_form(contract)
+    else:
+        form = ContractForm(obj=contract, terms=queries.payment_terms())
+    conflict = None
     if form.validate_on_submit():
         with refusal_shown(form, view_shows=services.Conflict) as refused:
             services.save_contract(
@@ -119,11 +121,29 @@ def edit_contract(contract_id):
             )
             flash(_("Contract saved."), "success")
             return redirect(url_for(".show_contract", contract_id=contract_id))
-        if isinstance(refused.error, services.Conflict):
-            return _conflict(refused.error, url_for(".edit_contract", contract_id=contract_id))
-    return render_template(
-        "contracts/contract_form.html", form=form, account=contract.account, contract=contract
+        contract = queries.contract_or_404(contract_id)  # as saved now
+        conflict = conflict_seen(
+            refused,
+            form,
+            lambda: _contract_form(contract, formdata=None),
+            contract,
+            f"contract:{contract.id}",
+            actions=("contract.update",),
+        )
+    return answer(
+        "contracts/contract_form.html",
+        conflict,
+        form=form,
+        account=contract.account,
+        contract=contract,
     )
+
+
+def _contract_form(contract, **kwargs) -> ContractForm:
+    """The form as it shows `contract` now (formdata=None: a form never posted)."""
+    form = ContractForm(obj=contract, terms=queries.payment_terms(), **kwargs)
+    form.credit_limit.data = plain(contract.credit_limit_amount, contract.currency)
+    return form
 
 
 @bp.route("/staff/contracts/<int:contract_id>/rules/new", methods=["GET", "POST"])
@@ -142,16 +162,24 @@ def edit_rule(contract_id, rule_id):
     return _rule_page(contract, queries.rule_of_contract_or_404(contract, rule_id))
 
 
+def _rule_form(contract, rule, **kwargs) -> RuleForm:
+    """The form as it shows `rule` now (formdata=None: a form never posted); the reason is the
+    one for the next change, empty."""
+    form = RuleForm(obj=rule, categories=queries.categories(), **kwargs)
+    form.target.data = "sku" if rule.product_id else "category"
+    form.sku.data = rule.product.sku if rule.product_id else ""
+    form.category.data = rule.category.name if rule.category_id else ""
+    form.value.data = value_text(rule.kind, rule.value, contract.currency)
+    form.reason.data = ""
+    return form
+
+
 def _rule_page(contract, rule):
-    form = RuleForm(obj=rule, categories=queries.categories())
     if request.method == "GET" and rule is not None:
-        form.version.data = rule.version
-        form.target.data = "sku" if rule.product_id else "category"
-        form.sku.data = rule.product.sku if rule.product_id else ""
-        form.category.data = rule.category.name if rule.category_id else ""
-        form.value.data = value_text(rule.kind, rule.value, contract.currency)
-        form.reason.data = ""
-    unlikely = False
+        form = _rule_form(contract, rule)
+    else:
+        form = RuleForm(obj=rule, categories=queries.categories())
+    conflict, unlikely = None, False
     if form.validate_on_submit():
         with refusal_shown(form, view_shows=services.Conflict) as refused:
             sku = form.sku.data if form.target.data == "sku" else None
@@ -176,11 +204,21 @@ def _rule_page(contract, rule):
             else:
                 flash(_("Price rule saved and in force."), "success")
             return redirect(url_for(".show_contract", contract_id=contract.id))
-        if isinstance(refused.error, services.Conflict):
-            return _conflict(refused.error, request.path)
         unlikely = isinstance(refused.error, Unlikely)
-    return render_template(
+        if rule is not None and isinstance(refused.error, services.Conflict):
+            rule = queries.rule_of_contract_or_404(contract, rule.id)  # as saved now
+            conflict = conflict_seen(
+                refused,
+                form,
+                lambda: _rule_form(contract, rule, formdata=None),
+                rule,
+                f"contract:{contract.id}",
+                actions=("price_rule.update", "price_rule.propose"),
+                not_compared=("reason", "confirm"),
+            )
+    return answer(
         "contracts/rule_form.html",
+        conflict,
         form=form,
         contract=contract,
         rule=rule,
@@ -360,20 +398,31 @@ def _term_page(term):
         form = TermForm(data=_term_data(term))
     else:
         form = TermForm()
+    conflict = None
     if form.more_rows.data:
         _add_rows(form, len(form.milestones.entries) + 3)
     elif form.validate_on_submit():
-        with refusal_shown(form):
-            saved = services.save_term(current_user, term, form.values())
+        with refusal_shown(form, view_shows=services.Conflict) as refused:
+            saved = services.save_term(current_user, term, form.values(), form.expected_version())
             flash(_("Payment term %(name)s saved.", name=saved.name), "success")
             return redirect(url_for(".list_terms"))
+        if term is not None and isinstance(refused.error, services.Conflict):
+            term = queries.term_or_404(term.id)  # as saved now
+            conflict = conflict_seen(
+                refused,
+                form,
+                lambda: TermForm(formdata=None, data=_term_data(term)),
+                term,
+                f"payment_term:{term.id}",
+            )
     filled = sum(not entry.form.is_blank() for entry in form.milestones.entries)
     _add_rows(form, max(4, filled + 2))
-    return render_template("contracts/terms_form.html", form=form, term=term)
+    return answer("contracts/terms_form.html", conflict, form=form, term=term)
 
 
 def _term_data(term) -> dict:
     return {
+        "version": str(term.version),
         "code": term.code,
         "name": term.name,
         "needs_letter_of_credit": term.needs_letter_of_credit,

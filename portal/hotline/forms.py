@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from portal.core.forms import QuantityField
+from portal.core.versioning import VersionedForm
 from portal.hotline.models import LEAD_STATUSES
 
 TOPIC_LABELS = {
@@ -103,7 +104,7 @@ class SurveyForm(FlaskForm):
     submit = SubmitField(_l("Send"))
 
 
-class LeadForm(FlaskForm):
+class LeadForm(VersionedForm):
     status = SelectField(_l("Status"), choices=[SelectChoice(s, s) for s in LEAD_STATUSES])
     notes = TextAreaField(_l("Notes"))
     submit = SubmitField(_l("Save"))
@@ -115,7 +116,7 @@ class SampleForm(FlaskForm):
     note = StringField(_l("Note"))
 
 
-class AvailabilityForm(FlaskForm):
+class AvailabilityForm(VersionedForm):
     user_id = HiddenField()
     is_available = BooleanField(_l("Available for hotline requests"))
     away_from = DateField(_l("Away from"), validators=[Optional()])

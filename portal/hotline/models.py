@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import KeyAccount, User
 from portal.core.db import AccountScoped, UTCDateTime, utcnow
+from portal.core.versioning import Versioned
 from portal.extensions import db
 
 TOPICS = (
@@ -160,7 +161,7 @@ class RequestEvent(AccountScoped, db.Model):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="raise")
 
 
-class Lead(AccountScoped, db.Model):
+class Lead(AccountScoped, Versioned, db.Model):
     """A purchase plan heard on the hotline, handed to the account's field-sales rep."""
 
     __tablename__ = "leads"

@@ -19,6 +19,7 @@ from portal.core.permissions import (
     SALES_MANAGER,
     STAFF_ROLES,
 )
+from portal.core.versioning import check_version, commit
 from portal.extensions import db
 from portal.hotline.business_hours import add_business_hours
 from portal.hotline.models import (
@@ -424,7 +425,11 @@ def _manager_ids() -> list[int]:
 # Leads and sample units
 
 
-def update_lead(actor: User, lead: Lead, status: str, notes: str) -> None:
+def update_lead(
+    actor: User, lead: Lead, status: str, notes: str, expected_version: int | None = None
+) -> None:
+    """A lead's status and notes; a save based on an older version is a Conflict."""
+    check_version(lead, expected_version)
     if actor.id != lead.owner_id and actor.role not in MANAGERS:
         raise ServiceError(_("Only the lead's owner and sales managers update it."))
     if status not in LEAD_STATUSES:
@@ -433,7 +438,7 @@ def update_lead(actor: User, lead: Lead, status: str, notes: str) -> None:
     changes = audit.diff(lead, {"status": status, "notes": notes})
     if changes:
         audit.record(actor, "lead.update", f"lead:{lead.id}", changes)
-    db.session.commit()
+    commit()
 
 
 def move_sample(
@@ -480,9 +485,11 @@ def set_availability(
     is_available: bool,
     away_from: date | None,
     away_until: date | None,
+    expected_version: int | None = None,
 ) -> None:
     """Staff set their own switch and dates; sales managers and directors those of inside
-    sales. Audited; commits."""
+    sales. Audited; commits. A save based on an older version is a Conflict (SECURITY.md 37)."""
+    check_version(user, expected_version)
     if user.role not in STAFF_ROLES:
         raise ServiceError(_("Only staff have an availability."))
     if not can_set_availability(actor, user):
@@ -494,7 +501,7 @@ def set_availability(
     )
     if changes:
         audit.record(actor, "user.availability", f"user:{user.id}", changes)
-    db.session.commit()
+    commit()
 
 
 # Survey

@@ -11,6 +11,7 @@ from portal.core.actions import refusal_shown
 from portal.core.db import utcnow
 from portal.core.forms import validated
 from portal.core.permissions import BUYER_ROLES, STAFF_ROLES, allow, require
+from portal.core.versioning import Conflict, answer, conflict_seen
 from portal.extensions import db
 from portal.hotline import permissions, queries, services
 from portal.hotline.business_hours import local_label
@@ -305,10 +306,20 @@ def close_request(request_id):
 @bp.get("/staff/leads")
 @allow(*LEAD_VIEWERS)
 def list_leads():
-    return render_template(
+    return _leads_page()
+
+
+def _leads_page(typed: LeadForm | None = None, lead_id: int | None = None, conflict=None):
+    """The leads, each with its form; `typed` stands for lead `lead_id`'s after a conflict."""
+    leads = queries.leads_for(current_user)
+    forms = {lead.id: LeadForm(formdata=None, obj=lead) for lead in leads}
+    if typed is not None:
+        forms[lead_id] = typed
+    return answer(
         "hotline/leads.html",
-        leads=queries.leads_for(current_user),
-        form=LeadForm(),
+        conflict,
+        leads=leads,
+        forms=forms,
         can_update=permissions.can_update_lead,
     )
 
@@ -320,9 +331,20 @@ def update_lead(lead_id):
     require(permissions.can_update_lead(current_user, lead), 403)
     form = LeadForm()
     if _readable(form):
-        with refusal_shown():
-            services.update_lead(current_user, lead, form.status.data, form.notes.data or "")
+        with refusal_shown(view_shows=Conflict) as refused:
+            services.update_lead(
+                current_user,
+                lead,
+                form.status.data,
+                form.notes.data or "",
+                form.expected_version(),
+            )
             flash(_("Lead updated."), "success")
+        conflict = conflict_seen(
+            refused, form, lambda: LeadForm(formdata=None, obj=lead), lead, f"lead:{lead.id}"
+        )
+        if conflict:
+            return _leads_page(form, lead.id, conflict)
     return redirect(url_for(".list_leads"), 303)
 
 
@@ -360,29 +382,48 @@ def move_sample(sample_id):
 @bp.route("/staff/availability", methods=["GET", "POST"])
 @allow(*STAFF_ROLES)
 def set_availability():
+    """Each person's row is a form; a save based on an older version of the person shows the
+    page again with that row as typed and what changed (SECURITY.md 37)."""
+    conflict = typed = None
     if request.method == "POST":
         form = AvailabilityForm()
         target = queries.availability_target_or_404(current_user, form.user_id.data)
         if validated(form, _("Check the dates.")):
-            with refusal_shown():
+            with refusal_shown(view_shows=Conflict) as refused:
                 services.set_availability(
                     current_user,
                     target,
                     bool(form.is_available.data),
                     form.away_from.data,
                     form.away_until.data,
+                    form.expected_version(),
                 )
                 flash(_("Availability of %(name)s saved.", name=target.name), "success")
-        return redirect(url_for(".set_availability"), 303)
+            conflict = conflict_seen(
+                refused,
+                form,
+                lambda: _availability_form(target),
+                target,
+                f"user:{target.id}",
+                actions=("user.availability",),
+            )
+        if conflict is None:
+            return redirect(url_for(".set_availability"), 303)
+        typed = form
     people = queries.availability_people(current_user)
     forms = [
-        AvailabilityForm(
-            formdata=None,
-            user_id=str(u.id),
-            is_available=u.is_available,
-            away_from=u.away_from,
-            away_until=u.away_until,
-        )
-        for u in people
+        typed if typed is not None and person.id == target.id else _availability_form(person)
+        for person in people
     ]
-    return render_template("hotline/availability.html", rows=list(zip(people, forms, strict=True)))
+    return answer("hotline/availability.html", conflict, rows=list(zip(people, forms, strict=True)))
+
+
+def _availability_form(person: User) -> AvailabilityForm:
+    return AvailabilityForm(
+        formdata=None,
+        user_id=str(person.id),
+        version=str(person.version),
+        is_available=person.is_available,
+        away_from=person.away_from,
+        away_until=person.away_until,
+    )

@@ -14,6 +14,7 @@ from portal.core.audit import AuditEvent
 from portal.demo import demo_logo
 from portal.extensions import db
 from tests.support.catalog import list_prices, product, products_on
+from tests.support.tabs import Tab, differences, form_of, saved_by
 from tests.support.web import signed_in
 
 
@@ -134,7 +135,7 @@ def test_an_editor_changes_a_product_and_its_prices_with_old_and_new_in_the_audi
         price_CNY="8799.00",
         price_USD="",  # blank removes the USD list price
         price_EUR="1150.00",
-        version=laptop.updated_at.isoformat(),
+        version=str(laptop.version),
     )
     response = client.post("/staff/catalog/NW-LT14", data=data)
     assert response.status_code == 302
@@ -186,13 +187,31 @@ def test_a_bad_list_price_is_refused_on_its_field_and_changes_nothing(
 def test_a_save_based_on_an_older_version_is_refused_as_a_lost_update(web, editor, catalog):
     laptop = catalog["laptop"]
     client = signed_in(web, editor.email)
-    opened = laptop.updated_at.isoformat()
+    opened = str(laptop.version)
     first = product_form(laptop, price_CNY="8899.00", price_USD="1249.00", version=opened)
     assert client.post("/staff/catalog/NW-LT14", data=first).status_code == 302
     second = product_form(laptop, price_CNY="7999.00", price_USD="1249.00", version=opened)
     response = client.post("/staff/catalog/NW-LT14", data=second)
-    assert response.status_code == 200
-    assert "Someone else changed this product" in response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Someone else changed this" in response.get_data(as_text=True)
+    assert list_prices("NW-LT14")["CNY"] == Decimal("8899.00")
+
+
+def test_two_tabs_saving_one_product_the_second_gets_a_conflict_that_keeps_its_input(
+    web, editor, catalog
+):
+    client = signed_in(web, editor.email)
+    first, second = Tab(client, "/staff/catalog/NW-LT14"), Tab(client, "/staff/catalog/NW-LT14")
+    assert first.save(price_CNY="8899.00").status_code == 302
+    response = second.save(name="ProBook 14 (2026)", price_CNY="7999.00")
+    assert response.status_code == 409
+    found = differences(response)
+    assert found["List price CNY"] == ("7999.00", "8899.00")
+    assert found["Name"] == ("ProBook 14 (2026)", "ProBook 14 laptop")
+    assert saved_by(response) == [editor.email]
+    kept = form_of(response.get_data(as_text=True))
+    assert (kept["name"], kept["price_CNY"]) == ("ProBook 14 (2026)", "7999.00")
+    assert reload_product("NW-LT14").name == "ProBook 14 laptop"
     assert list_prices("NW-LT14")["CNY"] == Decimal("8899.00")
 
 
