@@ -109,3 +109,19 @@ def test_an_address_changed_since_the_page_was_shown_is_not_removed(web, initech
     assert "Someone else changed this" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Address, address.id) is not None
+
+
+def test_two_tabs_saving_one_staff_user_the_second_gets_a_conflict_that_keeps_its_input(
+    web, staff_admin
+):
+    sysadmin = factories.StaffFactory(email="sysadmin@northwind.example", role="sysadmin")
+    client = signed_in(web, sysadmin.email)
+    url = f"/staff/users/{staff_admin.id}"
+    first, second = Tab(client, url), Tab(client, url)
+    assert first.save(discount_authority="25").status_code == 302
+    response = second.save(phone="+86 21 5555 0177")
+    assert response.status_code == 409
+    assert differences(response)["Discount authority (% below list)"] == ("0", "25")
+    assert form_of(response.get_data(as_text=True))["phone"] == "+86 21 5555 0177"
+    assert reload(staff_admin).discount_authority_percent == Decimal(25)
+    assert reload(staff_admin).phone == ""
