@@ -14,14 +14,11 @@ from portal.accounts.forms import (
     UserForm,
 )
 from portal.accounts.permissions import can_edit_account, can_manage_users_of
+from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.images import image_response
 from portal.core.permissions import (
-    ACCOUNT_EDITORS,
     BUYER_ROLES,
-    CUSTOMER_ADMIN,
-    STAFF_ROLES,
-    allow,
     public,
     require,
 )
@@ -50,7 +47,7 @@ bp = Blueprint("accounts", __name__)
 
 
 @bp.get("/staff/accounts")
-@allow(*STAFF_ROLES)
+@restricted
 def list_accounts():
     return render_template(
         "accounts/list.html", accounts=queries.accounts_for_staff(), can_edit=can_edit_account
@@ -58,7 +55,7 @@ def list_accounts():
 
 
 @bp.route("/staff/accounts/new", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def create_account():
     form = AccountForm(reps=queries.rep_choices())
     if form.validate_on_submit():
@@ -70,7 +67,7 @@ def create_account():
 
 
 @bp.route("/staff/accounts/<slug>/edit", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def edit_account(slug):
     account = queries.account_or_404(slug, with_details=True)
     form = EditAccountForm(obj=account, reps=queries.rep_choices())
@@ -134,7 +131,7 @@ def _ink(colour: str) -> str:
 
 
 @bp.get("/a/<slug>/users")
-@allow(CUSTOMER_ADMIN)
+@restricted
 def list_users(slug):
     account = _managed_account(slug)
     return render_template(
@@ -147,19 +144,19 @@ def list_users(slug):
 
 
 @bp.route("/a/<slug>/users/new", methods=["GET", "POST"])
-@allow(CUSTOMER_ADMIN)
+@restricted
 def create_user(slug):
     return _create_user_page(_managed_account(slug), back=url_for(".list_users", slug=slug))
 
 
 @bp.route("/staff/accounts/<slug>/users/new", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def staff_create_user(slug):
     return _create_user_page(_managed_account(slug), back=url_for(".edit_account", slug=slug))
 
 
 @bp.route("/a/<slug>/users/<int:user_id>", methods=["GET", "POST"])
-@allow(CUSTOMER_ADMIN)
+@restricted
 def edit_user(slug, user_id):
     account = _managed_account(slug)
     back = url_for(".list_users", slug=slug)
@@ -167,7 +164,7 @@ def edit_user(slug, user_id):
 
 
 @bp.route("/staff/accounts/<slug>/users/<int:user_id>", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def staff_edit_user(slug, user_id):
     account = _managed_account(slug)
     back = url_for(".edit_account", slug=slug)
@@ -175,37 +172,37 @@ def staff_edit_user(slug, user_id):
 
 
 @bp.post("/a/<slug>/users/<int:user_id>/password")
-@allow(CUSTOMER_ADMIN)
+@restricted
 def set_password(slug, user_id):
     return _set_password(slug, user_id, ".edit_user")
 
 
 @bp.post("/staff/accounts/<slug>/users/<int:user_id>/password")
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def staff_set_password(slug, user_id):
     return _set_password(slug, user_id, ".staff_edit_user")
 
 
 @bp.post("/a/<slug>/addresses")
-@allow(CUSTOMER_ADMIN)
+@restricted
 def add_address(slug):
     return _add_address(slug, url_for(".list_users", slug=slug))
 
 
 @bp.post("/staff/accounts/<slug>/addresses")
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def staff_add_address(slug):
     return _add_address(slug, url_for(".edit_account", slug=slug))
 
 
 @bp.post("/a/<slug>/addresses/<int:address_id>/delete")
-@allow(CUSTOMER_ADMIN)
+@restricted
 def remove_address(slug, address_id):
     return _remove_address(slug, address_id, url_for(".list_users", slug=slug))
 
 
 @bp.post("/staff/accounts/<slug>/addresses/<int:address_id>/delete")
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def staff_remove_address(slug, address_id):
     return _remove_address(slug, address_id, url_for(".edit_account", slug=slug))
 

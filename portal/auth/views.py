@@ -6,9 +6,10 @@ from flask_login import current_user, login_user, logout_user
 
 from portal.auth import services
 from portal.auth.forms import ChangePasswordForm, LoginForm
+from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.http import home_url, safe_next
-from portal.core.permissions import ROLES, allow, public
+from portal.core.permissions import public
 
 bp = Blueprint("auth", __name__)
 
@@ -41,7 +42,7 @@ def login():
 
 
 @bp.post("/logout")
-@allow(*ROLES)
+@restricted
 def logout():
     destination = home_url(current_user, signed_out=True)
     services.end_session(current_user.session_token)
@@ -53,7 +54,7 @@ def logout():
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@allow(*ROLES)
+@restricted
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():

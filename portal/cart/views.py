@@ -19,8 +19,8 @@ from portal.cart.models import MAX_LINES, MAX_QUANTITY
 from portal.cart.quick_order import MAX_CSV_BYTES, parse_pasted, read_csv
 from portal.contracts.pricing import explain, price_lines
 from portal.contracts.services import today_for
+from portal.core.access import restricted
 from portal.core.actions import refusal_shown
-from portal.core.permissions import BUYER_ROLES, allow
 
 bp = Blueprint("cart", __name__)
 
@@ -37,14 +37,14 @@ bp = Blueprint("cart", __name__)
 
 
 @bp.get("/a/<slug>/cart")
-@allow(*BUYER_ROLES)
+@restricted
 def show_cart(slug):
     account = account_queries.account_or_404(slug)
     return _cart_page(account)
 
 
 @bp.post("/a/<slug>/cart/add")
-@allow(*BUYER_ROLES)
+@restricted
 def add_to_cart(slug):
     account = account_queries.account_or_404(slug)
     form = AddToCartForm()
@@ -67,7 +67,7 @@ def add_to_cart(slug):
 
 
 @bp.post("/a/<slug>/cart/update")
-@allow(*BUYER_ROLES)
+@restricted
 def update_cart(slug):
     account = account_queries.account_or_404(slug)
     form = UpdateCartForm()
@@ -90,7 +90,7 @@ def update_cart(slug):
 
 
 @bp.post("/a/<slug>/cart/quick-order")
-@allow(*BUYER_ROLES)
+@restricted
 def quick_order(slug):
     account = account_queries.account_or_404(slug)
     form = QuickOrderForm()
@@ -107,7 +107,7 @@ def quick_order(slug):
 
 
 @bp.post("/a/<slug>/cart/upload")
-@allow(*BUYER_ROLES)
+@restricted
 def upload_cart(slug):
     account = account_queries.account_or_404(slug)
     form = UploadForm()
@@ -124,7 +124,7 @@ def upload_cart(slug):
 
 
 @bp.post("/a/<slug>/lists")
-@allow(*BUYER_ROLES)
+@restricted
 def save_order_list(slug):
     account = account_queries.account_or_404(slug)
     form = SaveListForm()
@@ -137,7 +137,7 @@ def save_order_list(slug):
 
 
 @bp.post("/a/<slug>/lists/<int:list_id>/add")
-@allow(*BUYER_ROLES)
+@restricted
 def add_order_list(slug, list_id):
     account = account_queries.account_or_404(slug)
     order_list = queries.order_list_or_404(account.id, list_id)
@@ -147,7 +147,7 @@ def add_order_list(slug, list_id):
 
 
 @bp.post("/a/<slug>/lists/<int:list_id>/remove")
-@allow(*BUYER_ROLES)
+@restricted
 def remove_order_list(slug, list_id):
     account = account_queries.account_or_404(slug)
     order_list = queries.order_list_or_404(account.id, list_id)

@@ -18,17 +18,17 @@ from portal.contracts.forms import (
     RuleForm,
     TermForm,
 )
-from portal.contracts.permissions import PROPOSAL_DECIDERS, can_decide, can_edit_prices
+from portal.contracts.permissions import can_decide, can_edit_prices
 from portal.contracts.pricing import NO_CONTRACT, PricedLine, explain, price_products
+from portal.core.access import restricted
 from portal.core.actions import refusal_shown
-from portal.core.permissions import ACCOUNT_EDITORS, BUYER_ROLES, STAFF_ROLES, SYSADMIN, allow
 
 bp = Blueprint("contracts", __name__)
 
 # --- staff: contracts, price rules, price approvals, audit, payment terms ---
-#   GET       /staff/accounts/<slug>/contracts          list_contracts   STAFF_ROLES
+#   GET       /staff/accounts/<slug>/contracts          list_contracts   CONTRACT_READERS
 #   GET POST  /staff/accounts/<slug>/contracts/new      create_contract  ACCOUNT_EDITORS
-#   GET       /staff/contracts/<id>                     show_contract    STAFF_ROLES
+#   GET       /staff/contracts/<id>                     show_contract    CONTRACT_READERS
 #   GET POST  /staff/contracts/<id>/edit                edit_contract    ACCOUNT_EDITORS
 #   GET POST  /staff/contracts/<id>/rules/new           create_rule      ACCOUNT_EDITORS
 #   GET POST  /staff/contracts/<id>/rules/<rule_id>     edit_rule        ACCOUNT_EDITORS
@@ -48,7 +48,7 @@ bp = Blueprint("contracts", __name__)
 
 
 @bp.get("/staff/accounts/<slug>/contracts")
-@allow(*STAFF_ROLES)
+@restricted
 def list_contracts(slug):
     account = account_queries.account_or_404(slug)
     contracts = queries.contracts_of(account)
@@ -63,7 +63,7 @@ def list_contracts(slug):
 
 
 @bp.route("/staff/accounts/<slug>/contracts/new", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def create_contract(slug):
     account = account_queries.account_or_404(slug)
     form = ContractForm(terms=queries.payment_terms(), currency=account.currency)
@@ -76,7 +76,7 @@ def create_contract(slug):
 
 
 @bp.get("/staff/contracts/<int:contract_id>")
-@allow(*STAFF_ROLES)
+@restricted
 def show_contract(contract_id):
     contract = queries.contract_or_404(contract_id)
     rules = queries.rules_of(contract)
@@ -94,7 +94,7 @@ def show_contract(contract_id):
 
 
 @bp.route("/staff/contracts/<int:contract_id>/edit", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def edit_contract(contract_id):
     contract = queries.contract_or_404(contract_id)
     form = ContractForm(obj=contract, terms=queries.payment_terms())
@@ -116,14 +116,14 @@ def edit_contract(contract_id):
 
 
 @bp.route("/staff/contracts/<int:contract_id>/rules/new", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def create_rule(contract_id):
     contract = queries.contract_or_404(contract_id)
     return _rule_page(contract, None)
 
 
 @bp.route("/staff/contracts/<int:contract_id>/rules/<int:rule_id>", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def edit_rule(contract_id, rule_id):
     contract = queries.contract_or_404(contract_id)
     return _rule_page(contract, queries.rule_of_contract_or_404(contract, rule_id))
@@ -162,7 +162,7 @@ def _rule_page(contract, rule):
 
 
 @bp.post("/staff/contracts/<int:contract_id>/rules/<int:rule_id>/remove")
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def remove_rule(contract_id, rule_id):
     contract = queries.contract_or_404(contract_id)
     rule = queries.rule_of_contract_or_404(contract, rule_id)
@@ -181,7 +181,7 @@ def remove_rule(contract_id, rule_id):
 
 
 @bp.route("/staff/contracts/<int:contract_id>/import", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def import_rules(contract_id):
     """Upload a CSV: every row is checked and shown; only a clean file can be applied, and it is
     applied whole. The checked file travels back with the page (base64), so the rows applied
@@ -224,7 +224,7 @@ def import_rules(contract_id):
 
 
 @bp.get("/staff/contracts/<int:contract_id>/rules.csv")
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def export_rules(contract_id):
     contract = queries.contract_or_404(contract_id)
     response = Response(imports.export_rules_csv(contract), mimetype="text/csv")
@@ -235,7 +235,7 @@ def export_rules(contract_id):
 
 
 @bp.get("/staff/approvals")
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def list_proposals():
     proposals = queries.open_proposals()
     return render_template(
@@ -248,7 +248,7 @@ def list_proposals():
 
 
 @bp.post("/staff/approvals/<int:rule_id>")
-@allow(*PROPOSAL_DECIDERS)
+@restricted
 def decide_proposal(rule_id):
     proposal = queries.proposal_or_404(rule_id)
     form = DecisionForm()
@@ -267,7 +267,7 @@ def decide_proposal(rule_id):
 
 
 @bp.get("/staff/audit")
-@allow(*ACCOUNT_EDITORS, SYSADMIN)
+@restricted
 def audit_trail():
     """Every recorded change and sensitive read (lookups and account views included,
     SECURITY.md 18): account editors and sysadmins, who supervise the staff who act on
@@ -298,7 +298,7 @@ def _day(text: str) -> date | None:
 
 
 @bp.get("/staff/payment-terms")
-@allow(*STAFF_ROLES)
+@restricted
 def list_terms():
     return render_template(
         "contracts/terms.html",
@@ -309,13 +309,13 @@ def list_terms():
 
 
 @bp.route("/staff/payment-terms/new", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def create_term():
     return _term_page(None)
 
 
 @bp.route("/staff/payment-terms/<int:term_id>", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def edit_term(term_id):
     return _term_page(queries.term_or_404(term_id))
 
@@ -361,7 +361,7 @@ def _add_rows(form, wanted: int) -> None:
 
 
 @bp.get("/a/<slug>/catalog")
-@allow(*BUYER_ROLES)
+@restricted
 def browse_catalog(slug):
     account = account_queries.account_or_404(slug)
     on = services.today_for(account)
@@ -388,7 +388,7 @@ def browse_catalog(slug):
 
 
 @bp.get("/a/<slug>/products/<sku>")
-@allow(*BUYER_ROLES)
+@restricted
 def show_product(slug, sku):
     account = account_queries.account_or_404(slug)
     on = services.today_for(account)

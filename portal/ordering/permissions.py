@@ -1,16 +1,7 @@
 """Who may place, see, approve and cancel orders (the services enforce the rules again)."""
 
-from portal.core.permissions import (
-    ACCOUNT_ADMIN,
-    APPROVER,
-    BUYER_ROLES,
-    CUSTOMER_ADMIN,
-    FINANCE,
-    INSIDE_SALES,
-    SALES_DIRECTOR,
-    SALES_MANAGER,
-    is_buyer_side,
-)
+from portal.core.access import CREDIT_CONTROLLERS, ON_BEHALF_PLACERS, ORDER_DESK, RELEASERS
+from portal.core.permissions import APPROVER, BUYER_ROLES, CUSTOMER_ADMIN, is_buyer_side
 from portal.ordering import lifecycle
 
 #: Buyer-side roles that see and act on every order of their account, not only their own.
@@ -59,16 +50,6 @@ def can_cancel(user, order) -> bool:
 
 # Staff side
 
-#: Staff who move orders through the lifecycle (confirm, hold, resume, ship, deliver, close,
-#: cancel) at the order desk.
-ORDER_DESK = (INSIDE_SALES, ACCOUNT_ADMIN, SALES_MANAGER, SALES_DIRECTOR, FINANCE)
-#: Staff who release orders to production (DESIGN.md: finance releases orders; the sales
-#: director may too). The release gate binds them all alike.
-RELEASERS = (FINANCE, SALES_DIRECTOR)
-#: Staff who place orders on a buyer's behalf (inside sales, and the managers who cover it).
-ON_BEHALF_PLACERS = (INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR)
-#: Staff who put accounts on credit hold and lift it.
-CREDIT_CONTROLLERS = (FINANCE,)
 
 #: Order desk action -> the status it moves an order to (resume: back where it was held).
 STAFF_ACTIONS = {

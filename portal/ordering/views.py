@@ -9,10 +9,11 @@ from flask_login import current_user
 from portal.accounts import queries as account_queries
 from portal.cart import services as cart_services
 from portal.contracts.pricing import explain
+from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.forms import validated
 from portal.core.page_parts import page_parts
-from portal.core.permissions import APPROVER, BUYER_ROLES, STAFF_ROLES, allow, require
+from portal.core.permissions import require
 from portal.notifications import services as notifications
 from portal.notifications.forms import ReadNoticesForm
 from portal.ordering import credit, gate, lifecycle, permissions, placement, queries, services
@@ -41,8 +42,8 @@ bp = Blueprint("ordering", __name__)
 #   POST      /a/<slug>/approvals/<number>             decide_order           APPROVER
 #   POST      /a/<slug>/notices/read                   read_notices           BUYER_ROLES
 # --- staff: order desk ---
-#   GET       /staff/orders                            list_staff_orders      STAFF_ROLES
-#   GET       /staff/orders/<number>                   show_staff_order       STAFF_ROLES
+#   GET       /staff/orders                            list_staff_orders      BUSINESS_STAFF
+#   GET       /staff/orders/<number>                   show_staff_order       BUSINESS_STAFF
 #   POST      /staff/orders/<number>/confirm           confirm_order          ORDER_DESK
 #   POST      /staff/orders/<number>/hold              hold_order             ORDER_DESK
 #   POST      /staff/orders/<number>/resume            resume_order           ORDER_DESK
@@ -56,7 +57,7 @@ bp = Blueprint("ordering", __name__)
 
 
 @bp.route("/a/<slug>/checkout", methods=["GET", "POST"])
-@allow(*BUYER_ROLES)
+@restricted
 def checkout(slug):
     account = account_queries.account_or_404(slug, with_details=True)
     form = CheckoutForm(addresses=account.addresses, is_po_required=account.is_po_required)
@@ -112,7 +113,7 @@ def _placed_message(order) -> tuple[str, str]:
 
 
 @bp.get("/a/<slug>/orders")
-@allow(*BUYER_ROLES)
+@restricted
 def list_orders(slug):
     account = account_queries.account_or_404(slug)
     status = request.args.get("status")
@@ -135,7 +136,7 @@ def list_orders(slug):
 
 
 @bp.get("/a/<slug>/orders/<number>")
-@allow(*BUYER_ROLES)
+@restricted
 def show_order(slug, number):
     account = account_queries.account_or_404(slug)
     order = queries.order_or_404(number, account_id=account.id, with_details=True)
@@ -153,7 +154,7 @@ def show_order(slug, number):
 
 
 @bp.post("/a/<slug>/orders/<number>/cancel")
-@allow(*BUYER_ROLES)
+@restricted
 def cancel_order(slug, number):
     account = account_queries.account_or_404(slug)
     order = queries.order_or_404(number, account_id=account.id)
@@ -167,7 +168,7 @@ def cancel_order(slug, number):
 
 
 @bp.get("/a/<slug>/approvals")
-@allow(APPROVER)
+@restricted
 def list_approvals(slug):
     account = account_queries.account_or_404(slug)
     return render_template(
@@ -180,7 +181,7 @@ def list_approvals(slug):
 
 
 @bp.post("/a/<slug>/approvals/<number>")
-@allow(APPROVER)
+@restricted
 def decide_order(slug, number):
     account = account_queries.account_or_404(slug)
     order = queries.order_or_404(number, account_id=account.id)
@@ -201,7 +202,7 @@ def decide_order(slug, number):
 
 
 @bp.post("/a/<slug>/notices/read")
-@allow(*BUYER_ROLES)
+@restricted
 def read_notices(slug):
     account = account_queries.account_or_404(slug)
     if ReadNoticesForm().validate_on_submit():
@@ -210,7 +211,7 @@ def read_notices(slug):
 
 
 @bp.post("/a/<slug>/orders/<number>/reorder")
-@allow(*BUYER_ROLES)
+@restricted
 def reorder(slug, number):
     """The order's lines into the cart at today's prices; lines that can no longer be ordered
     are reported by SKU and the rest added."""
@@ -225,7 +226,7 @@ def reorder(slug, number):
 
 
 @bp.get("/staff/orders")
-@allow(*STAFF_ROLES)
+@restricted
 def list_staff_orders():
     form = StaffOrderFilterForm(
         request.args,
@@ -239,7 +240,7 @@ def list_staff_orders():
 
 
 @bp.get("/staff/orders/<number>")
-@allow(*STAFF_ROLES)
+@restricted
 def show_staff_order(number):
     order = queries.order_or_404(number, with_details=True)
     return render_template(
@@ -253,7 +254,7 @@ def show_staff_order(number):
 
 
 @bp.post("/staff/orders/<number>/confirm")
-@allow(*permissions.ORDER_DESK)
+@restricted
 def confirm_order(number):
     order = queries.order_or_404(number)
     if validated(OrderActionForm()):
@@ -264,7 +265,7 @@ def confirm_order(number):
 
 
 @bp.post("/staff/orders/<number>/hold")
-@allow(*permissions.ORDER_DESK)
+@restricted
 def hold_order(number):
     order = queries.order_or_404(number)
     form = HoldOrderForm()
@@ -276,7 +277,7 @@ def hold_order(number):
 
 
 @bp.post("/staff/orders/<number>/resume")
-@allow(*permissions.ORDER_DESK)
+@restricted
 def resume_order(number):
     order = queries.order_or_404(number)
     form = HoldOrderForm()
@@ -288,7 +289,7 @@ def resume_order(number):
 
 
 @bp.post("/staff/orders/<number>/release")
-@allow(*permissions.RELEASERS)
+@restricted
 def release_order(number):
     order = queries.order_or_404(number)
     if validated(OrderActionForm()):
@@ -299,7 +300,7 @@ def release_order(number):
 
 
 @bp.post("/staff/orders/<number>/ship")
-@allow(*permissions.ORDER_DESK)
+@restricted
 def ship_order(number):
     order = queries.order_or_404(number)
     form = ShipOrderForm()
@@ -316,7 +317,7 @@ def ship_order(number):
 
 
 @bp.post("/staff/orders/<number>/deliver")
-@allow(*permissions.ORDER_DESK)
+@restricted
 def deliver_order(number):
     order = queries.order_or_404(number)
     if validated(OrderActionForm()):
@@ -327,7 +328,7 @@ def deliver_order(number):
 
 
 @bp.post("/staff/orders/<number>/close")
-@allow(*permissions.ORDER_DESK)
+@restricted
 def close_order(number):
     order = queries.order_or_404(number)
     if validated(OrderActionForm()):
@@ -338,7 +339,7 @@ def close_order(number):
 
 
 @bp.post("/staff/orders/<number>/cancel")
-@allow(*permissions.ORDER_DESK)
+@restricted
 def cancel_order_by_staff(number):
     order = queries.order_or_404(number)
     form = HoldOrderForm()
@@ -355,7 +356,7 @@ def _back_to_desk(number: str):
 
 
 @bp.route("/staff/accounts/<slug>/orders/new", methods=["GET", "POST"])
-@allow(*permissions.ON_BEHALF_PLACERS)
+@restricted
 def place_order_for_buyer(slug):
     account = account_queries.account_or_404(slug, with_details=True)
     buyers = {buyer.id: buyer for buyer in account_queries.buyers_of(account)}
@@ -408,7 +409,7 @@ def _placed_for_buyer_message(order, buyer) -> tuple[str, str]:
 
 
 @bp.post("/staff/accounts/<slug>/credit-hold")
-@allow(*permissions.CREDIT_CONTROLLERS)
+@restricted
 def set_credit_hold(slug):
     account = account_queries.account_or_404(slug)
     form = CreditHoldForm()
