@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from portal.accounts.models import KeyAccount, User
 from portal.accounts.queries import is_active_buyer_of
@@ -19,6 +20,7 @@ from portal.core.permissions import (
     SALES_MANAGER,
     STAFF_ROLES,
 )
+from portal.core.phones import phone_number
 from portal.extensions import db
 from portal.hotline.business_hours import add_business_hours
 from portal.hotline.models import (
@@ -154,19 +156,30 @@ def file_request(
         raise ServiceError(_("Describe what you need."), "description")
     if len(description) > MAX_DESCRIPTION:
         raise ServiceError(
-            _(
-                "The description is %(length)d characters long; at most %(max)d are allowed.",
-                length=len(description),
+            ngettext(
+                "The description is %(num)d character long; at most %(max)d are allowed.",
+                "The description is %(num)d characters long; at most %(max)d are allowed.",
+                len(description),
                 max=MAX_DESCRIPTION,
             ),
             "description",
         )
-    phone = (phone or "").strip()
-    if not phone:
+    typed = (phone or "").strip()
+    if not typed:
         raise ServiceError(_("Give a phone number we can call you back on."), "phone")
-    if len(phone) > MAX_PHONE:
+    if len(typed) > MAX_PHONE:
         raise ServiceError(
             _("A phone number has at most %(max)d characters.", max=MAX_PHONE), "phone"
+        )
+    phone = phone_number(typed)
+    if phone is None:
+        raise ServiceError(
+            _(
+                "“%(phone)s” is not a phone number: type digits, such as +86 21 5555 0100 "
+                "or 021-5555 0100 转 8001.",
+                phone=typed,
+            ),
+            "phone",
         )
     if callback_window not in CALLBACK_WINDOWS:
         raise ServiceError(_("Choose a call-back window."), "callback_window")
@@ -570,4 +583,4 @@ def sweep_deadlines(now: datetime | None = None) -> str:
             late_minutes=int(late.total_seconds() // 60),
         )
     db.session.commit()
-    return f"escalated {len(overdue)} overdue hotline request(s)"
+    return f"overdue hotline requests escalated: {len(overdue)}"

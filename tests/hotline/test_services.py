@@ -166,6 +166,10 @@ def test_the_default_calendar_applies_to_accounts_without_one(desk):
         ({"topic": "gossip"}, "topic", "Choose a topic."),
         ({"phone": ""}, "phone", "phone number"),
         ({"phone": "1" * 41}, "phone", "at most 40"),
+        ({"phone": "call me after lunch"}, "phone", "is not a phone number"),
+        ({"phone": "<script>alert(1)</script>"}, "phone", "is not a phone number"),
+        ({"phone": "+86 1"}, "phone", "is not a phone number"),
+        ({"phone": "2155550100 or ask Li"}, "phone", "is not a phone number"),
         ({"callback_window": "midnight"}, "callback_window", "call-back window"),
         ({"order_number": "NW-2026-999999"}, "order_number", "no order NW-2026-999999"),
     ],
@@ -180,6 +184,20 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(HotlineRequest.id))) == 0
     assert outbox() == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("+86 21 5555 0101", "+86 21 5555 0101"),
+        ("021-5555 0100 转 8001", "021-5555 0100 转 8001"),
+        ("（021）5555－0100", "(021)5555-0100"),
+        ("＋８６ １３８ ００１３ ８０００", "+86 138 0013 8000"),
+        ("+1 (312) 555-0142 ext. 12", "+1 (312) 555-0142 ext. 12"),
+    ],
+)
+def test_the_phone_takes_phone_numbers_typed_any_usual_way(desk, typed, stored):
+    assert file(desk, phone=typed).phone == stored
 
 
 def test_a_description_of_exactly_4000_characters_is_accepted_and_stripped(desk):
@@ -429,7 +447,7 @@ def test_overdue_requests_escalate_to_every_sales_manager_once(desk):
     on_time = file(desk, now=THURSDAY_10 + timedelta(hours=1))
     services.close(desk.inside, file(desk), "resolved", "")  # closed: never escalates
     after = filed.due_at + timedelta(minutes=30)
-    assert services.sweep_deadlines(now=after) == "escalated 1 overdue hotline request(s)"
+    assert services.sweep_deadlines(now=after) == "overdue hotline requests escalated: 1"
     assert filed.escalated_at == after and on_time.escalated_at is None
     assert [e.kind for e in events(filed, "escalated")] == ["escalated"]
     assert {m.to_address for m in outbox() if "overdue" in m.subject} == {
@@ -437,7 +455,7 @@ def test_overdue_requests_escalate_to_every_sales_manager_once(desk):
         second_manager.email,
     }
     assert services.sweep_deadlines(now=after + timedelta(minutes=1)) == (
-        "escalated 0 overdue hotline request(s)"
+        "overdue hotline requests escalated: 0"
     )
     assert len(events(filed, "escalated")) == 1
     assert len([m for m in outbox() if "overdue" in m.subject]) == 2
