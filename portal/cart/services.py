@@ -98,11 +98,15 @@ class Added:
         """(message, flash category) telling the user what was added and what was not."""
         messages = []
         if self.lines:
+            # Two counts, each with its own plural: the units inside the products' sentence.
+            units = ngettext(
+                "%(count)s unit", "%(count)s units", self.units, count=format_decimal(self.units)
+            )
             text = ngettext(
-                "Added %(num)d product to your cart (%(units)s units).",
-                "Added %(num)d products to your cart (%(units)s units).",
+                "Added %(num)d product to your cart (%(units)s).",
+                "Added %(num)d products to your cart (%(units)s).",
                 self.lines,
-                units=format_decimal(self.units),
+                units=units,
             )
             messages.append((text, "success"))
         for skipped in self.skipped:
@@ -405,9 +409,10 @@ def _check_rows(account, today, rows, wanted: _Wanted, pricing: Pricing, existin
             )
     new_lines = len(set(wanted.added) - set(existing))
     if message is None and len(existing) + new_lines > MAX_LINES:
-        message = _(
-            "Your cart would have %(lines)d lines; it holds at most %(max)d.",
-            lines=len(existing) + new_lines,
+        message = ngettext(
+            "Your cart would have %(num)d line; it holds at most %(max)d.",
+            "Your cart would have %(num)d lines; it holds at most %(max)d.",
+            len(existing) + new_lines,
             max=MAX_LINES,
         )
     if errors or message:

@@ -264,7 +264,7 @@ def notify_price_proposal(actor: User, contract: Contract, proposal: PriceRule, 
     else:
         rule = format_money(proposal.value, contract.currency)
     if proposal.min_quantity > 1:
-        rule += " " + _("from %(quantity)d pieces", quantity=proposal.min_quantity)
+        rule += " " + ngettext("from %(num)d piece", "from %(num)d pieces", proposal.min_quantity)
     notify(
         proposal_deciders(except_user=actor.id),
         _(
