@@ -145,6 +145,8 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "cart.quick_order": BUYER_ROLES,
     "cart.upload_cart": BUYER_ROLES,
     "cart.save_order_list": BUYER_ROLES,
+    "cart.show_order_list": BUYER_ROLES,
+    "cart.edit_order_list": BUYER_ROLES,
     "cart.add_order_list": BUYER_ROLES,
     "cart.remove_order_list": BUYER_ROLES,
     # ordering: the buyer's checkout, orders, approvals, notices
