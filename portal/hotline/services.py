@@ -2,7 +2,6 @@
 sample units, availability and the deadline sweep. Each public function commits once."""
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -22,6 +21,7 @@ from portal.core.permissions import (
 )
 from portal.core.phones import phone_number
 from portal.extensions import db
+from portal.hotline import notices
 from portal.hotline.business_hours import add_business_hours
 from portal.hotline.models import (
     CALL_OUTCOMES,
@@ -223,31 +223,11 @@ def file_request(
     db.session.flush()
     _event(hotline_request, None, "routed", assignee=assignee, text=reason, at=now)
     if assignee is not None:
-        _tell_assignee(hotline_request, account, assignee)
+        notices.tell_assignee(hotline_request, account, assignee)
+    else:
+        notices.tell_team_nobody_took_it(hotline_request, account)
     db.session.commit()
     return hotline_request
-
-
-def _tell_assignee(hotline_request: HotlineRequest, account: KeyAccount, assignee: User) -> None:
-    due_local = hotline_request.due_at.astimezone(ZoneInfo(account.time_zone))
-    notify(
-        [assignee.id],
-        _(
-            "New hotline request %(number)s from %(account)s",
-            number=hotline_request.number,
-            account=account.name,
-        ),
-        f"/staff/hotline/{hotline_request.id}",
-        email="request_filed",
-        dedupe_key=f"request_filed:{hotline_request.id}:{assignee.id}",
-        number=hotline_request.number,
-        account_name=account.name,
-        topic=hotline_request.topic,
-        description=hotline_request.description,
-        phone=hotline_request.phone,
-        callback_window=hotline_request.callback_window,
-        due=f"{due_local:%Y-%m-%d %H:%M} ({account.time_zone})",
-    )
 
 
 def _event(hotline_request, actor, kind, *, assignee=None, text="", call_outcome=None, at=None):
@@ -309,7 +289,7 @@ def reassign(actor: User, hotline_request: HotlineRequest, to: User | None, reas
         text=_("Reassigned to %(email)s: %(reason)s", email=to.email, reason=reason),
     )
     account = db.session.get(KeyAccount, hotline_request.account_id)
-    _tell_assignee(hotline_request, account, to)
+    notices.tell_assignee(hotline_request, account, to)
     db.session.commit()
 
 
@@ -351,17 +331,7 @@ def close(
         )
         db.session.add(made)
         db.session.flush()
-        owners = [account.field_sales_rep_id] if account.field_sales_rep_id else _manager_ids()
-        notify(
-            owners,
-            _(
-                "New lead from hotline request %(number)s (%(account)s)",
-                number=hotline_request.number,
-                account=account.name,
-            ),
-            "/staff/leads",
-            email="notice",
-        )
+        notices.tell_lead_owner(made, hotline_request, account, note)
     elif outcome == "evaluation_unit":
         product_id = None
         sku = (sku or "").strip().upper()
@@ -385,7 +355,7 @@ def close(
         db.session.add(made)
         db.session.flush()
         notify(
-            _manager_ids(),
+            notices.active_ids(SALES_MANAGER),
             _(
                 "Evaluation unit requested for %(account)s (%(number)s): please decide",
                 account=account.name,
@@ -422,16 +392,6 @@ def _summary(hotline_request: HotlineRequest, note: str) -> str:
     if note:
         parts.append(note)
     return "\n\n".join(parts)
-
-
-def _manager_ids() -> list[int]:
-    return list(
-        db.session.scalars(
-            sa.select(User.id)
-            .where(User.role == SALES_MANAGER, User.is_active.is_(True))
-            .order_by(User.id)
-        )
-    )
 
 
 # Leads and sample units
@@ -548,7 +508,7 @@ def sweep_deadlines(now: datetime | None = None) -> str:
     if db_session_dialect() == "postgresql":
         query = query.with_for_update(skip_locked=True, of=HotlineRequest)
     overdue = list(db.session.scalars(query))
-    managers = _manager_ids()
+    managers = notices.active_ids(SALES_MANAGER)
     accounts = {
         a.id: a
         for a in db.session.scalars(

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from portal.core.audit import AuditEvent
 from portal.core.errors import ServiceError
@@ -122,7 +123,26 @@ def test_with_nobody_available_the_request_waits_in_the_team_queue(desk):
     filed = file(desk)
     assert filed.assignee_id is None
     assert events(filed, "routed")[0].text.endswith("left in the team queue.")
-    assert outbox() == []
+    told = {message.to_address: message for message in outbox()}
+    assert set(told) == {
+        "inside@northwind.example",
+        "inside2@northwind.example",
+        "inside3@northwind.example",
+        "manager@northwind.example",
+    }
+    message = told["manager@northwind.example"]
+    assert "waits in the team queue: nobody is available" in message.subject
+    assert filed.number in message.subject and "The dock does not charge." in message.text_body
+    assert "+86 21 5555 0101" in message.text_body
+
+
+def test_an_inactive_colleague_is_not_told_of_the_team_queue(desk):
+    for user in (desk.inside, desk.inside2, desk.inside3):
+        user.is_available = False
+    desk.inside3.is_active = False
+    db.session.commit()
+    file(desk)
+    assert "inside3@northwind.example" not in {m.to_address for m in outbox()}
 
 
 # Deadlines
@@ -332,7 +352,17 @@ def test_a_purchase_plan_becomes_a_lead_of_the_field_sales_rep(desk):
     assert isinstance(lead, Lead)
     assert (lead.owner_id, lead.status, lead.request_id) == (desk.field.id, "new", filed.id)
     assert "300 desktops" in lead.summary and "Budget approved." in lead.summary
-    assert outbox("field@northwind.example")
+    (message,) = outbox("field@northwind.example")
+    assert f"New lead from hotline request {filed.number}" in message.subject
+    for detail in (
+        "Acme",  # the account
+        "Alice Buyer <buyer@acme.example>",  # the contact
+        "+86 21 5555 0101",  # the phone to call back
+        "300 desktops next quarter.",  # what they asked
+        "Budget approved.",  # what inside sales noted
+    ):
+        assert detail in message.text_body, detail
+        assert str(escape(detail)) in message.html_body, detail
 
 
 def test_an_evaluation_unit_becomes_a_sample_request_for_the_managers(desk):
