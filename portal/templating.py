@@ -58,6 +58,7 @@ def register_template_helpers(app: Flask) -> None:
         get_locale=get_locale,
         # Labels and formatting
         status_label=lifecycle.status_label,
+        event_label=lifecycle.event_label,
         explain_price=explain,
         care_kind_label=care.kind_label,
         hotline_topics=TOPIC_LABELS,

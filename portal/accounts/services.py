@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -17,6 +18,11 @@ from portal.core.permissions import BUYER_ROLES, FIELD_SALES, INSIDE_SALES
 from portal.extensions import db
 
 MAX_LOGO_PIXELS = 2000
+
+#: Sent with the account, before the commit, when who may act for it changed: a user created,
+#: a role, an active flag or a rep changed. Domains above connect to it (ordering: who decides
+#: its waiting orders), so that this one imports nothing above it.
+account_people_changed = Namespace().signal("account-people-changed")
 
 
 def create_account(actor: User, values: dict, logo: bytes | None = None) -> KeyAccount:
@@ -42,6 +48,8 @@ def update_account(actor: User, account: KeyAccount, values: dict, logo: bytes |
         changes["logo"] = (None, account.logo_digest)
     if changes:
         audit.record(actor, "account.update", f"account:{account.slug}", changes)
+    if changes.keys() & {"inside_sales_rep_id", "backup_rep_id"}:
+        account_people_changed.send(account)
     db.session.commit()
 
 
@@ -107,6 +115,7 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.create", f"user:{user.id}", {"email": (None, user.email)})
+    account_people_changed.send(account)
     db.session.commit()
     return user
 
@@ -122,6 +131,8 @@ def update_user(actor: User, account: KeyAccount, user: User, values: dict, *, r
     changes = audit.diff(user, {**values, "spending_limit_currency": account.currency})
     if changes:
         audit.record(actor, "user.update", f"user:{user.id}", changes)
+    if changes.keys() & {"role", "is_active"}:
+        account_people_changed.send(account)
     db.session.commit()
 
 

@@ -18,8 +18,9 @@ from portal.contracts.forms import (
     RuleForm,
     TermForm,
 )
-from portal.contracts.permissions import can_decide, can_edit_prices
+from portal.contracts.permissions import can_approve, can_decide, can_edit_prices
 from portal.contracts.pricing import NO_CONTRACT, PricedLine, explain, price_products
+from portal.contracts.rule_checks import Unlikely
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 
@@ -138,12 +139,19 @@ def _rule_page(contract, rule):
         form.category.data = rule.category.name if rule.category_id else ""
         form.value.data = f"{rule.value.normalize():f}"
         form.reason.data = ""
+    unlikely = False
     if form.validate_on_submit():
         with refusal_shown(form, view_shows=services.Conflict) as refused:
             sku = form.sku.data if form.target.data == "sku" else None
             values = {**form.values(), **services.target_values(sku, form.category.data)}
             saved = services.save_rule(
-                current_user, contract, rule, values, form.reason.data, form.expected_version()
+                current_user,
+                contract,
+                rule,
+                values,
+                form.reason.data,
+                form.expected_version(),
+                confirmed=form.confirm.data,
             )
             if saved.status == "proposed":
                 flash(
@@ -158,7 +166,14 @@ def _rule_page(contract, rule):
             return redirect(url_for(".show_contract", contract_id=contract.id))
         if isinstance(refused.error, services.Conflict):
             return _conflict(refused.error, request.path)
-    return render_template("contracts/rule_form.html", form=form, contract=contract, rule=rule)
+        unlikely = isinstance(refused.error, Unlikely)
+    return render_template(
+        "contracts/rule_form.html",
+        form=form,
+        contract=contract,
+        rule=rule,
+        ask_to_confirm=unlikely or form.confirm.data,
+    )
 
 
 @bp.post("/staff/contracts/<int:contract_id>/rules/<int:rule_id>/remove")
@@ -195,7 +210,12 @@ def import_rules(contract_id):
             shown_here = (services.Conflict, imports.ImportRejected)
             with refusal_shown(form, view_shows=shown_here) as refused:
                 result = imports.apply_import(
-                    current_user, contract, data, form.reason.data or "", form.state.data
+                    current_user,
+                    contract,
+                    data,
+                    form.reason.data or "",
+                    form.state.data,
+                    confirmed=form.confirm.data,
                 )
                 flash(
                     _(
@@ -237,12 +257,11 @@ def export_rules(contract_id):
 @bp.get("/staff/approvals")
 @restricted
 def list_proposals():
-    proposals = queries.open_proposals()
     return render_template(
         "contracts/approvals.html",
-        proposals=proposals,
-        depths=queries.depths(proposals + [p.replaces for p in proposals if p.replaces]),
+        proposals=queries.open_proposals(),
         can_decide=can_decide,
+        can_approve=can_approve,
         form=DecisionForm(),
     )
 

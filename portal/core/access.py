@@ -47,6 +47,9 @@ from portal.core.permissions import (
 PUBLIC = "public"
 
 # --- role groups, named for what they do ---
+#: Buyer-side roles with an approvals page: approvers, and customer admins, who decide when
+#: their account has no approver (ordering.approvals).
+APPROVALS_ROLES = (APPROVER, CUSTOMER_ADMIN)
 MANAGERS = (SALES_MANAGER, SALES_DIRECTOR)
 #: Staff who look after customers' business: every member of staff but sysadmins.
 BUSINESS_STAFF = tuple(role for role in STAFF_ROLES if role != SYSADMIN)
@@ -155,8 +158,8 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "ordering.list_orders": BUYER_ROLES,
     "ordering.show_order": BUYER_ROLES,
     "ordering.cancel_order": BUYER_ROLES,
-    "ordering.list_approvals": (APPROVER,),
-    "ordering.decide_order": (APPROVER,),
+    "ordering.list_approvals": APPROVALS_ROLES,
+    "ordering.decide_order": APPROVALS_ROLES,
     "ordering.read_notices": BUYER_ROLES,
     # ordering: the order desk (amounts on its pages by FIELDS), credit hold
     "ordering.list_staff_orders": BUSINESS_STAFF,
@@ -170,6 +173,7 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "ordering.cancel_order_by_staff": ORDER_DESK,
     "ordering.release_order": RELEASERS,
     "ordering.place_order_for_buyer": ON_BEHALF_PLACERS,
+    "ordering.record_decision": ON_BEHALF_PLACERS,
     "ordering.set_credit_hold": CREDIT_CONTROLLERS,
     # payments: the finance desk; invoices and statements; cards and Stripe's webhook
     "payments.show_finance_desk": DESK_VIEWERS,
