@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.cart.views import bp as cart
     from portal.catalog.views import bp as catalog
     from portal.contracts.views import bp as contracts
+    from portal.core.access import check_pages
     from portal.home.views import bp as home
     from portal.hotline import care_views  # noqa: F401  (customer care joins hotline's bp)
     from portal.hotline.views import bp as hotline
@@ -125,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
         lookup,
     ):
         app.register_blueprint(blueprint)
+    check_pages(app)  # every endpoint in the access table, or the app does not start
 
 
 def register_template_helpers(app: Flask) -> None:

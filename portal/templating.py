@@ -28,6 +28,7 @@ def register_template_helpers(app: Flask) -> None:
     from portal.accounts.permissions import can_manage_staff, can_manage_users_of
     from portal.contracts.permissions import can_view_proposals
     from portal.contracts.pricing import explain
+    from portal.core import access
     from portal.core.page_parts import add_page_part
     from portal.hotline import care
     from portal.hotline import permissions as hotline_permissions
@@ -63,7 +64,10 @@ def register_template_helpers(app: Flask) -> None:
         hotline_topics=TOPIC_LABELS,
         hotline_local_time=local_time,
         hotline_local_label=local_label,
-        # Permissions, for the menus and buttons of pages that several views share
+        # Permissions, for the menus and buttons of pages that several views share; the
+        # access table: `may_open(current_user, endpoint)`, `sees(current_user, field)`
+        may_open=access.may_open,
+        sees=access.sees,
         can_look_up=can_look_up,
         can_manage_users_of=can_manage_users_of,
         can_view_proposals=can_view_proposals,

@@ -1,184 +1,29 @@
-"""Who may call which URL (SECURITY.md 14, 16), built from app.url_map so no route is missed."""
+"""Who may call which URL (SECURITY.md 14, 16), built from app.url_map so no route is missed,
+against the access table (portal.core.access.PAGES), the one source of who opens what."""
 
 import re
 from decimal import Decimal
 
 import pytest
+from flask import Flask
 
 from portal.accounts.services import apply_logo
 from portal.catalog.services import checked_image
+from portal.core import access
+from portal.core.access import FIELDS, PUBLIC, check_pages, restricted, sees
+from portal.core.access import PAGES as EXPECTED
 from portal.core.permissions import (
-    ACCOUNT_EDITORS,
-    APPROVER,
     BUYER_ROLES,
+    CALL_CENTER,
     CUSTOMER_ADMIN,
+    FINANCE,
     ROLES,
-    SALES_DIRECTOR,
-    SALES_MANAGER,
     STAFF_ROLES,
     SYSADMIN,
 )
 from portal.demo import demo_logo
-from portal.hotline.permissions import (
-    HOTLINE_STAFF,
-    HOTLINE_WORKERS,
-    LEAD_VIEWERS,
-    SAMPLE_VIEWERS,
-)
 from tests import factories
 from tests.support.web import login
-
-PUBLIC = "public"
-
-#: Every endpoint and who may call it. A new route must be added here, with its permission.
-EXPECTED = {
-    "home.index": PUBLIC,
-    "home.landing": PUBLIC,
-    "home.healthz": PUBLIC,
-    "home.readyz": PUBLIC,
-    "home.staff_dashboard": STAFF_ROLES,
-    "home.read_staff_notices": STAFF_ROLES,
-    "auth.login": PUBLIC,
-    "auth.logout": ROLES,
-    "auth.change_password": ROLES,
-    "auth.forgot_password": PUBLIC,
-    "auth.set_password_from_link": PUBLIC,
-    "accounts.list_accounts": STAFF_ROLES,
-    "accounts.create_account": ACCOUNT_EDITORS,
-    "accounts.edit_account": ACCOUNT_EDITORS,
-    "accounts.staff_create_user": ACCOUNT_EDITORS,
-    "accounts.staff_edit_user": ACCOUNT_EDITORS,
-    "accounts.staff_set_password": ACCOUNT_EDITORS,
-    "accounts.staff_add_address": ACCOUNT_EDITORS,
-    "accounts.staff_remove_address": ACCOUNT_EDITORS,
-    "accounts.list_staff_users": (SYSADMIN,),
-    "accounts.create_staff_user": (SYSADMIN,),
-    "accounts.edit_staff_user": (SYSADMIN,),
-    "accounts.staff_edit_address": ACCOUNT_EDITORS,
-    "accounts.logo": PUBLIC,
-    "accounts.theme": PUBLIC,
-    "accounts.list_users": (CUSTOMER_ADMIN,),
-    "accounts.create_user": (CUSTOMER_ADMIN,),
-    "accounts.edit_user": (CUSTOMER_ADMIN,),
-    "accounts.set_password": (CUSTOMER_ADMIN,),
-    "accounts.add_address": (CUSTOMER_ADMIN,),
-    "accounts.remove_address": (CUSTOMER_ADMIN,),
-    "accounts.edit_address": (CUSTOMER_ADMIN,),
-    "catalog.list_products": STAFF_ROLES,
-    "catalog.create_product": ACCOUNT_EDITORS,
-    "catalog.edit_product": ACCOUNT_EDITORS,
-    "catalog.import_products": ACCOUNT_EDITORS,
-    "catalog.product_image": PUBLIC,
-    "contracts.browse_catalog": BUYER_ROLES,
-    "contracts.show_product": BUYER_ROLES,
-    "contracts.list_contracts": STAFF_ROLES,
-    "contracts.create_contract": ACCOUNT_EDITORS,
-    "contracts.show_contract": STAFF_ROLES,
-    "contracts.edit_contract": ACCOUNT_EDITORS,
-    "contracts.create_rule": ACCOUNT_EDITORS,
-    "contracts.edit_rule": ACCOUNT_EDITORS,
-    "contracts.remove_rule": ACCOUNT_EDITORS,
-    "contracts.import_rules": ACCOUNT_EDITORS,
-    "contracts.export_rules": ACCOUNT_EDITORS,
-    "contracts.list_proposals": ACCOUNT_EDITORS,
-    "contracts.decide_proposal": (SALES_MANAGER, SALES_DIRECTOR),
-    "contracts.audit_trail": (*ACCOUNT_EDITORS, SYSADMIN),
-    # cart (cart pages, quick order, CSV upload, order lists)
-    "cart.show_cart": BUYER_ROLES,
-    "cart.add_to_cart": BUYER_ROLES,
-    "cart.update_cart": BUYER_ROLES,
-    "cart.quick_order": BUYER_ROLES,
-    "cart.upload_cart": BUYER_ROLES,
-    "cart.save_order_list": BUYER_ROLES,
-    "cart.add_order_list": BUYER_ROLES,
-    "cart.remove_order_list": BUYER_ROLES,
-    "ordering.reorder": BUYER_ROLES,  # the cart helper's view in ordering
-    # ordering: buyer (checkout, orders, approvals, notices, reorder)
-    "ordering.checkout": BUYER_ROLES,
-    "ordering.list_orders": BUYER_ROLES,
-    "ordering.show_order": BUYER_ROLES,
-    "ordering.cancel_order": BUYER_ROLES,
-    "ordering.list_approvals": (APPROVER, CUSTOMER_ADMIN),
-    "ordering.decide_order": (APPROVER, CUSTOMER_ADMIN),
-    "ordering.read_notices": BUYER_ROLES,
-    # ordering: staff (order desk, credit hold) and contracts: payment terms
-    "ordering.list_staff_orders": STAFF_ROLES,
-    "ordering.show_staff_order": STAFF_ROLES,
-    **{
-        f"ordering.{action}": (
-            "inside_sales",
-            "account_admin",
-            "sales_manager",
-            "sales_director",
-            "finance",
-        )
-        for action in (
-            "confirm_order",
-            "hold_order",
-            "resume_order",
-            "ship_order",
-            "deliver_order",
-            "close_order",
-            "cancel_order_by_staff",
-        )
-    },
-    "ordering.release_order": ("finance", "sales_director"),
-    "ordering.place_order_for_buyer": ("inside_sales", "sales_manager", "sales_director"),
-    "ordering.record_decision": ("inside_sales", "sales_manager", "sales_director"),
-    "ordering.set_credit_hold": ("finance",),
-    "contracts.list_terms": STAFF_ROLES,
-    "contracts.create_term": ACCOUNT_EDITORS,
-    "contracts.edit_term": ACCOUNT_EDITORS,
-    # payments (finance desk: remittances, letters of credit; read only for sales managers)
-    "payments.show_finance_desk": ("finance", SALES_MANAGER, SALES_DIRECTOR),
-    "payments.record_remittance": ("finance",),
-    "payments.register_letter_of_credit": ("finance",),
-    # payments: invoices (the buyer's statement and printable invoices; finance prints them too)
-    "payments.list_invoices": BUYER_ROLES,
-    "payments.export_invoices": BUYER_ROLES,
-    "payments.show_invoice": BUYER_ROLES,
-    "payments.show_staff_invoice": STAFF_ROLES,
-    # payments: stripe (pay by card, its return page, saved cards; Stripe's signed webhook)
-    "payments.pay_by_card": BUYER_ROLES,
-    "payments.show_card_payment": BUYER_ROLES,
-    "payments.remove_saved_card": BUYER_ROLES,
-    "payments.receive_stripe_webhook": PUBLIC,
-    # hotline: the buyer's form and survey; the staff queue, leads, sample units, availability
-    "hotline.file_request": BUYER_ROLES,
-    "hotline.answer_survey": BUYER_ROLES,
-    "hotline.show_queue": HOTLINE_STAFF,
-    "hotline.file_for_caller": HOTLINE_STAFF,
-    "hotline.show_request": HOTLINE_STAFF,
-    "hotline.claim_request": HOTLINE_WORKERS,
-    "hotline.log_call": HOTLINE_WORKERS,
-    "hotline.reassign_request": HOTLINE_WORKERS,
-    "hotline.close_request": HOTLINE_WORKERS,
-    "hotline.list_leads": LEAD_VIEWERS,
-    "hotline.update_lead": LEAD_VIEWERS,
-    "hotline.list_samples": SAMPLE_VIEWERS,
-    "hotline.move_sample": HOTLINE_WORKERS,
-    "hotline.set_availability": STAFF_ROLES,
-    # hotline: customer care (due lists, an account's tasks and contact log)
-    "hotline.show_care": HOTLINE_WORKERS,
-    "hotline.log_due_contact": HOTLINE_WORKERS,
-    "hotline.show_account_care": HOTLINE_WORKERS,
-    "hotline.add_care_task": HOTLINE_WORKERS,
-    "hotline.deactivate_care_task": HOTLINE_WORKERS,
-    "hotline.log_account_contact": HOTLINE_WORKERS,
-    # notifications: the e-mail outbox (dead letters and retries)
-    "notifications.show_outbox": (SYSADMIN,),
-    "notifications.retry_message": (SYSADMIN,),
-    # lookup (the call centre's search; the account 360 view, fields by role)
-    "lookup.look_up": (
-        "call_center",
-        "inside_sales",
-        "sales_manager",
-        "sales_director",
-        "account_admin",
-        "finance",
-    ),
-    "lookup.show_account": STAFF_ROLES,
-}
 
 STATIC = {"static", "bootstrap.static"}
 #: Routes whose ids name the supplier's catalog, shared by every account: nobody's secret; and
@@ -199,17 +44,70 @@ def declared_access(app, endpoint):
 
 def test_every_view_declares_who_may_call_it(app):
     undeclared = sorted(e for e in app_endpoints(app) if declared_access(app, e) is None)
-    assert undeclared == [], f"views without @public or @allow: {undeclared}"
+    assert undeclared == [], f"views without @public or @restricted: {undeclared}"
 
 
-def test_every_endpoint_is_in_the_permission_matrix(app):
+def test_every_endpoint_is_in_the_access_table(app):
     assert app_endpoints(app) == set(EXPECTED)
 
 
 @pytest.mark.parametrize("endpoint", sorted(EXPECTED))
-def test_each_view_allows_exactly_the_roles_in_the_matrix(app, endpoint):
+def test_each_view_allows_exactly_the_roles_in_the_table(app, endpoint):
     expected = EXPECTED[endpoint]
     assert declared_access(app, endpoint) == (PUBLIC if expected == PUBLIC else frozenset(expected))
+
+
+def test_the_app_refuses_to_start_with_a_route_missing_from_the_table():
+    app = Flask(__name__)
+    app.add_url_rule("/staff/secret", "home.secret", restricted(lambda: "secret"))
+    app.add_url_rule("/staff/unmarked", "home.unmarked", lambda: "open")
+    with pytest.raises(RuntimeError, match="home.secret: not in PAGES"):
+        check_pages(app)
+
+
+def test_the_app_refuses_to_start_with_an_unmarked_view(monkeypatch):
+    app = Flask(__name__)
+    app.add_url_rule("/staff/unmarked", "home.staff_dashboard", lambda: "open")
+    monkeypatch.setattr(access, "PAGES", {"home.staff_dashboard": STAFF_ROLES})
+    with pytest.raises(RuntimeError, match="not marked @restricted"):
+        check_pages(app)
+
+
+#: DESIGN.md section 2, pinned: the call centre answers callers about who they are, what they
+#: ordered and where it stands; sysadmins run the system. Neither reads negotiated prices,
+#: discounts and their internal reasons, amounts, credit or what an account owes.
+NO_MONEY = {CALL_CENTER, SYSADMIN}
+MONEY_PAGES = (
+    "contracts.list_contracts",
+    "contracts.show_contract",
+    "contracts.export_rules",
+    "contracts.list_proposals",
+    "payments.show_staff_invoice",
+    "payments.show_finance_desk",
+)
+
+
+def test_the_call_centre_and_sysadmins_open_no_page_of_prices_or_amounts():
+    for endpoint in MONEY_PAGES:
+        assert NO_MONEY.isdisjoint(EXPECTED[endpoint]), endpoint
+    for field in ("prices", "amounts", "credit", "payments"):
+        assert NO_MONEY.isdisjoint(FIELDS[field]), field
+
+
+def test_the_call_centre_cannot_open_a_contract_or_a_staff_invoice(client, world):
+    """The issue's example: the call centre opened /staff/contracts/<id> with every negotiated
+    price, discount and reason, and staff invoices."""
+    login(client, world["users"][CALL_CENTER].email)
+    invoice = f"{world['acme_order'].number}-{world['acme_invoice'].position}"
+    contract_id = world["acme_rule"].contract_id
+    for url in (
+        f"/staff/contracts/{contract_id}",
+        "/staff/accounts/acme/contracts",
+        f"/staff/invoices/{invoice}",
+    ):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert b"5.00" not in response.data
 
 
 @pytest.fixture
@@ -240,6 +138,7 @@ def world():
             ),
             "acme_rule": acme_rule,
             "acme_order": acme_order,
+            "acme_line": factories.OrderLineFactory(order=acme_order),
             "acme_list": factories.OrderListFactory(account=acme),
             # payments: invoices (the order's payment, fallen due: invoice <order number>-1)
             "acme_invoice": factories.MilestoneFactory(
@@ -365,3 +264,41 @@ def test_404_pages_look_the_same_for_existing_and_unknown_accounts(client, world
     strip = re.compile(rb'[0-9a-f]{32}|name="csrf_token" value="[^"]*"')
     assert existing.status_code == unknown.status_code == 404
     assert strip.sub(b"", existing.data) == strip.sub(b"", unknown.data)
+
+
+def _has(response, marker: bytes) -> bool:
+    return marker in response.data
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+def test_each_staff_role_sees_exactly_its_fields_on_the_order_and_account_pages(
+    app, client, world, role
+):
+    """The fields of FIELDS, walked over the staff pages that show orders: amounts (totals,
+    unit prices, the schedule), credit, and links only to pages the role opens."""
+    user = world["users"][role]
+    login(client, user.email)
+    order = world["acme_order"]
+    contract_link = f'href="/staff/contracts/{order.contract_id}"'.encode()
+    pages = {
+        "order": client.get(f"/staff/orders/{order.number}"),
+        "orders": client.get("/staff/orders"),
+        "360": client.get("/staff/accounts/acme"),
+    }
+    if access.may_open(user, "ordering.show_staff_order"):
+        page = pages["order"]
+        assert page.status_code == 200
+        assert _has(page, b"data-order-total") == sees(user, "amounts")
+        assert _has(page, b"data-unit-price") == sees(user, "amounts")
+        assert _has(page, b'data-schedule="order"') == sees(user, "amounts")
+        assert _has(page, contract_link) == access.may_open(user, "contracts.show_contract")
+        assert _has(pages["orders"], b"data-order-total") == sees(user, "amounts")
+    else:
+        assert pages["order"].status_code == pages["orders"].status_code == 403
+    account = pages["360"]
+    assert account.status_code == 200
+    if role == FINANCE:  # the world shows each field to someone
+        assert _has(account, b"data-credit-limit") and _has(pages["order"], b"data-unit-price")
+    assert _has(account, b"data-credit-limit") == sees(user, "credit")
+    assert _has(account, b"data-order-total") == (sees(user, "orders") and sees(user, "amounts"))
+    assert _has(account, contract_link) == access.may_open(user, "contracts.show_contract")

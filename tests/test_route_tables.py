@@ -1,6 +1,6 @@
 """The route table at the top of each views file tells the truth: every route of `app.url_map`
 is listed in the file whose view serves it, nothing listed is missing from the map, and the
-methods and the roles agree with the routes and their @allow / @public marks.
+methods and the roles agree with the routes' roles in the access table (core.access.PAGES).
 
 A table row, in a comment before the file's first route:
 
@@ -8,7 +8,8 @@ A table row, in a comment before the file's first route:
 
 methods, the path (parameter names and converters are not compared; a query string may
 follow), the endpoint within the blueprint, and `public` or role names (a role, or a tuple of
-roles, from the views module, its domain's permissions module or core.permissions), joined by
+roles, from the views module, its domain's permissions module, core.permissions or
+core.access), joined by
 commas.
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 import portal
+from portal.core import access as core_access
 from portal.core import permissions as core_permissions
 
 PORTAL = Path(portal.__file__).parent
@@ -87,7 +89,13 @@ def roles_named(module, names: str):
         domain_permissions = None
     roles = set()
     for name in names.split(","):
-        for namespace in (vars(module), vars(domain_permissions or module), vars(core_permissions)):
+        namespaces = (
+            vars(module),
+            vars(domain_permissions or module),
+            vars(core_permissions),
+            vars(core_access),
+        )
+        for namespace in namespaces:
             if name in namespace:
                 value = namespace[name]
                 break

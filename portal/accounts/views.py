@@ -17,16 +17,13 @@ from portal.accounts.forms import (
     UserForm,
 )
 from portal.accounts.permissions import can_edit_account, can_manage_users_of
+from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.images import image_response
 from portal.core.money import plain
 from portal.core.permissions import (
-    ACCOUNT_EDITORS,
     BUYER_ROLES,
-    CUSTOMER_ADMIN,
     STAFF_ROLES,
-    SYSADMIN,
-    allow,
     public,
     require,
 )
@@ -64,7 +61,7 @@ bp = Blueprint("accounts", __name__)
 
 
 @bp.get("/staff/accounts")
-@allow(*STAFF_ROLES)
+@restricted
 def list_accounts():
     return render_template(
         "accounts/list.html", accounts=queries.accounts_for_staff(), can_edit=can_edit_account
@@ -72,7 +69,7 @@ def list_accounts():
 
 
 @bp.route("/staff/accounts/new", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def create_account():
     form = AccountForm(reps=queries.rep_choices())
     if form.validate_on_submit():
@@ -97,7 +94,7 @@ def create_account():
 
 
 @bp.route("/staff/accounts/<slug>/edit", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def edit_account(slug):
     account = queries.account_or_404(slug, with_details=True)
     form = EditAccountForm(obj=account, reps=queries.rep_choices())
@@ -134,13 +131,13 @@ def _upload(form) -> bytes | None:
 
 
 @bp.get("/staff/users")
-@allow(SYSADMIN)
+@restricted
 def list_staff_users():
     return render_template("accounts/staff_users.html", users=queries.staff_users())
 
 
 @bp.route("/staff/users/new", methods=["GET", "POST"])
-@allow(SYSADMIN)
+@restricted
 @fresh_sign_in
 def create_staff_user():
     form = NewStaffUserForm(roles=STAFF_ROLES)
@@ -156,7 +153,7 @@ def create_staff_user():
 
 
 @bp.route("/staff/users/<int:staff_id>", methods=["GET", "POST"])
-@allow(SYSADMIN)
+@restricted
 @fresh_sign_in
 def edit_staff_user(staff_id):
     user = queries.staff_user_or_404(staff_id)
@@ -222,7 +219,7 @@ def _ink(colour: str) -> str:
 
 
 @bp.get("/a/<slug>/users")
-@allow(CUSTOMER_ADMIN)
+@restricted
 def list_users(slug):
     account = _managed_account(slug)
     return render_template(
@@ -235,21 +232,21 @@ def list_users(slug):
 
 
 @bp.route("/a/<slug>/users/new", methods=["GET", "POST"])
-@allow(CUSTOMER_ADMIN)
+@restricted
 @fresh_sign_in
 def create_user(slug):
     return _create_user_page(_managed_account(slug), back=url_for(".list_users", slug=slug))
 
 
 @bp.route("/staff/accounts/<slug>/users/new", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 @fresh_sign_in
 def staff_create_user(slug):
     return _create_user_page(_managed_account(slug), back=url_for(".edit_account", slug=slug))
 
 
 @bp.route("/a/<slug>/users/<int:user_id>", methods=["GET", "POST"])
-@allow(CUSTOMER_ADMIN)
+@restricted
 @fresh_sign_in
 def edit_user(slug, user_id):
     account = _managed_account(slug)
@@ -258,7 +255,7 @@ def edit_user(slug, user_id):
 
 
 @bp.route("/staff/accounts/<slug>/users/<int:user_id>", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 @fresh_sign_in
 def staff_edit_user(slug, user_id):
     account = _managed_account(slug)
@@ -267,51 +264,51 @@ def staff_edit_user(slug, user_id):
 
 
 @bp.post("/a/<slug>/users/<int:user_id>/password")
-@allow(CUSTOMER_ADMIN)
+@restricted
 @fresh_sign_in
 def set_password(slug, user_id):
     return _set_password(slug, user_id, ".edit_user")
 
 
 @bp.post("/staff/accounts/<slug>/users/<int:user_id>/password")
-@allow(*ACCOUNT_EDITORS)
+@restricted
 @fresh_sign_in
 def staff_set_password(slug, user_id):
     return _set_password(slug, user_id, ".staff_edit_user")
 
 
 @bp.post("/a/<slug>/addresses")
-@allow(CUSTOMER_ADMIN)
+@restricted
 def add_address(slug):
     return _add_address(slug, url_for(".list_users", slug=slug))
 
 
 @bp.post("/staff/accounts/<slug>/addresses")
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def staff_add_address(slug):
     return _add_address(slug, url_for(".edit_account", slug=slug))
 
 
 @bp.route("/a/<slug>/addresses/<int:address_id>", methods=["GET", "POST"])
-@allow(CUSTOMER_ADMIN)
+@restricted
 def edit_address(slug, address_id):
     return _edit_address_page(slug, address_id, url_for(".list_users", slug=slug))
 
 
 @bp.route("/staff/accounts/<slug>/addresses/<int:address_id>", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def staff_edit_address(slug, address_id):
     return _edit_address_page(slug, address_id, url_for(".edit_account", slug=slug))
 
 
 @bp.post("/a/<slug>/addresses/<int:address_id>/delete")
-@allow(CUSTOMER_ADMIN)
+@restricted
 def remove_address(slug, address_id):
     return _remove_address(slug, address_id, url_for(".list_users", slug=slug))
 
 
 @bp.post("/staff/accounts/<slug>/addresses/<int:address_id>/delete")
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def staff_remove_address(slug, address_id):
     return _remove_address(slug, address_id, url_for(".edit_account", slug=slug))
 

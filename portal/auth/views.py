@@ -6,9 +6,10 @@ from flask_login import current_user, login_user, logout_user
 
 from portal.auth import password_links, services
 from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm
+from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.http import home_url, safe_next
-from portal.core.permissions import ROLES, allow, public
+from portal.core.permissions import public
 from portal.core.reauth import mark_signed_in
 
 bp = Blueprint("auth", __name__)
@@ -45,7 +46,7 @@ def login():
 
 
 @bp.post("/logout")
-@allow(*ROLES)
+@restricted
 def logout():
     destination = home_url(current_user, signed_out=True)
     services.end_session(current_user.session_token)
@@ -57,7 +58,7 @@ def logout():
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@allow(*ROLES)
+@restricted
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():

@@ -78,5 +78,22 @@ class SaveListForm(FlaskForm):
     )
 
 
+class EditListForm(FlaskForm):
+    """A saved list's name and quantities (0 takes a product off the list)."""
+
+    name = StringField(_l("List name"), validators=[Length(max=100)])
+    lines = FieldList(FormField(CartLineForm), max_entries=MAX_LINES)
+
+    def quantities(self) -> list[tuple[str, str]]:
+        return [(entry.sku.data or "", entry.quantity.data or "") for entry in self.lines]
+
+
+class RemoveListForm(FlaskForm):
+    """Deleting a list shared by the whole account is asked first: only a form sent from the
+    question, with `confirmed`, deletes."""
+
+    confirmed = HiddenField()
+
+
 class ConfirmForm(FlaskForm):
     """A button that changes something: only the CSRF token."""

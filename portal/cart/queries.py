@@ -56,6 +56,24 @@ def order_lists_of(account_id: int) -> list[ListSummary]:
     return [ListSummary(*row) for row in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class ListLine:
+    sku: str
+    name: str
+    quantity: int
+
+
+def order_list_lines(order_list: OrderList) -> list[ListLine]:
+    """A saved list's products in the order they were saved: one statement."""
+    rows = db.session.execute(
+        sa.select(Product.sku, Product.name, OrderListLine.quantity)
+        .join(Product, Product.id == OrderListLine.product_id)
+        .where(OrderListLine.order_list_id == order_list.id)
+        .order_by(OrderListLine.id)
+    )
+    return [ListLine(*row) for row in rows]
+
+
 def order_list_or_404(account_id: int, list_id: int) -> OrderList:
     """A saved list of the account, or 404 (another account's list looks like no list)."""
     order_list = db.session.scalar(

@@ -98,11 +98,15 @@ class Added:
         """(message, flash category) telling the user what was added and what was not."""
         messages = []
         if self.lines:
+            # Two counts, each with its own plural: the units inside the products' sentence.
+            units = ngettext(
+                "%(count)s unit", "%(count)s units", self.units, count=format_decimal(self.units)
+            )
             text = ngettext(
-                "Added %(num)d product to your cart (%(units)s units).",
-                "Added %(num)d products to your cart (%(units)s units).",
+                "Added %(num)d product to your cart (%(units)s).",
+                "Added %(num)d products to your cart (%(units)s).",
                 self.lines,
-                units=format_decimal(self.units),
+                units=units,
             )
             messages.append((text, "success"))
         for skipped in self.skipped:
@@ -189,23 +193,7 @@ def update_quantities(user: User, quantities: list[tuple[str, str]]) -> None:
     """Set the quantity of each (SKU, typed quantity) line of the user's cart; 0 removes the
     line. All or nothing: any bad quantity refuses the whole update. SKUs not in the cart
     (removed in another tab meanwhile) are passed over."""
-    errors = []
-    wanted: dict[str, int] = {}
-    for number, (sku, text) in enumerate(quantities, start=1):
-        quantity, error = parse_quantity(text, allow_zero=True)
-        if error:
-            errors.append(RowError(number, normal_sku(sku), error))
-        else:
-            wanted[normal_sku(sku)] = quantity
-    if errors:
-        raise RowsRejected(
-            errors,
-            ngettext(
-                "%(num)d quantity is wrong; nothing was changed.",
-                "%(num)d quantities are wrong; nothing was changed.",
-                len(errors),
-            ),
-        )
+    wanted = _wanted_quantities(quantities)
     begin_write(db.session)
     lines = _lines_by_sku(_cart_id(user), for_update=True)
     for sku, quantity in wanted.items():
@@ -253,11 +241,7 @@ def subtotal(pricing: Pricing) -> Money | None:
 def save_order_list(user: User, account: KeyAccount, name: str) -> OrderList:
     """The user's cart as a named list every buyer of the account can order from."""
     _check_owner(user, account)
-    name = " ".join(name.split())
-    if not name:
-        raise ServiceError(_("Give the list a name."), field="name")
-    if len(name) > MAX_LIST_NAME:
-        raise ServiceError(_("Use at most %(max)d characters.", max=MAX_LIST_NAME), field="name")
+    name = _checked_list_name(name)
     begin_write(db.session)
     taken = db.session.scalar(
         sa.select(OrderList.id).where(
@@ -311,6 +295,50 @@ def add_order_list(user: User, account: KeyAccount, order_list: OrderList) -> Ad
         .order_by(OrderListLine.id)
     ).all()
     return add_available(user, account, [(sku, quantity) for sku, quantity in rows])
+
+
+def edit_order_list(
+    user: User, order_list: OrderList, name: str, quantities: list[tuple[str, str]]
+) -> None:
+    """Rename a saved list and set its quantities, (SKU, typed quantity) pairs; 0 takes a
+    product off the list. All or nothing, audited; any buyer-side user of its account may."""
+    name = _checked_list_name(name)
+    wanted = _wanted_quantities(quantities)
+    begin_write(db.session)
+    taken = db.session.scalar(
+        sa.select(OrderList.id).where(
+            OrderList.account_id == order_list.account_id,
+            sa.func.lower(OrderList.name) == name.lower(),
+            OrderList.id != order_list.id,
+        )
+    )
+    if taken is not None:
+        raise ServiceError(_duplicate_name(name), field="name")
+    lines: dict[str, OrderListLine] = dict(
+        db.session.execute(
+            sa.select(Product.sku, OrderListLine)
+            .join(Product, Product.id == OrderListLine.product_id)
+            .where(OrderListLine.order_list_id == order_list.id)
+        ).all()
+    )
+    if all(wanted.get(sku, line.quantity) == 0 for sku, line in lines.items()):
+        raise ServiceError(_("A list keeps at least one product; delete the list instead."))
+    changes = {"name": (order_list.name, name)} if order_list.name != name else {}
+    order_list.name = name
+    for sku, quantity in wanted.items():
+        if (line := lines.get(sku)) is None or line.quantity == quantity:
+            continue  # taken off in another tab meanwhile, or unchanged
+        changes[sku] = (line.quantity, quantity or None)
+        if quantity == 0:
+            db.session.delete(line)
+        else:
+            line.quantity = quantity
+    audit.record(user, "order_list.edit", f"order_list:{order_list.id}", changes)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(_duplicate_name(name), field="name") from None
 
 
 def remove_order_list(user: User, order_list: OrderList) -> None:
@@ -405,9 +433,10 @@ def _check_rows(account, today, rows, wanted: _Wanted, pricing: Pricing, existin
             )
     new_lines = len(set(wanted.added) - set(existing))
     if message is None and len(existing) + new_lines > MAX_LINES:
-        message = _(
-            "Your cart would have %(lines)d lines; it holds at most %(max)d.",
-            lines=len(existing) + new_lines,
+        message = ngettext(
+            "Your cart would have %(num)d line; it holds at most %(max)d.",
+            "Your cart would have %(num)d lines; it holds at most %(max)d.",
+            len(existing) + new_lines,
             max=MAX_LINES,
         )
     if errors or message:
@@ -445,6 +474,38 @@ def _too_many(sku: str, total: int) -> str:
 
 def _cart_full() -> str:
     return _("Your cart holds at most %(max)d lines.", max=MAX_LINES)
+
+
+def _wanted_quantities(quantities: list[tuple[str, str]]) -> dict[str, int]:
+    """SKU -> quantity (0: take it off) of a form's (SKU, typed quantity) lines; every bad
+    quantity refuses the whole form."""
+    errors = []
+    wanted: dict[str, int] = {}
+    for number, (sku, text) in enumerate(quantities, start=1):
+        quantity, error = parse_quantity(text, allow_zero=True)
+        if error:
+            errors.append(RowError(number, normal_sku(sku), error))
+        else:
+            wanted[normal_sku(sku)] = quantity
+    if errors:
+        raise RowsRejected(
+            errors,
+            ngettext(
+                "%(num)d quantity is wrong; nothing was changed.",
+                "%(num)d quantities are wrong; nothing was changed.",
+                len(errors),
+            ),
+        )
+    return wanted
+
+
+def _checked_list_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ServiceError(_("Give the list a name."), field="name")
+    if len(name) > MAX_LIST_NAME:
+        raise ServiceError(_("Use at most %(max)d characters.", max=MAX_LIST_NAME), field="name")
+    return name
 
 
 def _duplicate_name(name: str) -> str:

@@ -1,6 +1,6 @@
 """The buyer's cart: lines at contract prices, quick order, CSV upload, saved order lists."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -10,7 +10,9 @@ from portal.cart import queries, services
 from portal.cart.forms import (
     AddToCartForm,
     ConfirmForm,
+    EditListForm,
     QuickOrderForm,
+    RemoveListForm,
     SaveListForm,
     UpdateCartForm,
     UploadForm,
@@ -19,8 +21,9 @@ from portal.cart.models import MAX_LINES, MAX_QUANTITY
 from portal.cart.quick_order import MAX_CSV_BYTES, parse_pasted, read_csv
 from portal.contracts.pricing import explain, price_lines
 from portal.contracts.services import today_for
+from portal.core.access import restricted
 from portal.core.actions import refusal_shown
-from portal.core.permissions import BUYER_ROLES, allow
+from portal.core.forms import validated
 
 bp = Blueprint("cart", __name__)
 
@@ -31,20 +34,22 @@ bp = Blueprint("cart", __name__)
 #   POST  /a/<slug>/cart/quick-order        quick_order        BUYER_ROLES  textarea `lines`
 #   POST  /a/<slug>/cart/upload             upload_cart        BUYER_ROLES  CSV sku,quantity
 #   POST  /a/<slug>/lists                   save_order_list    BUYER_ROLES  the cart as a list
+#   GET   /a/<slug>/lists/<list_id>?delete= show_order_list    BUYER_ROLES  open; delete: ask
+#   POST  /a/<slug>/lists/<list_id>         edit_order_list    BUYER_ROLES  name, quantities
 #   POST  /a/<slug>/lists/<list_id>/add     add_order_list     BUYER_ROLES  a list into the cart
-#   POST  /a/<slug>/lists/<list_id>/remove  remove_order_list  BUYER_ROLES
+#   POST  /a/<slug>/lists/<list_id>/remove  remove_order_list  BUYER_ROLES  once confirmed
 # The cart is always the signed-in user's own, and a list must belong to the account.
 
 
 @bp.get("/a/<slug>/cart")
-@allow(*BUYER_ROLES)
+@restricted
 def show_cart(slug):
     account = account_queries.account_or_404(slug)
     return _cart_page(account)
 
 
 @bp.post("/a/<slug>/cart/add")
-@allow(*BUYER_ROLES)
+@restricted
 def add_to_cart(slug):
     account = account_queries.account_or_404(slug)
     form = AddToCartForm()
@@ -67,7 +72,7 @@ def add_to_cart(slug):
 
 
 @bp.post("/a/<slug>/cart/update")
-@allow(*BUYER_ROLES)
+@restricted
 def update_cart(slug):
     account = account_queries.account_or_404(slug)
     form = UpdateCartForm()
@@ -90,7 +95,7 @@ def update_cart(slug):
 
 
 @bp.post("/a/<slug>/cart/quick-order")
-@allow(*BUYER_ROLES)
+@restricted
 def quick_order(slug):
     account = account_queries.account_or_404(slug)
     form = QuickOrderForm()
@@ -107,7 +112,7 @@ def quick_order(slug):
 
 
 @bp.post("/a/<slug>/cart/upload")
-@allow(*BUYER_ROLES)
+@restricted
 def upload_cart(slug):
     account = account_queries.account_or_404(slug)
     form = UploadForm()
@@ -124,7 +129,7 @@ def upload_cart(slug):
 
 
 @bp.post("/a/<slug>/lists")
-@allow(*BUYER_ROLES)
+@restricted
 def save_order_list(slug):
     account = account_queries.account_or_404(slug)
     form = SaveListForm()
@@ -136,8 +141,54 @@ def save_order_list(slug):
     return _cart_page(account, list_form=form)
 
 
+@bp.get("/a/<slug>/lists/<int:list_id>")
+@restricted
+def show_order_list(slug, list_id):
+    account = account_queries.account_or_404(slug)
+    order_list = queries.order_list_or_404(account.id, list_id)
+    return _list_page(account, order_list)
+
+
+@bp.post("/a/<slug>/lists/<int:list_id>")
+@restricted
+def edit_order_list(slug, list_id):
+    account = account_queries.account_or_404(slug)
+    order_list = queries.order_list_or_404(account.id, list_id)
+    form = EditListForm()
+    if validated(form):
+        with refusal_shown(form) as refused:
+            services.edit_order_list(current_user, order_list, form.name.data, form.quantities())
+            flash(_("The list “%(name)s” was saved.", name=order_list.name), "success")
+            return redirect(url_for(".show_order_list", slug=account.slug, list_id=list_id), 303)
+        if isinstance(refused.error, services.RowsRejected):
+            for error in refused.error.errors:
+                flash(f"{error.text}: {error.message}", "danger")
+    return _list_page(account, order_list, form), 422
+
+
+def _list_page(account, order_list, form=None):
+    """A saved list with its name and quantities to edit; `?delete=1` asks whether to delete
+    it."""
+    lines = queries.order_list_lines(order_list)
+    if form is None:
+        form = EditListForm(
+            formdata=None,
+            name=order_list.name,
+            lines=[{"sku": line.sku, "quantity": str(line.quantity)} for line in lines],
+        )
+    return render_template(
+        "cart/order_list.html",
+        account=account,
+        order_list=order_list,
+        lines=zip(lines, form.lines, strict=False),
+        form=form,
+        asks_to_delete=request.args.get("delete") == "1",
+        remove_form=RemoveListForm(formdata=None, confirmed="1"),
+    )
+
+
 @bp.post("/a/<slug>/lists/<int:list_id>/add")
-@allow(*BUYER_ROLES)
+@restricted
 def add_order_list(slug, list_id):
     account = account_queries.account_or_404(slug)
     order_list = queries.order_list_or_404(account.id, list_id)
@@ -147,15 +198,17 @@ def add_order_list(slug, list_id):
 
 
 @bp.post("/a/<slug>/lists/<int:list_id>/remove")
-@allow(*BUYER_ROLES)
+@restricted
 def remove_order_list(slug, list_id):
     account = account_queries.account_or_404(slug)
     order_list = queries.order_list_or_404(account.id, list_id)
-    if ConfirmForm().validate_on_submit():
-        name = order_list.name
-        services.remove_order_list(current_user, order_list)
-        flash(_("The list “%(name)s” was deleted.", name=name), "success")
-    return redirect(url_for(".show_cart", slug=account.slug))
+    form = RemoveListForm()
+    if not form.validate_on_submit() or form.confirmed.data != "1":
+        return redirect(url_for(".show_order_list", slug=slug, list_id=list_id, delete=1), 303)
+    name = order_list.name
+    services.remove_order_list(current_user, order_list)
+    flash(_("The list “%(name)s” was deleted.", name=name), "success")
+    return redirect(url_for(".show_cart", slug=account.slug), 303)
 
 
 def _flash_added(added: services.Added) -> None:

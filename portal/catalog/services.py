@@ -360,7 +360,12 @@ def _row(line, cells, width, columns, categories, seen) -> tuple[_Row, list[str]
     row, problems = _Row(line, normal_sku(cell("sku")), {}), []
     if len(cells) != width:
         problems.append(
-            _("This row has %(n)d fields; the header has %(width)d.", n=len(cells), width=width)
+            ngettext(
+                "This row has %(num)d field; the header has %(width)d.",
+                "This row has %(num)d fields; the header has %(width)d.",
+                len(cells),
+                width=width,
+            )
         )
     if not row.sku:
         problems.append(_("The SKU is blank."))

@@ -8,10 +8,11 @@ from flask_login import current_user
 from portal.catalog import queries, services
 from portal.catalog.forms import EditProductForm, ImportForm, ProductForm, SearchForm
 from portal.catalog.permissions import can_edit_catalog
+from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.images import image_response
 from portal.core.money import CURRENCIES, plain
-from portal.core.permissions import ACCOUNT_EDITORS, STAFF_ROLES, allow, public
+from portal.core.permissions import public
 from portal.core.versioning import Conflict, answer, conflict_seen
 
 bp = Blueprint("catalog", __name__)
@@ -31,7 +32,7 @@ def _page_number() -> int:
 
 
 @bp.get("/staff/catalog")
-@allow(*STAFF_ROLES)
+@restricted
 def list_products():
     form = SearchForm(request.args, categories=queries.categories())
     page = queries.staff_products(form.query, form.category.data, _page_number())
@@ -45,7 +46,7 @@ def list_products():
 
 
 @bp.route("/staff/catalog/new", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def create_product():
     form = ProductForm(categories=queries.categories())
     if form.validate_on_submit():
@@ -59,7 +60,7 @@ def create_product():
 
 
 @bp.route("/staff/catalog/<sku>", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def edit_product(sku):
     product = queries.product_or_404(sku, for_update=request.method == "POST")
     if request.method == "GET":
@@ -100,7 +101,7 @@ def _product_form(product, **kwargs) -> EditProductForm:
 
 
 @bp.route("/staff/catalog/import", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def import_products():
     form = ImportForm()
     errors, filename = [], None

@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from portal.contracts.models import RULE_KINDS
 from portal.core.csvfiles import CsvError
@@ -109,9 +110,10 @@ def _parse_row(line: int, cells: tuple[str, ...], order: list[int]) -> RowResult
     row = RowResult(line=line, raw=cells)
     if len(cells) != len(COLUMNS):
         row.errors.append(
-            _(
-                "Expected %(expected)d columns (%(columns)s), found %(found)d.",
-                expected=len(COLUMNS),
+            ngettext(
+                "Expected %(num)d column (%(columns)s), found %(found)d.",
+                "Expected %(num)d columns (%(columns)s), found %(found)d.",
+                len(COLUMNS),
                 columns=", ".join(COLUMNS),
                 found=len(cells),
             )

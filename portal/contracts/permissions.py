@@ -1,13 +1,11 @@
 """Who may see and change contracts and prices, and who decides price proposals."""
 
-from portal.core.permissions import ACCOUNT_EDITORS, SALES_DIRECTOR, SALES_MANAGER, is_staff
-
-#: Roles that approve or reject price proposals, within their own discount authority.
-PROPOSAL_DECIDERS = (SALES_MANAGER, SALES_DIRECTOR)
+from portal.core.access import CONTRACT_READERS, PROPOSAL_DECIDERS
+from portal.core.permissions import ACCOUNT_EDITORS
 
 
 def can_view_contracts(user) -> bool:
-    return is_staff(user)
+    return user.is_authenticated and user.role in CONTRACT_READERS
 
 
 def can_edit_prices(user) -> bool:

@@ -324,7 +324,7 @@ def discount_percent(kind: str, value: Decimal, list_amount: Decimal | None) -> 
 
 def explain(line: PricedLine, terms: Terms | None) -> str:
     """The price of a line in words, as the product page and the cart show it."""
-    from flask_babel import format_date
+    from flask_babel import format_date, ngettext
     from flask_babel import gettext as _
 
     reason = line.no_price_reason
@@ -366,5 +366,7 @@ def explain(line: PricedLine, terms: Terms | None) -> str:
             **values,
         )
     if rule.min_quantity > 1:
-        text += _(", from %(quantity)d units on a line", **values)
+        text += ngettext(
+            ", from %(num)d unit on a line", ", from %(num)d units on a line", rule.min_quantity
+        )
     return text + _(", valid %(from)s to %(to)s.", **values)

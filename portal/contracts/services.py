@@ -283,7 +283,7 @@ def _rule_text(rule: PriceRule, currency: str) -> str:
     """ "CNY 7,000.00 from 50 pieces", "15% off list": a rule's price in words."""
     text = checks.rule_text(rule.kind, rule.value, currency)
     if rule.min_quantity > 1:
-        text += " " + _("from %(quantity)d pieces", quantity=rule.min_quantity)
+        text += " " + ngettext("from %(num)d piece", "from %(num)d pieces", rule.min_quantity)
     return text
 
 

@@ -19,26 +19,21 @@ from portal.contracts.forms import (
     TermForm,
 )
 from portal.contracts.import_rows import value_text
-from portal.contracts.permissions import (
-    PROPOSAL_DECIDERS,
-    can_approve,
-    can_decide,
-    can_edit_prices,
-)
+from portal.contracts.permissions import can_approve, can_decide, can_edit_prices
 from portal.contracts.pricing import NO_CONTRACT, PricedLine, explain, price_products
 from portal.contracts.rule_checks import Unlikely
+from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.money import plain
-from portal.core.permissions import ACCOUNT_EDITORS, BUYER_ROLES, STAFF_ROLES, SYSADMIN, allow
 from portal.core.reauth import fresh_sign_in
 from portal.core.versioning import answer, conflict_seen
 
 bp = Blueprint("contracts", __name__)
 
 # --- staff: contracts, price rules, price approvals, audit, payment terms ---
-#   GET       /staff/accounts/<slug>/contracts          list_contracts   STAFF_ROLES
+#   GET       /staff/accounts/<slug>/contracts          list_contracts   CONTRACT_READERS
 #   GET POST  /staff/accounts/<slug>/contracts/new      create_contract  ACCOUNT_EDITORS
-#   GET       /staff/contracts/<id>                     show_contract    STAFF_ROLES
+#   GET       /staff/contracts/<id>                     show_contract    CONTRACT_READERS
 #   GET POST  /staff/contracts/<id>/edit                edit_contract    ACCOUNT_EDITORS
 #   GET POST  /staff/contracts/<id>/rules/new           create_rule      ACCOUNT_EDITORS
 #   GET POST  /staff/contracts/<id>/rules/<rule_id>     edit_rule        ACCOUNT_EDITORS
@@ -58,7 +53,7 @@ bp = Blueprint("contracts", __name__)
 
 
 @bp.get("/staff/accounts/<slug>/contracts")
-@allow(*STAFF_ROLES)
+@restricted
 def list_contracts(slug):
     account = account_queries.account_or_404(slug)
     contracts = queries.contracts_of(account)
@@ -73,7 +68,7 @@ def list_contracts(slug):
 
 
 @bp.route("/staff/accounts/<slug>/contracts/new", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 @fresh_sign_in
 def create_contract(slug):
     account = account_queries.account_or_404(slug)
@@ -87,7 +82,7 @@ def create_contract(slug):
 
 
 @bp.get("/staff/contracts/<int:contract_id>")
-@allow(*STAFF_ROLES)
+@restricted
 def show_contract(contract_id):
     contract = queries.contract_or_404(contract_id)
     rules = queries.rules_of(contract)
@@ -105,7 +100,7 @@ def show_contract(contract_id):
 
 
 @bp.route("/staff/contracts/<int:contract_id>/edit", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 @fresh_sign_in
 def edit_contract(contract_id):
     contract = queries.contract_or_404(contract_id)
@@ -147,7 +142,7 @@ def _contract_form(contract, **kwargs) -> ContractForm:
 
 
 @bp.route("/staff/contracts/<int:contract_id>/rules/new", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 @fresh_sign_in
 def create_rule(contract_id):
     contract = queries.contract_or_404(contract_id)
@@ -155,7 +150,7 @@ def create_rule(contract_id):
 
 
 @bp.route("/staff/contracts/<int:contract_id>/rules/<int:rule_id>", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 @fresh_sign_in
 def edit_rule(contract_id, rule_id):
     contract = queries.contract_or_404(contract_id)
@@ -227,7 +222,7 @@ def _rule_page(contract, rule):
 
 
 @bp.post("/staff/contracts/<int:contract_id>/rules/<int:rule_id>/remove")
-@allow(*ACCOUNT_EDITORS)
+@restricted
 @fresh_sign_in
 def remove_rule(contract_id, rule_id):
     contract = queries.contract_or_404(contract_id)
@@ -247,7 +242,7 @@ def remove_rule(contract_id, rule_id):
 
 
 @bp.route("/staff/contracts/<int:contract_id>/import", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 # Asked when the checked file is applied, not when it is uploaded (a file cannot be re-sent).
 @fresh_sign_in(when=lambda: "apply" in request.form)
 def import_rules(contract_id):
@@ -297,7 +292,7 @@ def import_rules(contract_id):
 
 
 @bp.get("/staff/contracts/<int:contract_id>/rules.csv")
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def export_rules(contract_id):
     contract = queries.contract_or_404(contract_id)
     response = Response(imports.export_rules_csv(contract), mimetype="text/csv")
@@ -308,7 +303,7 @@ def export_rules(contract_id):
 
 
 @bp.get("/staff/approvals")
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def list_proposals():
     return render_template(
         "contracts/approvals.html",
@@ -320,7 +315,7 @@ def list_proposals():
 
 
 @bp.post("/staff/approvals/<int:rule_id>")
-@allow(*PROPOSAL_DECIDERS)
+@restricted
 @fresh_sign_in
 def decide_proposal(rule_id):
     proposal = queries.proposal_or_404(rule_id)
@@ -340,7 +335,7 @@ def decide_proposal(rule_id):
 
 
 @bp.get("/staff/audit")
-@allow(*ACCOUNT_EDITORS, SYSADMIN)
+@restricted
 def audit_trail():
     """Every recorded change and sensitive read (lookups and account views included,
     SECURITY.md 18): account editors and sysadmins, who supervise the staff who act on
@@ -371,7 +366,7 @@ def _day(text: str) -> date | None:
 
 
 @bp.get("/staff/payment-terms")
-@allow(*STAFF_ROLES)
+@restricted
 def list_terms():
     return render_template(
         "contracts/terms.html",
@@ -382,13 +377,13 @@ def list_terms():
 
 
 @bp.route("/staff/payment-terms/new", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def create_term():
     return _term_page(None)
 
 
 @bp.route("/staff/payment-terms/<int:term_id>", methods=["GET", "POST"])
-@allow(*ACCOUNT_EDITORS)
+@restricted
 def edit_term(term_id):
     return _term_page(queries.term_or_404(term_id))
 
@@ -445,7 +440,7 @@ def _add_rows(form, wanted: int) -> None:
 
 
 @bp.get("/a/<slug>/catalog")
-@allow(*BUYER_ROLES)
+@restricted
 def browse_catalog(slug):
     account = account_queries.account_or_404(slug)
     on = services.today_for(account)
@@ -472,7 +467,7 @@ def browse_catalog(slug):
 
 
 @bp.get("/a/<slug>/products/<sku>")
-@allow(*BUYER_ROLES)
+@restricted
 def show_product(slug, sku):
     account = account_queries.account_or_404(slug)
     on = services.today_for(account)

@@ -1,13 +1,10 @@
-"""Roles, and the decorators that state who may call each view (SECURITY.md 16).
+"""Roles, and the marks of who may call each view (SECURITY.md 16).
 
-Every view is marked either `@public` or `@allow(*roles)`; a meta-test walks `app.url_map`
-and fails on a view that carries neither.
+Every view is marked either `@public` or `@restricted` (portal.core.access, whose table PAGES
+names the roles of each endpoint); the app refuses to start with a view that carries neither.
 """
 
-from functools import wraps
-
 from flask import abort
-from flask_login import current_user
 
 BUYER = "buyer"
 APPROVER = "approver"
@@ -50,33 +47,6 @@ def public(view):
     """Anyone may call this view, signed in or not."""
     view.is_public = True
     return view
-
-
-def allow(*roles):
-    """Only signed-in users with one of `roles` may call the view.
-
-    Anonymous visitors are sent to sign in. A buyer-side user outside the roles gets 404, so
-    the staff area and other accounts' pages give no hint that they exist; staff get 403.
-    """
-    unknown = set(roles) - set(ROLES)
-    if unknown:
-        raise ValueError(f"unknown roles {sorted(unknown)}")
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            if not current_user.is_authenticated:
-                from portal.extensions import login_manager
-
-                return login_manager.unauthorized()
-            if current_user.role not in roles:
-                abort(404 if is_buyer_side(current_user) else 403)
-            return view(*args, **kwargs)
-
-        wrapper.allowed_roles = frozenset(roles)
-        return wrapper
-
-    return decorate
 
 
 def require(condition: bool, status: int = 404) -> None:

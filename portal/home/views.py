@@ -9,8 +9,9 @@ from portal.auth.forms import LoginForm
 from portal.contracts import queries as contract_queries
 from portal.contracts.permissions import can_decide_proposals
 from portal.contracts.services import today_for
+from portal.core.access import restricted
 from portal.core.http import home_url
-from portal.core.permissions import STAFF_ROLES, allow, public
+from portal.core.permissions import public
 from portal.extensions import db
 from portal.hotline import queries as hotline_queries
 from portal.hotline.permissions import can_view_queue
@@ -68,7 +69,7 @@ def landing(slug):
 
 
 @bp.get("/staff/")
-@allow(*STAFF_ROLES)
+@restricted
 def staff_dashboard():
     waiting = None
     if can_decide_proposals(current_user):
@@ -88,7 +89,7 @@ def staff_dashboard():
 
 
 @bp.post("/staff/notices/read")
-@allow(*STAFF_ROLES)
+@restricted
 def read_staff_notices():
     if ReadNoticesForm().validate_on_submit():
         notifications.mark_read(current_user.id)

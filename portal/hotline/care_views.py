@@ -6,9 +6,9 @@ from flask_login import current_user
 
 from portal.accounts import queries as account_queries
 from portal.accounts.models import KeyAccount
+from portal.core.access import restricted
 from portal.core.actions import refusal_shown
-from portal.core.permissions import allow
-from portal.hotline import care, permissions
+from portal.hotline import care
 from portal.hotline.care_forms import CareTaskForm, ContactForm, DeactivateForm, DueContactForm
 from portal.hotline.views import bp
 
@@ -27,7 +27,7 @@ def _scope() -> str:
 
 
 @bp.get("/staff/care")
-@allow(*permissions.HOTLINE_WORKERS)
+@restricted
 def show_care():
     return _render_due(_scope(), DueContactForm())
 
@@ -45,7 +45,7 @@ def _render_due(scope: str, form: DueContactForm, failed_task_id: int | None = N
 
 
 @bp.post("/staff/care/tasks/<int:care_task_id>/contact")
-@allow(*permissions.HOTLINE_WORKERS)
+@restricted
 def log_due_contact(care_task_id):
     scope = _scope()
     task = care.due_task_or_404(care_task_id)
@@ -62,7 +62,7 @@ def log_due_contact(care_task_id):
 
 
 @bp.get("/staff/accounts/<slug>/care")
-@allow(*permissions.HOTLINE_WORKERS)
+@restricted
 def show_account_care(slug):
     account = account_queries.account_or_404(slug, with_details=True)
     return _render_account(account)
@@ -88,7 +88,7 @@ def _render_account(account, task_form=None, contact_form=None):
 
 
 @bp.post("/staff/accounts/<slug>/care/tasks")
-@allow(*permissions.HOTLINE_WORKERS)
+@restricted
 def add_care_task(slug):
     account = account_queries.account_or_404(slug, with_details=True)
     form = CareTaskForm()
@@ -110,7 +110,7 @@ def add_care_task(slug):
 
 
 @bp.post("/staff/accounts/<slug>/care/tasks/<int:care_task_id>/deactivate")
-@allow(*permissions.HOTLINE_WORKERS)
+@restricted
 def deactivate_care_task(slug, care_task_id):
     account = account_queries.account_or_404(slug, with_details=True)
     task = care.task_or_404(account, care_task_id)
@@ -122,7 +122,7 @@ def deactivate_care_task(slug, care_task_id):
 
 
 @bp.post("/staff/accounts/<slug>/care/contacts")
-@allow(*permissions.HOTLINE_WORKERS)
+@restricted
 def log_account_contact(slug):
     account = account_queries.account_or_404(slug, with_details=True)
     form = ContactForm(tasks=care.account_care_tasks(account))

@@ -60,7 +60,10 @@ class HotlineRequestForm(FlaskForm):
     description = TextAreaField(
         _l("What do you need?"), description=_l("At most 4,000 characters.")
     )
-    phone = StringField(_l("Phone for the call-back"))
+    phone = StringField(
+        _l("Phone for the call-back"),
+        render_kw={"type": "tel", "autocomplete": "tel", "inputmode": "tel"},
+    )
     callback_window = SelectField(_l("Preferred call-back time"), choices=choices(CALLBACK_LABELS))
     order_number = StringField(
         _l("Order number (optional)"),

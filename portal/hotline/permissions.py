@@ -1,23 +1,14 @@
 """Who may file, see and work hotline requests, leads and sample units (the services enforce
 the rules again)."""
 
-from portal.core.permissions import (
-    BUYER_ROLES,
-    CALL_CENTER,
-    FIELD_SALES,
-    INSIDE_SALES,
-    SALES_DIRECTOR,
-    SALES_MANAGER,
-    STAFF_ROLES,
+from portal.core.access import (
+    HOTLINE_STAFF,
+    HOTLINE_WORKERS,
+    LEAD_VIEWERS,
+    MANAGERS,
+    SAMPLE_VIEWERS,
 )
-
-#: Staff who read the queue and file requests for callers.
-HOTLINE_STAFF = (INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR, CALL_CENTER)
-#: Staff who claim, call, reassign and close requests, and track sample units.
-HOTLINE_WORKERS = (INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR)
-MANAGERS = (SALES_MANAGER, SALES_DIRECTOR)
-LEAD_VIEWERS = (FIELD_SALES, SALES_MANAGER, SALES_DIRECTOR)
-SAMPLE_VIEWERS = (INSIDE_SALES, FIELD_SALES, SALES_MANAGER, SALES_DIRECTOR)
+from portal.core.permissions import BUYER_ROLES, INSIDE_SALES, STAFF_ROLES
 
 
 def can_view_care(user) -> bool:

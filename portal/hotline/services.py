@@ -2,10 +2,10 @@
 sample units, availability and the deadline sweep. Each public function commits once."""
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from portal.accounts.models import KeyAccount, User
 from portal.accounts.queries import is_active_buyer_of
@@ -19,8 +19,10 @@ from portal.core.permissions import (
     SALES_MANAGER,
     STAFF_ROLES,
 )
+from portal.core.phones import phone_number
 from portal.core.versioning import check_version, commit
 from portal.extensions import db
+from portal.hotline import notices
 from portal.hotline.business_hours import add_business_hours
 from portal.hotline.models import (
     CALL_OUTCOMES,
@@ -155,19 +157,30 @@ def file_request(
         raise ServiceError(_("Describe what you need."), "description")
     if len(description) > MAX_DESCRIPTION:
         raise ServiceError(
-            _(
-                "The description is %(length)d characters long; at most %(max)d are allowed.",
-                length=len(description),
+            ngettext(
+                "The description is %(num)d character long; at most %(max)d are allowed.",
+                "The description is %(num)d characters long; at most %(max)d are allowed.",
+                len(description),
                 max=MAX_DESCRIPTION,
             ),
             "description",
         )
-    phone = (phone or "").strip()
-    if not phone:
+    typed = (phone or "").strip()
+    if not typed:
         raise ServiceError(_("Give a phone number we can call you back on."), "phone")
-    if len(phone) > MAX_PHONE:
+    if len(typed) > MAX_PHONE:
         raise ServiceError(
             _("A phone number has at most %(max)d characters.", max=MAX_PHONE), "phone"
+        )
+    phone = phone_number(typed)
+    if phone is None:
+        raise ServiceError(
+            _(
+                "“%(phone)s” is not a phone number: type digits, such as +86 21 5555 0100 "
+                "or 021-5555 0100 转 8001.",
+                phone=typed,
+            ),
+            "phone",
         )
     if callback_window not in CALLBACK_WINDOWS:
         raise ServiceError(_("Choose a call-back window."), "callback_window")
@@ -211,31 +224,11 @@ def file_request(
     db.session.flush()
     _event(hotline_request, None, "routed", assignee=assignee, text=reason, at=now)
     if assignee is not None:
-        _tell_assignee(hotline_request, account, assignee)
+        notices.tell_assignee(hotline_request, account, assignee)
+    else:
+        notices.tell_team_nobody_took_it(hotline_request, account)
     db.session.commit()
     return hotline_request
-
-
-def _tell_assignee(hotline_request: HotlineRequest, account: KeyAccount, assignee: User) -> None:
-    due_local = hotline_request.due_at.astimezone(ZoneInfo(account.time_zone))
-    notify(
-        [assignee.id],
-        _(
-            "New hotline request %(number)s from %(account)s",
-            number=hotline_request.number,
-            account=account.name,
-        ),
-        f"/staff/hotline/{hotline_request.id}",
-        email="request_filed",
-        dedupe_key=f"request_filed:{hotline_request.id}:{assignee.id}",
-        number=hotline_request.number,
-        account_name=account.name,
-        topic=hotline_request.topic,
-        description=hotline_request.description,
-        phone=hotline_request.phone,
-        callback_window=hotline_request.callback_window,
-        due=f"{due_local:%Y-%m-%d %H:%M} ({account.time_zone})",
-    )
 
 
 def _event(hotline_request, actor, kind, *, assignee=None, text="", call_outcome=None, at=None):
@@ -297,7 +290,7 @@ def reassign(actor: User, hotline_request: HotlineRequest, to: User | None, reas
         text=_("Reassigned to %(email)s: %(reason)s", email=to.email, reason=reason),
     )
     account = db.session.get(KeyAccount, hotline_request.account_id)
-    _tell_assignee(hotline_request, account, to)
+    notices.tell_assignee(hotline_request, account, to)
     db.session.commit()
 
 
@@ -339,17 +332,7 @@ def close(
         )
         db.session.add(made)
         db.session.flush()
-        owners = [account.field_sales_rep_id] if account.field_sales_rep_id else _manager_ids()
-        notify(
-            owners,
-            _(
-                "New lead from hotline request %(number)s (%(account)s)",
-                number=hotline_request.number,
-                account=account.name,
-            ),
-            "/staff/leads",
-            email="notice",
-        )
+        notices.tell_lead_owner(made, hotline_request, account, note)
     elif outcome == "evaluation_unit":
         product_id = None
         sku = (sku or "").strip().upper()
@@ -373,7 +356,7 @@ def close(
         db.session.add(made)
         db.session.flush()
         notify(
-            _manager_ids(),
+            notices.active_ids(SALES_MANAGER),
             _(
                 "Evaluation unit requested for %(account)s (%(number)s): please decide",
                 account=account.name,
@@ -410,16 +393,6 @@ def _summary(hotline_request: HotlineRequest, note: str) -> str:
     if note:
         parts.append(note)
     return "\n\n".join(parts)
-
-
-def _manager_ids() -> list[int]:
-    return list(
-        db.session.scalars(
-            sa.select(User.id)
-            .where(User.role == SALES_MANAGER, User.is_active.is_(True))
-            .order_by(User.id)
-        )
-    )
 
 
 # Leads and sample units
@@ -542,7 +515,7 @@ def sweep_deadlines(now: datetime | None = None) -> str:
     if db_session_dialect() == "postgresql":
         query = query.with_for_update(skip_locked=True, of=HotlineRequest)
     overdue = list(db.session.scalars(query))
-    managers = _manager_ids()
+    managers = notices.active_ids(SALES_MANAGER)
     accounts = {
         a.id: a
         for a in db.session.scalars(
@@ -577,4 +550,4 @@ def sweep_deadlines(now: datetime | None = None) -> str:
             late_minutes=int(late.total_seconds() // 60),
         )
     db.session.commit()
-    return f"escalated {len(overdue)} overdue hotline request(s)"
+    return f"overdue hotline requests escalated: {len(overdue)}"

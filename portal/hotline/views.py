@@ -7,10 +7,11 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.accounts import queries as account_queries
 from portal.accounts.models import User
+from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.db import utcnow
 from portal.core.forms import validated
-from portal.core.permissions import BUYER_ROLES, STAFF_ROLES, allow, require
+from portal.core.permissions import require
 from portal.core.versioning import Conflict, answer, conflict_seen
 from portal.extensions import db
 from portal.hotline import permissions, queries, services
@@ -28,12 +29,6 @@ from portal.hotline.forms import (
     ReassignForm,
     SampleForm,
     SurveyForm,
-)
-from portal.hotline.permissions import (
-    HOTLINE_STAFF,
-    HOTLINE_WORKERS,
-    LEAD_VIEWERS,
-    SAMPLE_VIEWERS,
 )
 
 bp = Blueprint("hotline", __name__)
@@ -65,7 +60,7 @@ def _readable(form) -> bool:
 
 
 @bp.route("/a/<slug>/hotline", methods=["GET", "POST"])
-@allow(*BUYER_ROLES)
+@restricted
 def file_request(slug):
     account = account_queries.account_or_404(slug)
     require(permissions.can_file_request(current_user, account))
@@ -102,7 +97,7 @@ def _confirmation(filed, account) -> str:
 
 
 @bp.route("/a/<slug>/hotline/<int:request_id>/survey", methods=["GET", "POST"])
-@allow(*BUYER_ROLES)
+@restricted
 def answer_survey(slug, request_id):
     account = account_queries.account_or_404(slug)
     hotline_request = queries.request_of_account_or_404(account.id, request_id)
@@ -132,7 +127,7 @@ def answer_survey(slug, request_id):
 
 
 @bp.get("/staff/hotline")
-@allow(*HOTLINE_STAFF)
+@restricted
 def show_queue():
     tab = request.args.get("tab", "mine")
     tab = tab if tab in queries.QUEUE_TABS else "mine"
@@ -168,7 +163,7 @@ def _file(form, account, contact=None):
 
 
 @bp.route("/staff/hotline/new", methods=["GET", "POST"])
-@allow(*HOTLINE_STAFF)
+@restricted
 def file_for_caller():
     slug = request.values.get("account", "")
     account = account_queries.account_or_404(slug) if slug else None
@@ -193,7 +188,7 @@ def file_for_caller():
 
 
 @bp.get("/staff/hotline/<int:request_id>")
-@allow(*HOTLINE_STAFF)
+@restricted
 def show_request(request_id):
     hotline_request = queries.request_or_404(request_id)
     return _render_request(hotline_request)
@@ -238,7 +233,7 @@ def _refused(request_id, **forms):
 
 
 @bp.post("/staff/hotline/<int:request_id>/claim")
-@allow(*HOTLINE_WORKERS)
+@restricted
 def claim_request(request_id):
     hotline_request = _workable_or_403(request_id)
     form = ClaimForm()
@@ -252,7 +247,7 @@ def claim_request(request_id):
 
 
 @bp.post("/staff/hotline/<int:request_id>/call")
-@allow(*HOTLINE_WORKERS)
+@restricted
 def log_call(request_id):
     hotline_request = _workable_or_403(request_id)
     form = CallForm()
@@ -268,7 +263,7 @@ def log_call(request_id):
 
 
 @bp.post("/staff/hotline/<int:request_id>/reassign")
-@allow(*HOTLINE_WORKERS)
+@restricted
 def reassign_request(request_id):
     hotline_request = _workable_or_403(request_id)
     form = ReassignForm()
@@ -283,7 +278,7 @@ def reassign_request(request_id):
 
 
 @bp.post("/staff/hotline/<int:request_id>/close")
-@allow(*HOTLINE_WORKERS)
+@restricted
 def close_request(request_id):
     hotline_request = _workable_or_403(request_id)
     form = CloseForm()
@@ -304,7 +299,7 @@ def close_request(request_id):
 
 
 @bp.get("/staff/leads")
-@allow(*LEAD_VIEWERS)
+@restricted
 def list_leads():
     return _leads_page()
 
@@ -325,7 +320,7 @@ def _leads_page(typed: LeadForm | None = None, lead_id: int | None = None, confl
 
 
 @bp.post("/staff/leads/<int:lead_id>")
-@allow(*LEAD_VIEWERS)
+@restricted
 def update_lead(lead_id):
     lead = queries.lead_or_404(lead_id)
     require(permissions.can_update_lead(current_user, lead), 403)
@@ -349,7 +344,7 @@ def update_lead(lead_id):
 
 
 @bp.get("/staff/samples")
-@allow(*SAMPLE_VIEWERS)
+@restricted
 def list_samples():
     return render_template(
         "hotline/samples.html",
@@ -362,7 +357,7 @@ def list_samples():
 
 
 @bp.post("/staff/samples/<int:sample_id>")
-@allow(*HOTLINE_WORKERS)
+@restricted
 def move_sample(sample_id):
     sample = queries.sample_or_404(sample_id)
     form = SampleForm()
@@ -380,7 +375,7 @@ def move_sample(sample_id):
 
 
 @bp.route("/staff/availability", methods=["GET", "POST"])
-@allow(*STAFF_ROLES)
+@restricted
 def set_availability():
     """Each person's row is a form; a save based on an older version of the person shows the
     page again with that row as typed and what changed (SECURITY.md 37)."""

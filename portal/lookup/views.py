@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from portal.accounts import queries as account_queries
 from portal.accounts.permissions import can_edit_account
-from portal.core.permissions import STAFF_ROLES, allow
+from portal.core.access import restricted
 from portal.lookup import permissions, queries, services
 from portal.lookup.forms import LookupForm
 
@@ -17,7 +17,7 @@ bp = Blueprint("lookup", __name__)
 
 
 @bp.get("/staff/lookup")
-@allow(*permissions.LOOKUP_ROLES)
+@restricted
 def look_up():
     form = LookupForm(request.args)
     q = (form.q.data or "").strip()
@@ -56,7 +56,7 @@ def _landing(results: queries.Results) -> str | None:
 
 
 @bp.get("/staff/accounts/<slug>")
-@allow(*STAFF_ROLES)
+@restricted
 def show_account(slug):
     account = account_queries.account_or_404(slug, with_details=True)
     hit = request.args.get("hit", "")[:140]

@@ -1,9 +1,6 @@
 """Who may look into the outbox: the sysadmins who keep the mail flowing."""
 
-from portal.core.permissions import SYSADMIN
-
-#: Staff who see the outbox and send dead letters again.
-OUTBOX_KEEPERS = (SYSADMIN,)
+from portal.core.access import OUTBOX_KEEPERS
 
 
 def can_manage_outbox(user) -> bool:

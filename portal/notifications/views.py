@@ -3,9 +3,9 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from portal.core.access import restricted
 from portal.core.actions import refusal_shown
-from portal.core.permissions import allow
-from portal.notifications import delivery, permissions, queries
+from portal.notifications import delivery, queries
 from portal.notifications.forms import RetryMessageForm
 
 bp = Blueprint("notifications", __name__)
@@ -17,7 +17,7 @@ bp = Blueprint("notifications", __name__)
 
 
 @bp.get("/staff/outbox")
-@allow(*permissions.OUTBOX_KEEPERS)
+@restricted
 def show_outbox():
     return render_template(
         "notifications/outbox.html",
@@ -30,7 +30,7 @@ def show_outbox():
 
 
 @bp.post("/staff/outbox/<int:message_id>/retry")
-@allow(*permissions.OUTBOX_KEEPERS)
+@restricted
 def retry_message(message_id: int):
     message = queries.outbox_message_or_404(message_id)
     if RetryMessageForm().validate_on_submit():

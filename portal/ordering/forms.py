@@ -4,6 +4,7 @@ decide what is allowed."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     SelectField,
@@ -26,6 +27,10 @@ class CheckoutForm(FlaskForm):
 
     ship_to = SelectField(_l("Ship to"), coerce=int, validate_choice=False)
     po_number = StringField(_l("Purchase-order number"), validators=[Length(max=60)])
+    #: Shown once an order of the account has the PO number already (placement warns).
+    is_po_repeat_confirmed = BooleanField(
+        _l("Place this order with the same purchase-order number anyway")
+    )
     requested_delivery_on = DateField(_l("Requested delivery date"), validators=[Optional()])
     note = TextAreaField(_l("Note for our team"), validators=[Length(max=2000)])
     #: One-time token of this rendering of the form: a repeated submit finds the order the
@@ -47,6 +52,7 @@ class CheckoutForm(FlaskForm):
             po_number=self.po_number.data or "",
             requested_delivery_on=self.requested_delivery_on.data,
             note=self.note.data or "",
+            is_po_repeat_confirmed=bool(self.is_po_repeat_confirmed.data),
         )
 
 

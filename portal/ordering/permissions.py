@@ -1,16 +1,13 @@
 """Who may place, see, approve and cancel orders (the services enforce the rules again)."""
 
-from portal.core.permissions import (
-    ACCOUNT_ADMIN,
-    APPROVER,
-    BUYER_ROLES,
-    CUSTOMER_ADMIN,
-    FINANCE,
-    INSIDE_SALES,
-    SALES_DIRECTOR,
-    SALES_MANAGER,
-    is_buyer_side,
+from portal.core.access import (
+    APPROVALS_ROLES,
+    CREDIT_CONTROLLERS,
+    ON_BEHALF_PLACERS,
+    ORDER_DESK,
+    RELEASERS,
 )
+from portal.core.permissions import APPROVER, BUYER_ROLES, CUSTOMER_ADMIN, is_buyer_side
 from portal.ordering import lifecycle
 
 #: Buyer-side roles that see and act on every order of their account, not only their own.
@@ -25,11 +22,6 @@ def can_view_orders(user) -> bool:
     """Every buyer-side user sees all of their account's orders: a purchasing team works
     together (the list filters to "placed by me" on request)."""
     return is_buyer_side(user)
-
-
-#: Buyer-side roles with an approvals page: approvers, and customer admins, who decide when
-#: their account has no approver (ordering.approvals).
-APPROVALS_ROLES = (APPROVER, CUSTOMER_ADMIN)
 
 
 def can_approve_orders(user) -> bool:
@@ -68,16 +60,6 @@ def can_cancel(user, order) -> bool:
 
 # Staff side
 
-#: Staff who move orders through the lifecycle (confirm, hold, resume, ship, deliver, close,
-#: cancel) at the order desk.
-ORDER_DESK = (INSIDE_SALES, ACCOUNT_ADMIN, SALES_MANAGER, SALES_DIRECTOR, FINANCE)
-#: Staff who release orders to production (DESIGN.md: finance releases orders; the sales
-#: director may too). The release gate binds them all alike.
-RELEASERS = (FINANCE, SALES_DIRECTOR)
-#: Staff who place orders on a buyer's behalf (inside sales, and the managers who cover it).
-ON_BEHALF_PLACERS = (INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR)
-#: Staff who put accounts on credit hold and lift it.
-CREDIT_CONTROLLERS = (FINANCE,)
 
 #: Order desk action -> the status it moves an order to (resume: back where it was held).
 STAFF_ACTIONS = {

@@ -51,6 +51,8 @@ class Checkout:
     po_number: str = ""
     requested_delivery_on: date | None = None
     note: str = ""
+    #: The buyer saw the warning that an order of the account has this PO number already.
+    is_po_repeat_confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -362,6 +364,8 @@ def _checked_values(account: KeyAccount, checkout: Checkout, today: date) -> dic
         raise ServiceError(
             _("Your company requires a purchase-order number on every order."), field="po_number"
         )
+    if po_number and not checkout.is_po_repeat_confirmed:
+        _warn_of_a_repeated_po_number(account, po_number)
     wanted = checkout.requested_delivery_on
     if wanted is not None and not today < wanted <= today + timedelta(days=MAX_DELIVERY_DAYS):
         raise ServiceError(
@@ -369,6 +373,30 @@ def _checked_values(account: KeyAccount, checkout: Checkout, today: date) -> dic
             field="requested_delivery_on",
         )
     return {"po_number": po_number, "requested_delivery_on": wanted, "note": checkout.note.strip()}
+
+
+def _warn_of_a_repeated_po_number(account: KeyAccount, po_number: str) -> None:
+    """A PO number names one purchase: an order of the account with the same one (in any
+    case) is probably the same purchase ordered twice. The buyer may confirm it is not."""
+    earlier = db.session.scalar(
+        sa.select(Order.number)
+        .where(
+            Order.account_id == account.id,
+            sa.func.lower(Order.po_number) == po_number.lower(),
+        )
+        .order_by(Order.id)
+        .limit(1)
+    )
+    if earlier is not None:
+        raise ServiceError(
+            _(
+                "Order %(number)s already has the purchase-order number %(po)s. Check that "
+                "this is not the same purchase again; to place it anyway, tick the box below.",
+                number=earlier,
+                po=po_number,
+            ),
+            field="is_po_repeat_confirmed",
+        )
 
 
 def _address_text(address: Address) -> str:

@@ -9,10 +9,11 @@ from flask_login import current_user
 from portal.accounts import queries as account_queries
 from portal.cart import services as cart_services
 from portal.contracts.pricing import explain
+from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.forms import validated
 from portal.core.page_parts import page_parts
-from portal.core.permissions import BUYER_ROLES, STAFF_ROLES, allow, require
+from portal.core.permissions import require
 from portal.core.reauth import fresh_sign_in
 from portal.notifications import services as notifications
 from portal.notifications.forms import ReadNoticesForm
@@ -51,8 +52,8 @@ bp = Blueprint("ordering", __name__)
 #   POST      /a/<slug>/approvals/<number>             decide_order           APPROVALS_ROLES
 #   POST      /a/<slug>/notices/read                   read_notices           BUYER_ROLES
 # --- staff: order desk ---
-#   GET       /staff/orders                            list_staff_orders      STAFF_ROLES
-#   GET       /staff/orders/<number>                   show_staff_order       STAFF_ROLES
+#   GET       /staff/orders                            list_staff_orders      BUSINESS_STAFF
+#   GET       /staff/orders/<number>                   show_staff_order       BUSINESS_STAFF
 #   POST      /staff/orders/<number>/confirm           confirm_order          ORDER_DESK
 #   POST      /staff/orders/<number>/hold              hold_order             ORDER_DESK
 #   POST      /staff/orders/<number>/resume            resume_order           ORDER_DESK
@@ -67,7 +68,7 @@ bp = Blueprint("ordering", __name__)
 
 
 @bp.route("/a/<slug>/checkout", methods=["GET", "POST"])
-@allow(*BUYER_ROLES)
+@restricted
 def checkout(slug):
     account = account_queries.account_or_404(slug, with_details=True)
     form = CheckoutForm(addresses=account.addresses, is_po_required=account.is_po_required)
@@ -126,7 +127,7 @@ def _who_decides(order) -> str:
 
 
 @bp.get("/a/<slug>/orders")
-@allow(*BUYER_ROLES)
+@restricted
 def list_orders(slug):
     account = account_queries.account_or_404(slug)
     status = request.args.get("status")
@@ -149,7 +150,7 @@ def list_orders(slug):
 
 
 @bp.get("/a/<slug>/orders/<number>")
-@allow(*BUYER_ROLES)
+@restricted
 def show_order(slug, number):
     account = account_queries.account_or_404(slug)
     order = queries.order_or_404(number, account_id=account.id, with_details=True)
@@ -167,7 +168,7 @@ def show_order(slug, number):
 
 
 @bp.post("/a/<slug>/orders/<number>/cancel")
-@allow(*BUYER_ROLES)
+@restricted
 def cancel_order(slug, number):
     account = account_queries.account_or_404(slug)
     order = queries.order_or_404(number, account_id=account.id)
@@ -181,7 +182,7 @@ def cancel_order(slug, number):
 
 
 @bp.get("/a/<slug>/approvals")
-@allow(*permissions.APPROVALS_ROLES)
+@restricted
 def list_approvals(slug):
     """The orders the user decides, their own waiting for a colleague, and the account's
     others waiting, each with who decides it."""
@@ -205,7 +206,7 @@ def list_approvals(slug):
 
 
 @bp.post("/a/<slug>/approvals/<number>")
-@allow(*permissions.APPROVALS_ROLES)
+@restricted
 def decide_order(slug, number):
     account = account_queries.account_or_404(slug)
     _decide(queries.order_or_404(number, account_id=account.id))
@@ -229,7 +230,7 @@ def _decide(order) -> None:
 
 
 @bp.post("/a/<slug>/notices/read")
-@allow(*BUYER_ROLES)
+@restricted
 def read_notices(slug):
     account = account_queries.account_or_404(slug)
     if ReadNoticesForm().validate_on_submit():
@@ -238,7 +239,7 @@ def read_notices(slug):
 
 
 @bp.post("/a/<slug>/orders/<number>/reorder")
-@allow(*BUYER_ROLES)
+@restricted
 def reorder(slug, number):
     """The order's lines into the cart at today's prices; lines that can no longer be ordered
     are reported by SKU and the rest added."""
@@ -253,7 +254,7 @@ def reorder(slug, number):
 
 
 @bp.get("/staff/orders")
-@allow(*STAFF_ROLES)
+@restricted
 def list_staff_orders():
     form = StaffOrderFilterForm(
         request.args,
@@ -267,7 +268,7 @@ def list_staff_orders():
 
 
 @bp.get("/staff/orders/<number>")
-@allow(*STAFF_ROLES)
+@restricted
 def show_staff_order(number):
     order = queries.order_or_404(number, with_details=True)
     deciders = approvals.deciders(order)
@@ -285,7 +286,7 @@ def show_staff_order(number):
 
 
 @bp.post("/staff/orders/<number>/confirm")
-@allow(*permissions.ORDER_DESK)
+@restricted
 def confirm_order(number):
     order = queries.order_or_404(number)
     if validated(OrderActionForm()):
@@ -296,7 +297,7 @@ def confirm_order(number):
 
 
 @bp.post("/staff/orders/<number>/hold")
-@allow(*permissions.ORDER_DESK)
+@restricted
 def hold_order(number):
     order = queries.order_or_404(number)
     form = HoldOrderForm()
@@ -308,7 +309,7 @@ def hold_order(number):
 
 
 @bp.post("/staff/orders/<number>/resume")
-@allow(*permissions.ORDER_DESK)
+@restricted
 def resume_order(number):
     order = queries.order_or_404(number)
     form = HoldOrderForm()
@@ -320,7 +321,7 @@ def resume_order(number):
 
 
 @bp.post("/staff/orders/<number>/release")
-@allow(*permissions.RELEASERS)
+@restricted
 def release_order(number):
     order = queries.order_or_404(number)
     if validated(OrderActionForm()):
@@ -331,7 +332,7 @@ def release_order(number):
 
 
 @bp.post("/staff/orders/<number>/ship")
-@allow(*permissions.ORDER_DESK)
+@restricted
 def ship_order(number):
     order = queries.order_or_404(number)
     form = ShipOrderForm()
@@ -348,7 +349,7 @@ def ship_order(number):
 
 
 @bp.post("/staff/orders/<number>/deliver")
-@allow(*permissions.ORDER_DESK)
+@restricted
 def deliver_order(number):
     order = queries.order_or_404(number)
     if validated(OrderActionForm()):
@@ -359,7 +360,7 @@ def deliver_order(number):
 
 
 @bp.post("/staff/orders/<number>/close")
-@allow(*permissions.ORDER_DESK)
+@restricted
 def close_order(number):
     order = queries.order_or_404(number)
     if validated(OrderActionForm()):
@@ -370,7 +371,7 @@ def close_order(number):
 
 
 @bp.post("/staff/orders/<number>/cancel")
-@allow(*permissions.ORDER_DESK)
+@restricted
 def cancel_order_by_staff(number):
     order = queries.order_or_404(number)
     form = HoldOrderForm()
@@ -382,7 +383,7 @@ def cancel_order_by_staff(number):
 
 
 @bp.post("/staff/orders/<number>/decide")
-@allow(*permissions.ON_BEHALF_PLACERS)
+@restricted
 def record_decision(number):
     """Staff record the account's decision on an order nobody there may approve."""
     _decide(queries.order_or_404(number))
@@ -395,7 +396,7 @@ def _back_to_desk(number: str):
 
 
 @bp.route("/staff/accounts/<slug>/orders/new", methods=["GET", "POST"])
-@allow(*permissions.ON_BEHALF_PLACERS)
+@restricted
 def place_order_for_buyer(slug):
     account = account_queries.account_or_404(slug, with_details=True)
     buyers = {buyer.id: buyer for buyer in account_queries.buyers_of(account)}
@@ -449,7 +450,7 @@ def _placed_for_buyer_message(order, buyer) -> tuple[str, str]:
 
 
 @bp.post("/staff/accounts/<slug>/credit-hold")
-@allow(*permissions.CREDIT_CONTROLLERS)
+@restricted
 @fresh_sign_in
 def set_credit_hold(slug):
     account = account_queries.account_or_404(slug)

@@ -12,9 +12,10 @@ from wtforms import BooleanField, HiddenField, IntegerField
 from wtforms.validators import Optional, Regexp
 
 from portal.accounts import queries as account_queries
+from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.invoice_numbers import invoice_number
-from portal.core.permissions import BUYER_ROLES, allow, public, require
+from portal.core.permissions import public, require
 from portal.extensions import csrf, db
 from portal.payments import card_events, cards, gateway, queries
 from portal.payments.models import SavedCard
@@ -44,7 +45,7 @@ class PayByCardForm(FlaskForm):
 
 
 @bp.route("/a/<slug>/invoices/<int:milestone_id>/pay", methods=["GET", "POST"])
-@allow(*BUYER_ROLES)
+@restricted
 def pay_by_card(slug, milestone_id):
     account = account_queries.account_or_404(slug)
     milestone, order = queries.milestone_of_account_or_404(account, milestone_id)
@@ -103,7 +104,7 @@ def pay_by_card(slug, milestone_id):
 
 
 @bp.get("/a/<slug>/invoices/<int:milestone_id>/card-payment")
-@allow(*BUYER_ROLES)
+@restricted
 def show_card_payment(slug, milestone_id):
     """Where Stripe's flow returns the buyer. Whatever the address says, only Stripe, asked
     from here (a server-side retrieve), can make the payment count (SECURITY.md 31)."""
@@ -123,7 +124,7 @@ def show_card_payment(slug, milestone_id):
 
 
 @bp.post("/a/<slug>/saved-cards/<int:saved_card_id>/remove")
-@allow(*BUYER_ROLES)
+@restricted
 def remove_saved_card(slug, saved_card_id):
     account = account_queries.account_or_404(slug)
     saved = db.session.get(SavedCard, saved_card_id)

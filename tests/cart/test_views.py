@@ -274,9 +274,67 @@ def test_a_list_saved_by_one_buyer_is_used_and_deleted_by_a_colleague(web, buyer
     assert "2 products" in page and "Bea Buyer" in page
     approver.post(f"/a/acme/lists/{saved.id}/add")
     assert cart_of(shop.approver) == {"NW-LT14": 2, "NW-MN27": 1}
-    approver.post(f"/a/acme/lists/{saved.id}/remove")
+    approver.post(f"/a/acme/lists/{saved.id}/remove", data={"confirmed": "1"})
     assert db.session.query(OrderList).count() == 0
     assert b'id="no-lists"' in buyer.get(CART).data
+
+
+def test_deleting_a_shared_list_asks_first(buyer, shop):
+    saved = factories.OrderListFactory(account=shop.account, name="Monthly")
+    cart = buyer.get(CART).get_data(as_text=True)
+    assert f'href="/a/acme/lists/{saved.id}?delete=1"' in cart  # a question, not a deletion
+    asked = buyer.post(f"/a/acme/lists/{saved.id}/remove")
+    assert asked.status_code == 303
+    assert asked.headers["Location"] == f"/a/acme/lists/{saved.id}?delete=1"
+    assert db.session.get(OrderList, saved.id) is not None
+    question = buyer.get(asked.headers["Location"]).get_data(as_text=True)
+    assert "Delete the list “Monthly” for everyone at" in question
+    assert 'name="confirmed" type="hidden" value="1"' in question
+    deleted = buyer.post(f"/a/acme/lists/{saved.id}/remove", data={"confirmed": "1"})
+    assert deleted.status_code == 303
+    assert db.session.query(OrderList).count() == 0
+
+
+def test_a_shared_list_opens_and_its_name_and_quantities_can_be_edited(web, buyer, shop):
+    fill_cart(shop.buyer, [("NW-LT14", 2), ("NW-MN27", 1)])
+    buyer.post("/a/acme/lists", data={"name": "Monthly"})
+    saved = db.session.query(OrderList).filter_by(name="Monthly").one()
+    assert f'href="/a/acme/lists/{saved.id}"' in buyer.get(CART).get_data(as_text=True)
+
+    approver = signed_in(web, "approver@acme.example")
+    page = approver.get(f"/a/acme/lists/{saved.id}").get_data(as_text=True)
+    assert 'data-sku="NW-LT14" data-qty="2"' in page and 'data-sku="NW-MN27" data-qty="1"' in page
+    edited = approver.post(
+        f"/a/acme/lists/{saved.id}",
+        data={
+            "name": "Monthly restock",
+            "lines-0-sku": "NW-LT14",
+            "lines-0-quantity": "5",
+            "lines-1-sku": "NW-MN27",
+            "lines-1-quantity": "0",
+        },
+    )
+    assert edited.status_code == 303
+    page = approver.get(f"/a/acme/lists/{saved.id}").get_data(as_text=True)
+    assert "Monthly restock" in page
+    assert 'data-sku="NW-LT14" data-qty="5"' in page and "NW-MN27" not in page
+    approver.post(f"/a/acme/lists/{saved.id}/add")
+    assert cart_of(shop.approver) == {"NW-LT14": 5}
+
+
+def test_a_bad_quantity_or_an_empty_list_changes_nothing(buyer, shop):
+    fill_cart(shop.buyer, [("NW-LT14", 2)])
+    buyer.post("/a/acme/lists", data={"name": "Monthly"})
+    saved = db.session.query(OrderList).filter_by(name="Monthly").one()
+    url = f"/a/acme/lists/{saved.id}"
+    for quantity, message in (("two", "is not a quantity"), ("0", "delete the list instead")):
+        data = {"name": "Renamed", "lines-0-sku": "NW-LT14", "lines-0-quantity": quantity}
+        refused = buyer.post(url, data=data)
+        assert refused.status_code == 422
+        assert message in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(OrderList, saved.id).name == "Monthly"
+    assert 'data-sku="NW-LT14" data-qty="2"' in buyer.get(url).get_data(as_text=True)
 
 
 def test_a_list_name_already_used_is_refused_with_a_message(buyer, shop):

@@ -95,7 +95,7 @@ def test_two_staff_saving_one_rule_the_second_gets_a_conflict_page(app):
 def test_the_contract_page_counts_down_the_last_30_days(app):
     seed_demo()
     client = app.test_client()
-    login(client, "callcenter@northwind.example", DEMO_PASSWORD)
+    login(client, "inside@northwind.example", DEMO_PASSWORD)
     initech = db.session.scalar(sa.select(Contract).where(Contract.number == "NW-INITECH-01"))
     page = client.get(f"/staff/contracts/{initech.id}").data
     assert b'data-days-left="20"' in page

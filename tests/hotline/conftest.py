@@ -61,7 +61,10 @@ def desk():
             account=account,
             other=other,
             buyer=factories.UserFactory(
-                account=account, email="buyer@acme.example", name="Alice Buyer", phone="+86 1"
+                account=account,
+                email="buyer@acme.example",
+                name="Alice Buyer",
+                phone="+86 21 5555 0101",
             ),
             colleague=factories.UserFactory(account=account, email="approver@acme.example"),
             other_buyer=factories.UserFactory(account=other, email="buyer@globex.example"),

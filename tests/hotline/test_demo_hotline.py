@@ -100,7 +100,7 @@ def test_a_request_filed_on_a_friday_evening_falls_due_on_monday_morning():
 def test_the_demo_buyer_files_through_the_page(web):
     seed_demo()
     buyer = signed_in(web, "buyer@acme.example", DEMO_PASSWORD)
-    data = {"topic": "technical", "description": "Need an engineer.", "phone": "+86 1"}
+    data = {"topic": "technical", "description": "Need an engineer.", "phone": "+86 21 5555 0101"}
     assert buyer.post("/a/acme/hotline", data=data | {"callback_window": "any"}).status_code == 303
     page = buyer.get("/a/acme/hotline").get_data(as_text=True)
     assert 'data-assignee="inside@northwind.example"' in page

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from portal.core.audit import AuditEvent
 from portal.core.errors import ServiceError
@@ -122,7 +123,26 @@ def test_with_nobody_available_the_request_waits_in_the_team_queue(desk):
     filed = file(desk)
     assert filed.assignee_id is None
     assert events(filed, "routed")[0].text.endswith("left in the team queue.")
-    assert outbox() == []
+    told = {message.to_address: message for message in outbox()}
+    assert set(told) == {
+        "inside@northwind.example",
+        "inside2@northwind.example",
+        "inside3@northwind.example",
+        "manager@northwind.example",
+    }
+    message = told["manager@northwind.example"]
+    assert "waits in the team queue: nobody is available" in message.subject
+    assert filed.number in message.subject and "The dock does not charge." in message.text_body
+    assert "+86 21 5555 0101" in message.text_body
+
+
+def test_an_inactive_colleague_is_not_told_of_the_team_queue(desk):
+    for user in (desk.inside, desk.inside2, desk.inside3):
+        user.is_available = False
+    desk.inside3.is_active = False
+    db.session.commit()
+    file(desk)
+    assert "inside3@northwind.example" not in {m.to_address for m in outbox()}
 
 
 # Deadlines
@@ -166,6 +186,10 @@ def test_the_default_calendar_applies_to_accounts_without_one(desk):
         ({"topic": "gossip"}, "topic", "Choose a topic."),
         ({"phone": ""}, "phone", "phone number"),
         ({"phone": "1" * 41}, "phone", "at most 40"),
+        ({"phone": "call me after lunch"}, "phone", "is not a phone number"),
+        ({"phone": "<script>alert(1)</script>"}, "phone", "is not a phone number"),
+        ({"phone": "+86 1"}, "phone", "is not a phone number"),
+        ({"phone": "2155550100 or ask Li"}, "phone", "is not a phone number"),
         ({"callback_window": "midnight"}, "callback_window", "call-back window"),
         ({"order_number": "NW-2026-999999"}, "order_number", "no order NW-2026-999999"),
     ],
@@ -180,6 +204,20 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(HotlineRequest.id))) == 0
     assert outbox() == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("+86 21 5555 0101", "+86 21 5555 0101"),
+        ("021-5555 0100 转 8001", "021-5555 0100 转 8001"),
+        ("（021）5555－0100", "(021)5555-0100"),
+        ("＋８６ １３８ ００１３ ８０００", "+86 138 0013 8000"),
+        ("+1 (312) 555-0142 ext. 12", "+1 (312) 555-0142 ext. 12"),
+    ],
+)
+def test_the_phone_takes_phone_numbers_typed_any_usual_way(desk, typed, stored):
+    assert file(desk, phone=typed).phone == stored
 
 
 def test_a_description_of_exactly_4000_characters_is_accepted_and_stripped(desk):
@@ -314,7 +352,17 @@ def test_a_purchase_plan_becomes_a_lead_of_the_field_sales_rep(desk):
     assert isinstance(lead, Lead)
     assert (lead.owner_id, lead.status, lead.request_id) == (desk.field.id, "new", filed.id)
     assert "300 desktops" in lead.summary and "Budget approved." in lead.summary
-    assert outbox("field@northwind.example")
+    (message,) = outbox("field@northwind.example")
+    assert f"New lead from hotline request {filed.number}" in message.subject
+    for detail in (
+        "Acme",  # the account
+        "Alice Buyer <buyer@acme.example>",  # the contact
+        "+86 21 5555 0101",  # the phone to call back
+        "300 desktops next quarter.",  # what they asked
+        "Budget approved.",  # what inside sales noted
+    ):
+        assert detail in message.text_body, detail
+        assert str(escape(detail)) in message.html_body, detail
 
 
 def test_an_evaluation_unit_becomes_a_sample_request_for_the_managers(desk):
@@ -429,7 +477,7 @@ def test_overdue_requests_escalate_to_every_sales_manager_once(desk):
     on_time = file(desk, now=THURSDAY_10 + timedelta(hours=1))
     services.close(desk.inside, file(desk), "resolved", "")  # closed: never escalates
     after = filed.due_at + timedelta(minutes=30)
-    assert services.sweep_deadlines(now=after) == "escalated 1 overdue hotline request(s)"
+    assert services.sweep_deadlines(now=after) == "overdue hotline requests escalated: 1"
     assert filed.escalated_at == after and on_time.escalated_at is None
     assert [e.kind for e in events(filed, "escalated")] == ["escalated"]
     assert {m.to_address for m in outbox() if "overdue" in m.subject} == {
@@ -437,7 +485,7 @@ def test_overdue_requests_escalate_to_every_sales_manager_once(desk):
         second_manager.email,
     }
     assert services.sweep_deadlines(now=after + timedelta(minutes=1)) == (
-        "escalated 0 overdue hotline request(s)"
+        "overdue hotline requests escalated: 0"
     )
     assert len(events(filed, "escalated")) == 1
     assert len([m for m in outbox() if "overdue" in m.subject]) == 2

@@ -60,7 +60,8 @@ def test_the_form_has_the_topics_and_the_phone_prefilled(buyer):
     page = buyer.get("/a/acme/hotline")
     assert page.status_code == 200
     body = text(page)
-    assert 'value="+86 1"' in body
+    assert 'value="+86 21 5555 0101"' in body
+    assert 'type="tel"' in body
     for label in ("Order problem", "New purchase plan", "Technical or pre-sales engineer"):
         assert label in body
     assert 'href="tel:+862155550100"' in body
@@ -115,7 +116,7 @@ def test_an_empty_or_oversized_description_is_refused_and_nothing_written(
 
 @pytest.mark.parametrize("payload", [SCRIPT, IMG])
 def test_script_in_a_description_is_shown_escaped(buyer, web, desk, payload):
-    buyer.post("/a/acme/hotline", data=form(description=payload, phone=payload[:40]))
+    buyer.post("/a/acme/hotline", data=form(description=payload))
     (filed,) = requests_in_db()
     assert filed.description == payload
     escaped = str(escape(payload))
@@ -127,6 +128,13 @@ def test_script_in_a_description_is_shown_escaped(buyer, web, desk, payload):
         assert escaped in text(page)
         assert "<script>alert(1)" not in text(page)
         assert "<img src=x" not in text(page)
+
+
+def test_the_phone_field_takes_phone_numbers_only(buyer):
+    page = buyer.post("/a/acme/hotline", data=form(phone="ring Alice after lunch"))
+    assert page.status_code == 422
+    assert "is not a phone number" in text(page)
+    assert requests_in_db() == []
 
 
 def test_a_form_re_rendered_after_an_error_keeps_the_payload_escaped(buyer):
@@ -272,7 +280,11 @@ def test_the_queue_takes_a_constant_number_of_queries(web, desk):
 def test_staff_claim_log_a_call_and_close_from_the_detail_page(web, desk):
     factories.ProductFactory(sku="NW-SRV2")
     filed = services.file_request(
-        desk.buyer, desk.account, topic="evaluation_unit", description="One server.", phone="1"
+        desk.buyer,
+        desk.account,
+        topic="evaluation_unit",
+        description="One server.",
+        phone="021 5555 0101",
     )
     staff = signed_in(web, desk.inside2.email)
     detail = staff.get(f"/staff/hotline/{filed.id}")

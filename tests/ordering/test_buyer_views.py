@@ -180,6 +180,40 @@ def test_a_missing_po_number_is_refused_where_the_account_requires_one(buyer, sh
     assert "PO-4711" in text(buyer.get(f"/a/acme/orders/{order.number}"))
 
 
+def test_a_po_number_already_used_by_the_account_is_warned_about_and_can_be_confirmed(buyer, shop):
+    earlier = factories.OrderFactory(
+        contract=shop.contract, placed_by=shop.buyer, po_number="PO-4711"
+    )
+    fill_cart(shop.buyer, NET30_CART)
+    page = buyer.get("/a/acme/checkout")
+    assert "is_po_repeat_confirmed" not in text(page)  # no box until there is a reason
+
+    warned = buyer.post(
+        "/a/acme/checkout", data=checkout_form(shop, token_on(page), po_number="po-4711")
+    )
+    assert warned.status_code == 200
+    assert f"Order {earlier.number} already has the purchase-order number po-4711" in text(warned)
+    assert 'name="is_po_repeat_confirmed"' in text(warned)
+    assert all_orders() == [earlier]
+
+    confirmed = checkout_form(
+        shop, token_on(warned), po_number="po-4711", is_po_repeat_confirmed="y"
+    )
+    assert buyer.post("/a/acme/checkout", data=confirmed).status_code == 303
+    assert sorted(order.po_number for order in all_orders()) == ["PO-4711", "po-4711"]
+
+
+def test_another_accounts_po_number_is_no_reason_to_warn(buyer, shop):
+    other = factories.ContractFactory(account=factories.AccountFactory(slug="elsewhere"))
+    factories.OrderFactory(contract=other, po_number="PO-4711")
+    fill_cart(shop.buyer, NET30_CART)
+    page = buyer.get("/a/acme/checkout")
+    placed = buyer.post(
+        "/a/acme/checkout", data=checkout_form(shop, token_on(page), po_number="PO-4711")
+    )
+    assert placed.status_code == 303
+
+
 @pytest.mark.date_sensitive
 def test_a_delivery_date_in_the_past_is_refused(buyer, shop):
     fill_cart(shop.buyer, NET30_CART)
