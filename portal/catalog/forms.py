@@ -8,12 +8,13 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from portal.core.inputs import bounded_int
 from portal.core.money import CURRENCIES, parse_amount
 
 
 def _optional_id(value):
     try:
-        return int(value) if value not in (None, "", "0", 0) else None
+        return bounded_int(value) if value not in (None, "", "0", 0) else None
     except (TypeError, ValueError):
         return None
 

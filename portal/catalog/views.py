@@ -10,6 +10,7 @@ from portal.catalog.forms import EditProductForm, ImportForm, ProductForm, Searc
 from portal.catalog.permissions import can_edit_catalog
 from portal.core.actions import refusal_shown
 from portal.core.images import image_response
+from portal.core.inputs import bounded_int
 from portal.core.money import CURRENCIES, plain
 from portal.core.permissions import ACCOUNT_EDITORS, STAFF_ROLES, allow, public
 
@@ -26,7 +27,7 @@ bp = Blueprint("catalog", __name__)
 
 
 def _page_number() -> int:
-    return request.args.get("page", 1, type=int)
+    return request.args.get("page", 1, type=bounded_int)
 
 
 @bp.get("/staff/catalog")

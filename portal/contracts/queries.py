@@ -268,9 +268,7 @@ def _named_by(of_contract, on: date) -> list:
     return [
         Product.id.in_(rules.where(PriceRule.product_id.is_not(None))),
         Product.category_id.in_(
-            rules.with_only_columns(PriceRule.category_id).where(
-                PriceRule.category_id.is_not(None)
-            )
+            rules.with_only_columns(PriceRule.category_id).where(PriceRule.category_id.is_not(None))
         ),
     ]
 
@@ -354,9 +352,7 @@ def catalog_page(
 def categories_visible_to(assortment: Assortment) -> list[Category]:
     """The categories that hold at least one product the account's buyers see."""
     has_products = (
-        sa.select(Product.id)
-        .where(Product.category_id == Category.id, *assortment.shown)
-        .exists()
+        sa.select(Product.id).where(Product.category_id == Category.id, *assortment.shown).exists()
     )
     return list(
         db.session.scalars(

@@ -21,6 +21,7 @@ from portal.contracts.forms import (
 from portal.contracts.permissions import PROPOSAL_DECIDERS, can_decide, can_edit_prices
 from portal.contracts.pricing import NO_CONTRACT, PricedLine, explain, price_products
 from portal.core.actions import refusal_shown
+from portal.core.inputs import bounded_int
 from portal.core.permissions import ACCOUNT_EDITORS, BUYER_ROLES, STAFF_ROLES, SYSADMIN, allow
 
 bp = Blueprint("contracts", __name__)
@@ -276,7 +277,7 @@ def audit_trail():
         name: request.args.get(name, "").strip()[:120]
         for name in ("target", "action", "actor", "since", "until")
     }
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=bounded_int)
     limit = 200
     events = queries.audit_events(
         filters["target"],
@@ -371,7 +372,7 @@ def browse_catalog(slug):
         assortment,
         q=form.query,
         category_id=form.category.data,
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=bounded_int),
         per_page=queries.BUYER_PER_PAGE,
     )
     pricing = price_products(account.id, [product.sku for product in page.items], on)

@@ -1,8 +1,10 @@
 """Error pages: plain, translated, and never a traceback (SECURITY.md 25)."""
 
-from flask import g, render_template
+from flask import g, has_request_context, render_template
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+
+from portal.extensions import db
 
 MESSAGES = {
     400: _l("The request could not be understood. Please reload the page and try again."),
@@ -34,16 +36,30 @@ def register_errorhandlers(app) -> None:
         code = error.code or 500
         # Keep what the error says beyond its page, such as Allow on 405 or Retry-After on 429.
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
-        return render_error(code), code, headers
+        if code >= 500:
+            roll_back()
+        return render_error(code, getattr(error, "message", None)), code, headers
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
+        # The failed transaction first: the page itself may read (who is signed in, the brand),
+        # and nothing of a failed request may be committed later (SECURITY.md 46).
+        roll_back()
         app.logger.exception("unhandled error")
         return render_error(500), 500
 
 
-def render_error(code: int) -> str:
-    message = MESSAGES.get(code) or MESSAGES[500 if code >= 500 else 400]
+def roll_back() -> None:
+    """Roll the session back, and have the signed-in user loaded again when next read: a
+    rollback expires every object, and every page reads the user's account (lazy="raise") for
+    its navigation."""
+    db.session.rollback()
+    if has_request_context():
+        g.pop("_login_user", None)
+
+
+def render_error(code: int, message: str | None = None) -> str:
+    message = message or MESSAGES.get(code) or MESSAGES[500 if code >= 500 else 400]
     return render_template(
         "errors/error.html", code=code, message=message, request_id=g.get("request_id")
     )
