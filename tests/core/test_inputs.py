@@ -123,6 +123,13 @@ def test_an_uploaded_csv_with_a_nul_byte_adds_nothing_and_says_why(buyer):
 HUGE = "99999999999999999999"
 
 
+@pytest.fixture
+def director(client, shop):
+    user = factories.UserFactory(account=None, role="sales_director", email="dir@test.example")
+    assert login(client, user.email).status_code == 302
+    return client
+
+
 @pytest.mark.parametrize(
     ("method", "url"),
     [
@@ -130,13 +137,25 @@ HUGE = "99999999999999999999"
         ("POST", f"/a/acme/invoices/{HUGE}/pay"),
         ("GET", f"/a/acme/invoices/{HUGE}/card-payment"),
         ("POST", f"/a/acme/lists/{HUGE}/add"),
-        ("GET", f"/a/acme/users/{HUGE}"),
-        ("GET", f"/staff/contracts/{HUGE}"),
-        ("GET", f"/staff/hotline/{HUGE}"),
     ],
 )
 def test_an_id_beyond_its_column_answers_404(buyer, method, url):
     assert buyer.open(url, method=method).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("GET", f"/staff/contracts/{HUGE}"),
+        ("GET", f"/staff/contracts/1/rules/{HUGE}"),
+        ("GET", f"/staff/hotline/{HUGE}"),
+        ("GET", f"/staff/accounts/acme/users/{HUGE}"),
+        ("POST", f"/staff/approvals/{HUGE}"),
+        ("POST", f"/staff/outbox/{HUGE}/retry"),
+    ],
+)
+def test_an_id_beyond_its_column_answers_404_on_staff_pages(director, method, url):
+    assert director.open(url, method=method).status_code == 404
 
 
 @pytest.mark.parametrize(
