@@ -7,12 +7,9 @@ import re
 import pytest
 
 from portal.core.permissions import ROLES
-from tests import factories, test_access
+from tests import factories
+from tests.support.access import PUBLIC, build_url, declared_access, rules
 from tests.support.web import login
-from tests.test_access import EXPECTED, PUBLIC, build_url, rules
-
-#: Acme and Globex, with a user of every role and an object behind every kind of id.
-world = test_access.world
 
 
 def payload(n: int) -> str:
@@ -83,7 +80,8 @@ def test_markup_in_user_text_is_escaped_on_every_page_for_every_role(app, client
     for role in ROLES:
         assert login(client, hostile_world["users"][role].email).status_code == 302
         for endpoint, url in urls:
-            if EXPECTED[endpoint] != PUBLIC and role not in EXPECTED[endpoint]:
+            access = declared_access(app, endpoint)
+            if access != PUBLIC and role not in access:
                 continue
             response = client.get(url)
             if response.mimetype != "text/html":

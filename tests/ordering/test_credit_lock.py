@@ -10,14 +10,13 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from portal.accounts.models import User
+from portal.accounts.models import KeyAccount, User
 from portal.contracts.models import Contract
 from portal.core.errors import ServiceError
 from portal.extensions import db
-from portal.ordering import credit, services
+from portal.ordering import credit, placement, services
 from portal.ordering.models import Order
 from tests import factories
-from tests.ordering.test_concurrency import orders_of, placing
 from tests.support.concurrency import WAIT, at_once, seed
 
 pytestmark = pytest.mark.no_transaction
@@ -29,15 +28,25 @@ RENDEZVOUS = 3
 def test_two_resumes_at_once_of_orders_held_for_credit_fit_only_one(pg_app, monkeypatch):
     # Given two orders of 600.00, both held for credit, and then room for one of them
     ids = seed(pg_app, buyers=2, credit_limit="100.00", price="600.00")
-    for buyer in ids.buyers:
-        assert placing(pg_app, ids, buyer)(threading.Barrier(1))["is_over_credit"]
     with pg_app.app_context():
+        account = db.session.get(KeyAccount, ids.account)
+        held = [
+            placement.place_order(
+                db.session.get(User, buyer),
+                account,
+                placement.Checkout(ids.address),
+                f"credit-lock-{buyer}",
+                items=[(ids.sku, 1)],
+            )
+            for buyer in ids.buyers
+        ]
+        assert all(order.is_over_credit for order in held)
+        held = [order.id for order in held]
         contract = db.session.scalar(sa.select(Contract).where(Contract.account_id == ids.account))
         contract.credit_limit_amount = Decimal("1000.00")
         finance = factories.UserFactory(account=None, role="finance", email="fin@race.example")
         finance_id = finance.id
         db.session.commit()
-    held = [order.id for order in orders_of(pg_app, ids)]
 
     # And each resume, once it has checked the credit, waits for the other to check as well
     # (without the lock both check before either commits; with it the second waits for the
