@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.catalog.views import bp as catalog
     from portal.contracts.views import bp as contracts
     from portal.core.access import check_pages
+    from portal.core.inputs import IdConverter
     from portal.home.views import bp as home
     from portal.hotline import care_views  # noqa: F401  (customer care joins hotline's bp)
     from portal.hotline.views import bp as hotline
@@ -112,6 +113,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.payments import card_views  # noqa: F401  (card payments join payments' bp)
     from portal.payments.views import bp as payments
 
+    # Every `<int:...>` of every route: ids beyond an id column's range match no route.
+    app.url_map.converters["int"] = IdConverter
     for blueprint in (
         home,
         auth,

@@ -28,7 +28,9 @@ def base_settings(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(
             env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'portal.db'}"
         ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A failed statement's error and log line name no parameter: they hold password hashes,
+        # tokens and whatever a person typed (SECURITY.md 46).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         # Sign-in throttle (SECURITY.md 1): failed attempts per e-mail and per client address.

@@ -31,6 +31,7 @@ pytest_plugins = [
     "tests.fixtures.shop",
     "tests.fixtures.stripe",
     "tests.fixtures.browser",
+    "tests.fixtures.access",
 ]
 
 # No app of the tests starts a deliverer thread on its first request, whatever its config: such

@@ -2,30 +2,24 @@
 against the access table (portal.core.access.PAGES), the one source of who opens what."""
 
 import re
-from decimal import Decimal
 
 import pytest
 from flask import Flask
 
-from portal.accounts.services import apply_logo
-from portal.catalog.services import checked_image
 from portal.core import access
 from portal.core.access import FIELDS, PUBLIC, check_pages, restricted, sees
 from portal.core.access import PAGES as EXPECTED
 from portal.core.permissions import (
     BUYER_ROLES,
     CALL_CENTER,
-    CUSTOMER_ADMIN,
     FINANCE,
     ROLES,
     STAFF_ROLES,
     SYSADMIN,
 )
-from portal.demo import demo_logo
-from tests import factories
+from tests.support.access import STATIC, build_url, declared_access, rules
 from tests.support.web import login
 
-STATIC = {"static", "bootstrap.static"}
 #: Routes whose ids name the supplier's catalog, shared by every account: nobody's secret; and
 #: the password link, whose token is its own access check (tests/auth/test_password_links.py).
 SHARED = {"catalog.product_image", "auth.set_password_from_link"}
@@ -33,13 +27,6 @@ SHARED = {"catalog.product_image", "auth.set_password_from_link"}
 
 def app_endpoints(app):
     return {rule.endpoint for rule in app.url_map.iter_rules()} - STATIC
-
-
-def declared_access(app, endpoint):
-    view = app.view_functions[endpoint]
-    if getattr(view, "is_public", False):
-        return PUBLIC
-    return getattr(view, "allowed_roles", None)
 
 
 def test_every_view_declares_who_may_call_it(app):
@@ -108,90 +95,6 @@ def test_the_call_centre_cannot_open_a_contract_or_a_staff_invoice(client, world
         response = client.get(url)
         assert response.status_code == 403, url
         assert b"5.00" not in response.data
-
-
-@pytest.fixture
-def world():
-    """Acme with a user, an address and users of every role; Globex with its own."""
-    with factories.committed_once():
-        acme = factories.AccountFactory(slug="acme", name="Acme Hospital Group")
-        apply_logo(acme, demo_logo("Acme Hospital Group", "#0b6e4f"))
-        globex = factories.AccountFactory(slug="globex", name="Globex Manufacturing")
-        users = {}
-        for role in ROLES:
-            account = acme if role in BUYER_ROLES else None
-            users[role] = factories.UserFactory(
-                account=account, role=role, email=f"{role}@test.example", name=f"{role} person"
-            )
-        acme_rule = factories.PriceRuleFactory(
-            contract=factories.ContractFactory(account=acme), value=Decimal("5")
-        )
-        acme_order = factories.OrderFactory(contract=acme_rule.contract, placed_by=users["buyer"])
-        return {
-            "acme": acme,
-            "globex": globex,
-            "users": users,
-            "acme_user": users["buyer"],
-            "acme_address": factories.AddressFactory(account=acme, lines="Acme Street 1"),
-            "product": factories.ProductFactory(
-                sku="NW-ACCESS1", **checked_image(demo_logo("Product", "#336699"))
-            ),
-            "acme_rule": acme_rule,
-            "acme_order": acme_order,
-            "acme_line": factories.OrderLineFactory(order=acme_order),
-            "acme_list": factories.OrderListFactory(account=acme),
-            # payments: invoices (the order's payment, fallen due: invoice <order number>-1)
-            "acme_invoice": factories.MilestoneFactory(
-                order=acme_order,
-                position=1,
-                due_on=acme.local_date(),
-                invoiced_on=acme.local_date(),
-            ),
-            # payments: stripe (a card Acme saved for its installments)
-            "acme_saved_card": factories.SavedCardFactory(account=acme),
-            # hotline: a request of Acme's buyer, a lead, a sample unit, a care task; an e-mail
-            "acme_request": factories.HotlineRequestFactory(account=acme, filed_by=users["buyer"]),
-            "acme_lead": factories.LeadFactory(account=acme),
-            "acme_sample": factories.SampleRequestFactory(account=acme),
-            "acme_care_task": factories.CareTaskFactory(account=acme),
-            "message": factories.OutboxMessageFactory(),
-            "globex_admin": factories.UserFactory(
-                account=globex, role=CUSTOMER_ADMIN, email="admin@globex.example"
-            ),
-            "globex_buyer": factories.UserFactory(account=globex, email="buyer@globex.example"),
-        }
-
-
-def build_url(app, rule, world, slug="acme"):
-    values = {
-        "slug": slug,
-        "user_id": world["acme_user"].id,
-        "address_id": world["acme_address"].id,
-        "sku": world["product"].sku,
-        "contract_id": world["acme_rule"].contract_id,
-        "rule_id": world["acme_rule"].id,
-        "number": world["acme_order"].number,
-        "list_id": world["acme_list"].id,
-        "term_id": world["acme_rule"].contract.payment_term_id,
-        "invoice_number": f"{world['acme_order'].number}-{world['acme_invoice'].position}",
-        "milestone_id": world["acme_invoice"].id,
-        "saved_card_id": world["acme_saved_card"].id,
-        "request_id": world["acme_request"].id,
-        "lead_id": world["acme_lead"].id,
-        "sample_id": world["acme_sample"].id,
-        "care_task_id": world["acme_care_task"].id,
-        "message_id": world["message"].id,
-        "token": "not-a-valid-link",
-        "staff_id": world["users"]["inside_sales"].id,
-    }
-    with app.test_request_context():
-        from flask import url_for
-
-        return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
-
-
-def rules(app, method):
-    return [r for r in app.url_map.iter_rules() if r.endpoint not in STATIC and method in r.methods]
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_for_every_non_public_page(app, client, world):

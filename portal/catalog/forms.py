@@ -9,13 +9,14 @@ from wtforms import BooleanField, SearchField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.core.forms import AmountField
+from portal.core.inputs import bounded_int
 from portal.core.money import CURRENCIES
 from portal.core.versioning import VersionedForm
 
 
 def _optional_id(value):
     try:
-        return int(value) if value not in (None, "", "0", 0) else None
+        return bounded_int(value) if value not in (None, "", "0", 0) else None
     except (TypeError, ValueError):
         return None
 

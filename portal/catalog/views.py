@@ -11,6 +11,7 @@ from portal.catalog.permissions import can_edit_catalog
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.images import image_response
+from portal.core.inputs import bounded_int
 from portal.core.money import CURRENCIES, plain
 from portal.core.permissions import public
 from portal.core.versioning import Conflict, answer, conflict_seen
@@ -28,7 +29,7 @@ bp = Blueprint("catalog", __name__)
 
 
 def _page_number() -> int:
-    return request.args.get("page", 1, type=int)
+    return request.args.get("page", 1, type=bounded_int)
 
 
 @bp.get("/staff/catalog")

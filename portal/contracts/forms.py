@@ -30,6 +30,7 @@ from wtforms.validators import (
 
 from portal.contracts.models import CONTRACT_STATUSES, MILESTONE_EVENTS, RULE_KINDS
 from portal.core.forms import AmountField, PercentField, QuantityField
+from portal.core.inputs import bounded_int
 from portal.core.money import CURRENCIES
 from portal.core.numbers import parse_amount, parse_percent
 from portal.core.versioning import VersionedForm
@@ -44,7 +45,7 @@ class ContractForm(VersionedForm):
     valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
     valid_to = DateField(_l("Valid to"), validators=[InputRequired()])
     status = SelectField(_l("Status"), choices=list(CONTRACT_STATUSES))
-    payment_term_id = SelectField(_l("Payment terms"), coerce=int)
+    payment_term_id = SelectField(_l("Payment terms"), coerce=bounded_int)
     credit_limit = AmountField(_l("Credit limit"), validators=[InputRequired()])
     is_assortment_restricted = BooleanField(
         _l("Buyers see only the products this contract's rules name")

@@ -24,6 +24,7 @@ from portal.contracts.pricing import NO_CONTRACT, PricedLine, explain, price_pro
 from portal.contracts.rule_checks import Unlikely
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
+from portal.core.inputs import bounded_int
 from portal.core.money import plain
 from portal.core.reauth import fresh_sign_in
 from portal.core.versioning import answer, conflict_seen
@@ -344,7 +345,7 @@ def audit_trail():
         name: request.args.get(name, "").strip()[:120]
         for name in ("target", "action", "actor", "since", "until")
     }
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=bounded_int)
     limit = 200
     events = queries.audit_events(
         filters["target"],
@@ -450,7 +451,7 @@ def browse_catalog(slug):
         assortment,
         q=form.query,
         category_id=form.category.data,
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=bounded_int),
         per_page=queries.BUYER_PER_PAGE,
     )
     pricing = price_products(account.id, [product.sku for product in page.items], on)

@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from portal.core.errors import ServiceError
+from portal.core.errors import ServiceError, roll_back
 from portal.core.forms import show_error
 from portal.extensions import db
 
@@ -50,7 +50,7 @@ def refusal_shown(
         if savepoint.is_active:
             savepoint.rollback()
         else:  # the service committed, then refused: undo what it wrote since
-            db.session.rollback()
+            roll_back()
         refusal.error = error
         if not isinstance(error, view_shows):
             show_error(form, error, category)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from portal.core.errors import ServiceError
+from portal.core.inputs import CONTROL_CHARACTERS
 
 #: Spreadsheets run a cell starting with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -86,10 +87,10 @@ def read_rows(data: bytes) -> CsvRows:
 
 
 def decode(data: bytes) -> str:
-    """The file as text: UTF-8, a byte order mark dropped; CsvError naming the first line
-    that is not."""
+    """The file as text: UTF-8, a byte order mark dropped, no control character but tab and
+    line breaks (SECURITY.md 44); CsvError naming the first line that is not."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise CsvError(
@@ -100,6 +101,18 @@ def decode(data: bytes) -> str:
             ),
             line,
         ) from None
+    control = CONTROL_CHARACTERS.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        raise CsvError(
+            _(
+                "Line %(line)d contains a control character (such as a NUL byte); a CSV file "
+                "holds text only. Remove it and upload the file again.",
+                line=line,
+            ),
+            line,
+        )
+    return text
 
 
 def delimiter_of(text: str) -> str:

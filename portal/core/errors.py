@@ -1,6 +1,6 @@
 """Error pages: plain, translated, and never a traceback (SECURITY.md 25)."""
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, has_request_context, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.core.http import form_page
+from portal.extensions import db
 
 MESSAGES = {
     400: _l("The request could not be understood. Please reload the page and try again."),
@@ -39,7 +40,9 @@ def register_errorhandlers(app) -> None:
         code = error.code or 500
         # Keep what the error says beyond its page, such as Allow on 405 or Retry-After on 429.
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
-        return render_error(code), code, headers
+        if code >= 500:
+            roll_back()
+        return render_error(code, getattr(error, "message", None)), code, headers
 
     @app.errorhandler(CSRFError)
     def form_expired(error: CSRFError):
@@ -57,12 +60,24 @@ def register_errorhandlers(app) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
+        # The failed transaction first: the page itself may read (who is signed in, the brand),
+        # and nothing of a failed request may be committed later (SECURITY.md 46).
+        roll_back()
         app.logger.exception("unhandled error")
         return render_error(500), 500
 
 
-def render_error(code: int) -> str:
-    message = MESSAGES.get(code) or MESSAGES[500 if code >= 500 else 400]
+def roll_back() -> None:
+    """Roll the session back, and have the signed-in user loaded again when next read: a
+    rollback expires every object, and every page reads the user's account (lazy="raise") for
+    its navigation."""
+    db.session.rollback()
+    if has_request_context():
+        g.pop("_login_user", None)
+
+
+def render_error(code: int, message: str | None = None) -> str:
+    message = message or MESSAGES.get(code) or MESSAGES[500 if code >= 500 else 400]
     return render_template(
         "errors/error.html", code=code, message=message, request_id=g.get("request_id")
     )

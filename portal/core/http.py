@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from flask import g, has_request_context, request, url_for
 
+from portal.core.inputs import refuse_control_characters
+
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -64,6 +66,9 @@ def register_http(app) -> None:
     def assign_request_id():
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    # Before anything reads the request into a query (the signed-in user is loaded next).
+    app.before_request(refuse_control_characters)
 
     @app.after_request
     def security_headers(response):

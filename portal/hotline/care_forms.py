@@ -6,6 +6,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from portal.core.inputs import bounded_int
 from portal.hotline.care import KIND_LABELS, MAX_NOTES, MAX_TITLE
 from portal.hotline.models import CARE_KINDS
 
@@ -22,7 +23,7 @@ class CareTaskForm(FlaskForm):
 class ContactForm(FlaskForm):
     """A contact logged on the account's care page, for one of its tasks or on its own."""
 
-    task = SelectField(_l("For the task"), coerce=int, validators=[Optional()])
+    task = SelectField(_l("For the task"), coerce=bounded_int, validators=[Optional()])
     notes = TextAreaField(_l("What was said or sent"), validators=[Length(max=MAX_NOTES)])
 
     def __init__(self, *args, tasks=(), **kwargs):

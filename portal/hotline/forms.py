@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from portal.core.forms import QuantityField
+from portal.core.inputs import bounded_int
 from portal.core.versioning import VersionedForm
 from portal.hotline.models import LEAD_STATUSES
 
@@ -70,7 +71,7 @@ class HotlineRequestForm(FlaskForm):
         description=_l("If it is about an order, such as NW-2026-000001."),
     )
     #: Staff only: the buyer the request is for (0: none).
-    contact_id = SelectField(_l("Caller"), coerce=int, validate_choice=False, default=0)
+    contact_id = SelectField(_l("Caller"), coerce=bounded_int, validate_choice=False, default=0)
     submit = SubmitField(_l("Request a call-back"))
 
 
@@ -85,7 +86,7 @@ class CallForm(FlaskForm):
 
 
 class ReassignForm(FlaskForm):
-    assignee_id = SelectField(_l("Reassign to"), coerce=int, validate_choice=False)
+    assignee_id = SelectField(_l("Reassign to"), coerce=bounded_int, validate_choice=False)
     reason = StringField(_l("Reason"))
     submit = SubmitField(_l("Reassign"))
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import KeyAccount, User
 from portal.core.db import utcnow
+from portal.core.inputs import id_or_none
 from portal.core.permissions import FIELD_SALES, INSIDE_SALES
 from portal.extensions import db
 from portal.hotline import permissions
@@ -166,7 +167,8 @@ def availability_people(user: User) -> list[User]:
 
 def availability_target_or_404(user: User, user_id: str | None) -> User:
     """The staff member named by a posted user id whose availability `user` may set, or 404."""
-    target = db.session.get(User, int(user_id)) if user_id and user_id.isdigit() else None
+    target_id = id_or_none(user_id)
+    target = db.session.get(User, target_id) if target_id else None
     if target is None or not permissions.can_set_availability(user, target):
         abort(404)
     return target

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValid
 
 from portal.cart.quick_order import parse_pasted
 from portal.core.errors import ServiceError
+from portal.core.inputs import bounded_int
 from portal.ordering.placement import Checkout
 
 # Buyer side
@@ -25,7 +26,7 @@ class CheckoutForm(FlaskForm):
     """Only what the buyer chooses; prices, totals, account and status never come from the
     form (SECURITY.md 17)."""
 
-    ship_to = SelectField(_l("Ship to"), coerce=int, validate_choice=False)
+    ship_to = SelectField(_l("Ship to"), coerce=bounded_int, validate_choice=False)
     po_number = StringField(_l("Purchase-order number"), validators=[Length(max=60)])
     #: Shown once an order of the account has the PO number already (placement warns).
     is_po_repeat_confirmed = BooleanField(
@@ -124,7 +125,7 @@ class OnBehalfOrderForm(CheckoutForm):
     """An order taken down by staff for a buyer of the account: the lines as on the buyer's
     quick-order pad, and the buyer's checkout choices. Prices come from the contract."""
 
-    buyer = SelectField(_l("Buyer"), coerce=int)
+    buyer = SelectField(_l("Buyer"), coerce=bounded_int)
     lines = TextAreaField(
         _l("Lines"),
         description=_l("One SKU and quantity a line, such as NW-LT14 20, as from a spreadsheet."),

@@ -12,6 +12,7 @@ from portal.contracts.pricing import explain
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.forms import validated
+from portal.core.inputs import bounded_int
 from portal.core.page_parts import page_parts
 from portal.core.permissions import require
 from portal.core.reauth import fresh_sign_in
@@ -137,7 +138,7 @@ def list_orders(slug):
         account.id,
         status=status,
         placed_by_id=current_user.id if mine else None,
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=bounded_int),
     )
     return render_template(
         "ordering/buyer_orders.html",
@@ -262,7 +263,7 @@ def list_staff_orders():
         accounts=queries.account_choices(),
     )
     filters = form.filters()
-    page = queries.staff_orders(**filters, page=request.args.get("page", 1, type=int))
+    page = queries.staff_orders(**filters, page=request.args.get("page", 1, type=bounded_int))
     args = {name: value for name, value in request.args.items() if name != "page" and value}
     return render_template("ordering/staff_orders.html", form=form, page=page, args=args)
 

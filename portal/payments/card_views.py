@@ -14,6 +14,7 @@ from wtforms.validators import Optional, Regexp
 from portal.accounts import queries as account_queries
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
+from portal.core.inputs import bounded_int
 from portal.core.invoice_numbers import invoice_number
 from portal.core.permissions import public, require
 from portal.extensions import csrf, db
@@ -134,7 +135,7 @@ def remove_saved_card(slug, saved_card_id):
         flash(
             _("Card ending %(last4)s removed: it is charged no more.", last4=saved.last4), "success"
         )
-    milestone_id = request.form.get("milestone_id", type=int)
+    milestone_id = request.form.get("milestone_id", type=bounded_int)
     if milestone_id:
         return redirect(url_for(".pay_by_card", slug=account.slug, milestone_id=milestone_id), 303)
     return redirect(url_for("payments.list_invoices", slug=account.slug), 303)

@@ -9,6 +9,7 @@ from portal.accounts import queries as account_queries
 from portal.contracts.services import today_for
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
+from portal.core.inputs import bounded_int
 from portal.core.money import format_money
 from portal.ordering import permissions as ordering_permissions
 from portal.ordering import queries as ordering_queries
@@ -133,7 +134,10 @@ def list_invoices(slug):
     status = request.args.get("status")
     status = status if status in invoices.FILTERS else None
     statement = invoices.statement(
-        account, today_for(account), status=status, page=request.args.get("page", 1, type=int)
+        account,
+        today_for(account),
+        status=status,
+        page=request.args.get("page", 1, type=bounded_int),
     )
     return render_template(
         "payments/invoices.html",

@@ -115,7 +115,7 @@ def test_a_csv_file_may_have_a_bom_a_header_semicolons_and_empty_trailing_column
 
 
 def test_csv_rows_with_bad_quantities_keep_their_line_numbers():
-    rows = quick_order.read_csv(b"sku,quantity\nNW-LT14,2\nNW-MN27,1.5\nNW-DOCK\nNW-DT7,2\x00\n")
+    rows = quick_order.read_csv(b"sku,quantity\nNW-LT14,2\nNW-MN27,1.5\nNW-DOCK\nNW-DT7,2x\n")
     assert [(r.number, bool(r.error)) for r in rows] == [
         (2, False),
         (3, True),
@@ -130,6 +130,7 @@ def test_csv_rows_with_bad_quantities_keep_their_line_numbers():
         (b"x" * (1024 * 1024 + 1), "larger than 1 MB"),
         (b"NW-LT14,2\n\xff\xfe,1\n", "not UTF-8 text \\(line 2\\)"),
         (b'NW-LT14,2\n"NW-MN27"x,1\n', "Line 2 cannot be read as CSV"),
+        (b"NW-LT14,2\nNW-MN27,2\x00\n", "Line 2 contains a control character"),
         (b"sku,quantity\n\n", "no rows"),
     ],
 )

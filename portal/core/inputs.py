@@ -1,0 +1,89 @@
+"""What the edge refuses before anything reaches a query: control characters in any input, and
+ids beyond what an id column holds (SECURITY.md 44, 45)."""
+
+import re
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
+
+#: The largest id an id column holds (INTEGER on both databases).
+MAX_ID = 2**31 - 1
+#: C0 control characters but tab and the line breaks: PostgreSQL refuses NUL in text, and none
+#: of them has a place in anything a person types.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def has_control_characters(text: str) -> bool:
+    return CONTROL_CHARACTERS.search(text) is not None
+
+
+class ControlCharacters(BadRequest):
+    """A parameter, form field, file name, JSON value or header holds a control character."""
+
+    message = _l(
+        "What you sent contains a control character (such as a NUL byte) that is not allowed "
+        "in any field. Remove it, for instance by typing the text instead of pasting it, and "
+        "try again."
+    )
+
+
+def refuse_control_characters() -> None:
+    """Before every request: 400 when any text of the request holds a control character."""
+    if any(map(has_control_characters, _texts_of_request())):
+        raise ControlCharacters()
+
+
+def _texts_of_request():
+    yield request.path
+    for name, value in request.headers.items():
+        yield name
+        yield value
+    for values in (request.args, request.form):
+        for name, value in values.items(multi=True):
+            yield name
+            yield value
+    for name, upload in request.files.items(multi=True):
+        yield name
+        yield upload.filename or ""
+    if request.is_json:
+        yield from _texts_of_json(request.get_json(silent=True))
+
+
+def _texts_of_json(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _texts_of_json(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts_of_json(item)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number beyond an id column's range matches no route (404)
+    instead of reaching the query that cannot hold it."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def bounded_int(value) -> int:
+    """`type=` of an integer query argument or `coerce=` of an id field: a ValueError (so the
+    default, or a form error) for what is not a number an id column holds."""
+    number = int(value)
+    if not -MAX_ID <= number <= MAX_ID:
+        raise ValueError(f"{number} is out of range")
+    return number
+
+
+def id_or_none(value) -> int | None:
+    """The id a text names, or None when it names none an id column could hold."""
+    try:
+        number = bounded_int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None

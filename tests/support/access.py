@@ -1,0 +1,47 @@
+"""Walking every route of `app.url_map` with the objects of the world fixture
+(tests/fixtures/access.py)."""
+
+from flask import url_for
+
+PUBLIC = "public"
+STATIC = {"static", "bootstrap.static"}
+
+
+def declared_access(app, endpoint):
+    """PUBLIC, or the roles the view allows (its @public or @allow); None if it says neither."""
+    view = app.view_functions[endpoint]
+    if getattr(view, "is_public", False):
+        return PUBLIC
+    return getattr(view, "allowed_roles", None)
+
+
+def build_url(app, rule, world, slug="acme"):
+    """The rule's URL with the world's objects (tests/fixtures/access.py) as its arguments."""
+    values = {
+        "slug": slug,
+        "user_id": world["acme_user"].id,
+        "address_id": world["acme_address"].id,
+        "sku": world["product"].sku,
+        "contract_id": world["acme_rule"].contract_id,
+        "rule_id": world["acme_rule"].id,
+        "number": world["acme_order"].number,
+        "list_id": world["acme_list"].id,
+        "term_id": world["acme_rule"].contract.payment_term_id,
+        "invoice_number": f"{world['acme_order'].number}-{world['acme_invoice'].position}",
+        "milestone_id": world["acme_invoice"].id,
+        "saved_card_id": world["acme_saved_card"].id,
+        "request_id": world["acme_request"].id,
+        "lead_id": world["acme_lead"].id,
+        "sample_id": world["acme_sample"].id,
+        "care_task_id": world["acme_care_task"].id,
+        "message_id": world["message"].id,
+        "token": "not-a-valid-link",
+        "staff_id": world["users"]["inside_sales"].id,
+    }
+    with app.test_request_context():
+        return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
+
+
+def rules(app, method):
+    """The app's rules for `method`, static files aside."""
+    return [r for r in app.url_map.iter_rules() if r.endpoint not in STATIC and method in r.methods]
