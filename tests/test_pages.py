@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.accounts.models import Address, KeyAccount, User
+from portal.auth import password_links
 from portal.cart import services as cart
 from portal.catalog.models import Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule
@@ -106,6 +107,9 @@ def arguments(account: KeyAccount) -> dict[str, object]:
         sa.select(Contract.id).where(Contract.account_id == account.id).order_by(Contract.id)
     )
     rows = invoices.all_invoices(account, today_for(account))
+    user = db.session.scalar(
+        sa.select(User).where(User.account_id == account.id).order_by(User.id.desc()).limit(1)
+    )
     return {
         "slug": account.slug,
         "number": first(
@@ -113,9 +117,10 @@ def arguments(account: KeyAccount) -> dict[str, object]:
         ),
         "invoice_number": rows[0].number if rows else None,
         "milestone_id": rows[0].milestone.id if rows else None,
-        "user_id": first(
-            sa.select(User.id).where(User.account_id == account.id).order_by(User.id.desc())
-        ),
+        "user_id": user.id,
+        "staff_id": first(sa.select(User.id).where(User.account_id.is_(None)).order_by(User.id)),
+        # The page a reset link opens (the link stays valid until a password is set).
+        "token": password_links.link_for(user, password_links.RESET).rsplit("/", 1)[1],
         "request_id": first(
             sa.select(HotlineRequest.id)
             .where(HotlineRequest.account_id == account.id)

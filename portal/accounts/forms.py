@@ -1,5 +1,6 @@
 """Forms for accounts, users and addresses: input shape only, rules live in services."""
 
+from decimal import Decimal
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
@@ -13,10 +14,19 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import ColorField, EmailField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from portal.accounts.models import TIERS
-from portal.core.money import CURRENCIES, parse_amount
+from portal.core.forms import AmountField, PercentField
+from portal.core.money import CURRENCIES
 
 PHONE = Regexp(r"^[0-9+()./ -]*$", message=_l("Use digits, spaces and + ( ) - only."))
 
@@ -56,6 +66,16 @@ class AccountForm(FlaskForm):
     backup_rep_id = SelectField(_l("Backup rep"), coerce=_optional_id)
     field_sales_rep_id = SelectField(_l("Field-sales rep"), coerce=_optional_id)
     is_po_required = BooleanField(_l("Buyers must give a purchase-order number on every order"))
+    first_user_name = StringField(
+        _l("First user's name"),
+        description=_l("The account's customer admin; leave both empty to add users later."),
+        validators=[Length(max=200)],
+    )
+    first_user_email = EmailField(
+        _l("First user's e-mail"),
+        description=_l("They get an e-mail with a link to set their own password."),
+        validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
+    )
 
     def __init__(self, *args, reps: dict, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,11 +99,24 @@ class AccountForm(FlaskForm):
             values["slug"] = self.slug.data
         return values
 
+    def validate_first_user_name(self, field):
+        if bool((field.data or "").strip()) != bool(self.first_user_email.data):
+            raise ValidationError(_l("Give the first user's name and e-mail, or neither."))
+
+    def first_user(self) -> dict | None:
+        """The first user's name and e-mail, when given."""
+        if not self.first_user_email.data:
+            return None
+        return {"name": self.first_user_name.data.strip(), "email": self.first_user_email.data}
+
 
 class EditAccountForm(AccountForm):
-    """The slug is fixed once an account exists: its portal address is printed and bookmarked."""
+    """The slug is fixed once an account exists: its portal address is printed and bookmarked.
+    Its users are managed on this page, not added with the account."""
 
     slug = None
+    first_user_name = None
+    first_user_email = None
 
 
 class UserForm(FlaskForm):
@@ -94,10 +127,10 @@ class UserForm(FlaskForm):
     )
     phone = StringField(_l("Phone"), validators=[Length(max=40), PHONE])
     role = SelectField(_l("Role"))
-    spending_limit = StringField(
+    spending_limit = AmountField(
         _l("Spending limit"),
         description=_l("Orders above this wait for an approver. Leave empty for no limit."),
-        validators=[Optional(), Length(max=30)],
+        validators=[Optional()],
     )
     is_active = BooleanField(_l("Active"), default=True)
 
@@ -105,22 +138,14 @@ class UserForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.role.choices = [(role, role.replace("_", " ")) for role in roles]
 
-    def validate_spending_limit(self, field):
-        if field.data and field.data.strip():
-            try:
-                parse_amount(field.data)
-            except ValueError:
-                raise ValidationError(_l("Enter an amount such as 50000.00.")) from None
-
     def values(self) -> dict:
-        # Blank (or only spaces) means no limit; Optional() lets spaces through unvalidated.
-        limit = (self.spending_limit.data or "").strip()
         values = {
             "name": self.name.data.strip(),
             "email": self.email.data,
             "phone": self.phone.data or "",
             "role": self.role.data,
-            "spending_limit_amount": parse_amount(limit) if limit else None,
+            # Blank (or only spaces) means no limit.
+            "spending_limit_amount": self.spending_limit.data,
         }
         if self.is_active is not None:  # NewUserForm has no such field
             values["is_active"] = self.is_active.data
@@ -128,16 +153,58 @@ class UserForm(FlaskForm):
 
 
 class NewUserForm(UserForm):
-    password = PasswordField(
-        _l("First password"),
-        description=_l("At least 8 characters. Give it to the user in person or by phone."),
-        validators=[DataRequired()],
+    """No password: the new user is sent a link to set their own."""
+
+    is_active = None
+
+
+class StaffUserForm(FlaskForm):
+    """A member of staff, as a sysadmin sets them up."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
+    phone = StringField(_l("Phone"), validators=[Length(max=40), PHONE])
+    role = SelectField(_l("Role"))
+    discount_authority = PercentField(
+        _l("Discount authority (% below list)"),
+        description=_l("Deeper discounts this person sets wait for someone with more authority."),
+        default=Decimal(0),
+        validators=[InputRequired()],
+    )
+    is_active = BooleanField(_l("Active"), default=True)
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [(role, role.replace("_", " ")) for role in roles]
+
+    def values(self) -> dict:
+        values = {
+            "name": self.name.data.strip(),
+            "email": self.email.data,
+            "phone": self.phone.data or "",
+            "role": self.role.data,
+            "discount_authority_percent": self.discount_authority.data,
+        }
+        if self.is_active is not None:
+            values["is_active"] = self.is_active.data
+        return values
+
+
+class NewStaffUserForm(StaffUserForm):
+    """No password: the new member of staff is sent a link to set their own."""
+
     is_active = None
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired()])
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class AddressForm(FlaskForm):
