@@ -2,15 +2,10 @@
 quick order through checkout to the order page."""
 
 import os
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from portal import create_app
-from portal.demo import seed_demo
-from portal.extensions import db
-from tests.support.web import make_config
+from tests.support.live import demo_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.no_transaction]
 
@@ -18,18 +13,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.no_transaction]
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """The portal with the demo data, served on a free loopback port in a thread."""
-    path = tmp_path_factory.mktemp("live") / "live.db"
-    app = create_app(make_config(f"sqlite:///{path}", WTF_CSRF_ENABLED=True))
-    with app.app_context():
-        db.create_all()
-        seed_demo()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    with app.app_context():
-        db.engine.dispose()
+    with demo_site(tmp_path_factory.mktemp("live") / "live.db") as (_, base):
+        yield base
 
 
 def screenshot(page, name):

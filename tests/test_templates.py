@@ -92,3 +92,43 @@ def test_the_menu_shows_what_the_role_may_open(web, role, shown):
         page = signed_in(web, user.email).get("/staff/").get_data(as_text=True)
     menu = page.split("</nav>", 1)[0]
     assert {name for name, link in MENU.items() if link in menu} == shown
+
+
+# Pages run under a CSP without 'unsafe-inline' (portal/core/http.py): an inline style, script
+# or event handler is blocked in the browser (tests/test_pages.py catches the violations too).
+# E-mails are not served under it, and mail programs need their styles inline.
+
+INLINE = re.compile(
+    r"""\sstyle\s*=|<style\b|\son[a-z]+\s*=|<script(?![^>]*\ssrc=)[^>]*>|=\s*["']?javascript:""",
+    re.IGNORECASE,
+)
+
+
+def test_pages_have_no_inline_styles_scripts_or_handlers():
+    inline = [
+        f"{path.relative_to(TEMPLATES)}:{number}: {match.group(0).strip()}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        if path.relative_to(TEMPLATES).parts[0] != "email"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        for match in INLINE.finditer(line)
+    ]
+    assert inline == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '<td style="white-space: pre-wrap">',
+        "<style>p {}</style>",
+        '<button onclick="go()">',
+        "<script>alert(1)</script>",
+        '<a href="javascript:go()">',
+    ],
+)
+def test_the_inline_check_finds_each_kind(line):
+    assert INLINE.search(line)
+
+
+def test_the_inline_check_lets_external_scripts_and_data_attributes_pass():
+    assert not INLINE.search('<script src="/static/js/pay.js" defer></script>')
+    assert not INLINE.search('<div data-style="x" class="pre-wrap" data-on-x="1">')

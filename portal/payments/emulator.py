@@ -6,10 +6,16 @@ optionally registers a webhook endpoint with its signing secret, and records wha
 request carried (method, path, Idempotency-Key) at GET /_config/requests (localstripe leaves
 /_config/ unauthenticated), so tests can see what the real client sent. Needs the `demo` or
 `dev` extra (localstripe); never used in production.
+
+Its stand-in for stripe.js declares a top-level `class Element`, which shadows the DOM's
+`Element` for every script of the page and so breaks Bootstrap's (the menu on the pay page);
+the real stripe.js declares no such name. It is served inside a block, where its classes and
+constants stay; `Stripe` is still set on the window.
 """
 
 import argparse
 import logging
+from pathlib import Path
 
 #: The requests seen, oldest first: {"method", "path", "idempotency_key"}.
 REQUESTS: list[dict] = []
@@ -35,6 +41,15 @@ def build_app():
             )
         return await handler(request)
 
+    stripe_js = (Path(server.__file__).parent / "localstripe-v3.js").read_text()
+    block_scoped_js = "{\n" + stripe_js + "\n}\n"
+
+    @web.middleware
+    async def serve_block_scoped_js(request, handler):
+        if request.path == "/js.stripe.com/v3/":
+            return web.Response(text=block_scoped_js, content_type="application/javascript")
+        return await handler(request)
+
     async def list_requests(request):
         return web.json_response(REQUESTS)
 
@@ -44,6 +59,7 @@ def build_app():
 
     app = server.app
     app.middlewares.insert(0, record_requests)
+    app.middlewares.insert(0, serve_block_scoped_js)
     app.router.add_get("/_config/requests", list_requests)
     app.router.add_delete("/_config/requests", forget_requests)
     return app
