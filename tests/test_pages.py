@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from portal.accounts.models import Address, KeyAccount, User
 from portal.auth import password_links
 from portal.cart import services as cart
+from portal.cart.models import OrderList
 from portal.catalog.models import Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule
 from portal.contracts.services import today_for
@@ -56,8 +57,9 @@ NOTE = "Call after 14:00.\nAsk for the ward manager.\nReference: " + "X" * 60
 
 
 def add_what_the_demo_lacks():
-    """Full carts, an order waiting for approval, one under a letter of credit, a request that
-    became a lead and one that became a sample request, so the tables of those pages have rows."""
+    """Full carts and an order list made of each, an order waiting for approval, one under a
+    letter of credit, a request that became a lead and one that became a sample request, so the
+    tables of those pages have rows."""
     users = {u.email: u for u in db.session.scalars(sa.select(User))}
     for email, items in [
         ("buyer@lotus.example", [("NW-SRV2", 2)]),
@@ -76,7 +78,10 @@ def add_what_the_demo_lacks():
         ("buyer@globex.example", [("NW-LT14", 1), ("NW-MN27", 12)]),
     ]:
         buyer = users[email]
-        cart.add_available(buyer, db.session.get(KeyAccount, buyer.account_id), items)
+        account = db.session.get(KeyAccount, buyer.account_id)
+        cart.add_available(buyer, account, items)
+        db.session.commit()
+        cart.save_order_list(buyer, account, "Monthly office order")  # a shared order list
         db.session.commit()
     for email, outcome, sku in [
         ("buyer@acme.example", "purchase_plan", None),
@@ -134,6 +139,12 @@ def arguments(account: KeyAccount) -> dict[str, object]:
         ),
         "sku": first(sa.select(Product.sku).order_by(Product.id)),
         "term_id": first(sa.select(PaymentTerm.id).order_by(PaymentTerm.id)),
+        "address_id": first(
+            sa.select(Address.id).where(Address.account_id == account.id).order_by(Address.id)
+        ),
+        "list_id": first(
+            sa.select(OrderList.id).where(OrderList.account_id == account.id).order_by(OrderList.id)
+        ),
     }
 
 
