@@ -40,6 +40,7 @@ def register_template_helpers(app: Flask) -> None:
     from portal.payments import cards
     from portal.payments import permissions as payments_permissions
     from portal.payments import queries as payments_queries
+    from portal.payments import refunds
 
     app.jinja_env.filters.update(
         money=money_filter,
@@ -57,6 +58,7 @@ def register_template_helpers(app: Flask) -> None:
         get_locale=get_locale,
         # Labels and formatting
         status_label=lifecycle.status_label,
+        refund_status_label=refunds.status_label,
         explain_price=explain,
         care_kind_label=care.kind_label,
         hotline_topics=TOPIC_LABELS,
@@ -82,12 +84,18 @@ def register_template_helpers(app: Flask) -> None:
     add_page_part(
         app,
         "ordering.staff_order",
-        lambda order: {"order_payments": payments_queries.order_payments(order)},
+        lambda order: {
+            "order_payments": payments_queries.order_payments(order),
+            "refunds": refunds.refunds_of_order(order),
+        },
     )
     add_page_part(
         app,
         "ordering.buyer_order",
-        lambda order: {"pay_links": cards.card_payment_links(order.milestones)},
+        lambda order: {
+            "pay_links": cards.card_payment_links(order, order.milestones),
+            "refunds": refunds.refunds_of_order(order),
+        },
     )
     if app.testing:
         _refuse_queries_while_rendering(app)

@@ -146,6 +146,7 @@ class Milestone(AccountScoped, db.Model):
         sa.CheckConstraint(f"event IN {MILESTONE_EVENTS}", name="event"),
         sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
         sa.CheckConstraint("paid_amount >= 0", name="paid_not_negative"),
+        sa.CheckConstraint("refunded_amount >= 0", name="refunded_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -157,7 +158,10 @@ class Milestone(AccountScoped, db.Model):
     days: Mapped[int]
     currency: Mapped[str] = mapped_column(sa.String(3))
     amount: Mapped[Decimal] = mapped_column(Amount)
+    #: What payments pay of it now: the sum of their allocations (a refund takes its part off).
     paid_amount: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    #: What was paid and has gone back to the customer (refunds confirmed).
+    refunded_amount: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     #: Set when the event it hangs on happens (at once for "order").
     due_on: Mapped[date | None] = mapped_column(sa.Date)
     #: When the milestone fell due and its invoice was issued (the day `due_on` was set).
@@ -174,6 +178,10 @@ class Milestone(AccountScoped, db.Model):
     @property
     def unpaid(self) -> Money:
         return Money(self.amount - self.paid_amount, self.currency)
+
+    @property
+    def refunded(self) -> Money:
+        return Money(self.refunded_amount, self.currency)
 
     @property
     def is_paid(self) -> bool:

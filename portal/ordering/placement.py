@@ -367,7 +367,12 @@ def _add_lines(order: Order, pricing: Pricing) -> None:
 
 
 def _add_schedule(order: Order, term: PaymentTerm, total: Money, today: date) -> None:
+    """The order's milestones; those due at order are invoiced now, unless the order waits for
+    approval: nothing is owed before an approver says yes (services.decide_order invoices them
+    then, SECURITY.md 47)."""
+    is_owed = order.status != "pending_approval"
     for position, line in enumerate(schedule(term, total, today), start=1):
+        due_on = line.due_on if is_owed else None
         db.session.add(
             Milestone(
                 account_id=order.account_id,
@@ -379,8 +384,8 @@ def _add_schedule(order: Order, term: PaymentTerm, total: Money, today: date) ->
                 days=line.days,
                 currency=line.amount.currency,
                 amount=line.amount.amount,
-                due_on=line.due_on,
-                invoiced_on=today if line.due_on else None,
+                due_on=due_on,
+                invoiced_on=today if due_on else None,
             )
         )
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.accounts.models import KeyAccount, User
 from portal.contracts.services import Conflict, today_for
 from portal.core.errors import ServiceError
+from portal.core.hooks import run_hook
 from portal.core.permissions import APPROVER
 from portal.extensions import db
 from portal.ordering.credit import credit_excess, lock_account, over_credit_text
@@ -30,6 +31,8 @@ def _finish(order: Order, text: str) -> None:
     except StaleDataError:
         db.session.rollback()
         raise Conflict() from None
+    # What is done once the change is safely stored (payments asks Stripe for refunds).
+    run_hook("order.committed", order=order)
 
 
 def _slug(order: Order) -> str:
@@ -51,6 +54,7 @@ def decide_order(actor: User, order: Order, approve: bool, comment: str) -> None
     order.decision_comment = comment.strip()
     if approve:
         transition(order, "submitted", actor, comment.strip())
+        _set_due_dates(order, "order", today_for(_account(order)))
         text = _("Order %(number)s was approved.", number=order.number)
     else:
         transition(order, "cancelled", actor, comment.strip())

@@ -11,7 +11,7 @@ from portal.accounts.models import KeyAccount
 from portal.contracts.services import today_for
 from portal.extensions import db
 from portal.ordering.gate import release_blockers
-from portal.ordering.lifecycle import PAYABLE_STATUSES
+from portal.ordering.lifecycle import payable_clause
 from portal.ordering.models import LetterOfCredit, Milestone, Order
 from portal.payments.models import CardPayment, Payment, PaymentAllocation, SavedCard
 
@@ -40,7 +40,7 @@ def _open_milestones():
         .join(Milestone.order)
         .join(Order.account)
         .options(contains_eager(Milestone.order).contains_eager(Order.account))
-        .where(Milestone.paid_amount < Milestone.amount, Order.status.in_(PAYABLE_STATUSES))
+        .where(Milestone.paid_amount < Milestone.amount, payable_clause(Order))
     )
 
 
@@ -182,7 +182,7 @@ def due_for_saved_cards(on: date | None = None) -> list[tuple[Milestone, Order, 
         .where(
             Milestone.due_on.is_not(None),
             Milestone.paid_amount < Milestone.amount,
-            Order.status.in_(PAYABLE_STATUSES),
+            payable_clause(Order),
             Order.needs_letter_of_credit.is_(False),
         )
         .order_by(Milestone.due_on, Milestone.id)

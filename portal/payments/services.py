@@ -22,7 +22,7 @@ from portal.core.errors import ServiceError
 from portal.core.money import CURRENCIES, format_money, quantize
 from portal.extensions import db
 from portal.ordering.credit import lock_account
-from portal.ordering.lifecycle import OPEN_STATUSES, PAYABLE_STATUSES, status_label
+from portal.ordering.lifecycle import OPEN_STATUSES, is_payable, status_label
 from portal.ordering.models import LetterOfCredit, Milestone, Order
 from portal.payments.models import Payment, PaymentAllocation
 
@@ -142,7 +142,7 @@ def _milestones_of(account: KeyAccount, parts: dict[int, Decimal]) -> list[Miles
     """The named milestones as they are now (after the lock), all of the account's orders
     that can still be paid, or a refusal."""
     rows = db.session.execute(
-        sa.select(Milestone, Order.status, Order.number)
+        sa.select(Milestone, Order)
         .join(Order, Order.id == Milestone.order_id)
         .where(Milestone.id.in_(list(parts)), Milestone.account_id == account.id)
         .order_by(Milestone.due_on, Milestone.id)
@@ -150,16 +150,16 @@ def _milestones_of(account: KeyAccount, parts: dict[int, Decimal]) -> list[Miles
     ).all()
     if len(rows) != len(parts):
         raise ServiceError(_("Choose payments of this account's orders only."))
-    for _milestone, status, number in rows:
-        if status not in PAYABLE_STATUSES:
+    for _milestone, order in rows:
+        if not is_payable(order):
             raise ServiceError(
                 _(
                     "Order %(number)s is %(status)s: nothing to pay.",
-                    number=number,
-                    status=status_label(status),
+                    number=order.number,
+                    status=status_label(order.status),
                 )
             )
-    return [milestone for milestone, _status, _number in rows]
+    return [milestone for milestone, _order in rows]
 
 
 def _one_currency(milestones: list[Milestone]) -> str:

@@ -30,7 +30,7 @@ from portal.core.permissions import FINANCE
 from portal.extensions import db
 from portal.notifications.queries import dedupe_keys_used
 from portal.notifications.services import notify
-from portal.ordering.lifecycle import PAYABLE_STATUSES
+from portal.ordering.lifecycle import payable_clause
 from portal.ordering.models import Milestone, Order
 
 
@@ -70,7 +70,7 @@ def _clear_settled() -> int:
 
 
 def _unmarked_unpaid():
-    payable = sa.select(Order.id).where(Order.status.in_(PAYABLE_STATUSES))
+    payable = sa.select(Order.id).where(payable_clause(Order))
     return sa.and_(
         Milestone.overdue_since.is_(None),
         Milestone.due_on.is_not(None),
@@ -201,7 +201,7 @@ def sweep_payments_due() -> str:
         .where(
             Milestone.due_on.is_not(None),
             Milestone.paid_amount < Milestone.amount,
-            Order.status.in_(PAYABLE_STATUSES),
+            payable_clause(Order),
             # A day of slack either side: each account's own today is checked below.
             Milestone.due_on >= utc_today() - timedelta(days=1),
             Milestone.due_on <= utc_today() + timedelta(days=DUE_SOON_DAYS + 1),

@@ -1,25 +1,30 @@
 """The finance desk: milestones due and overdue, bank remittances, letters of credit, and the
 orders whose release gate is clear."""
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts import queries as account_queries
 from portal.contracts.services import today_for
 from portal.core.actions import refusal_shown
+from portal.core.forms import validated
+from portal.core.hooks import subscribe
 from portal.core.money import format_money
 from portal.core.permissions import BUYER_ROLES, STAFF_ROLES, allow
+from portal.extensions import db
 from portal.ordering import permissions as ordering_permissions
 from portal.ordering import queries as ordering_queries
 from portal.ordering.forms import CreditHoldForm, OrderActionForm
-from portal.payments import cards, invoices, permissions, queries, services
+from portal.payments import cards, invoices, permissions, queries, refunds, services
 from portal.payments.forms import (
     PART,
     FinanceFilterForm,
     LetterOfCreditForm,
+    RefundSentForm,
     RemittanceForm,
 )
+from portal.payments.models import Refund
 
 bp = Blueprint("payments", __name__)
 
@@ -27,6 +32,7 @@ bp = Blueprint("payments", __name__)
 #   GET       /staff/finance                           show_finance_desk          DESK_VIEWERS
 #   GET POST  /staff/finance/remittances/new?account=  record_remittance          RECORDERS
 #   GET POST  /staff/orders/<number>/letter-of-credit  register_letter_of_credit  RECORDERS
+#   POST      /staff/finance/refunds/<refund_id>/sent  record_refund_sent         RECORDERS
 # Credit hold and release post to ordering.set_credit_hold and ordering.release_order.
 # --- buyer: invoices (another account's invoice is a 404) ---
 #   GET       /a/<slug>/invoices                       list_invoices              BUYER_ROLES
@@ -59,7 +65,29 @@ def show_finance_desk():
         action_form=OrderActionForm(),
         hold_form=CreditHoldForm(),
         flagged=queries.flagged_card_payments(),
+        refunds_owed=refunds.refunds_owed(),
+        refund_form=RefundSentForm(formdata=None),
     )
+
+
+@bp.post("/staff/finance/refunds/<int:refund_id>/sent")
+@allow(*permissions.RECORDERS)
+def record_refund_sent(refund_id):
+    refund = db.session.get(Refund, refund_id)
+    if refund is None:
+        abort(404)
+    form = RefundSentForm()
+    if validated(form, _("Give the bank's reference and the day the refund was sent.")):
+        with refusal_shown():
+            refunds.record_bank_refund(current_user, refund, form.reference.data, form.sent_on.data)
+            flash(
+                _(
+                    "Refund of %(amount)s recorded as sent.",
+                    amount=format_money(refund.amount, refund.currency),
+                ),
+                "success",
+            )
+    return redirect(url_for(".show_finance_desk"), 303)
 
 
 @bp.route("/staff/finance/remittances/new", methods=["GET", "POST"])
@@ -142,7 +170,8 @@ def list_invoices(slug):
         status=status,
         filters=invoices.FILTERS,
         pay_links=cards.card_payment_links(
-            row.milestone for row in statement.page.items if row.status in ("open", "overdue")
+            None,
+            (row.milestone for row in statement.page.items if row.status in ("open", "overdue")),
         ),
     )
 
@@ -188,3 +217,10 @@ def show_staff_invoice(invoice_number):
         supplier=invoices.SUPPLIER_NAME,
         is_staff_view=True,
     )
+
+
+@bp.record_once
+def _subscribe(state):
+    """Money received for an order that ordering cancels goes back (payments.refunds)."""
+    subscribe(state.app, "order.cancelled", refunds.start_refunds)
+    subscribe(state.app, "order.committed", refunds.on_order_committed)

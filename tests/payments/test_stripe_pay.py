@@ -157,8 +157,8 @@ def test_a_milestone_not_yet_due_or_paid_offers_no_card_payment(shop, stripe_web
     assert response.headers["Location"].endswith("/a/acme/invoices")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CardPayment)) == 0
     with stripe_web.test_request_context("/a/acme/invoices"):
-        assert cards.card_payment_link(balance) is None
-        assert cards.card_payment_link(deposit) == f"/a/acme/invoices/{deposit.id}/pay"
+        assert cards.card_payment_link(balance, order) is None
+        assert cards.card_payment_link(deposit, order) == f"/a/acme/invoices/{deposit.id}/pay"
 
 
 def test_without_stripe_settings_there_is_no_card_payment(shop, web):

@@ -1,0 +1,86 @@
+"""Refunds: money received for an order that is cancelled or rejected goes back, card payments
+through Stripe and remittances by finance; a milestone remembers what of it was refunded.
+
+Revision ID: a13e0f5d2c71
+Revises: 5c3a9e07d1b2
+Create Date: 2026-12-05 00:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import portal.core.db
+
+
+# revision identifiers, used by Alembic.
+revision = 'a13e0f5d2c71'
+down_revision = '5c3a9e07d1b2'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('refunds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('milestone_id', sa.Integer(), nullable=False),
+    sa.Column('payment_id', sa.Integer(), nullable=False),
+    sa.Column('card_payment_id', sa.Integer(), nullable=True),
+    sa.Column('method', sa.String(length=20), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('amount', portal.core.db.Amount(precision=19, scale=4), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=120), nullable=True),
+    sa.Column('stripe_refund_id', sa.String(length=255), nullable=True),
+    sa.Column('reference', sa.String(length=60), nullable=False),
+    sa.Column('refunded_on', sa.Date(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('failure_message', sa.Text(), nullable=False),
+    sa.Column('created_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', portal.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("method IN ('bank_transfer', 'card')", name=op.f('ck_refunds_method')),
+    sa.CheckConstraint("status IN ('owed', 'requested', 'refunded')", name=op.f('ck_refunds_status')),
+    sa.CheckConstraint('amount > 0', name=op.f('ck_refunds_amount_positive')),
+    sa.ForeignKeyConstraint(['account_id'], ['key_accounts.id'], name=op.f('fk_refunds_account_id_key_accounts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['card_payment_id'], ['card_payments.id'], name=op.f('fk_refunds_card_payment_id_card_payments'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['milestone_id'], ['order_milestones.id'], name=op.f('fk_refunds_milestone_id_order_milestones'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_refunds_order_id_orders'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_refunds_payment_id_payments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_refunds_recorded_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_refunds')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_refunds_idempotency_key')),
+    sa.UniqueConstraint('payment_id', 'milestone_id', name=op.f('uq_refunds_payment_id'))
+    )
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_refunds_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_refunds_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_refunds_status'), ['status'], unique=False)
+
+    with op.batch_alter_table('order_milestones', schema=None) as batch_op:
+        # Existing milestones have had nothing refunded.
+        batch_op.add_column(
+            sa.Column(
+                'refunded_amount',
+                portal.core.db.Amount(precision=19, scale=4),
+                nullable=False,
+                server_default='0',
+            )
+        )
+        batch_op.create_check_constraint(
+            op.f('ck_order_milestones_refunded_not_negative'), 'refunded_amount >= 0'
+        )
+
+
+
+def downgrade():
+    with op.batch_alter_table('order_milestones', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_order_milestones_refunded_not_negative'), type_='check')
+        batch_op.drop_column('refunded_amount')
+
+    with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_refunds_status'))
+        batch_op.drop_index(batch_op.f('ix_refunds_order_id'))
+        batch_op.drop_index(batch_op.f('ix_refunds_account_id'))
+
+    op.drop_table('refunds')
