@@ -125,6 +125,7 @@ EXPECTED = {
     "payments.show_finance_desk": ("finance", SALES_MANAGER, SALES_DIRECTOR),
     "payments.record_remittance": ("finance",),
     "payments.register_letter_of_credit": ("finance",),
+    "payments.record_refund_sent": ("finance",),
     # payments: invoices (the buyer's statement and printable invoices; finance prints them too)
     "payments.list_invoices": BUYER_ROLES,
     "payments.export_invoices": BUYER_ROLES,
@@ -132,6 +133,7 @@ EXPECTED = {
     "payments.show_staff_invoice": STAFF_ROLES,
     # payments: stripe (pay by card, its return page, saved cards; Stripe's signed webhook)
     "payments.pay_by_card": BUYER_ROLES,
+    "payments.start_card_setup": BUYER_ROLES,
     "payments.show_card_payment": BUYER_ROLES,
     "payments.remove_saved_card": BUYER_ROLES,
     "payments.receive_stripe_webhook": PUBLIC,
@@ -273,6 +275,7 @@ def build_url(app, rule, world, slug="acme"):
         "sample_id": world["acme_sample"].id,
         "care_task_id": world["acme_care_task"].id,
         "message_id": world["message"].id,
+        "refund_id": world.get("refund_id", 1),
     }
     with app.test_request_context():
         from flask import url_for

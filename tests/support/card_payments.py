@@ -173,9 +173,11 @@ def deposit_order(shop: Shop) -> tuple[Order, Milestone]:
     return order, deposit
 
 
-def setup_secret_of(html: str) -> str:
-    start = html.index('data-setup-secret="') + len('data-setup-secret="')
-    return html[start : html.index('"', start)]
+def setup_secret_for(client, pay_url: str) -> str:
+    """What the pay page's script asks for when the buyer pays: a SetupIntent's secret."""
+    response = client.post(pay_url.replace("/pay", "/card-setup"))
+    assert response.status_code == 200, response.status_code
+    return response.json["setup_secret"]
 
 
 def card_payment_of(milestone) -> CardPayment:
@@ -205,7 +207,7 @@ def pay_by_card(client, webhook_client, base: str, slug: str, milestone) -> Card
     url = f"/a/{slug}/invoices/{milestone.id}/pay"
     page = client.get(url)
     assert page.status_code == 200, page.headers.get("Location")
-    method = set_up_card(base, setup_secret_of(page.text))
+    method = set_up_card(base, setup_secret_for(client, url))
     response = client.post(url, data={"payment_method": method})
     assert response.status_code == 303
     card = card_payment_of(milestone)
