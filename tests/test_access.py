@@ -126,6 +126,8 @@ EXPECTED = {
     "payments.record_remittance": ("finance",),
     "payments.register_letter_of_credit": ("finance",),
     "payments.record_refund_sent": ("finance",),
+    "payments.amend_letter_of_credit": ("finance",),
+    "payments.void_letter_of_credit": ("finance",),
     # payments: invoices (the buyer's statement and printable invoices; finance prints them too)
     "payments.list_invoices": BUYER_ROLES,
     "payments.export_invoices": BUYER_ROLES,
@@ -241,6 +243,8 @@ def world():
                 due_on=acme.local_date(),
                 invoiced_on=acme.local_date(),
             ),
+            # payments: a letter of credit registered for the order (amended or voided)
+            "acme_letter": factories.LetterOfCreditFactory(order=acme_order),
             # payments: stripe (a card Acme saved for its installments)
             "acme_saved_card": factories.SavedCardFactory(account=acme),
             # hotline: a request of Acme's buyer, a lead, a sample unit, a care task; an e-mail
@@ -276,6 +280,7 @@ def build_url(app, rule, world, slug="acme"):
         "care_task_id": world["acme_care_task"].id,
         "message_id": world["message"].id,
         "refund_id": world.get("refund_id", 1),
+        "letter_id": world["acme_letter"].id,
     }
     with app.test_request_context():
         from flask import url_for

@@ -1,5 +1,6 @@
 """Refunds: money received for an order that is cancelled or rejected goes back, card payments
-through Stripe and remittances by finance; a milestone remembers what of it was refunded.
+through Stripe and remittances by finance; a milestone remembers what of it was refunded. A
+letter of credit can be voided, with the reason.
 
 Revision ID: a13e0f5d2c71
 Revises: 5c3a9e07d1b2
@@ -71,9 +72,21 @@ def upgrade():
             op.f('ck_order_milestones_refunded_not_negative'), 'refunded_amount >= 0'
         )
 
+    with op.batch_alter_table('letters_of_credit', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('voided_at', portal.core.db.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(
+            sa.Column('void_reason', sa.Text(), nullable=False, server_default='')
+        )
+
 
 
 def downgrade():
+    with op.batch_alter_table('letters_of_credit', schema=None) as batch_op:
+        batch_op.drop_column('void_reason')
+        batch_op.drop_column('voided_at')
+
     with op.batch_alter_table('order_milestones', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_order_milestones_refunded_not_negative'), type_='check')
         batch_op.drop_column('refunded_amount')

@@ -252,9 +252,17 @@ class LetterOfCredit(AccountScoped, db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when finance voids it (the bank cancelled it, or it was registered in error): it
+    #: covers nothing any more, and stays on record with why.
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    void_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
     order: Mapped[Order] = relationship(lazy="raise")
     registered_by: Mapped[User | None] = relationship(lazy="raise")
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None
 
     @property
     def covered(self) -> Money:

@@ -143,3 +143,7 @@ class RefundSentForm(FlaskForm):
 
     reference = StringField(_l("Bank reference"), validators=[DataRequired(), Length(max=60)])
     sent_on = DateField(_l("Sent on"), validators=[DataRequired()])
+
+
+class VoidLetterOfCreditForm(FlaskForm):
+    reason = StringField(_l("Why void?"), validators=[DataRequired(), Length(max=2000)])

@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from portal.accounts.models import KeyAccount
 from portal.contracts.services import today_for
 from portal.extensions import db
-from portal.ordering.gate import release_blockers
+from portal.ordering.gate import letter_of_credit_failures, release_blockers
 from portal.ordering.lifecycle import payable_clause
 from portal.ordering.models import LetterOfCredit, Milestone, Order
 from portal.payments.models import CardPayment, Payment, PaymentAllocation, SavedCard
@@ -100,6 +100,8 @@ class OrderPayments:
     #: (allocation, its payment, the milestone's label), oldest first.
     allocations: list[tuple[PaymentAllocation, Payment, str]]
     letters: list[LetterOfCredit]
+    #: letter id -> why it does not cover the order today (empty: it covers it).
+    shortfalls: dict[int, list[str]] = field(default_factory=dict)
 
 
 def order_payments(order: Order) -> OrderPayments:
@@ -118,7 +120,13 @@ def order_payments(order: Order) -> OrderPayments:
         .options(joinedload(LetterOfCredit.registered_by))
         .order_by(LetterOfCredit.id)
     )
-    return OrderPayments([tuple(row) for row in allocations], list(letters))
+    letters = list(letters)
+    today = today_for(db.session.get(KeyAccount, order.account_id))
+    return OrderPayments(
+        [tuple(row) for row in allocations],
+        letters,
+        {letter.id: letter_of_credit_failures(order, letter, today) for letter in letters},
+    )
 
 
 # Card payments

@@ -18,10 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.models import KeyAccount, User
 from portal.contracts.services import today_for
 from portal.core import audit
+from portal.core.db import utcnow
 from portal.core.errors import ServiceError
 from portal.core.money import CURRENCIES, format_money, quantize
 from portal.extensions import db
 from portal.ordering.credit import lock_account
+from portal.ordering.gate import letter_of_credit_failures
 from portal.ordering.lifecycle import OPEN_STATUSES, is_payable, status_label
 from portal.ordering.models import LetterOfCredit, Milestone, Order
 from portal.payments.models import Payment, PaymentAllocation
@@ -283,6 +285,62 @@ def register_letter_of_credit(
     )
     db.session.commit()
     return letter
+
+
+def letter_of_credit_shortfalls(order: Order, letter: LetterOfCredit) -> list[str]:
+    """Why the registered letter does not cover the order (too small, another currency,
+    expired, shipment date passed, void), in words; empty when it covers it."""
+    account = db.session.get(KeyAccount, order.account_id)
+    return letter_of_credit_failures(order, letter, today_for(account))
+
+
+def amend_letter_of_credit(
+    actor: User, order: Order, letter: LetterOfCredit, details: LetterOfCreditDetails
+) -> list[str]:
+    """The bank amended the letter (amount, dates, documents...): the registration says what
+    the amendment says, checked as at registration, each change audited. Returns its
+    shortfalls, as `letter_of_credit_shortfalls`."""
+    if (refusal := letter_of_credit_refusal(order)) is not None:
+        raise ServiceError(refusal)
+    if letter.is_void:
+        raise ServiceError(_("A void letter of credit is not amended: register a new one."))
+    account = db.session.get(KeyAccount, order.account_id)
+    values = _checked_letter(details, today_for(account))
+    lock_account(order.account_id)
+    db.session.refresh(letter)
+    if (values["issuing_bank"], values["number"]) != (letter.issuing_bank, letter.number) and (
+        _letter_taken(values["issuing_bank"], values["number"])
+    ):
+        raise ServiceError(_letter_duplicate_text(values), "number")
+    changes = audit.diff(letter, values)
+    if not changes:
+        raise ServiceError(_("Nothing was changed."))
+    audit.record(actor, "order.letter_of_credit_amended", f"order:{order.number}", changes)
+    shortfalls = letter_of_credit_shortfalls(order, letter)
+    db.session.commit()
+    return shortfalls
+
+
+def void_letter_of_credit(actor: User, order: Order, letter: LetterOfCredit, reason: str) -> None:
+    """The letter no longer counts (the bank cancelled it, or it was registered in error); it
+    stays on record, with why."""
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError(_("Say why the letter of credit is void."), "reason")
+    lock_account(order.account_id)
+    db.session.refresh(letter)
+    if letter.is_void:
+        raise ServiceError(_("This letter of credit is void already."))
+    letter.voided_at = utcnow()
+    letter.void_reason = reason
+    audit.record(
+        actor,
+        "order.letter_of_credit_voided",
+        f"order:{order.number}",
+        {"letter_of_credit": (f"{letter.issuing_bank} {letter.number}", None)},
+        reason,
+    )
+    db.session.commit()
 
 
 def _checked_letter(details: LetterOfCreditDetails, today: date) -> dict:

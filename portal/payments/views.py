@@ -23,7 +23,9 @@ from portal.payments.forms import (
     LetterOfCreditForm,
     RefundSentForm,
     RemittanceForm,
+    VoidLetterOfCreditForm,
 )
+from portal.ordering.models import LetterOfCredit
 from portal.payments.models import Refund
 
 bp = Blueprint("payments", __name__)
@@ -32,6 +34,8 @@ bp = Blueprint("payments", __name__)
 #   GET       /staff/finance                           show_finance_desk          DESK_VIEWERS
 #   GET POST  /staff/finance/remittances/new?account=  record_remittance          RECORDERS
 #   GET POST  /staff/orders/<number>/letter-of-credit  register_letter_of_credit  RECORDERS
+#   GET POST  /staff/orders/<number>/letter-of-credit/<letter_id>       amend_letter_of_credit  RECORDERS
+#   POST      /staff/orders/<number>/letter-of-credit/<letter_id>/void  void_letter_of_credit   RECORDERS
 #   POST      /staff/finance/refunds/<refund_id>/sent  record_refund_sent         RECORDERS
 # Credit hold and release post to ordering.set_credit_hold and ordering.release_order.
 # --- buyer: invoices (another account's invoice is a 404) ---
@@ -140,18 +144,66 @@ def register_letter_of_credit(number):
     elif form.validate_on_submit():
         with refusal_shown(form):
             letter = services.register_letter_of_credit(current_user, order, form.details())
-            flash(
+            _flash_coverage(
                 _(
                     "Letter of credit %(number)s registered for order %(order)s.",
                     number=letter.number,
                     order=order.number,
                 ),
-                "success",
+                services.letter_of_credit_shortfalls(order, letter),
             )
             return back
         # Refused: what the page shows is read again after the rollback.
         order = ordering_queries.order_or_404(number, with_details=True)
     return render_template("payments/letter_of_credit_form.html", order=order, form=form)
+
+
+def _flash_coverage(done: str, shortfalls: list[str]) -> None:
+    if shortfalls:
+        flash(done + " " + _("It does not cover the order:") + " " + " ".join(shortfalls), "warning")
+    else:
+        flash(done, "success")
+
+
+def _letter_or_404(number: str, letter_id: int):
+    order = ordering_queries.order_or_404(number, with_details=True)
+    letter = db.session.get(LetterOfCredit, letter_id)
+    if letter is None or letter.order_id != order.id:
+        abort(404)
+    return order, letter
+
+
+@bp.route("/staff/orders/<number>/letter-of-credit/<int:letter_id>", methods=["GET", "POST"])
+@allow(*permissions.RECORDERS)
+def amend_letter_of_credit(number, letter_id):
+    order, letter = _letter_or_404(number, letter_id)
+    back = url_for("ordering.show_staff_order", number=order.number)
+    form = LetterOfCreditForm(obj=letter if request.method == "GET" else None)
+    if request.method == "GET":
+        form.amount.data = f"{letter.amount:f}"
+    elif form.validate_on_submit():
+        with refusal_shown(form):
+            shortfalls = services.amend_letter_of_credit(current_user, order, letter, form.details())
+            _flash_coverage(
+                _("Letter of credit %(number)s amended.", number=letter.number), shortfalls
+            )
+            return redirect(back, 303)
+        order, letter = _letter_or_404(number, letter_id)
+    return render_template(
+        "payments/letter_of_credit_form.html", order=order, form=form, letter=letter
+    )
+
+
+@bp.post("/staff/orders/<number>/letter-of-credit/<int:letter_id>/void")
+@allow(*permissions.RECORDERS)
+def void_letter_of_credit(number, letter_id):
+    order, letter = _letter_or_404(number, letter_id)
+    form = VoidLetterOfCreditForm()
+    if validated(form, _("Say why the letter of credit is void, in at most 2000 characters.")):
+        with refusal_shown():
+            services.void_letter_of_credit(current_user, order, letter, form.reason.data)
+            flash(_("Letter of credit %(number)s is void.", number=letter.number), "success")
+    return redirect(url_for("ordering.show_staff_order", number=order.number), 303)
 
 
 @bp.get("/a/<slug>/invoices")
