@@ -37,10 +37,9 @@ def register_template_helpers(app: Flask) -> None:
     from portal.notifications.permissions import can_manage_outbox
     from portal.ordering import lifecycle
     from portal.ordering import permissions as ordering_permissions
-    from portal.payments import cards
+    from portal.payments import cards, refunds
     from portal.payments import permissions as payments_permissions
     from portal.payments import queries as payments_queries
-    from portal.payments import refunds
 
     app.jinja_env.filters.update(
         money=money_filter,

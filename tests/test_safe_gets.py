@@ -4,7 +4,6 @@ Stripe for nothing. Writing the audit trail of sensitive reads (SECURITY.md 18) 
 signed-in session's own bookkeeping are the reads' record, not a change of state."""
 
 import urllib.request
-
 from decimal import Decimal
 
 import pytest
@@ -36,7 +35,9 @@ def snapshot() -> dict[str, list]:
         if table.name in READ_RECORDS:
             continue
         order = [*table.primary_key.columns] or [*table.columns]
-        found[table.name] = [tuple(row) for row in db.session.execute(table.select().order_by(*order))]
+        found[table.name] = [
+            tuple(row) for row in db.session.execute(table.select().order_by(*order))
+        ]
     return found
 
 

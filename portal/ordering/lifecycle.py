@@ -7,10 +7,12 @@ order desk and payments. This module imports no ordering model (the models impor
 """
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from portal.core.errors import ServiceError
 from portal.core.hooks import run_hook
+from portal.core.invoice_numbers import invoice_number
 from portal.core.money import format_money
 from portal.extensions import db
 from portal.notifications.services import notify
@@ -142,3 +144,29 @@ def tell_buyer(order, slug: str, text: str) -> None:
         status=status_label(order.status),
         total=format_money(order.total_amount, order.currency),
     )
+
+
+def tell_invoices_issued(order, slug: str, milestones) -> None:
+    """A notice and an e-mail to the buyer who placed the order for each of `milestones` that
+    was just invoiced (it fell due), in the caller's transaction. A milestone is invoiced once:
+    when the event it hangs on happens (placing or approval, shipment, delivery)."""
+    for milestone in milestones:
+        number = invoice_number(order.number, milestone.position)
+        amount = format_money(milestone.amount - milestone.paid_amount, milestone.currency)
+        due_on = format_date(milestone.due_on)
+        notify(
+            [order.placed_by_id],
+            _(
+                "Invoice %(invoice)s of %(amount)s issued, due on %(date)s.",
+                invoice=number,
+                amount=amount,
+                date=due_on,
+            ),
+            f"/a/{slug}/invoices/{number}",
+            email="invoice_issued",
+            invoice=number,
+            label=milestone.label,
+            order_number=order.number,
+            amount=amount,
+            due_on=due_on,
+        )

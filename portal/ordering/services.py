@@ -18,7 +18,13 @@ from portal.core.permissions import APPROVER
 from portal.extensions import db
 from portal.ordering.credit import credit_excess, lock_account, over_credit_text
 from portal.ordering.gate import not_paid_text, release_blockers
-from portal.ordering.lifecycle import can_buyer_cancel, hold, tell_buyer, transition
+from portal.ordering.lifecycle import (
+    can_buyer_cancel,
+    hold,
+    tell_buyer,
+    tell_invoices_issued,
+    transition,
+)
 from portal.ordering.models import Milestone, Order
 
 
@@ -159,7 +165,9 @@ def _milestones(order: Order) -> list[Milestone]:
 
 
 def _set_due_dates(order: Order, event: str, on: date) -> None:
-    for milestone in _milestones(order):
-        if milestone.event == event:
-            milestone.due_on = on + timedelta(days=milestone.days)
-            milestone.invoiced_on = on
+    """The event happened: the milestones hanging on it fall due, and their invoices go out."""
+    issued = [m for m in _milestones(order) if m.event == event]
+    for milestone in issued:
+        milestone.due_on = on + timedelta(days=milestone.days)
+        milestone.invoiced_on = on
+    tell_invoices_issued(order, _slug(order), issued)

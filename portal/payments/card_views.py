@@ -146,7 +146,9 @@ def show_card_payment(slug, milestone_id):
             except Exception:  # noqa: BLE001 - Stripe unreachable: the webhook will tell
                 db.session.rollback()
                 current_app.logger.warning("could not retrieve %s from Stripe", card.stripe_id)
-        return redirect(url_for(".show_card_payment", slug=slug, milestone_id=milestone_id, checked=1), 303)
+        return redirect(
+            url_for(".show_card_payment", slug=slug, milestone_id=milestone_id, checked=1), 303
+        )
     return render_template(
         "payments/card_payment.html",
         account=account,

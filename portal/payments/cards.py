@@ -46,7 +46,11 @@ def payable_refusal(milestone: Milestone, order: Order) -> str | None:
     if order.needs_letter_of_credit:
         return _("This payment is covered by a letter of credit, not by card.")
     if not is_payable(order):
-        return _("Order %(number)s is %(status)s: nothing is owed on it now.", number=order.number, status=status_label(order.status))
+        return _(
+            "Order %(number)s is %(status)s: nothing is owed on it now.",
+            number=order.number,
+            status=status_label(order.status),
+        )
     if milestone.is_paid:
         return _(
             "%(label)s of order %(number)s is paid.", label=milestone.label, number=order.number

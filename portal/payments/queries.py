@@ -7,8 +7,9 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
-from portal.accounts.models import KeyAccount
+from portal.accounts.models import KeyAccount, User
 from portal.contracts.services import today_for
+from portal.core.permissions import FINANCE
 from portal.extensions import db
 from portal.ordering.gate import letter_of_credit_failures, release_blockers
 from portal.ordering.lifecycle import payable_clause
@@ -200,3 +201,14 @@ def due_for_saved_cards(on: date | None = None) -> list[tuple[Milestone, Order, 
         for milestone, order, saved, account in rows
         if milestone.due_on <= (on or today_for(account))
     ]
+
+
+def active_finance_ids() -> list[int]:
+    """Finance staff who hear of payments due, overdue and received."""
+    return list(
+        db.session.scalars(
+            sa.select(User.id)
+            .where(User.role == FINANCE, User.is_active.is_(True))
+            .order_by(User.id)
+        )
+    )

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -20,13 +21,16 @@ from portal.contracts.services import today_for
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
+from portal.core.invoice_numbers import invoice_number
 from portal.core.money import CURRENCIES, format_money, quantize
 from portal.extensions import db
+from portal.notifications.services import notify
 from portal.ordering.credit import lock_account
 from portal.ordering.gate import letter_of_credit_failures
 from portal.ordering.lifecycle import OPEN_STATUSES, is_payable, status_label
 from portal.ordering.models import LetterOfCredit, Milestone, Order
 from portal.payments.models import Payment, PaymentAllocation
+from portal.payments.queries import active_finance_ids
 
 # Bank remittances
 
@@ -112,6 +116,49 @@ def apply_payment(payment: Payment, parts: list[tuple[Milestone, Decimal]]) -> N
             )
         )
         milestone.paid_amount = milestone.paid_amount + part
+    _tell_payment_received(payment, parts)
+
+
+def _tell_payment_received(payment: Payment, parts: list[tuple[Milestone, Decimal]]) -> None:
+    """A notice and an e-mail to the buyers whose orders it pays, and to finance."""
+    account = db.session.get(KeyAccount, payment.account_id)
+    orders = {
+        order.id: order
+        for order in db.session.scalars(
+            sa.select(Order).where(Order.id.in_({m.order_id for m, _part in parts}))
+        )
+    }
+    facts = {
+        "account_name": account.name,
+        "amount": format_money(payment.amount, payment.currency),
+        "reference": payment.reference,
+        "received_on": format_date(payment.received_on),
+        "parts": [
+            (
+                invoice_number(orders[m.order_id].number, m.position),
+                m.label,
+                format_money(part, payment.currency),
+            )
+            for m, part in parts
+        ],
+    }
+    key = f"payment-received:{payment.id}"
+    text = _(
+        "Payment of %(amount)s received from %(name)s. Thank you.",
+        amount=facts["amount"],
+        name=account.name,
+    )
+    buyers = sorted({o.placed_by_id for o in orders.values() if o.placed_by_id is not None})
+    link = f"/a/{account.slug}/invoices"
+    notify(buyers, text, link, email="payment_received", dedupe_key=key, **facts)
+    notify(
+        active_finance_ids(),
+        text,
+        f"/staff/finance?account={account.slug}",
+        email="payment_received",
+        dedupe_key=key,
+        **facts,
+    )
 
 
 def _check_remittance(account: KeyAccount, remittance: Remittance, reference: str) -> None:

@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.ordering import permissions as ordering_permissions
 from portal.ordering import queries as ordering_queries
 from portal.ordering.forms import CreditHoldForm, OrderActionForm
+from portal.ordering.models import LetterOfCredit
 from portal.payments import cards, invoices, permissions, queries, refunds, services
 from portal.payments.forms import (
     PART,
@@ -25,7 +26,6 @@ from portal.payments.forms import (
     RemittanceForm,
     VoidLetterOfCreditForm,
 )
-from portal.ordering.models import LetterOfCredit
 from portal.payments.models import Refund
 
 bp = Blueprint("payments", __name__)
@@ -34,8 +34,8 @@ bp = Blueprint("payments", __name__)
 #   GET       /staff/finance                           show_finance_desk          DESK_VIEWERS
 #   GET POST  /staff/finance/remittances/new?account=  record_remittance          RECORDERS
 #   GET POST  /staff/orders/<number>/letter-of-credit  register_letter_of_credit  RECORDERS
-#   GET POST  /staff/orders/<number>/letter-of-credit/<letter_id>       amend_letter_of_credit  RECORDERS
-#   POST      /staff/orders/<number>/letter-of-credit/<letter_id>/void  void_letter_of_credit   RECORDERS
+#   GET POST  /staff/orders/<number>/letter-of-credit/<letter_id>  amend_letter_of_credit RECORDERS
+#   POST /staff/orders/<number>/letter-of-credit/<letter_id>/void  void_letter_of_credit  RECORDERS
 #   POST      /staff/finance/refunds/<refund_id>/sent  record_refund_sent         RECORDERS
 # Credit hold and release post to ordering.set_credit_hold and ordering.release_order.
 # --- buyer: invoices (another account's invoice is a 404) ---
@@ -160,7 +160,9 @@ def register_letter_of_credit(number):
 
 def _flash_coverage(done: str, shortfalls: list[str]) -> None:
     if shortfalls:
-        flash(done + " " + _("It does not cover the order:") + " " + " ".join(shortfalls), "warning")
+        flash(
+            done + " " + _("It does not cover the order:") + " " + " ".join(shortfalls), "warning"
+        )
     else:
         flash(done, "success")
 
@@ -183,7 +185,9 @@ def amend_letter_of_credit(number, letter_id):
         form.amount.data = f"{letter.amount:f}"
     elif form.validate_on_submit():
         with refusal_shown(form):
-            shortfalls = services.amend_letter_of_credit(current_user, order, letter, form.details())
+            shortfalls = services.amend_letter_of_credit(
+                current_user, order, letter, form.details()
+            )
             _flash_coverage(
                 _("Letter of credit %(number)s amended.", number=letter.number), shortfalls
             )

@@ -91,16 +91,12 @@ def test_a_letter_amended_by_the_bank_covers_the_order_and_the_change_is_audited
     assert event.actor_id == staff["finance"].id
     # Nothing changed: refused, nothing audited.
     refused(
-        lambda: services.amend_letter_of_credit(
-            staff["finance"], lc_order, the_letter(), letter()
-        ),
+        lambda: services.amend_letter_of_credit(staff["finance"], lc_order, the_letter(), letter()),
         "Nothing was changed",
     )
 
 
-def test_a_voided_letter_covers_nothing_stays_on_record_and_is_audited(
-    web, shop, lc_order, staff
-):
+def test_a_voided_letter_covers_nothing_stays_on_record_and_is_audited(web, shop, lc_order, staff):
     services.register_letter_of_credit(staff["finance"], lc_order, letter())
     registered = the_letter()
     assert gate.release_blockers(lc_order) == []

@@ -31,7 +31,11 @@ from tests.support.payments import DONE_WHEN, confirm, letter_of_credit_terms, t
 from tests.support.web import signed_in
 
 OVER_LIMIT = [("NW-LT14", 10)]  # 76,500.00 > the buyer's 50,000.00
-BUYER, APPROVER, FINANCE = "buyer@acme.example", "approver@acme.example", "finance@northwind.example"
+BUYER, APPROVER, FINANCE = (
+    "buyer@acme.example",
+    "approver@acme.example",
+    "finance@northwind.example",
+)
 
 
 def installment_order(shop, items) -> Order:
@@ -162,9 +166,7 @@ def test_a_rejected_order_paid_by_card_is_refunded_through_stripe_once(
     assert refund_creations(localstripe).count(key) == 1
 
 
-def test_a_cancelled_order_s_remittance_is_a_refund_owed_until_finance_records_it(
-    shop, web, staff
-):
+def test_a_cancelled_order_s_remittance_is_a_refund_owed_until_finance_records_it(shop, web, staff):
     deposit_terms(shop)
     order = confirm(place(shop, DONE_WHEN), staff)
     deposit = milestones_of(order)[0]
@@ -181,7 +183,11 @@ def test_a_cancelled_order_s_remittance_is_a_refund_owed_until_finance_records_i
     ordering.cancel_order(staff["inside_sales"], order, "The customer withdrew the order.")
 
     (refund,) = refund_rows()
-    assert (refund.method, refund.amount, refund.status) == ("bank_transfer", deposit.amount, "owed")
+    assert (refund.method, refund.amount, refund.status) == (
+        "bank_transfer",
+        deposit.amount,
+        "owed",
+    )
     buyer = signed_in(web, BUYER)
     assert 'data-refund-status="owed"' in buyer.get(f"/a/acme/orders/{order.number}").text
     row = next(r for r in statement_csv(buyer) if r["order"] == order.number)
@@ -213,7 +219,9 @@ def test_a_buyer_cancelling_an_order_paid_by_card_gets_the_money_back(
     buyer = signed_in(stripe_web, BUYER)
     webhook = stripe_web.test_client()
     card = pay_by_card(buyer, webhook, localstripe, "acme", deposit)
-    response = buyer.post(f"/a/acme/orders/{order.number}/cancel", data={"reason": "Ordered twice."})
+    response = buyer.post(
+        f"/a/acme/orders/{order.number}/cancel", data={"reason": "Ordered twice."}
+    )
     assert response.status_code == 303
     assert refund_rows()[0].status == "requested"
     send_event(webhook, refund_event(localstripe, card.stripe_id))
@@ -279,9 +287,7 @@ def test_a_refund_at_stripe_reopens_the_milestone_for_the_gate_and_the_exposure(
 # Pay buttons only where paying works
 
 
-def test_no_pay_button_for_letter_of_credit_milestones_or_cancelled_orders(
-    shop, stripe_web, staff
-):
+def test_no_pay_button_for_letter_of_credit_milestones_or_cancelled_orders(shop, stripe_web, staff):
     letter_of_credit_terms(shop)
     lc_order = place(shop, DONE_WHEN)
     buyer = signed_in(stripe_web, BUYER)
