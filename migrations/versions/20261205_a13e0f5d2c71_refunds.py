@@ -58,38 +58,45 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_refunds_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_refunds_status'), ['status'], unique=False)
 
-    with op.batch_alter_table('order_milestones', schema=None) as batch_op:
-        # Existing milestones have had nothing refunded.
-        batch_op.add_column(
+    # Plain ADD COLUMN on both databases, never batch mode: on SQLite batch mode copies the
+    # table and drops the old one, and with foreign keys on that DROP deletes, by cascade, every
+    # payment allocation of every milestone. Existing milestones have had nothing refunded.
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute(
+            'ALTER TABLE order_milestones ADD COLUMN refunded_amount BIGINT DEFAULT 0 NOT NULL '
+            'CONSTRAINT ck_order_milestones_refunded_not_negative CHECK (refunded_amount >= 0)'
+        )
+    else:
+        op.add_column(
+            'order_milestones',
             sa.Column(
                 'refunded_amount',
                 portal.core.db.Amount(precision=19, scale=4),
                 nullable=False,
                 server_default='0',
-            )
+            ),
         )
-        batch_op.create_check_constraint(
-            op.f('ck_order_milestones_refunded_not_negative'), 'refunded_amount >= 0'
+        op.create_check_constraint(
+            'ck_order_milestones_refunded_not_negative', 'order_milestones', 'refunded_amount >= 0'
         )
-
-    with op.batch_alter_table('letters_of_credit', schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column('voided_at', portal.core.db.UTCDateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(
-            sa.Column('void_reason', sa.Text(), nullable=False, server_default='')
-        )
-
+    op.add_column(
+        'letters_of_credit',
+        sa.Column('voided_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
+    )
+    op.add_column(
+        'letters_of_credit', sa.Column('void_reason', sa.Text(), nullable=False, server_default='')
+    )
 
 
 def downgrade():
-    with op.batch_alter_table('letters_of_credit', schema=None) as batch_op:
-        batch_op.drop_column('void_reason')
-        batch_op.drop_column('voided_at')
-
-    with op.batch_alter_table('order_milestones', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_order_milestones_refunded_not_negative'), type_='check')
-        batch_op.drop_column('refunded_amount')
+    # Plain DROP COLUMN (SQLite 3.35 and later), for the reason given above.
+    op.drop_column('letters_of_credit', 'void_reason')
+    op.drop_column('letters_of_credit', 'voided_at')
+    if op.get_bind().dialect.name != 'sqlite':
+        op.drop_constraint(
+            'ck_order_milestones_refunded_not_negative', 'order_milestones', type_='check'
+        )
+    op.drop_column('order_milestones', 'refunded_amount')
 
     with op.batch_alter_table('refunds', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_refunds_status'))
