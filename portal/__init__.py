@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     from portal.catalog.models import Product  # noqa: F401
     from portal.contracts.models import PriceRule  # noqa: F401
     from portal.core import audit  # noqa: F401
+    from portal.core.errors import signed_out_mid_form
     from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
     from portal.hotline.models import HotlineRequest  # noqa: F401
     from portal.notifications.models import Notice  # noqa: F401
@@ -75,6 +76,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.anonymous_user = Anonymous
     login_manager.user_loader(auth_services.resume_session)
+    login_manager.unauthorized_handler(signed_out_mid_form)
 
 
 def _select_locale():

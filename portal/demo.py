@@ -196,6 +196,15 @@ CONTRACTS = {
     ),
 }
 
+#: Price proposals waiting for a sales manager: (SKU, from quantity, fixed price, reason), each
+#: replacing the contract's rule for that SKU and quantity (23% below list: beyond the account
+#: admin's authority, within the manager's).
+PROPOSALS = {
+    "acme": [
+        ("NW-LT14", 50, "6900.00", "Acme's 2027 laptop refresh: 600 units if we match the tender.")
+    ],
+}
+
 
 def seed_demo() -> int:
     """Create whatever of the demo is missing; returns how many rows it created."""
@@ -255,6 +264,7 @@ def seed_demo() -> int:
                 )
                 created += 1
         created += _seed_contract(account, staff["director"], CONTRACTS[spec["slug"]])
+        created += _seed_proposals(account, staff["admin"], PROPOSALS.get(spec["slug"], ()))
     created += _seed_calendar()
     accounts = {a.slug: a for a in db.session.scalars(sa.select(KeyAccount))}
     created += care.seed_demo_care(staff, accounts)
@@ -417,6 +427,43 @@ def _seed_catalog() -> int:
         db.session.add(product)
         created += 1
     db.session.flush()
+    return created
+
+
+def _seed_proposals(account: KeyAccount, author: User, proposals) -> int:
+    """Proposals waiting on the price approvals page, each replacing a rule in force."""
+    created = 0
+    for sku, min_quantity, value, reason in proposals:
+        current = db.session.scalar(
+            sa.select(PriceRule)
+            .join(Product, Product.id == PriceRule.product_id)
+            .where(
+                PriceRule.account_id == account.id,
+                Product.sku == sku,
+                PriceRule.min_quantity == min_quantity,
+            )
+        )
+        if current is None or current.status != "active":
+            continue
+        if db.session.scalar(
+            sa.select(PriceRule.id).where(PriceRule.replaces_rule_id == current.id)
+        ):
+            continue
+        db.session.add(
+            PriceRule(
+                contract_id=current.contract_id,
+                account_id=account.id,
+                product_id=current.product_id,
+                kind="fixed",
+                value=Decimal(value),
+                min_quantity=min_quantity,
+                status="proposed",
+                replaces_rule_id=current.id,
+                created_by_id=author.id,
+                reason=reason,
+            )
+        )
+        created += 1
     return created
 
 

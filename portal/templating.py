@@ -25,7 +25,7 @@ from portal.core.money import Money, format_money, plain
 
 
 def register_template_helpers(app: Flask) -> None:
-    from portal.accounts.permissions import can_manage_users_of
+    from portal.accounts.permissions import can_manage_staff, can_manage_users_of
     from portal.contracts.permissions import can_view_proposals
     from portal.contracts.pricing import explain
     from portal.core.page_parts import add_page_part
@@ -58,6 +58,7 @@ def register_template_helpers(app: Flask) -> None:
         # Labels and formatting
         status_label=lifecycle.status_label,
         refund_status_label=refunds.status_label,
+        event_label=lifecycle.event_label,
         explain_price=explain,
         care_kind_label=care.kind_label,
         hotline_topics=TOPIC_LABELS,
@@ -77,6 +78,7 @@ def register_template_helpers(app: Flask) -> None:
         can_view_samples=hotline_permissions.can_view_samples,
         can_view_care=hotline_permissions.can_view_care,
         can_manage_outbox=can_manage_outbox,
+        can_manage_staff=can_manage_staff,
     )
     # Ordering's order pages show what payments knows of the order; ordering never imports
     # payments, so payments' fetches join those pages' views here.

@@ -46,6 +46,8 @@ EXPECTED = {
     "auth.login": PUBLIC,
     "auth.logout": ROLES,
     "auth.change_password": ROLES,
+    "auth.forgot_password": PUBLIC,
+    "auth.set_password_from_link": PUBLIC,
     "accounts.list_accounts": STAFF_ROLES,
     "accounts.create_account": ACCOUNT_EDITORS,
     "accounts.edit_account": ACCOUNT_EDITORS,
@@ -54,6 +56,9 @@ EXPECTED = {
     "accounts.staff_set_password": ACCOUNT_EDITORS,
     "accounts.staff_add_address": ACCOUNT_EDITORS,
     "accounts.staff_remove_address": ACCOUNT_EDITORS,
+    "accounts.list_staff_users": (SYSADMIN,),
+    "accounts.create_staff_user": (SYSADMIN,),
+    "accounts.edit_staff_user": (SYSADMIN,),
     "accounts.logo": PUBLIC,
     "accounts.theme": PUBLIC,
     "accounts.list_users": (CUSTOMER_ADMIN,),
@@ -96,8 +101,8 @@ EXPECTED = {
     "ordering.list_orders": BUYER_ROLES,
     "ordering.show_order": BUYER_ROLES,
     "ordering.cancel_order": BUYER_ROLES,
-    "ordering.list_approvals": (APPROVER,),
-    "ordering.decide_order": (APPROVER,),
+    "ordering.list_approvals": (APPROVER, CUSTOMER_ADMIN),
+    "ordering.decide_order": (APPROVER, CUSTOMER_ADMIN),
     "ordering.read_notices": BUYER_ROLES,
     # ordering: staff (order desk, credit hold) and contracts: payment terms
     "ordering.list_staff_orders": STAFF_ROLES,
@@ -122,6 +127,7 @@ EXPECTED = {
     },
     "ordering.release_order": ("finance", "sales_director"),
     "ordering.place_order_for_buyer": ("inside_sales", "sales_manager", "sales_director"),
+    "ordering.record_decision": ("inside_sales", "sales_manager", "sales_director"),
     "ordering.set_credit_hold": ("finance",),
     "contracts.list_terms": STAFF_ROLES,
     "contracts.create_term": ACCOUNT_EDITORS,
@@ -182,8 +188,9 @@ EXPECTED = {
 }
 
 STATIC = {"static", "bootstrap.static"}
-#: Routes whose ids name the supplier's catalog, shared by every account: nobody's secret.
-SHARED = {"catalog.product_image"}
+#: Routes whose ids name the supplier's catalog, shared by every account: nobody's secret; and
+#: the password link, whose token is its own access check (tests/auth/test_password_links.py).
+SHARED = {"catalog.product_image", "auth.set_password_from_link"}
 
 
 def app_endpoints(app):
@@ -286,6 +293,8 @@ def build_url(app, rule, world, slug="acme"):
         "message_id": world["message"].id,
         "refund_id": world.get("refund_id", 1),
         "letter_id": world["acme_letter"].id,
+        "token": "not-a-valid-link",
+        "staff_id": world["users"]["inside_sales"].id,
     }
     with app.test_request_context():
         from flask import url_for

@@ -75,7 +75,7 @@ MENU = {
     [
         ("buyer", set()),
         ("approver", {"Approvals"}),
-        ("customer_admin", {"Users and addresses"}),
+        ("customer_admin", {"Approvals", "Users and addresses"}),  # decides without approver
         ("account_admin", {"Price approvals"}),
         ("sales_director", {"Price approvals"}),
         ("inside_sales", set()),

@@ -3,7 +3,7 @@ through Stripe and remittances by finance; a milestone remembers what of it was 
 letter of credit can be voided, with the reason.
 
 Revision ID: a13e0f5d2c71
-Revises: 5c3a9e07d1b2
+Revises: 714d101f5f54
 Create Date: 2026-12-05 00:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import portal.core.db
 
 # revision identifiers, used by Alembic.
 revision = 'a13e0f5d2c71'
-down_revision = '5c3a9e07d1b2'
+down_revision = '714d101f5f54'
 branch_labels = None
 depends_on = None
 

@@ -56,6 +56,16 @@ class AccountForm(FlaskForm):
     backup_rep_id = SelectField(_l("Backup rep"), coerce=_optional_id)
     field_sales_rep_id = SelectField(_l("Field-sales rep"), coerce=_optional_id)
     is_po_required = BooleanField(_l("Buyers must give a purchase-order number on every order"))
+    first_user_name = StringField(
+        _l("First user's name"),
+        description=_l("The account's customer admin; leave both empty to add users later."),
+        validators=[Length(max=200)],
+    )
+    first_user_email = EmailField(
+        _l("First user's e-mail"),
+        description=_l("They get an e-mail with a link to set their own password."),
+        validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
+    )
 
     def __init__(self, *args, reps: dict, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,11 +89,24 @@ class AccountForm(FlaskForm):
             values["slug"] = self.slug.data
         return values
 
+    def validate_first_user_name(self, field):
+        if bool((field.data or "").strip()) != bool(self.first_user_email.data):
+            raise ValidationError(_l("Give the first user's name and e-mail, or neither."))
+
+    def first_user(self) -> dict | None:
+        """The first user's name and e-mail, when given."""
+        if not self.first_user_email.data:
+            return None
+        return {"name": self.first_user_name.data.strip(), "email": self.first_user_email.data}
+
 
 class EditAccountForm(AccountForm):
-    """The slug is fixed once an account exists: its portal address is printed and bookmarked."""
+    """The slug is fixed once an account exists: its portal address is printed and bookmarked.
+    Its users are managed on this page, not added with the account."""
 
     slug = None
+    first_user_name = None
+    first_user_email = None
 
 
 class UserForm(FlaskForm):
@@ -128,16 +151,64 @@ class UserForm(FlaskForm):
 
 
 class NewUserForm(UserForm):
-    password = PasswordField(
-        _l("First password"),
-        description=_l("At least 8 characters. Give it to the user in person or by phone."),
-        validators=[DataRequired()],
+    """No password: the new user is sent a link to set their own."""
+
+    is_active = None
+
+
+class StaffUserForm(FlaskForm):
+    """A member of staff, as a sysadmin sets them up."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
+    phone = StringField(_l("Phone"), validators=[Length(max=40), PHONE])
+    role = SelectField(_l("Role"))
+    discount_authority = StringField(
+        _l("Discount authority (% below list)"),
+        description=_l("Deeper discounts this person sets wait for someone with more authority."),
+        default="0",
+        validators=[DataRequired(), Length(max=10)],
+    )
+    is_active = BooleanField(_l("Active"), default=True)
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [(role, role.replace("_", " ")) for role in roles]
+
+    def validate_discount_authority(self, field):
+        try:
+            parse_amount(field.data)
+        except ValueError:
+            raise ValidationError(_l("Enter a percentage such as 12.5.")) from None
+
+    def values(self) -> dict:
+        values = {
+            "name": self.name.data.strip(),
+            "email": self.email.data,
+            "phone": self.phone.data or "",
+            "role": self.role.data,
+            "discount_authority_percent": parse_amount(self.discount_authority.data),
+        }
+        if self.is_active is not None:
+            values["is_active"] = self.is_active.data
+        return values
+
+
+class NewStaffUserForm(StaffUserForm):
+    """No password: the new member of staff is sent a link to set their own."""
+
     is_active = None
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired()])
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class AddressForm(FlaskForm):

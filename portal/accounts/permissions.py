@@ -1,6 +1,6 @@
 """Who may see and change accounts and their users."""
 
-from portal.core.permissions import ACCOUNT_EDITORS, CUSTOMER_ADMIN, is_staff
+from portal.core.permissions import ACCOUNT_EDITORS, CUSTOMER_ADMIN, SYSADMIN, is_staff
 
 
 def can_view_accounts(user) -> bool:
@@ -16,3 +16,8 @@ def can_manage_users_of(user, account) -> bool:
     if can_edit_account(user):
         return True
     return user.is_authenticated and user.role == CUSTOMER_ADMIN and user.account_id == account.id
+
+
+def can_manage_staff(user) -> bool:
+    """Sysadmins invite staff and set their roles and discount authority."""
+    return user.is_authenticated and user.role == SYSADMIN

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -13,13 +14,32 @@ from portal.core.errors import ServiceError
 from portal.core.images import check_image
 from portal.core.money import quantize
 from portal.core.passwords import hash_password, password_problem
-from portal.core.permissions import BUYER_ROLES, FIELD_SALES, INSIDE_SALES
+from portal.core.permissions import (
+    BUYER_ROLES,
+    CUSTOMER_ADMIN,
+    FIELD_SALES,
+    INSIDE_SALES,
+    STAFF_ROLES,
+)
 from portal.extensions import db
 
 MAX_LOGO_PIXELS = 2000
 
+# Domains above this one connect to its signals, so that it imports nothing above it.
+_signals = Namespace()
+#: Sent with the account, before the commit, when who may act for it changed: a user created,
+#: a role, an active flag or a rep changed (ordering: who decides its waiting orders).
+account_people_changed = _signals.signal("account-people-changed")
+#: Sent with each user created without a password, in the transaction that creates them
+#: (auth queues the invitation to set one).
+user_invited = _signals.signal("user-invited")
 
-def create_account(actor: User, values: dict, logo: bytes | None = None) -> KeyAccount:
+
+def create_account(
+    actor: User, values: dict, logo: bytes | None = None, first_user: dict | None = None
+) -> KeyAccount:
+    """A new key account; with `first_user` (name, email), its customer admin, who is
+    invited to set a password."""
     if db.session.scalar(sa.select(KeyAccount.id).where(KeyAccount.slug == values["slug"])):
         raise ServiceError(_("Another account already uses this address."), field="slug")
     _check_reps(values)
@@ -29,6 +49,12 @@ def create_account(actor: User, values: dict, logo: bytes | None = None) -> KeyA
     db.session.add(account)
     db.session.flush()
     audit.record(actor, "account.create", f"account:{account.slug}", {"name": (None, account.name)})
+    if first_user:
+        values = {**first_user, "phone": "", "role": CUSTOMER_ADMIN, "spending_limit_amount": None}
+        try:
+            _add_user(actor, account, values, BUYER_ROLES)
+        except ServiceError as error:
+            raise ServiceError(error.message, field=f"first_user_{error.field}") from None
     db.session.commit()
     return account
 
@@ -42,6 +68,8 @@ def update_account(actor: User, account: KeyAccount, values: dict, logo: bytes |
         changes["logo"] = (None, account.logo_digest)
     if changes:
         audit.record(actor, "account.update", f"account:{account.slug}", changes)
+    if changes.keys() & {"inside_sales_rep_id", "backup_rep_id"}:
+        account_people_changed.send(account)
     db.session.commit()
 
 
@@ -94,24 +122,53 @@ def logo_of(account: KeyAccount) -> tuple[bytes, str, str] | None:
     return data, account.logo_content_type, account.logo_digest
 
 
-def create_user(
-    actor: User, account: KeyAccount, values: dict, password: str, *, roles=BUYER_ROLES
-) -> User:
-    """A new portal user of `account` with a first password chosen by the admin."""
-    _check_user_values(account, values, roles)
-    problem = password_problem(password)
-    if problem:
-        raise ServiceError(problem, field="password")
-    user = User(account_id=account.id, password_hash=hash_password(password), **values)
-    user.spending_limit_currency = account.currency
-    db.session.add(user)
-    db.session.flush()
-    audit.record(actor, "user.create", f"user:{user.id}", {"email": (None, user.email)})
+def create_user(actor: User, account: KeyAccount, values: dict, *, roles=BUYER_ROLES) -> User:
+    """A new portal user of `account`, without a password: they get an e-mail with a link to
+    set their own, so nobody else ever knows it."""
+    user = _add_user(actor, account, values, roles)
     db.session.commit()
     return user
 
 
-def update_user(actor: User, account: KeyAccount, user: User, values: dict, *, roles=BUYER_ROLES):
+def create_staff_user(actor: User, values: dict) -> User:
+    """A new member of staff (a sysadmin's verb), invited like any new user."""
+    _check_discount_authority(values)
+    user = _add_user(actor, None, values, STAFF_ROLES)
+    db.session.commit()
+    return user
+
+
+def update_staff_user(actor: User, user: User, values: dict) -> None:
+    """Change a member of staff's details, role, discount authority or active flag."""
+    _check_discount_authority(values)
+    update_user(actor, None, user, values, roles=STAFF_ROLES)
+
+
+def _check_discount_authority(values: dict) -> None:
+    percent = values["discount_authority_percent"]
+    if not Decimal(0) <= percent <= Decimal(100) or percent != percent.quantize(Decimal("0.01")):
+        raise ServiceError(
+            _("Enter a percentage from 0 to 100, such as 12.5."), field="discount_authority"
+        )
+
+
+def _add_user(actor: User, account: KeyAccount | None, values: dict, roles) -> User:
+    _check_user_values(account, values, roles)
+    user = User(account_id=account.id if account else None, password_hash=None, **values)
+    if account is not None:
+        user.spending_limit_currency = account.currency
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.create", f"user:{user.id}", {"email": (None, user.email)})
+    user_invited.send(user)
+    if account is not None:
+        account_people_changed.send(account)
+    return user
+
+
+def update_user(
+    actor: User, account: KeyAccount | None, user: User, values: dict, *, roles=BUYER_ROLES
+):
     """Change a user's details, role, spending limit or active flag. Deactivating a user ends
     every session they have at their next request (auth checks is_active)."""
     _check_user_values(account, values, roles, user=user)
@@ -119,9 +176,13 @@ def update_user(actor: User, account: KeyAccount, user: User, values: dict, *, r
         values.get("is_active") is False or values.get("role") != actor.role
     ):
         raise ServiceError(_("You cannot deactivate yourself or change your own role."), "role")
-    changes = audit.diff(user, {**values, "spending_limit_currency": account.currency})
+    if account is not None:
+        values = {**values, "spending_limit_currency": account.currency}
+    changes = audit.diff(user, values)
     if changes:
         audit.record(actor, "user.update", f"user:{user.id}", changes)
+    if account is not None and changes.keys() & {"role", "is_active"}:
+        account_people_changed.send(account)
     db.session.commit()
 
 
@@ -148,7 +209,7 @@ def _check_user_values(account, values: dict, roles, user: User | None = None) -
 
 def set_password(actor: User, user: User, password: str) -> None:
     """An admin sets a user's password; the user's existing sessions end (SECURITY.md 10)."""
-    problem = password_problem(password)
+    problem = password_problem(password, user.password_hash)
     if problem:
         raise ServiceError(problem, field="password")
     user.password_hash = hash_password(password)

@@ -9,8 +9,10 @@ from portal.accounts.forms import (
     AccountForm,
     AddressForm,
     EditAccountForm,
+    NewStaffUserForm,
     NewUserForm,
     PasswordForm,
+    StaffUserForm,
     UserForm,
 )
 from portal.accounts.permissions import can_edit_account, can_manage_users_of
@@ -21,10 +23,12 @@ from portal.core.permissions import (
     BUYER_ROLES,
     CUSTOMER_ADMIN,
     STAFF_ROLES,
+    SYSADMIN,
     allow,
     public,
     require,
 )
+from portal.core.reauth import fresh_sign_in
 
 bp = Blueprint("accounts", __name__)
 
@@ -37,6 +41,9 @@ bp = Blueprint("accounts", __name__)
 #   POST      /staff/accounts/<slug>/users/<id>/password    staff_set_password    ACCOUNT_EDITORS
 #   POST      /staff/accounts/<slug>/addresses              staff_add_address     ACCOUNT_EDITORS
 #   POST      /staff/accounts/<slug>/addresses/<id>/delete  staff_remove_address  ACCOUNT_EDITORS
+#   GET       /staff/users                                  list_staff_users      SYSADMIN
+#   GET POST  /staff/users/new                              create_staff_user     SYSADMIN
+#   GET POST  /staff/users/<staff_id>                       edit_staff_user       SYSADMIN
 # The account 360 view, /staff/accounts/<slug>, is lookup's (lookup.show_account).
 # --- buyer side (a buyer of another account gets 404 from account_or_404) ---
 #   GET       /a/<slug>/logo                                logo                  public
@@ -63,8 +70,21 @@ def create_account():
     form = AccountForm(reps=queries.rep_choices())
     if form.validate_on_submit():
         with refusal_shown(form):
-            account = services.create_account(current_user, form.values(), _upload(form))
-            flash(_("Account %(name)s created.", name=account.name), "success")
+            first_user = form.first_user()
+            account = services.create_account(
+                current_user, form.values(), _upload(form), first_user=first_user
+            )
+            if first_user:
+                flash(
+                    _(
+                        "Account %(name)s created; %(email)s was sent a link to set a password.",
+                        name=account.name,
+                        email=first_user["email"],
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("Account %(name)s created.", name=account.name), "success")
             return redirect(url_for("lookup.show_account", slug=account.slug))
     return render_template("accounts/account_form.html", form=form, account=None)
 
@@ -93,6 +113,44 @@ def edit_account(slug):
 def _upload(form) -> bytes | None:
     file = form.logo.data
     return file.read() if file and file.filename else None
+
+
+@bp.get("/staff/users")
+@allow(SYSADMIN)
+def list_staff_users():
+    return render_template("accounts/staff_users.html", users=queries.staff_users())
+
+
+@bp.route("/staff/users/new", methods=["GET", "POST"])
+@allow(SYSADMIN)
+@fresh_sign_in
+def create_staff_user():
+    form = NewStaffUserForm(roles=STAFF_ROLES)
+    if form.validate_on_submit():
+        with refusal_shown(form):
+            user = services.create_staff_user(current_user, form.values())
+            flash(
+                _("User %(email)s created and sent a link to set a password.", email=user.email),
+                "success",
+            )
+            return redirect(url_for(".list_staff_users"))
+    return render_template("accounts/staff_user_form.html", form=form, user=None)
+
+
+@bp.route("/staff/users/<int:staff_id>", methods=["GET", "POST"])
+@allow(SYSADMIN)
+@fresh_sign_in
+def edit_staff_user(staff_id):
+    user = queries.staff_user_or_404(staff_id)
+    form = StaffUserForm(obj=user, roles=STAFF_ROLES)
+    if request.method == "GET":
+        form.discount_authority.data = f"{user.discount_authority_percent.normalize():f}"
+    if form.validate_on_submit():
+        with refusal_shown(form):
+            services.update_staff_user(current_user, user, form.values())
+            flash(_("Changes to %(email)s saved.", email=user.email), "success")
+            return redirect(url_for(".list_staff_users"))
+    return render_template("accounts/staff_user_form.html", form=form, user=user)
 
 
 @bp.get("/a/<slug>/logo")
@@ -148,18 +206,21 @@ def list_users(slug):
 
 @bp.route("/a/<slug>/users/new", methods=["GET", "POST"])
 @allow(CUSTOMER_ADMIN)
+@fresh_sign_in
 def create_user(slug):
     return _create_user_page(_managed_account(slug), back=url_for(".list_users", slug=slug))
 
 
 @bp.route("/staff/accounts/<slug>/users/new", methods=["GET", "POST"])
 @allow(*ACCOUNT_EDITORS)
+@fresh_sign_in
 def staff_create_user(slug):
     return _create_user_page(_managed_account(slug), back=url_for(".edit_account", slug=slug))
 
 
 @bp.route("/a/<slug>/users/<int:user_id>", methods=["GET", "POST"])
 @allow(CUSTOMER_ADMIN)
+@fresh_sign_in
 def edit_user(slug, user_id):
     account = _managed_account(slug)
     back = url_for(".list_users", slug=slug)
@@ -168,6 +229,7 @@ def edit_user(slug, user_id):
 
 @bp.route("/staff/accounts/<slug>/users/<int:user_id>", methods=["GET", "POST"])
 @allow(*ACCOUNT_EDITORS)
+@fresh_sign_in
 def staff_edit_user(slug, user_id):
     account = _managed_account(slug)
     back = url_for(".edit_account", slug=slug)
@@ -176,12 +238,14 @@ def staff_edit_user(slug, user_id):
 
 @bp.post("/a/<slug>/users/<int:user_id>/password")
 @allow(CUSTOMER_ADMIN)
+@fresh_sign_in
 def set_password(slug, user_id):
     return _set_password(slug, user_id, ".edit_user")
 
 
 @bp.post("/staff/accounts/<slug>/users/<int:user_id>/password")
 @allow(*ACCOUNT_EDITORS)
+@fresh_sign_in
 def staff_set_password(slug, user_id):
     return _set_password(slug, user_id, ".staff_edit_user")
 
@@ -220,8 +284,11 @@ def _create_user_page(account, back):
     form = NewUserForm(roles=BUYER_ROLES)
     if form.validate_on_submit():
         with refusal_shown(form):
-            user = services.create_user(current_user, account, form.values(), form.password.data)
-            flash(_("User %(email)s created.", email=user.email), "success")
+            user = services.create_user(current_user, account, form.values())
+            flash(
+                _("User %(email)s created and sent a link to set a password.", email=user.email),
+                "success",
+            )
             return redirect(back)
     return render_template("accounts/user_form.html", form=form, account=account, back=back)
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from limits import parse
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.accounts.models import User
@@ -15,41 +14,27 @@ from portal.auth.models import UserSession
 from portal.core import db as core_db
 from portal.core.errors import ServiceError
 from portal.core.passwords import hash_password, needs_rehash, password_problem, verify_password
-from portal.extensions import db, limiter
+from portal.core.reauth import Throttled, password_checked  # noqa: F401  (views catch it)
+from portal.extensions import db
 
 #: How often an active session's last_seen_at is written back.
 TOUCH_INTERVAL = timedelta(minutes=1)
-
-
-class Throttled(Exception):
-    """Too many failed sign-ins for this e-mail or client address (SECURITY.md 1)."""
 
 
 class InvalidCredentials(Exception):
     """Wrong e-mail, wrong password or inactive user: the same answer for each (SECURITY.md 7)."""
 
 
-def _throttle_keys(email: str, client_address: str):
-    config = current_app.config
-    yield parse(config["LOGIN_LIMIT_PER_EMAIL"]), ("login-email", email)
-    yield parse(config["LOGIN_LIMIT_PER_ADDRESS"]), ("login-address", client_address or "-")
-
-
 def sign_in(email: str, password: str, client_address: str) -> User:
     """The user for these credentials. Throttled before any hashing (SECURITY.md 3)."""
     email = email.strip().lower()
-    keys = list(_throttle_keys(email, client_address))
-    if not all(limiter.limiter.test(item, *key) for item, key in keys):
-        raise Throttled()
     user = db.session.scalar(
         sa.select(User).options(joinedload(User.account)).where(User.email == email)
     )
-    # verify_password hashes even for unknown users, so timing tells nothing.
-    if not verify_password(user.password_hash if user else None, password) or not (
-        user and user.is_active
-    ):
-        for item, key in keys:
-            limiter.limiter.hit(item, *key)
+    # An unknown or inactive user is checked against no hash: a full verification all the
+    # same, so timing tells nothing, and a failure that counts against the throttle.
+    known = user.password_hash if user and user.is_active else None
+    if not password_checked(email, known, password, client_address):
         raise InvalidCredentials()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -134,9 +119,15 @@ def change_password(user: User, current: str, new: str) -> str:
     browser; returns its token."""
     if not verify_password(user.password_hash, current):
         raise ServiceError(_("The current password is not correct."), field="current_password")
-    problem = password_problem(new)
+    problem = password_problem(new, user.password_hash)
     if problem:
         raise ServiceError(problem, field="new_password")
+    return set_new_password(user, new)
+
+
+def set_new_password(user: User, new: str) -> str:
+    """Store a new (checked) password, end every session of the user and start a fresh one
+    for this browser; returns its token."""
     user.password_hash = hash_password(new)
     user.password_changed_at = core_db.utcnow()
     db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id))

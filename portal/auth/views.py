@@ -1,21 +1,24 @@
-"""Sign-in, sign-out and change of password."""
+"""Sign-in, sign-out, change of password, and setting a password from a link by e-mail."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from portal.auth import services
-from portal.auth.forms import ChangePasswordForm, LoginForm
+from portal.auth import password_links, services
+from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from portal.core.actions import refusal_shown
 from portal.core.http import home_url, safe_next
 from portal.core.permissions import ROLES, allow, public
+from portal.core.reauth import mark_signed_in
 
 bp = Blueprint("auth", __name__)
 
 # --- sign-in ---
-#   GET POST  /login      login            public
-#   POST      /logout     logout           ROLES
-#   GET POST  /password   change_password  ROLES
+#   GET POST  /login                  login                   public
+#   POST      /logout                 logout                  ROLES
+#   GET POST  /password               change_password         ROLES
+#   GET POST  /password/forgot        forgot_password         public
+#   GET POST  /password/new/<token>   set_password_from_link  public
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -36,6 +39,7 @@ def login():
             session.clear()
             services.start_session(user, remember=form.remember.data)
             login_user(user, remember=form.remember.data)
+            mark_signed_in()
             return redirect(safe_next(form.next.data) or home_url(user))
     return render_template("auth/login.html", form=form)
 
@@ -62,6 +66,34 @@ def change_password():
             services.change_password(user, form.current_password.data, form.new_password.data)
             # The new session is not remembered: "keep me signed in" is asked again at sign-in.
             login_user(user)
+            mark_signed_in()
             flash(_("Password changed. Your other sessions have been signed out."), "success")
             return redirect(home_url(current_user))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+def forgot_password():
+    """The same answer whether or not the e-mail is a user's (SECURITY.md 7)."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        password_links.request_reset(form.email.data)
+        return render_template("auth/forgot_password.html", form=None)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/new/<token>", methods=["GET", "POST"])
+@public
+def set_password_from_link(token):
+    found = password_links.user_for_link(token)
+    if found is None:
+        return render_template("auth/new_password.html", form=None)
+    user, purpose = found
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        with refusal_shown(form):
+            password_links.set_password_from_link(token, form.password.data)
+            flash(_("Your password is set. Sign in with it."), "success")
+            return redirect(url_for(".login"))
+    return render_template("auth/new_password.html", form=form, user=user, purpose=purpose)

@@ -121,6 +121,8 @@ class RuleForm(VersionedForm):
         description=_l("Why this price: it goes into the audit trail."),
         validators=[DataRequired(), Length(max=2000)],
     )
+    #: Shown when the price looks like a typing error (above list, or beyond any authority).
+    confirm = BooleanField(_l("Yes, this price is right"))
 
     def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,6 +164,8 @@ class ImportForm(FlaskForm):
         description=_l("Why these prices change: it goes into the audit trail."),
         validators=[Optional(), Length(max=2000)],
     )
+    #: Shown when rows look like typing errors (above list, or beyond any authority).
+    confirm = BooleanField(_l("Yes, the prices marked as unusual are right"))
     check = SubmitField(_l("Check the file"))
     apply = SubmitField(_l("Apply all rows"))
 

@@ -1,8 +1,8 @@
 """A price list's rows checked against the catalog and the contract: targets, values, dates,
 discount authority and overlaps, with the rules of a single rule (contracts.rule_checks) and in
-its words. Set-based, so that 100,000 rows take seconds: three queries (the file's products
-with their list prices, its categories, the contract's rules in force or proposed) whatever
-the number of rows, then every check in Python.
+its words. Set-based, so that 100,000 rows take seconds: four queries (the file's products
+with their list prices, its categories, the contract's rules in force or proposed, the widest
+discount authority) whatever the number of rows, then every check in Python.
 """
 
 from __future__ import annotations
@@ -110,8 +110,9 @@ def resolve_targets(rows: list[RowResult], currency: str) -> None:
             row.errors.append(_("There is no product %(sku)s.", sku=row.target))
 
 
-def check_values(row: RowResult, contract: Terms, authority: Decimal) -> None:
-    """Value, currency, dates and discount authority: no query (rule_checks' rules and words)."""
+def check_values(row: RowResult, contract: Terms, authority: Decimal, widest: Decimal) -> None:
+    """Value, currency, dates and discount authority, and whether the price looks like a typing
+    error (beyond `widest`, anyone's authority): no query (rule_checks' rules and words)."""
     if row.kind == "fixed" and not row.currency:
         row.errors.append(
             _(
@@ -164,6 +165,9 @@ def check_values(row: RowResult, contract: Terms, authority: Decimal) -> None:
         row.errors.append(error.message)
         return
     row.action = CREATE if row.depth <= authority else PROPOSE
+    row.unlikely = rule_checks.unlikely_message(
+        row.kind, row.value, row.list_amount, row.depth, widest, contract.currency
+    )
 
 
 def existing_rules(contract: Terms) -> list[Existing]:
@@ -259,3 +263,27 @@ def check_overlaps(rows: list[RowResult], contract: Terms, existing: list[Existi
                 break
         if row.action == CREATE and match is not None:
             row.action = UPDATE
+
+
+def check_tiers(rows: list[RowResult], contract: Terms, existing: list[Existing]) -> None:
+    """Refuse a row whose price would make more units of its target cost more each than fewer,
+    beside the other rows of the file and the contract's rules in force that the file leaves
+    standing (rule_checks.tier_message, as for a single rule)."""
+    changing = [row for row in rows if row.action in (CREATE, UPDATE, PROPOSE)]
+    replaced = {row.rule_id for row in changing if row.rule_id is not None}
+    standing: dict[tuple, list] = defaultdict(list)
+    for rule in existing:
+        if rule.status == "active" and rule.id not in replaced:
+            standing[rule.product_id, rule.category_id].append(rule)
+    for row in changing:
+        standing[row.product_id, row.category_id].append(row)
+    for row in changing:
+        list_amount = rule_checks.HUNDRED if row.category_id is not None else row.list_amount
+        for other in standing[row.product_id, row.category_id]:
+            message = other is not row and rule_checks.tier_message(
+                row, other, list_amount, contract
+            )
+            if message:
+                row.errors.append(message)
+                row.action = None
+                break

@@ -68,6 +68,9 @@ class RowResult:
     rule_version: int | None = None
     #: How far below list the row goes, in percent (for showing proposals).
     depth: Decimal | None = None
+    #: Why its price looks like a typing error (rule_checks.unlikely_message), or None: the
+    #: file is applied only when its author confirms such rows.
+    unlikely: str | None = None
 
     @property
     def is_valid(self) -> bool:

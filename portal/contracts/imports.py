@@ -23,12 +23,15 @@ from flask_babel import ngettext
 
 from portal.accounts.models import User
 from portal.catalog.models import Category, Product
-from portal.contracts import import_checks
+from portal.contracts import import_checks, rule_checks
 from portal.contracts.import_checks import Terms
 from portal.contracts.import_rows import (
     ACTIONS,
     CATEGORY_PREFIX,
     COLUMNS,
+    CREATE,
+    PROPOSE,
+    UPDATE,
     RowResult,
     read_rows,
     value_text,
@@ -60,6 +63,19 @@ class ImportPreview:
     @property
     def error_rows(self) -> list[RowResult]:
         return [row for row in self.rows if row.errors]
+
+    @property
+    def unlikely_rows(self) -> list[RowResult]:
+        """Rows that would change a price to one that looks like a typing error: the file is
+        applied only when confirmed (a rule in force that the file leaves unchanged is not)."""
+        return [
+            row for row in self.rows if row.action in (CREATE, UPDATE, PROPOSE) and row.unlikely
+        ]
+
+    @property
+    def changed_rows(self) -> list[RowResult]:
+        """Rows that change a price: updates, and proposals (with the rule each would replace)."""
+        return [row for row in self.rows if row.action in (UPDATE, PROPOSE)]
 
     @property
     def counts(self) -> dict[str, int]:
@@ -102,8 +118,10 @@ def apply_import(
     data: bytes,
     reason: str,
     expected_state: str | None = None,
+    confirmed: bool = False,
 ) -> ImportResult:
-    """Check the file again and apply all of it, or nothing when any row has an error.
+    """Check the file again and apply all of it, or nothing when any row has an error, or a
+    price that looks like a typing error and `confirmed` is not given.
 
     `expected_state` is the preview's `state`: when the contract's rules changed since that
     preview, Conflict is raised and nothing is written (SECURITY.md 37).
@@ -120,9 +138,18 @@ def apply_import(
             raise ImportRejected(preview)
         if expected_state is not None and preview.state != expected_state:
             raise Conflict()
+        if preview.unlikely_rows and not confirmed:
+            raise ServiceError(
+                _(
+                    "Some prices look like typing errors (marked in the preview); confirm "
+                    "that they are right, or correct the file."
+                ),
+                field="confirm",
+            )
         result = write_rules(actor, terms, preview.rows, reason)
         if result.proposed:
-            notify_imported_proposals(actor, contract, result.proposed)
+            shallowest = min(row.depth for row in preview.rows if row.action == PROPOSE)
+            notify_imported_proposals(actor, contract, result.proposed, shallowest)
     db.session.commit()
     return result
 
@@ -178,8 +205,10 @@ def _validate(actor: User, contract: Terms, data: bytes) -> ImportPreview:
         return ImportPreview(contract.id, [], errors, state)
     import_checks.resolve_targets(rows, contract.currency)
     authority = actor.discount_authority_percent or Decimal(0)
+    widest = rule_checks.widest_authority()
     for row in rows:
         if len(row.raw) == len(COLUMNS):
-            import_checks.check_values(row, contract, authority)
+            import_checks.check_values(row, contract, authority, widest)
     import_checks.check_overlaps(rows, contract, existing)
+    import_checks.check_tiers(rows, contract, existing)
     return ImportPreview(contract.id, rows, [], state)

@@ -24,5 +24,18 @@ def can_decide_proposals(user) -> bool:
 
 
 def can_decide(user, proposal) -> bool:
-    """Deciders decide others' proposals, never their own (SECURITY.md 19)."""
+    """Deciders decide others' proposals, never their own (SECURITY.md 19): `proposal` is the
+    proposed PriceRule."""
     return can_decide_proposals(user) and proposal.created_by_id != user.id
+
+
+def covers(user, depth) -> bool:
+    """Whether `user`'s discount authority reaches `depth` percent below list (None: a depth
+    that cannot be told, which nobody's authority covers)."""
+    return depth is not None and depth <= (user.discount_authority_percent or 0)
+
+
+def can_approve(user, proposal) -> bool:
+    """A decider approves a proposal (contracts.queries.Proposal) within their own authority;
+    beyond it they may only reject it."""
+    return can_decide(user, proposal.rule) and covers(user, proposal.depth)

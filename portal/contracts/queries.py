@@ -11,6 +11,7 @@ from portal.accounts.models import KeyAccount, User
 from portal.catalog import queries as catalog_queries
 from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule
+from portal.contracts.permissions import covers
 from portal.contracts.pricing import Pricing, Terms, discount_percent, price_products
 from portal.core.audit import AuditEvent
 from portal.core.pagination import Page, paginate_with_count
@@ -105,19 +106,43 @@ def rule_of_contract_or_404(contract: Contract, rule_id: int) -> PriceRule:
 
 
 def proposal_or_404(rule_id: int) -> PriceRule:
+    """A proposal, waiting or decided (a second tab's decision is told it was decided)."""
     rule = db.session.scalar(
         sa.select(PriceRule)
         .options(*_RULE_DETAILS, joinedload(PriceRule.replaces))
-        .where(PriceRule.id == rule_id, PriceRule.status == "proposed")
+        .where(
+            PriceRule.id == rule_id,
+            sa.or_(PriceRule.status == "proposed", PriceRule.decided_by_id.is_not(None)),
+        )
     )
     if rule is None:
         abort(404)
     return rule
 
 
-def open_proposals() -> list[PriceRule]:
-    """Proposals waiting for a decision, oldest first, with their contract and account."""
-    return list(
+@dataclass(frozen=True)
+class Proposal:
+    """A proposal as its deciders see it: the rule in force now (if it replaces one), the rule
+    proposed, and how deep below list each goes."""
+
+    rule: PriceRule
+    #: The product's list price in the contract's currency; None for a category or no list.
+    list_amount: object
+    #: Percent below list (None when it cannot be told: a fixed price with no list price).
+    depth: object
+    #: The rule in force that the proposal replaces once approved, and its depth.
+    current: PriceRule | None
+    current_depth: object
+
+    @property
+    def currency(self) -> str:
+        return self.rule.contract.currency
+
+
+def open_proposals() -> list[Proposal]:
+    """Proposals waiting for a decision, oldest first, with their contract, account, the rule
+    each replaces and the list prices: two queries."""
+    rules = list(
         db.session.scalars(
             sa.select(PriceRule)
             .options(
@@ -126,22 +151,42 @@ def open_proposals() -> list[PriceRule]:
                 joinedload(PriceRule.replaces),
             )
             .where(PriceRule.status == "proposed")
-            .order_by(PriceRule.created_at)
+            .order_by(PriceRule.created_at, PriceRule.id)
         ).unique()
     )
+    prices = _list_prices(rules)
+    proposals = []
+    for rule in rules:
+        list_amount = prices.get((rule.product_id, rule.contract.currency))
+        current = rule.replaces
+        proposals.append(
+            Proposal(
+                rule,
+                list_amount,
+                discount_percent(rule.kind, rule.value, list_amount),
+                current,
+                discount_percent(current.kind, current.value, list_amount) if current else None,
+            )
+        )
+    return proposals
+
+
+def _list_prices(rules: list[PriceRule]) -> dict[tuple[int, str], object]:
+    """{(product id, currency): list amount} for the rules' products, in one query."""
+    products = {rule.product_id for rule in rules if rule.product_id}
+    if not products:
+        return {}
+    rows = db.session.execute(
+        sa.select(ListPrice.product_id, ListPrice.currency, ListPrice.amount).where(
+            ListPrice.product_id.in_(products)
+        )
+    )
+    return {(row.product_id, row.currency): row.amount for row in rows}
 
 
 def depths(rules: list[PriceRule]) -> dict[int, object]:
     """How deep below list each rule goes (percent), in one query for the list prices."""
-    wanted = {(r.product_id, r.contract.currency) for r in rules if r.product_id}
-    prices = {}
-    if wanted:
-        rows = db.session.execute(
-            sa.select(ListPrice.product_id, ListPrice.currency, ListPrice.amount).where(
-                ListPrice.product_id.in_({product for product, _ in wanted})
-            )
-        )
-        prices = {(row.product_id, row.currency): row.amount for row in rows}
+    prices = _list_prices(rules)
     return {
         r.id: discount_percent(r.kind, r.value, prices.get((r.product_id, r.contract.currency)))
         for r in rules
@@ -227,11 +272,9 @@ def _start_of(day: date) -> datetime:
 
 
 def proposals_waiting_for(user) -> int:
-    """How many proposals someone else made that `user` could decide."""
-    return db.session.scalar(
-        sa.select(sa.func.count(PriceRule.id)).where(
-            PriceRule.status == "proposed", PriceRule.created_by_id != user.id
-        )
+    """How many proposals someone else made that `user`'s discount authority covers."""
+    return sum(
+        1 for p in open_proposals() if p.rule.created_by_id != user.id and covers(user, p.depth)
     )
 
 
@@ -268,9 +311,7 @@ def _named_by(of_contract, on: date) -> list:
     return [
         Product.id.in_(rules.where(PriceRule.product_id.is_not(None))),
         Product.category_id.in_(
-            rules.with_only_columns(PriceRule.category_id).where(
-                PriceRule.category_id.is_not(None)
-            )
+            rules.with_only_columns(PriceRule.category_id).where(PriceRule.category_id.is_not(None))
         ),
     ]
 
@@ -354,9 +395,7 @@ def catalog_page(
 def categories_visible_to(assortment: Assortment) -> list[Category]:
     """The categories that hold at least one product the account's buyers see."""
     has_products = (
-        sa.select(Product.id)
-        .where(Product.category_id == Category.id, *assortment.shown)
-        .exists()
+        sa.select(Product.id).where(Product.category_id == Category.id, *assortment.shown).exists()
     )
     return list(
         db.session.scalars(

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
+from portal.accounts.models import User
 from portal.catalog.models import ListPrice
 from portal.contracts.models import PriceRule
-from portal.contracts.pricing import discount_percent
+from portal.contracts.pricing import HUNDRED, discount_percent
 from portal.core.errors import ServiceError
-from portal.core.money import quantize
+from portal.core.money import format_money, quantize
 from portal.extensions import db
 
 #: Prices above this are taken for typing errors.
@@ -148,12 +151,143 @@ def checked_depth(kind: str, value: Decimal, list_amount: Decimal | None, curren
 
 def depth(contract, values: dict) -> Decimal:
     """checked_depth() of a rule given by `values`, its product's list price read here."""
-    list_amount = None
-    if values.get("product_id") is not None:
-        list_amount = db.session.scalar(
-            sa.select(ListPrice.amount).where(
-                ListPrice.product_id == values["product_id"],
-                ListPrice.currency == contract.currency,
-            )
-        )
+    list_amount = None if values.get("product_id") is None else _list_amount(contract, values)
     return checked_depth(values["kind"], values["value"], list_amount, contract.currency)
+
+
+# Unlikely prices: probably typing errors, saved only when their author confirms them.
+
+
+class Unlikely(ServiceError):
+    """A price that is probably a typing error; the same save with `confirmed` goes through."""
+
+
+def widest_authority() -> Decimal:
+    """The deepest discount any active staff member may grant, in percent below list."""
+    widest = db.session.scalar(
+        sa.select(sa.func.max(User.discount_authority_percent)).where(
+            User.is_active.is_(True), User.account_id.is_(None)
+        )
+    )
+    return widest or Decimal(0)
+
+
+def unlikely_message(
+    kind: str,
+    value: Decimal,
+    list_amount: Decimal | None,
+    depth: Decimal,
+    widest: Decimal,
+    currency: str,
+) -> str | None:
+    """Why a rule's price looks like a typing error, or None: a fixed price above list, or a
+    discount deeper than anyone may grant."""
+    if kind == "fixed" and list_amount is not None and value > list_amount:
+        return _(
+            "%(price)s is above the list price (%(list)s): is it a typing error? Correct it, "
+            "or confirm that it is right.",
+            price=format_money(value, currency),
+            list=format_money(list_amount, currency),
+        )
+    if depth > widest:
+        return _(
+            "%(depth)s%% below list is more than anyone may grant (%(widest)s%%): is it a "
+            "typing error? Correct it, or confirm that it is right.",
+            depth=f"{depth:.1f}",
+            widest=f"{widest:.1f}",
+        )
+    return None
+
+
+def check_likely(contract, values: dict, depth: Decimal) -> None:
+    """Unlikely when the rule given by `values` looks like a typing error."""
+    list_amount = None if values.get("product_id") is None else _list_amount(contract, values)
+    message = unlikely_message(
+        values["kind"], values["value"], list_amount, depth, widest_authority(), contract.currency
+    )
+    if message:
+        raise Unlikely(message, field="value")
+
+
+# Volume tiers: more units never cost more each than fewer.
+
+
+def unit_price(kind: str, value: Decimal, list_amount: Decimal | None) -> Decimal | None:
+    """What one unit costs under a rule, to compare tiers of one target; a category's rules
+    are all percentages, compared against a list of 100. None: cannot be told (no list)."""
+    if kind == "fixed":
+        return value
+    if list_amount is None:
+        return None
+    return list_amount * (HUNDRED - value) / HUNDRED
+
+
+def tier_message(rule, other, list_amount: Decimal | None, contract) -> str | None:
+    """Why `rule` and `other` (rules of one target on a shared day, anything with kind, value,
+    min_quantity and dates) may not stand together, or None: the one from more units may
+    not price a unit above the one from fewer."""
+    if rule.min_quantity == other.min_quantity or not dates_meet(
+        rule.valid_from, rule.valid_to, other.valid_from, other.valid_to, contract
+    ):
+        return None
+    fewer, more = sorted((rule, other), key=lambda r: r.min_quantity)
+    low, high = (unit_price(r.kind, r.value, list_amount) for r in (fewer, more))
+    if low is None or high is None or high <= low:
+        return None
+    return _(
+        "Priced %(more)s at %(high)s, this target would cost more each than %(fewer)s "
+        "(%(low)s): a higher quantity needs a lower or equal unit price.",
+        more=_from_units(more.min_quantity),
+        high=rule_text(more.kind, more.value, contract.currency),
+        fewer=_from_units(fewer.min_quantity),
+        low=rule_text(fewer.kind, fewer.value, contract.currency),
+    )
+
+
+def _from_units(quantity: int) -> str:
+    return ngettext("from %(num)d unit", "from %(num)d units", quantity)
+
+
+def rule_text(kind: str, value: Decimal, currency: str) -> str:
+    """ "CN¥7,650.00" or "15% off list": a rule's price in words."""
+    if kind == "percent_off":
+        return _("%(value)s%% off list", value=f"{value:g}")
+    return format_money(value, currency)
+
+
+def check_tiers(contract, values: dict, ignore: set) -> None:
+    """ServiceError when the rule given by `values` and a rule in force for the same target
+    (other than those in `ignore`) would make more units cost more each than fewer."""
+    same_target = [
+        PriceRule.contract_id == contract.id,
+        PriceRule.status == "active",
+        PriceRule.min_quantity != values["min_quantity"],
+    ]
+    if values.get("product_id") is not None:
+        same_target.append(PriceRule.product_id == values["product_id"])
+    else:
+        same_target.append(PriceRule.category_id == values["category_id"])
+    ignore = {rule_id for rule_id in ignore if rule_id is not None}
+    if ignore:
+        same_target.append(PriceRule.id.not_in(ignore))
+    others = db.session.scalars(sa.select(PriceRule).where(*same_target)).all()
+    if not others:
+        return
+    rule = SimpleNamespace(**{name: values.get(name) for name in RULE_FIELDS})
+    list_amount = _list_amount(contract, values)
+    for other in others:
+        message = tier_message(rule, other, list_amount, contract)
+        if message:
+            raise ServiceError(message, field="value")
+
+
+def _list_amount(contract, values: dict) -> Decimal | None:
+    """The product's list price in the contract's currency; a category compares against 100."""
+    if values.get("product_id") is None:
+        return HUNDRED
+    return db.session.scalar(
+        sa.select(ListPrice.amount).where(
+            ListPrice.product_id == values["product_id"],
+            ListPrice.currency == contract.currency,
+        )
+    )

@@ -30,7 +30,7 @@ from portal.contracts.terms import STANDARD_TERMS
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
-from portal.core.money import CURRENCIES, format_money
+from portal.core.money import CURRENCIES
 from portal.extensions import db
 from portal.notifications.services import notify
 
@@ -130,9 +130,11 @@ def save_rule(
     values: dict,
     reason: str,
     expected_version: int | None = None,
+    confirmed: bool = False,
 ) -> PriceRule:
     """Create or change a price rule. Within the author's discount authority it is in force at
-    once; beyond it, it is saved as a proposal and the rule it would change stays as it is."""
+    once; beyond it, it is saved as a proposal and the rule it would change stays as it is.
+    A price that looks like a typing error (checks.Unlikely) needs `confirmed`."""
     if rule is not None:
         _check_version(rule, expected_version)
         if rule.status != "active":
@@ -140,7 +142,10 @@ def save_rule(
     values = {**values, "value": checks.checked_value(values, contract)}
     checks.check_rule_dates(values, contract)
     checks.check_no_overlap(contract, values, ignore={rule.id} if rule else set())
+    checks.check_tiers(contract, values, ignore={rule.id} if rule else set())
     depth = checks.depth(contract, values)
+    if not confirmed:
+        checks.check_likely(contract, values, depth)
     within = depth <= (actor.discount_authority_percent or 0)
     if rule is None or not within:
         proposal = PriceRule(
@@ -208,6 +213,7 @@ def decide_proposal(actor: User, proposal: PriceRule, approve: bool, comment: st
                 _("This discount (%(depth)s%%) is beyond your authority.", depth=f"{depth:.1f}")
             )
         checks.check_no_overlap(contract, values, ignore={proposal.id, proposal.replaces_rule_id})
+        checks.check_tiers(contract, values, ignore={proposal.id, proposal.replaces_rule_id})
         if proposal.replaces_rule_id is not None:
             db.session.get(PriceRule, proposal.replaces_rule_id).status = "superseded"
     proposal.status = "active" if approve else "rejected"
@@ -221,24 +227,36 @@ def decide_proposal(actor: User, proposal: PriceRule, approve: bool, comment: st
         {"rule": (None, proposal.id), "status": ("proposed", proposal.status)},
         comment.strip(),
     )
+    notify_decision(actor, contract, proposal)
     _commit()
 
 
-def proposal_deciders(except_user: int | None) -> list[int]:
-    """The active staff who decide price proposals, but not the proposal's author."""
-    query = sa.select(User.id).where(
+def proposal_deciders(except_user: int | None, depth: Decimal | None) -> list[int]:
+    """The active staff who decide price proposals, not the proposal's author: those whose
+    discount authority covers `depth` (percent below list); when nobody's does, every decider,
+    who may reject it."""
+    query = sa.select(User.id, User.discount_authority_percent).where(
         User.role.in_(PROPOSAL_DECIDERS), User.is_active.is_(True), User.account_id.is_(None)
     )
     if except_user is not None:
         query = query.where(User.id != except_user)
-    return list(db.session.scalars(query.order_by(User.id)))
+    deciders = db.session.execute(query.order_by(User.id)).all()
+    covering = [user_id for user_id, authority in deciders if covers_depth(authority, depth)]
+    return covering or [user_id for user_id, _ in deciders]
 
 
-def notify_imported_proposals(actor: User, contract: Contract, count: int) -> None:
-    """Tell the deciders, once per import, that a CSV import left `count` proposals."""
+def covers_depth(authority: Decimal | None, depth: Decimal | None) -> bool:
+    return depth is not None and depth <= (authority or 0)
+
+
+def notify_imported_proposals(
+    actor: User, contract: Contract, count: int, shallowest: Decimal | None
+) -> None:
+    """Tell the deciders whose authority covers at least the shallowest of them, once per
+    import, that a CSV import left `count` proposals."""
     account = db.session.get(KeyAccount, contract.account_id)
     notify(
-        proposal_deciders(except_user=actor.id),
+        proposal_deciders(except_user=actor.id, depth=shallowest),
         ngettext(
             "%(num)d price proposal for %(account)s (contract %(contract)s, imported by "
             "%(author)s) waits for your decision.",
@@ -259,14 +277,9 @@ def notify_price_proposal(actor: User, contract: Contract, proposal: PriceRule, 
     caller's transaction."""
     account = db.session.get(KeyAccount, contract.account_id)
     target = _audited(proposal)["target"]
-    if proposal.kind == "percent_off":
-        rule = _("%(value)s%% off list", value=f"{proposal.value:g}")
-    else:
-        rule = format_money(proposal.value, contract.currency)
-    if proposal.min_quantity > 1:
-        rule += " " + _("from %(quantity)d pieces", quantity=proposal.min_quantity)
+    rule = _rule_text(proposal, contract.currency)
     notify(
-        proposal_deciders(except_user=actor.id),
+        proposal_deciders(except_user=actor.id, depth=depth),
         _(
             "Price proposal for %(account)s waits for your decision: %(target)s at %(rule)s.",
             account=account.name,
@@ -283,6 +296,39 @@ def notify_price_proposal(actor: User, contract: Contract, proposal: PriceRule, 
         proposer=actor.name,
         reason=proposal.reason,
     )
+
+
+def _rule_text(rule: PriceRule, currency: str) -> str:
+    """ "CNY 7,000.00 from 50 pieces", "15% off list": a rule's price in words."""
+    text = checks.rule_text(rule.kind, rule.value, currency)
+    if rule.min_quantity > 1:
+        text += " " + _("from %(quantity)d pieces", quantity=rule.min_quantity)
+    return text
+
+
+def notify_decision(actor: User, contract: Contract, proposal: PriceRule) -> None:
+    """Tell the proposal's author what was decided, by whom and why (a notice and an e-mail)."""
+    account = db.session.get(KeyAccount, contract.account_id)
+    values = {
+        "account": account.name,
+        "target": _audited(proposal)["target"],
+        "rule": _rule_text(proposal, contract.currency),
+        "who": actor.name,
+        "comment": proposal.decision_comment,
+    }
+    if proposal.status == "active":
+        text = _(
+            "Your price proposal for %(account)s (%(target)s at %(rule)s) was approved by "
+            "%(who)s: %(comment)s",
+            **values,
+        )
+    else:
+        text = _(
+            "Your price proposal for %(account)s (%(target)s at %(rule)s) was rejected by "
+            "%(who)s: %(comment)s",
+            **values,
+        )
+    notify([proposal.created_by_id], text, f"/staff/contracts/{contract.id}", email="notice")
 
 
 _AUDITED_FIELDS = ("target", "kind", "value", "min_quantity", "valid_from", "valid_to")

@@ -18,10 +18,17 @@ from portal.contracts.forms import (
     RuleForm,
     TermForm,
 )
-from portal.contracts.permissions import PROPOSAL_DECIDERS, can_decide, can_edit_prices
+from portal.contracts.permissions import (
+    PROPOSAL_DECIDERS,
+    can_approve,
+    can_decide,
+    can_edit_prices,
+)
 from portal.contracts.pricing import NO_CONTRACT, PricedLine, explain, price_products
+from portal.contracts.rule_checks import Unlikely
 from portal.core.actions import refusal_shown
 from portal.core.permissions import ACCOUNT_EDITORS, BUYER_ROLES, STAFF_ROLES, SYSADMIN, allow
+from portal.core.reauth import fresh_sign_in
 
 bp = Blueprint("contracts", __name__)
 
@@ -64,6 +71,7 @@ def list_contracts(slug):
 
 @bp.route("/staff/accounts/<slug>/contracts/new", methods=["GET", "POST"])
 @allow(*ACCOUNT_EDITORS)
+@fresh_sign_in
 def create_contract(slug):
     account = account_queries.account_or_404(slug)
     form = ContractForm(terms=queries.payment_terms(), currency=account.currency)
@@ -95,6 +103,7 @@ def show_contract(contract_id):
 
 @bp.route("/staff/contracts/<int:contract_id>/edit", methods=["GET", "POST"])
 @allow(*ACCOUNT_EDITORS)
+@fresh_sign_in
 def edit_contract(contract_id):
     contract = queries.contract_or_404(contract_id)
     form = ContractForm(obj=contract, terms=queries.payment_terms())
@@ -117,6 +126,7 @@ def edit_contract(contract_id):
 
 @bp.route("/staff/contracts/<int:contract_id>/rules/new", methods=["GET", "POST"])
 @allow(*ACCOUNT_EDITORS)
+@fresh_sign_in
 def create_rule(contract_id):
     contract = queries.contract_or_404(contract_id)
     return _rule_page(contract, None)
@@ -124,6 +134,7 @@ def create_rule(contract_id):
 
 @bp.route("/staff/contracts/<int:contract_id>/rules/<int:rule_id>", methods=["GET", "POST"])
 @allow(*ACCOUNT_EDITORS)
+@fresh_sign_in
 def edit_rule(contract_id, rule_id):
     contract = queries.contract_or_404(contract_id)
     return _rule_page(contract, queries.rule_of_contract_or_404(contract, rule_id))
@@ -138,12 +149,19 @@ def _rule_page(contract, rule):
         form.category.data = rule.category.name if rule.category_id else ""
         form.value.data = f"{rule.value.normalize():f}"
         form.reason.data = ""
+    unlikely = False
     if form.validate_on_submit():
         with refusal_shown(form, view_shows=services.Conflict) as refused:
             sku = form.sku.data if form.target.data == "sku" else None
             values = {**form.values(), **services.target_values(sku, form.category.data)}
             saved = services.save_rule(
-                current_user, contract, rule, values, form.reason.data, form.expected_version()
+                current_user,
+                contract,
+                rule,
+                values,
+                form.reason.data,
+                form.expected_version(),
+                confirmed=form.confirm.data,
             )
             if saved.status == "proposed":
                 flash(
@@ -158,11 +176,19 @@ def _rule_page(contract, rule):
             return redirect(url_for(".show_contract", contract_id=contract.id))
         if isinstance(refused.error, services.Conflict):
             return _conflict(refused.error, request.path)
-    return render_template("contracts/rule_form.html", form=form, contract=contract, rule=rule)
+        unlikely = isinstance(refused.error, Unlikely)
+    return render_template(
+        "contracts/rule_form.html",
+        form=form,
+        contract=contract,
+        rule=rule,
+        ask_to_confirm=unlikely or form.confirm.data,
+    )
 
 
 @bp.post("/staff/contracts/<int:contract_id>/rules/<int:rule_id>/remove")
 @allow(*ACCOUNT_EDITORS)
+@fresh_sign_in
 def remove_rule(contract_id, rule_id):
     contract = queries.contract_or_404(contract_id)
     rule = queries.rule_of_contract_or_404(contract, rule_id)
@@ -182,6 +208,8 @@ def remove_rule(contract_id, rule_id):
 
 @bp.route("/staff/contracts/<int:contract_id>/import", methods=["GET", "POST"])
 @allow(*ACCOUNT_EDITORS)
+# Asked when the checked file is applied, not when it is uploaded (a file cannot be re-sent).
+@fresh_sign_in(when=lambda: "apply" in request.form)
 def import_rules(contract_id):
     """Upload a CSV: every row is checked and shown; only a clean file can be applied, and it is
     applied whole. The checked file travels back with the page (base64), so the rows applied
@@ -195,7 +223,12 @@ def import_rules(contract_id):
             shown_here = (services.Conflict, imports.ImportRejected)
             with refusal_shown(form, view_shows=shown_here) as refused:
                 result = imports.apply_import(
-                    current_user, contract, data, form.reason.data or "", form.state.data
+                    current_user,
+                    contract,
+                    data,
+                    form.reason.data or "",
+                    form.state.data,
+                    confirmed=form.confirm.data,
                 )
                 flash(
                     _(
@@ -237,18 +270,18 @@ def export_rules(contract_id):
 @bp.get("/staff/approvals")
 @allow(*ACCOUNT_EDITORS)
 def list_proposals():
-    proposals = queries.open_proposals()
     return render_template(
         "contracts/approvals.html",
-        proposals=proposals,
-        depths=queries.depths(proposals + [p.replaces for p in proposals if p.replaces]),
+        proposals=queries.open_proposals(),
         can_decide=can_decide,
+        can_approve=can_approve,
         form=DecisionForm(),
     )
 
 
 @bp.post("/staff/approvals/<int:rule_id>")
 @allow(*PROPOSAL_DECIDERS)
+@fresh_sign_in
 def decide_proposal(rule_id):
     proposal = queries.proposal_or_404(rule_id)
     form = DecisionForm()

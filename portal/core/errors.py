@@ -1,8 +1,13 @@
 """Error pages: plain, translated, and never a traceback (SECURITY.md 25)."""
 
-from flask import g, render_template
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from portal.core.http import form_page
 
 MESSAGES = {
     400: _l("The request could not be understood. Please reload the page and try again."),
@@ -36,6 +41,20 @@ def register_errorhandlers(app) -> None:
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         return render_error(code), code, headers
 
+    @app.errorhandler(CSRFError)
+    def form_expired(error: CSRFError):
+        """The form's token no longer matches the session (the browser was restarted, or the
+        user signed in again meanwhile): say so, and lead back to the form, through sign-in
+        when the session has ended too."""
+        back = form_page()
+        signed_in = current_user.is_authenticated
+        if not signed_in:
+            back = url_for("auth.login", next=back) if back else url_for("auth.login")
+        page = render_template(
+            "errors/expired.html", back=back or url_for("home.index"), signed_in=signed_in
+        )
+        return page, 400
+
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         app.logger.exception("unhandled error")
@@ -47,3 +66,20 @@ def render_error(code: int) -> str:
     return render_template(
         "errors/error.html", code=code, message=message, request_id=g.get("request_id")
     )
+
+
+def signed_out_mid_form():
+    """Flask-Login's answer to a visitor who is not signed in. A page is sent to sign in and
+    back; a form whose session ended while it was open is too, to the form's page (its POST
+    URL may not answer GET), with a word on why nothing was saved."""
+    if request.method in ("GET", "HEAD"):
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    flash(
+        _(
+            "Your session ended while the form was open, so nothing was saved. Sign in, and "
+            "you are taken back to the form."
+        ),
+        "warning",
+    )
+    back = form_page()
+    return redirect(url_for("auth.login", next=back) if back else url_for("auth.login"), 303)

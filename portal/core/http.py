@@ -87,6 +87,19 @@ def home_url(user, signed_out: bool = False) -> str:
     return url_for("home.staff_dashboard")
 
 
+def form_page() -> str | None:
+    """The page a posted form was on, to return to: the referrer when it is a page of this
+    site, else the posted URL when it answers GET; None when neither."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path:
+        target = safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+        if target:
+            return target
+    if request.url_rule is not None and "GET" in request.url_rule.methods:
+        return safe_next(request.full_path.rstrip("?"))
+    return None
+
+
 def safe_next(target: str | None) -> str | None:
     """Only a path on this site; never another host, scheme-relative or not (SECURITY.md 13)."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):

@@ -88,13 +88,16 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(line.strip() for line in text.splitlines() if line.strip())
 
 
-def password_problem(password: str) -> str | None:
-    """Why a new password is refused, or None. Length and a common-password list only:
-    no composition rules, no truncation, no case folding."""
+def password_problem(password: str, current_hash: str | None = None) -> str | None:
+    """Why a new password is refused, or None. Length, a common-password list, and (given the
+    user's `current_hash`) the password they have now: no composition rules, no truncation, no
+    case folding."""
     if len(password) < MIN_LENGTH:
         return _("Use at least %(n)d characters.", n=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
         return _("Use at most %(n)d characters.", n=MAX_LENGTH)
     if password.lower() in _common_passwords():
         return _("This password is too common. Choose another.")
+    if current_hash and verify_password(current_hash, password):
+        return _("This is the password you have now. Choose a new one.")
     return None

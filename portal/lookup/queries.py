@@ -24,9 +24,11 @@ from portal.core.permissions import BUYER_ROLES
 from portal.core.phones import phone_key
 from portal.extensions import db
 from portal.hotline.models import HotlineRequest
+from portal.ordering.approvals import Deciders, deciders_of
 from portal.ordering.credit import exposure
 from portal.ordering.gate import release_blockers_of
 from portal.ordering.models import Milestone, Order
+from portal.ordering.queries import waiting_for_approval
 
 #: Results per kind.
 LIMIT = 10
@@ -374,6 +376,8 @@ class Account360:
     contacts: list[User]
     orders: list[Order]
     blockers: dict[int, list[str]]
+    #: Every order waiting for approval, however old, with who decides it.
+    approvals: list[tuple[Order, Deciders]]
     requests: list[HotlineRequest]
     payments_due: list[Milestone]
     credit: Credit | None
@@ -415,6 +419,11 @@ def account_360(account: KeyAccount, fields: frozenset[str]) -> Account360:
             )
         )
     blockers = release_blockers_of(orders) if "orders" in fields else {}
+    approvals = []
+    if "orders" in fields:
+        waiting = waiting_for_approval(account.id)
+        deciders = deciders_of(waiting)
+        approvals = [(order, deciders[order.id]) for order in waiting]
     requests = []
     if "hotline" in fields:
         requests = list(
@@ -452,6 +461,7 @@ def account_360(account: KeyAccount, fields: frozenset[str]) -> Account360:
         contacts=contacts,
         orders=orders,
         blockers=blockers,
+        approvals=approvals,
         requests=requests,
         payments_due=payments_due,
         credit=credit,

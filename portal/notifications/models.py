@@ -16,7 +16,10 @@ class Notice(db.Model):
     """
 
     __tablename__ = "notices"
-    __table_args__ = (sa.Index("ix_notices_user_unread", "user_id", "read_at"),)
+    __table_args__ = (
+        sa.Index("ix_notices_user_unread", "user_id", "read_at"),
+        sa.Index("ix_notices_about_unread", "about", "read_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
@@ -25,6 +28,9 @@ class Notice(db.Model):
     #: Where the notice leads, a path inside the portal.
     link: Mapped[str] = mapped_column(sa.String(300), default="")
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What the notice asks someone to do, such as "approval:<order number>": once that is
+    #: done, every notice about it is marked read (`services.settle`).
+    about: Mapped[str | None] = mapped_column(sa.String(80))
 
 
 OUTBOX_STATUSES = ("pending", "sent", "dead")

@@ -19,6 +19,18 @@ def unread_notices(user_id: int, limit: int = 20) -> list[Notice]:
     )
 
 
+def told_about(about: str, user_ids) -> set[int]:
+    """Which of these users already have a notice `about` it, read or not."""
+    user_ids = set(user_ids)
+    if not user_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Notice.user_id).where(Notice.about == about, Notice.user_id.in_(user_ids))
+        )
+    )
+
+
 #: How many messages the outbox page lists, newest first, and dead letters at most.
 OUTBOX_PAGE_SIZE = 50
 

@@ -23,9 +23,11 @@ def notify(
     *,
     email: str | None = None,
     dedupe_key: str | None = None,
+    about: str | None = None,
     **context,
 ) -> None:
-    """A notice for each user (None and repeats skipped); the caller commits.
+    """A notice for each user (None and repeats skipped); the caller commits. `about` names
+    what the notice asks for, so that `settle` can mark it read once that is done.
 
     With `email`, each active user also gets an e-mail rendered from templates/email/<email>.txt
     and .html, with `text` as its subject; the templates see `text`, `link` (absolute),
@@ -33,7 +35,7 @@ def notify(
     """
     users = list(dict.fromkeys(u for u in user_ids if u is not None))
     for user_id in users:
-        db.session.add(Notice(user_id=user_id, text=text, link=link))
+        db.session.add(Notice(user_id=user_id, text=text, link=link, about=about))
     if email and users:
         recipients = db.session.scalars(
             sa.select(User).where(User.id.in_(users), User.is_active.is_(True)).order_by(User.id)
@@ -79,6 +81,16 @@ def absolute_url(path: str) -> str:
     if not path:
         return ""
     return urljoin(current_app.config["PORTAL_BASE_URL"].rstrip("/") + "/", path.lstrip("/"))
+
+
+def settle(about: str) -> None:
+    """Mark every unread notice `about` something read, whoever had it: what it asked for is
+    done. In the caller's transaction."""
+    db.session.execute(
+        sa.update(Notice)
+        .where(Notice.about == about, Notice.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
 
 
 def mark_read(user_id: int) -> None:

@@ -16,8 +16,9 @@ from portal.contracts.models import Contract
 from portal.contracts.services import today_for
 from portal.core.money import Money, format_money
 from portal.extensions import db
+from portal.ordering.approvals import Deciders, deciders_of, waiting_text
 from portal.ordering.credit import exposures, holds_credit, over_credit_text
-from portal.ordering.lifecycle import PAST_THE_GATE, is_waiting_for_approval
+from portal.ordering.lifecycle import PAST_THE_GATE
 from portal.ordering.models import LetterOfCredit, Milestone, Order
 
 
@@ -63,6 +64,7 @@ def release_blockers_of(orders: list[Order]) -> dict[int, list[str]]:
         ):
             letters[letter.order_id].append(letter)
     exposure_of = exposures(account_ids)
+    decide = deciders_of(waiting)
     for order in waiting:
         blockers[order.id] = _blockers(
             order,
@@ -71,6 +73,7 @@ def release_blockers_of(orders: list[Order]) -> dict[int, list[str]]:
             milestones[order.id],
             letters[order.id],
             exposure_of.get((order.account_id, order.currency), Decimal(0)),
+            decide.get(order.id),
         )
     return blockers
 
@@ -82,6 +85,7 @@ def _blockers(
     milestones: list[Milestone],
     letters: list[LetterOfCredit],
     account_exposure: Decimal,
+    deciders: Deciders | None,
 ) -> list[str]:
     today = today_for(account)
     blocking = []
@@ -96,8 +100,8 @@ def _blockers(
             )
         else:
             blocking.append(_("Contract %(number)s is not in force.", number=contract.number))
-    if is_waiting_for_approval(order):
-        blocking.append(_("Waiting for approval by an approver of your company."))
+    if deciders is not None:  # waiting for approval; by whom, so that it never strands
+        blocking.append(waiting_text(deciders))
     if account.is_on_credit_hold:
         blocking.append(
             _("The account is on credit hold: %(reason)s", reason=account.credit_hold_reason)

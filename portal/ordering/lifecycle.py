@@ -15,7 +15,7 @@ from portal.core.hooks import run_hook
 from portal.core.invoice_numbers import invoice_number
 from portal.core.money import format_money
 from portal.extensions import db
-from portal.notifications.services import notify
+from portal.notifications.services import notify, settle
 
 #: An order on hold goes back to where it was held from.
 ALLOWED_TRANSITIONS = {
@@ -68,6 +68,21 @@ def status_label(status: str) -> str:
     }[status]
 
 
+def event_label(event) -> str:
+    """A step of an order's history in words: what was done where the status alone does not
+    say it (an approval, a rejection), else the status it moved to."""
+    if event.action == "approved":
+        return _("approved")
+    if event.action == "rejected":
+        return _("rejected")
+    return status_label(event.to_status)
+
+
+def approval_topic(order) -> str:
+    """What the notices asking someone to decide the order are about (Notice.about)."""
+    return f"approval:{order.number}"
+
+
 def is_waiting_for_approval(order) -> bool:
     """Waiting for an approver, also while held from there."""
     return order.status == "pending_approval" or (
@@ -99,8 +114,10 @@ def can_buyer_cancel(order) -> bool:
     )
 
 
-def transition(order, to: str, actor, comment: str = "") -> None:
-    """The one way an order changes status: allowed moves only, each recorded."""
+def transition(order, to: str, actor, comment: str = "", action: str | None = None) -> None:
+    """The one way an order changes status: allowed moves only, each recorded (with `action`,
+    what was done, where the status alone does not say it). An order that stops waiting for
+    approval takes its deciders' notices with it."""
     if to not in ALLOWED_TRANSITIONS[order.status]:
         raise ServiceError(
             _(
@@ -111,16 +128,20 @@ def transition(order, to: str, actor, comment: str = "") -> None:
         )
     if order.status == "on_hold" and to != "cancelled" and to != order.held_from_status:
         raise ServiceError(_("A hold is lifted back to where the order was."))
-    record(order, order.status, to, actor, comment)
+    record(order, order.status, to, actor, comment, action)
+    if is_waiting_for_approval(order) and to in ("submitted", "cancelled"):
+        settle(approval_topic(order))
     order.status = to
     if to == "cancelled":
         # Money received for it goes back (payments.refunds), in this transaction.
         run_hook("order.cancelled", order=order, actor=actor)
 
 
-def record(order, from_status: str | None, to_status: str, actor, comment: str = "") -> None:
+def record(
+    order, from_status: str | None, to_status: str, actor, comment: str = "", action=None
+) -> None:
     """A step of the order's history (`from_status` None: it was placed)."""
-    db.session.add(order.history_step(from_status, to_status, actor, comment))
+    db.session.add(order.history_step(from_status, to_status, actor, comment, action))
 
 
 def hold(order, actor, reason: str, *, is_over_credit: bool = False) -> None:

@@ -92,7 +92,9 @@ class Order(TimestampMixin, AccountScoped, db.Model):
     def total(self) -> Money:
         return Money(self.total_amount, self.currency)
 
-    def history_step(self, from_status, to_status: str, actor, comment: str = "") -> "OrderEvent":
+    def history_step(
+        self, from_status, to_status: str, actor, comment: str = "", action: str | None = None
+    ) -> "OrderEvent":
         """A step of this order's history, for `lifecycle.record` to add."""
         return OrderEvent(
             account_id=self.account_id,
@@ -101,6 +103,7 @@ class Order(TimestampMixin, AccountScoped, db.Model):
             to_status=to_status,
             actor_id=actor.id if actor else None,
             comment=comment,
+            action=action,
         )
 
     def __repr__(self) -> str:
@@ -209,6 +212,9 @@ class OrderEvent(AccountScoped, db.Model):
     from_status: Mapped[str | None] = mapped_column(sa.String(20))
     to_status: Mapped[str] = mapped_column(sa.String(20))
     comment: Mapped[str] = mapped_column(sa.Text, default="")
+    #: What the step was where its status alone does not say (lifecycle.EVENT_ACTIONS):
+    #: "approved" and "rejected" both leave the approval, the second as a cancellation.
+    action: Mapped[str | None] = mapped_column(sa.String(20))
 
     order: Mapped[Order] = relationship(back_populates="events", lazy="raise")
     actor: Mapped[User | None] = relationship(lazy="raise")

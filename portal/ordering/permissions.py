@@ -27,19 +27,28 @@ def can_view_orders(user) -> bool:
     return is_buyer_side(user)
 
 
+#: Buyer-side roles with an approvals page: approvers, and customer admins, who decide when
+#: their account has no approver (ordering.approvals).
+APPROVALS_ROLES = (APPROVER, CUSTOMER_ADMIN)
+
+
 def can_approve_orders(user) -> bool:
-    return user.is_authenticated and user.role == APPROVER
+    """Whether the user has an approvals page (what they may decide: `can_decide`)."""
+    return user.is_authenticated and user.role in APPROVALS_ROLES
 
 
-def can_decide(user, order) -> bool:
-    """An approver of the order's account decides it while it waits, never their own order
-    (SECURITY.md 19)."""
-    return (
-        can_approve_orders(user)
-        and user.account_id == order.account_id
-        and order.placed_by_id != user.id
-        and order.status == "pending_approval"
-    )
+def can_decide(user, order, deciders) -> bool:
+    """Whether `user` decides `order` while it waits for approval, `deciders` being who the
+    rule of ordering.approvals names for it: on the buyer's side exactly those; when it names
+    Northwind's staff, those who take orders down for customers. Never whoever placed the
+    order or took it down (SECURITY.md 19)."""
+    if not user.is_authenticated or deciders is None or order.status != "pending_approval":
+        return False
+    if user.id in (order.placed_by_id, order.placed_on_behalf_by_id):
+        return False
+    if deciders.by_staff:
+        return user.role in ON_BEHALF_PLACERS
+    return any(person.id == user.id for person in deciders.people)
 
 
 def can_manage_order(user, order) -> bool:

@@ -5,7 +5,8 @@ or refuses with a message and writes nothing.
 It locks the account's credit first and then tells its story in steps: a repeated submit finds
 the order the first one made; the lines are priced and checked; the order, its lines and its
 schedule are written; the credit is checked (an order that does not fit is held); the cart is
-emptied; the approvers are told when the order waits for them.
+emptied; the buyer is told the order was received, and whoever decides it (ordering.approvals)
+is asked when it waits for approval.
 """
 
 from dataclasses import dataclass, field
@@ -31,11 +32,11 @@ from portal.core import audit
 from portal.core.db import db_session_dialect
 from portal.core.errors import ServiceError
 from portal.core.money import Money, format_money
-from portal.core.permissions import APPROVER
 from portal.extensions import db
 from portal.notifications.services import notify
+from portal.ordering import approvals
 from portal.ordering.credit import credit_excess, lock_account, over_credit_text
-from portal.ordering.lifecycle import hold, record, tell_buyer, tell_invoices_issued
+from portal.ordering.lifecycle import hold, record, status_label, tell_invoices_issued
 from portal.ordering.models import Milestone, Order, OrderLine, OrderNumberCounter
 
 #: The longest a requested delivery date may lie ahead.
@@ -89,6 +90,8 @@ class Preview:
     term: PaymentTerm | None = None
     schedule: list[ScheduleLine] = field(default_factory=list)
     needs_approval: bool = False
+    #: Who will decide, in a sentence, when it needs approval.
+    who_decides: str = ""
 
 
 def preview_checkout(buyer: User, account: KeyAccount) -> Preview:
@@ -103,11 +106,17 @@ def preview_checkout(buyer: User, account: KeyAccount) -> Preview:
     term = contract_term(pricing.terms.id)
     if term is None:
         return Preview(pricing, _no_term_message())
+    needs_approval = _exceeds_spending_limit(buyer, pricing.total)
     return Preview(
         pricing,
         term=term,
         schedule=schedule(term, pricing.total, today),
-        needs_approval=_exceeds_spending_limit(buyer, pricing.total),
+        needs_approval=needs_approval,
+        who_decides=(
+            approvals.who_decides(approvals.deciders_for_buyer(account.id, buyer.id))
+            if needs_approval
+            else ""
+        ),
     )
 
 
@@ -169,8 +178,10 @@ def place_order(
     audit.record(
         actor, "order.place", f"order:{order.number}", {"total": (None, order.total_amount)}, reason
     )
-    if order.status == "pending_approval":
-        _ask_approvers(order, account, buyer)
+    chosen = approvals.deciders(order)
+    _tell_buyer_received(order, account, buyer, on_behalf_by, pricing, chosen)
+    if chosen is not None:
+        approvals.tell_deciders(order, chosen)
     tell_invoices_issued(order, account.slug, issued)
     try:
         db.session.commit()
@@ -254,27 +265,54 @@ def _hold_if_over_credit(order: Order, account: KeyAccount, actor: User) -> None
     if (excess := credit_excess(order)) is None:
         return
     hold(order, actor, over_credit_text(excess), is_over_credit=True)
-    # A change of status the buyer did not choose (and may not see, placed on their behalf):
-    # they hear of it like of every later one.
-    tell_buyer(
-        order,
-        account.slug,
-        _("Order %(number)s is on hold: %(reason)s", number=order.number, reason=order.hold_reason),
-    )
 
 
-def _ask_approvers(order: Order, account: KeyAccount, buyer: User) -> None:
+def _tell_buyer_received(
+    order: Order,
+    account: KeyAccount,
+    buyer: User,
+    on_behalf_by: User | None,
+    pricing: Pricing,
+    chosen: approvals.Deciders | None,
+) -> None:
+    """The buyer hears that the order was received (a notice and an e-mail), also when staff
+    took it down for them, with where it stands: waiting for approval, and by whom, or held."""
+    number = order.number
+    if order.status == "on_hold":
+        # A hold the buyer did not choose (and may not see, placed on their behalf).
+        text = _(
+            "Order %(number)s received; it is on hold: %(reason)s",
+            number=number,
+            reason=order.hold_reason,
+        )
+    elif order.status == "pending_approval":
+        text = _("Order %(number)s received; it waits for approval.", number=number)
+    else:
+        text = _("Order %(number)s received.", number=number)
     notify(
-        _approvers(account.id, except_user=buyer.id),
-        _("Order %(number)s waits for your approval.", number=order.number),
-        f"/a/{account.slug}/approvals",
-        email="order_approval",
-        number=order.number,
+        [buyer.id],
+        text,
+        f"/a/{account.slug}/orders/{number}",
+        email="order_received",
+        number=number,
         account_name=account.name,
         placed_by=buyer.name,
-        total=format_money(order.total_amount, order.currency),
+        taken_down_by=on_behalf_by.name if on_behalf_by else "",
         placed_on=format_date(order.placed_on),
+        status=status_label(order.status),
+        who_decides=approvals.who_decides(chosen) if chosen else "",
+        po_number=order.po_number,
+        lines=[
+            (line.sku, line.item.name, line.quantity, _money(line.line_total))
+            for line in pricing.lines
+        ],
+        total=format_money(order.total_amount, order.currency),
+        ship_to=order.ship_to,
     )
+
+
+def _money(money: Money) -> str:
+    return format_money(money.amount, money.currency)
 
 
 def _placed_meanwhile(account_id: int, token: str, error: IntegrityError) -> Order:
@@ -413,16 +451,3 @@ def _next_number(year: int) -> str:
         .returning(OrderNumberCounter.last)
     )
     return f"NW-{year}-{last:06d}"
-
-
-def _approvers(account_id: int, except_user: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            sa.select(User.id).where(
-                User.account_id == account_id,
-                User.role == APPROVER,
-                User.is_active.is_(True),
-                User.id != except_user,
-            )
-        )
-    )

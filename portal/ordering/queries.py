@@ -13,7 +13,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.accounts.models import KeyAccount, User
 from portal.core.pagination import Page, paginate
 from portal.extensions import db
+from portal.ordering import approvals
 from portal.ordering.models import Order, OrderEvent
+from portal.ordering.permissions import can_decide
 
 _DETAILS = (
     joinedload(Order.account),
@@ -72,32 +74,30 @@ def orders_of(
     return paginate(query, sa.select(sa.func.count(Order.id)).where(*where), page, per_page)
 
 
-def orders_to_decide(approver: User) -> list[Order]:
-    """The orders `approver` may decide: their account's orders waiting for approval, placed
-    by someone else, for nobody decides their own order (SECURITY.md 19). Oldest first, with
-    who placed them. The approvals page and the landing page list these; the decision itself
-    is refused again by the service."""
-    return _awaiting_approval(approver, Order.placed_by_id.is_distinct_from(approver.id))
-
-
-def own_orders_awaiting_approval(approver: User) -> list[Order]:
-    """The approver's own orders waiting for a colleague's approval, oldest first."""
-    return _awaiting_approval(approver, Order.placed_by_id == approver.id)
-
-
-def _awaiting_approval(approver: User, placed_by) -> list[Order]:
+def waiting_for_approval(account_id: int) -> list[Order]:
+    """The account's orders waiting for approval, oldest first, with who placed them."""
     return list(
         db.session.scalars(
             sa.select(Order)
-            .where(
-                Order.account_id == approver.account_id,
-                Order.status == "pending_approval",
-                placed_by,
-            )
+            .where(Order.account_id == account_id, Order.status == "pending_approval")
             .options(joinedload(Order.placed_by))
             .order_by(Order.id)
         )
     )
+
+
+def orders_to_decide(user: User) -> list[Order]:
+    """The orders `user` may decide now (ordering.approvals says who decides which), oldest
+    first, with who placed them: never their own (SECURITY.md 19). The approvals and landing
+    pages list these; the decision itself is refused again by the service."""
+    waiting = waiting_for_approval(user.account_id)
+    deciders = approvals.deciders_of(waiting)
+    return [order for order in waiting if can_decide(user, order, deciders.get(order.id))]
+
+
+def own_orders_awaiting_approval(user: User) -> list[Order]:
+    """The user's own orders waiting for someone else's approval, oldest first."""
+    return [o for o in waiting_for_approval(user.account_id) if o.placed_by_id == user.id]
 
 
 # Staff side

@@ -12,10 +12,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import KeyAccount, User
 from portal.contracts.services import Conflict, today_for
+from portal.core import audit
 from portal.core.errors import ServiceError
 from portal.core.hooks import run_hook
-from portal.core.permissions import APPROVER
 from portal.extensions import db
+from portal.ordering import approvals
 from portal.ordering.credit import credit_excess, lock_account, over_credit_text
 from portal.ordering.gate import not_paid_text, release_blockers
 from portal.ordering.lifecycle import (
@@ -26,6 +27,7 @@ from portal.ordering.lifecycle import (
     transition,
 )
 from portal.ordering.models import Milestone, Order
+from portal.ordering.permissions import can_decide
 
 
 def _finish(order: Order, text: str) -> None:
@@ -46,28 +48,38 @@ def _slug(order: Order) -> str:
 
 
 def decide_order(actor: User, order: Order, approve: bool, comment: str) -> None:
-    """An approver of the same account approves or rejects an order above the buyer's limit;
-    nobody decides their own order (SECURITY.md 19)."""
+    """Whoever the rule of `approvals` names approves or rejects an order above its buyer's
+    limit, with a comment for the buyer and the history; nobody decides an order they placed
+    or took down (SECURITY.md 19). Northwind's staff record the account's decision."""
     if order.status != "pending_approval":
         raise ServiceError(_("This order is not waiting for approval."))
-    if actor.role != APPROVER or actor.account_id != order.account_id:
-        raise ServiceError(_("Only an approver of the account decides its orders."))
-    if actor.id == order.placed_by_id:
+    if actor.id in (order.placed_by_id, order.placed_on_behalf_by_id):
         raise ServiceError(_("Nobody approves or rejects their own order."))
-    if not comment.strip():
+    deciders = approvals.deciders(order)
+    if not can_decide(actor, order, deciders):
+        raise ServiceError(approvals.refusal(deciders))
+    comment = comment.strip()
+    if not comment:
         raise ServiceError(_("Say why, for the buyer and the order history."), field="comment")
     order.decided_by_id = actor.id
-    order.decision_comment = comment.strip()
+    order.decision_comment = comment
     if approve:
-        transition(order, "submitted", actor, comment.strip())
+        transition(order, "submitted", actor, comment, action="approved")
         _set_due_dates(order, "order", today_for(_account(order)))
         text = _("Order %(number)s was approved.", number=order.number)
     else:
-        transition(order, "cancelled", actor, comment.strip())
+        transition(order, "cancelled", actor, comment, action="rejected")
         order.cancel_reason = _(
-            "Rejected by %(name)s: %(comment)s", name=actor.name, comment=comment.strip()
+            "Rejected by %(name)s: %(comment)s", name=actor.name, comment=comment
         )
         text = _("Order %(number)s was rejected.", number=order.number)
+    audit.record(
+        actor,
+        "order.approve" if approve else "order.reject",
+        f"order:{order.number}",
+        {"status": ("pending_approval", order.status)},
+        comment,
+    )
     _finish(order, text)
 
 
@@ -99,6 +111,7 @@ def resume_order(actor: User, order: Order, comment: str = "") -> None:
     transition(order, order.held_from_status, actor, comment.strip())
     order.held_from_status = None
     order.hold_reason = ""
+    approvals.tell_deciders(order)  # waiting for approval again: asked now, if not before
     _finish(order, _("Order %(number)s is no longer on hold.", number=order.number))
 
 

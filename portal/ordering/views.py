@@ -12,10 +12,20 @@ from portal.contracts.pricing import explain
 from portal.core.actions import refusal_shown
 from portal.core.forms import validated
 from portal.core.page_parts import page_parts
-from portal.core.permissions import APPROVER, BUYER_ROLES, STAFF_ROLES, allow, require
+from portal.core.permissions import BUYER_ROLES, STAFF_ROLES, allow, require
+from portal.core.reauth import fresh_sign_in
 from portal.notifications import services as notifications
 from portal.notifications.forms import ReadNoticesForm
-from portal.ordering import credit, gate, lifecycle, permissions, placement, queries, services
+from portal.ordering import (
+    approvals,
+    credit,
+    gate,
+    lifecycle,
+    permissions,
+    placement,
+    queries,
+    services,
+)
 from portal.ordering.forms import (
     CancelOrderForm,
     CheckoutForm,
@@ -37,8 +47,8 @@ bp = Blueprint("ordering", __name__)
 #   GET       /a/<slug>/orders/<number>                show_order             BUYER_ROLES
 #   POST      /a/<slug>/orders/<number>/cancel         cancel_order           BUYER_ROLES
 #   POST      /a/<slug>/orders/<number>/reorder        reorder                BUYER_ROLES
-#   GET       /a/<slug>/approvals                      list_approvals         APPROVER
-#   POST      /a/<slug>/approvals/<number>             decide_order           APPROVER
+#   GET       /a/<slug>/approvals                      list_approvals         APPROVALS_ROLES
+#   POST      /a/<slug>/approvals/<number>             decide_order           APPROVALS_ROLES
 #   POST      /a/<slug>/notices/read                   read_notices           BUYER_ROLES
 # --- staff: order desk ---
 #   GET       /staff/orders                            list_staff_orders      STAFF_ROLES
@@ -51,6 +61,7 @@ bp = Blueprint("ordering", __name__)
 #   POST      /staff/orders/<number>/deliver           deliver_order          ORDER_DESK
 #   POST      /staff/orders/<number>/close             close_order            ORDER_DESK
 #   POST      /staff/orders/<number>/cancel            cancel_order_by_staff  ORDER_DESK
+#   POST      /staff/orders/<number>/decide            record_decision        ON_BEHALF_PLACERS
 #   GET POST  /staff/accounts/<slug>/orders/new        place_order_for_buyer  ON_BEHALF_PLACERS
 #   POST      /staff/accounts/<slug>/credit-hold       set_credit_hold        CREDIT_CONTROLLERS
 
@@ -93,15 +104,14 @@ def _preview(account) -> dict:
         "schedule": preview.schedule,
         "term": preview.term,
         "needs_approval": preview.needs_approval,
+        "who_decides": preview.who_decides,
     }
 
 
 def _placed_message(order) -> tuple[str, str]:
     if order.status == "pending_approval":
-        return _(
-            "Order %(number)s placed: it waits for approval by an approver of your company.",
-            number=order.number,
-        ), "warning"
+        placed = _("Order %(number)s placed: it waits for approval.", number=order.number)
+        return f"{placed} {_who_decides(order)}", "warning"
     if order.status == "on_hold":
         return _(
             "Order %(number)s placed and is on hold: %(reason)s",
@@ -109,6 +119,10 @@ def _placed_message(order) -> tuple[str, str]:
             reason=order.hold_reason,
         ), "warning"
     return _("Order %(number)s placed.", number=order.number), "success"
+
+
+def _who_decides(order) -> str:
+    return approvals.who_decides(approvals.deciders(order))
 
 
 @bp.get("/a/<slug>/orders")
@@ -145,7 +159,7 @@ def show_order(slug, number):
         order=order,
         blockers=gate.release_blockers(order),
         can_cancel=permissions.can_cancel(current_user, order),
-        can_decide=permissions.can_decide(current_user, order),
+        can_decide=permissions.can_decide(current_user, order, approvals.deciders(order)),
         cancel_form=CancelOrderForm(),
         decision_form=OrderDecisionForm(),
         **page_parts("ordering.buyer_order", order=order),
@@ -167,37 +181,51 @@ def cancel_order(slug, number):
 
 
 @bp.get("/a/<slug>/approvals")
-@allow(APPROVER)
+@allow(*permissions.APPROVALS_ROLES)
 def list_approvals(slug):
+    """The orders the user decides, their own waiting for a colleague, and the account's
+    others waiting, each with who decides it."""
     account = account_queries.account_or_404(slug)
+    waiting = queries.waiting_for_approval(account.id)
+    deciders = approvals.deciders_of(waiting)
+    mine = [o for o in waiting if permissions.can_decide(current_user, o, deciders.get(o.id))]
+    rest = [o for o in waiting if o not in mine]
     return render_template(
         "ordering/buyer_approvals.html",
         account=account,
-        others=queries.orders_to_decide(current_user),
-        own=queries.own_orders_awaiting_approval(current_user),
+        others=mine,
+        own=[o for o in rest if o.placed_by_id == current_user.id],
+        elsewhere=[
+            (o, approvals.who_decides(deciders[o.id]))
+            for o in rest
+            if o.placed_by_id != current_user.id
+        ],
         form=OrderDecisionForm(),
     )
 
 
 @bp.post("/a/<slug>/approvals/<number>")
-@allow(APPROVER)
+@allow(*permissions.APPROVALS_ROLES)
 def decide_order(slug, number):
     account = account_queries.account_or_404(slug)
-    order = queries.order_or_404(number, account_id=account.id)
+    _decide(queries.order_or_404(number, account_id=account.id))
+    return redirect(url_for(".list_approvals", slug=slug), 303)
+
+
+def _decide(order) -> None:
+    """Approve or reject as the decision form says; a refusal is flashed."""
     form = OrderDecisionForm()
-    back = redirect(url_for(".list_approvals", slug=slug), 303)
     if not validated(form, _("Write a comment of at most 2000 characters.")):
-        return back
+        return
     if not form.approve.data and not form.reject.data:
         flash(_("Choose to approve or to reject the order."), "danger")
-        return back
+        return
     with refusal_shown():
         services.decide_order(current_user, order, bool(form.approve.data), form.comment.data or "")
         if form.approve.data:
-            flash(_("Order %(number)s approved.", number=number), "success")
+            flash(_("Order %(number)s approved.", number=order.number), "success")
         else:
-            flash(_("Order %(number)s rejected.", number=number), "success")
-    return back
+            flash(_("Order %(number)s rejected.", number=order.number), "success")
 
 
 @bp.post("/a/<slug>/notices/read")
@@ -242,12 +270,16 @@ def list_staff_orders():
 @allow(*STAFF_ROLES)
 def show_staff_order(number):
     order = queries.order_or_404(number, with_details=True)
+    deciders = approvals.deciders(order)
     return render_template(
         "ordering/staff_order.html",
         order=order,
         blockers=gate.release_blockers(order),
         actions=permissions.staff_actions(current_user, order),
         can_release=permissions.can_release_orders(current_user),
+        deciders=deciders,
+        can_decide=permissions.can_decide(current_user, order, deciders),
+        decision_form=OrderDecisionForm(),
         **page_parts("ordering.staff_order", order=order),
     )
 
@@ -349,6 +381,14 @@ def cancel_order_by_staff(number):
     return _back_to_desk(number)
 
 
+@bp.post("/staff/orders/<number>/decide")
+@allow(*permissions.ON_BEHALF_PLACERS)
+def record_decision(number):
+    """Staff record the account's decision on an order nobody there may approve."""
+    _decide(queries.order_or_404(number))
+    return _back_to_desk(number)
+
+
 def _back_to_desk(number: str):
     """Every order desk action answers with the order's page, where a refusal is flashed."""
     return redirect(url_for(".show_staff_order", number=number), 303)
@@ -389,12 +429,13 @@ def place_order_for_buyer(slug):
 
 def _placed_for_buyer_message(order, buyer) -> tuple[str, str]:
     if order.status == "pending_approval":
-        return _(
+        placed = _(
             "Order %(number)s placed for %(buyer)s; it is above their spending limit and waits "
-            "for an approver of the account.",
+            "for approval.",
             number=order.number,
             buyer=buyer.name,
-        ), "warning"
+        )
+        return f"{placed} {_who_decides(order)}", "warning"
     if order.status == "on_hold":
         return _(
             "Order %(number)s placed for %(buyer)s and held: %(reason)s",
@@ -409,6 +450,7 @@ def _placed_for_buyer_message(order, buyer) -> tuple[str, str]:
 
 @bp.post("/staff/accounts/<slug>/credit-hold")
 @allow(*permissions.CREDIT_CONTROLLERS)
+@fresh_sign_in
 def set_credit_hold(slug):
     account = account_queries.account_or_404(slug)
     form = CreditHoldForm()

@@ -56,9 +56,7 @@ def test_a_slug_in_use_is_refused_on_the_slug_field(two_accounts):
 def test_an_e_mail_in_use_is_refused_whatever_its_case(two_accounts, email):
     admin = factories.StaffFactory()
     with pytest.raises(ServiceError) as refused:
-        services.create_user(
-            admin, two_accounts["globex"], buyer_values(email=email), "a long first password"
-        )
+        services.create_user(admin, two_accounts["globex"], buyer_values(email=email))
     assert refused.value.field == "email"
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 3
@@ -69,9 +67,7 @@ def test_an_e_mail_in_use_is_refused_whatever_its_case(two_accounts, email):
 def test_a_role_outside_the_offered_ones_is_refused(two_accounts, role):
     admin = factories.UserFactory(account=two_accounts["acme"], role="customer_admin")
     with pytest.raises(ServiceError) as refused:
-        services.create_user(
-            admin, two_accounts["acme"], buyer_values(role=role), "a long first password"
-        )
+        services.create_user(admin, two_accounts["acme"], buyer_values(role=role))
     assert refused.value.field == "role"
     buyer = two_accounts["acme_buyer"]
     with pytest.raises(ServiceError):

@@ -1,42 +1,15 @@
 """The contract screens as staff use them: proposals, approvals, conflicts."""
 
-import io
 import re
-from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from portal.accounts.models import KeyAccount
-from portal.contracts import pricing
 from portal.contracts.models import Contract, PriceRule
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
+from tests.support.contracts import acme_contract, acme_price, rule_form, upload
 from tests.support.web import login
-
-
-def acme_price(sku):
-    acme = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == "acme"))
-    return pricing.price_lines(acme.id, [(sku, 1)], date.today()).lines[0].unit_price.amount
-
-
-def acme_contract():
-    return db.session.scalar(sa.select(Contract).where(Contract.number == "NW-ACME-01"))
-
-
-def rule_form(**extra):
-    return {
-        "target": "sku",
-        "sku": "NW-DT7",
-        "category": "",
-        "kind": "percent_off",
-        "value": "20",
-        "min_quantity": "1",
-        "valid_from": "",
-        "valid_to": "",
-        "reason": "Tender for 400 desktops",
-        **extra,
-    }
 
 
 def test_an_admins_20_percent_waits_for_the_manager_and_the_admin_cannot_approve(app):
@@ -49,7 +22,9 @@ def test_an_admins_20_percent_waits_for_the_manager_and_the_admin_cannot_approve
     response = admin.post(f"/staff/contracts/{contract.id}/rules/new", data=rule_form())
     assert response.status_code == 302
     assert acme_price("NW-DT7") == Decimal("5499.00")  # the old price stays in force
-    proposal = db.session.scalar(sa.select(PriceRule).where(PriceRule.status == "proposed"))
+    proposal = db.session.scalar(
+        sa.select(PriceRule).where(PriceRule.status == "proposed").order_by(PriceRule.id.desc())
+    )
 
     page = admin.get("/staff/approvals")
     assert f'data-proposal-id="{proposal.id}"'.encode() in page.data
@@ -134,15 +109,10 @@ def test_deciders_see_waiting_proposals_on_their_dashboard_but_not_their_own(app
     admin, manager = app.test_client(), app.test_client()
     login(admin, "admin@northwind.example", DEMO_PASSWORD)
     login(manager, "manager@northwind.example", DEMO_PASSWORD)
-    assert b"data-proposals-waiting" not in manager.get("/staff/").data
+    assert b'data-proposals-waiting="1"' in manager.get("/staff/").data  # the demo's own
     admin.post(f"/staff/contracts/{contract.id}/rules/new", data=rule_form())
-    assert b'data-proposals-waiting="1"' in manager.get("/staff/").data
+    assert b'data-proposals-waiting="2"' in manager.get("/staff/").data
     assert b"data-proposals-waiting" not in admin.get("/staff/").data  # not a decider
-
-
-def upload(client, url, text, **fields):
-    data = {"file": (io.BytesIO(text.encode()), "prices.csv"), **fields}
-    return client.post(url, data=data, content_type="multipart/form-data")
 
 
 def test_a_price_import_shows_every_bad_row_and_applies_nothing(app):
@@ -202,3 +172,29 @@ def test_a_clean_price_import_is_checked_then_applied_whole(app):
     exported = client.get(f"/staff/contracts/{contract.id}/rules.csv")
     assert exported.mimetype == "text/csv"
     assert b"NW-DT7,percent_off,5" in exported.data
+
+
+def test_the_import_preview_lists_old_and_new_for_every_changed_rule(app):
+    seed_demo()
+    contract = acme_contract()
+    client = app.test_client()
+    login(client, "director@northwind.example", DEMO_PASSWORD)
+    changes = (
+        "target,kind,value,currency,min_quantity,valid_from,valid_to\n"
+        "NW-LT14,fixed,7600.00,CNY,1,,\n"  # 7,650.00 in force: changed
+        "NW-MN27,percent_off,45,,1,,\n"  # 15% in force; 45% is beyond the director's 40%
+        "NW-DOCK,fixed,800.00,CNY,10,,\n"  # new
+    )
+
+    checked = upload(client, f"/staff/contracts/{contract.id}/import", changes, check="1")
+
+    page = checked.get_data(as_text=True)
+    assert 'data-import-valid="yes"' in page
+    rows = {
+        line: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()
+        for line, text in re.findall(r'data-change-line="(\d+)">(.*?)</tr>', page, re.S)
+    }
+    assert set(rows) == {"2", "3"}  # the new rule changes no price in force
+    assert "CN¥7,650.00 CN¥7,600.00" in rows["2"]
+    assert "15% off list 45% off list for approval" in rows["3"]
+    assert "built-in method" not in page

@@ -130,14 +130,18 @@ def test_an_approver_cannot_approve_their_own_order(web, shop):
     assert the_order().status == "pending_approval"
 
 
-def test_a_customer_admin_cannot_approve(web, shop, waiting):
+def test_a_customer_admin_cannot_approve_while_the_account_has_an_approver(web, shop, waiting):
     admin = factories.UserFactory(
         account=shop.account, role="customer_admin", email="admin@acme.example"
     )
     client = signed_in(web, admin.email)
-    assert client.get("/a/acme/approvals").status_code == 404
     number = waiting["order"].number
-    assert client.post(f"/a/acme/approvals/{number}", data={"comment": "ok"}).status_code == 404
+    approvals = text(client.get("/a/acme/approvals"))
+    assert f'data-waiting-order="{number}"' in approvals  # seen, with who decides
+    assert "It is decided by an approver of your company: Alex Approver." in approvals
+    assert f'action="/a/acme/approvals/{number}"' not in approvals
+    refused = decide(client, number, comment="ok", approve="1")
+    assert "Only an approver of the account decides its orders." in text(refused)
     assert the_order().status == "pending_approval"
 
 

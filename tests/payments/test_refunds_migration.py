@@ -11,7 +11,7 @@ from portal.extensions import db
 from tests import factories
 from tests.support.web import make_config
 
-BEFORE_REFUNDS = "5c3a9e07d1b2"
+BEFORE_REFUNDS = "714d101f5f54"
 
 
 @pytest.mark.no_transaction
