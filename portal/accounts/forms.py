@@ -1,5 +1,6 @@
 """Forms for accounts, users and addresses: input shape only, rules live in services."""
 
+from decimal import Decimal
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
@@ -13,10 +14,19 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import ColorField, EmailField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from portal.accounts.models import TIERS
-from portal.core.money import CURRENCIES, parse_amount
+from portal.core.forms import AmountField, PercentField
+from portal.core.money import CURRENCIES
 
 PHONE = Regexp(r"^[0-9+()./ -]*$", message=_l("Use digits, spaces and + ( ) - only."))
 
@@ -117,10 +127,10 @@ class UserForm(FlaskForm):
     )
     phone = StringField(_l("Phone"), validators=[Length(max=40), PHONE])
     role = SelectField(_l("Role"))
-    spending_limit = StringField(
+    spending_limit = AmountField(
         _l("Spending limit"),
         description=_l("Orders above this wait for an approver. Leave empty for no limit."),
-        validators=[Optional(), Length(max=30)],
+        validators=[Optional()],
     )
     is_active = BooleanField(_l("Active"), default=True)
 
@@ -128,22 +138,14 @@ class UserForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.role.choices = [(role, role.replace("_", " ")) for role in roles]
 
-    def validate_spending_limit(self, field):
-        if field.data and field.data.strip():
-            try:
-                parse_amount(field.data)
-            except ValueError:
-                raise ValidationError(_l("Enter an amount such as 50000.00.")) from None
-
     def values(self) -> dict:
-        # Blank (or only spaces) means no limit; Optional() lets spaces through unvalidated.
-        limit = (self.spending_limit.data or "").strip()
         values = {
             "name": self.name.data.strip(),
             "email": self.email.data,
             "phone": self.phone.data or "",
             "role": self.role.data,
-            "spending_limit_amount": parse_amount(limit) if limit else None,
+            # Blank (or only spaces) means no limit.
+            "spending_limit_amount": self.spending_limit.data,
         }
         if self.is_active is not None:  # NewUserForm has no such field
             values["is_active"] = self.is_active.data
@@ -166,11 +168,11 @@ class StaffUserForm(FlaskForm):
     )
     phone = StringField(_l("Phone"), validators=[Length(max=40), PHONE])
     role = SelectField(_l("Role"))
-    discount_authority = StringField(
+    discount_authority = PercentField(
         _l("Discount authority (% below list)"),
         description=_l("Deeper discounts this person sets wait for someone with more authority."),
-        default="0",
-        validators=[DataRequired(), Length(max=10)],
+        default=Decimal(0),
+        validators=[InputRequired()],
     )
     is_active = BooleanField(_l("Active"), default=True)
 
@@ -178,19 +180,13 @@ class StaffUserForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.role.choices = [(role, role.replace("_", " ")) for role in roles]
 
-    def validate_discount_authority(self, field):
-        try:
-            parse_amount(field.data)
-        except ValueError:
-            raise ValidationError(_l("Enter a percentage such as 12.5.")) from None
-
     def values(self) -> dict:
         values = {
             "name": self.name.data.strip(),
             "email": self.email.data,
             "phone": self.phone.data or "",
             "role": self.role.data,
-            "discount_authority_percent": parse_amount(self.discount_authority.data),
+            "discount_authority_percent": self.discount_authority.data,
         }
         if self.is_active is not None:
             values["is_active"] = self.is_active.data

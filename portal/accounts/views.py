@@ -18,6 +18,7 @@ from portal.accounts.forms import (
 from portal.accounts.permissions import can_edit_account, can_manage_users_of
 from portal.core.actions import refusal_shown
 from portal.core.images import image_response
+from portal.core.money import plain
 from portal.core.permissions import (
     ACCOUNT_EDITORS,
     BUYER_ROLES,
@@ -144,7 +145,7 @@ def edit_staff_user(staff_id):
     user = queries.staff_user_or_404(staff_id)
     form = StaffUserForm(obj=user, roles=STAFF_ROLES)
     if request.method == "GET":
-        form.discount_authority.data = f"{user.discount_authority_percent.normalize():f}"
+        form.discount_authority.data = user.discount_authority_percent.normalize()
     if form.validate_on_submit():
         with refusal_shown(form):
             services.update_staff_user(current_user, user, form.values())
@@ -296,7 +297,7 @@ def _create_user_page(account, back):
 def _edit_user_page(account, user, back):
     form = UserForm(obj=user, roles=BUYER_ROLES)
     if request.method == "GET" and user.spending_limit_amount is not None:
-        form.spending_limit.data = f"{user.spending_limit_amount:f}"
+        form.spending_limit.data = plain(user.spending_limit_amount, account.currency)
     if form.validate_on_submit():
         with refusal_shown(form):
             services.update_user(current_user, account, user, form.values())

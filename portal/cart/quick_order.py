@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from portal.cart.models import MAX_LINES, MAX_QUANTITY
 from portal.catalog.services import normal_sku
+from portal.core import numbers
 from portal.core.csvfiles import read_rows
 from portal.core.errors import ServiceError
 
@@ -22,7 +22,6 @@ MAX_ROW_TEXT = 120
 
 #: A pasted line: cells separated by a comma (or semicolon) or by tabs and spaces.
 _SEPARATOR = re.compile(r"\s*[,;]\s*|\s+")
-_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]*)?")
 _HEADER = ({"sku"}, {"quantity", "qty"})
 
 
@@ -40,27 +39,13 @@ class Row:
 
 
 def parse_quantity(text: str, *, allow_zero: bool = False) -> tuple[int | None, str | None]:
-    """(quantity, None) for a whole number 1..MAX_QUANTITY (0 too with `allow_zero`), else
-    (None, what is wrong)."""
-    text = text.strip()
-    if not text:
-        return None, _("Write a quantity.")
-    if not _NUMBER.fullmatch(text):
-        return None, _(
-            "“%(text)s” is not a quantity: write a whole number of units, such as 2.",
-            text=_shorten(text, 20),
-        )
-    whole, _dot, fraction = text.lstrip("+-").partition(".")
-    if fraction.strip("0"):
-        return None, _("Quantities are whole units: “%(text)s” is not a whole number.", text=text)
-    digits = whole.lstrip("0")
-    # Compared as text first: int() of thousands of digits is slow (and refused by Python).
-    if len(digits) > len(str(MAX_QUANTITY)) or int(digits or 0) > MAX_QUANTITY:
-        return None, _("The quantity must be at most %(max)s.", max=format_decimal(MAX_QUANTITY))
-    value = -int(digits or 0) if text.startswith("-") else int(digits or 0)
-    if value < (0 if allow_zero else 1):
-        return None, _("The quantity must be at least 1.")
-    return value, None
+    """(quantity, None) for a whole number 1..MAX_QUANTITY (0 too with `allow_zero`), read as
+    every quantity is (core.numbers), else (None, what is wrong)."""
+    try:
+        minimum = 0 if allow_zero else 1
+        return numbers.parse_quantity(text, minimum=minimum, maximum=MAX_QUANTITY), None
+    except numbers.NumberError as error:
+        return None, error.message
 
 
 def parse_pasted(text: str) -> list[Row]:
@@ -77,7 +62,8 @@ def parse_pasted(text: str) -> list[Row]:
         line = line.strip()
         if not line:
             continue
-        cells = _SEPARATOR.split(line)
+        # Typed with a Chinese input method on: full-width SKUs, digits, commas and spaces.
+        cells = _SEPARATOR.split(numbers.plain_width(line).strip())
         while len(cells) > 1 and not cells[-1]:
             cells.pop()  # a trailing separator, as spreadsheets copy empty columns
         if first and _is_header(cells):

@@ -6,9 +6,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SearchField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
-from portal.core.money import CURRENCIES, parse_amount
+from portal.core.forms import AmountField
+from portal.core.money import CURRENCIES
 
 
 def _optional_id(value):
@@ -34,14 +35,6 @@ class SearchForm(FlaskForm):
     @property
     def query(self) -> str:
         return (self.q.data or "").strip()[:100]
-
-
-def _check_amount(form, field):
-    if field.data and field.data.strip():
-        try:
-            parse_amount(field.data)
-        except ValueError:
-            raise ValidationError(_l("Enter an amount such as 1249.00.")) from None
 
 
 class ProductForm(FlaskForm):
@@ -85,11 +78,7 @@ class ProductForm(FlaskForm):
 
     def prices(self) -> dict[str, Decimal | None]:
         """{currency: amount}; a blank field means no list price in that currency."""
-        prices = {}
-        for currency in CURRENCIES:
-            text = (self[f"price_{currency}"].data or "").strip()
-            prices[currency] = parse_amount(text) if text else None
-        return prices
+        return {currency: self[f"price_{currency}"].data for currency in CURRENCIES}
 
     def price_fields(self):
         return [self[f"price_{currency}"] for currency in CURRENCIES]
@@ -103,10 +92,7 @@ for _currency in CURRENCIES:
     setattr(
         ProductForm,
         f"price_{_currency}",
-        StringField(
-            _l("List price %(currency)s", currency=_currency),
-            validators=[Optional(), Length(max=30), _check_amount],
-        ),
+        AmountField(_l("List price %(currency)s", currency=_currency), validators=[Optional()]),
     )
 
 

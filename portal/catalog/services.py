@@ -22,7 +22,8 @@ from portal.core.csvfiles import CsvError, read_rows
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
 from portal.core.images import check_image
-from portal.core.money import CURRENCIES, minor_digits, parse_amount, quantize
+from portal.core.money import CURRENCIES, decimals_problem, quantize
+from portal.core.numbers import NumberError, parse_amount, plain_width
 from portal.extensions import db
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ class Conflict(ServiceError):
 
 
 def normal_sku(text: str) -> str:
-    return (text or "").strip().upper()
+    """A SKU as stored: plain width (typed with a Chinese input method on), upper case."""
+    return plain_width(text or "").strip().upper()
 
 
 def version_of(product: Product) -> str:
@@ -69,16 +71,7 @@ def amount_problem(amount: Decimal, currency: str) -> str | None:
     # The size check comes first: quantize() raises on amounts beyond Decimal's precision.
     if amount > MAX_LIST_PRICE:
         return _("%(amount)s is more than any list price can be.", amount=f"{amount:f}")
-    if quantize(amount, currency) != amount:
-        digits = minor_digits(currency)
-        if digits == 0:
-            return _("%(currency)s amounts have no decimals.", currency=currency)
-        return _(
-            "%(currency)s amounts have at most %(digits)d decimals.",
-            currency=currency,
-            digits=digits,
-        )
-    return None
+    return decimals_problem(amount, currency)
 
 
 # One product
@@ -423,10 +416,8 @@ def _row(line, cells, width, columns, categories, seen) -> tuple[_Row, list[str]
         currency = key.removeprefix("price_")
         try:
             amount = parse_amount(cell(key))
-        except ValueError:
-            problems.append(
-                _("%(column)s: %(value)s is not a number.", column=key, value=cell(key))
-            )
+        except NumberError as error:
+            problems.append(f"{key}: {error.message}")
             continue
         problem = amount_problem(amount, currency)
         if problem:

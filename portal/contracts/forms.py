@@ -12,7 +12,6 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -24,26 +23,15 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     Regexp,
     ValidationError,
 )
 
 from portal.contracts.models import CONTRACT_STATUSES, MILESTONE_EVENTS, RULE_KINDS
-from portal.core.money import CURRENCIES, parse_amount
-
-
-class AmountField(StringField):
-    """A decimal amount typed by a person ('50,000.00'); `.amount` is the Decimal."""
-
-    def pre_validate(self, form):
-        self.amount = None
-        if self.data and self.data.strip():
-            try:
-                self.amount = parse_amount(self.data)
-            except ValueError:
-                raise ValidationError(_l("Enter a number such as 7650.00.")) from None
+from portal.core.forms import AmountField, PercentField, QuantityField
+from portal.core.money import CURRENCIES
+from portal.core.numbers import parse_amount, parse_percent
 
 
 class VersionedForm(FlaskForm):
@@ -82,10 +70,17 @@ class ContractForm(VersionedForm):
             "valid_to": self.valid_to.data,
             "status": self.status.data,
             "payment_term_id": self.payment_term_id.data,
-            "credit_limit_amount": self.credit_limit.amount,
+            "credit_limit_amount": self.credit_limit.data,
             "is_assortment_restricted": self.is_assortment_restricted.data,
             "notes": self.notes.data or "",
         }
+
+
+class RuleValueField(AmountField):
+    """A unit price, or with the kind "percent_off" a percentage (a % sign may follow it)."""
+
+    def read(self, text: str, form):
+        return parse_percent(text) if form.kind.data == "percent_off" else parse_amount(text)
 
 
 class RuleForm(VersionedForm):
@@ -106,13 +101,13 @@ class RuleForm(VersionedForm):
             SelectChoice("percent_off", _l("Percent off list")),
         ],
     )
-    value = AmountField(
+    value = RuleValueField(
         _l("Value"),
         description=_l("A unit price in the contract's currency, or a percentage such as 12.5."),
         validators=[InputRequired()],
     )
-    min_quantity = IntegerField(
-        _l("From quantity"), default=1, validators=[InputRequired(), NumberRange(1, 10_000_000)]
+    min_quantity = QuantityField(
+        _l("From quantity"), default=1, maximum=10_000_000, validators=[InputRequired()]
     )
     valid_from = DateField(_l("Valid from"), validators=[Optional()])
     valid_to = DateField(_l("Valid to"), validators=[Optional()])
@@ -135,7 +130,7 @@ class RuleForm(VersionedForm):
     def values(self) -> dict:
         return {
             "kind": self.kind.data,
-            "value": self.value.amount,
+            "value": self.value.data,
             "min_quantity": self.min_quantity.data,
             "valid_from": self.valid_from.data,
             "valid_to": self.valid_to.data,
@@ -196,22 +191,18 @@ class MilestoneRowForm(Form):
     """One row of a payment term; a row left entirely blank is no milestone."""
 
     label = StringField(_l("Label"), validators=[Length(max=60)])
-    share = StringField(_l("Share (%)"), validators=[Length(max=12)])
+    share = PercentField(_l("Share (%)"))
     event = SelectField(
         _l("After"), choices=[SelectChoice(e, EVENT_LABELS[e]) for e in MILESTONE_EVENTS]
     )
     days = StringField(_l("Days"), default="0", validators=[Length(max=6)])
 
     def is_blank(self) -> bool:
-        return not (self.label.data or "").strip() and not (self.share.data or "").strip()
+        return not (self.label.data or "").strip() and not self.share.text.strip()
 
     def validate_share(self, field):
-        if self.is_blank():
-            return
-        try:
-            parse_amount(field.data or "")
-        except ValueError:
-            raise ValidationError(_l("Enter a percentage such as 30 or 33.5.")) from None
+        if not self.is_blank() and field.data is None and not field.errors:
+            raise ValidationError(_l("Enter a percentage such as 30 or 33.5."))
 
     def validate_days(self, field):
         if not self.is_blank() and not (field.data or "").strip().isdigit():
@@ -247,7 +238,7 @@ class TermForm(FlaskForm):
             "milestones": [
                 (
                     row.label.data or "",
-                    parse_amount(row.share.data),
+                    row.share.data,
                     row.event.data,
                     int(row.days.data.strip()),
                 )

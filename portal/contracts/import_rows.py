@@ -18,7 +18,8 @@ from flask_babel import gettext as _
 from portal.contracts.models import RULE_KINDS
 from portal.core.csvfiles import CsvError
 from portal.core.csvfiles import read_rows as read_csv_rows
-from portal.core.money import parse_amount, plain
+from portal.core.money import plain
+from portal.core.numbers import NumberError, parse_amount, parse_percent, parse_quantity
 
 #: The columns of an import or export file, in the order the export writes them.
 COLUMNS = ("target", "kind", "value", "currency", "min_quantity", "valid_from", "valid_to")
@@ -124,12 +125,10 @@ def _parse_row(line: int, cells: tuple[str, ...], order: list[int]) -> RowResult
     if row.kind not in RULE_KINDS:
         row.errors.append(_('The kind is fixed or percent_off, not "%(kind)s".', kind=kind))
         row.kind = None
-    if row.kind == "percent_off":
-        value = value.removesuffix("%")
     try:
-        row.value = parse_amount(value)
-    except ValueError:
-        row.errors.append(_('"%(value)s" is not a number.', value=value))
+        row.value = (parse_percent if row.kind == "percent_off" else parse_amount)(value)
+    except NumberError as error:
+        row.errors.append(f"value: {error.message}")
     row.min_quantity = _quantity(min_quantity, row.errors)
     row.valid_from = _date(valid_from, row.errors)
     row.valid_to = _date(valid_to, row.errors)
@@ -140,15 +139,11 @@ def _parse_row(line: int, cells: tuple[str, ...], order: list[int]) -> RowResult
 def _quantity(text: str, errors: list[str]) -> int | None:
     if not text:
         return 1
-    if not (text.isascii() and text.isdigit()) or int(text) < 1:
-        errors.append(
-            _('The minimum quantity is a whole number from 1, not "%(value)s".', value=text)
-        )
+    try:
+        return parse_quantity(text, maximum=MAX_QUANTITY)
+    except NumberError as error:
+        errors.append(f"min_quantity: {error.message}")
         return None
-    if int(text) > MAX_QUANTITY:
-        errors.append(_("A minimum quantity of %(value)s is beyond any order.", value=text))
-        return None
-    return int(text)
 
 
 def _date(text: str, errors: list[str]) -> date | None:

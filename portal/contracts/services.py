@@ -30,7 +30,7 @@ from portal.contracts.terms import STANDARD_TERMS
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
-from portal.core.money import CURRENCIES
+from portal.core.money import CURRENCIES, decimals_problem
 from portal.extensions import db
 from portal.notifications.services import notify
 
@@ -78,6 +78,8 @@ def save_contract(
         raise ServiceError(_("The contract must start before it ends."), field="valid_to")
     if values["credit_limit_amount"] < 0:
         raise ServiceError(_("The credit limit cannot be negative."), field="credit_limit")
+    if problem := decimals_problem(values["credit_limit_amount"], values["currency"]):
+        raise ServiceError(problem, field="credit_limit")
     clash = sa.select(Contract.number).where(Contract.number == values["number"])
     active = sa.select(Contract.number).where(
         Contract.account_id == account.id, Contract.status == "active"

@@ -18,6 +18,7 @@ from portal.contracts.forms import (
     RuleForm,
     TermForm,
 )
+from portal.contracts.import_rows import value_text
 from portal.contracts.permissions import (
     PROPOSAL_DECIDERS,
     can_approve,
@@ -27,6 +28,7 @@ from portal.contracts.permissions import (
 from portal.contracts.pricing import NO_CONTRACT, PricedLine, explain, price_products
 from portal.contracts.rule_checks import Unlikely
 from portal.core.actions import refusal_shown
+from portal.core.money import plain
 from portal.core.permissions import ACCOUNT_EDITORS, BUYER_ROLES, STAFF_ROLES, SYSADMIN, allow
 from portal.core.reauth import fresh_sign_in
 
@@ -109,7 +111,7 @@ def edit_contract(contract_id):
     form = ContractForm(obj=contract, terms=queries.payment_terms())
     if request.method == "GET":
         form.version.data = contract.version
-        form.credit_limit.data = f"{contract.credit_limit_amount:f}"
+        form.credit_limit.data = plain(contract.credit_limit_amount, contract.currency)
     if form.validate_on_submit():
         with refusal_shown(form, view_shows=services.Conflict) as refused:
             services.save_contract(
@@ -147,7 +149,7 @@ def _rule_page(contract, rule):
         form.target.data = "sku" if rule.product_id else "category"
         form.sku.data = rule.product.sku if rule.product_id else ""
         form.category.data = rule.category.name if rule.category_id else ""
-        form.value.data = f"{rule.value.normalize():f}"
+        form.value.data = value_text(rule.kind, rule.value, contract.currency)
         form.reason.data = ""
     unlikely = False
     if form.validate_on_submit():

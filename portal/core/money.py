@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from babel import Locale
@@ -15,6 +15,7 @@ from babel.numbers import (
     get_group_symbol,
 )
 from flask_babel import format_currency, get_locale
+from flask_babel import gettext as _
 
 #: Currencies the portal trades in.
 CURRENCIES = ("CNY", "USD", "EUR", "JPY", "GBP", "HKD")
@@ -129,15 +130,17 @@ def _shape(locale: Locale, currency: str) -> _Shape | None:
     )
 
 
-def parse_amount(text: str) -> Decimal:
-    """A user-typed amount such as '50,000.00' as a Decimal; ValueError when it is not one."""
-    try:
-        value = Decimal(text.replace(",", "").strip())
-    except InvalidOperation:
-        raise ValueError(f"{text!r} is not an amount") from None
-    if not value.is_finite():
-        raise ValueError(f"{text!r} is not an amount")
-    return value
+def decimals_problem(amount: Decimal, currency: str) -> str | None:
+    """Why `amount` has too many decimals for `currency`, or None. (Amounts typed by people
+    are read by core.numbers, which keeps them to the Amount column's size.)"""
+    if quantize(amount, currency) == amount:
+        return None
+    digits = minor_digits(currency)
+    if digits == 0:
+        return _("%(currency)s amounts have no decimals.", currency=currency)
+    return _(
+        "%(currency)s amounts have at most %(digits)d decimals.", currency=currency, digits=digits
+    )
 
 
 @dataclass(frozen=True, slots=True)

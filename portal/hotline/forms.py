@@ -6,7 +6,6 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -14,8 +13,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import Optional
 
+from portal.core.forms import QuantityField
 from portal.hotline.models import LEAD_STATUSES
 
 TOPIC_LABELS = {
@@ -90,9 +90,7 @@ class CloseForm(FlaskForm):
     outcome = SelectField(_l("Outcome"), choices=choices(OUTCOME_LABELS))
     note = TextAreaField(_l("Note"))
     sku = StringField(_l("SKU of the evaluation unit (optional)"))
-    quantity = IntegerField(
-        _l("Units"), validators=[Optional(), NumberRange(min=1, max=1000)], default=1
-    )
+    quantity = QuantityField(_l("Units"), maximum=1000, validators=[Optional()], default=1)
     submit = SubmitField(_l("Close request"))
 
 

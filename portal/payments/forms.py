@@ -6,38 +6,12 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.core.money import CURRENCIES, parse_amount
+from portal.core.forms import AmountField
+from portal.core.money import CURRENCIES
+from portal.core.numbers import NumberError, parse_amount
 from portal.payments.services import LetterOfCreditDetails, Remittance
-
-#: Amounts typed at the desk stay below this (the columns hold 15 digits before the point).
-MAX_AMOUNT = Decimal("1000000000000")
-
-
-def typed_amount(text: str) -> Decimal:
-    """An amount as finance types it ('42,000.00'); ValueError with a message when it is none."""
-    value = parse_amount(text)
-    if abs(value) >= MAX_AMOUNT or len(value.as_tuple().digits) > 20:
-        raise ValueError("too large")
-    return value
-
-
-class AmountField(StringField):
-    """A decimal amount; the services check its sign and its currency's decimals."""
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        self.amount = None
-        if self.data and self.data.strip():
-            try:
-                self.amount = typed_amount(self.data)
-            except ValueError:
-                self.amount = None
-
-    def pre_validate(self, form):
-        if self.data and self.data.strip() and self.amount is None:
-            raise ValidationError(_l("Enter an amount such as 42000.00."))
 
 
 class FinanceFilterForm(FlaskForm):
@@ -64,7 +38,7 @@ PART = "part-"
 class RemittanceForm(FlaskForm):
     """A bank transfer and its split over the account's open milestones, one box each."""
 
-    amount = AmountField(_l("Amount received"), validators=[DataRequired()])
+    amount = AmountField(_l("Amount received"), validators=[InputRequired()])
     received_on = DateField(_l("Date received"), validators=[DataRequired()])
     reference = StringField(_l("Bank reference"), validators=[DataRequired(), Length(max=60)])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
@@ -95,15 +69,15 @@ class RemittanceForm(FlaskForm):
                 continue
             self.typed[int(key)] = text
             try:
-                self.parts[int(key)] = typed_amount(text)
-            except ValueError:
-                self.part_errors[int(key)] = str(_l("Enter an amount such as 42000.00."))
+                self.parts[int(key)] = parse_amount(text)
+            except NumberError as error:
+                self.part_errors[int(key)] = error.message
                 ok = False
         return ok
 
     def remittance(self) -> Remittance:
         return Remittance(
-            amount=self.amount.amount,
+            amount=self.amount.data,
             received_on=self.received_on.data,
             reference=self.reference.data or "",
             allocations=dict(self.parts),
@@ -117,7 +91,7 @@ class LetterOfCreditForm(FlaskForm):
     issuing_bank = StringField(_l("Issuing bank"), validators=[DataRequired(), Length(max=120)])
     number = StringField(_l("Letter of credit number"), validators=[DataRequired(), Length(max=60)])
     currency = SelectField(_l("Currency"), choices=list(CURRENCIES))
-    amount = AmountField(_l("Amount"), validators=[DataRequired()])
+    amount = AmountField(_l("Amount"), validators=[InputRequired()])
     expires_on = DateField(_l("Expiry date"), validators=[DataRequired()])
     latest_shipment_on = DateField(_l("Latest shipment date"), validators=[DataRequired()])
     required_documents = TextAreaField(
@@ -131,7 +105,7 @@ class LetterOfCreditForm(FlaskForm):
             issuing_bank=self.issuing_bank.data or "",
             number=self.number.data or "",
             currency=self.currency.data,
-            amount=self.amount.amount,
+            amount=self.amount.data,
             expires_on=self.expires_on.data,
             latest_shipment_on=self.latest_shipment_on.data,
             required_documents=self.required_documents.data or "",

@@ -10,7 +10,7 @@ from portal.accounts.models import Address, KeyAccount, User
 from portal.core.audit import AuditEvent
 from portal.extensions import db
 from tests import factories
-from tests.support.web import account_form, login, reload, signed_in
+from tests.support.web import account_form, input_value, login, reload, signed_in
 
 
 def count(model, *where) -> int:
@@ -210,14 +210,23 @@ def test_changing_a_users_e_mail_to_one_in_use_is_refused(web, initech):
     [
         ("-1", "The spending limit cannot be negative."),
         ("-0.01", "The spending limit cannot be negative."),
-        ("abc", "Enter an amount such as 50000.00."),
-        ("12,34.5.6", "Enter an amount such as 50000.00."),
-        ("NaN", "Enter an amount such as 50000.00."),
-        ("Infinity", "Enter an amount such as 50000.00."),
+        ("abc", "“abc” is not an amount: type it as 1150.50 or 1,150.50."),
+        ("12,34.5.6", "“12,34.5.6” is not an amount: type it as 1150.50 or 1,150.50."),
+        ("NaN", "“NaN” is not an amount: type it as 1150.50 or 1,150.50."),
+        ("Infinity", "“Infinity” is not an amount: type it as 1150.50 or 1,150.50."),
         ("100.001", "Enter an amount in CNY, such as 50000.00."),
-        ("10000000000000", "Enter an amount in CNY, such as 50000.00."),
-        ("1e400", "Enter an amount in CNY, such as 50000.00."),
-        ("9" * 29, "Enter an amount in CNY, such as 50000.00."),
+        (
+            "10000000000000",
+            "“10000000000000” is too large: amounts stay below 1,000,000,000,000.",
+        ),
+        ("1e400", "“1e400”: write the number out in digits, without an exponent."),
+        ("1e9", "“1e9”: write the number out in digits, without an exponent."),
+        ("9" * 29, f"“{'9' * 23}…” is too large: amounts stay below 1,000,000,000,000."),
+        (
+            "50000,00",
+            "“50000,00”: use a point for decimals and type 50000.00 (a comma only separates "
+            "thousands, as in 1,150.50).",
+        ),
     ],
 )
 def test_a_bad_spending_limit_is_refused_and_nothing_changes(web, initech, limit, message):
@@ -429,8 +438,17 @@ def test_an_address_of_another_account_cannot_be_removed(web, initech, two_accou
 # Staff users (sysadmins)
 
 
-@pytest.mark.parametrize("authority", ["-1", "100.01", "1e9", "ten", "12.345"])
-def test_a_bad_discount_authority_is_refused_and_nothing_changes(web, staff_admin, authority):
+@pytest.mark.parametrize(
+    ("authority", "says"),
+    [
+        ("-1", "percentage"),
+        ("100.01", "percentage"),
+        ("1e9", "without an exponent"),
+        ("ten", "percentage"),
+        ("12.345", "percentage"),
+    ],
+)
+def test_a_bad_discount_authority_is_refused_and_nothing_changes(web, staff_admin, authority, says):
     sysadmin = factories.StaffFactory(email="sysadmin@northwind.example", role="sysadmin")
     client = signed_in(web, sysadmin.email)
     data = {
@@ -443,7 +461,7 @@ def test_a_bad_discount_authority_is_refused_and_nothing_changes(web, staff_admi
     }
     response = client.post(f"/staff/users/{staff_admin.id}", data=data)
     assert response.status_code == 200
-    assert "percentage" in response.get_data(as_text=True)
+    assert says in response.get_data(as_text=True)
     assert reload(staff_admin).discount_authority_percent == 0
     assert audit_events("user.update") == []
 
@@ -474,3 +492,56 @@ def test_only_sysadmins_manage_staff_and_buyers_are_not_staff(web, staff_admin, 
     sysadmin = factories.StaffFactory(email="sysadmin@northwind.example", role="sysadmin")
     client = signed_in(web, sysadmin.email)
     assert client.get(f"/staff/users/{initech['buyer'].id}").status_code == 404
+
+
+# Spending limits as people type them (core.numbers), on both user forms
+
+
+@pytest.fixture(params=["customer admin", "staff"])
+def users_url(request, web, initech, staff_admin):
+    """(signed-in client, the users' base URL) for each form that sets a spending limit."""
+    if request.param == "staff":
+        return signed_in(web, staff_admin.email), "/staff/accounts/initech/users"
+    return signed_in(web, "admin@initech.example"), "/a/initech/users"
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1e9", "“1e9”: write the number out in digits, without an exponent."),
+        (
+            "50000,50",
+            "“50000,50”: use a point for decimals and type 50000.50 (a comma only separates "
+            "thousands, as in 1,150.50).",
+        ),
+        (
+            "999999999999999999999",
+            "“999999999999999999999” is too large: amounts stay below 1,000,000,000,000.",
+        ),
+    ],
+)
+def test_a_spending_limit_with_an_exponent_or_a_decimal_comma_is_refused(
+    users_url, initech, typed, message
+):
+    client, url = users_url
+    buyer = initech["buyer"]
+    response = client.post(f"{url}/{buyer.id}", data=user_form(buyer, spending_limit=typed))
+    assert response.status_code == 200
+    assert f'<div class="invalid-feedback">{message}</div>' in response.get_data(as_text=True)
+    assert reload(buyer).spending_limit_amount is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("50,000.50", "50000.50"), ("５０，０００．５", "50000.50"), ("\u3000８０００\u3000", "8000")],
+)
+def test_a_spending_limit_typed_with_thousands_or_in_full_width_is_read(
+    users_url, initech, typed, stored
+):
+    client, url = users_url
+    buyer = initech["buyer"]
+    response = client.post(f"{url}/{buyer.id}", data=user_form(buyer, spending_limit=typed))
+    assert response.status_code == 302
+    assert reload(buyer).spending_limit_amount == Decimal(stored)
+    page = client.get(f"{url}/{buyer.id}")
+    assert input_value(page, "spending_limit") == f"{Decimal(stored):.2f}"

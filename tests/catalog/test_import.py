@@ -14,6 +14,7 @@ from portal.catalog.models import ListPrice, Product
 from portal.core.audit import AuditEvent
 from portal.extensions import db
 from tests import factories
+from tests.support.catalog import list_prices
 from tests.support.web import signed_in
 
 HEADER = "sku,name,category,unit,active,price_CNY,price_USD\n"
@@ -143,17 +144,17 @@ BAD_ROWS = [
     pytest.param(
         "NW-ZZ1,Gadget,Laptops,each,yes,ten,\n",
         3,
-        "price_CNY: ten is not a number.",
+        "price_CNY: “ten” is not an amount: type it as 1150.50 or 1,150.50.",
         id="not-a-number",
     ),
     pytest.param(
-        "NW-ZZ1,Gadget,Laptops,each,yes,1e15,\n",
+        "NW-ZZ1,Gadget,Laptops,each,yes,100000000.01,\n",
         3,
-        "price_CNY: 1000000000000000 is more than any list price can be.",
+        "price_CNY: 100000000.01 is more than any list price can be.",
         id="absurd",
     ),
     pytest.param(
-        "NW-ZZ1,Gadget,Laptops,each,yes,NaN,\n", 3, "price_CNY: NaN is not a number.", id="nan"
+        "NW-ZZ1,Gadget,Laptops,each,yes,NaN,\n", 3, "price_CNY: “NaN” is not an amount", id="nan"
     ),
     pytest.param(
         "NW-ADP1,Travel adapter again,Laptops,each,yes,10.00,\n",
@@ -229,7 +230,7 @@ def test_every_bad_row_of_a_file_is_listed(editor, catalog):
     assert found == [
         (2, "A1", "The name is blank."),
         (4, "A3", "Unknown category Toys."),
-        (4, "A3", "price_CNY: x is not a number."),
+        (4, "A3", "price_CNY: “x” is not an amount: type it as 1150.50 or 1,150.50."),
         (6, "A1", "The SKU A1 is already on line 2."),
     ]
 
@@ -282,3 +283,19 @@ def test_the_import_page_asks_for_a_file(web, editor):
     assert "price_CNY" in page
     response = client.post("/staff/catalog/import", data={})
     assert "Choose a CSV file." in response.get_data(as_text=True)
+
+
+def test_a_catalog_file_reads_its_prices_as_the_form_does(editor, catalog):
+    text = HEADER + 'NW-LT14,ProBook 14 laptop,Laptops,each,yes,"8999,50",1e3\n'
+    with pytest.raises(services.ImportFailed) as failure:
+        services.import_products(editor, text.encode())
+    assert [e.message for e in failure.value.errors] == [
+        "price_CNY: “8999,50”: use a point for decimals and type 8999.50 (a comma only "
+        "separates thousands, as in 1,150.50).",
+        "price_USD: “1e3”: write the number out in digits, without an exponent.",
+    ]
+    assert list_prices("NW-LT14")["CNY"] == Decimal("8999.00")
+
+    text = HEADER + 'ｎｗ－ｌｔ１４,ProBook 14 laptop,Laptops,each,yes,"8,999.50",１２４９．５\n'
+    services.import_products(editor, text.encode())
+    assert list_prices("NW-LT14") == {"CNY": Decimal("8999.50"), "USD": Decimal("1249.50")}

@@ -9,27 +9,17 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from portal.catalog.models import ListPrice, Product
+from portal.catalog.models import Product
 from portal.core.audit import AuditEvent
 from portal.demo import demo_logo
 from portal.extensions import db
-from tests.support.catalog import product, products_on
+from tests.support.catalog import list_prices, product, products_on
 from tests.support.web import signed_in
 
 
 def reload_product(sku: str) -> Product:
     db.session.expire_all()
     return db.session.scalar(sa.select(Product).where(Product.sku == sku))
-
-
-def list_prices(sku: str) -> dict[str, Decimal]:
-    db.session.expire_all()
-    rows = db.session.execute(
-        sa.select(ListPrice.currency, ListPrice.amount)
-        .join(Product, Product.id == ListPrice.product_id)
-        .where(Product.sku == sku)
-    )
-    return {currency: amount for currency, amount in rows}
 
 
 def audit_events(action: str) -> list[AuditEvent]:
@@ -175,8 +165,9 @@ def test_saving_an_unchanged_product_records_nothing(web, editor, catalog):
         ("-5.00", "A list price must be more than zero."),
         ("0", "A list price must be more than zero."),
         ("10.001", "CNY amounts have at most 2 decimals."),
-        ("1e12", "is more than any list price can be."),
-        ("ten", "Enter an amount such as 1249.00."),
+        ("100000000.01", "is more than any list price can be."),
+        ("1e12", "without an exponent"),
+        ("ten", "“ten” is not an amount"),
     ],
 )
 def test_a_bad_list_price_is_refused_on_its_field_and_changes_nothing(
@@ -254,3 +245,33 @@ def test_an_image_is_served_to_anyone_and_a_missing_one_is_404(web, editor, cata
     assert anonymous.get("/catalog/images/NW-LT14").mimetype == "image/png"
     assert anonymous.get("/catalog/images/NW-MN27").status_code == 404
     assert anonymous.get("/catalog/images/NO-SUCH").status_code == 404
+
+
+# List prices as staff type them (core.numbers)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("8999,50", "“8999,50”: use a point for decimals and type 8999.50 "),
+        ("8.999,50", "“8.999,50”: use a point for decimals and type 8999.50 "),
+        ("9e3", "without an exponent"),
+        ("999999999999999999999", "is too large"),
+    ],
+)
+def test_a_list_price_with_a_decimal_comma_or_an_exponent_is_refused(
+    web, editor, catalog, typed, message
+):
+    client = signed_in(web, editor.email)
+    data = product_form(catalog["laptop"], price_CNY=typed, price_USD="1249.00")
+    response = client.post("/staff/catalog/NW-LT14", data=data)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert list_prices("NW-LT14")["CNY"] == Decimal("8999.00")
+
+
+def test_a_list_price_in_full_width_or_with_thousands_is_read(web, editor, catalog):
+    client = signed_in(web, editor.email)
+    data = product_form(catalog["laptop"], price_CNY="８，９９９．５０", price_USD="1,249.50")
+    assert client.post("/staff/catalog/NW-LT14", data=data).status_code == 302
+    assert list_prices("NW-LT14") == {"CNY": Decimal("8999.50"), "USD": Decimal("1249.50")}

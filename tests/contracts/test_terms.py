@@ -106,7 +106,7 @@ def test_staff_define_a_term_which_is_audited(web, editor):
             ],
             "at most two decimals",
         ),
-        ([("A", "abc", "order", "0")], "Enter a percentage such as 30 or 33.5."),
+        ([("A", "abc", "order", "0")], "“abc” is not a percentage"),
         ([("A", "100", "order", "3651")], "from 0 to 3650"),
         ([("A", "100", "order", "-1")], "Enter a whole number of days"),
         ([("", "100", "order", "0")], "Milestone 1 needs a label."),
@@ -228,3 +228,17 @@ def test_only_account_editors_define_terms(web, editor):
     before = counts()
     assert client.post("/staff/payment-terms/new", data=term_form()).status_code == 403
     assert counts() == before
+
+
+def test_payment_term_shares_are_read_as_percentages(web, editor):
+    client = signed_in(web, editor.email)
+    rows = [("Deposit", "33,5", "order", "0"), ("Balance", "66.5", "delivery", "0")]
+    page = client.post("/staff/payment-terms/new", data=term_form(rows=rows))
+    assert "“33,5”: use a point for decimals and type 33.5 " in page.get_data(as_text=True)
+    rows = [("Deposit", "３３．５％", "order", "0"), ("Balance", "66.5%", "delivery", "0")]
+    assert client.post("/staff/payment-terms/new", data=term_form(rows=rows)).status_code == 302
+    term_id = db.session.scalar(sa.select(PaymentTerm.id).where(PaymentTerm.code == "net45"))
+    assert [share for _label, share, _event, _days in milestones_of(term_id)] == [
+        Decimal("33.5"),
+        Decimal("66.5"),
+    ]

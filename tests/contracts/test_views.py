@@ -9,7 +9,7 @@ from portal.contracts.models import Contract, PriceRule
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from tests.support.contracts import acme_contract, acme_price, rule_form, upload
-from tests.support.web import login
+from tests.support.web import input_value, login
 
 
 def test_an_admins_20_percent_waits_for_the_manager_and_the_admin_cannot_approve(app):
@@ -53,7 +53,7 @@ def test_a_rule_form_with_bad_input_says_what_is_wrong_and_saves_nothing(app):
     before = db.session.scalar(sa.select(sa.func.count(PriceRule.id)))
     for bad, message in [
         ({"sku": "NO-SUCH"}, b"There is no product NO-SUCH"),
-        ({"value": "abc"}, b"Enter a number"),
+        ({"value": "abc"}, "“abc” is not a percentage".encode()),
         ({"value": "-3"}, b"more than 0"),
         (
             {"kind": "fixed", "target": "category", "sku": "", "category": "Laptops"},
@@ -198,3 +198,137 @@ def test_the_import_preview_lists_old_and_new_for_every_changed_rule(app):
     assert "CN¥7,650.00 CN¥7,600.00" in rows["2"]
     assert "15% off list 45% off list for approval" in rows["3"]
     assert "built-in method" not in page
+
+
+# Numbers as staff type them (core.numbers): a point for decimals, commas only between
+# thousands, no exponents, full-width forms read plain; shown in the currency's decimals
+
+DECIMAL_COMMA = "use a point for decimals and type"
+
+
+def director(app):
+    client = app.test_client()
+    login(client, "director@northwind.example", DEMO_PASSWORD)
+    return client
+
+
+def rules_of(contract, sku):
+    db.session.expire_all()
+    return [
+        (r.kind, r.value, r.min_quantity)
+        for r in db.session.scalars(
+            sa.select(PriceRule)
+            .where(PriceRule.contract_id == contract.id, PriceRule.status == "active")
+            .where(PriceRule.product.has(sku=sku))
+            .order_by(PriceRule.min_quantity)
+        )
+    ]
+
+
+def contract_form(contract, **changes) -> dict:
+    return {
+        "number": contract.number,
+        "currency": contract.currency,
+        "valid_from": contract.valid_from.isoformat(),
+        "valid_to": contract.valid_to.isoformat(),
+        "status": contract.status,
+        "payment_term_id": str(contract.payment_term_id),
+        "credit_limit": "500000.00",
+        "notes": contract.notes or "",
+        "version": str(contract.version),
+        **changes,
+    }
+
+
+def test_a_price_typed_with_a_decimal_comma_is_refused_with_what_to_type(app):
+    seed_demo()
+    contract, client = acme_contract(), director(app)
+    url = f"/staff/contracts/{contract.id}/rules/new"
+    for typed, suggestion in (("1150,50", "1150.50"), ("5150,50", "5150.50")):
+        page = client.post(url, data=rule_form(kind="fixed", value=typed)).get_data(as_text=True)
+        assert f"“{typed}”: {DECIMAL_COMMA} {suggestion} " in page
+    page = client.post(url, data=rule_form(kind="fixed", value="1.150,50")).get_data(as_text=True)
+    assert f"{DECIMAL_COMMA} 1150.50 " in page
+    page = client.post(url, data=rule_form(kind="fixed", value="1e3")).get_data(as_text=True)
+    assert "without an exponent" in page
+    assert rules_of(contract, "NW-DT7") == []
+
+    assert client.post(url, data=rule_form(kind="fixed", value="5,150.50")).status_code == 302
+    assert rules_of(contract, "NW-DT7") == [("fixed", Decimal("5150.50"), 1)]
+
+
+def test_a_volume_tier_typed_in_full_width_or_with_thousands_is_read(app):
+    seed_demo()
+    contract, client = acme_contract(), director(app)
+    url = f"/staff/contracts/{contract.id}/rules/new"
+    for value, quantity in (("５，１５０．５０", "１"), ("5000.00", "1,000")):
+        data = rule_form(kind="fixed", value=value, min_quantity=quantity)
+        assert client.post(url, data=data).status_code == 302
+    assert rules_of(contract, "NW-DT7") == [
+        ("fixed", Decimal("5150.50"), 1),
+        ("fixed", Decimal("5000.00"), 1000),
+    ]
+    data = rule_form(sku="NW-DOCK", kind="percent_off", value="５％", min_quantity="２０")
+    assert client.post(url, data=data).status_code == 302
+    assert rules_of(contract, "NW-DOCK") == [("percent_off", Decimal(5), 20)]
+
+
+def test_a_fixed_price_is_shown_for_editing_in_the_currencys_decimals(app):
+    seed_demo()
+    contract = acme_contract()
+    rule = db.session.scalar(
+        sa.select(PriceRule).where(
+            PriceRule.contract_id == contract.id,
+            PriceRule.kind == "fixed",
+            PriceRule.product.has(sku="NW-LT14"),
+            PriceRule.min_quantity == 1,
+        )
+    )
+    page = director(app).get(f"/staff/contracts/{contract.id}/rules/{rule.id}")
+    assert input_value(page, "value") == "7650.00"
+
+
+def test_a_credit_limit_is_shown_for_editing_in_the_currencys_decimals(app):
+    seed_demo()
+    contract = acme_contract()
+    page = director(app).get(f"/staff/contracts/{contract.id}/edit")
+    assert input_value(page, "credit_limit") == "500000.00"
+
+
+def test_a_credit_limit_beyond_the_column_or_typed_wrong_is_refused_with_a_message(app):
+    seed_demo()
+    contract, client = acme_contract(), director(app)
+    url = f"/staff/contracts/{contract.id}/edit"
+    for typed, message in (
+        ("999999999999999999999", "is too large: amounts stay below 1,000,000,000,000."),
+        ("1e9", "without an exponent"),
+        ("1150,50", f"{DECIMAL_COMMA} 1150.50 "),
+        ("1.555", "CNY amounts have at most 2 decimals."),
+        ("1.12345", "has more than 4 decimals"),
+    ):
+        response = client.post(url, data=contract_form(contract, credit_limit=typed))
+        assert response.status_code == 200, typed
+        assert message in response.get_data(as_text=True).replace("&#34;", '"'), typed
+    db.session.expire_all()
+    assert db.session.get(Contract, contract.id).credit_limit_amount == Decimal("500000.00")
+
+    response = client.post(url, data=contract_form(contract, credit_limit="６００，０００"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Contract, contract.id).credit_limit_amount == Decimal("600000.00")
+
+
+def test_a_price_list_file_reads_its_numbers_as_the_forms_do(app):
+    seed_demo()
+    contract, client = acme_contract(), director(app)
+    url = f"/staff/contracts/{contract.id}/import"
+    header = "target,kind,value,currency,min_quantity,valid_from,valid_to\n"
+    bad = header + 'NW-DT7,fixed,"5150,50",CNY,1,,\nNW-DOCK,fixed,8e2,CNY,1,,\n'
+    page = upload(client, url, bad, check="1").get_data(as_text=True)
+    assert 'data-import-valid="no"' in page
+    assert f"value: “5150,50”: {DECIMAL_COMMA} 5150.50 " in page
+    assert "value: “8e2”: write the number out in digits, without an exponent." in page
+
+    good = header + 'NW-DT7,fixed,"5,150.50",CNY,１,,\nNW-DOCK,percent_off,５％,,２０,,\n'
+    page = upload(client, url, good, check="1").get_data(as_text=True)
+    assert 'data-import-valid="yes"' in page, page

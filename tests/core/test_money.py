@@ -15,7 +15,6 @@ from portal.core.money import (
     CurrencyMismatch,
     Money,
     format_money,
-    parse_amount,
     quantize,
     to_minor,
 )
@@ -50,16 +49,6 @@ def test_money_refuses_floats_and_mixing_currencies():
     assert Money(Decimal("1.10"), "USD") + Money(Decimal("2.20"), "USD") == Money(
         Decimal("3.30"), "USD"
     )
-
-
-@pytest.mark.parametrize("text", ["abc", "1e", "NaN", "Infinity", ""])
-def test_parse_amount_refuses_what_is_not_an_amount(text):
-    with pytest.raises(ValueError):
-        parse_amount(text)
-
-
-def test_parse_amount_accepts_thousands_separators():
-    assert parse_amount("50,000.00") == Decimal("50000.00")
 
 
 def _store_and_reload(amount):

@@ -3,6 +3,10 @@
 from decimal import Decimal
 from html.parser import HTMLParser
 
+import sqlalchemy as sa
+
+from portal.catalog.models import ListPrice, Product
+from portal.extensions import db
 from tests import factories
 
 
@@ -31,3 +35,14 @@ def products_on(html: str | bytes) -> dict[str, dict]:
     parser = _DataAttributes()
     parser.feed(html.decode() if isinstance(html, bytes) else html)
     return parser.found
+
+
+def list_prices(sku: str) -> dict[str, Decimal]:
+    """{currency: amount} of the product's list prices, as stored now."""
+    db.session.expire_all()
+    rows = db.session.execute(
+        sa.select(ListPrice.currency, ListPrice.amount)
+        .join(Product, Product.id == ListPrice.product_id)
+        .where(Product.sku == sku)
+    )
+    return {currency: amount for currency, amount in rows}

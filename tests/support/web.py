@@ -110,3 +110,10 @@ def count_queries():
         yield statements
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", before)
+
+
+def input_value(page, name: str) -> str:
+    """The value of the (one) input named `name` on a page, as the person sees it."""
+    [tag] = re.findall(rf'<input [^>]*name="{name}"[^>]*>', page.get_data(as_text=True))
+    match = re.search(r'value="([^"]*)"', tag)
+    return match.group(1) if match else ""
