@@ -38,7 +38,7 @@ def register_template_helpers(app: Flask) -> None:
     from portal.notifications.permissions import can_manage_outbox
     from portal.ordering import lifecycle
     from portal.ordering import permissions as ordering_permissions
-    from portal.payments import cards
+    from portal.payments import cards, refunds
     from portal.payments import permissions as payments_permissions
     from portal.payments import queries as payments_queries
 
@@ -58,6 +58,7 @@ def register_template_helpers(app: Flask) -> None:
         get_locale=get_locale,
         # Labels and formatting
         status_label=lifecycle.status_label,
+        refund_status_label=refunds.status_label,
         event_label=lifecycle.event_label,
         explain_price=explain,
         care_kind_label=care.kind_label,
@@ -88,12 +89,18 @@ def register_template_helpers(app: Flask) -> None:
     add_page_part(
         app,
         "ordering.staff_order",
-        lambda order: {"order_payments": payments_queries.order_payments(order)},
+        lambda order: {
+            "order_payments": payments_queries.order_payments(order),
+            "refunds": refunds.refunds_of_order(order),
+        },
     )
     add_page_part(
         app,
         "ordering.buyer_order",
-        lambda order: {"pay_links": cards.card_payment_links(order.milestones)},
+        lambda order: {
+            "pay_links": cards.card_payment_links(order, order.milestones),
+            "refunds": refunds.refunds_of_order(order),
+        },
     )
     if app.testing:
         _refuse_queries_while_rendering(app)

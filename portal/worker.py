@@ -49,6 +49,7 @@ SWEEPS = (
     Sweep("overdue_milestones", timedelta(hours=1), "portal.payments.sweep:sweep_overdue"),
     Sweep("contract_expiry", timedelta(hours=6), "portal.contracts.sweep:sweep_contract_expiry"),
     Sweep("saved_cards", timedelta(hours=1), "portal.payments.cards:charge_saved_cards"),
+    Sweep("refunds", timedelta(minutes=1), "portal.payments.refunds:sweep_refunds"),
 )
 
 #: Namespace of the sweeps' advisory locks (the first key of pg_try_advisory_lock(int, int)).

@@ -26,7 +26,7 @@ from portal.hotline.models import (
 )
 from portal.notifications.models import OutboxMessage
 from portal.ordering.models import LetterOfCredit, Milestone, Order, OrderEvent, OrderLine
-from portal.payments.models import CardPayment, Payment, PaymentAllocation, SavedCard
+from portal.payments.models import CardPayment, Payment, PaymentAllocation, Refund, SavedCard
 
 
 def password_hash(password: str = "correct horse battery") -> str:
@@ -367,6 +367,23 @@ class CardPaymentFactory(Base):
     idempotency_key = factory.Sequence(lambda n: f"test-key-{n}")
     amount = factory.SelfAttribute("milestone.amount")
     currency = factory.SelfAttribute("milestone.currency")
+
+
+class RefundFactory(Base):
+    """Money going back for a milestone of a cancelled order (a remittance's part)."""
+
+    class Meta:
+        model = Refund
+
+    milestone = factory.SubFactory(MilestoneFactory)
+    account_id = factory.SelfAttribute("milestone.account_id")
+    order_id = factory.SelfAttribute("milestone.order_id")
+    payment = factory.SubFactory(
+        PaymentFactory, account_id=factory.SelfAttribute("..milestone.account_id")
+    )
+    method = "bank_transfer"
+    currency = factory.SelfAttribute("milestone.currency")
+    amount = Decimal("100.00")
 
 
 class BusinessCalendarFactory(Base):

@@ -2,10 +2,13 @@
 against the access table (portal.core.access.PAGES), the one source of who opens what."""
 
 import re
+import urllib.request
+from decimal import Decimal
 
 import pytest
 from flask import Flask
 
+from portal import create_app
 from portal.core import access
 from portal.core.access import FIELDS, PUBLIC, check_pages, restricted, sees
 from portal.core.access import PAGES as EXPECTED
@@ -17,8 +20,11 @@ from portal.core.permissions import (
     STAFF_ROLES,
     SYSADMIN,
 )
+from portal.extensions import db
+from portal.payments.models import CardPayment
 from tests.support.access import STATIC, build_url, declared_access, rules
-from tests.support.web import login
+from tests.support.card_payments import client_for, requests_seen, stripe_settings
+from tests.support.web import login, make_config
 
 #: Routes whose ids name the supplier's catalog, shared by every account: nobody's secret; and
 #: the password link, whose token is its own access check (tests/auth/test_password_links.py).
@@ -60,9 +66,6 @@ def test_the_app_refuses_to_start_with_an_unmarked_view(monkeypatch):
         check_pages(app)
 
 
-#: DESIGN.md section 2, pinned: the call centre answers callers about who they are, what they
-#: ordered and where it stands; sysadmins run the system. Neither reads negotiated prices,
-#: discounts and their internal reasons, amounts, credit or what an account owes.
 NO_MONEY = {CALL_CENTER, SYSADMIN}
 MONEY_PAGES = (
     "contracts.list_contracts",
@@ -205,3 +208,76 @@ def test_each_staff_role_sees_exactly_its_fields_on_the_order_and_account_pages(
     assert _has(account, b"data-credit-limit") == sees(user, "credit")
     assert _has(account, b"data-order-total") == (sees(user, "orders") and sees(user, "amounts"))
     assert _has(account, contract_link) == access.may_open(user, "contracts.show_contract")
+
+
+# No state changes on GET (SECURITY.md 20): every GET route of every blueprint, called as every
+# role (and anonymously), leaves every table as it was and asks Stripe for nothing. Writing the
+# audit trail of sensitive reads (SECURITY.md 18) and the signed-in session's own bookkeeping
+# are the reads' record, not a change of state.
+
+#: Tables a read may write to: the audit of sensitive reads and the sign-in sessions.
+READ_RECORDS = {"audit_events", "user_sessions"}
+
+
+@pytest.fixture(scope="module")
+def stripe_app(app, localstripe):
+    return create_app(
+        make_config(app.config["SQLALCHEMY_DATABASE_URI"], **stripe_settings(localstripe))
+    )
+
+
+def snapshot() -> dict[str, list]:
+    """Every row of every table but READ_RECORDS, as read now."""
+    db.session.expire_all()
+    found = {}
+    for table in db.metadata.sorted_tables:
+        if table.name in READ_RECORDS:
+            continue
+        order = [*table.primary_key.columns] or [*table.columns]
+        found[table.name] = [
+            tuple(row) for row in db.session.execute(table.select().order_by(*order))
+        ]
+    return found
+
+
+def forget_stripe_requests(base: str) -> None:
+    request = urllib.request.Request(f"{base}/_config/requests", method="DELETE")  # noqa: S310
+    urllib.request.urlopen(request, timeout=5).read()  # noqa: S310
+
+
+def an_open_card_payment(base: str, milestone) -> None:
+    """The buyer opened a card payment and left before paying: its return page has a
+    payment to ask Stripe about."""
+    intent = client_for(base).v1.payment_intents.create(
+        params={"amount": 100, "currency": "cny", "payment_method_types": ["card"]}
+    )
+    db.session.add(
+        CardPayment(
+            account_id=milestone.account_id,
+            milestone_id=milestone.id,
+            stripe_id=intent.id,
+            idempotency_key=f"test-{intent.id}",
+            amount=Decimal("1.00"),
+            currency="CNY",
+        )
+    )
+    db.session.commit()
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_no_get_changes_a_row_or_calls_stripe(stripe_app, localstripe, world, role):
+    an_open_card_payment(localstripe, world["acme_invoice"])
+    client = stripe_app.test_client()
+    if role is not None:
+        assert login(client, world["users"][role].email).status_code == 302
+    urls = {rule.endpoint: build_url(stripe_app, rule, world) for rule in rules(stripe_app, "GET")}
+    before = snapshot()
+    forget_stripe_requests(localstripe)
+    for url in urls.values():
+        status = client.get(url).status_code
+        assert status < 500, (url, status)
+    after = snapshot()
+    changed = sorted(name for name in before if before[name] != after[name])
+    assert changed == [], f"GET requests as {role} changed {changed}"
+    assert requests_seen(localstripe) == [], f"GET requests as {role} called Stripe"
+    assert {"payments.pay_by_card", "payments.show_card_payment"} <= set(urls)

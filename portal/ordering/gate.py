@@ -127,7 +127,8 @@ def _letter_of_credit_blockers(
     """Nothing when one registered letter of credit for the order is unexpired, in the
     order's currency, covers its total and still allows shipment; otherwise what fails, for
     each one registered."""
-    failures = [_letter_of_credit_failures(order, letter, today) for letter in letters]
+    letters = [letter for letter in letters if not letter.is_void]
+    failures = [letter_of_credit_failures(order, letter, today) for letter in letters]
     if any(not failed for failed in failures):
         return []
     total = format_money(order.total_amount, order.currency)
@@ -136,7 +137,10 @@ def _letter_of_credit_blockers(
     return [text for failed in failures for text in failed]
 
 
-def _letter_of_credit_failures(order: Order, letter: LetterOfCredit, today: date) -> list[str]:
+def letter_of_credit_failures(order: Order, letter: LetterOfCredit, today: date) -> list[str]:
+    """Why the letter does not cover the order today, in words; empty: it covers it."""
+    if letter.is_void:
+        return [_("Letter of credit %(number)s is void.", number=letter.number)]
     failed = []
     if letter.expires_on < today:
         failed.append(

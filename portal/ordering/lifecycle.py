@@ -6,9 +6,13 @@ Everything else asks here: the order table's check constraint, credit, the relea
 order desk and payments. This module imports no ordering model (the models import it).
 """
 
+import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from portal.core.errors import ServiceError
+from portal.core.hooks import run_hook
+from portal.core.invoice_numbers import invoice_number
 from portal.core.money import format_money
 from portal.extensions import db
 from portal.notifications.services import notify, settle
@@ -39,8 +43,11 @@ ORDER_STATUSES = (
 )
 #: Orders still in play: their unpaid amounts count against the credit limit.
 OPEN_STATUSES = tuple(s for s in ORDER_STATUSES if s not in ("closed", "cancelled"))
-#: Orders whose milestones are open to payment (by card, remittance or the saved-card run).
-PAYABLE_STATUSES = OPEN_STATUSES
+#: Orders whose milestones are owed, so open to payment (by card, remittance or the saved-card
+#: run): placed and approved, not yet closed or cancelled. An order on hold is payable unless it
+#: was held while waiting for approval (`is_payable`); nothing is owed before an approver says yes
+#: (SECURITY.md 47).
+PAYABLE_STATUSES = ("submitted", "confirmed", "released", "shipped", "delivered", "on_hold")
 #: Statuses from which the buyer may still cancel: nothing has been released to production.
 BUYER_CANCELLABLE = ("pending_approval", "submitted", "confirmed")
 #: Once an order is here, nothing keeps it from release any more.
@@ -83,6 +90,24 @@ def is_waiting_for_approval(order) -> bool:
     )
 
 
+def is_payable(order) -> bool:
+    """Whether the order's milestones are owed now (SECURITY.md 47)."""
+    return order.status in PAYABLE_STATUSES and not is_waiting_for_approval(order)
+
+
+def payable_clause(order_model):
+    """`is_payable` as a WHERE clause on `order_model` (the Order class, which this module may
+    not import)."""
+    return sa.and_(
+        order_model.status.in_(PAYABLE_STATUSES),
+        sa.or_(
+            order_model.status != "on_hold",
+            order_model.held_from_status.is_(None),
+            order_model.held_from_status != "pending_approval",
+        ),
+    )
+
+
 def can_buyer_cancel(order) -> bool:
     return order.status in BUYER_CANCELLABLE or (
         order.status == "on_hold" and order.held_from_status in BUYER_CANCELLABLE
@@ -107,6 +132,9 @@ def transition(order, to: str, actor, comment: str = "", action: str | None = No
     if is_waiting_for_approval(order) and to in ("submitted", "cancelled"):
         settle(approval_topic(order))
     order.status = to
+    if to == "cancelled":
+        # Money received for it goes back (payments.refunds), in this transaction.
+        run_hook("order.cancelled", order=order, actor=actor)
 
 
 def record(
@@ -137,3 +165,29 @@ def tell_buyer(order, slug: str, text: str) -> None:
         status=status_label(order.status),
         total=format_money(order.total_amount, order.currency),
     )
+
+
+def tell_invoices_issued(order, slug: str, milestones) -> None:
+    """A notice and an e-mail to the buyer who placed the order for each of `milestones` that
+    was just invoiced (it fell due), in the caller's transaction. A milestone is invoiced once:
+    when the event it hangs on happens (placing or approval, shipment, delivery)."""
+    for milestone in milestones:
+        number = invoice_number(order.number, milestone.position)
+        amount = format_money(milestone.amount - milestone.paid_amount, milestone.currency)
+        due_on = format_date(milestone.due_on)
+        notify(
+            [order.placed_by_id],
+            _(
+                "Invoice %(invoice)s of %(amount)s issued, due on %(date)s.",
+                invoice=number,
+                amount=amount,
+                date=due_on,
+            ),
+            f"/a/{slug}/invoices/{number}",
+            email="invoice_issued",
+            invoice=number,
+            label=milestone.label,
+            order_number=order.number,
+            amount=amount,
+            due_on=due_on,
+        )

@@ -149,6 +149,7 @@ class Milestone(AccountScoped, db.Model):
         sa.CheckConstraint(f"event IN {MILESTONE_EVENTS}", name="event"),
         sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
         sa.CheckConstraint("paid_amount >= 0", name="paid_not_negative"),
+        sa.CheckConstraint("refunded_amount >= 0", name="refunded_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -160,7 +161,10 @@ class Milestone(AccountScoped, db.Model):
     days: Mapped[int]
     currency: Mapped[str] = mapped_column(sa.String(3))
     amount: Mapped[Decimal] = mapped_column(Amount)
+    #: What payments pay of it now: the sum of their allocations (a refund takes its part off).
     paid_amount: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    #: What was paid and has gone back to the customer (refunds confirmed).
+    refunded_amount: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     #: Set when the event it hangs on happens (at once for "order").
     due_on: Mapped[date | None] = mapped_column(sa.Date)
     #: When the milestone fell due and its invoice was issued (the day `due_on` was set).
@@ -177,6 +181,10 @@ class Milestone(AccountScoped, db.Model):
     @property
     def unpaid(self) -> Money:
         return Money(self.amount - self.paid_amount, self.currency)
+
+    @property
+    def refunded(self) -> Money:
+        return Money(self.refunded_amount, self.currency)
 
     @property
     def is_paid(self) -> bool:
@@ -250,9 +258,17 @@ class LetterOfCredit(AccountScoped, db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when finance voids it (the bank cancelled it, or it was registered in error): it
+    #: covers nothing any more, and stays on record with why.
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    void_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
     order: Mapped[Order] = relationship(lazy="raise")
     registered_by: Mapped[User | None] = relationship(lazy="raise")
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None
 
     @property
     def covered(self) -> Money:

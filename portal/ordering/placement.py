@@ -36,7 +36,7 @@ from portal.extensions import db
 from portal.notifications.services import notify
 from portal.ordering import approvals
 from portal.ordering.credit import credit_excess, lock_account, over_credit_text
-from portal.ordering.lifecycle import hold, record, status_label
+from portal.ordering.lifecycle import hold, record, status_label, tell_invoices_issued
 from portal.ordering.models import Milestone, Order, OrderLine, OrderNumberCounter
 
 #: The longest a requested delivery date may lie ahead.
@@ -171,7 +171,7 @@ def place_order(
     except IntegrityError as error:
         return _placed_meanwhile(account.id, token, error)
     _add_lines(order, pricing)
-    _add_schedule(order, term, pricing.total, today)
+    issued = _add_schedule(order, term, pricing.total, today)
     actor = on_behalf_by or buyer
     record(order, None, order.status, actor, _on_behalf_comment(buyer, on_behalf_by, reason))
     _hold_if_over_credit(order, account, actor)
@@ -184,6 +184,7 @@ def place_order(
     _tell_buyer_received(order, account, buyer, on_behalf_by, pricing, chosen)
     if chosen is not None:
         approvals.tell_deciders(order, chosen)
+    tell_invoices_issued(order, account.slug, issued)
     try:
         db.session.commit()
     except IntegrityError as error:
@@ -432,23 +433,31 @@ def _add_lines(order: Order, pricing: Pricing) -> None:
         )
 
 
-def _add_schedule(order: Order, term: PaymentTerm, total: Money, today: date) -> None:
+def _add_schedule(order: Order, term: PaymentTerm, total: Money, today: date) -> list[Milestone]:
+    """The order's milestones; those due at order are invoiced now, unless the order waits for
+    approval: nothing is owed before an approver says yes (services.decide_order invoices them
+    then, SECURITY.md 47)."""
+    is_owed = order.status != "pending_approval"
+    issued = []
     for position, line in enumerate(schedule(term, total, today), start=1):
-        db.session.add(
-            Milestone(
-                account_id=order.account_id,
-                order_id=order.id,
-                position=position,
-                label=line.label,
-                share_percent=line.share_percent,
-                event=line.event,
-                days=line.days,
-                currency=line.amount.currency,
-                amount=line.amount.amount,
-                due_on=line.due_on,
-                invoiced_on=today if line.due_on else None,
-            )
+        due_on = line.due_on if is_owed else None
+        milestone = Milestone(
+            account_id=order.account_id,
+            order_id=order.id,
+            position=position,
+            label=line.label,
+            share_percent=line.share_percent,
+            event=line.event,
+            days=line.days,
+            currency=line.amount.currency,
+            amount=line.amount.amount,
+            due_on=due_on,
+            invoiced_on=today if due_on else None,
         )
+        db.session.add(milestone)
+        if due_on is not None:
+            issued.append(milestone)
+    return issued
 
 
 def _order_with_token(account_id: int, token: str) -> Order | None:

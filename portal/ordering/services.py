@@ -14,11 +14,18 @@ from portal.accounts.models import KeyAccount, User
 from portal.contracts.services import Conflict, today_for
 from portal.core import audit
 from portal.core.errors import ServiceError
+from portal.core.hooks import run_hook
 from portal.extensions import db
 from portal.ordering import approvals
 from portal.ordering.credit import credit_excess, lock_account, over_credit_text
 from portal.ordering.gate import not_paid_text, release_blockers
-from portal.ordering.lifecycle import can_buyer_cancel, hold, tell_buyer, transition
+from portal.ordering.lifecycle import (
+    can_buyer_cancel,
+    hold,
+    tell_buyer,
+    tell_invoices_issued,
+    transition,
+)
 from portal.ordering.models import Milestone, Order
 from portal.ordering.permissions import can_decide
 
@@ -32,6 +39,8 @@ def _finish(order: Order, text: str) -> None:
     except StaleDataError:
         db.session.rollback()
         raise Conflict() from None
+    # What is done once the change is safely stored (payments asks Stripe for refunds).
+    run_hook("order.committed", order=order)
 
 
 def _slug(order: Order) -> str:
@@ -56,6 +65,7 @@ def decide_order(actor: User, order: Order, approve: bool, comment: str) -> None
     order.decision_comment = comment
     if approve:
         transition(order, "submitted", actor, comment, action="approved")
+        _set_due_dates(order, "order", today_for(_account(order)))
         text = _("Order %(number)s was approved.", number=order.number)
     else:
         transition(order, "cancelled", actor, comment, action="rejected")
@@ -168,7 +178,9 @@ def _milestones(order: Order) -> list[Milestone]:
 
 
 def _set_due_dates(order: Order, event: str, on: date) -> None:
-    for milestone in _milestones(order):
-        if milestone.event == event:
-            milestone.due_on = on + timedelta(days=milestone.days)
-            milestone.invoiced_on = on
+    """The event happened: the milestones hanging on it fall due, and their invoices go out."""
+    issued = [m for m in _milestones(order) if m.event == event]
+    for milestone in issued:
+        milestone.due_on = on + timedelta(days=milestone.days)
+        milestone.invoiced_on = on
+    tell_invoices_issued(order, _slug(order), issued)

@@ -19,15 +19,16 @@ from portal.core.db import begin_write
 from portal.core.money import format_money, minor_digits, to_minor
 from portal.extensions import db
 from portal.ordering.credit import lock_account
-from portal.ordering.models import Milestone
+from portal.ordering.models import Milestone, Order
 from portal.payments.gateway import INTENT_STATUSES, as_dict, stripe_client
 from portal.payments.models import (
     CARD_PAYMENT_NEXT,
     CardPayment,
     Payment,
-    PaymentAllocation,
+    Refund,
     StripeEvent,
 )
+from portal.payments.refunds import confirm_refund, start_refunds, take_back
 from portal.payments.services import apply_payment
 
 #: The events the webhook acts on; any other verified event is recorded and ignored.
@@ -190,6 +191,10 @@ def _succeed(card: CardPayment, state: IntentState) -> str:
     apply_payment(payment, [(milestone, kept)])
     card.payment_id = payment.id
     card.failure_message = ""
+    order = db.session.get(Order, milestone.order_id)
+    if order.status == "cancelled":
+        # Paid while it was being cancelled: the money goes back (the sweep asks Stripe).
+        start_refunds(order)
     audit.record(
         None,
         "payment.card",
@@ -229,8 +234,9 @@ def _mismatch(card: CardPayment, milestone: Milestone, state: IntentState) -> st
 
 
 def _refund(card: CardPayment, state: IntentState) -> str:
-    """Reflect a (partial or full) refund: the allocation shrinks by what was refunded since,
-    and the milestone is open again for that much."""
+    """Reflect a (partial or full) refund: what was refunded since comes off the payment's
+    allocation (the milestone is owed it again, unless its order was cancelled) and the
+    portal's refunds of this card payment are confirmed (SECURITY.md 47)."""
     if card.status == "canceled":
         return "ignored"
     refunded = Decimal(state.refunded_minor or 0).scaleb(-minor_digits(card.currency))
@@ -241,8 +247,19 @@ def _refund(card: CardPayment, state: IntentState) -> str:
     card.refunded_amount = refunded
     if refunded >= card.amount:
         card.status = "refunded"
-    if card.payment_id is not None:
-        _reverse(card.payment_id, card.milestone_id, delta)
+    account = db.session.get(KeyAccount, card.account_id)
+    for refund in db.session.scalars(
+        sa.select(Refund)
+        .where(Refund.card_payment_id == card.id, Refund.status != "refunded")
+        .order_by(Refund.id)
+    ):
+        if refund.amount > delta:
+            break
+        delta -= refund.amount
+        confirm_refund(refund, today_for(account))
+    if card.payment_id is not None and delta > 0:
+        # A refund made at Stripe itself, not one the portal asked for.
+        take_back(card.payment_id, card.milestone_id, delta)
     audit.record(
         None,
         "payment.card_refunded",
@@ -250,27 +267,3 @@ def _refund(card: CardPayment, state: IntentState) -> str:
         {"refunded_amount": (None, refunded)},
     )
     return "refunded"
-
-
-def _reverse(payment_id: int, milestone_id: int, amount: Decimal) -> None:
-    """Take `amount` back off a payment's allocation to a milestone: the milestone's
-    `paid_amount` stays the sum of its allocations."""
-    allocation = db.session.scalar(
-        sa.select(PaymentAllocation).where(
-            PaymentAllocation.payment_id == payment_id,
-            PaymentAllocation.milestone_id == milestone_id,
-        )
-    )
-    milestone = db.session.get(Milestone, milestone_id, populate_existing=True)
-    if allocation is None:
-        return
-    amount = min(amount, allocation.amount)
-    milestone.paid_amount = milestone.paid_amount - amount
-    if amount == allocation.amount:
-        db.session.delete(allocation)
-    else:
-        allocation.amount = allocation.amount - amount
-    payment = db.session.get(Payment, payment_id)
-    payment.note = (payment.note + "\n" if payment.note else "") + _(
-        "Refunded %(amount)s.", amount=format_money(amount, payment.currency)
-    )

@@ -3,6 +3,7 @@ routes join the payments blueprint (views.bp); the card data itself never comes 
 buyer types it into Stripe's element and the portal receives Stripe's ids only."""
 
 import click
+import stripe
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,11 +25,16 @@ from portal.payments.views import bp
 
 # --- buyer: pay by card ---
 #   GET POST  /a/<slug>/invoices/<milestone_id>/pay           pay_by_card             BUYER_ROLES
-#   GET       /a/<slug>/invoices/<milestone_id>/card-payment  show_card_payment       BUYER_ROLES
+#   POST      /a/<slug>/invoices/<milestone_id>/card-setup    start_card_setup        BUYER_ROLES
+#   GET POST  /a/<slug>/invoices/<milestone_id>/card-payment  show_card_payment       BUYER_ROLES
 #   POST      /a/<slug>/saved-cards/<saved_card_id>/remove    remove_saved_card       BUYER_ROLES
 # --- Stripe ---
 #   POST      /webhooks/stripe                                receive_stripe_webhook  public
 # Stripe's webhook is signed, and the only route without a CSRF token (SECURITY.md 21).
+
+
+class CheckCardPaymentForm(FlaskForm):
+    """The return page asks Stripe how the payment stands: a POST, with its CSRF token."""
 
 
 class PayByCardForm(FlaskForm):
@@ -48,19 +54,22 @@ class PayByCardForm(FlaskForm):
 @bp.route("/a/<slug>/invoices/<int:milestone_id>/pay", methods=["GET", "POST"])
 @restricted
 def pay_by_card(slug, milestone_id):
+    """GET shows what is owed and Stripe's card box, and changes nothing, at Stripe or here;
+    POST opens the milestone's PaymentIntent and confirms it with the buyer's card."""
     account = account_queries.account_or_404(slug)
     milestone, order = queries.milestone_of_account_or_404(account, milestone_id)
     back = url_for("payments.list_invoices", slug=account.slug)
+    status = 303 if request.method == "POST" else 302
     if not gateway.is_configured():
         flash(_("Card payments are not available; pay by bank transfer, please."), "warning")
-        return redirect(back)
-    with refusal_shown(category="warning") as refused:
-        card = cards.open_card_payment(current_user, milestone, order)
-    if refused:
-        return redirect(back, 303 if request.method == "POST" else 302)
+        return redirect(back, status)
+    if (refusal := cards.payable_refusal(milestone, order)) is not None:
+        flash(refusal, "warning")
+        return redirect(back, status)
     done = url_for(".show_card_payment", slug=account.slug, milestone_id=milestone.id)
-    if card.status in ("processing", "succeeded"):
-        return redirect(done, 303 if request.method == "POST" else 302)
+    card = queries.current_card_payment(milestone.id)
+    if card is not None and card.status in ("processing", "succeeded"):
+        return redirect(done, status)
     saved_cards = queries.saved_cards_of(account.id)
     form = PayByCardForm()
     next_action_secret = None
@@ -70,6 +79,9 @@ def pay_by_card(slug, milestone_id):
             saved = next((s for s in saved_cards if s.id == form.saved_card.data), None)
             require(saved is not None)
         with refusal_shown() as refused:
+            card = cards.open_card_payment(current_user, milestone, order)
+            if card.status in ("processing", "succeeded"):
+                return redirect(done, 303)
             confirmation = cards.confirm_card_payment(
                 current_user,
                 card,
@@ -93,10 +105,11 @@ def pay_by_card(slug, milestone_id):
         milestone=milestone,
         order=order,
         invoice_number=invoice_number(order.number, milestone.position),
+        amount=milestone.unpaid,
         card=card,
         form=form,
         saved_cards=saved_cards,
-        setup_secret=None if next_action_secret else cards.setup_secret(),
+        setup_url=url_for(".start_card_setup", slug=account.slug, milestone_id=milestone.id),
         next_action_secret=next_action_secret,
         done_url=done,
         publishable_key=current_app.config["STRIPE_PUBLISHABLE_KEY"],
@@ -104,23 +117,48 @@ def pay_by_card(slug, milestone_id):
     )
 
 
-@bp.get("/a/<slug>/invoices/<int:milestone_id>/card-payment")
+@bp.post("/a/<slug>/invoices/<int:milestone_id>/card-setup")
+@restricted
+def start_card_setup(slug, milestone_id):
+    """A SetupIntent's client secret, for stripe.js to take the buyer's card in Stripe's
+    element: asked for by the pay page's script when the buyer pays, never on a GET."""
+    account = account_queries.account_or_404(slug)
+    milestone, order = queries.milestone_of_account_or_404(account, milestone_id)
+    if not gateway.is_configured() or cards.payable_refusal(milestone, order) is not None:
+        abort(404)
+    try:
+        return {"setup_secret": cards.setup_secret()}
+    except stripe.StripeError:
+        return {"error": _("Card payments are not available just now. Try again later.")}, 503
+
+
+@bp.route("/a/<slug>/invoices/<int:milestone_id>/card-payment", methods=["GET", "POST"])
 @restricted
 def show_card_payment(slug, milestone_id):
-    """Where Stripe's flow returns the buyer. Whatever the address says, only Stripe, asked
-    from here (a server-side retrieve), can make the payment count (SECURITY.md 31)."""
+    """Where Stripe's flow returns the buyer. Whatever the address says, only Stripe can make the
+    payment count (SECURITY.md 31): its event, or, on POST (the page's script posts once by
+    itself), a server-side retrieve. GET only shows."""
     account = account_queries.account_or_404(slug)
     milestone, order = queries.milestone_of_account_or_404(account, milestone_id)
     card = queries.current_card_payment(milestone.id)
-    if card is not None and gateway.is_configured() and card.status in ("open", "processing"):
-        try:
-            card = card_events.sync_card_payment(card)
-        except Exception:  # noqa: BLE001 - Stripe unreachable: the webhook will tell
-            db.session.rollback()
-            current_app.logger.warning("could not retrieve %s from Stripe", card.stripe_id)
-        milestone, order = queries.milestone_of_account_or_404(account, milestone_id)
+    if request.method == "POST":
+        if card is not None and gateway.is_configured() and card.status in ("open", "processing"):
+            try:
+                card_events.sync_card_payment(card)
+            except Exception:  # noqa: BLE001 - Stripe unreachable: the webhook will tell
+                db.session.rollback()
+                current_app.logger.warning("could not retrieve %s from Stripe", card.stripe_id)
+        return redirect(
+            url_for(".show_card_payment", slug=slug, milestone_id=milestone_id, checked=1), 303
+        )
     return render_template(
-        "payments/card_payment.html", account=account, milestone=milestone, order=order, card=card
+        "payments/card_payment.html",
+        account=account,
+        milestone=milestone,
+        order=order,
+        card=card,
+        check_form=CheckCardPaymentForm(),
+        is_checked=request.args.get("checked") == "1",
     )
 
 

@@ -21,7 +21,6 @@ from datetime import date
 import sqlalchemy as sa
 import stripe
 from flask_babel import gettext as _
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import KeyAccount, User
@@ -30,7 +29,7 @@ from portal.core.db import begin_write, utcnow
 from portal.core.errors import ServiceError
 from portal.core.money import to_minor
 from portal.extensions import db
-from portal.ordering.lifecycle import PAYABLE_STATUSES
+from portal.ordering.lifecycle import is_payable, status_label
 from portal.ordering.models import Milestone, Order
 from portal.payments.card_events import advance, sync_card_payment
 from portal.payments.gateway import INTENT_STATUSES, as_dict, is_configured, stripe_client
@@ -46,8 +45,12 @@ def payable_refusal(milestone: Milestone, order: Order) -> str | None:
     be unpaid, and belong to an open order that no letter of credit pays."""
     if order.needs_letter_of_credit:
         return _("This payment is covered by a letter of credit, not by card.")
-    if order.status not in PAYABLE_STATUSES:
-        return _("Order %(number)s is closed to payments.", number=order.number)
+    if not is_payable(order):
+        return _(
+            "Order %(number)s is %(status)s: nothing is owed on it now.",
+            number=order.number,
+            status=status_label(order.status),
+        )
     if milestone.is_paid:
         return _(
             "%(label)s of order %(number)s is paid.", label=milestone.label, number=order.number
@@ -57,15 +60,12 @@ def payable_refusal(milestone: Milestone, order: Order) -> str | None:
     return None
 
 
-def card_payment_link(milestone: Milestone) -> str | None:
-    """The "Pay by card" address for a milestone on the buyer's pages, or None. A template
-    global: the invoices page calls it per row; the pay page checks everything again."""
+def card_payment_link(milestone: Milestone, order: Order) -> str | None:
+    """The "Pay by card" address for a milestone of `order` on the buyer's pages, or None when
+    paying it by card would not work (SECURITY.md 47); the pay page checks everything again."""
     from flask import request, url_for
 
-    if not is_configured() or milestone.is_paid or milestone.due_on is None:
-        return None
-    order = sa_inspect(milestone).attrs.order.loaded_value
-    if isinstance(order, Order) and payable_refusal(milestone, order) is not None:
+    if not is_configured() or payable_refusal(milestone, order) is not None:
         return None
     # The buyer's pages carry the account's slug; another page looks it up.
     slug = (request.view_args or {}).get("slug")
@@ -79,10 +79,16 @@ def card_payment_link(milestone: Milestone) -> str | None:
 # 1. The milestone's PaymentIntent
 
 
-def card_payment_links(milestones) -> dict[int, str]:
+def card_payment_links(order: Order | None, milestones) -> dict[int, str]:
     """Milestone id -> its "Pay by card" address, for those of `milestones` payable by card
-    now: what the invoices page and the buyer's order page show."""
-    return {m.id: link for m in milestones if (link := card_payment_link(m)) is not None}
+    now: what the invoices page (each milestone with its order loaded, `order` None) and the
+    buyer's order page (the milestones of `order`) show."""
+    links = {}
+    for milestone in milestones:
+        link = card_payment_link(milestone, order or milestone.order)
+        if link is not None:
+            links[milestone.id] = link
+    return links
 
 
 def idempotency_key(milestone: Milestone, order: Order, attempt: int) -> str:

@@ -57,12 +57,31 @@ def build_app():
         REQUESTS.clear()
         return web.Response()
 
+    _send_charge_refunded(resources)
     app = server.app
     app.middlewares.insert(0, record_requests)
     app.middlewares.insert(0, serve_block_scoped_js)
     app.router.add_get("/_config/requests", list_requests)
     app.router.add_delete("/_config/requests", forget_requests)
     return app
+
+
+def _send_charge_refunded(resources) -> None:
+    """Stripe sends `charge.refunded` when a refund is made; localstripe makes the refund (and
+    counts it in the charge's `amount_refunded`) but sends nothing, so this sends it."""
+    from localstripe.webhooks import schedule_webhook
+
+    refund_init = resources.Refund.__init__
+    if getattr(refund_init, "sends_charge_refunded", False):
+        return
+
+    def init(self, *args, **kwargs):
+        refund_init(self, *args, **kwargs)
+        charge = resources.Charge._api_retrieve(self.charge)
+        schedule_webhook(resources.Event("charge.refunded", charge))
+
+    init.sends_charge_refunded = True
+    resources.Refund.__init__ = init
 
 
 def main(argv=None) -> None:

@@ -110,3 +110,14 @@ class LetterOfCreditForm(FlaskForm):
             latest_shipment_on=self.latest_shipment_on.data,
             required_documents=self.required_documents.data or "",
         )
+
+
+class RefundSentForm(FlaskForm):
+    """Finance sent a refund back by bank transfer: the bank's reference and the day."""
+
+    reference = StringField(_l("Bank reference"), validators=[DataRequired(), Length(max=60)])
+    sent_on = DateField(_l("Sent on"), validators=[DataRequired()])
+
+
+class VoidLetterOfCreditForm(FlaskForm):
+    reason = StringField(_l("Why void?"), validators=[DataRequired(), Length(max=2000)])

@@ -29,8 +29,10 @@ SUPPLIER_NAME = "Northwind Components"
 PER_PAGE = 25
 #: The statement's filters: open means not fully paid (overdue ones included).
 FILTERS = ("open", "overdue", "paid")
-#: An invoice's status on the statement; a cancelled order's unpaid invoice is owed no more.
+#: An invoice's status on the statement. A cancelled order's invoice is owed no more: what was
+#: paid on it goes back (a refund due until it is confirmed, then refunded).
 PAID, OPEN, OVERDUE, CANCELLED = "paid", "open", "overdue", "cancelled"
+REFUND_DUE, REFUNDED = "refund_due", "refunded"
 #: Columns of the CSV export.
 CSV_COLUMNS = (
     "number",
@@ -42,6 +44,7 @@ CSV_COLUMNS = (
     "currency",
     "amount",
     "paid",
+    "refunded",
     "open",
     "status",
 )
@@ -62,7 +65,7 @@ class InvoiceRow:
     @property
     def open(self) -> Money:
         """What is still owed: nothing once paid, or once the order was cancelled."""
-        if self.status in (PAID, CANCELLED):
+        if self.status in (PAID, CANCELLED, REFUND_DUE, REFUNDED):
             return Money(Decimal(0), self.milestone.currency)
         return self.milestone.unpaid
 
@@ -91,10 +94,12 @@ def overdue_since(milestone: Milestone) -> date:
 
 
 def status_of(milestone: Milestone, order: Order, today: date) -> str:
+    if order.status == "cancelled":
+        if milestone.paid_amount > 0:
+            return REFUND_DUE
+        return REFUNDED if milestone.refunded_amount > 0 else CANCELLED
     if milestone.is_paid:
         return PAID
-    if order.status == "cancelled":
-        return CANCELLED
     if milestone.due_on < today:
         return OVERDUE
     return OPEN
@@ -107,7 +112,7 @@ def _unpaid():
 def _where(account_id: int, status: str | None, today: date) -> list:
     where = [Milestone.account_id == account_id, Milestone.invoiced_on.is_not(None)]
     if status == PAID:
-        where.append(Milestone.paid_amount >= Milestone.amount)
+        where.extend([Milestone.paid_amount >= Milestone.amount, Order.status != "cancelled"])
     elif status == OPEN:
         where.append(_unpaid())
     elif status == OVERDUE:
@@ -189,6 +194,7 @@ def _csv_row(row: InvoiceRow) -> tuple[str, ...]:
         currency,
         plain(m.amount, currency),
         plain(m.paid_amount, currency),
+        plain(m.refunded_amount, currency),
         plain(row.open.amount, currency),
         row.status,
     )

@@ -11,7 +11,7 @@ from portal.accounts.models import User
 from portal.core.db import AccountScoped, Amount, TimestampMixin, UTCDateTime, utcnow
 from portal.core.money import Money
 from portal.extensions import db
-from portal.ordering.models import Milestone
+from portal.ordering.models import Milestone, Order
 
 #: How a payment arrived: bank transfers are recorded by finance; card payments come with Stripe.
 PAYMENT_METHODS = ("bank_transfer", "card")
@@ -171,3 +171,61 @@ class SavedCard(TimestampMixin, AccountScoped, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
 
     consented_by: Mapped[User | None] = relationship(lazy="raise")
+
+
+#: How far a refund is: owed (a card refund not asked of Stripe yet, or a remittance finance has
+#: not sent back yet), requested (Stripe has the refund; its charge.refunded event confirms it),
+#: refunded (confirmed: by Stripe's event, or by finance recording the bank transfer back).
+REFUND_STATUSES = ("owed", "requested", "refunded")
+
+
+class Refund(TimestampMixin, AccountScoped, db.Model):
+    """Money received for a milestone of an order that was cancelled or rejected, going back to
+    the customer: one per payment and milestone, so it is refunded exactly once (SECURITY.md
+    47). Card payments go back through Stripe; bank remittances by finance."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        sa.UniqueConstraint("payment_id", "milestone_id"),
+        sa.CheckConstraint(f"status IN {REFUND_STATUSES}", name="status"),
+        sa.CheckConstraint(f"method IN {PAYMENT_METHODS}", name="method"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    milestone_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("order_milestones.id", ondelete="CASCADE")
+    )
+    #: The payment whose part for the milestone goes back.
+    payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payments.id", ondelete="CASCADE"))
+    #: The card payment to refund through Stripe (card refunds only).
+    card_payment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("card_payments.id", ondelete="SET NULL")
+    )
+    method: Mapped[str] = mapped_column(sa.String(20))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    status: Mapped[str] = mapped_column(sa.String(20), default="owed", index=True)
+    #: Sent with the Stripe refund's creation, the same on every retry.
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    #: Stripe's refund id (re_...), once requested.
+    stripe_refund_id: Mapped[str | None] = mapped_column(sa.String(255))
+    #: The bank's reference of the transfer back, as finance recorded it.
+    reference: Mapped[str] = mapped_column(sa.String(60), default="")
+    refunded_on: Mapped[date | None] = mapped_column(sa.Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    #: Why the last request to Stripe failed, for finance.
+    failure_message: Mapped[str] = mapped_column(sa.Text, default="")
+
+    order: Mapped[Order] = relationship(lazy="raise")
+    milestone: Mapped[Milestone] = relationship(lazy="raise")
+    payment: Mapped[Payment] = relationship(lazy="raise")
+
+    @property
+    def total(self) -> Money:
+        return Money(self.amount, self.currency)

@@ -7,11 +7,12 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
-from portal.accounts.models import KeyAccount
+from portal.accounts.models import KeyAccount, User
 from portal.contracts.services import today_for
+from portal.core.permissions import FINANCE
 from portal.extensions import db
-from portal.ordering.gate import release_blockers
-from portal.ordering.lifecycle import PAYABLE_STATUSES
+from portal.ordering.gate import letter_of_credit_failures, release_blockers
+from portal.ordering.lifecycle import payable_clause
 from portal.ordering.models import LetterOfCredit, Milestone, Order
 from portal.payments.models import CardPayment, Payment, PaymentAllocation, SavedCard
 
@@ -40,7 +41,7 @@ def _open_milestones():
         .join(Milestone.order)
         .join(Order.account)
         .options(contains_eager(Milestone.order).contains_eager(Order.account))
-        .where(Milestone.paid_amount < Milestone.amount, Order.status.in_(PAYABLE_STATUSES))
+        .where(Milestone.paid_amount < Milestone.amount, payable_clause(Order))
     )
 
 
@@ -100,6 +101,8 @@ class OrderPayments:
     #: (allocation, its payment, the milestone's label), oldest first.
     allocations: list[tuple[PaymentAllocation, Payment, str]]
     letters: list[LetterOfCredit]
+    #: letter id -> why it does not cover the order today (empty: it covers it).
+    shortfalls: dict[int, list[str]] = field(default_factory=dict)
 
 
 def order_payments(order: Order) -> OrderPayments:
@@ -118,7 +121,13 @@ def order_payments(order: Order) -> OrderPayments:
         .options(joinedload(LetterOfCredit.registered_by))
         .order_by(LetterOfCredit.id)
     )
-    return OrderPayments([tuple(row) for row in allocations], list(letters))
+    letters = list(letters)
+    today = today_for(db.session.get(KeyAccount, order.account_id))
+    return OrderPayments(
+        [tuple(row) for row in allocations],
+        letters,
+        {letter.id: letter_of_credit_failures(order, letter, today) for letter in letters},
+    )
 
 
 # Card payments
@@ -182,7 +191,7 @@ def due_for_saved_cards(on: date | None = None) -> list[tuple[Milestone, Order, 
         .where(
             Milestone.due_on.is_not(None),
             Milestone.paid_amount < Milestone.amount,
-            Order.status.in_(PAYABLE_STATUSES),
+            payable_clause(Order),
             Order.needs_letter_of_credit.is_(False),
         )
         .order_by(Milestone.due_on, Milestone.id)
@@ -192,3 +201,14 @@ def due_for_saved_cards(on: date | None = None) -> list[tuple[Milestone, Order, 
         for milestone, order, saved, account in rows
         if milestone.due_on <= (on or today_for(account))
     ]
+
+
+def active_finance_ids() -> list[int]:
+    """Finance staff who hear of payments due, overdue and received."""
+    return list(
+        db.session.scalars(
+            sa.select(User.id)
+            .where(User.role == FINANCE, User.is_active.is_(True))
+            .order_by(User.id)
+        )
+    )

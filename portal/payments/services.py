@@ -12,19 +12,25 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import KeyAccount, User
 from portal.contracts.services import today_for
 from portal.core import audit
+from portal.core.db import utcnow
 from portal.core.errors import ServiceError
+from portal.core.invoice_numbers import invoice_number
 from portal.core.money import CURRENCIES, format_money, quantize
 from portal.extensions import db
+from portal.notifications.services import notify
 from portal.ordering.credit import lock_account
-from portal.ordering.lifecycle import OPEN_STATUSES, PAYABLE_STATUSES, status_label
+from portal.ordering.gate import letter_of_credit_failures
+from portal.ordering.lifecycle import OPEN_STATUSES, is_payable, status_label
 from portal.ordering.models import LetterOfCredit, Milestone, Order
 from portal.payments.models import Payment, PaymentAllocation
+from portal.payments.queries import active_finance_ids
 
 # Bank remittances
 
@@ -110,6 +116,49 @@ def apply_payment(payment: Payment, parts: list[tuple[Milestone, Decimal]]) -> N
             )
         )
         milestone.paid_amount = milestone.paid_amount + part
+    _tell_payment_received(payment, parts)
+
+
+def _tell_payment_received(payment: Payment, parts: list[tuple[Milestone, Decimal]]) -> None:
+    """A notice and an e-mail to the buyers whose orders it pays, and to finance."""
+    account = db.session.get(KeyAccount, payment.account_id)
+    orders = {
+        order.id: order
+        for order in db.session.scalars(
+            sa.select(Order).where(Order.id.in_({m.order_id for m, _part in parts}))
+        )
+    }
+    facts = {
+        "account_name": account.name,
+        "amount": format_money(payment.amount, payment.currency),
+        "reference": payment.reference,
+        "received_on": format_date(payment.received_on),
+        "parts": [
+            (
+                invoice_number(orders[m.order_id].number, m.position),
+                m.label,
+                format_money(part, payment.currency),
+            )
+            for m, part in parts
+        ],
+    }
+    key = f"payment-received:{payment.id}"
+    text = _(
+        "Payment of %(amount)s received from %(name)s. Thank you.",
+        amount=facts["amount"],
+        name=account.name,
+    )
+    buyers = sorted({o.placed_by_id for o in orders.values() if o.placed_by_id is not None})
+    link = f"/a/{account.slug}/invoices"
+    notify(buyers, text, link, email="payment_received", dedupe_key=key, **facts)
+    notify(
+        active_finance_ids(),
+        text,
+        f"/staff/finance?account={account.slug}",
+        email="payment_received",
+        dedupe_key=key,
+        **facts,
+    )
 
 
 def _check_remittance(account: KeyAccount, remittance: Remittance, reference: str) -> None:
@@ -142,7 +191,7 @@ def _milestones_of(account: KeyAccount, parts: dict[int, Decimal]) -> list[Miles
     """The named milestones as they are now (after the lock), all of the account's orders
     that can still be paid, or a refusal."""
     rows = db.session.execute(
-        sa.select(Milestone, Order.status, Order.number)
+        sa.select(Milestone, Order)
         .join(Order, Order.id == Milestone.order_id)
         .where(Milestone.id.in_(list(parts)), Milestone.account_id == account.id)
         .order_by(Milestone.due_on, Milestone.id)
@@ -150,16 +199,16 @@ def _milestones_of(account: KeyAccount, parts: dict[int, Decimal]) -> list[Miles
     ).all()
     if len(rows) != len(parts):
         raise ServiceError(_("Choose payments of this account's orders only."))
-    for _milestone, status, number in rows:
-        if status not in PAYABLE_STATUSES:
+    for _milestone, order in rows:
+        if not is_payable(order):
             raise ServiceError(
                 _(
                     "Order %(number)s is %(status)s: nothing to pay.",
-                    number=number,
-                    status=status_label(status),
+                    number=order.number,
+                    status=status_label(order.status),
                 )
             )
-    return [milestone for milestone, _status, _number in rows]
+    return [milestone for milestone, _order in rows]
 
 
 def _one_currency(milestones: list[Milestone]) -> str:
@@ -283,6 +332,62 @@ def register_letter_of_credit(
     )
     db.session.commit()
     return letter
+
+
+def letter_of_credit_shortfalls(order: Order, letter: LetterOfCredit) -> list[str]:
+    """Why the registered letter does not cover the order (too small, another currency,
+    expired, shipment date passed, void), in words; empty when it covers it."""
+    account = db.session.get(KeyAccount, order.account_id)
+    return letter_of_credit_failures(order, letter, today_for(account))
+
+
+def amend_letter_of_credit(
+    actor: User, order: Order, letter: LetterOfCredit, details: LetterOfCreditDetails
+) -> list[str]:
+    """The bank amended the letter (amount, dates, documents...): the registration says what
+    the amendment says, checked as at registration, each change audited. Returns its
+    shortfalls, as `letter_of_credit_shortfalls`."""
+    if (refusal := letter_of_credit_refusal(order)) is not None:
+        raise ServiceError(refusal)
+    if letter.is_void:
+        raise ServiceError(_("A void letter of credit is not amended: register a new one."))
+    account = db.session.get(KeyAccount, order.account_id)
+    values = _checked_letter(details, today_for(account))
+    lock_account(order.account_id)
+    db.session.refresh(letter)
+    if (values["issuing_bank"], values["number"]) != (letter.issuing_bank, letter.number) and (
+        _letter_taken(values["issuing_bank"], values["number"])
+    ):
+        raise ServiceError(_letter_duplicate_text(values), "number")
+    changes = audit.diff(letter, values)
+    if not changes:
+        raise ServiceError(_("Nothing was changed."))
+    audit.record(actor, "order.letter_of_credit_amended", f"order:{order.number}", changes)
+    shortfalls = letter_of_credit_shortfalls(order, letter)
+    db.session.commit()
+    return shortfalls
+
+
+def void_letter_of_credit(actor: User, order: Order, letter: LetterOfCredit, reason: str) -> None:
+    """The letter no longer counts (the bank cancelled it, or it was registered in error); it
+    stays on record, with why."""
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError(_("Say why the letter of credit is void."), "reason")
+    lock_account(order.account_id)
+    db.session.refresh(letter)
+    if letter.is_void:
+        raise ServiceError(_("This letter of credit is void already."))
+    letter.voided_at = utcnow()
+    letter.void_reason = reason
+    audit.record(
+        actor,
+        "order.letter_of_credit_voided",
+        f"order:{order.number}",
+        {"letter_of_credit": (f"{letter.issuing_bank} {letter.number}", None)},
+        reason,
+    )
+    db.session.commit()
 
 
 def _checked_letter(details: LetterOfCreditDetails, today: date) -> dict:

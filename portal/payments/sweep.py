@@ -20,18 +20,18 @@ import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from portal.accounts.models import KeyAccount, User
+from portal.accounts.models import KeyAccount
 from portal.accounts.queries import active_user_ids
 from portal.contracts.services import today_for as account_today
 from portal.core.db import among, begin_write, db_session_dialect, utcnow
 from portal.core.invoice_numbers import invoice_number
 from portal.core.money import format_money
-from portal.core.permissions import FINANCE
 from portal.extensions import db
 from portal.notifications.queries import dedupe_keys_used
 from portal.notifications.services import notify
-from portal.ordering.lifecycle import PAYABLE_STATUSES
+from portal.ordering.lifecycle import payable_clause
 from portal.ordering.models import Milestone, Order
+from portal.payments.queries import active_finance_ids
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def _clear_settled() -> int:
 
 
 def _unmarked_unpaid():
-    payable = sa.select(Order.id).where(Order.status.in_(PAYABLE_STATUSES))
+    payable = sa.select(Order.id).where(payable_clause(Order))
     return sa.and_(
         Milestone.overdue_since.is_(None),
         Milestone.due_on.is_not(None),
@@ -139,7 +139,7 @@ def _remind(marked: list[sa.Row]) -> int:
     }
     placers = {o.placed_by_id for o in orders.values() if o.placed_by_id is not None}
     active_placers = active_user_ids(placers)
-    finance = _active_finance()
+    finance = active_finance_ids()
     written = 0
     for milestone in sorted(marked, key=lambda m: (m.due_on, m.order_id, m.position)):
         order = orders[milestone.order_id]
@@ -201,7 +201,7 @@ def sweep_payments_due() -> str:
         .where(
             Milestone.due_on.is_not(None),
             Milestone.paid_amount < Milestone.amount,
-            Order.status.in_(PAYABLE_STATUSES),
+            payable_clause(Order),
             # A day of slack either side: each account's own today is checked below.
             Milestone.due_on >= utc_today() - timedelta(days=1),
             Milestone.due_on <= utc_today() + timedelta(days=DUE_SOON_DAYS + 1),
@@ -216,7 +216,7 @@ def sweep_payments_due() -> str:
         today = todays[row.time_zone]
         if today <= row.due_on <= today + timedelta(days=DUE_SOON_DAYS):
             due_soon.append(row)
-    finance = _active_finance()
+    finance = active_finance_ids()
     placers = active_user_ids({row.placed_by_id for row in due_soon} - {None})
     reminded = dedupe_keys_used(
         f"{_due_key(row)}:{user_id}"
@@ -298,16 +298,6 @@ def _tell_buyer_and_finance(
 
 def _due_key(row) -> str:
     return f"payment-due:{row.id}:{row.due_on.isoformat()}"
-
-
-def _active_finance() -> list[int]:
-    return list(
-        db.session.scalars(
-            sa.select(User.id)
-            .where(User.role == FINANCE, User.is_active.is_(True))
-            .order_by(User.id)
-        )
-    )
 
 
 def utc_today() -> date:

@@ -1,7 +1,7 @@
 """The finance desk: milestones due and overdue, bank remittances, letters of credit, and the
 orders whose release gate is clear."""
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,18 +9,25 @@ from portal.accounts import queries as account_queries
 from portal.contracts.services import today_for
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
+from portal.core.forms import validated
+from portal.core.hooks import subscribe
 from portal.core.inputs import bounded_int
 from portal.core.money import format_money
+from portal.extensions import db
 from portal.ordering import permissions as ordering_permissions
 from portal.ordering import queries as ordering_queries
 from portal.ordering.forms import CreditHoldForm, OrderActionForm
-from portal.payments import cards, invoices, permissions, queries, services
+from portal.ordering.models import LetterOfCredit
+from portal.payments import cards, invoices, permissions, queries, refunds, services
 from portal.payments.forms import (
     PART,
     FinanceFilterForm,
     LetterOfCreditForm,
+    RefundSentForm,
     RemittanceForm,
+    VoidLetterOfCreditForm,
 )
+from portal.payments.models import Refund
 
 bp = Blueprint("payments", __name__)
 
@@ -28,6 +35,9 @@ bp = Blueprint("payments", __name__)
 #   GET       /staff/finance                           show_finance_desk          DESK_VIEWERS
 #   GET POST  /staff/finance/remittances/new?account=  record_remittance          RECORDERS
 #   GET POST  /staff/orders/<number>/letter-of-credit  register_letter_of_credit  RECORDERS
+#   GET POST  /staff/orders/<number>/letter-of-credit/<letter_id>  amend_letter_of_credit RECORDERS
+#   POST /staff/orders/<number>/letter-of-credit/<letter_id>/void  void_letter_of_credit  RECORDERS
+#   POST      /staff/finance/refunds/<refund_id>/sent  record_refund_sent         RECORDERS
 # Credit hold and release post to ordering.set_credit_hold and ordering.release_order.
 # --- buyer: invoices (another account's invoice is a 404) ---
 #   GET       /a/<slug>/invoices                       list_invoices              BUYER_ROLES
@@ -60,7 +70,29 @@ def show_finance_desk():
         action_form=OrderActionForm(),
         hold_form=CreditHoldForm(),
         flagged=queries.flagged_card_payments(),
+        refunds_owed=refunds.refunds_owed(),
+        refund_form=RefundSentForm(formdata=None),
     )
+
+
+@bp.post("/staff/finance/refunds/<int:refund_id>/sent")
+@restricted
+def record_refund_sent(refund_id):
+    refund = db.session.get(Refund, refund_id)
+    if refund is None:
+        abort(404)
+    form = RefundSentForm()
+    if validated(form, _("Give the bank's reference and the day the refund was sent.")):
+        with refusal_shown():
+            refunds.record_bank_refund(current_user, refund, form.reference.data, form.sent_on.data)
+            flash(
+                _(
+                    "Refund of %(amount)s recorded as sent.",
+                    amount=format_money(refund.amount, refund.currency),
+                ),
+                "success",
+            )
+    return redirect(url_for(".show_finance_desk"), 303)
 
 
 @bp.route("/staff/finance/remittances/new", methods=["GET", "POST"])
@@ -113,18 +145,70 @@ def register_letter_of_credit(number):
     elif form.validate_on_submit():
         with refusal_shown(form):
             letter = services.register_letter_of_credit(current_user, order, form.details())
-            flash(
+            _flash_coverage(
                 _(
                     "Letter of credit %(number)s registered for order %(order)s.",
                     number=letter.number,
                     order=order.number,
                 ),
-                "success",
+                services.letter_of_credit_shortfalls(order, letter),
             )
             return back
         # Refused: what the page shows is read again after the rollback.
         order = ordering_queries.order_or_404(number, with_details=True)
     return render_template("payments/letter_of_credit_form.html", order=order, form=form)
+
+
+def _flash_coverage(done: str, shortfalls: list[str]) -> None:
+    if shortfalls:
+        flash(
+            done + " " + _("It does not cover the order:") + " " + " ".join(shortfalls), "warning"
+        )
+    else:
+        flash(done, "success")
+
+
+def _letter_or_404(number: str, letter_id: int):
+    order = ordering_queries.order_or_404(number, with_details=True)
+    letter = db.session.get(LetterOfCredit, letter_id)
+    if letter is None or letter.order_id != order.id:
+        abort(404)
+    return order, letter
+
+
+@bp.route("/staff/orders/<number>/letter-of-credit/<int:letter_id>", methods=["GET", "POST"])
+@restricted
+def amend_letter_of_credit(number, letter_id):
+    order, letter = _letter_or_404(number, letter_id)
+    back = url_for("ordering.show_staff_order", number=order.number)
+    form = LetterOfCreditForm(obj=letter if request.method == "GET" else None)
+    if request.method == "GET":
+        form.amount.data = f"{letter.amount:f}"
+    elif form.validate_on_submit():
+        with refusal_shown(form):
+            shortfalls = services.amend_letter_of_credit(
+                current_user, order, letter, form.details()
+            )
+            _flash_coverage(
+                _("Letter of credit %(number)s amended.", number=letter.number), shortfalls
+            )
+            return redirect(back, 303)
+        order, letter = _letter_or_404(number, letter_id)
+    return render_template(
+        "payments/letter_of_credit_form.html", order=order, form=form, letter=letter
+    )
+
+
+@bp.post("/staff/orders/<number>/letter-of-credit/<int:letter_id>/void")
+@restricted
+def void_letter_of_credit(number, letter_id):
+    order, letter = _letter_or_404(number, letter_id)
+    form = VoidLetterOfCreditForm()
+    if validated(form, _("Say why the letter of credit is void, in at most 2000 characters.")):
+        with refusal_shown():
+            services.void_letter_of_credit(current_user, order, letter, form.reason.data)
+            flash(_("Letter of credit %(number)s is void.", number=letter.number), "success")
+    return redirect(url_for("ordering.show_staff_order", number=order.number), 303)
 
 
 @bp.get("/a/<slug>/invoices")
@@ -146,7 +230,8 @@ def list_invoices(slug):
         status=status,
         filters=invoices.FILTERS,
         pay_links=cards.card_payment_links(
-            row.milestone for row in statement.page.items if row.status in ("open", "overdue")
+            None,
+            (row.milestone for row in statement.page.items if row.status in ("open", "overdue")),
         ),
     )
 
@@ -192,3 +277,10 @@ def show_staff_invoice(invoice_number):
         supplier=invoices.SUPPLIER_NAME,
         is_staff_view=True,
     )
+
+
+@bp.record_once
+def _subscribe(state):
+    """Money received for an order that ordering cancels goes back (payments.refunds)."""
+    subscribe(state.app, "order.cancelled", refunds.start_refunds)
+    subscribe(state.app, "order.committed", refunds.on_order_committed)

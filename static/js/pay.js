@@ -1,5 +1,7 @@
 // The pay page (templates/payments/pay.html): the card goes into Stripe's own element and to
-// Stripe (confirmCardSetup); the portal receives only the payment method's id, then confirms
+// Stripe (confirmCardSetup, with a SetupIntent the page asks the portal for by POST when the
+// buyer pays: loading the page changes nothing); the portal receives only the payment method's
+// id, then confirms
 // the milestone's PaymentIntent on the server. A 3-D Secure step, when Stripe asks for one,
 // is finished here with confirmCardPayment. Works with the real stripe.js and localstripe's.
 (function () {
@@ -52,8 +54,19 @@
     event.preventDefault();
     button.disabled = true;
     errors.classList.add("d-none");
-    stripe
-      .confirmCardSetup(form.dataset.setupSecret, { payment_method: { card: card } })
+    fetch(form.dataset.setupUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": form.querySelector("input[name=csrf_token]").value },
+    })
+      .then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok || !body.setup_secret) {
+            throw new Error(body.error);
+          }
+          return stripe.confirmCardSetup(body.setup_secret, { payment_method: { card: card } });
+        });
+      })
       .then(function (result) {
         if (result.error) {
           showError(result.error.message);

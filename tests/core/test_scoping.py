@@ -47,6 +47,7 @@ def test_every_scoped_model_is_filtered_to_the_buyers_account():
         factories.PaymentAllocationFactory(milestone=milestone)
         factories.LetterOfCreditFactory(order=order)
         factories.CardPaymentFactory(milestone=milestone)
+        factories.RefundFactory(milestone=milestone)
         factories.SavedCardFactory(account=account)
         factories.RequestEventFactory(request=factories.HotlineRequestFactory(account=account))
         factories.LeadFactory(account=account)

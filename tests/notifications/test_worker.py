@@ -107,6 +107,7 @@ def test_every_sweep_of_the_registry_can_be_loaded():
         "overdue_milestones",
         "contract_expiry",
         "saved_cards",
+        "refunds",
     ]
     for sweep in SWEEPS:
         assert callable(sweep.load()), sweep.target

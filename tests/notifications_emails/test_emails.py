@@ -15,6 +15,7 @@ from portal.contracts.sweep import sweep_contract_expiry
 from portal.extensions import db
 from portal.notifications.models import Notice, OutboxMessage
 from portal.ordering import services as ordering
+from portal.ordering.models import Milestone
 from portal.payments.sweep import sweep_overdue, sweep_payments_due
 from tests import factories
 from tests.support.ordering import place
@@ -108,7 +109,8 @@ def test_the_buyer_gets_an_email_for_every_status_change(shop, staff):
     ordering.ship_order(inside, order, "SF Express", "SF1234567890")
     ordering.deliver_order(inside, order)
 
-    mails = to("buyer@acme.example")[1:]  # after "received"
+    # After "received", without the invoices issued at shipment and delivery.
+    mails = [m for m in to("buyer@acme.example")[1:] if not m.subject.startswith("Invoice")]
     assert [m.subject for m in mails] == [
         f"Order {order.number} was confirmed.",
         f"Order {order.number} is on hold: Checking the delivery address",
@@ -410,3 +412,60 @@ def test_a_contract_sweep_that_fails_to_commit_leaves_nothing(reps, failing_comm
     db.session.rollback()
     assert outbox() == []
     assert notice_count() == 0
+
+
+# Invoices issued and payments received
+
+
+def deposit_terms(shop) -> None:
+    shop.contract.payment_term = factories.PaymentTermFactory(
+        name="30% deposit, balance on delivery",
+        milestones=[("Deposit", "30", "order", 0), ("Balance", "70", "delivery", 0)],
+    )
+    db.session.commit()
+
+
+def test_an_invoice_mails_the_buyer_when_it_is_issued_and_not_before_approval(shop, staff):
+    deposit_terms(shop)
+    order = place(shop, [("NW-LT14", 1)])  # 7,650.00: within the limit
+    [mail] = [m for m in to("buyer@acme.example") if m.subject.startswith("Invoice")]
+    assert mail.subject.startswith(f"Invoice {order.number}-1 of CN¥2,295.00 issued, due on ")
+    has_facts(mail, f"{order.number}-1", "Deposit", "2,295.00")
+    assert f"{BASE}/a/acme/invoices/{order.number}-1" in mail.text_body
+
+    waiting = place(shop, OVER_LIMIT)
+    assert not [
+        m for m in to("buyer@acme.example") if m.subject.startswith(f"Invoice {waiting.number}")
+    ]
+    ordering.decide_order(shop.approver, waiting, True, "Budget confirmed.")
+    issued = [m for m in to("buyer@acme.example") if m.subject.startswith("Invoice")]
+    assert [m.subject.split(" ")[1] for m in issued] == [f"{order.number}-1", f"{waiting.number}-1"]
+
+
+def test_a_payment_received_mails_the_buyer_and_finance(shop, staff):
+    from portal.payments import services as payment_services
+
+    deposit_terms(shop)
+    order = place(shop, [("NW-LT14", 1)])
+    deposit = db.session.scalars(
+        sa.select(Milestone).where(Milestone.order_id == order.id, Milestone.position == 1)
+    ).one()
+    payment_services.record_remittance(
+        staff["finance"],
+        shop.account,
+        payment_services.Remittance(
+            amount=deposit.amount,
+            received_on=today_for(shop.account),
+            reference="ICBC 42",
+            allocations={deposit.id: deposit.amount},
+        ),
+    )
+    [buyer_mail] = [m for m in to("buyer@acme.example") if "received from" in m.subject]
+    [finance_mail] = to("finance@northwind.example")
+    for mail in (buyer_mail, finance_mail):
+        assert (
+            mail.subject == "Payment of CN¥2,295.00 received from Acme Hospital Group. Thank you."
+        )
+        has_facts(mail, "ICBC 42", f"{order.number}-1", "Deposit", "2,295.00")
+    assert f"{BASE}/a/acme/invoices" in buyer_mail.text_body
+    assert f"{BASE}/staff/finance?account=acme" in finance_mail.text_body

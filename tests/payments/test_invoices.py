@@ -313,6 +313,7 @@ def test_the_csv_statement_lists_every_invoice_with_its_amounts(web, shop, ledge
         "currency": "CNY",
         "amount": "250.50",
         "paid": "50.50",
+        "refunded": "0.00",
         "open": "200.00",
         "status": "overdue",
     }

@@ -24,7 +24,7 @@ from tests.support.card_payments import (
     milestones_of,
     requests_seen,
     set_up_card,
-    setup_secret_of,
+    setup_secret_for,
     stripe_settings,
 )
 from tests.support.network import NETWORK_VIOLATIONS
@@ -60,8 +60,11 @@ def test_one_payment_intent_per_milestone_with_a_stable_key_across_reloads_and_r
     order, deposit = deposit_order(shop)
     client = signed_in(stripe_web, "buyer@acme.example")
     url = f"/a/acme/invoices/{deposit.id}/pay"
-    for _ in range(3):  # reloads and double clicks
+    for _ in range(3):  # reloads: a GET asks Stripe for nothing
         assert client.get(url).status_code == 200
+    assert intent_creations(fresh_log) == []
+    for _ in range(2):  # double clicks (with a payment method Stripe then refuses)
+        client.post(url, data={"payment_method": "pm_unknown"})
     key = f"portal-{order.number}-milestone-{deposit.id}-attempt-1"
     assert intent_creations(fresh_log) == [key]
     card = card_payment_of(deposit)
@@ -71,7 +74,7 @@ def test_one_payment_intent_per_milestone_with_a_stable_key_across_reloads_and_r
     # A retry after a crash between Stripe's answer and our commit asks with the same key.
     db.session.delete(card)
     db.session.commit()
-    assert client.get(url).status_code == 200
+    client.post(url, data={"payment_method": "pm_unknown"})
     assert intent_creations(fresh_log) == [key, key]
 
 
@@ -84,10 +87,10 @@ def test_a_new_attempt_gets_a_new_key_when_the_amount_due_changed(
     order, deposit = deposit_order(shop)
     client = signed_in(stripe_web, "buyer@acme.example")
     url = f"/a/acme/invoices/{deposit.id}/pay"
-    client.get(url)
+    client.post(url, data={"payment_method": "pm_unknown"})
     deposit.paid_amount = Decimal("1000.00")  # as a remittance would (allocation left out)
     db.session.commit()
-    client.get(url)
+    client.post(url, data={"payment_method": "pm_unknown"})
     first, second = intent_creations(fresh_log)
     assert first.endswith("-attempt-1") and second.endswith("-attempt-2")
     assert card_payment_of(deposit).amount == Decimal("4201.75")
@@ -130,7 +133,7 @@ def test_a_post_carrying_card_data_is_refused_and_nothing_keeps_it(shop, stripe_
     assert response.status_code == 200
     assert "Enter your card in the card box" in response.text
     assert "4242424242424242" not in response.text
-    assert card_payment_of(deposit).status == "open"
+    assert card_payment_of(deposit) is None  # nothing opened at Stripe, nothing kept
 
 
 def test_another_accounts_milestone_is_a_404(shop, stripe_web):
@@ -157,8 +160,8 @@ def test_a_milestone_not_yet_due_or_paid_offers_no_card_payment(shop, stripe_web
     assert response.headers["Location"].endswith("/a/acme/invoices")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CardPayment)) == 0
     with stripe_web.test_request_context("/a/acme/invoices"):
-        assert cards.card_payment_link(balance) is None
-        assert cards.card_payment_link(deposit) == f"/a/acme/invoices/{deposit.id}/pay"
+        assert cards.card_payment_link(balance, order) is None
+        assert cards.card_payment_link(deposit, order) == f"/a/acme/invoices/{deposit.id}/pay"
 
 
 def test_without_stripe_settings_there_is_no_card_payment(shop, web):
@@ -207,7 +210,8 @@ def test_with_csrf_on_the_pay_form_needs_its_token_and_the_webhook_its_signature
     assert client.get(f"/a/acme/invoices/{deposit.id}/pay").status_code == 200
     response = client.post(f"/a/acme/invoices/{deposit.id}/pay", data={"payment_method": "pm_x"})
     assert response.status_code == 400
-    assert card_payment_of(deposit).status == "open"
+    assert client.post(f"/a/acme/invoices/{deposit.id}/card-setup").status_code == 400
+    assert card_payment_of(deposit) is None
     webhook = protected.test_client()
     assert send_event(webhook, made_up_event("customer.created", {})).status_code == 200
     assert webhook.post("/webhooks/stripe", data=b"{}").status_code == 400
@@ -229,14 +233,13 @@ def test_a_card_is_saved_only_with_consent_and_later_installments_are_charged_wh
     client = signed_in(stripe_web, "buyer@acme.example")
     url = f"/a/acme/invoices/{first.id}/pay"
 
-    page = client.get(url)
-    method = set_up_card(localstripe, setup_secret_of(page.text))
+    method = set_up_card(localstripe, setup_secret_for(client, url))
     client.post(url, data={"payment_method": method, "save_card": "y"})
     [saved] = db.session.scalars(sa.select(SavedCard)).all()
     assert (saved.brand, saved.last4, saved.exp_year) == ("visa", "4242", 2034)
     assert saved.consented_by_id == shop.buyer.id and saved.is_active
     assert saved.stripe_payment_method_id == method
-    assert client.get(f"/a/acme/invoices/{first.id}/card-payment").status_code == 200
+    assert client.post(f"/a/acme/invoices/{first.id}/card-payment").status_code == 303
     assert milestones_of(order)[0].is_paid
 
     today = today_for(shop.account)
@@ -261,7 +264,7 @@ def test_no_consent_no_saved_card(shop, stripe_web, localstripe):
     order, deposit = deposit_order(shop)
     client = signed_in(stripe_web, "buyer@acme.example")
     url = f"/a/acme/invoices/{deposit.id}/pay"
-    method = set_up_card(localstripe, setup_secret_of(client.get(url).text))
+    method = set_up_card(localstripe, setup_secret_for(client, url))
     client.post(url, data={"payment_method": method})
     assert db.session.scalars(sa.select(SavedCard)).all() == []
 

@@ -19,7 +19,7 @@ from tests.support.card_payments import (
     milestones_of,
     send_event,
     set_up_card,
-    setup_secret_of,
+    setup_secret_for,
     stripe_event,
 )
 from tests.support.web import signed_in
@@ -46,7 +46,7 @@ def paid_at_stripe(shop, stripe_web, localstripe):
     client = signed_in(stripe_web, "buyer@acme.example")
     page = client.get(pay_page(client, deposit))
     assert page.status_code == 200
-    method = set_up_card(localstripe, setup_secret_of(page.text))
+    method = set_up_card(localstripe, setup_secret_for(client, pay_page(client, deposit)))
     response = client.post(pay_page(client, deposit), data={"payment_method": method})
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/invoices/{deposit.id}/card-payment")
@@ -102,8 +102,8 @@ def test_the_return_page_alone_never_marks_anything_paid(shop, stripe_web):
     """SECURITY.md 31: the address Stripe sends the buyer back to, whatever it carries."""
     order, deposit = deposit_order(shop)
     client = signed_in(stripe_web, "buyer@acme.example")
-    assert client.get(pay_page(client, deposit)).status_code == 200  # intent created, not paid
-    card = card_payment_of(deposit)
+    client.post(pay_page(client, deposit), data={"payment_method": "pm_not_confirmed"})
+    card = card_payment_of(deposit)  # an intent was opened; nothing was paid
     page = client.get(
         f"/a/acme/invoices/{deposit.id}/card-payment"
         f"?payment_intent={card.stripe_id}&redirect_status=succeeded"
@@ -117,7 +117,10 @@ def test_the_return_page_alone_never_marks_anything_paid(shop, stripe_web):
 def test_the_return_page_applies_a_payment_stripe_confirms_when_asked(paid_at_stripe):
     """A server-side retrieve is the other way a payment may count (SECURITY.md 31)."""
     client, deposit = paid_at_stripe["client"], paid_at_stripe["deposit"]
-    page = client.get(f"/a/acme/invoices/{deposit.id}/card-payment")
+    url = f"/a/acme/invoices/{deposit.id}/card-payment"
+    assert 'data-auto-check="1"' in client.get(url).text  # its script asks, by POST
+    assert milestones_of(paid_at_stripe["order"])[0].paid_amount == 0
+    page = client.post(url, follow_redirects=True)
     assert 'data-paid="true"' in page.text
     assert milestones_of(paid_at_stripe["order"])[0].is_paid
     assert len(payments()) == 1
@@ -260,9 +263,9 @@ def test_a_declined_payment_is_reflected_and_the_buyer_may_try_again(
 ):
     order, deposit = deposit_order(shop)
     client = signed_in(stripe_web, "buyer@acme.example")
-    page = client.get(pay_page(client, deposit))
     # 4000 0000 0000 0341 is accepted when set up and declined when charged.
-    method = set_up_card(localstripe, setup_secret_of(page.text), number="4000000000000341")
+    secret = setup_secret_for(client, pay_page(client, deposit))
+    method = set_up_card(localstripe, secret, number="4000000000000341")
     response = client.post(pay_page(client, deposit), data={"payment_method": method})
     assert response.status_code == 303
     card = card_payment_of(deposit)
@@ -272,11 +275,12 @@ def test_a_declined_payment_is_reflected_and_the_buyer_may_try_again(
     assert send_event(stripe_web.test_client(), failed).status_code == 200
     assert milestones_of(order)[0].paid_amount == 0
 
-    page = client.get(pay_page(client, deposit))  # another card, on the next attempt
-    retry = card_payment_of(deposit)
-    assert (retry.attempt, card_payment_of(deposit).status) == (2, "open")
-    method = set_up_card(localstripe, setup_secret_of(page.text))
+    # Another card, on the next attempt.
+    assert 'id="card-failure"' in client.get(pay_page(client, deposit)).text
+    method = set_up_card(localstripe, setup_secret_for(client, pay_page(client, deposit)))
     client.post(pay_page(client, deposit), data={"payment_method": method})
+    retry = card_payment_of(deposit)
+    assert retry.attempt == 2
     succeeded = stripe_event(localstripe, "payment_intent.succeeded", retry.stripe_id)
     assert send_event(stripe_web.test_client(), succeeded).json["outcome"] == "applied"
     assert milestones_of(order)[0].is_paid

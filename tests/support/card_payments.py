@@ -173,9 +173,11 @@ def deposit_order(shop: Shop) -> tuple[Order, Milestone]:
     return order, deposit
 
 
-def setup_secret_of(html: str) -> str:
-    start = html.index('data-setup-secret="') + len('data-setup-secret="')
-    return html[start : html.index('"', start)]
+def setup_secret_for(client, pay_url: str) -> str:
+    """What the pay page's script asks for when the buyer pays: a SetupIntent's secret."""
+    response = client.post(pay_url.replace("/pay", "/card-setup"))
+    assert response.status_code == 200, response.status_code
+    return response.json["setup_secret"]
 
 
 def card_payment_of(milestone) -> CardPayment:
@@ -185,3 +187,30 @@ def card_payment_of(milestone) -> CardPayment:
         .order_by(CardPayment.attempt.desc())
         .execution_options(populate_existing=True)
     )
+
+
+def refund_event(base: str, intent_id: str) -> dict:
+    """The `charge.refunded` event localstripe (through portal.payments.emulator) recorded for
+    the intent's charge, as Stripe would send it."""
+    for _ in range(50):
+        events = client_for(base).v1.events.list(params={"type": "charge.refunded", "limit": 100})
+        for event in events.auto_paging_iter():
+            if event.data.object.payment_intent == intent_id:
+                return event.to_dict()
+        time.sleep(0.1)
+    raise AssertionError(f"no charge.refunded event for {intent_id}")
+
+
+def pay_by_card(client, webhook_client, base: str, slug: str, milestone) -> CardPayment:
+    """The buyer pays the milestone on its pay page with the test card, and Stripe's signed
+    event applies it."""
+    url = f"/a/{slug}/invoices/{milestone.id}/pay"
+    page = client.get(url)
+    assert page.status_code == 200, page.headers.get("Location")
+    method = set_up_card(base, setup_secret_for(client, url))
+    response = client.post(url, data={"payment_method": method})
+    assert response.status_code == 303
+    card = card_payment_of(milestone)
+    event = stripe_event(base, "payment_intent.succeeded", card.stripe_id)
+    assert send_event(webhook_client, event).json["outcome"] == "applied"
+    return card_payment_of(milestone)
