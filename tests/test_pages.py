@@ -6,6 +6,7 @@ pages visited in their own right), and every page must be some persona's."""
 
 import os
 import re
+from datetime import timedelta
 from functools import cache
 
 import pytest
@@ -23,8 +24,9 @@ from portal.extensions import db
 from portal.hotline import services as hotline
 from portal.hotline.models import HotlineRequest
 from portal.ordering import placement
-from portal.ordering.models import Order
+from portal.ordering.models import LetterOfCredit, Order
 from portal.payments import invoices
+from portal.payments import services as payments
 from tests.support.card_payments import stripe_settings
 from tests.support.live import demo_site
 from tests.support.web import token_in
@@ -70,9 +72,24 @@ def add_what_the_demo_lacks():
         address_id = db.session.scalar(
             sa.select(sa.func.min(Address.id)).where(Address.account_id == account.id)
         )
-        placement.place_order(
+        order = placement.place_order(
             buyer, account, placement.Checkout(ship_to_address_id=address_id), email, items=items
         )
+        if order.needs_letter_of_credit:  # registered, so that finance can amend it
+            today = today_for(account)
+            payments.register_letter_of_credit(
+                users["finance@northwind.example"],
+                order,
+                payments.LetterOfCreditDetails(
+                    "Bank of Shenzhen",
+                    "LC-PAGES-1",
+                    order.currency,
+                    order.total.amount,
+                    today + timedelta(days=60),
+                    today + timedelta(days=30),
+                    "Commercial invoice, bill of lading",
+                ),
+            )
     for email, items in [
         ("buyer@acme.example", [("NW-LT14", 2), ("NW-MN27", 1), ("NW-DOCK", 3)]),
         ("buyer@globex.example", [("NW-LT14", 1), ("NW-MN27", 12)]),
@@ -139,6 +156,11 @@ def arguments(account: KeyAccount) -> dict[str, object]:
         ),
         "sku": first(sa.select(Product.sku).order_by(Product.id)),
         "term_id": first(sa.select(PaymentTerm.id).order_by(PaymentTerm.id)),
+        "letter_id": first(
+            sa.select(LetterOfCredit.id)
+            .join(Order, Order.id == LetterOfCredit.order_id)
+            .where(Order.account_id == account.id)
+        ),
         "address_id": first(
             sa.select(Address.id).where(Address.account_id == account.id).order_by(Address.id)
         ),
