@@ -120,7 +120,9 @@ class EditAccountForm(AccountForm, VersionedForm):
     first_user_email = None
 
 
-class UserForm(VersionedForm):
+class _PersonForm(VersionedForm):
+    """Who a user is and what they may do: what a portal user and a member of staff share."""
+
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(
         _l("E-mail"),
@@ -128,11 +130,6 @@ class UserForm(VersionedForm):
     )
     phone = StringField(_l("Phone"), validators=[Length(max=40), PHONE])
     role = SelectField(_l("Role"))
-    spending_limit = AmountField(
-        _l("Spending limit"),
-        description=_l("Orders above this wait for an approver. Leave empty for no limit."),
-        validators=[Optional()],
-    )
     is_active = BooleanField(_l("Active"), default=True)
 
     def __init__(self, *args, roles, **kwargs):
@@ -145,12 +142,22 @@ class UserForm(VersionedForm):
             "email": self.email.data,
             "phone": self.phone.data or "",
             "role": self.role.data,
-            # Blank (or only spaces) means no limit.
-            "spending_limit_amount": self.spending_limit.data,
         }
-        if self.is_active is not None:  # NewUserForm has no such field
+        if self.is_active is not None:  # a new user's form has no such field
             values["is_active"] = self.is_active.data
         return values
+
+
+class UserForm(_PersonForm):
+    spending_limit = AmountField(
+        _l("Spending limit"),
+        description=_l("Orders above this wait for an approver. Leave empty for no limit."),
+        validators=[Optional()],
+    )
+
+    def values(self) -> dict:
+        # Blank (or only spaces) means no limit.
+        return {**super().values(), "spending_limit_amount": self.spending_limit.data}
 
 
 class NewUserForm(UserForm):
@@ -159,39 +166,18 @@ class NewUserForm(UserForm):
     is_active = version = opened_at = None
 
 
-class StaffUserForm(VersionedForm):
+class StaffUserForm(_PersonForm):
     """A member of staff, as a sysadmin sets them up."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(
-        _l("E-mail"),
-        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
-    )
-    phone = StringField(_l("Phone"), validators=[Length(max=40), PHONE])
-    role = SelectField(_l("Role"))
     discount_authority = PercentField(
         _l("Discount authority (% below list)"),
         description=_l("Deeper discounts this person sets wait for someone with more authority."),
         default=Decimal(0),
         validators=[InputRequired()],
     )
-    is_active = BooleanField(_l("Active"), default=True)
-
-    def __init__(self, *args, roles, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.role.choices = [(role, role.replace("_", " ")) for role in roles]
 
     def values(self) -> dict:
-        values = {
-            "name": self.name.data.strip(),
-            "email": self.email.data,
-            "phone": self.phone.data or "",
-            "role": self.role.data,
-            "discount_authority_percent": self.discount_authority.data,
-        }
-        if self.is_active is not None:
-            values["is_active"] = self.is_active.data
-        return values
+        return {**super().values(), "discount_authority_percent": self.discount_authority.data}
 
 
 class NewStaffUserForm(StaffUserForm):
