@@ -22,6 +22,20 @@ from portal.ordering.lifecycle import PAST_THE_GATE
 from portal.ordering.models import LetterOfCredit, Milestone, Order
 
 
+class Blocker(str):
+    """What keeps an order from release, in words. Staff pages show `plain` instead, without
+    amounts, credit or internal reasons, to a role that does not see `field` (core.access
+    FIELDS): the call centre can tell a caller why, not how much."""
+
+    field: str | None
+    plain: str
+
+    def __new__(cls, text: str, field: str | None = None, plain: str | None = None):
+        blocker = super().__new__(cls, text)
+        blocker.field, blocker.plain = field, plain or text
+        return blocker
+
+
 def release_blockers(order: Order) -> list[str]:
     """Every condition that still keeps the order from release, in words; empty: it may go.
 
@@ -104,20 +118,40 @@ def _blockers(
         blocking.append(waiting_text(deciders))
     if account.is_on_credit_hold:
         blocking.append(
-            _("The account is on credit hold: %(reason)s", reason=account.credit_hold_reason)
+            Blocker(
+                _("The account is on credit hold: %(reason)s", reason=account.credit_hold_reason),
+                "credit",
+                _("The account is on credit hold."),
+            )
         )
     if order.needs_letter_of_credit:
-        blocking.extend(_letter_of_credit_blockers(order, letters, today))
+        plain = _("No letter of credit covers the order yet.")
+        blocking.extend(
+            Blocker(text, "amounts", plain)
+            for text in _letter_of_credit_blockers(order, letters, today)
+        )
     else:
-        blocking.extend(not_paid_text(m) for m in milestones if m.is_due_at_order and not m.is_paid)
+        blocking.extend(
+            Blocker(not_paid_text(m), "amounts", _("%(label)s not paid.", label=m.label))
+            for m in milestones
+            if m.is_due_at_order and not m.is_paid
+        )
         # credit_excess, from what is loaded: the others' exposure plus this order's unpaid.
         unpaid = sum((m.amount - m.paid_amount for m in milestones), Decimal(0))
         others = account_exposure - (unpaid if holds_credit(order) else Decimal(0))
         needed = others + unpaid - contract.credit_limit_amount
         if needed > 0:
-            blocking.append(over_credit_text(Money(needed, order.currency)))
+            blocking.append(
+                Blocker(
+                    over_credit_text(Money(needed, order.currency)),
+                    "credit",
+                    _("Over the account's credit limit."),
+                )
+            )
     if order.status == "on_hold" and not order.is_over_credit:
-        blocking.append(_("On hold: %(reason)s", reason=order.hold_reason))
+        blocking.append(
+            Blocker(_("On hold: %(reason)s", reason=order.hold_reason), "credit", _("On hold."))
+        )
     return blocking
 
 
