@@ -5,7 +5,7 @@ import re
 
 from flask import request
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.routing import IntegerConverter
 
 #: The largest id an id column holds (INTEGER on both databases).
@@ -69,6 +69,13 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits, min, max, signed)
+
+    def to_python(self, value: str) -> int:
+        if int(value) > self.max:
+            # 404 at once: a refused conversion would let a rule of the same path for another
+            # method answer 405.
+            raise NotFound()
+        return super().to_python(value)
 
 
 def bounded_int(value) -> int:
