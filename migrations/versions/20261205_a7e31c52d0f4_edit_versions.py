@@ -27,6 +27,7 @@ def upgrade():
 
 
 def downgrade():
+    # DROP COLUMN (SQLite 3.35 and later), not batch mode: rebuilding users or payment_terms
+    # would trip, or cascade through, the foreign keys that point at them.
     for table in reversed(TABLES):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column('version')
+        op.drop_column(table, 'version')

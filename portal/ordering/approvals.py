@@ -33,7 +33,11 @@ from portal.core.permissions import APPROVER, CUSTOMER_ADMIN, SALES_DIRECTOR, SA
 from portal.extensions import db
 from portal.notifications.queries import told_about
 from portal.notifications.services import notify
-from portal.ordering.lifecycle import approval_topic, is_waiting_for_approval
+from portal.ordering.lifecycle import (
+    approval_topic,
+    is_waiting_for_approval,
+    waiting_for_approval_clause,
+)
 from portal.ordering.models import Order
 
 APPROVERS = "approvers"
@@ -199,9 +203,8 @@ def refusal(chosen: Deciders) -> str:
 
 def tell_deciders(order: Order, chosen: Deciders | None = None) -> None:
     """Ask whoever decides the order, and has not been asked yet, for a decision: a notice and
-    an e-mail, in the caller's transaction. An order on hold is asked about when the hold is
-    lifted."""
-    if order.status != "pending_approval":
+    an e-mail, in the caller's transaction; also while it is held (over the credit limit)."""
+    if not is_waiting_for_approval(order):
         return
     chosen = chosen or deciders(order)
     topic = approval_topic(order)
@@ -278,7 +281,7 @@ def tell_new_deciders(account_id: int) -> None:
     waiting = list(
         db.session.scalars(
             sa.select(Order)
-            .where(Order.account_id == account_id, Order.status == "pending_approval")
+            .where(Order.account_id == account_id, waiting_for_approval_clause(Order))
             .order_by(Order.id)
         )
     )

@@ -108,6 +108,25 @@ def payable_clause(order_model):
     )
 
 
+def waiting_for_approval_clause(order_model):
+    """`is_waiting_for_approval` as a WHERE clause on `order_model` (the Order class)."""
+    return sa.or_(
+        order_model.status == "pending_approval",
+        sa.and_(
+            order_model.status == "on_hold", order_model.held_from_status == "pending_approval"
+        ),
+    )
+
+
+def approve_while_held(order, actor, comment: str) -> None:
+    """An order held while it waited for approval (over the credit limit) is approved: it
+    stays held, and lifting the hold now takes it on, not back to waiting. Recorded as a step
+    of its history; its deciders' notices go."""
+    record(order, order.status, order.status, actor, comment, "approved")
+    settle(approval_topic(order))
+    order.held_from_status = "submitted"
+
+
 def can_buyer_cancel(order) -> bool:
     return order.status in BUYER_CANCELLABLE or (
         order.status == "on_hold" and order.held_from_status in BUYER_CANCELLABLE

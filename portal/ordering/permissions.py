@@ -9,6 +9,7 @@ from portal.core.access import (
 )
 from portal.core.permissions import APPROVER, BUYER_ROLES, CUSTOMER_ADMIN, is_buyer_side
 from portal.ordering import lifecycle
+from portal.ordering.lifecycle import is_waiting_for_approval
 
 #: Buyer-side roles that see and act on every order of their account, not only their own.
 ACCOUNT_WIDE_ROLES = (APPROVER, CUSTOMER_ADMIN)
@@ -34,7 +35,7 @@ def can_decide(user, order, deciders) -> bool:
     rule of ordering.approvals names for it: on the buyer's side exactly those; when it names
     Northwind's staff, those who take orders down for customers. Never whoever placed the
     order or took it down (SECURITY.md 19)."""
-    if not user.is_authenticated or deciders is None or order.status != "pending_approval":
+    if not user.is_authenticated or deciders is None or not is_waiting_for_approval(order):
         return False
     if user.id in (order.placed_by_id, order.placed_on_behalf_by_id):
         return False

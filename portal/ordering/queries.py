@@ -14,6 +14,7 @@ from portal.accounts.models import KeyAccount, User
 from portal.core.pagination import Page, paginate
 from portal.extensions import db
 from portal.ordering import approvals
+from portal.ordering.lifecycle import waiting_for_approval_clause
 from portal.ordering.models import Order, OrderEvent
 from portal.ordering.permissions import can_decide
 
@@ -75,11 +76,12 @@ def orders_of(
 
 
 def waiting_for_approval(account_id: int) -> list[Order]:
-    """The account's orders waiting for approval, oldest first, with who placed them."""
+    """The account's orders waiting for approval (also while held from there: an approver
+    decides while credit is settled), oldest first, with who placed them."""
     return list(
         db.session.scalars(
             sa.select(Order)
-            .where(Order.account_id == account_id, Order.status == "pending_approval")
+            .where(Order.account_id == account_id, waiting_for_approval_clause(Order))
             .options(joinedload(Order.placed_by))
             .order_by(Order.id)
         )

@@ -20,8 +20,10 @@ from portal.ordering import approvals
 from portal.ordering.credit import credit_excess, lock_account, over_credit_text
 from portal.ordering.gate import not_paid_text, release_blockers
 from portal.ordering.lifecycle import (
+    approve_while_held,
     can_buyer_cancel,
     hold,
+    is_waiting_for_approval,
     tell_buyer,
     tell_invoices_issued,
     transition,
@@ -51,7 +53,7 @@ def decide_order(actor: User, order: Order, approve: bool, comment: str) -> None
     """Whoever the rule of `approvals` names approves or rejects an order above its buyer's
     limit, with a comment for the buyer and the history; nobody decides an order they placed
     or took down (SECURITY.md 19). Northwind's staff record the account's decision."""
-    if order.status != "pending_approval":
+    if not is_waiting_for_approval(order):
         raise ServiceError(_("This order is not waiting for approval."))
     if actor.id in (order.placed_by_id, order.placed_on_behalf_by_id):
         raise ServiceError(_("Nobody approves or rejects their own order."))
@@ -64,9 +66,17 @@ def decide_order(actor: User, order: Order, approve: bool, comment: str) -> None
     order.decided_by_id = actor.id
     order.decision_comment = comment
     if approve:
-        transition(order, "submitted", actor, comment, action="approved")
+        if order.status == "on_hold":  # over the credit limit: approved, and still held
+            approve_while_held(order, actor, comment)
+            text = _(
+                "Order %(number)s was approved; it stays on hold: %(reason)s",
+                number=order.number,
+                reason=order.hold_reason,
+            )
+        else:
+            transition(order, "submitted", actor, comment, action="approved")
+            text = _("Order %(number)s was approved.", number=order.number)
         _set_due_dates(order, "order", today_for(_account(order)))
-        text = _("Order %(number)s was approved.", number=order.number)
     else:
         transition(order, "cancelled", actor, comment, action="rejected")
         order.cancel_reason = _(

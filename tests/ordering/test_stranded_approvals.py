@@ -17,7 +17,7 @@ from portal.core.audit import AuditEvent
 from portal.core.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.models import Notice, OutboxMessage
-from portal.ordering import approvals, placement, services
+from portal.ordering import approvals, placement, queries, services
 from portal.ordering.models import Order, OrderEvent
 from tests import factories
 from tests.support.ordering import fill_cart, place
@@ -362,21 +362,27 @@ def test_an_administrators_own_order_goes_to_the_rep_not_to_themselves(globex_li
 # Held, then waiting again
 
 
-def test_an_order_held_for_credit_asks_its_deciders_when_the_hold_is_lifted(shop):
+def test_an_order_held_for_credit_is_decided_while_held(shop):
+    """Over the buyer's limit and over the credit limit: the approver is asked at once and
+    decides while finance settles the credit; lifting the hold then takes the order on."""
     shop.contract.credit_limit_amount = Decimal("10000.00")
     db.session.commit()
     order = place(shop, OVER_LIMIT)
     assert (order.status, order.held_from_status) == ("on_hold", "pending_approval")
-    assert unread(shop.approver) == []  # nothing to decide while held
-
-    shop.contract.credit_limit_amount = Decimal("500000.00")
-    db.session.commit()
-    services.resume_order(factories.StaffFactory(role="inside_sales"), order)
-
-    assert order.status == "pending_approval"
     assert [n.text for n in unread(shop.approver)] == [
         f"Order {order.number} waits for your approval."
     ]
+    assert [o.id for o in queries.orders_to_decide(shop.approver)] == [order.id]
+
+    services.decide_order(shop.approver, order, True, "Budget line 7")
+
+    assert (order.status, order.held_from_status) == ("on_hold", "submitted")
+    assert unread(shop.approver) == []
+    assert steps(order)[-1] == ("on_hold", "approved")
+    shop.contract.credit_limit_amount = Decimal("500000.00")
+    db.session.commit()
+    services.resume_order(factories.StaffFactory(role="inside_sales"), order)
+    assert order.status == "submitted"
 
 
 def test_cancelling_a_waiting_order_settles_its_notices_too(shop):

@@ -11,7 +11,7 @@ from portal.extensions import db
 from tests import factories
 from tests.support.web import make_config
 
-BEFORE_REFUNDS = "714d101f5f54"
+BEFORE_REFUNDS = "a7e31c52d0f4"
 
 
 @pytest.mark.no_transaction
