@@ -9,13 +9,14 @@ import pytest
 import sqlalchemy as sa
 
 from portal.contracts.services import today_for
+from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from portal.ordering.models import LetterOfCredit, Milestone, Order
 from portal.payments.models import Payment
 from tests import factories
 from tests.support.ordering import place
 from tests.support.payments import DONE_WHEN, confirm, milestones, ship
-from tests.support.web import count_queries, signed_in
+from tests.support.web import count_queries, login, signed_in
 
 # The finance desk groups payments by how overdue they are today:
 # CI runs these at several clocks and zones.
@@ -340,3 +341,12 @@ def test_a_letter_of_credit_amount_is_read_as_every_amount_is(web, shop, lc_orde
     assert finance.post(url, data=data | {"amount": "１７，３３９．１５"}).status_code == 303
     letter = db.session.scalar(sa.select(LetterOfCredit))
     assert letter.amount == Decimal("17339.15")
+
+
+def test_a_buyer_without_invoices_is_not_told_that_every_invoice_is_paid(app):
+    seed_demo()  # Initech has ordered nothing yet
+    client = app.test_client()
+    login(client, "buyer@initech.example", DEMO_PASSWORD)
+    page = client.get("/a/initech/invoices").get_data(as_text=True)
+    assert "No invoices yet" in page
+    assert "every invoice is paid" not in page

@@ -1,0 +1,22 @@
+"""The account 360 links only to pages the viewer opens (core.access): finance sees an open
+hotline request's number, not a link that answers 403."""
+
+import re
+
+from portal.demo import DEMO_PASSWORD, seed_demo
+from tests.support.web import login
+
+
+def test_the_360_links_hotline_requests_only_for_those_who_open_them(app):
+    seed_demo()  # Acme's buyer filed a hotline request
+    pages = {}
+    for who in ("finance", "inside"):
+        client = app.test_client()
+        login(client, f"{who}@northwind.example", DEMO_PASSWORD)
+        pages[who] = client.get("/staff/accounts/acme").get_data(as_text=True)
+        for link in re.findall(r'href="(/staff/hotline/\d+)"', pages[who]):
+            assert client.get(link).status_code == 200, (who, link)
+
+    assert "HL-000001" in pages["finance"]
+    assert 'href="/staff/hotline/' not in pages["finance"]
+    assert 'href="/staff/hotline/' in pages["inside"]
