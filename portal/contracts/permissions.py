@@ -28,9 +28,14 @@ def can_decide(user, proposal) -> bool:
 
 
 def covers(user, depth) -> bool:
-    """Whether `user`'s discount authority reaches `depth` percent below list (None: a depth
-    that cannot be told, which nobody's authority covers)."""
-    return depth is not None and depth <= (user.discount_authority_percent or 0)
+    """Whether `user`'s discount authority reaches `depth` percent below list."""
+    return authority_covers(user.discount_authority_percent, depth)
+
+
+def authority_covers(authority, depth) -> bool:
+    """Whether a discount authority reaches `depth` percent below list (None: a depth that
+    cannot be told, which nobody's authority covers)."""
+    return depth is not None and depth <= (authority or 0)
 
 
 def can_approve(user, proposal) -> bool:

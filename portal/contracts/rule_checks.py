@@ -149,9 +149,21 @@ def checked_depth(kind: str, value: Decimal, list_amount: Decimal | None, curren
     return depth
 
 
-def depth(contract, values: dict) -> Decimal:
-    """checked_depth() of a rule given by `values`, its product's list price read here."""
-    list_amount = None if values.get("product_id") is None else _list_amount(contract, values)
+def list_amount(contract, values: dict) -> Decimal | None:
+    """The list price, in the contract's currency, of the product a rule given by `values`
+    prices (None for a category, or a product without one): read once, for every check."""
+    if values.get("product_id") is None:
+        return None
+    return db.session.scalar(
+        sa.select(ListPrice.amount).where(
+            ListPrice.product_id == values["product_id"],
+            ListPrice.currency == contract.currency,
+        )
+    )
+
+
+def depth(contract, values: dict, list_amount: Decimal | None) -> Decimal:
+    """checked_depth() of a rule given by `values`, priced against `list_amount`."""
     return checked_depth(values["kind"], values["value"], list_amount, contract.currency)
 
 
@@ -199,9 +211,8 @@ def unlikely_message(
     return None
 
 
-def check_likely(contract, values: dict, depth: Decimal) -> None:
+def check_likely(contract, values: dict, depth: Decimal, list_amount: Decimal | None) -> None:
     """Unlikely when the rule given by `values` looks like a typing error."""
-    list_amount = None if values.get("product_id") is None else _list_amount(contract, values)
     message = unlikely_message(
         values["kind"], values["value"], list_amount, depth, widest_authority(), contract.currency
     )
@@ -255,9 +266,10 @@ def rule_text(kind: str, value: Decimal, currency: str) -> str:
     return format_money(value, currency)
 
 
-def check_tiers(contract, values: dict, ignore: set) -> None:
+def check_tiers(contract, values: dict, ignore: set, list_amount: Decimal | None) -> None:
     """ServiceError when the rule given by `values` and a rule in force for the same target
-    (other than those in `ignore`) would make more units cost more each than fewer."""
+    (other than those in `ignore`) would make more units cost more each than fewer; a
+    category's percentages compare against a list of 100."""
     same_target = [
         PriceRule.contract_id == contract.id,
         PriceRule.status == "active",
@@ -274,20 +286,9 @@ def check_tiers(contract, values: dict, ignore: set) -> None:
     if not others:
         return
     rule = SimpleNamespace(**{name: values.get(name) for name in RULE_FIELDS})
-    list_amount = _list_amount(contract, values)
+    if values.get("product_id") is None:
+        list_amount = HUNDRED
     for other in others:
         message = tier_message(rule, other, list_amount, contract)
         if message:
             raise ServiceError(message, field="value")
-
-
-def _list_amount(contract, values: dict) -> Decimal | None:
-    """The product's list price in the contract's currency; a category compares against 100."""
-    if values.get("product_id") is None:
-        return HUNDRED
-    return db.session.scalar(
-        sa.select(ListPrice.amount).where(
-            ListPrice.product_id == values["product_id"],
-            ListPrice.currency == contract.currency,
-        )
-    )

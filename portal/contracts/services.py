@@ -24,7 +24,12 @@ from portal.contracts.models import (
     PriceRule,
     TermMilestone,
 )
-from portal.contracts.permissions import PROPOSAL_DECIDERS, can_decide_proposals
+from portal.contracts.permissions import (
+    PROPOSAL_DECIDERS,
+    authority_covers,
+    can_decide_proposals,
+    covers,
+)
 from portal.contracts.terms import STANDARD_TERMS
 from portal.core import audit
 from portal.core.db import utcnow
@@ -123,11 +128,12 @@ def save_rule(
     values = {**values, "value": checks.checked_value(values, contract)}
     checks.check_rule_dates(values, contract)
     checks.check_no_overlap(contract, values, ignore={rule.id} if rule else set())
-    checks.check_tiers(contract, values, ignore={rule.id} if rule else set())
-    depth = checks.depth(contract, values)
+    list_amount = checks.list_amount(contract, values)
+    checks.check_tiers(contract, values, {rule.id} if rule else set(), list_amount)
+    depth = checks.depth(contract, values, list_amount)
     if not confirmed:
-        checks.check_likely(contract, values, depth)
-    within = depth <= (actor.discount_authority_percent or 0)
+        checks.check_likely(contract, values, depth, list_amount)
+    within = covers(actor, depth)
     if rule is None or not within:
         proposal = PriceRule(
             contract_id=contract.id,
@@ -188,13 +194,15 @@ def decide_proposal(actor: User, proposal: PriceRule, approve: bool, comment: st
     contract = db.session.get(Contract, proposal.contract_id)
     values = {name: getattr(proposal, name) for name in checks.RULE_FIELDS}
     if approve:
-        depth = checks.depth(contract, values)
-        if depth > (actor.discount_authority_percent or 0):
+        list_amount = checks.list_amount(contract, values)
+        depth = checks.depth(contract, values, list_amount)
+        if not covers(actor, depth):
             raise ServiceError(
                 _("This discount (%(depth)s%%) is beyond your authority.", depth=f"{depth:.1f}")
             )
-        checks.check_no_overlap(contract, values, ignore={proposal.id, proposal.replaces_rule_id})
-        checks.check_tiers(contract, values, ignore={proposal.id, proposal.replaces_rule_id})
+        replaced = {proposal.id, proposal.replaces_rule_id}
+        checks.check_no_overlap(contract, values, ignore=replaced)
+        checks.check_tiers(contract, values, replaced, list_amount)
         if proposal.replaces_rule_id is not None:
             db.session.get(PriceRule, proposal.replaces_rule_id).status = "superseded"
     proposal.status = "active" if approve else "rejected"
@@ -222,12 +230,8 @@ def proposal_deciders(except_user: int | None, depth: Decimal | None) -> list[in
     if except_user is not None:
         query = query.where(User.id != except_user)
     deciders = db.session.execute(query.order_by(User.id)).all()
-    covering = [user_id for user_id, authority in deciders if covers_depth(authority, depth)]
+    covering = [user_id for user_id, authority in deciders if authority_covers(authority, depth)]
     return covering or [user_id for user_id, _ in deciders]
-
-
-def covers_depth(authority: Decimal | None, depth: Decimal | None) -> bool:
-    return depth is not None and depth <= (authority or 0)
 
 
 def notify_imported_proposals(

@@ -8,7 +8,7 @@ STATIC = {"static", "bootstrap.static"}
 
 
 def declared_access(app, endpoint):
-    """PUBLIC, or the roles the view allows (its @public or @allow); None if it says neither."""
+    """PUBLIC, or the roles the view allows (its @public or @restricted); None if neither."""
     view = app.view_functions[endpoint]
     if getattr(view, "is_public", False):
         return PUBLIC
