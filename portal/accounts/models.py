@@ -53,6 +53,8 @@ class KeyAccount(TimestampMixin, AccountScoped, Versioned, db.Model):
     phone_digits: Mapped[str] = mapped_column(sa.String(40), default="", index=True)
     #: IANA time zone, for business hours and dates shown to the account.
     time_zone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai")
+    #: The language its users see when neither their own setting nor their browser names one.
+    default_locale: Mapped[str] = mapped_column(sa.String(10), default="en")
     #: Currency the account trades in; its contracts and spending limits use it.
     currency: Mapped[str] = mapped_column(sa.String(3), default="CNY")
     tier: Mapped[str] = mapped_column(sa.String(20), default="standard")
@@ -140,6 +142,11 @@ class User(UserMixin, TimestampMixin, Versioned, db.Model):
     is_available: Mapped[bool] = mapped_column(default=True)
     away_from: Mapped[date | None] = mapped_column(sa.Date)
     away_until: Mapped[date | None] = mapped_column(sa.Date)
+    #: The user's own language ("en", "zh_Hans"); "" follows the browser, then the account.
+    locale: Mapped[str] = mapped_column(sa.String(10), default="")
+    #: Staff: the time zone they see times in; "" is the company's (COMPANY_TIME_ZONE).
+    #: Buyer-side users see their account's.
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="")
 
     account: Mapped[KeyAccount | None] = relationship(foreign_keys=[account_id], lazy="raise")
 
