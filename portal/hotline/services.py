@@ -11,7 +11,7 @@ from portal.accounts.models import KeyAccount, User
 from portal.accounts.queries import is_active_buyer_of
 from portal.catalog.models import Product
 from portal.core import audit
-from portal.core.dates import format_moment
+from portal.core.dates import format_day, format_moment
 from portal.core.db import db_session_dialect, utcnow
 from portal.core.errors import ServiceError
 from portal.core.permissions import (
@@ -84,7 +84,7 @@ def _why_not(user: User | None) -> str:
         return _("%(email)s inactive", email=user.email)
     if user.is_available and user.away_until is not None:
         until = user.away_until
-        return _("%(email)s away until %(day)s", email=user.email, day=f"{until.day} {until:%b}")
+        return _("%(email)s away until %(day)s", email=user.email, day=format_day(until))
     return _("%(email)s unavailable", email=user.email)
 
 

@@ -94,7 +94,7 @@ TEMPLATES = Path(__file__).parents[2] / "templates"
 MACHINE_FORMS = {"notifications/delivery.py", "notifications/mailcatcher.py"}
 #: Ways of turning a date into text other than portal.core.dates.
 OTHER_WAYS = re.compile(
-    r"\bformat_(date|datetime|time|skeleton|interval)\b|strftime|babel\.dates|"
+    r"\bformat_(date|datetime|time|skeleton|interval)\b|strftime|babel\.dates|%Y|%H|%b\b|"
     r"hotline_local_label|\|datetime\(['\"]"
 )
 
