@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -120,3 +121,16 @@ def test_templates_show_dates_only_through_the_filters():
         if OTHER_WAYS.search(text) or "isoformat" in in_attributes.sub("", text):
             offenders.append(str(path.relative_to(TEMPLATES)))
     assert offenders == []
+
+
+# Numbers people read are the locale's; those in data- attributes stay plain.
+
+
+@pytest.mark.parametrize("locale", ["en", "zh_Hans"])
+def test_numbers_are_grouped_for_people_and_plain_for_machines(app, locale):
+    template = app.jinja_env.from_string(
+        "{{ 1200|number }} {{ share|number }} {{ rate|number }} {{ share|plain_number }}"
+    )
+    with app.test_request_context("/"), force_locale(locale):
+        rendered = template.render(share=Decimal("12.5000"), rate=Decimal("10.0000"))
+    assert rendered == "1,200 12.5 10 12.5"
