@@ -10,6 +10,7 @@ import pytest
 from flask_babel import force_locale
 
 from portal.core.dates import format_clock, format_day, format_moment
+from tests.support.locales import reading_in
 
 DAY = date(2026, 12, 5)
 #: 06:05 UTC is 14:05 in Shanghai and 00:05 in Chicago.
@@ -58,9 +59,9 @@ def test_afternoon_times_are_24_hour_in_every_locale(app):
 
 
 def test_a_moment_without_a_zone_is_utc_and_the_viewers_zone_is_the_default(app):
-    with app.test_request_context("/"), force_locale("en"):
-        # The app's default zone (UTC) for a viewer who is not signed in.
-        assert format_moment(datetime(2026, 12, 5, 6, 5)) == "5 Dec 2026, 06:05 (UTC)"
+    with reading_in(app, "en", "Asia/Shanghai"), app.test_request_context("/"):
+        assert format_moment(datetime(2026, 12, 5, 6, 5)) == "5 Dec 2026, 14:05 (Asia/Shanghai)"
+        assert format_day(datetime(2026, 12, 5, 20, 0, tzinfo=UTC)) == "6 Dec 2026"
 
 
 def test_nothing_gives_empty_text(app):
