@@ -17,11 +17,12 @@ from flask import (
     request_tearing_down,
     template_rendered,
 )
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_decimal, get_locale
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from portal.core.money import Money, format_money, plain
+from portal.core.dates import format_clock, format_day, format_moment
+from portal.core.money import Money, capital_words, format_money, plain
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -32,7 +33,7 @@ def register_template_helpers(app: Flask) -> None:
     from portal.core.page_parts import add_page_part
     from portal.hotline import care
     from portal.hotline import permissions as hotline_permissions
-    from portal.hotline.business_hours import local_label, local_time
+    from portal.hotline.business_hours import local_time
     from portal.hotline.forms import TOPIC_LABELS
     from portal.lookup.permissions import can_look_up
     from portal.notifications.permissions import can_manage_outbox
@@ -46,13 +47,20 @@ def register_template_helpers(app: Flask) -> None:
         money=money_filter,
         amount=amount_filter,
         number=number,
+        #: A number in a data- attribute: 12.5, never grouped.
+        plain_number=plain_number,
         plain_amount=plain_amount,
         #: A Decimal column in its currency's minor unit, such as 7650.00:
         #: `amount|plain_in(currency)`.
         plain_in=plain,
         percent_below=percent_below,
-        date=format_date,
-        datetime=format_datetime,
+        # portal.core.dates: `day|date`, `moment|datetime`, `moment|time`, each with an
+        # optional zone (default: the viewer's) and `labelled=` (default: unless a buyer).
+        date=format_day,
+        time=format_clock,
+        datetime=format_moment,
+        #: A CNY amount in Chinese capitals (大写) where the locale is Chinese, else "".
+        capitals=capital_words,
     )
     app.jinja_env.globals.update(
         get_locale=get_locale,
@@ -64,7 +72,6 @@ def register_template_helpers(app: Flask) -> None:
         care_kind_label=care.kind_label,
         hotline_topics=TOPIC_LABELS,
         hotline_local_time=local_time,
-        hotline_local_label=local_label,
         # Permissions, for the menus and buttons of pages that several views share; the
         # access table: `may_open(current_user, endpoint)`, `sees(current_user, field)`
         may_open=access.may_open,
@@ -116,7 +123,15 @@ def amount_filter(value, currency: str) -> str:
     return format_money(value, currency)
 
 
-def number(value: Decimal) -> str:
+def number(value) -> str:
+    """A number as the viewer's locale writes it, without trailing zeros: 10.0000 -> 10,
+    12.5000 -> 12.5, 1200 -> 1,200."""
+    if isinstance(value, Decimal):
+        value = value.normalize()
+    return format_decimal(value, format="#,##0.####")
+
+
+def plain_number(value: Decimal) -> str:
     """A Decimal without trailing zeros or exponent: 10.0000 -> 10, 12.5000 -> 12.5."""
     return f"{value.normalize():f}"
 

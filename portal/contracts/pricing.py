@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PriceRule
+from portal.core.dates import format_day
 from portal.core.db import among
 from portal.core.money import Money, format_money, quantize
 from portal.extensions import db
@@ -324,8 +325,8 @@ def discount_percent(kind: str, value: Decimal, list_amount: Decimal | None) -> 
 
 def explain(line: PricedLine, terms: Terms | None) -> str:
     """The price of a line in words, as the product page and the cart show it."""
-    from flask_babel import format_date, ngettext
     from flask_babel import gettext as _
+    from flask_babel import ngettext
 
     reason = line.no_price_reason
     if reason is not None:
@@ -352,8 +353,8 @@ def explain(line: PricedLine, terms: Terms | None) -> str:
         "percent": f"{rule.value.normalize():f}",
         "list": format_money(line.list_price.amount, terms.currency) if line.list_price else "",
         "quantity": rule.min_quantity,
-        "from": format_date(valid_from),
-        "to": format_date(valid_to),
+        "from": format_day(valid_from),
+        "to": format_day(valid_to),
     }
     if rule.kind == "fixed":
         text = _("Contract %(number)s: fixed price %(price)s for %(target)s", **values)

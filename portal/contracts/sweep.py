@@ -9,12 +9,12 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from portal.accounts.models import KeyAccount
 from portal.accounts.queries import active_user_ids
 from portal.contracts.models import Contract
+from portal.core.dates import format_day
 from portal.core.db import begin_write, utcnow
 from portal.extensions import db
 from portal.notifications.queries import dedupe_keys_used
@@ -66,7 +66,7 @@ def sweep_contract_expiry(today: date | None = None) -> str:
         recipients = [r for r in _reps(row) if r in reps]
         if not recipients or any(k.startswith(key + ":") for k in told):
             continue
-        valid_to = format_date(row.valid_to)
+        valid_to = format_day(row.valid_to)
         notify(
             recipients,
             _(

@@ -130,6 +130,85 @@ def _shape(locale: Locale, currency: str) -> _Shape | None:
     )
 
 
+#: Chinese capital numerals (大写) of cheques and invoices.
+_CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_CAPITAL_PLACES = ("", "拾", "佰", "仟")
+#: Groups of four digits: units, 万 (10^4), 亿 (10^8), 万亿 (10^12).
+_CAPITAL_GROUPS = ("", "万", "亿", "万亿")
+
+
+def capital_amount(amount: Decimal) -> str:
+    """A CNY amount in Chinese capital numerals as cheques and invoices write it (the People's
+    Bank of China's rules for filling in bills and settlement vouchers): 17339.15 ->
+    壹万柒仟叁佰叁拾玖元壹角伍分, 100 -> 壹佰元整, 1000.50 -> 壹仟元伍角整, 0.05 -> 伍分,
+    10010 -> 壹万零壹拾元整, 100000000.01 -> 壹亿元零壹分.
+
+    元 ends the yuan; 整 follows when there are no 分; one 零 stands for each run of zeros
+    inside the yuan (not for zeros before 万 or 亿 followed by a thousands digit, which the
+    rules leave optional) and between 元 and 分 when there are no 角. Rounded half-up to the
+    fen; a negative amount starts with 负. Up to 9,999,999,999,999,999.99."""
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise TypeError("capital_amount needs a finite Decimal")
+    fen = int(quantize(abs(amount), "CNY").scaleb(2))
+    yuan, jiao, fen = fen // 100, fen // 10 % 10, fen % 10
+    if yuan >= 10**16:
+        raise ValueError(f"{amount} is too large for capital numerals")
+    text = _capital_integer(yuan)
+    if yuan or not (jiao or fen):
+        text = (text or _CAPITAL_DIGITS[0]) + "元"
+    if jiao:
+        text += _CAPITAL_DIGITS[jiao] + "角"
+    elif fen and yuan:
+        text += _CAPITAL_DIGITS[0]
+    if fen:
+        text += _CAPITAL_DIGITS[fen] + "分"
+    else:
+        text += "整"
+    return ("负" if amount < 0 and (yuan or jiao or fen) else "") + text
+
+
+def _capital_integer(number: int) -> str:
+    groups = []
+    while number:
+        number, group = divmod(number, 10000)
+        groups.append(group)
+    text, zeros = "", False
+    for index in reversed(range(len(groups))):
+        group = groups[index]
+        if not group:
+            zeros = bool(text)
+            continue
+        if text and (zeros or group < 1000):
+            text += _CAPITAL_DIGITS[0]
+        text += _capital_group(group) + _CAPITAL_GROUPS[index]
+        zeros = False
+    return text
+
+
+def _capital_group(group: int) -> str:
+    """1 to 9999 with its places: 1010 -> 壹仟零壹拾."""
+    text, zeros = "", False
+    for place in (3, 2, 1, 0):
+        digit = group // 10**place % 10
+        if not digit:
+            zeros = bool(text)
+            continue
+        if zeros:
+            text += _CAPITAL_DIGITS[0]
+        text += _CAPITAL_DIGITS[digit] + _CAPITAL_PLACES[place]
+        zeros = False
+    return text
+
+
+def capital_words(amount: Decimal | None, currency: str) -> str:
+    """`amount` in capital numerals (大写) where the viewer's locale is Chinese and the
+    currency is CNY, as invoices show it; otherwise ""."""
+    locale = get_locale()
+    if amount is None or currency != "CNY" or locale is None or locale.language != "zh":
+        return ""
+    return capital_amount(amount)
+
+
 def decimals_problem(amount: Decimal, currency: str) -> str | None:
     """Why `amount` has too many decimals for `currency`, or None. (Amounts typed by people
     are read by core.numbers, which keeps them to the Amount column's size.)"""

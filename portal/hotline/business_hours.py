@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_datetime
-
 #: How far ahead to look for working time before giving up (a calendar with every day a holiday).
 _MAX_DAYS = 3660
 
@@ -106,11 +104,3 @@ def is_within_hours(moment: datetime, calendar: WorkCalendar, tz: ZoneInfo | str
 def local_time(moment: datetime | None, time_zone: str) -> datetime | None:
     """A UTC timestamp as wall-clock time in an account's time zone."""
     return None if moment is None else moment.astimezone(ZoneInfo(time_zone))
-
-
-def local_label(moment: datetime | None, time_zone: str) -> str:
-    """Such as "Mon 30 Nov 11:00 (Asia/Shanghai)", in the account's time zone."""
-    local = local_time(moment, time_zone)
-    if local is None:
-        return ""
-    return f"{format_datetime(local, 'EEE d MMM HH:mm', rebase=False)} ({time_zone})"

@@ -10,12 +10,12 @@ reminded of in `reminded_on`, so each due date is reminded once however often it
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import KeyAccount, User
+from portal.core.dates import format_day
 from portal.core.db import begin_write, utcnow
 from portal.core.errors import ServiceError
 from portal.extensions import db
@@ -208,7 +208,7 @@ def sweep_care_tasks(today: date | None = None) -> str:
             continue
         if account.inside_sales_rep_id is None:
             continue  # nobody to remind yet; once a rep is assigned, they hear of it
-        due = format_date(task.next_due_on)
+        due = format_day(task.next_due_on)
         notify(
             [account.inside_sales_rep_id],
             _(

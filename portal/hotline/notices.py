@@ -2,12 +2,11 @@
 the inside-sales team and the sales managers when nobody is available to take one; the owner
 of a lead, with what they need to call the customer. In the caller's transaction."""
 
-from zoneinfo import ZoneInfo
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal.accounts.models import KeyAccount, User
+from portal.core.dates import format_moment
 from portal.core.permissions import INSIDE_SALES, SALES_MANAGER
 from portal.extensions import db
 from portal.hotline.models import HotlineRequest, Lead
@@ -82,7 +81,6 @@ def tell_lead_owner(lead: Lead, hotline_request: HotlineRequest, account: KeyAcc
 
 
 def _request_details(hotline_request: HotlineRequest, account: KeyAccount) -> dict:
-    due_local = hotline_request.due_at.astimezone(ZoneInfo(account.time_zone))
     return {
         "number": hotline_request.number,
         "account_name": account.name,
@@ -90,5 +88,6 @@ def _request_details(hotline_request: HotlineRequest, account: KeyAccount) -> di
         "description": hotline_request.description,
         "phone": hotline_request.phone,
         "callback_window": hotline_request.callback_window,
-        "due": f"{due_local:%Y-%m-%d %H:%M} ({account.time_zone})",
+        # Staff read it: in the account's zone, where the business hours are, labelled.
+        "due": format_moment(hotline_request.due_at, account.time_zone, labelled=True),
     }

@@ -1,7 +1,7 @@
 """Hotline rules: filing and routing a request, its deadline, working and closing it, leads,
 sample units, availability and the deadline sweep. Each public function commits once."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -11,6 +11,7 @@ from portal.accounts.models import KeyAccount, User
 from portal.accounts.queries import is_active_buyer_of
 from portal.catalog.models import Product
 from portal.core import audit
+from portal.core.dates import format_day, format_moment
 from portal.core.db import db_session_dialect, utcnow
 from portal.core.errors import ServiceError
 from portal.core.permissions import (
@@ -83,7 +84,7 @@ def _why_not(user: User | None) -> str:
         return _("%(email)s inactive", email=user.email)
     if user.is_available and user.away_until is not None:
         until = user.away_until
-        return _("%(email)s away until %(day)s", email=user.email, day=f"{until.day} {until:%b}")
+        return _("%(email)s away until %(day)s", email=user.email, day=format_day(until))
     return _("%(email)s unavailable", email=user.email)
 
 
@@ -546,7 +547,7 @@ def sweep_deadlines(now: datetime | None = None) -> str:
             number=hotline_request.number,
             account_name=account.name,
             topic=hotline_request.topic,
-            due=hotline_request.due_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            due=format_moment(hotline_request.due_at, labelled=True),
             late_minutes=int(late.total_seconds() // 60),
         )
     db.session.commit()

@@ -9,13 +9,13 @@ from portal.accounts import queries as account_queries
 from portal.accounts.models import User
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
+from portal.core.dates import format_moment
 from portal.core.db import utcnow
 from portal.core.forms import validated
 from portal.core.permissions import require
 from portal.core.versioning import Conflict, answer, conflict_seen
 from portal.extensions import db
 from portal.hotline import permissions, queries, services
-from portal.hotline.business_hours import local_label
 from portal.hotline.forms import (
     CALL_OUTCOME_LABELS,
     CALLBACK_LABELS,
@@ -82,7 +82,7 @@ def file_request(slug):
 
 
 def _confirmation(filed, account) -> str:
-    due = local_label(filed.due_at, account.time_zone)
+    due = format_moment(filed.due_at, account.time_zone)
     if filed.assignee_id is None:
         return _(
             "Request %(number)s received: our team will call you back by %(due)s.",

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from portal.accounts.models import KeyAccount, User
 from portal.accounts.services import account_people_changed
+from portal.core.dates import format_day
 from portal.core.db import utcnow
 from portal.core.money import format_money
 from portal.core.permissions import APPROVER, CUSTOMER_ADMIN, SALES_DIRECTOR, SALES_MANAGER
@@ -226,7 +226,7 @@ def tell_deciders(order: Order, chosen: Deciders | None = None) -> None:
         account_name=account.name,
         placed_by=placed_by.name if placed_by else "",
         total=format_money(order.total_amount, order.currency),
-        placed_on=format_date(order.placed_on),
+        placed_on=format_day(order.placed_on),
         why=why,
     )
 

@@ -8,12 +8,12 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from portal.accounts.models import KeyAccount
 from portal.contracts.models import Contract
 from portal.contracts.services import today_for
+from portal.core.dates import format_day
 from portal.core.money import Money, format_money
 from portal.extensions import db
 from portal.ordering.approvals import Deciders, deciders_of, waiting_text
@@ -109,7 +109,7 @@ def _blockers(
                 _(
                     "Contract %(number)s expired on %(date)s.",
                     number=contract.number,
-                    date=format_date(contract.valid_to),
+                    date=format_day(contract.valid_to),
                 )
             )
         else:
@@ -181,7 +181,7 @@ def letter_of_credit_failures(order: Order, letter: LetterOfCredit, today: date)
             _(
                 "Letter of credit %(number)s expired on %(date)s.",
                 number=letter.number,
-                date=format_date(letter.expires_on),
+                date=format_day(letter.expires_on),
             )
         )
     if letter.currency != order.currency:
@@ -207,7 +207,7 @@ def letter_of_credit_failures(order: Order, letter: LetterOfCredit, today: date)
             _(
                 "The latest shipment date of letter of credit %(number)s, %(date)s, has passed.",
                 number=letter.number,
-                date=format_date(letter.latest_shipment_on),
+                date=format_day(letter.latest_shipment_on),
             )
         )
     return failed

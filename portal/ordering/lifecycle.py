@@ -7,9 +7,9 @@ order desk and payments. This module imports no ordering model (the models impor
 """
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from flask_babel import gettext as _
 
+from portal.core.dates import format_day
 from portal.core.errors import ServiceError
 from portal.core.hooks import run_hook
 from portal.core.invoice_numbers import invoice_number
@@ -192,8 +192,9 @@ def tell_invoices_issued(order, slug: str, milestones) -> None:
     when the event it hangs on happens (placing or approval, shipment, delivery)."""
     for milestone in milestones:
         number = invoice_number(order.number, milestone.position)
-        amount = format_money(milestone.amount - milestone.paid_amount, milestone.currency)
-        due_on = format_date(milestone.due_on)
+        due_amount = milestone.amount - milestone.paid_amount
+        amount = format_money(due_amount, milestone.currency)
+        due_on = format_day(milestone.due_on)
         notify(
             [order.placed_by_id],
             _(
@@ -208,5 +209,7 @@ def tell_invoices_issued(order, slug: str, milestones) -> None:
             label=milestone.label,
             order_number=order.number,
             amount=amount,
+            due_amount=due_amount,
+            currency=milestone.currency,
             due_on=due_on,
         )

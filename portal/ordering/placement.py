@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +28,7 @@ from portal.contracts.pricing import Pricing, explain, price_lines
 from portal.contracts.services import today_for
 from portal.contracts.terms import split
 from portal.core import audit
+from portal.core.dates import format_day
 from portal.core.db import db_session_dialect
 from portal.core.errors import ServiceError
 from portal.core.money import Money, format_money
@@ -300,7 +300,7 @@ def _tell_buyer_received(
         account_name=account.name,
         placed_by=buyer.name,
         taken_down_by=on_behalf_by.name if on_behalf_by else "",
-        placed_on=format_date(order.placed_on),
+        placed_on=format_day(order.placed_on),
         status=status_label(order.status),
         who_decides=approvals.who_decides(chosen) if chosen else "",
         po_number=order.po_number,

@@ -12,13 +12,13 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import KeyAccount, User
 from portal.contracts.services import today_for
 from portal.core import audit
+from portal.core.dates import format_day
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
 from portal.core.invoice_numbers import invoice_number
@@ -132,7 +132,7 @@ def _tell_payment_received(payment: Payment, parts: list[tuple[Milestone, Decima
         "account_name": account.name,
         "amount": format_money(payment.amount, payment.currency),
         "reference": payment.reference,
-        "received_on": format_date(payment.received_on),
+        "received_on": format_day(payment.received_on),
         "parts": [
             (
                 invoice_number(orders[m.order_id].number, m.position),

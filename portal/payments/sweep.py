@@ -17,12 +17,12 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from portal.accounts.models import KeyAccount
 from portal.accounts.queries import active_user_ids
 from portal.contracts.services import today_for as account_today
+from portal.core.dates import format_day
 from portal.core.db import among, begin_write, db_session_dialect, utcnow
 from portal.core.invoice_numbers import invoice_number
 from portal.core.money import format_money
@@ -265,7 +265,7 @@ def _invoice_facts(order_number: str, account_name: str, milestone) -> dict:
         "label": milestone.label,
         "order_number": order_number,
         "amount": format_money(milestone.amount - milestone.paid_amount, milestone.currency),
-        "due_on": format_date(milestone.due_on),
+        "due_on": format_day(milestone.due_on),
     }
 
 

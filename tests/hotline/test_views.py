@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from portal.hotline import services
 from portal.hotline.models import HotlineRequest, Lead, RequestEvent, SampleRequest
 from portal.notifications.models import OutboxMessage
 from tests import factories
+from tests.support.locales import reading_in
 from tests.support.web import count_queries, signed_in
 
 SCRIPT = "<script>alert(1)</script>"
@@ -396,3 +398,36 @@ def test_the_staff_dashboard_links_the_queue_with_counts(web, desk):
     page = text(signed_in(web, desk.inside.email).get("/staff/"))
     assert 'data-hotline-mine="2"' in page and 'data-hotline-overdue="1"' in page
     assert 'href="/staff/hotline"' in page
+
+
+# Deadlines as each reader sees them: the buyer in the account's zone; staff in their own,
+# labelled, in their language's date style.
+
+DUE = datetime(2026, 12, 7, 6, 5, tzinfo=UTC)  # 14:05 in Shanghai, 07:05 in Berlin
+
+
+def test_the_buyer_sees_a_deadline_in_the_accounts_time_without_a_label(buyer, desk):
+    factories.HotlineRequestFactory(account=desk.account, contact_id=desk.buyer.id, due_at=DUE)
+    page = text(buyer.get("/a/acme/hotline"))
+    assert "7 Dec 2026, 14:05" in page
+    assert "14:05 (" not in page
+
+
+@pytest.mark.parametrize(
+    ("locale", "zone", "shown"),
+    [
+        ("en", "Asia/Shanghai", "7 Dec 2026, 14:05 (Asia/Shanghai)"),
+        ("en", "Europe/Berlin", "7 Dec 2026, 07:05 (Europe/Berlin)"),
+        ("zh_Hans", "Asia/Shanghai", "2026年12月7日 14:05 (Asia/Shanghai)"),
+    ],
+)
+def test_staff_see_a_deadline_in_their_own_zone_labelled(web, desk, locale, zone, shown):
+    filed = factories.HotlineRequestFactory(
+        account=desk.account, assignee_id=desk.inside.id, due_at=DUE
+    )
+    staff = signed_in(web, desk.inside.email)
+    with reading_in(web, locale, zone):
+        queue = text(staff.get("/staff/hotline"))
+        detail = text(staff.get(f"/staff/hotline/{filed.id}"))
+    assert shown in queue and shown in detail
+    assert f'data-due-at="{DUE.astimezone(ZoneInfo("Asia/Shanghai")).isoformat()}"' in queue

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from portal.contracts import services as contract_services
 from portal.contracts.services import today_for
@@ -440,6 +441,27 @@ def test_an_invoice_mails_the_buyer_when_it_is_issued_and_not_before_approval(sh
     ordering.decide_order(shop.approver, waiting, True, "Budget confirmed.")
     issued = [m for m in to("buyer@acme.example") if m.subject.startswith("Invoice")]
     assert [m.subject.split(" ")[1] for m in issued] == [f"{order.number}-1", f"{waiting.number}-1"]
+
+
+def test_an_invoice_mail_to_a_chinese_reader_gives_the_amount_in_capitals(shop, staff):
+    deposit_terms(shop)
+    with force_locale("zh_Hans"):
+        order = place(shop, [("NW-LT14", 1)])
+    [mail] = [m for m in to("buyer@acme.example") if f"{order.number}-1" in m.subject]
+    due_on = db.session.scalars(
+        sa.select(Milestone.due_on).where(Milestone.order_id == order.id, Milestone.position == 1)
+    ).one()
+    has_facts(
+        mail, "¥2,295.00", "贰仟贰佰玖拾伍元整", f"{due_on.year}年{due_on.month}月{due_on.day}日"
+    )
+    assert "CN¥" not in mail.text_body
+
+
+def test_an_invoice_mail_in_english_has_no_capitals(shop, staff):
+    deposit_terms(shop)
+    order = place(shop, [("NW-LT14", 1)])
+    [mail] = [m for m in to("buyer@acme.example") if f"{order.number}-1" in m.subject]
+    assert "元" not in mail.text_body and "元" not in mail.html_body
 
 
 def test_a_payment_received_mails_the_buyer_and_finance(shop, staff):

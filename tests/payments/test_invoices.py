@@ -19,6 +19,7 @@ from portal.ordering import services as ordering
 from portal.ordering.models import Milestone, Order
 from portal.payments import invoices
 from tests import factories
+from tests.support.locales import reading_in
 from tests.support.ordering import place
 from tests.support.payments import DONE_WHEN, confirm, ship
 from tests.support.web import count_queries, signed_in
@@ -409,3 +410,20 @@ def test_another_accounts_buyer_gets_404_on_every_invoice_url(web, shop, staff):
     own = client.get("/a/globex/invoices")
     assert own.status_code == 200 and order.number.encode() not in own.data
     assert order.number.encode() not in client.get("/a/globex/invoices.csv").data
+
+
+def test_a_chinese_reader_sees_the_invoice_in_yuan_with_the_amount_in_capitals(web, shop, staff):
+    order = ship(place(shop, DONE_WHEN), staff)
+    [payment] = milestones(order)
+    client = signed_in(web, BUYER)
+    with reading_in(web, "zh_Hans"):
+        html = client.get(f"/a/acme/invoices/{order.number}-1").data.decode()
+    assert "¥17,339.15" in html and "CN¥" not in html
+    assert "壹万柒仟叁佰叁拾玖元壹角伍分" in html
+    due = payment.due_on
+    assert f"{due.year}年{due.month}月{due.day}日" in html
+    assert 'data-amount="17339.15"' in html  # machine forms stay as they are
+    with reading_in(web, "en"):
+        english = client.get(f"/a/acme/invoices/{order.number}-1").data.decode()
+    assert "CN¥17,339.15" in english and "invoice-capitals" not in english
+    assert due.strftime("%-d %b %Y") in english

@@ -344,7 +344,7 @@ def test_an_expired_short_or_foreign_letter_of_credit_keeps_the_order_blocked(
 
     blockers = gate.release_blockers(lc_order)
 
-    day = yesterday.strftime("%b %-d, %Y")
+    day = yesterday.strftime("%-d %b %Y")
     assert blockers == [
         f"Letter of credit LC-OLD expired on {day}.",
         f"The latest shipment date of letter of credit LC-OLD, {day}, has passed.",
