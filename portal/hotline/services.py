@@ -4,8 +4,8 @@ sample units, availability and the deadline sweep. Each public function commits 
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from portal.accounts.models import KeyAccount, User
 from portal.accounts.queries import is_active_buyer_of
@@ -83,7 +83,7 @@ def _why_not(user: User | None) -> str:
         return _("%(email)s inactive", email=user.email)
     if user.is_available and user.away_until is not None:
         until = user.away_until
-        return _("%(email)s away until %(day)s", email=user.email, day=f"{until.day} {until:%b}")
+        return _("%(email)s away until %(day)s", email=user.email, day=format_date(until))
     return _("%(email)s unavailable", email=user.email)
 
 

@@ -63,7 +63,8 @@ def test_an_away_rep_hands_over_to_the_backup_and_says_until_when(desk):
     assert filed.assignee_id == desk.inside2.id
     (routed,) = events(filed, "routed")
     assert routed.text == (
-        "inside@northwind.example away until 1 Dec: routed to backup inside2@northwind.example."
+        "inside@northwind.example away until Dec 1, 2026: "
+        "routed to backup inside2@northwind.example."
     )
 
 
