@@ -26,15 +26,25 @@ from portal.core.money import Money, capital_words, format_money, plain
 
 
 def register_template_helpers(app: Flask) -> None:
+    from portal.accounts.forms import TIER_LABELS
     from portal.accounts.permissions import can_manage_staff, can_manage_users_of
+    from portal.contracts.forms import CONTRACT_STATUS_LABELS
     from portal.contracts.permissions import can_view_proposals
     from portal.contracts.pricing import explain
     from portal.core import access
+    from portal.core.audit import ACTION_LABELS, action_label
     from portal.core.page_parts import add_page_part
+    from portal.core.permissions import role_label
     from portal.hotline import care
     from portal.hotline import permissions as hotline_permissions
     from portal.hotline.business_hours import local_time
-    from portal.hotline.forms import TOPIC_LABELS
+    from portal.hotline.forms import (
+        EVENT_LABELS,
+        LEAD_STATUS_LABELS,
+        SAMPLE_STATUS_LABELS,
+        STATUS_LABELS,
+        TOPIC_LABELS,
+    )
     from portal.lookup.permissions import can_look_up
     from portal.notifications.permissions import can_manage_outbox
     from portal.ordering import lifecycle
@@ -70,6 +80,15 @@ def register_template_helpers(app: Flask) -> None:
         event_label=lifecycle.event_label,
         explain_price=explain,
         care_kind_label=care.kind_label,
+        role_label=role_label,
+        audit_label=action_label,
+        audit_actions=ACTION_LABELS,
+        contract_status_labels=CONTRACT_STATUS_LABELS,
+        hotline_status_labels=STATUS_LABELS,
+        lead_status_labels=LEAD_STATUS_LABELS,
+        sample_status_labels=SAMPLE_STATUS_LABELS,
+        hotline_event_labels=EVENT_LABELS,
+        tier_labels=TIER_LABELS,
         hotline_topics=TOPIC_LABELS,
         hotline_local_time=local_time,
         # Permissions, for the menus and buttons of pages that several views share; the

@@ -1,7 +1,6 @@
 """Forms for accounts, users and addresses: input shape only, rules live in services."""
 
 from decimal import Decimal
-from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,6 +13,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import ColorField, EmailField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -27,7 +27,11 @@ from wtforms.validators import (
 from portal.accounts.models import TIERS
 from portal.core.forms import AmountField, PercentField
 from portal.core.money import CURRENCIES
+from portal.core.permissions import ROLE_LABELS
 from portal.core.versioning import VersionedForm
+from portal.core.zones import time_zone_choices
+
+TIER_LABELS = {"platinum": _l("Platinum"), "gold": _l("Gold"), "standard": _l("Standard")}
 
 PHONE = Regexp(r"^[0-9+()./ -]*$", message=_l("Use digits, spaces and + ( ) - only."))
 
@@ -62,7 +66,11 @@ class AccountForm(FlaskForm):
     hotline_phone = StringField(_l("Hotline number"), validators=[Length(max=40), PHONE])
     time_zone = SelectField(_l("Time zone"), default="Asia/Shanghai")
     currency = SelectField(_l("Currency"), choices=list(CURRENCIES), default="CNY")
-    tier = SelectField(_l("Tier"), choices=list(TIERS), default="standard")
+    tier = SelectField(
+        _l("Tier"),
+        choices=[SelectChoice(tier, TIER_LABELS[tier]) for tier in TIERS],
+        default="standard",
+    )
     inside_sales_rep_id = SelectField(_l("Inside-sales rep"), coerce=_optional_id)
     backup_rep_id = SelectField(_l("Backup rep"), coerce=_optional_id)
     field_sales_rep_id = SelectField(_l("Field-sales rep"), coerce=_optional_id)
@@ -80,7 +88,7 @@ class AccountForm(FlaskForm):
 
     def __init__(self, *args, reps: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        self.time_zone.choices = sorted(available_timezones())
+        self.time_zone.choices = time_zone_choices()
         none = [(0, "—")]
         inside = none + [(u.id, f"{u.name} <{u.email}>") for u in reps["inside"]]
         self.inside_sales_rep_id.choices = inside
@@ -134,7 +142,7 @@ class _PersonForm(VersionedForm):
 
     def __init__(self, *args, roles, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [(role, role.replace("_", " ")) for role in roles]
+        self.role.choices = [SelectChoice(role, ROLE_LABELS[role]) for role in roles]
 
     def values(self) -> dict:
         values = {

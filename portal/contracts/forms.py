@@ -28,12 +28,19 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.contracts.models import CONTRACT_STATUSES, MILESTONE_EVENTS, RULE_KINDS
+from portal.contracts.models import MILESTONE_EVENTS, RULE_KINDS
 from portal.core.forms import AmountField, PercentField, QuantityField
 from portal.core.inputs import bounded_int
 from portal.core.money import CURRENCIES
 from portal.core.numbers import parse_amount, parse_percent
 from portal.core.versioning import VersionedForm
+
+CONTRACT_STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "active": _l("Active"),
+    "expired": _l("Expired"),
+    "terminated": _l("Terminated"),
+}
 
 
 class ContractForm(VersionedForm):
@@ -44,7 +51,10 @@ class ContractForm(VersionedForm):
     currency = SelectField(_l("Currency"), choices=list(CURRENCIES))
     valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
     valid_to = DateField(_l("Valid to"), validators=[InputRequired()])
-    status = SelectField(_l("Status"), choices=list(CONTRACT_STATUSES))
+    status = SelectField(
+        _l("Status"),
+        choices=[SelectChoice(s, label) for s, label in CONTRACT_STATUS_LABELS.items()],
+    )
     payment_term_id = SelectField(_l("Payment terms"), coerce=bounded_int)
     credit_limit = AmountField(_l("Credit limit"), validators=[InputRequired()])
     is_assortment_restricted = BooleanField(

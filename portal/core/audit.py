@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import UTCDateTime, utcnow
@@ -29,6 +30,61 @@ class AuditEvent(db.Model):
     reason: Mapped[str] = mapped_column(sa.Text, default="")
 
     actor = relationship("User", lazy="raise")
+
+
+#: What each action is called on the audit pages; an action missing here shows as its code.
+ACTION_LABELS = {
+    "account.create": _l("Account created"),
+    "account.update": _l("Account changed"),
+    "account.credit_hold": _l("Credit hold changed"),
+    "account.view": _l("Account viewed"),
+    "address.create": _l("Address added"),
+    "address.update": _l("Address changed"),
+    "address.delete": _l("Address removed"),
+    "catalog.import": _l("Catalog imported"),
+    "contract.create": _l("Contract created"),
+    "contract.update": _l("Contract changed"),
+    "lead.update": _l("Lead changed"),
+    "lookup.search": _l("Lookup searched"),
+    "order.approve": _l("Order approved"),
+    "order.reject": _l("Order rejected"),
+    "order.place": _l("Order placed"),
+    "order.letter_of_credit": _l("Letter of credit registered"),
+    "order.letter_of_credit_amended": _l("Letter of credit amended"),
+    "order.letter_of_credit_voided": _l("Letter of credit voided"),
+    "order_list.create": _l("Order list created"),
+    "order_list.edit": _l("Order list changed"),
+    "order_list.delete": _l("Order list deleted"),
+    "payment.bank_transfer": _l("Bank transfer recorded"),
+    "payment.card": _l("Card payment"),
+    "payment.card_flagged": _l("Card payment flagged"),
+    "payment.card_refunded": _l("Card payment refunded"),
+    "payment.card_removed": _l("Saved card removed"),
+    "payment.card_saved": _l("Card saved"),
+    "payment.refund_owed": _l("Refund owed"),
+    "payment.refund_sent": _l("Refund sent"),
+    "payment_term.create": _l("Payment term created"),
+    "payment_term.update": _l("Payment term changed"),
+    "price_rule.create": _l("Price rule added"),
+    "price_rule.propose": _l("Price rule proposed"),
+    "price_rule.update": _l("Price rule changed"),
+    "price_rule.approve": _l("Price proposal approved"),
+    "price_rule.reject": _l("Price proposal rejected"),
+    "price_rule.remove": _l("Price rule removed"),
+    "product.create": _l("Product created"),
+    "product.update": _l("Product changed"),
+    "sample.update": _l("Evaluation unit changed"),
+    "user.availability": _l("Availability changed"),
+    "user.create": _l("User added"),
+    "user.update": _l("User changed"),
+    "user.set_password": _l("Password link sent"),
+    "user.password_set": _l("Password set from an invitation"),
+    "user.password_reset": _l("Password reset"),
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
 
 
 def record(actor, action: str, target: str, changes: dict | None = None, reason: str = "") -> None:

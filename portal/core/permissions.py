@@ -5,6 +5,7 @@ names the roles of each endpoint); the app refuses to start with a view that car
 """
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 
 BUYER = "buyer"
 APPROVER = "approver"
@@ -30,6 +31,25 @@ STAFF_ROLES = (
     SYSADMIN,
 )
 ROLES = BUYER_ROLES + STAFF_ROLES
+#: What each role is called on the pages.
+ROLE_LABELS = {
+    BUYER: _l("Buyer"),
+    APPROVER: _l("Approver"),
+    CUSTOMER_ADMIN: _l("Customer admin"),
+    ACCOUNT_ADMIN: _l("Account admin"),
+    SALES_MANAGER: _l("Sales manager"),
+    SALES_DIRECTOR: _l("Sales director"),
+    INSIDE_SALES: _l("Inside sales"),
+    FIELD_SALES: _l("Field sales"),
+    CALL_CENTER: _l("Call centre"),
+    FINANCE: _l("Finance"),
+    SYSADMIN: _l("System administrator"),
+}
+
+
+def role_label(role: str) -> str:
+    return ROLE_LABELS[role]
+
 
 #: Staff who edit accounts, landing pages, contracts and prices.
 ACCOUNT_EDITORS = (ACCOUNT_ADMIN, SALES_MANAGER, SALES_DIRECTOR)

@@ -18,7 +18,6 @@ from wtforms.validators import Optional
 from portal.core.forms import QuantityField
 from portal.core.inputs import bounded_int
 from portal.core.versioning import VersionedForm
-from portal.hotline.models import LEAD_STATUSES
 
 TOPIC_LABELS = {
     "order_problem": _l("Order problem"),
@@ -40,6 +39,35 @@ OUTCOME_LABELS = {
     "evaluation_unit": _l("Evaluation unit: ask for a sample unit"),
     "quote_sent": _l("Quote sent"),
     "no_action": _l("No action needed"),
+}
+STATUS_LABELS = {
+    "open": _l("Open"),
+    "in_progress": _l("In progress"),
+    "closed": _l("Closed"),
+}
+LEAD_STATUS_LABELS = {
+    "new": _l("New"),
+    "contacted": _l("Contacted"),
+    "qualified": _l("Qualified"),
+    "won": _l("Won"),
+    "lost": _l("Lost"),
+}
+SAMPLE_STATUS_LABELS = {
+    "requested": _l("Requested"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "shipped": _l("Shipped"),
+    "returned": _l("Returned"),
+    "bought": _l("Bought"),
+}
+EVENT_LABELS = {
+    "routed": _l("Routed"),
+    "reassigned": _l("Reassigned"),
+    "claimed": _l("Claimed"),
+    "call": _l("Call"),
+    "escalated": _l("Escalated"),
+    "closed": _l("Closed"),
+    "survey": _l("Survey answered"),
 }
 CALL_OUTCOME_LABELS = {
     "reached": _l("Reached"),
@@ -109,7 +137,7 @@ class SurveyForm(FlaskForm):
 
 
 class LeadForm(VersionedForm):
-    status = SelectField(_l("Status"), choices=[SelectChoice(s, s) for s in LEAD_STATUSES])
+    status = SelectField(_l("Status"), choices=choices(LEAD_STATUS_LABELS))
     notes = TextAreaField(_l("Notes"))
     submit = SubmitField(_l("Save"))
 

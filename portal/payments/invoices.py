@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager
 
 from portal.accounts.models import KeyAccount
@@ -23,8 +24,8 @@ from portal.core.pagination import Page, paginate
 from portal.extensions import db
 from portal.ordering.models import Milestone, Order
 
-#: The issuer named on every invoice.
-SUPPLIER_NAME = "Northwind Components"
+#: The issuer named on every invoice, under its registered name in the reader's language.
+SUPPLIER_NAME = _l("Northwind Components")
 #: Invoices on one page of the statement.
 PER_PAGE = 25
 #: The statement's filters: open means not fully paid (overdue ones included).

@@ -43,7 +43,7 @@ def test_two_people_saving_one_lead_the_second_gets_a_conflict_that_keeps_its_no
     assert response.status_code == 409
     found = differences(response)
     assert found["Notes"] == ("Call the CIO before Friday.", "Met the CIO.")
-    assert found["Status"] == ("new", "contacted")
+    assert found["Status"] == ("New", "Contacted")
     assert saved_by(response) == [desk.field.email]
     assert (
         form_of(response.get_data(as_text=True), form_id)["notes"] == "Call the CIO before Friday."

@@ -1,0 +1,156 @@
+"""Every string a person reads comes from the message catalogue, and the Chinese catalogue has
+them all (issue 14).
+
+The pseudo-locale walk: with a catalogue that turns every message's letters into look-alikes
+outside ASCII (tests/support/catalogue.py), each role opens every page it may open, and sends
+every form it may send empty; whatever ASCII words are left on the page, once the data shown
+from the database, e-mail addresses, links, codes and zone names are taken away, escaped the
+catalogue.
+"""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from babel.messages.pofile import read_po
+from babel.numbers import list_currencies
+
+from portal.core.permissions import ROLES
+from portal.extensions import db
+from tests.support.access import PUBLIC, build_url, declared_access, rules
+from tests.support.catalogue import (
+    ROOT,
+    extracted_messages,
+    pseudo,
+    read_text,
+    write_pseudo_catalogue,
+)
+from tests.support.web import login
+
+PSEUDO_LOCALE = "zh_Hans"
+CHINESE = ROOT / "portal" / "translations" / "zh_Hans" / "LC_MESSAGES" / "messages.po"
+
+#: Text on a page that is not words of the portal's own: what people typed or the data holds
+#: is taken away separately (`data_values`).
+NOT_WORDS = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail addresses
+    r"|(?:https?://|/)[^\s\"'<>]*"  # links and paths
+    r"|\b[A-Z][a-z]+/[A-Za-z_-]+(?:/[A-Za-z_-]+)?"  # IANA time zones (Asia/Shanghai)
+    r"|\b[A-Z0-9]+(?:-[A-Z0-9]+)+\b"  # codes: SKUs, order and invoice numbers (NW-LT14)
+    r"|\b[a-z_]+:[\w-]*"  # what the audit trail names: contract:1, account:acme
+    r"|\b(?:US|HK|NT)\$"  # currency symbols as Babel writes them
+    rf"|\b(?:{'|'.join(list_currencies())})\b"  # ISO currency codes (CNY 17,339.15)
+)
+WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def data_values(app) -> re.Pattern:
+    """Every text value in the database (names, SKUs, notes...) and the settings (the
+    supplier's name), as whole words, the longest first."""
+    values = {v for v in app.config.values() if isinstance(v, str)}
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, sa.String | sa.Text):
+                values.update(db.session.scalars(sa.select(column).distinct()))
+    for value in list(values):
+        values.update((value or "").splitlines())  # an address's lines, shown one by one
+    values = sorted({v.strip() for v in values if v and len(v.strip()) > 1}, key=len)
+    return re.compile("|".join(rf"(?<!\w){re.escape(v)}(?!\w)" for v in reversed(values)))
+
+
+def escaped_words(html: str, data: re.Pattern) -> list[str]:
+    """The texts of a page that hold ASCII words from outside the catalogue."""
+    escaped = []
+    for text in read_text(html):
+        text = NOT_WORDS.sub(" ", data.sub(" ", text))
+        if WORD.search(text):
+            escaped.append(" ".join(text.split()))
+    return escaped
+
+
+@pytest.fixture
+def pseudo_locale(app, tmp_path):
+    """The app speaks the pseudo locale to a browser that asks for Chinese."""
+    write_pseudo_catalogue(tmp_path, PSEUDO_LOCALE)
+    babel = app.extensions["babel"]
+    saved = babel.translation_directories, app.config["LANGUAGES"]
+    babel.translation_directories = [str(tmp_path)]
+    app.config["LANGUAGES"] = ["en", PSEUDO_LOCALE]
+    babel.instance.domain_instance.cache.clear()
+    yield {"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9"}
+    babel.translation_directories, app.config["LANGUAGES"] = saved
+    babel.instance.domain_instance.cache.clear()
+
+
+def test_the_pseudo_form_keeps_placeholders_and_markup():
+    assert pseudo("Save %(name)s <b>now</b> &amp; {x}") == "Šàṽé %(name)s <b>ñöŵ</b> &amp; {x}"
+
+
+def test_escaped_words_finds_a_string_outside_the_catalogue():
+    page = "<p>Šàṽé</p><p>Acme Ltd</p><button title='Close'>×</button><p>NW-LT14 a@b.example</p>"
+    page += "<p>Àçĉéþţ en</p><code>sku,qty</code>"
+    assert escaped_words(page, re.compile("Acme Ltd|en")) == ["Close"]
+
+
+def test_every_page_of_every_role_speaks_the_catalogue(app, client, world, pseudo_locale):
+    client.environ_base.update(pseudo_locale)
+    data = data_values(app)
+    found = {}
+    urls = [(rule.endpoint, build_url(app, rule, world)) for rule in rules(app, "GET")]
+    for role in [None, *ROLES]:
+        if role is not None:
+            assert login(client, world["users"][role].email).status_code == 302
+        for endpoint, url in urls:
+            access = declared_access(app, endpoint)
+            if access != PUBLIC and (role is None or role not in access):
+                continue
+            response = client.get(url)
+            assert response.status_code < 500, f"{role} {url}"
+            if response.mimetype != "text/html" or response.status_code in (301, 302, 303):
+                continue
+            for text in escaped_words(response.get_data(as_text=True), data):
+                found.setdefault(text, f"{role} {url}")
+        if role is not None:
+            client.post("/logout")
+    assert found == {}, "\n".join(f"{where}: {text!r}" for text, where in found.items())
+
+
+def test_every_form_error_and_message_speaks_the_catalogue(app, client, world, pseudo_locale):
+    client.environ_base.update(pseudo_locale)
+    data = data_values(app)
+    found = {}
+    urls = [(rule.endpoint, build_url(app, rule, world)) for rule in rules(app, "POST")]
+    for role in ROLES:
+        for endpoint, url in urls:
+            access = declared_access(app, endpoint)
+            if endpoint in ("auth.logout",) or access != PUBLIC and role not in access:
+                continue
+            assert login(client, world["users"][role].email).status_code == 302
+            response = client.post(url, data={}, follow_redirects=True)
+            assert response.status_code < 500, f"{role} POST {url}"
+            if response.mimetype == "text/html":
+                for text in escaped_words(response.get_data(as_text=True), data):
+                    found.setdefault(text, f"{role} POST {url}")
+            client.post("/logout")
+    assert found == {}, "\n".join(f"{where}: {text!r}" for text, where in found.items())
+
+
+def test_every_message_has_a_chinese_translation():
+    with open(CHINESE, "rb") as file:
+        chinese = read_po(file)
+    missing = []
+    for filename, line, message in extracted_messages():
+        key = message[0] if isinstance(message, tuple) else message
+        entry = chinese.get(key)
+        strings = () if entry is None else entry.string
+        strings = strings if isinstance(strings, tuple) else (strings,)
+        if entry is None or entry.fuzzy or not all(strings):
+            missing.append(f"{filename}:{line}: {key}")
+    assert missing == []
+
+
+def test_the_chinese_translations_keep_their_placeholders():
+    with open(CHINESE, "rb") as file:
+        chinese = read_po(file)
+    errors = [f"{message.id}: {error}" for message, found in chinese.check() for error in found]
+    assert errors == []
