@@ -25,11 +25,11 @@ from wtforms.validators import (
 )
 
 from portal.accounts.models import TIERS
+from portal.core.dates import time_zone_choices
 from portal.core.forms import AmountField, PercentField
 from portal.core.money import CURRENCIES
 from portal.core.permissions import ROLE_LABELS
 from portal.core.versioning import VersionedForm
-from portal.core.zones import time_zone_choices
 
 TIER_LABELS = {"platinum": _l("Platinum"), "gold": _l("Gold"), "standard": _l("Standard")}
 

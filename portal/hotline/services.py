@@ -4,8 +4,8 @@ sample units, availability and the deadline sweep. Each public function commits 
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from portal.accounts.models import KeyAccount, User
 from portal.accounts.queries import is_active_buyer_of
