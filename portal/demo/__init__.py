@@ -373,7 +373,7 @@ def sign_ins() -> list[tuple[str, str, str]]:
 def demo_logo(name: str, colour: str, text: str | None = None) -> bytes:
     """A simple PNG logo on the brand colour: `text` (such as a Chinese name's first two
     characters) when the machine has a font for it, else the initials of `name` (English)."""
-    font = next((f for f in map(_font, CJK_FONTS) if f), None) if text else None
+    font = next((f for f in (_font(*face) for face in CJK_FONTS) if f), None) if text else None
     if font is None:
         text = "".join(word[0] for word in name.split()[:2]).upper()
         font = ImageFont.load_default(size=72)
@@ -386,8 +386,8 @@ def demo_logo(name: str, colour: str, text: str | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def _font(path: str):
+def _font(path: str, index: int):
     try:
-        return ImageFont.truetype(path, 56)
+        return ImageFont.truetype(path, 56, index=index)
     except OSError:
         return None

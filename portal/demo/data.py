@@ -305,9 +305,9 @@ ORDERS = [
 ]
 
 #: Fonts with Chinese characters for a Chinese logo (Debian's fonts-noto-cjk, then others).
+#: (path, face): Noto's collections hold Japanese, Korean, Simplified Chinese... in that order.
 CJK_FONTS = [
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 2),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
 ]
