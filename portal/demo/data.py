@@ -115,7 +115,7 @@ ACCOUNTS = [
         "tier": "gold",
         "default_locale": "zh_Hans",
         "reps": ("chen", None, "field"),
-        "address": ("总部", "山东省青岛市市南区香港中路 8 号", "青岛市", "266071", "CN"),
+        "address": ("总部", "市南区香港中路 8 号", "青岛市", "266071", "CN"),
         # (e-mail, name, role, spending limit, mobile, language)
         "users": [
             (
