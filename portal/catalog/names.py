@@ -2,7 +2,7 @@
 
 A product may have a Chinese name and description besides the English ones; a viewer whose
 language is Chinese sees them where they exist, everyone else (and a Chinese viewer of a
-product without them) the English ones. Order lines keep both as their snapshot, so orders,
+product without them) the English ones. Order lines keep both names as their snapshot, so orders,
 invoices and e-mails pick the same way. Templates call the globals `product_name` and
 `product_description` (portal.templating); Python code calls these functions.
 """
