@@ -1,11 +1,14 @@
 """The demo data of DESIGN.md section 6 is complete and seeding it twice changes nothing."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Address, KeyAccount, User
+from portal.catalog.models import Product
+from portal.contracts.models import Contract, PaymentTerm
 from portal.core.money import Money
 from portal.core.passwords import verify_password
 from portal.demo import DEMO_PASSWORD, seed_demo
@@ -43,7 +46,7 @@ def test_the_demo_has_the_accounts_users_and_reps_of_the_design():
             )
         ).unique()
     }
-    assert set(accounts) == {"acme", "globex", "initech", "lotus"}
+    assert set(accounts) == {"acme", "globex", "initech", "lotus", "qingdao"}
     acme = accounts["acme"]
     assert acme.name == "Acme Hospital Group"
     assert acme.tier == "platinum"
@@ -61,7 +64,101 @@ def test_the_demo_has_the_accounts_users_and_reps_of_the_design():
     assert users["admin@northwind.example"].role == "account_admin"
     assert verify_password(users["buyer@acme.example"].password_hash, DEMO_PASSWORD)
     staff = [e for e in users if e.endswith("@northwind.example")]
-    assert len(staff) == 9
+    assert len(staff) == 10
+    # The foreign-looking accounts stay English by default; the browser or the user may change it.
+    assert {a.default_locale for s, a in accounts.items() if s != "qingdao"} == {"en"}
+
+
+def test_qingdao_is_a_chinese_account_with_chinese_users_and_a_chinese_speaking_rep():
+    seed_demo()
+    qingdao = (
+        db.session.scalars(
+            sa.select(KeyAccount)
+            .where(KeyAccount.slug == "qingdao")
+            .options(
+                joinedload(KeyAccount.inside_sales_rep),
+                joinedload(KeyAccount.field_sales_rep),
+                joinedload(KeyAccount.addresses),
+            )
+        )
+        .unique()
+        .one()
+    )
+    assert qingdao.name == "青岛港湾医疗集团"
+    assert (qingdao.default_locale, qingdao.currency, qingdao.time_zone) == (
+        "zh_Hans",
+        "CNY",
+        "Asia/Shanghai",
+    )
+    assert "欢迎" in qingdao.welcome_text and qingdao.logo_digest and qingdao.hotline_phone
+    assert [a.city for a in qingdao.addresses] == ["青岛市"]
+    rep = qingdao.inside_sales_rep
+    assert (rep.email, rep.name, rep.locale, rep.time_zone) == (
+        "chen@northwind.example",
+        "陈静",
+        "zh_Hans",
+        "Asia/Shanghai",
+    )
+    assert rep.role == "inside_sales" and qingdao.field_sales_rep.role == "field_sales"
+
+    users = {
+        u.email: u for u in db.session.scalars(sa.select(User).where(User.account_id == qingdao.id))
+    }
+    wang, li = users["wangfang@qingdao.example"], users["liming@qingdao.example"]
+    assert (wang.name, wang.role, wang.locale) == ("王芳", "buyer", "zh_Hans")
+    assert wang.spending_limit == Money(Decimal("80000.00"), "CNY")
+    assert (li.name, li.role, li.locale) == ("李明", "approver", "zh_Hans")
+    assert wang.phone.startswith("+86 1") and li.phone.startswith("+86 1")  # mobiles
+
+    contract = db.session.scalar(sa.select(Contract).where(Contract.account_id == qingdao.id))
+    today = qingdao.local_date()
+    assert (contract.valid_from, contract.valid_to) == (
+        today - timedelta(days=60),
+        today + timedelta(days=365),
+    )
+    assert contract.credit_limit_amount == Decimal("800000.00")
+    term = db.session.get(PaymentTerm, contract.payment_term_id)
+    assert term.name == "Net 60"
+    order = db.session.scalar(sa.select(Order).where(Order.account_id == qingdao.id))
+    assert order.status == "confirmed" and order.payment_term_name == "Net 60"
+
+
+def test_qingdaos_prices_are_the_designs():
+    """Monitors 10% off (NW-MN27 2399.00 -> 2159.10), NW-DT7 fixed 4800.00."""
+    seed_demo()
+    buyer = db.session.scalar(sa.select(User).where(User.email == "wangfang@qingdao.example"))
+    qingdao = db.session.get(KeyAccount, buyer.account_id)
+    address_id = db.session.scalar(sa.select(Address.id).where(Address.account_id == qingdao.id))
+    order = placement.place_order(
+        buyer,
+        qingdao,
+        placement.Checkout(ship_to_address_id=address_id),
+        "t-qingdao",
+        items=[("NW-MN27", 1), ("NW-DT7", 1)],
+    )
+    assert order.total == Money(Decimal("6959.10"), "CNY")
+
+
+def test_every_demo_product_has_a_chinese_name_and_description():
+    seed_demo()
+    products = db.session.scalars(sa.select(Product)).all()
+    assert len(products) == 54
+    assert all(p.name_zh and p.description_zh for p in products)
+    names = {p.sku: p.name_zh for p in products}
+    assert names["NW-LT14"] == "ProBook 14 笔记本电脑"
+    assert len(set(names.values())) == len(names)
+
+
+def test_a_demo_seeded_before_chinese_names_gets_them_once():
+    seed_demo()
+    db.session.execute(sa.update(Product).values(name_zh="", description_zh=""))
+    db.session.commit()
+    assert seed_demo() == 54
+    assert seed_demo() == 0
+    assert (
+        db.session.scalar(sa.select(Product.name_zh).where(Product.sku == "NW-DT7"))
+        == "Tower 7 台式机"
+    )
 
 
 def test_the_demo_orders_of_issue_4_come_out_as_specified():

@@ -60,13 +60,14 @@ def order_lists_of(account_id: int) -> list[ListSummary]:
 class ListLine:
     sku: str
     name: str
+    name_zh: str
     quantity: int
 
 
 def order_list_lines(order_list: OrderList) -> list[ListLine]:
     """A saved list's products in the order they were saved: one statement."""
     rows = db.session.execute(
-        sa.select(Product.sku, Product.name, OrderListLine.quantity)
+        sa.select(Product.sku, Product.name, Product.name_zh, OrderListLine.quantity)
         .join(Product, Product.id == OrderListLine.product_id)
         .where(OrderListLine.order_list_id == order_list.id)
         .order_by(OrderListLine.id)

@@ -47,6 +47,12 @@ class ProductForm(FlaskForm):
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    name_zh = StringField(
+        _l("Chinese name"),
+        description=_l("Shown instead of the name to people who use the portal in Chinese."),
+        validators=[Optional(), Length(max=200)],
+    )
+    description_zh = TextAreaField(_l("Chinese description"), validators=[Length(max=5000)])
     category_id = SelectField(_l("Category"), coerce=_optional_id)
     unit = StringField(
         _l("Unit of sale"),
@@ -68,6 +74,8 @@ class ProductForm(FlaskForm):
         values = {
             "name": self.name.data,
             "description": self.description.data or "",
+            "name_zh": self.name_zh.data or "",
+            "description_zh": self.description_zh.data or "",
             "category_id": self.category_id.data,
             "unit": self.unit.data,
             "is_active": self.is_active.data,

@@ -38,6 +38,9 @@ class Product(TimestampMixin, Versioned, db.Model):
     sku: Mapped[str] = mapped_column(sa.String(40), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200), index=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The Chinese name and description, shown to Chinese viewers where given (catalog.names).
+    name_zh: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    description_zh: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id", ondelete="RESTRICT"))
     #: Unit of sale, such as "each" or "year".
     unit: Mapped[str] = mapped_column(sa.String(20), default="each")

@@ -21,13 +21,15 @@ def categories() -> list[Category]:
 
 
 def matching(q: str | None, category_id: int | None) -> list:
-    """Search by name or SKU (%, _ and \\ taken literally, SECURITY.md 22) and category."""
+    """Search by name (English or Chinese) or SKU (%, _ and \\ taken literally, SECURITY.md 22)
+    and category."""
     conditions = []
     q = (q or "").strip()
     if q:
         conditions.append(
             sa.or_(
                 Product.name.icontains(q, autoescape=True),
+                Product.name_zh.icontains(q, autoescape=True),
                 Product.sku.icontains(q, autoescape=True),
             )
         )

@@ -38,11 +38,20 @@ MAX_IMAGE_BYTES = 2 * 1024 * 1024
 MAX_IMAGE_PIXELS = 4000
 #: Rows in one CSV import (the request itself is capped by MAX_CONTENT_LENGTH).
 MAX_IMPORT_ROWS = 100_000
-IMPORT_COLUMNS = ("sku", "name", "category", "unit", "active", "description")
+IMPORT_COLUMNS = (
+    "sku",
+    "name",
+    "category",
+    "unit",
+    "active",
+    "description",
+    "name_zh",
+    "description_zh",
+)
 REQUIRED_COLUMNS = ("sku", "name", "category")
 YES = {"1", "true", "yes", "y", "active"}
 NO = {"0", "false", "no", "n", "inactive"}
-LIMITS = {"name": 200, "unit": 20, "description": 5000}
+LIMITS = {"name": 200, "unit": 20, "description": 5000, "name_zh": 200, "description_zh": 5000}
 
 
 def normal_sku(text: str) -> str:
@@ -110,7 +119,7 @@ def save_product(
 
 def _checked_values(values: dict, *, creating: bool) -> dict:
     values = dict(values)
-    for name in ("name", "unit", "description"):
+    for name in ("name", "unit", "description", "name_zh", "description_zh"):
         if name in values:
             values[name] = (values[name] or "").strip()
     if not values.get("name"):
@@ -212,9 +221,10 @@ class _Row:
 def import_products(actor: User, data: bytes) -> ImportResult:
     """Create or update products and list prices from CSV, all or nothing.
 
-    Columns: sku, name, category (required), unit, active, description, and price_<CUR> for
-    any currency the portal trades in. A blank unit, active or price cell leaves the product's
-    current value alone (a new product: each, active, no price).
+    Columns: sku, name, category (required), unit, active, description, name_zh and
+    description_zh (the Chinese name and description), and price_<CUR> for any currency the
+    portal trades in. A blank unit, active, Chinese or price cell leaves the product's current
+    value alone (a new product: each, active, no Chinese name, no price).
     """
     rows, errors = parse_import(data)
     if errors:
@@ -387,7 +397,7 @@ def _row(line, cells, width, columns, categories, seen) -> tuple[_Row, list[str]
         problems.append(_("The category is blank."))
     elif row.values["category_id"] is None:
         problems.append(_("Unknown category %(name)s.", name=category))
-    for key in ("unit", "description"):
+    for key in ("unit", "description", "name_zh", "description_zh"):
         if cell(key):
             row.values[key] = cell(key)
     active = cell("active").lower()

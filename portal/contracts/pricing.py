@@ -67,6 +67,7 @@ class Item(NamedTuple):
     id: int
     sku: str
     name: str
+    name_zh: str
     unit: str
     category_id: int
     category_name: str
@@ -204,6 +205,7 @@ def _items(skus: set[str], currency: str) -> dict[str, Item]:
             Product.id,
             Product.sku,
             Product.name,
+            Product.name_zh,
             Product.unit,
             Product.category_id,
             Category.name,

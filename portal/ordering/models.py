@@ -127,6 +127,8 @@ class OrderLine(AccountScoped, db.Model):
     )
     sku: Mapped[str] = mapped_column(sa.String(40))
     name: Mapped[str] = mapped_column(sa.String(200))
+    #: The product's Chinese name when the order was placed ("" if none; catalog.names).
+    name_zh: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     quantity: Mapped[int]
     unit_price_amount: Mapped[Decimal] = mapped_column(Amount)
     list_price_amount: Mapped[Decimal | None] = mapped_column(Amount)

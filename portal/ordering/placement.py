@@ -305,8 +305,7 @@ def _tell_buyer_received(
         who_decides=approvals.who_decides(chosen) if chosen else "",
         po_number=order.po_number,
         lines=[
-            (line.sku, line.item.name, line.quantity, _money(line.line_total))
-            for line in pricing.lines
+            (line.sku, line.item, line.quantity, _money(line.line_total)) for line in pricing.lines
         ],
         total=format_money(order.total_amount, order.currency),
         ship_to=order.ship_to,
@@ -423,6 +422,7 @@ def _add_lines(order: Order, pricing: Pricing) -> None:
                 product_id=line.item.id,
                 sku=line.sku,
                 name=line.item.name,
+                name_zh=line.item.name_zh,
                 quantity=line.quantity,
                 unit_price_amount=line.unit_price.amount,
                 list_price_amount=line.list_price.amount if line.list_price else None,

@@ -1,7 +1,7 @@
 """The demo data of DESIGN.md section 6, created idempotently: what exists is left alone."""
 
 import io
-from datetime import date, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -10,10 +10,29 @@ from PIL import Image, ImageDraw, ImageFont
 from portal.accounts import services as account_services
 from portal.accounts.models import Address, KeyAccount, User
 from portal.catalog.models import Category, ListPrice, Product
-from portal.contracts.models import Contract, PaymentTerm, PriceRule
+from portal.contracts.models import Contract, PaymentTerm, PriceRule, TermMilestone
 from portal.contracts.services import seed_payment_terms, today_for
-from portal.core import permissions as p
 from portal.core.passwords import hash_password
+from portal.demo.data import (
+    ACCOUNTS,
+    CALENDAR,
+    CATEGORIES,
+    CATEGORY_ZH,
+    CJK_FONTS,
+    CNY_PER_USD,
+    CONTRACTS,
+    DEMO_TERMS,
+    DISCOUNT_AUTHORITY,
+    HOLIDAYS,
+    HOTLINE_REQUESTS,
+    MORE_PRODUCTS,
+    NAMED_PRODUCTS,
+    NAMED_PRODUCTS_ZH,
+    ORDERS,
+    PROPOSALS,
+    STAFF,
+    STAFF_SETTINGS,
+)
 from portal.extensions import db
 from portal.hotline import care
 from portal.hotline import services as hotline
@@ -24,186 +43,6 @@ from portal.ordering.models import Order
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (documented demo sign-in)
 STAFF_DOMAIN = "northwind.example"
-
-#: (local part, name, role, phone)
-STAFF = [
-    ("admin", "Ada Admin", p.ACCOUNT_ADMIN, "+86 21 6000 0001"),
-    ("manager", "Mei Manager", p.SALES_MANAGER, "+86 21 6000 0002"),
-    ("director", "Dong Director", p.SALES_DIRECTOR, "+86 21 6000 0003"),
-    ("inside", "Iris Inside", p.INSIDE_SALES, "+86 21 6000 0010"),
-    ("inside2", "Ivan Inside", p.INSIDE_SALES, "+86 21 6000 0011"),
-    ("field", "Fang Field", p.FIELD_SALES, "+86 21 6000 0020"),
-    ("callcenter", "Cai Callcentre", p.CALL_CENTER, "+86 21 6000 0030"),
-    ("finance", "Fiona Finance", p.FINANCE, "+86 21 6000 0040"),
-    ("sysadmin", "Sam Sysadmin", p.SYSADMIN, "+86 21 6000 0050"),
-]
-
-ACCOUNTS = [
-    {
-        "slug": "acme",
-        "name": "Acme Hospital Group",
-        "brand_colour": "#0b6e4f",
-        "welcome_text": "Welcome to the Acme Hospital Group purchasing portal.\n"
-        "Your contract prices and Net 30 terms apply to every order.",
-        "hotline_phone": "+86 21 5555 0100",
-        "time_zone": "Asia/Shanghai",
-        "currency": "CNY",
-        "tier": "platinum",
-        "reps": ("inside", "inside2", "field"),
-        "address": ("Head office", "88 Century Avenue, Pudong", "Shanghai", "200120", "CN"),
-        "users": [
-            ("buyer@acme.example", "Alice Buyer", p.BUYER, Decimal("50000.00"), "+86 21 5555 0100"),
-            ("approver@acme.example", "Arthur Approver", p.APPROVER, None, "+86 21 5555 0108"),
-        ],
-    },
-    {
-        "slug": "globex",
-        "name": "Globex Manufacturing",
-        "brand_colour": "#1f4e9c",
-        "welcome_text": "Globex Manufacturing: order at your negotiated prices.\n"
-        "A 30% deposit is due at order, the balance on delivery.",
-        "hotline_phone": "+1 312 555 0142",
-        "time_zone": "America/Chicago",
-        "currency": "USD",
-        "tier": "gold",
-        "reps": ("inside", None, "field"),
-        "address": ("Plant 1", "1200 Industrial Parkway", "Chicago", "60609", "US"),
-        "users": [
-            ("buyer@globex.example", "Gary Buyer", p.BUYER, Decimal("20000.00"), "+1 312 555 0143")
-        ],
-    },
-    {
-        "slug": "initech",
-        "name": "Initech Bank",
-        "brand_colour": "#6b2c91",
-        "welcome_text": "Initech Bank IT procurement.\nOrders are paid in three installments.",
-        "hotline_phone": "+86 10 5555 0199",
-        "time_zone": "Asia/Shanghai",
-        "currency": "CNY",
-        "tier": "standard",
-        "reps": ("inside2", None, "field"),
-        "address": ("Data centre", "1 Financial Street, Xicheng", "Beijing", "100033", "CN"),
-        "users": [
-            (
-                "buyer@initech.example",
-                "Ian Buyer",
-                p.BUYER,
-                Decimal("100000.00"),
-                "+86 10 5555 0190",
-            ),
-            ("admin@initech.example", "Ina Admin", p.CUSTOMER_ADMIN, None, "+86 10 5555 0191"),
-        ],
-    },
-    {
-        "slug": "lotus",
-        "name": "Lotus Pharmaceuticals",
-        "brand_colour": "#c2185b",
-        "welcome_text": "Lotus Pharmaceuticals equipment portal.\n"
-        "Orders ship against a registered letter of credit.",
-        "hotline_phone": "+86 755 5555 0123",
-        "time_zone": "Asia/Shanghai",
-        "currency": "CNY",
-        "tier": "standard",
-        "reps": ("inside2", None, "field"),
-        "address": ("Research campus", "9 Keji Road, Nanshan", "Shenzhen", "518057", "CN"),
-        "users": [
-            (
-                "buyer@lotus.example",
-                "Lin Buyer",
-                p.BUYER,
-                Decimal("1000000.00"),
-                "+86 755 5555 0120",
-            )
-        ],
-    },
-]
-
-
-#: Discount authority of the staff who set prices, in percent below list.
-DISCOUNT_AUTHORITY = {"admin": Decimal(10), "manager": Decimal(25), "director": Decimal(40)}
-
-CATEGORIES = ["Laptops", "Desktops", "Monitors", "Servers", "Accessories", "Services"]
-
-#: (SKU, name, category, unit, CNY list, USD list): the products DESIGN.md names.
-NAMED_PRODUCTS = [
-    ("NW-LT14", "ProBook 14 laptop", "Laptops", "each", "8999.00", "1249.00"),
-    ("NW-DT7", "Tower 7 desktop", "Desktops", "each", "5499.00", "769.00"),
-    ("NW-MN27", "27-inch 4K monitor", "Monitors", "each", "2399.00", "329.00"),
-    ("NW-SRV2", "2U rack server R2", "Servers", "each", "48000.00", "6650.00"),
-    ("NW-DOCK", "USB-C dock", "Accessories", "each", "899.00", "125.00"),
-    ("NW-SVC3Y", "3-year on-site service", "Services", "contract", "1200.00", "169.00"),
-]
-
-#: Eight more products per category: (SKU code, name stem, CNY base price, step).
-MORE_PRODUCTS = {
-    "Laptops": ("LTX", "ProBook laptop", 6999, 500),
-    "Desktops": ("DTX", "Tower desktop", 3999, 400),
-    "Monitors": ("MNX", "Display monitor", 1299, 150),
-    "Servers": ("SRX", "Rack server", 28000, 4000),
-    "Accessories": ("ACX", "Accessory kit", 99, 60),
-    "Services": ("SVX", "Service plan", 600, 150),
-}
-CNY_PER_USD = Decimal("7.2")
-
-#: Contract per account: (number, currency, days from, days to, term, credit limit, rules);
-#: a rule is (SKU or category:Name, kind, value, minimum quantity).
-CONTRACTS = {
-    "acme": (
-        "NW-ACME-01",
-        "CNY",
-        -180,
-        365,
-        "net30",
-        "500000.00",
-        [
-            ("NW-LT14", "fixed", "7650.00", 1),
-            ("NW-LT14", "fixed", "7400.00", 50),
-            ("NW-MN27", "percent_off", "15", 1),
-            ("category:Services", "percent_off", "10", 1),
-        ],
-    ),
-    "globex": (
-        "NW-GLOBEX-01",
-        "USD",
-        -90,
-        365,
-        "deposit30",
-        "100000.00",
-        [
-            ("category:Laptops", "percent_off", "12", 1),
-            ("NW-SRV2", "fixed", "5900.00", 1),
-        ],
-    ),
-    "initech": (
-        "NW-INITECH-01",
-        "CNY",
-        -345,
-        20,
-        "installments3",
-        "300000.00",
-        [(f"category:{name}", "percent_off", "8", 1) for name in CATEGORIES],
-    ),
-    "lotus": (
-        "NW-LOTUS-01",
-        "CNY",
-        -30,
-        700,
-        "letter_of_credit",
-        "0.00",
-        [
-            ("NW-SRV2", "fixed", "42000.00", 1),
-        ],
-    ),
-}
-
-#: Price proposals waiting for a sales manager: (SKU, from quantity, fixed price, reason), each
-#: replacing the contract's rule for that SKU and quantity (23% below list: beyond the account
-#: admin's authority, within the manager's).
-PROPOSALS = {
-    "acme": [
-        ("NW-LT14", 50, "6900.00", "Acme's 2027 laptop refresh: 600 units if we match the tender.")
-    ],
-}
 
 
 def seed_demo() -> int:
@@ -223,6 +62,8 @@ def seed_demo() -> int:
                 password_hash=password_hash,
                 discount_authority_percent=DISCOUNT_AUTHORITY.get(local, Decimal(0)),
             )
+            if local in STAFF_SETTINGS:
+                user.locale, user.time_zone = STAFF_SETTINGS[local]
             db.session.add(user)
             created += 1
         staff[local] = user
@@ -236,11 +77,14 @@ def seed_demo() -> int:
             account = KeyAccount(
                 **{k: spec[k] for k in ("slug", "name", "brand_colour", "welcome_text")},
                 **{k: spec[k] for k in ("hotline_phone", "time_zone", "currency", "tier")},
+                default_locale=spec.get("default_locale", "en"),
                 inside_sales_rep_id=inside,
                 backup_rep_id=backup,
                 field_sales_rep_id=field,
             )
-            account_services.apply_logo(account, demo_logo(spec["name"], spec["brand_colour"]))
+            english = spec.get("name_en", spec["name"])
+            logo = demo_logo(english, spec["brand_colour"], spec.get("logo_text"))
+            account_services.apply_logo(account, logo)
             label, lines, city, postcode, country = spec["address"]
             account.addresses.append(
                 Address(label=label, lines=lines, city=city, postcode=postcode, country=country)
@@ -248,7 +92,7 @@ def seed_demo() -> int:
             db.session.add(account)
             db.session.flush()
             created += 2
-        for email, name, role, limit, phone in spec["users"]:
+        for email, name, role, limit, phone, *language in spec["users"]:
             if _user(email) is None:
                 db.session.add(
                     User(
@@ -260,6 +104,7 @@ def seed_demo() -> int:
                         spending_limit_amount=limit,
                         spending_limit_currency=account.currency if limit is not None else None,
                         password_hash=password_hash,
+                        locale=language[0] if language else "",
                     )
                 )
                 created += 1
@@ -270,37 +115,6 @@ def seed_demo() -> int:
     created += care.seed_demo_care(staff, accounts)
     db.session.commit()
     return created + _seed_orders(staff) + _seed_hotline()
-
-
-#: The default business calendar: Monday to Friday, 09:00-18:00 in each account's time zone.
-CALENDAR = ("Mon-Fri 09:00-18:00", "12345", time(9), time(18))
-HOLIDAYS = [
-    (date(2027, 1, 1), "New Year's Day"),
-    (date(2027, 2, 17), "Spring Festival"),
-    (date(2027, 2, 18), "Spring Festival"),
-]
-
-#: Hotline requests filed when the demo is seeded: (filer, topic, description, call-back window).
-HOTLINE_REQUESTS = [
-    (
-        "buyer@acme.example",
-        "order_problem",
-        "Two of the docking stations delivered last week do not charge the laptops.",
-        "morning",
-    ),
-    (
-        "buyer@globex.example",
-        "quote",
-        "Please quote 40 x NW-MN27 monitors for our new Chicago office.",
-        "any",
-    ),
-    (
-        "admin@initech.example",
-        "evaluation_unit",
-        "We would like to evaluate one NW-SRV2 server for four weeks before a larger order.",
-        "afternoon",
-    ),
-]
 
 
 def _seed_calendar() -> int:
@@ -353,14 +167,6 @@ def _seed_hotline() -> int:
     return created
 
 
-#: Orders placed on the buyers' behalf when the demo is seeded: (token, buyer, lines, the staff
-#: steps taken since). Globex's waits for its 30% deposit before release.
-ORDERS = [
-    ("demo-acme-1", "buyer@acme.example", [("NW-DT7", 5), ("NW-DOCK", 5)], ("confirm",)),
-    ("demo-globex-1", "buyer@globex.example", [("NW-LT14", 4)], ("confirm",)),
-]
-
-
 def _seed_orders(staff: dict[str, User]) -> int:
     created = 0
     for token, email, items, steps in ORDERS:
@@ -372,17 +178,21 @@ def _seed_orders(staff: dict[str, User]) -> int:
             sa.select(sa.func.min(Address.id)).where(Address.account_id == account.id)
         )
         checkout = placement.Checkout(ship_to_address_id=address_id)
+        # Taken down by the account's own inside-sales rep.
+        rep = staff["inside"]
+        if account.inside_sales_rep_id:
+            rep = db.session.get(User, account.inside_sales_rep_id)
         order = placement.place_order(
             buyer,
             account,
             checkout,
             token,
             items=items,
-            on_behalf_by=staff["inside"],
+            on_behalf_by=rep,
             reason="Demo data: taken down by phone.",
         )
         for step in steps:
-            getattr(ordering, f"{step}_order")(staff["inside"], order)
+            getattr(ordering, f"{step}_order")(rep, order)
         created += 1
     return created
 
@@ -390,7 +200,7 @@ def _seed_orders(staff: dict[str, User]) -> int:
 def demo_products() -> list[tuple[str, str, str, str, Decimal, Decimal]]:
     """The named products and eight more per category, with CNY and USD list prices."""
     rows = [(*row[:4], Decimal(row[4]), Decimal(row[5])) for row in NAMED_PRODUCTS]
-    for category, (code, stem, base, step) in MORE_PRODUCTS.items():
+    for category, (code, stem, base, step, _) in MORE_PRODUCTS.items():
         unit = "contract" if category == "Services" else "each"
         for n in range(1, 9):
             cny = Decimal(base + step * n)
@@ -399,9 +209,17 @@ def demo_products() -> list[tuple[str, str, str, str, Decimal, Decimal]]:
     return rows
 
 
+def chinese_names() -> dict[str, str]:
+    """{SKU: Chinese name} of every demo product."""
+    names = dict(NAMED_PRODUCTS_ZH)
+    for code, *_, stem in MORE_PRODUCTS.values():
+        names |= {f"NW-{code}{n}": f"{stem} {n}" for n in range(1, 9)}
+    return names
+
+
 def _seed_catalog() -> int:
     created = 0
-    created += seed_payment_terms()
+    created += seed_payment_terms() + _seed_demo_terms()
     categories = {c.name: c for c in db.session.scalars(sa.select(Category))}
     for position, name in enumerate(CATEGORIES):
         if name not in categories:
@@ -409,9 +227,17 @@ def _seed_catalog() -> int:
             db.session.add(categories[name])
             created += 1
     db.session.flush()
-    existing = set(db.session.scalars(sa.select(Product.sku)))
+    existing = {row.sku: row for row in db.session.scalars(sa.select(Product))}
+    names_zh = chinese_names()
     for sku, name, category, unit, cny, usd in demo_products():
+        name_zh = names_zh[sku]
+        description_zh = f"{name_zh}，北风{CATEGORY_ZH[category]}系列。"
         if sku in existing:
+            # A demo seeded before products had Chinese names gets them; nothing else changes.
+            product = existing[sku]
+            if not product.name_zh and not product.description_zh:
+                product.name_zh, product.description_zh = name_zh, description_zh
+                created += 1
             continue
         product = Product(
             sku=sku,
@@ -419,6 +245,8 @@ def _seed_catalog() -> int:
             category_id=categories[category].id,
             unit=unit,
             description=f"{name}, from the Northwind {category.lower()} range.",
+            name_zh=name_zh,
+            description_zh=description_zh,
         )
         product.list_prices = [
             ListPrice(currency="CNY", amount=cny),
@@ -427,6 +255,24 @@ def _seed_catalog() -> int:
         db.session.add(product)
         created += 1
     db.session.flush()
+    return created
+
+
+def _seed_demo_terms() -> int:
+    existing = set(db.session.scalars(sa.select(PaymentTerm.code)))
+    created = 0
+    for code, (name, milestones) in DEMO_TERMS.items():
+        if code in existing:
+            continue
+        term = PaymentTerm(code=code, name=name, needs_letter_of_credit=False)
+        term.milestones = [
+            TermMilestone(
+                position=position, label=label, share_percent=Decimal(share), event=event, days=days
+            )
+            for position, (label, share, event, days) in enumerate(milestones, start=1)
+        ]
+        db.session.add(term)
+        created += 1
     return created
 
 
@@ -524,14 +370,24 @@ def sign_ins() -> list[tuple[str, str, str]]:
     return rows
 
 
-def demo_logo(name: str, colour: str) -> bytes:
-    """A simple PNG logo: the company's initials on its brand colour."""
-    initials = "".join(word[0] for word in name.split()[:2]).upper()
+def demo_logo(name: str, colour: str, text: str | None = None) -> bytes:
+    """A simple PNG logo on the brand colour: `text` (such as a Chinese name's first two
+    characters) when the machine has a font for it, else the initials of `name` (English)."""
+    font = next((f for f in (_font(*face) for face in CJK_FONTS) if f), None) if text else None
+    if font is None:
+        text = "".join(word[0] for word in name.split()[:2]).upper()
+        font = ImageFont.load_default(size=72)
     image = Image.new("RGBA", (160, 160), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
     draw.rounded_rectangle((0, 0, 159, 159), radius=32, fill=colour)
-    font = ImageFont.load_default(size=72)
-    draw.text((80, 82), initials, fill="white", font=font, anchor="mm")
+    draw.text((80, 82), text, fill="white", font=font, anchor="mm")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def _font(path: str, index: int):
+    try:
+        return ImageFont.truetype(path, 56, index=index)
+    except OSError:
+        return None

@@ -1,0 +1,33 @@
+"""The one place that picks which name and description of a product people see.
+
+A product may have a Chinese name and description besides the English ones; a viewer whose
+language is Chinese sees them where they exist, everyone else (and a Chinese viewer of a
+product without them) the English ones. Order lines keep both names as their snapshot, so orders,
+invoices and e-mails pick the same way. Templates call the globals `product_name` and
+`product_description` (portal.templating); Python code calls these functions.
+"""
+
+from flask_babel import get_locale
+
+
+def is_chinese() -> bool:
+    """Whether the language in force (request, or force_locale for an e-mail) is Chinese."""
+    locale = get_locale()
+    return locale is not None and locale.language == "zh"
+
+
+def shown(english: str | None, chinese: str | None) -> str:
+    """The Chinese text for a Chinese viewer when there is one, else the English."""
+    if chinese and is_chinese():
+        return chinese
+    return english or ""
+
+
+def product_name(thing) -> str:
+    """The shown name of anything with `name` and (optionally) `name_zh`: a product, a
+    priced line's item, an order line, a saved list's line."""
+    return shown(thing.name, getattr(thing, "name_zh", None))
+
+
+def product_description(thing) -> str:
+    return shown(thing.description, getattr(thing, "description_zh", None))

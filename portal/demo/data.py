@@ -1,0 +1,313 @@
+"""The demo data of DESIGN.md section 6 as tables: staff, accounts and their users, products,
+contracts, and what has already happened (orders, hotline requests). portal.demo seeds them."""
+
+from datetime import date, time
+from decimal import Decimal
+
+from portal.core import permissions as p
+
+#: (local part, name, role, phone)
+STAFF = [
+    ("admin", "Ada Admin", p.ACCOUNT_ADMIN, "+86 21 6000 0001"),
+    ("manager", "Mei Manager", p.SALES_MANAGER, "+86 21 6000 0002"),
+    ("director", "Dong Director", p.SALES_DIRECTOR, "+86 21 6000 0003"),
+    ("inside", "Iris Inside", p.INSIDE_SALES, "+86 21 6000 0010"),
+    ("inside2", "Ivan Inside", p.INSIDE_SALES, "+86 21 6000 0011"),
+    ("chen", "陈静", p.INSIDE_SALES, "+86 532 6000 0012"),
+    ("field", "Fang Field", p.FIELD_SALES, "+86 21 6000 0020"),
+    ("callcenter", "Cai Callcentre", p.CALL_CENTER, "+86 21 6000 0030"),
+    ("finance", "Fiona Finance", p.FINANCE, "+86 21 6000 0040"),
+    ("sysadmin", "Sam Sysadmin", p.SYSADMIN, "+86 21 6000 0050"),
+]
+
+#: Staff who work in Chinese, in their own time zone: (language, time zone).
+STAFF_SETTINGS = {"chen": ("zh_Hans", "Asia/Shanghai")}
+
+ACCOUNTS = [
+    {
+        "slug": "acme",
+        "name": "Acme Hospital Group",
+        "brand_colour": "#0b6e4f",
+        "welcome_text": "Welcome to the Acme Hospital Group purchasing portal.\n"
+        "Your contract prices and Net 30 terms apply to every order.",
+        "hotline_phone": "+86 21 5555 0100",
+        "time_zone": "Asia/Shanghai",
+        "currency": "CNY",
+        "tier": "platinum",
+        "reps": ("inside", "inside2", "field"),
+        "address": ("Head office", "88 Century Avenue, Pudong", "Shanghai", "200120", "CN"),
+        "users": [
+            ("buyer@acme.example", "Alice Buyer", p.BUYER, Decimal("50000.00"), "+86 21 5555 0100"),
+            ("approver@acme.example", "Arthur Approver", p.APPROVER, None, "+86 21 5555 0108"),
+        ],
+    },
+    {
+        "slug": "globex",
+        "name": "Globex Manufacturing",
+        "brand_colour": "#1f4e9c",
+        "welcome_text": "Globex Manufacturing: order at your negotiated prices.\n"
+        "A 30% deposit is due at order, the balance on delivery.",
+        "hotline_phone": "+1 312 555 0142",
+        "time_zone": "America/Chicago",
+        "currency": "USD",
+        "tier": "gold",
+        "reps": ("inside", None, "field"),
+        "address": ("Plant 1", "1200 Industrial Parkway", "Chicago", "60609", "US"),
+        "users": [
+            ("buyer@globex.example", "Gary Buyer", p.BUYER, Decimal("20000.00"), "+1 312 555 0143")
+        ],
+    },
+    {
+        "slug": "initech",
+        "name": "Initech Bank",
+        "brand_colour": "#6b2c91",
+        "welcome_text": "Initech Bank IT procurement.\nOrders are paid in three installments.",
+        "hotline_phone": "+86 10 5555 0199",
+        "time_zone": "Asia/Shanghai",
+        "currency": "CNY",
+        "tier": "standard",
+        "reps": ("inside2", None, "field"),
+        "address": ("Data centre", "1 Financial Street, Xicheng", "Beijing", "100033", "CN"),
+        "users": [
+            (
+                "buyer@initech.example",
+                "Ian Buyer",
+                p.BUYER,
+                Decimal("100000.00"),
+                "+86 10 5555 0190",
+            ),
+            ("admin@initech.example", "Ina Admin", p.CUSTOMER_ADMIN, None, "+86 10 5555 0191"),
+        ],
+    },
+    {
+        "slug": "lotus",
+        "name": "Lotus Pharmaceuticals",
+        "brand_colour": "#c2185b",
+        "welcome_text": "Lotus Pharmaceuticals equipment portal.\n"
+        "Orders ship against a registered letter of credit.",
+        "hotline_phone": "+86 755 5555 0123",
+        "time_zone": "Asia/Shanghai",
+        "currency": "CNY",
+        "tier": "standard",
+        "reps": ("inside2", None, "field"),
+        "address": ("Research campus", "9 Keji Road, Nanshan", "Shenzhen", "518057", "CN"),
+        "users": [
+            (
+                "buyer@lotus.example",
+                "Lin Buyer",
+                p.BUYER,
+                Decimal("1000000.00"),
+                "+86 755 5555 0120",
+            )
+        ],
+    },
+    {
+        "slug": "qingdao",
+        "name": "青岛港湾医疗集团",
+        "name_en": "Qingdao Harbour Medical Group",
+        "logo_text": "青岛",
+        "brand_colour": "#00648c",
+        "welcome_text": "欢迎使用青岛港湾医疗集团采购门户。\n"
+        "所有订单均按合同价结算，付款条件为发货后 60 天内付款。",
+        "hotline_phone": "+86 532 8888 6600",
+        "time_zone": "Asia/Shanghai",
+        "currency": "CNY",
+        "tier": "gold",
+        "default_locale": "zh_Hans",
+        "reps": ("chen", None, "field"),
+        "address": ("总部", "市南区香港中路 8 号", "青岛市", "266071", "CN"),
+        # (e-mail, name, role, spending limit, mobile, language)
+        "users": [
+            (
+                "wangfang@qingdao.example",
+                "王芳",
+                p.BUYER,
+                Decimal("80000.00"),
+                "+86 138 0532 1234",
+                "zh_Hans",
+            ),
+            ("liming@qingdao.example", "李明", p.APPROVER, None, "+86 139 6390 5678", "zh_Hans"),
+        ],
+    },
+]
+
+#: Discount authority of the staff who set prices, in percent below list.
+DISCOUNT_AUTHORITY = {"admin": Decimal(10), "manager": Decimal(25), "director": Decimal(40)}
+
+CATEGORIES = ["Laptops", "Desktops", "Monitors", "Servers", "Accessories", "Services"]
+
+#: (SKU, name, category, unit, CNY list, USD list): the products DESIGN.md names.
+NAMED_PRODUCTS = [
+    ("NW-LT14", "ProBook 14 laptop", "Laptops", "each", "8999.00", "1249.00"),
+    ("NW-DT7", "Tower 7 desktop", "Desktops", "each", "5499.00", "769.00"),
+    ("NW-MN27", "27-inch 4K monitor", "Monitors", "each", "2399.00", "329.00"),
+    ("NW-SRV2", "2U rack server R2", "Servers", "each", "48000.00", "6650.00"),
+    ("NW-DOCK", "USB-C dock", "Accessories", "each", "899.00", "125.00"),
+    ("NW-SVC3Y", "3-year on-site service", "Services", "contract", "1200.00", "169.00"),
+]
+
+#: Their Chinese names, by SKU.
+NAMED_PRODUCTS_ZH = {
+    "NW-LT14": "ProBook 14 笔记本电脑",
+    "NW-DT7": "Tower 7 台式机",
+    "NW-MN27": "27 英寸 4K 显示器",
+    "NW-SRV2": "R2 2U 机架式服务器",
+    "NW-DOCK": "USB-C 扩展坞",
+    "NW-SVC3Y": "三年上门服务",
+}
+
+#: Eight more products per category: (SKU code, name stem, CNY base price, step, Chinese stem).
+MORE_PRODUCTS = {
+    "Laptops": ("LTX", "ProBook laptop", 6999, 500, "ProBook 笔记本电脑"),
+    "Desktops": ("DTX", "Tower desktop", 3999, 400, "Tower 台式机"),
+    "Monitors": ("MNX", "Display monitor", 1299, 150, "商用显示器"),
+    "Servers": ("SRX", "Rack server", 28000, 4000, "机架式服务器"),
+    "Accessories": ("ACX", "Accessory kit", 99, 60, "配件套装"),
+    "Services": ("SVX", "Service plan", 600, 150, "服务套餐"),
+}
+
+#: A category's range in the Chinese descriptions.
+CATEGORY_ZH = {
+    "Laptops": "笔记本电脑",
+    "Desktops": "台式机",
+    "Monitors": "显示器",
+    "Servers": "服务器",
+    "Accessories": "配件",
+    "Services": "服务",
+}
+
+CNY_PER_USD = Decimal("7.2")
+
+#: Contract per account: (number, currency, days from, days to, term, credit limit, rules);
+#: a rule is (SKU or category:Name, kind, value, minimum quantity).
+CONTRACTS = {
+    "acme": (
+        "NW-ACME-01",
+        "CNY",
+        -180,
+        365,
+        "net30",
+        "500000.00",
+        [
+            ("NW-LT14", "fixed", "7650.00", 1),
+            ("NW-LT14", "fixed", "7400.00", 50),
+            ("NW-MN27", "percent_off", "15", 1),
+            ("category:Services", "percent_off", "10", 1),
+        ],
+    ),
+    "globex": (
+        "NW-GLOBEX-01",
+        "USD",
+        -90,
+        365,
+        "deposit30",
+        "100000.00",
+        [
+            ("category:Laptops", "percent_off", "12", 1),
+            ("NW-SRV2", "fixed", "5900.00", 1),
+        ],
+    ),
+    "initech": (
+        "NW-INITECH-01",
+        "CNY",
+        -345,
+        20,
+        "installments3",
+        "300000.00",
+        [(f"category:{name}", "percent_off", "8", 1) for name in CATEGORIES],
+    ),
+    "lotus": (
+        "NW-LOTUS-01",
+        "CNY",
+        -30,
+        700,
+        "letter_of_credit",
+        "0.00",
+        [
+            ("NW-SRV2", "fixed", "42000.00", 1),
+        ],
+    ),
+    "qingdao": (
+        "NW-QINGDAO-01",
+        "CNY",
+        -60,
+        365,
+        "net60",
+        "800000.00",
+        [
+            ("category:Monitors", "percent_off", "10", 1),
+            ("NW-DT7", "fixed", "4800.00", 1),
+        ],
+    ),
+}
+
+#: Payment terms the demo needs beyond the standard ones (contracts.terms.STANDARD_TERMS):
+#: code: (name, milestones as (label, share, event, days)).
+DEMO_TERMS = {"net60": ("Net 60", [("Payment", "100", "shipment", 60)])}
+
+#: Price proposals waiting for a sales manager: (SKU, from quantity, fixed price, reason), each
+#: replacing the contract's rule for that SKU and quantity (23% below list: beyond the account
+#: admin's authority, within the manager's).
+PROPOSALS = {
+    "acme": [
+        ("NW-LT14", 50, "6900.00", "Acme's 2027 laptop refresh: 600 units if we match the tender.")
+    ],
+}
+
+#: The default business calendar: Monday to Friday, 09:00-18:00 in each account's time zone.
+CALENDAR = ("Mon-Fri 09:00-18:00", "12345", time(9), time(18))
+
+HOLIDAYS = [
+    (date(2027, 1, 1), "New Year's Day"),
+    (date(2027, 2, 17), "Spring Festival"),
+    (date(2027, 2, 18), "Spring Festival"),
+]
+
+#: Hotline requests filed when the demo is seeded: (filer, topic, description, call-back window).
+HOTLINE_REQUESTS = [
+    (
+        "buyer@acme.example",
+        "order_problem",
+        "Two of the docking stations delivered last week do not charge the laptops.",
+        "morning",
+    ),
+    (
+        "buyer@globex.example",
+        "quote",
+        "Please quote 40 x NW-MN27 monitors for our new Chicago office.",
+        "any",
+    ),
+    (
+        "admin@initech.example",
+        "evaluation_unit",
+        "We would like to evaluate one NW-SRV2 server for four weeks before a larger order.",
+        "afternoon",
+    ),
+    (
+        "wangfang@qingdao.example",
+        "quote",
+        "请为新院区的护士站报价 20 台 NW-MN27 显示器，谢谢。",
+        "morning",
+    ),
+]
+
+#: Orders placed on the buyers' behalf when the demo is seeded: (token, buyer, lines, the staff
+#: steps taken since). Globex's waits for its 30% deposit before release.
+ORDERS = [
+    ("demo-acme-1", "buyer@acme.example", [("NW-DT7", 5), ("NW-DOCK", 5)], ("confirm",)),
+    ("demo-globex-1", "buyer@globex.example", [("NW-LT14", 4)], ("confirm",)),
+    (
+        "demo-qingdao-1",
+        "wangfang@qingdao.example",
+        [("NW-MN27", 10), ("NW-DT7", 4)],
+        ("confirm",),
+    ),
+]
+
+#: Fonts with Chinese characters for a Chinese logo (Debian's fonts-noto-cjk, then others).
+#: (path, face): Noto's collections hold Japanese, Korean, Simplified Chinese... in that order.
+CJK_FONTS = [
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 2),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
+]
