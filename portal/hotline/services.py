@@ -13,6 +13,7 @@ from portal.catalog.models import Product
 from portal.core import audit
 from portal.core.db import db_session_dialect, utcnow
 from portal.core.errors import ServiceError
+from portal.core.inputs import plain_code
 from portal.core.permissions import (
     INSIDE_SALES,
     SALES_DIRECTOR,
@@ -335,7 +336,7 @@ def close(
         notices.tell_lead_owner(made, hotline_request, account, note)
     elif outcome == "evaluation_unit":
         product_id = None
-        sku = (sku or "").strip().upper()
+        sku = plain_code(sku)
         if sku:
             product_id = db.session.scalar(sa.select(Product.id).where(Product.sku == sku))
             if product_id is None:
