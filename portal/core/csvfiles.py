@@ -16,8 +16,9 @@ bytes, not by the file's name.
   a workbook written by a program may have, reads as an empty cell). Numbers read as they show
   (15 significant digits, no exponent), dates as YYYY-MM-DD. Before anything is parsed the
   archive is checked against a "zip bomb": at most MAX_WORKBOOK_PARTS parts and
-  MAX_WORKBOOK_UNPACKED bytes unpacked; at most MAX_SHEET_ROWS rows and MAX_COLUMNS columns
-  are read. The old binary .xls is refused with what to save instead.
+  MAX_WORKBOOK_UNPACKED bytes unpacked; a sheet of more than MAX_SHEET_ROWS rows is refused,
+  and columns beyond the first MAX_COLUMNS are not read (so a sheet claiming the whole grid
+  costs no more than its cells). The old binary .xls is refused with what to save instead.
 
 Either way cells come trimmed (in a workbook, every row padded with empty cells to the width
 of the first, as a spreadsheet saves CSV); blank lines and rows of empty cells are skipped, and
@@ -60,7 +61,7 @@ LINE_END = "\r\n"
 #: A workbook larger than this unpacked, or of more parts, is refused before it is parsed.
 MAX_WORKBOOK_UNPACKED = 100 * 1024 * 1024
 MAX_WORKBOOK_PARTS = 1000
-#: Rows (blank ones counted) and columns read from a worksheet at most.
+#: Rows (blank ones counted) of a worksheet at most, and the columns read of each.
 MAX_SHEET_ROWS = 250_000
 MAX_COLUMNS = 100
 #: The first bytes of a zip archive (.xlsx) and of an OLE compound file (.xls).
@@ -149,7 +150,7 @@ class WorkbookRows:
                 try:
                     if not book.worksheets:
                         raise CsvError(_("The workbook has no worksheet."), 1)
-                    values = book.worksheets[0].iter_rows(max_col=MAX_COLUMNS + 1, values_only=True)
+                    values = book.worksheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True)
                     for line, row in enumerate(values, start=1):
                         if line > MAX_SHEET_ROWS:
                             raise CsvError(_too_many_rows(), line)
@@ -304,16 +305,7 @@ def _check_archive(data: bytes) -> None:
 
 def _workbook_cells(values: Sequence, line: int) -> list[str]:
     """A worksheet row's values as trimmed text, trailing empty cells dropped."""
-    if len(values) > MAX_COLUMNS and values[MAX_COLUMNS] not in (None, ""):
-        raise CsvError(
-            _(
-                "Row %(line)d has more than %(max)d columns.",
-                line=line,
-                max=MAX_COLUMNS,
-            ),
-            line,
-        )
-    cells = [_cell_text(value).strip() for value in values[:MAX_COLUMNS]]
+    cells = [_cell_text(value).strip() for value in values]
     while cells and not cells[-1]:
         cells.pop()
     if any(CONTROL_CHARACTERS.search(cell) for cell in cells):
