@@ -46,7 +46,8 @@ def test_a_user_invited_with_a_full_width_e_mail_is_stored_plain(web):
     factories.UserFactory(account=account, email="admin@initech.example", role="customer_admin")
     admin = signed_in(web, "admin@initech.example")
     phone = "０２１—５５５５　０１００"  # full width, a dash from an input method
-    form = {"name": "Bob", "email": "ｂｏｂ＠ｉｎｉｔｅｃｈ。example", "role": "buyer", "phone": phone}
+    email = "ｂｏｂ＠ｉｎｉｔｅｃｈ。example"
+    form = {"name": "Bob", "email": email, "role": "buyer", "phone": phone}
     response = admin.post("/a/initech/users/new", data=form)
     assert response.status_code == 302
     bob = db.session.scalar(sa.select(User).where(User.email == "bob@initech.example"))
