@@ -62,3 +62,17 @@ def zip_bomb(unpacked: int) -> bytes:
 def damaged(data: bytes) -> bytes:
     """A workbook cut short, as an upload broken off half-way."""
     return data[: len(data) // 2]
+
+
+def upload_file(client, url: str, data: bytes, name: str, **fields):
+    """POST `data` as the form's `file` (encoded in memory: the test client would spool a
+    large body to a file it never closes)."""
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import stream_encode_multipart
+
+    stream, _length, boundary = stream_encode_multipart(
+        {"file": FileStorage(io.BytesIO(data), filename=name), **fields}, use_tempfile=False
+    )
+    return client.post(
+        url, data=stream.read(), content_type=f"multipart/form-data; boundary={boundary}"
+    )
