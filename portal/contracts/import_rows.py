@@ -20,6 +20,7 @@ from flask_babel import ngettext
 from portal.contracts.models import RULE_KINDS
 from portal.core.csvfiles import CsvError, header_columns
 from portal.core.csvfiles import read_rows as read_csv_rows
+from portal.core.inputs import plain_code, plain_width
 from portal.core.money import plain
 from portal.core.numbers import NumberError, parse_amount, parse_percent, parse_quantity
 
@@ -144,10 +145,15 @@ def _parse_row(
         )
         return row
     target, kind, value, currency, min_quantity, valid_from, valid_to = (cells[i] for i in order)
-    row.target = target
+    # Typed with an input method on: ｌｔ１４ is LT14, ｃａｔｅｇｏｒｙ：Laptops a category.
+    plain = plain_width(target).strip()
+    if plain.lower().startswith(CATEGORY_PREFIX):
+        row.target = CATEGORY_PREFIX + plain[len(CATEGORY_PREFIX) :]
+    else:
+        row.target = plain_code(target)
     if not row.target or row.target == CATEGORY_PREFIX:
         row.errors.append(_("Name a SKU or category:<name> as the target."))
-    row.kind = kind.lower()
+    row.kind = plain_width(kind).strip().lower()
     if row.kind not in RULE_KINDS:
         row.errors.append(_('The kind is fixed or percent_off, not "%(kind)s".', kind=kind))
         row.kind = None
@@ -158,7 +164,7 @@ def _parse_row(
     row.min_quantity = _quantity(min_quantity, row.errors)
     row.valid_from = _date(valid_from, row.errors)
     row.valid_to = _date(valid_to, row.errors)
-    row.currency = currency.upper()
+    row.currency = plain_code(currency)
     return row
 
 
