@@ -83,3 +83,12 @@ def test_a_file_that_cannot_be_read_changes_nothing(buyer, shop, data, message):
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert cart_of(shop.buyer) == {}
+
+
+def test_a_sku_typed_full_width_finds_and_adds_the_product(buyer, shop):
+    page = buyer.get("/a/acme/catalog?q=ｎｗ－ｌｔ１４").get_data(as_text=True)
+    assert 'data-sku="NW-LT14"' in page and 'data-sku="NW-MN27"' not in page
+    assert buyer.get("/a/acme/products/ＮＷ－ＬＴ１４").status_code == 200
+    response = buyer.post("/a/acme/cart/add", data={"sku": "ＮＷ—ＬＴ１４", "quantity": "２"})
+    assert response.status_code == 302
+    assert cart_of(shop.buyer) == {"NW-LT14": 2}
