@@ -122,8 +122,9 @@ class CsvRows:
 
 
 class WorkbookRows:
-    """The rows of the first worksheet of an .xlsx workbook, read as they are iterated (see
-    the module's docstring); CsvError when the workbook cannot be read or is too large."""
+    """The rows of the first worksheet of an .xlsx workbook (see the module's docstring): the
+    archive is checked at once, the sheet read whole when first iterated; CsvError when the
+    workbook cannot be read or is too large."""
 
     #: Joins a row's cells where a row is shown back as a line of text.
     delimiter = ","
