@@ -312,7 +312,7 @@ def _workbook_cells(values: Sequence, line: int) -> list[str]:
     if any(CONTROL_CHARACTERS.search(cell) for cell in cells):
         raise CsvError(
             _(
-                "Row %(line)d contains a control character (such as a NUL byte). Remove it "
+                "Line %(line)d contains a control character (such as a NUL byte). Remove it "
                 "and upload the file again.",
                 line=line,
             ),

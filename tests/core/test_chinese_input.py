@@ -208,3 +208,9 @@ def test_columns_beyond_the_hundredth_are_not_read():
 def test_an_old_excel_workbook_is_refused_with_what_to_save_instead():
     with pytest.raises(CsvError, match=r"Excel 97-2003 workbook \(\.xls\)"):
         read_rows(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
+
+
+def test_a_worksheet_cell_with_a_control_character_is_refused():
+    # openpyxl leaves no way to write one; the check stands behind XML's own refusal.
+    with pytest.raises(CsvError, match="Line 3 contains a control character"):
+        csvfiles._workbook_cells(("NW-LT14", "2\x00"), 3)
