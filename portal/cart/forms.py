@@ -34,7 +34,8 @@ class QuickOrderForm(FlaskForm):
         _l("SKUs and quantities"),
         description=_l(
             "One SKU and quantity a line, separated by a comma, a tab or spaces, such as "
-            "“NW-LT14 2”; rows copied from a spreadsheet work as they are."
+            "“NW-LT14 2”; rows copied from a spreadsheet work as they are, and so do "
+            "full-width characters and Chinese punctuation (“ＮＷ－ＬＴ１４　２”, “NW-LT14，2”)."
         ),
         validators=[
             DataRequired(_l("Write at least one line with a SKU and a quantity.")),
