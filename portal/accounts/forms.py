@@ -27,6 +27,7 @@ from wtforms.validators import (
 from portal.accounts.models import TIERS
 from portal.core.dates import time_zone_choices
 from portal.core.forms import AmountField, PercentField
+from portal.core.inputs import plain_input
 from portal.core.money import CURRENCIES
 from portal.core.permissions import ROLE_LABELS
 from portal.core.versioning import VersionedForm
@@ -63,7 +64,9 @@ class AccountForm(FlaskForm):
         ],
     )
     logo = FileField(_l("Logo"), description=_l("PNG, JPEG, GIF or WebP, at most 1 MB."))
-    hotline_phone = StringField(_l("Hotline number"), validators=[Length(max=40), PHONE])
+    hotline_phone = StringField(
+        _l("Hotline number"), validators=[Length(max=40), PHONE], filters=[plain_input]
+    )
     time_zone = SelectField(_l("Time zone"), default="Asia/Shanghai")
     currency = SelectField(_l("Currency"), choices=list(CURRENCIES), default="CNY")
     tier = SelectField(
@@ -84,6 +87,7 @@ class AccountForm(FlaskForm):
         _l("First user's e-mail"),
         description=_l("They get an e-mail with a link to set their own password."),
         validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
+        filters=[plain_input],
     )
 
     def __init__(self, *args, reps: dict, **kwargs):
@@ -135,8 +139,9 @@ class _PersonForm(VersionedForm):
     email = EmailField(
         _l("E-mail"),
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+        filters=[plain_input],
     )
-    phone = StringField(_l("Phone"), validators=[Length(max=40), PHONE])
+    phone = StringField(_l("Phone"), validators=[Length(max=40), PHONE], filters=[plain_input])
     role = SelectField(_l("Role"))
     is_active = BooleanField(_l("Active"), default=True)
 

@@ -12,6 +12,7 @@ from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
 from portal.core.images import check_image
+from portal.core.inputs import plain_email
 from portal.core.money import quantize
 from portal.core.passwords import hash_password, password_problem
 from portal.core.permissions import (
@@ -210,7 +211,7 @@ def update_user(
 
 
 def _check_user_values(account, values: dict, roles, user: User | None = None) -> None:
-    values["email"] = values["email"].strip().lower()
+    values["email"] = plain_email(values["email"])
     if values["role"] not in roles:
         raise ServiceError(_("Choose one of the roles offered."), field="role")
     clash = sa.select(User.id).where(User.email == values["email"])

@@ -7,6 +7,8 @@ from wtforms import BooleanField, HiddenField, PasswordField
 from wtforms.fields import EmailField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from portal.core.inputs import plain_input
+
 CURRENT = {"autocomplete": "current-password"}
 NEW = {"autocomplete": "new-password"}
 
@@ -15,6 +17,7 @@ class LoginForm(FlaskForm):
     email = EmailField(
         _l("E-mail"),
         validators=[DataRequired(), Length(max=254)],
+        filters=[plain_input],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
@@ -40,6 +43,7 @@ class ForgotPasswordForm(FlaskForm):
     email = EmailField(
         _l("E-mail"),
         validators=[DataRequired(), Length(max=254)],
+        filters=[plain_input],
         render_kw={"autocomplete": "username"},
     )
 

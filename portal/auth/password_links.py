@@ -21,6 +21,7 @@ from portal.auth.models import UserSession
 from portal.core import audit
 from portal.core import db as core_db
 from portal.core.errors import ServiceError
+from portal.core.inputs import plain_email
 from portal.core.passwords import hash_password, password_problem
 from portal.extensions import db, limiter
 from portal.notifications.services import queue_email
@@ -107,7 +108,7 @@ def _invite(user: User, **_extra) -> None:
 def request_reset(email: str) -> None:
     """Send a reset link when the e-mail is an active user's; the caller's answer never says
     whether it was (SECURITY.md 7). Both ways run the same query and commit."""
-    email = email.strip().lower()
+    email = plain_email(email)
     user = db.session.scalar(sa.select(User).where(User.email == email, User.is_active.is_(True)))
     if user is not None and limiter.limiter.hit(RESET_MAILS, "password-reset", email):
         _send(user, RESET)

@@ -13,6 +13,7 @@ from portal.accounts.models import User
 from portal.auth.models import UserSession
 from portal.core import db as core_db
 from portal.core.errors import ServiceError
+from portal.core.inputs import plain_email
 from portal.core.passwords import hash_password, needs_rehash, password_problem, verify_password
 from portal.core.reauth import Throttled, password_checked  # noqa: F401  (views catch it)
 from portal.extensions import db
@@ -27,7 +28,7 @@ class InvalidCredentials(Exception):
 
 def sign_in(email: str, password: str, client_address: str) -> User:
     """The user for these credentials. Throttled before any hashing (SECURITY.md 3)."""
-    email = email.strip().lower()
+    email = plain_email(email)  # before the throttle's key and the lookup
     user = db.session.scalar(
         sa.select(User).options(joinedload(User.account)).where(User.email == email)
     )

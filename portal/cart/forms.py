@@ -12,6 +12,7 @@ from wtforms import FieldList, Form, FormField, HiddenField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.cart.models import MAX_LINES
+from portal.core.inputs import plain_input
 
 #: The quick-order pad holds at most this many characters (about MAX_LINES long lines).
 MAX_PASTE_CHARS = 100_000
@@ -20,7 +21,9 @@ MAX_PASTE_CHARS = 100_000
 class AddToCartForm(FlaskForm):
     """One product from the catalog or a product page."""
 
-    sku = StringField(_l("SKU"), validators=[DataRequired(), Length(max=100)])
+    sku = StringField(
+        _l("SKU"), validators=[DataRequired(), Length(max=100)], filters=[plain_input]
+    )
     quantity = StringField(_l("Quantity"), default="1", validators=[Length(max=40)])
     #: Where to go back to: a page of the same account (checked by the view).
     next = HiddenField()
@@ -31,7 +34,8 @@ class QuickOrderForm(FlaskForm):
         _l("SKUs and quantities"),
         description=_l(
             "One SKU and quantity a line, separated by a comma, a tab or spaces, such as "
-            "“NW-LT14 2”; rows copied from a spreadsheet work as they are."
+            "“NW-LT14 2”; rows copied from a spreadsheet work as they are, and so do "
+            "full-width characters and Chinese punctuation (“ＮＷ－ＬＴ１４　２”, “NW-LT14，2”)."
         ),
         validators=[
             DataRequired(_l("Write at least one line with a SKU and a quantity.")),
@@ -43,17 +47,21 @@ class QuickOrderForm(FlaskForm):
 
 class UploadForm(FlaskForm):
     file = FileField(
-        _l("CSV file"),
+        _l("CSV or Excel file"),
         description=_l(
-            "Rows of sku,quantity (a header line is optional), comma or semicolon, UTF-8; "
-            "at most 1 MB and %(max)d rows.",
+            "Rows of SKU and quantity: a CSV file (comma, semicolon or tab; UTF-8, or GB18030/GBK "
+            "as Chinese Excel saves it) or an Excel workbook (.xlsx, its first sheet). A header "
+            "line is optional; it may name the columns sku or 产品编号, and quantity, qty or "
+            "数量, in any order, and other columns are then ignored. At most 1 MB and %(max)d "
+            "rows.",
             max=MAX_LINES,
         ),
+        render_kw={"accept": ".csv,.txt,.xlsx,text/csv"},
     )
 
     def validate_file(self, field):
         if not (field.data and getattr(field.data, "filename", None)):
-            raise ValidationError(_l("Choose a CSV file."))
+            raise ValidationError(_l("Choose a CSV or Excel file."))
 
 
 class CartLineForm(Form):

@@ -23,6 +23,7 @@ from portal.contracts.pricing import explain, price_lines
 from portal.contracts.services import today_for
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
+from portal.core.csvfiles import ignored_columns_note
 from portal.core.forms import validated
 
 bp = Blueprint("cart", __name__)
@@ -120,7 +121,10 @@ def upload_cart(slug):
         with refusal_shown(form, view_shows=services.RowsRejected) as refused:
             # One byte more than allowed tells a file over the limit without reading it all.
             data = form.file.data.read(MAX_CSV_BYTES + 1)
-            added = services.add_rows(current_user, account, read_csv(data))
+            rows = read_csv(data)
+            if rows.ignored:
+                flash(ignored_columns_note(rows.ignored), "info")
+            added = services.add_rows(current_user, account, rows)
             _flash_added(added)
             return redirect(url_for(".show_cart", slug=account.slug))
         if isinstance(refused.error, services.RowsRejected):

@@ -9,7 +9,7 @@ from wtforms import BooleanField, SearchField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.core.forms import AmountField
-from portal.core.inputs import bounded_int
+from portal.core.inputs import bounded_int, plain_input
 from portal.core.money import CURRENCIES
 from portal.core.versioning import VersionedForm
 
@@ -44,6 +44,7 @@ class ProductForm(FlaskForm):
         _l("SKU"),
         description=_l("Letters, digits, dots, hyphens and underscores; fixed once saved."),
         validators=[DataRequired(), Length(max=40)],
+        filters=[plain_input],
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
@@ -112,7 +113,11 @@ class EditProductForm(ProductForm, VersionedForm):
 
 class ImportForm(FlaskForm):
     file = FileField(
-        _l("CSV file"),
-        description=_l("UTF-8 CSV with a header line, at most 16 MB."),
-        validators=[FileRequired(_l("Choose a CSV file."))],
+        _l("CSV or Excel file"),
+        description=_l(
+            "A CSV file with a header line (UTF-8, or GB18030/GBK as Chinese Excel saves it) "
+            "or an Excel workbook (.xlsx, its first sheet), at most 16 MB."
+        ),
+        validators=[FileRequired(_l("Choose a CSV or Excel file."))],
+        render_kw={"accept": ".csv,.txt,.xlsx,text/csv"},
     )

@@ -10,6 +10,7 @@ from flask import abort
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.catalog.models import Category, Product
+from portal.core.inputs import plain_code, plain_width
 from portal.core.pagination import Page, paginate
 from portal.extensions import db
 
@@ -22,15 +23,17 @@ def categories() -> list[Category]:
 
 def matching(q: str | None, category_id: int | None) -> list:
     """Search by name (English or Chinese) or SKU (%, _ and \\ taken literally, SECURITY.md 22)
-    and category."""
+    and category; a SKU typed with an input method on (ＮＷ－ＬＴ１４) is found as its plain form."""
     conditions = []
     q = (q or "").strip()
     if q:
+        plain = plain_width(q).strip()
         conditions.append(
             sa.or_(
                 Product.name.icontains(q, autoescape=True),
+                Product.name.icontains(plain, autoescape=True),
                 Product.name_zh.icontains(q, autoescape=True),
-                Product.sku.icontains(q, autoescape=True),
+                Product.sku.icontains(plain, autoescape=True),
             )
         )
     if category_id is not None:
@@ -62,7 +65,7 @@ def product_or_404(sku: str, *, for_update: bool = False) -> Product:
     query = (
         sa.select(Product)
         .options(selectinload(Product.list_prices), selectinload(Product.category))
-        .where(Product.sku == sku)
+        .where(Product.sku == plain_code(sku))
     )
     if for_update:
         query = query.with_for_update(of=Product)

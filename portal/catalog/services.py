@@ -18,12 +18,13 @@ from sqlalchemy.orm import selectinload
 
 from portal.catalog.models import Category, ListPrice, Product
 from portal.core import audit
-from portal.core.csvfiles import CsvError, read_rows
+from portal.core.csvfiles import CsvError, column_key, read_rows
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
 from portal.core.images import check_image
+from portal.core.inputs import plain_code, plain_width
 from portal.core.money import CURRENCIES, decimals_problem, quantize
-from portal.core.numbers import NumberError, parse_amount, plain_width
+from portal.core.numbers import NumberError, parse_amount
 from portal.core.versioning import check_version, commit
 from portal.extensions import db
 
@@ -48,15 +49,28 @@ IMPORT_COLUMNS = (
     "name_zh",
     "description_zh",
 )
+#: The other names a header may give the columns (lower case), also on the import page; a
+#: list price column is price_<CUR>, 目录价_<CUR> or 价格_<CUR>.
+IMPORT_COLUMN_NAMES = {
+    "sku": ("产品编号", "货号"),
+    "name": ("名称", "产品名称", "英文名称"),
+    "category": ("类别", "产品类别"),
+    "unit": ("单位", "销售单位"),
+    "active": ("启用", "是否启用"),
+    "description": ("描述", "产品描述", "英文描述"),
+    "name_zh": ("中文名称",),
+    "description_zh": ("中文描述",),
+}
+PRICE_PREFIXES = ("price_", "目录价_", "价格_")
 REQUIRED_COLUMNS = ("sku", "name", "category")
-YES = {"1", "true", "yes", "y", "active"}
-NO = {"0", "false", "no", "n", "inactive"}
+YES = {"1", "true", "yes", "y", "active", "是"}
+NO = {"0", "false", "no", "n", "inactive", "否"}
 LIMITS = {"name": 200, "unit": 20, "description": 5000, "name_zh": 200, "description_zh": 5000}
 
 
 def normal_sku(text: str) -> str:
     """A SKU as stored: plain width (typed with a Chinese input method on), upper case."""
-    return plain_width(text or "").strip().upper()
+    return plain_code(text)
 
 
 def amount_problem(amount: Decimal, currency: str) -> str | None:
@@ -208,6 +222,8 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: The columns of the file that were not read (their names as in the header).
+    ignored: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -226,11 +242,11 @@ def import_products(actor: User, data: bytes) -> ImportResult:
     portal trades in. A blank unit, active, Chinese or price cell leaves the product's current
     value alone (a new product: each, active, no Chinese name, no price).
     """
-    rows, errors = parse_import(data)
+    rows, errors, ignored = parse_import(data)
     if errors:
         raise ImportFailed(errors)
     existing = _existing_products([row.sku for row in rows])
-    result = ImportResult()
+    result = ImportResult(ignored=ignored)
     for row in rows:
         product = existing.get(row.sku)
         if product is None:
@@ -278,19 +294,20 @@ def _existing_products(skus: list[str]) -> dict[str, Product]:
     return found
 
 
-def parse_import(data: bytes) -> tuple[list[_Row], list[RowError]]:
-    """The file's rows, checked, and every problem found (line by line). The file is read as
-    every upload is (core.csvfiles); its first row names the columns."""
+def parse_import(data: bytes) -> tuple[list[_Row], list[RowError], list[str]]:
+    """The file's rows, checked, every problem found (line by line), and the names of the
+    columns ignored. The file (CSV or .xlsx) is read as every upload is (core.csvfiles); its
+    first row names the columns (IMPORT_COLUMNS or IMPORT_COLUMN_NAMES, price columns)."""
     try:
         records = iter(read_rows(data))
         header = next(records, None)
     except CsvError as error:
-        return [], [RowError(error.line, "", error.message)]
+        return [], [RowError(error.line, "", error.message)], []
     if header is None:
-        return [], [RowError(1, "", _("The file is empty: it needs a header line."))]
-    columns, errors = _columns(header.cells, header.line)
+        return [], [RowError(1, "", _("The file is empty: it needs a header line."))], []
+    columns, errors, ignored = _columns(header.cells, header.line)
     if errors:
-        return [], errors
+        return [], errors, []
     categories = {
         name.lower(): id_ for id_, name in db.session.execute(sa.select(Category.id, Category.name))
     }
@@ -313,16 +330,22 @@ def parse_import(data: bytes) -> tuple[list[_Row], list[RowError]]:
         errors.append(RowError(error.line, "", error.message))
     if not rows and not errors:
         errors.append(RowError(header.line, "", _("The file has a header but no products.")))
-    return rows, errors
+    return rows, errors, ignored
 
 
-def _columns(header: tuple[str, ...], line: int) -> tuple[dict[str, int], list[RowError]]:
-    columns, errors = {}, []
+def _columns(
+    header: tuple[str, ...], line: int
+) -> tuple[dict[str, int], list[RowError], list[str]]:
+    """The known columns' indexes, the errors of the header, the names of the columns
+    ignored (other columns than IMPORT_COLUMNS and prices are ignored)."""
+    columns, errors, ignored = {}, [], []
     for index, raw in enumerate(header):
         name = raw.strip()
-        key = name.lower()
-        if key.startswith("price_"):
-            currency = name[len("price_") :].upper()
+        key = column_key(name, IMPORT_COLUMN_NAMES)
+        plain = plain_width(name).strip()
+        prefix = next((p for p in PRICE_PREFIXES if plain.lower().startswith(p)), None)
+        if key is None and prefix is not None:
+            currency = plain[len(prefix) :].upper()
             if currency not in CURRENCIES:
                 errors.append(
                     RowError(
@@ -338,18 +361,9 @@ def _columns(header: tuple[str, ...], line: int) -> tuple[dict[str, int], list[R
                 )
                 continue
             key = f"price_{currency}"
-        elif key not in IMPORT_COLUMNS:
-            errors.append(
-                RowError(
-                    line,
-                    "",
-                    _(
-                        "Unknown column %(column)s: the columns are %(columns)s and price_<CUR>.",
-                        column=name or '""',
-                        columns=", ".join(IMPORT_COLUMNS),
-                    ),
-                )
-            )
+        elif key is None:
+            if name:
+                ignored.append(name)
             continue
         if key in columns:
             errors.append(
@@ -359,7 +373,7 @@ def _columns(header: tuple[str, ...], line: int) -> tuple[dict[str, int], list[R
     for key in REQUIRED_COLUMNS:
         if key not in columns:
             errors.append(RowError(line, "", _("The column %(column)s is missing.", column=key)))
-    return columns, errors
+    return columns, errors, ignored
 
 
 def _row(line, cells, width, columns, categories, seen) -> tuple[_Row, list[str]]:

@@ -10,6 +10,7 @@ from portal.catalog.forms import EditProductForm, ImportForm, ProductForm, Searc
 from portal.catalog.permissions import can_edit_catalog
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
+from portal.core.csvfiles import ignored_columns_note
 from portal.core.images import image_response
 from portal.core.inputs import bounded_int
 from portal.core.money import CURRENCIES, plain
@@ -121,6 +122,8 @@ def import_products():
                 ),
                 "success",
             )
+            if result.ignored:
+                flash(ignored_columns_note(result.ignored), "info")
             return redirect(url_for(".list_products"))
         if isinstance(refused.error, services.ImportFailed):
             errors = refused.error.errors

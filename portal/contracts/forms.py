@@ -30,7 +30,7 @@ from wtforms.validators import (
 
 from portal.contracts.models import MILESTONE_EVENTS, RULE_KINDS
 from portal.core.forms import AmountField, PercentField, QuantityField
-from portal.core.inputs import bounded_int
+from portal.core.inputs import bounded_int, plain_input
 from portal.core.money import CURRENCIES
 from portal.core.numbers import parse_amount, parse_percent
 from portal.core.versioning import VersionedForm
@@ -96,7 +96,7 @@ class RuleForm(VersionedForm):
         ],
         default="sku",
     )
-    sku = StringField(_l("SKU"), validators=[Length(max=40)])
+    sku = StringField(_l("SKU"), validators=[Length(max=40)], filters=[plain_input])
     category = SelectField(_l("Category"), validate_choice=False)
     kind = SelectField(
         _l("Price"),
@@ -155,7 +155,17 @@ class ImportForm(FlaskForm):
     """Step one uploads `file` and checks it; step two sends the checked bytes back in
     `checked` (base64) with the preview's `state`, and applies them."""
 
-    file = FileField(_l("CSV file"))
+    file = FileField(
+        _l("CSV or Excel file"),
+        description=_l(
+            "A CSV file (UTF-8, or GB18030/GBK as Chinese Excel saves it) or an Excel workbook "
+            "(.xlsx, its first sheet; formulas count with the values saved with them). The "
+            "columns may also be named 产品编号 (target), 类型 (kind), 价格 (value), 币种 "
+            "(currency), 起订量 (min_quantity), 生效日期 (valid_from) and 失效日期 (valid_to); "
+            "other columns are ignored."
+        ),
+        render_kw={"accept": ".csv,.txt,.xlsx,text/csv"},
+    )
     checked = HiddenField()
     state = HiddenField()
     reason = TextAreaField(
@@ -170,7 +180,7 @@ class ImportForm(FlaskForm):
 
     def validate_file(self, field):
         if not self.checked.data and not (field.data and field.data.filename):
-            raise ValidationError(_l("Choose a CSV file."))
+            raise ValidationError(_l("Choose a CSV or Excel file."))
 
     def validate_checked(self, field):
         if field.data:

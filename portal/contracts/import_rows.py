@@ -2,8 +2,9 @@
 and file-level errors (encoding, header, unreadable CSV). No database: contracts.import_checks
 checks the rows against the catalog and the contract.
 
-The file is read as every upload is (core.csvfiles); its first row names the columns of
-`COLUMNS` in any order; `target` is a SKU or `category:<Name>`.
+The file (CSV or .xlsx) is read as every upload is (core.csvfiles); its first row names the
+columns of `COLUMNS` in any order, by those names or the Chinese ones of COLUMN_NAMES; other
+columns are ignored (and named to the user). `target` is a SKU or `category:<Name>`.
 """
 
 from __future__ import annotations
@@ -17,13 +18,24 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal.contracts.models import RULE_KINDS
-from portal.core.csvfiles import CsvError
+from portal.core.csvfiles import CsvError, header_columns
 from portal.core.csvfiles import read_rows as read_csv_rows
+from portal.core.inputs import plain_code, plain_width
 from portal.core.money import plain
 from portal.core.numbers import NumberError, parse_amount, parse_percent, parse_quantity
 
 #: The columns of an import or export file, in the order the export writes them.
 COLUMNS = ("target", "kind", "value", "currency", "min_quantity", "valid_from", "valid_to")
+#: The other names a header may give the columns (in lower case), also on the import page.
+COLUMN_NAMES = {
+    "target": ("产品编号", "产品编号或类别", "适用对象"),
+    "kind": ("类型", "价格类型"),
+    "value": ("价格", "数值"),
+    "currency": ("币种", "货币"),
+    "min_quantity": ("最小数量", "起订量"),
+    "valid_from": ("生效日期", "开始日期"),
+    "valid_to": ("失效日期", "结束日期", "截止日期"),
+}
 #: A target naming a whole category rather than a SKU.
 CATEGORY_PREFIX = "category:"
 #: More rows than this is not a price list but a mistake (and would not fit an upload).
@@ -48,6 +60,8 @@ class RowResult:
     raw: tuple[str, ...]
     #: Messages for the user; a row with any is not applied (nor is any other row).
     errors: list[str] = field(default_factory=list)
+    #: Whether the row has as many cells as the header (else nothing of it was read).
+    complete: bool = True
     #: One of ACTIONS when the row has no errors, else None.
     action: str | None = None
     #: The target as written (a SKU or category:<Name>).
@@ -79,51 +93,67 @@ class RowResult:
         return not self.errors
 
 
-def read_rows(data: bytes) -> tuple[list[RowResult], list[str]]:
-    """Rows with their cells parsed, or file-level errors (not UTF-8, no header naming the
-    columns, unreadable CSV, no rows, too many rows) and no rows."""
+def read_rows(data: bytes) -> tuple[list[RowResult], list[str], list[str]]:
+    """Rows with their cells parsed, or file-level errors (in no encoding read, no header
+    naming the columns, unreadable CSV or workbook, no rows, too many rows) and no rows; and
+    the names of the columns ignored."""
     try:
         records = iter(read_csv_rows(data))
         header = next(records, None)
-        names = [name.lower() for name in header.cells] if header is not None else []
-        if len(names) != len(COLUMNS) or set(names) != set(COLUMNS):
-            return [], [
-                _(
-                    "The first line must name the columns: %(columns)s.",
-                    columns=",".join(COLUMNS),
-                )
-            ]
-        order = [names.index(name) for name in COLUMNS]
+        cells = header.cells if header is not None else ()
+        columns, twice, ignored = header_columns(cells, COLUMN_NAMES)
+        if twice:
+            return [], [_("The column %(column)s appears twice.", column=twice[0])], []
+        if columns.keys() != set(COLUMNS):
+            return (
+                [],
+                [
+                    _(
+                        "The first line must name the columns: %(columns)s.",
+                        columns=",".join(COLUMNS),
+                    )
+                ],
+                [],
+            )
+        order = [columns[name] for name in COLUMNS]
         rows: list[RowResult] = []
         for record in records:
             if len(rows) == MAX_ROWS:
-                return [], [_("A file holds at most %(n)d rows.", n=MAX_ROWS)]
-            rows.append(_parse_row(record.line, record.cells, order))
+                return [], [_("A file holds at most %(n)d rows.", n=MAX_ROWS)], []
+            rows.append(_parse_row(record.line, record.cells, order, cells))
     except CsvError as error:
-        return [], [error.message]
+        return [], [error.message], []
     if not rows:
-        return [], [_("The file has no rows below its header.")]
-    return rows, []
+        return [], [_("The file has no rows below its header.")], []
+    return rows, [], ignored
 
 
-def _parse_row(line: int, cells: tuple[str, ...], order: list[int]) -> RowResult:
+def _parse_row(
+    line: int, cells: tuple[str, ...], order: list[int], header: tuple[str, ...]
+) -> RowResult:
     row = RowResult(line=line, raw=cells)
-    if len(cells) != len(COLUMNS):
+    if len(cells) != len(header):
+        row.complete = False
         row.errors.append(
             ngettext(
                 "Expected %(num)d column (%(columns)s), found %(found)d.",
                 "Expected %(num)d columns (%(columns)s), found %(found)d.",
-                len(COLUMNS),
-                columns=", ".join(COLUMNS),
+                len(header),
+                columns=", ".join(header),
                 found=len(cells),
             )
         )
         return row
     target, kind, value, currency, min_quantity, valid_from, valid_to = (cells[i] for i in order)
-    row.target = target
+    # Typed with an input method on: ｌｔ１４ is LT14, ｃａｔｅｇｏｒｙ：Laptops a category.
+    plain = plain_width(target).strip()
+    if plain.lower().startswith(CATEGORY_PREFIX):
+        row.target = CATEGORY_PREFIX + plain[len(CATEGORY_PREFIX) :]
+    else:
+        row.target = plain_code(target)
     if not row.target or row.target == CATEGORY_PREFIX:
         row.errors.append(_("Name a SKU or category:<name> as the target."))
-    row.kind = kind.lower()
+    row.kind = plain_width(kind).strip().lower()
     if row.kind not in RULE_KINDS:
         row.errors.append(_('The kind is fixed or percent_off, not "%(kind)s".', kind=kind))
         row.kind = None
@@ -134,7 +164,7 @@ def _parse_row(line: int, cells: tuple[str, ...], order: list[int]) -> RowResult
     row.min_quantity = _quantity(min_quantity, row.errors)
     row.valid_from = _date(valid_from, row.errors)
     row.valid_to = _date(valid_to, row.errors)
-    row.currency = currency.upper()
+    row.currency = plain_code(currency)
     return row
 
 

@@ -13,7 +13,7 @@ than its author's authority becomes a proposal and the rule it would change stay
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -39,7 +39,7 @@ from portal.contracts.import_rows import (
 from portal.contracts.import_writes import ImportResult, lock_contract, write_rules
 from portal.contracts.models import Contract, PriceRule
 from portal.contracts.services import Conflict, notify_imported_proposals
-from portal.core.csvfiles import write_csv
+from portal.core.csvfiles import ignored_columns_note, write_csv
 from portal.core.errors import ServiceError
 from portal.extensions import db
 
@@ -55,6 +55,12 @@ class ImportPreview:
     #: Fingerprint of the contract's rules as validated: pass it to apply_import so that a
     #: change by someone else between preview and apply is a conflict, not a silent overwrite.
     state: str
+    #: The columns of the file that were not read (their names as in the header).
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def ignored_note(self) -> str | None:
+        return ignored_columns_note(self.ignored) if self.ignored else None
 
     @property
     def is_valid(self) -> bool:
@@ -200,15 +206,15 @@ def export_rules_csv(contract: Contract) -> str:
 def _validate(actor: User, contract: Terms, data: bytes) -> ImportPreview:
     existing = import_checks.existing_rules(contract)
     state = import_checks.fingerprint(contract, existing)
-    rows, errors = read_rows(data)
+    rows, errors, ignored = read_rows(data)
     if errors:
         return ImportPreview(contract.id, [], errors, state)
     import_checks.resolve_targets(rows, contract.currency)
     authority = actor.discount_authority_percent or Decimal(0)
     widest = rule_checks.widest_authority()
     for row in rows:
-        if len(row.raw) == len(COLUMNS):
+        if row.complete:
             import_checks.check_values(row, contract, authority, widest)
     import_checks.check_overlaps(rows, contract, existing)
     import_checks.check_tiers(rows, contract, existing)
-    return ImportPreview(contract.id, rows, [], state)
+    return ImportPreview(contract.id, rows, [], state, ignored)

@@ -14,6 +14,7 @@ from portal.contracts.models import Contract, PaymentTerm, PriceRule
 from portal.contracts.permissions import covers
 from portal.contracts.pricing import Pricing, Terms, discount_percent, price_products
 from portal.core.audit import AuditEvent
+from portal.core.inputs import plain_code
 from portal.core.pagination import Page, paginate_with_count
 from portal.extensions import db
 
@@ -411,7 +412,7 @@ def visible_product_or_404(account_id: int, sku: str, on: date) -> Product:
         sa.select(Product)
         .join(Product.category)
         .options(contains_eager(Product.category))
-        .where(Product.sku == sku, *visible_to(account_id, on))
+        .where(Product.sku == plain_code(sku), *visible_to(account_id, on))
     )
     if product is None:
         abort(404)

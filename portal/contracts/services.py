@@ -34,6 +34,7 @@ from portal.contracts.terms import STANDARD_TERMS
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
+from portal.core.inputs import plain_code
 from portal.core.money import CURRENCIES, decimals_problem
 from portal.core.versioning import Conflict as Conflict  # re-exported: ordering, rule imports
 from portal.core.versioning import check_version, touch
@@ -341,7 +342,7 @@ def _audited(rule: PriceRule | None) -> dict:
 def target_values(sku: str | None, category_name: str | None) -> dict:
     """{product_id, category_id} for a rule's target given by SKU or category name."""
     if sku:
-        product_id = db.session.scalar(sa.select(Product.id).where(Product.sku == sku.strip()))
+        product_id = db.session.scalar(sa.select(Product.id).where(Product.sku == plain_code(sku)))
         if product_id is None:
             raise ServiceError(_("There is no product %(sku)s.", sku=sku), field="sku")
         return {"product_id": product_id, "category_id": None}

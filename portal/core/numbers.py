@@ -3,9 +3,9 @@ every import (forms through core.forms' number fields, imports by calling these 
 
 How a number is read:
 
-- Full-width characters from Chinese input methods read as their plain forms: １２３４．５０,
-  １，２３４, ５０％, the ideographic space; so do the ideographic full stop 。 (typed for a
-  point) and the minus sign −.
+- Full-width characters from Chinese input methods read as their plain forms (core.inputs'
+  plain_width): １２３４．５０, １，２３４, ５０％, the ideographic space; so do the ideographic
+  full stop 。 (typed for a point: １２。５ is 12.5) and the minus sign and dashes (−, －).
 - The point is the decimal separator. A comma separates thousands, and only that: every comma
   is followed by exactly three digits and the first group has one to three digits, not starting
   with 0 (1,150.50; 1,234,567). Any other comma is refused with what to type: `1150,50` and
@@ -30,20 +30,12 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from portal.core.db import Amount
+from portal.core.inputs import plain_width
 
 #: Amounts typed by a person stay below this: the Amount column holds 15 digits before the
 #: point (and on SQLite 9.2e14 in all), and sums of many amounts must fit it too.
 MAX_AMOUNT = Decimal(10) ** 12
 
-#: Full-width forms (U+FF01..U+FF5E) to ASCII, and the other characters Chinese input methods
-#: and spreadsheets put into numbers.
-_PLAIN = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {
-    0x3000: " ",  # ideographic space
-    0x3002: ".",  # ideographic full stop
-    0x00A0: " ",  # no-break space
-    0x202F: " ",  # narrow no-break space
-    0x2212: "-",  # minus sign
-}
 _DIGITS_AND_SEPARATORS = re.compile(r"[0-9.,]+")
 _PLAIN_NUMBER = re.compile(r"[0-9]+\.?[0-9]*|\.[0-9]+")
 _THOUSANDS = re.compile(r"[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]*)?")
@@ -60,12 +52,6 @@ class NumberError(ValueError):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-def plain_width(text: str) -> str:
-    """`text` with full-width digits, letters and punctuation, and the other characters of
-    _PLAIN, as their plain forms (for numbers, and for SKUs typed with an input method on)."""
-    return text.translate(_PLAIN)
 
 
 def parse_amount(text: str) -> Decimal:

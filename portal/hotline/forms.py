@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from portal.core.forms import QuantityField
-from portal.core.inputs import bounded_int
+from portal.core.inputs import bounded_int, plain_input
 from portal.core.versioning import VersionedForm
 
 TOPIC_LABELS = {
@@ -92,6 +92,7 @@ class HotlineRequestForm(FlaskForm):
     phone = StringField(
         _l("Phone for the call-back"),
         render_kw={"type": "tel", "autocomplete": "tel", "inputmode": "tel"},
+        filters=[plain_input],
     )
     callback_window = SelectField(_l("Preferred call-back time"), choices=choices(CALLBACK_LABELS))
     order_number = StringField(
@@ -122,7 +123,7 @@ class ReassignForm(FlaskForm):
 class CloseForm(FlaskForm):
     outcome = SelectField(_l("Outcome"), choices=choices(OUTCOME_LABELS))
     note = TextAreaField(_l("Note"))
-    sku = StringField(_l("SKU of the evaluation unit (optional)"))
+    sku = StringField(_l("SKU of the evaluation unit (optional)"), filters=[plain_input])
     quantity = QuantityField(_l("Units"), maximum=1000, validators=[Optional()], default=1)
     submit = SubmitField(_l("Close request"))
 

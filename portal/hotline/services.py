@@ -14,6 +14,7 @@ from portal.core import audit
 from portal.core.dates import format_day, format_moment
 from portal.core.db import db_session_dialect, utcnow
 from portal.core.errors import ServiceError
+from portal.core.inputs import plain_code
 from portal.core.permissions import (
     INSIDE_SALES,
     SALES_DIRECTOR,
@@ -336,7 +337,7 @@ def close(
         notices.tell_lead_owner(made, hotline_request, account, note)
     elif outcome == "evaluation_unit":
         product_id = None
-        sku = (sku or "").strip().upper()
+        sku = plain_code(sku)
         if sku:
             product_id = db.session.scalar(sa.select(Product.id).where(Product.sku == sku))
             if product_id is None:

@@ -128,7 +128,7 @@ def test_csv_rows_with_bad_quantities_keep_their_line_numbers():
     ("data", "message"),
     [
         (b"x" * (1024 * 1024 + 1), "larger than 1 MB"),
-        (b"NW-LT14,2\n\xff\xfe,1\n", "not UTF-8 text \\(line 2\\)"),
+        (b"NW-LT14,2\n\xff\xfe,1\n", "neither UTF-8 nor GB18030 \\(GBK\\) text \\(line 2\\)"),
         (b'NW-LT14,2\n"NW-MN27"x,1\n', "Line 2 cannot be read as CSV"),
         (b"NW-LT14,2\nNW-MN27,2\x00\n", "Line 2 contains a control character"),
         (b"sku,quantity\n\n", "no rows"),

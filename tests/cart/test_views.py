@@ -257,7 +257,7 @@ def test_a_csv_file_over_1_mb_is_refused_unread(buyer, shop):
 
 def test_an_upload_without_a_file_asks_for_one(buyer, shop):
     response = buyer.post(f"{CART}/upload", data={}, content_type="multipart/form-data")
-    assert "Choose a CSV file." in response.get_data(as_text=True)
+    assert "Choose a CSV or Excel file." in response.get_data(as_text=True)
 
 
 # Saved order lists

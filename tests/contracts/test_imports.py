@@ -489,7 +489,7 @@ def test_a_row_clashing_with_a_pending_proposal_says_to_decide_it_first(contract
         (b"LT14,fixed,8500.00,CNY,1,,\n", "The first line must name the columns"),
         (b"target,kind,value,currency,min_qty,valid_from,valid_to\n", "must name the columns"),
         (HEADER.encode() + b"\n", "The file has no rows below its header"),
-        (csv_file("LT14,fixed,8500.00,CNY,1,,").decode().encode("utf-16"), "not UTF-8"),
+        (csv_file("LT14,fixed,8500.00,CNY,1,,") + b"\x80\n", "neither UTF-8 nor GB18030"),
         (csv_file("Caf\xe9,fixed,8500.00,CNY,1,,").decode().encode("latin-1"), "(line 2)"),
         (csv_file('LT14,fixed,"8500.00,CNY,1,,'), "Line 2 cannot be read as CSV"),
         (csv_file("LT14,fixed,8500.00,CNY,1,,", 'LT16,"fixed"x,1,CNY,1,,'), "Line 3 cannot"),

@@ -40,16 +40,16 @@ def test_utf8_text_beyond_ascii_reads_as_written():
     ("data", "line"),
     [
         ("sku,name\nNW-ZZ1,Café\n".encode("latin-1"), 2),
-        ("sku,name\nNW-ZZ1,Café\n".encode("utf-16"), 1),
+        (b"\xef\xbb\xbfsku,name\nNW-ZZ1,\xe5\x92\n", 2),
         (b"sku,name\n\nA,1\nB,\xff\n", 4),
     ],
-    ids=["latin-1", "utf-16", "a bad byte on line 4"],
+    ids=["latin-1", "a UTF-8 byte order mark, then not UTF-8", "a bad byte on line 4"],
 )
-def test_a_file_that_is_not_utf8_is_refused_naming_the_first_bad_line(data, line):
+def test_a_file_in_no_encoding_read_is_refused_naming_the_first_bad_line(data, line):
     with pytest.raises(CsvError) as refused:
         read_rows(data)
     assert refused.value.line == line
-    assert f"not UTF-8 text (line {line})" in refused.value.message
+    assert f"neither UTF-8 nor GB18030 (GBK) text (line {line})" in refused.value.message
     assert refused.value.field == "file"
 
 
