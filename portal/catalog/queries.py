@@ -23,7 +23,8 @@ def categories() -> list[Category]:
 
 def matching(q: str | None, category_id: int | None) -> list:
     """Search by name (English or Chinese) or SKU (%, _ and \\ taken literally, SECURITY.md 22)
-    and category; a SKU typed with an input method on (ＮＷ－ＬＴ１４) is found as its plain form."""
+    and category; a SKU typed with an input method on (ＮＷ－ＬＴ１４) is found as its plain
+    form."""
     conditions = []
     q = (q or "").strip()
     if q:
