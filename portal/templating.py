@@ -25,6 +25,7 @@ from portal.core.money import Money, format_money, plain
 
 
 def register_template_helpers(app: Flask) -> None:
+    from portal.accounts.addresses import printed
     from portal.accounts.permissions import can_manage_staff, can_manage_users_of
     from portal.contracts.permissions import can_view_proposals
     from portal.contracts.pricing import explain
@@ -53,6 +54,8 @@ def register_template_helpers(app: Flask) -> None:
         percent_below=percent_below,
         date=format_date,
         datetime=format_datetime,
+        #: An address (or an order's snapshot) as printed, line by line.
+        address_lines=lambda address: printed(address).splitlines(),
     )
     app.jinja_env.globals.update(
         get_locale=get_locale,

@@ -14,25 +14,41 @@ _MAX_DAYS = 3660
 
 @dataclass(frozen=True)
 class WorkCalendar:
-    """Working days (ISO weekday digits), opening hours as wall-clock times, and holidays."""
+    """Working days (ISO weekday digits), opening hours as wall-clock times, holidays, and
+    make-up working days: days off by weekday that are worked (China's 调休 Saturdays and
+    Sundays)."""
 
     working_days: str = "12345"
     opens_at: time = time(9)
     closes_at: time = time(18)
     holidays: frozenset[date] = field(default_factory=frozenset)
+    workdays: frozenset[date] = field(default_factory=frozenset)
 
     @classmethod
-    def of(cls, calendar, holidays: Iterable[date] = ()) -> "WorkCalendar":
-        """From a BusinessCalendar row and its holidays' days."""
+    def of(
+        cls, calendar, holidays: Iterable[date] = (), workdays: Iterable[date] = ()
+    ) -> "WorkCalendar":
+        """From a BusinessCalendar row, its holidays' days and its make-up working days."""
         return cls(
             working_days=calendar.working_days,
             opens_at=calendar.opens_at,
             closes_at=calendar.closes_at,
             holidays=frozenset(holidays),
+            workdays=frozenset(workdays),
         )
 
     def is_working_day(self, day: date) -> bool:
+        if day in self.workdays:
+            return True
         return str(day.isoweekday()) in self.working_days and day not in self.holidays
+
+    def next_working_day(self, day: date) -> date:
+        """`day` itself when it is a working day, else the first working day after it."""
+        for _ in range(_MAX_DAYS):
+            if self.is_working_day(day):
+                return day
+            day += timedelta(days=1)
+        raise ValueError("no working day within ten years")
 
     def hours_on(self, day: date, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
         """Opening and closing on `day`, in UTC (so that arithmetic is in real time across
@@ -57,7 +73,7 @@ def add_business_hours(
         raise ValueError("start must be timezone-aware")
     if hours < 0:
         raise ValueError("hours must not be negative")
-    if not any(str(d) in calendar.working_days for d in range(1, 8)):
+    if not calendar.workdays and not any(str(d) in calendar.working_days for d in range(1, 8)):
         raise ValueError("the calendar has no working days")
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     cursor = start.astimezone(UTC)

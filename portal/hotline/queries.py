@@ -25,6 +25,7 @@ from portal.hotline.models import (
     RequestEvent,
     SampleRequest,
 )
+from portal.hotline.public_holidays import days_in
 
 #: The calendar when the database holds none: Monday to Friday, 09:00-18:00, no holidays.
 FALLBACK_CALENDAR = WorkCalendar()
@@ -36,7 +37,8 @@ QUEUE_TABS = ("mine", "team", "closed")
 
 
 def calendar_for(account: KeyAccount) -> WorkCalendar:
-    """The account's calendar, else the default one, else Monday to Friday 09:00-18:00."""
+    """The account's calendar, else the default one, else Monday to Friday 09:00-18:00; with
+    its country's public holidays and make-up working days where it counts them."""
     calendar = None
     if account.business_calendar_id is not None:
         calendar = db.session.get(BusinessCalendar, account.business_calendar_id)
@@ -49,8 +51,15 @@ def calendar_for(account: KeyAccount) -> WorkCalendar:
         )
     if calendar is None:
         return FALLBACK_CALENDAR
-    days = db.session.scalars(sa.select(Holiday.day).where(Holiday.calendar_id == calendar.id))
-    return WorkCalendar.of(calendar, days)
+    own = set(db.session.scalars(sa.select(Holiday.day).where(Holiday.calendar_id == calendar.id)))
+    if not (calendar.has_public_holidays and calendar.country):
+        return WorkCalendar.of(calendar, own)
+    # Deadlines and care dates fall within a year or two of today; a count over older time
+    # (a request filed last year) needs last year too.
+    year = account.local_date().year
+    public, workdays = days_in(calendar.country, range(year - 1, year + 3))
+    # A closure of the calendar's own beats a make-up working day.
+    return WorkCalendar.of(calendar, own | public, workdays - own)
 
 
 # Buyer side
