@@ -1,12 +1,13 @@
 """The demo data of DESIGN.md section 6, created idempotently: what exists is left alone."""
 
 import io
-from datetime import date, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 from PIL import Image, ImageDraw, ImageFont
 
+from portal.accounts import addresses
 from portal.accounts import services as account_services
 from portal.accounts.models import Address, KeyAccount, User
 from portal.catalog.models import Category, ListPrice, Product
@@ -17,7 +18,8 @@ from portal.core.passwords import hash_password
 from portal.extensions import db
 from portal.hotline import care
 from portal.hotline import services as hotline
-from portal.hotline.models import BusinessCalendar, Holiday, HotlineRequest
+from portal.hotline.calendars import seed_demo_calendars
+from portal.hotline.models import HotlineRequest
 from portal.ordering import placement
 from portal.ordering import services as ordering
 from portal.ordering.models import Order
@@ -50,7 +52,17 @@ ACCOUNTS = [
         "currency": "CNY",
         "tier": "platinum",
         "reps": ("inside", "inside2", "field"),
-        "address": ("Head office", "88 Century Avenue, Pudong", "Shanghai", "200120", "CN"),
+        "address": (
+            "Head office",
+            "CN",
+            "张伟",
+            "+86 139 1782 6601",
+            "上海市",
+            "上海市",
+            "浦东新区",
+            "世纪大道88号 医院物资部",
+            "200120",
+        ),
         "users": [
             ("buyer@acme.example", "Alice Buyer", p.BUYER, Decimal("50000.00"), "+86 21 5555 0100"),
             ("approver@acme.example", "Arthur Approver", p.APPROVER, None, "+86 21 5555 0108"),
@@ -67,7 +79,17 @@ ACCOUNTS = [
         "currency": "USD",
         "tier": "gold",
         "reps": ("inside", None, "field"),
-        "address": ("Plant 1", "1200 Industrial Parkway", "Chicago", "60609", "US"),
+        "address": (
+            "Plant 1",
+            "US",
+            "Maria Lopez, Receiving",
+            "+1 312 555 0147",
+            "IL",
+            "Chicago",
+            "",
+            "1200 Industrial Parkway",
+            "60609",
+        ),
         "users": [
             ("buyer@globex.example", "Gary Buyer", p.BUYER, Decimal("20000.00"), "+1 312 555 0143")
         ],
@@ -82,7 +104,17 @@ ACCOUNTS = [
         "currency": "CNY",
         "tier": "standard",
         "reps": ("inside2", None, "field"),
-        "address": ("Data centre", "1 Financial Street, Xicheng", "Beijing", "100033", "CN"),
+        "address": (
+            "Data centre",
+            "CN",
+            "刘洋",
+            "+86 186 1000 2233",
+            "北京市",
+            "北京市",
+            "西城区",
+            "金融大街1号 数据中心B座",
+            "100033",
+        ),
         "users": [
             (
                 "buyer@initech.example",
@@ -105,7 +137,17 @@ ACCOUNTS = [
         "currency": "CNY",
         "tier": "standard",
         "reps": ("inside2", None, "field"),
-        "address": ("Research campus", "9 Keji Road, Nanshan", "Shenzhen", "518057", "CN"),
+        "address": (
+            "Research campus",
+            "CN",
+            "林静",
+            "+86 135 2000 3344",
+            "广东省",
+            "深圳市",
+            "南山区",
+            "科技路9号 研发园区3栋",
+            "518057",
+        ),
         "users": [
             (
                 "buyer@lotus.example",
@@ -241,13 +283,12 @@ def seed_demo() -> int:
                 field_sales_rep_id=field,
             )
             account_services.apply_logo(account, demo_logo(spec["name"], spec["brand_colour"]))
-            label, lines, city, postcode, country = spec["address"]
-            account.addresses.append(
-                Address(label=label, lines=lines, city=city, postcode=postcode, country=country)
-            )
+            account.addresses.append(Address(**_demo_address(spec["address"])))
             db.session.add(account)
             db.session.flush()
             created += 2
+        else:
+            created += _complete_demo_address(account, spec["address"])
         for email, name, role, limit, phone in spec["users"]:
             if _user(email) is None:
                 db.session.add(
@@ -265,20 +306,12 @@ def seed_demo() -> int:
                 created += 1
         created += _seed_contract(account, staff["director"], CONTRACTS[spec["slug"]])
         created += _seed_proposals(account, staff["admin"], PROPOSALS.get(spec["slug"], ()))
-    created += _seed_calendar()
+    created += seed_demo_calendars()
     accounts = {a.slug: a for a in db.session.scalars(sa.select(KeyAccount))}
     created += care.seed_demo_care(staff, accounts)
     db.session.commit()
     return created + _seed_orders(staff) + _seed_hotline()
 
-
-#: The default business calendar: Monday to Friday, 09:00-18:00 in each account's time zone.
-CALENDAR = ("Mon-Fri 09:00-18:00", "12345", time(9), time(18))
-HOLIDAYS = [
-    (date(2027, 1, 1), "New Year's Day"),
-    (date(2027, 2, 17), "Spring Festival"),
-    (date(2027, 2, 18), "Spring Festival"),
-]
 
 #: Hotline requests filed when the demo is seeded: (filer, topic, description, call-back window).
 HOTLINE_REQUESTS = [
@@ -303,32 +336,34 @@ HOTLINE_REQUESTS = [
 ]
 
 
-def _seed_calendar() -> int:
-    created = 0
-    name, days, opens, closes = CALENDAR
-    calendar = db.session.scalar(sa.select(BusinessCalendar).where(BusinessCalendar.name == name))
-    if calendar is None:
-        has_default = db.session.scalar(
-            sa.select(BusinessCalendar.id).where(BusinessCalendar.is_default.is_(True))
+_SHORT_ADDRESS = ("label", "lines", "city", "postcode", "country")
+
+
+def _demo_address(spec) -> dict:
+    """An address of the demo, checked as the portal checks what people type; `spec` a dict
+    of its fields, a tuple of addresses.FIELDS, or (label, lines, city, postcode, country)."""
+    if not isinstance(spec, dict):
+        names = addresses.FIELDS if len(spec) == len(addresses.FIELDS) else _SHORT_ADDRESS
+        spec = dict(zip(names, spec, strict=True))
+    return addresses.checked(spec)
+
+
+def _complete_demo_address(account: KeyAccount, spec) -> int:
+    """A demo seeded before addresses had recipients: its address of that label gets them
+    (1), unless someone has given it a recipient since (0)."""
+    values = _demo_address(spec)
+    address = db.session.scalar(
+        sa.select(Address).where(
+            Address.account_id == account.id,
+            Address.label == values["label"],
+            Address.recipient_name == "",
         )
-        calendar = BusinessCalendar(
-            name=name,
-            is_default=has_default is None,
-            working_days=days,
-            opens_at=opens,
-            closes_at=closes,
-        )
-        db.session.add(calendar)
-        db.session.flush()
-        created += 1
-    known = set(
-        db.session.scalars(sa.select(Holiday.day).where(Holiday.calendar_id == calendar.id))
     )
-    for day, holiday in HOLIDAYS:
-        if day not in known:
-            db.session.add(Holiday(calendar_id=calendar.id, day=day, name=holiday))
-            created += 1
-    return created
+    if address is None or not values.get("recipient_name"):
+        return 0
+    for name, value in values.items():
+        setattr(address, name, value)
+    return 1
 
 
 def _seed_hotline() -> int:
