@@ -8,21 +8,26 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import format_datetime
 
+from portal.hotline.public_holidays import public_days
+
 #: How far ahead to look for working time before giving up (a calendar with every day a holiday).
 _MAX_DAYS = 3660
 
 
 @dataclass(frozen=True)
 class WorkCalendar:
-    """Working days (ISO weekday digits), opening hours as wall-clock times, holidays, and
-    make-up working days: days off by weekday that are worked (China's 调休 Saturdays and
-    Sundays)."""
+    """Working days (ISO weekday digits), opening hours as wall-clock times, its own holidays
+    and make-up working days (days off by weekday that are worked), and the country whose
+    public holidays and make-up working days (China's 调休 Saturdays and Sundays) count too,
+    as hotline.public_holidays knows them. Its own days beat the country's."""
 
     working_days: str = "12345"
     opens_at: time = time(9)
     closes_at: time = time(18)
     holidays: frozenset[date] = field(default_factory=frozenset)
     workdays: frozenset[date] = field(default_factory=frozenset)
+    #: ISO code of the country whose public holidays count; "" for none.
+    country: str = ""
 
     @classmethod
     def of(
@@ -35,12 +40,21 @@ class WorkCalendar:
             closes_at=calendar.closes_at,
             holidays=frozenset(holidays),
             workdays=frozenset(workdays),
+            country=calendar.country if calendar.has_public_holidays else "",
         )
 
     def is_working_day(self, day: date) -> bool:
+        if day in self.holidays:
+            return False
         if day in self.workdays:
             return True
-        return str(day.isoweekday()) in self.working_days and day not in self.holidays
+        if self.country:
+            days_off, days_on = public_days(self.country, day.year)
+            if day in days_on:
+                return True
+            if day in days_off:
+                return False
+        return str(day.isoweekday()) in self.working_days
 
     def next_working_day(self, day: date) -> date:
         """`day` itself when it is a working day, else the first working day after it."""
@@ -73,7 +87,8 @@ def add_business_hours(
         raise ValueError("start must be timezone-aware")
     if hours < 0:
         raise ValueError("hours must not be negative")
-    if not calendar.workdays and not any(str(d) in calendar.working_days for d in range(1, 8)):
+    has_weekdays = any(str(d) in calendar.working_days for d in range(1, 8))
+    if not (has_weekdays or calendar.workdays or calendar.country):
         raise ValueError("the calendar has no working days")
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     cursor = start.astimezone(UTC)

@@ -36,17 +36,6 @@ def public_days(country: str, year: int) -> tuple[frozenset[date], frozenset[dat
     return days_off, working
 
 
-def days_in(country: str, years) -> tuple[frozenset[date], frozenset[date]]:
-    """(public holidays, make-up working days) of `country` in each of `years`."""
-    days_off: set[date] = set()
-    working: set[date] = set()
-    for year in years:
-        off, on = public_days(country, year)
-        days_off |= off
-        working |= on
-    return frozenset(days_off), frozenset(working)
-
-
 def is_announced(country: str, year: int) -> bool:
     """Whether the library has the official arrangement of `year` (for China: it knows a
     make-up working day in it), rather than the estimate by rule described above."""

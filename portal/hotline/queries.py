@@ -25,7 +25,6 @@ from portal.hotline.models import (
     RequestEvent,
     SampleRequest,
 )
-from portal.hotline.public_holidays import days_in
 
 #: The calendar when the database holds none: Monday to Friday, 09:00-18:00, no holidays.
 FALLBACK_CALENDAR = WorkCalendar()
@@ -51,15 +50,8 @@ def calendar_for(account: KeyAccount) -> WorkCalendar:
         )
     if calendar is None:
         return FALLBACK_CALENDAR
-    own = set(db.session.scalars(sa.select(Holiday.day).where(Holiday.calendar_id == calendar.id)))
-    if not (calendar.has_public_holidays and calendar.country):
-        return WorkCalendar.of(calendar, own)
-    # Deadlines and care dates fall within a year or two of today; a count over older time
-    # (a request filed last year) needs last year too.
-    year = account.local_date().year
-    public, workdays = days_in(calendar.country, range(year - 1, year + 3))
-    # A closure of the calendar's own beats a make-up working day.
-    return WorkCalendar.of(calendar, own | public, workdays - own)
+    days = db.session.scalars(sa.select(Holiday.day).where(Holiday.calendar_id == calendar.id))
+    return WorkCalendar.of(calendar, days)
 
 
 # Buyer side
