@@ -2,7 +2,9 @@
 an order's ship-to fields as placed; a business calendar's country and whether it counts that
 country's public holidays and make-up working days (from the `holidays` library).
 
-Existing addresses keep their lines, city, postcode and country as they were (they print as
+The default calendar (of the accounts that name none: the Chinese ones) counts China's public
+holidays and make-up working days from now on, besides the holidays typed into it; other
+calendars count none until staff say so. Existing addresses keep their lines, city, postcode and country as they were (they print as
 before, in the new order); a Chinese one whose city is one of the four municipalities gets that
 municipality as its province. Existing orders keep their printed ship-to; their fields stay NULL.
 
@@ -51,6 +53,18 @@ def upgrade():
         sa.Column(
             'has_public_holidays', sa.Boolean(), nullable=False, server_default=sa.false()
         ),
+    )
+
+    calendars = sa.table(
+        'business_calendars',
+        sa.column('is_default', sa.Boolean),
+        sa.column('country', sa.String),
+        sa.column('has_public_holidays', sa.Boolean),
+    )
+    op.execute(
+        calendars.update()
+        .where(calendars.c.is_default.is_(True))
+        .values(country='CN', has_public_holidays=True)
     )
 
     addresses = sa.table(
