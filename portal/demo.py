@@ -342,9 +342,11 @@ _SHORT_ADDRESS = ("label", "lines", "city", "postcode", "country")
 def _demo_address(spec) -> dict:
     """An address of the demo, checked as the portal checks what people type; `spec` a dict
     of its fields, a tuple of addresses.FIELDS, or (label, lines, city, postcode, country)."""
+    if not isinstance(spec, dict) and len(spec) == len(_SHORT_ADDRESS):
+        # The short form has no recipient or province: taken as it is, as older rows are.
+        return addresses.normalised(dict(zip(_SHORT_ADDRESS, spec, strict=True)))
     if not isinstance(spec, dict):
-        names = addresses.FIELDS if len(spec) == len(addresses.FIELDS) else _SHORT_ADDRESS
-        spec = dict(zip(names, spec, strict=True))
+        spec = dict(zip(addresses.FIELDS, spec, strict=True))
     return addresses.checked(spec)
 
 
