@@ -1,4 +1,5 @@
-"""Business calendars of the demo: China's by default, the United States' for Globex.
+"""Business calendars: which one an account's deadlines count in (staff choose), and the demo's:
+China's by default, the United States' for Globex.
 
 Deadlines count business hours of an account's calendar (hotline.queries.calendar_for); a
 calendar may count its country's public holidays and make-up working days
@@ -8,8 +9,11 @@ calendar may count its country's public holidays and make-up working days
 from datetime import date, time
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal.accounts.models import KeyAccount
+from portal.core import audit
+from portal.core.errors import ServiceError
 from portal.extensions import db
 from portal.hotline.models import BusinessCalendar, Holiday
 
@@ -71,3 +75,42 @@ def seed_demo_calendars() -> int:
             .values(business_calendar_id=calendar.id)
         )
     return created
+
+
+# Reads and the one verb: which calendar an account's deadlines count in
+
+
+def calendars() -> list[BusinessCalendar]:
+    """Every calendar, the default first, then by name."""
+    return list(
+        db.session.scalars(
+            sa.select(BusinessCalendar).order_by(
+                BusinessCalendar.is_default.desc(), BusinessCalendar.name
+            )
+        )
+    )
+
+
+def calendar_of(account: KeyAccount, among: list[BusinessCalendar]) -> BusinessCalendar | None:
+    """The calendar `account` counts in, of `among`: its own, else the default."""
+    by_id = {calendar.id: calendar for calendar in among}
+    if account.business_calendar_id in by_id:
+        return by_id[account.business_calendar_id]
+    return next((calendar for calendar in among if calendar.is_default), None)
+
+
+def set_account_calendar(actor, account: KeyAccount, calendar_id: int | None) -> None:
+    """Make the account's deadlines and care dates count in that calendar (None: the
+    default); audited, commits."""
+    if calendar_id is not None and db.session.get(BusinessCalendar, calendar_id) is None:
+        raise ServiceError(_("Choose one of the calendars offered."), field="calendar")
+    old = account.business_calendar_id
+    if old != calendar_id:
+        account.business_calendar_id = calendar_id
+        audit.record(
+            actor,
+            "account.calendar",
+            f"account:{account.slug}",
+            {"business_calendar_id": (old, calendar_id)},
+        )
+    db.session.commit()

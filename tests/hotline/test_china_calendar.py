@@ -7,14 +7,17 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 import time_machine
 
+from portal.core.audit import AuditEvent
 from portal.extensions import db
 from portal.hotline import care, services
 from portal.hotline.business_hours import WorkCalendar, add_business_hours
 from portal.hotline.public_holidays import is_announced
 from portal.hotline.queries import calendar_for
 from tests import factories
+from tests.support.web import signed_in
 
 # Each test names its own instants; the calendar must not depend on the clock it runs under.
 pytestmark = pytest.mark.date_sensitive
@@ -150,3 +153,36 @@ def test_a_care_task_due_in_a_holiday_week_falls_due_on_the_first_working_day_af
         care.log_contact(china.inside, china.account, task, "Called again.")
     # 10 September + 30 days is Saturday 10 October, a make-up working day.
     assert task.next_due_on == date(2026, 10, 10)
+
+
+# Choosing an account's calendar
+
+
+def test_a_sales_manager_chooses_the_calendar_an_account_counts_in(web, china):
+    american = calendar_for(china.other)
+    assert american.country == "US"
+    client = signed_in(web, "manager@northwind.example")
+    page = client.get("/staff/accounts/globex/care").get_data(as_text=True)
+    assert 'data-calendar-country="US"' in page
+    response = client.post("/staff/accounts/globex/calendar", data={"calendar": "0"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert calendar_for(china.other).country == "CN"
+    page = client.get("/staff/accounts/globex/care").get_data(as_text=True)
+    assert 'data-calendar-country="CN"' in page
+    (event,) = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "account.calendar")
+    )
+    assert event.target == "account:globex"
+
+
+def test_a_calendar_that_does_not_exist_is_refused_and_inside_sales_may_not_choose(web, china):
+    manager = signed_in(web, "manager@northwind.example")
+    manager.post("/staff/accounts/globex/calendar", data={"calendar": "999999"})
+    db.session.expire_all()
+    assert calendar_for(china.other).country == "US"
+    inside = signed_in(web, "inside@northwind.example")
+    page = inside.get("/staff/accounts/acme/care").get_data(as_text=True)
+    assert "calendar-form" not in page
+    response = inside.post("/staff/accounts/acme/calendar", data={"calendar": "0"})
+    assert response.status_code in (403, 404)
