@@ -40,6 +40,8 @@ STAFF = [
     ("sysadmin", "Sam Sysadmin", p.SYSADMIN, "+86 21 6000 0050"),
 ]
 
+#: The key accounts. "address" lists the fields of accounts.addresses.FIELDS in that order
+#: (label, country, recipient, mobile, province, city, district, street, postcode).
 ACCOUNTS = [
     {
         "slug": "acme",
