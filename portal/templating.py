@@ -26,6 +26,7 @@ from portal.core.money import Money, capital_words, format_money, plain
 
 
 def register_template_helpers(app: Flask) -> None:
+    from portal.accounts.addresses import printed
     from portal.accounts.forms import TIER_LABELS
     from portal.accounts.permissions import can_manage_staff, can_manage_users_of
     from portal.catalog.names import product_description, product_name
@@ -72,6 +73,8 @@ def register_template_helpers(app: Flask) -> None:
         datetime=format_moment,
         #: A CNY amount in Chinese capitals (大写) where the locale is Chinese, else "".
         capitals=capital_words,
+        #: An address (or an order's snapshot) as printed, line by line.
+        address_lines=lambda address: printed(address).splitlines(),
     )
     app.jinja_env.globals.update(
         get_locale=get_locale,

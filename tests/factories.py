@@ -115,8 +115,12 @@ class AddressFactory(Base):
 
     account = factory.SubFactory(AccountFactory)
     label = "Head office"
+    recipient_name = "张伟"
+    recipient_phone = "+8613800138000"
+    province = "上海市"
+    city = "上海市"
+    district = "浦东新区"
     lines = "1 Main Street"
-    city = "Shanghai"
     postcode = "200000"
     country = "CN"
 

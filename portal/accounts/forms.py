@@ -24,6 +24,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.accounts import addresses
 from portal.accounts.models import TIERS
 from portal.core.dates import time_zone_choices
 from portal.core.forms import AmountField, PercentField
@@ -208,26 +209,50 @@ class PasswordForm(FlaskForm):
 
 
 class AddressForm(FlaskForm):
-    label = StringField(_l("Label"), validators=[DataRequired(), Length(max=80)])
-    lines = TextAreaField(_l("Street address"), validators=[DataRequired(), Length(max=500)])
-    city = StringField(_l("City"), validators=[DataRequired(), Length(max=100)])
-    postcode = StringField(_l("Postcode"), validators=[Length(max=20)])
-    country = StringField(
-        _l("Country code"),
-        validators=[
-            DataRequired(),
-            Regexp(r"^[A-Za-z]{2}$", message=_l("Use a two-letter code such as CN.")),
-        ],
+    """An address of China or elsewhere; what each country requires is checked by
+    accounts.addresses (the service checks it again)."""
+
+    label = StringField(_l("Label"), validators=[Length(max=80)])
+    country = SelectField(
+        _l("Country"), default=addresses.CHINA, coerce=lambda code: addresses.plain(code).upper()
     )
+    recipient_name = StringField(_l("Recipient"), validators=[Length(max=100)])
+    recipient_phone = StringField(
+        _l("Recipient's mobile"),
+        description=_l("In China a mobile number, such as 138 0013 8000."),
+        validators=[Length(max=40)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    province = SelectField(_l("Province (China)"), validate_choice=False)
+    region = StringField(_l("State or region (outside China)"), validators=[Length(max=50)])
+    city = StringField(_l("City"), validators=[Length(max=100)])
+    district = StringField(_l("District or county (China)"), validators=[Length(max=50)])
+    lines = TextAreaField(_l("Street address"), validators=[Length(max=500)])
+    postcode = StringField(_l("Postcode"), validators=[Length(max=20)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = addresses.countries()
+        self.province.choices = [("", "—"), *addresses.province_choices()]
+        shown = kwargs.get("obj")
+        # One column holds a Chinese province or a state elsewhere: show it in its field.
+        if shown is not None and not self.region.raw_data and shown.country != addresses.CHINA:
+            self.region.data, self.province.data = shown.province, ""
 
     def values(self) -> dict:
-        return {
-            "label": self.label.data.strip(),
-            "lines": self.lines.data.strip(),
-            "city": self.city.data.strip(),
-            "postcode": (self.postcode.data or "").strip(),
-            "country": self.country.data.upper(),
-        }
+        values = {name: self[name].data or "" for name in addresses.FIELDS}
+        if values["country"] != addresses.CHINA:
+            values["province"] = self.region.data or ""
+        return addresses.normalised(values)
+
+    def validate(self, extra_validators=None) -> bool:
+        is_valid = super().validate(extra_validators)
+        for name, message in addresses.problems(self.values()).items():
+            is_region = name == "province" and self.country.data != addresses.CHINA
+            field = self.region if is_region else self[name]
+            field.errors = [*field.errors, message]
+            is_valid = False
+        return is_valid
 
 
 class EditAddressForm(AddressForm, VersionedForm):

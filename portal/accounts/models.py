@@ -188,9 +188,19 @@ class Address(TimestampMixin, AccountScoped, Versioned, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: A short name buyers pick from, such as "Head office".
     label: Mapped[str] = mapped_column(sa.String(80))
-    lines: Mapped[str] = mapped_column(sa.Text)
+    #: Who receives deliveries there, and their phone in E.164 (in China: a mobile).
+    recipient_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    recipient_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    #: In China one of accounts.addresses.PROVINCES (its Chinese name); elsewhere a state or
+    #: region, or "".
+    province: Mapped[str] = mapped_column(sa.String(50), default="")
     city: Mapped[str] = mapped_column(sa.String(100))
+    #: In China the district or county (区/县); "" elsewhere.
+    district: Mapped[str] = mapped_column(sa.String(50), default="")
+    #: Street, number, building: one or more lines.
+    lines: Mapped[str] = mapped_column(sa.Text)
     postcode: Mapped[str] = mapped_column(sa.String(20), default="")
+    #: ISO 3166 two-letter code, upper-case.
     country: Mapped[str] = mapped_column(sa.String(2))
 
     account: Mapped[KeyAccount] = relationship(back_populates="addresses", lazy="raise")

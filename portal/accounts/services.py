@@ -7,6 +7,7 @@ from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
 
+from portal.accounts import addresses
 from portal.accounts.models import Address, KeyAccount, User
 from portal.core import audit
 from portal.core.db import utcnow
@@ -243,7 +244,8 @@ def set_password(actor: User, user: User, password: str) -> None:
 
 
 def add_address(actor: User, account: KeyAccount, values: dict) -> Address:
-    address = Address(account_id=account.id, **values)
+    """A new address of the account, checked as its country requires (accounts.addresses)."""
+    address = Address(account_id=account.id, **addresses.checked(values))
     db.session.add(address)
     db.session.flush()
     audit.record(
@@ -263,7 +265,7 @@ def update_address(
     """Correct an address; a save based on an older version is a Conflict (SECURITY.md 37).
     Orders placed before keep the address as it read then."""
     check_version(address, expected_version)
-    changes = audit.diff(address, values)
+    changes = audit.diff(address, addresses.checked(values))
     if changes:
         audit.record(actor, "address.update", f"address:{address.id}", changes)
     commit()

@@ -389,8 +389,9 @@ def _add_address(slug, back):
     account = _managed_account(slug)
     form = AddressForm()
     if form.validate_on_submit():
-        services.add_address(current_user, account, form.values())
-        flash(_("Address added."), "success")
+        with refusal_shown():
+            services.add_address(current_user, account, form.values())
+            flash(_("Address added."), "success")
     else:
         for errors in form.errors.values():
             flash(" ".join(str(error) for error in errors), "danger")

@@ -218,6 +218,7 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "hotline.log_due_contact": HOTLINE_WORKERS,
     "hotline.show_account_care": HOTLINE_WORKERS,
     "hotline.add_care_task": HOTLINE_WORKERS,
+    "hotline.set_account_calendar": MANAGERS,
     "hotline.deactivate_care_task": HOTLINE_WORKERS,
     "hotline.log_account_contact": HOTLINE_WORKERS,
     # notifications: the e-mail outbox

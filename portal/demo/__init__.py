@@ -7,6 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from PIL import Image, ImageDraw, ImageFont
 
+from portal.accounts import addresses
 from portal.accounts import services as account_services
 from portal.accounts.models import Address, KeyAccount, User
 from portal.catalog.models import Category, ListPrice, Product
@@ -15,7 +16,6 @@ from portal.contracts.services import seed_payment_terms, today_for
 from portal.core.passwords import hash_password
 from portal.demo.data import (
     ACCOUNTS,
-    CALENDAR,
     CATEGORIES,
     CATEGORY_ZH,
     CJK_FONTS,
@@ -23,7 +23,6 @@ from portal.demo.data import (
     CONTRACTS,
     DEMO_TERMS,
     DISCOUNT_AUTHORITY,
-    HOLIDAYS,
     HOTLINE_REQUESTS,
     MORE_PRODUCTS,
     NAMED_PRODUCTS,
@@ -36,7 +35,8 @@ from portal.demo.data import (
 from portal.extensions import db
 from portal.hotline import care
 from portal.hotline import services as hotline
-from portal.hotline.models import BusinessCalendar, Holiday, HotlineRequest
+from portal.hotline.calendars import seed_demo_calendars
+from portal.hotline.models import HotlineRequest
 from portal.ordering import placement
 from portal.ordering import services as ordering
 from portal.ordering.models import Order
@@ -85,13 +85,12 @@ def seed_demo() -> int:
             english = spec.get("name_en", spec["name"])
             logo = demo_logo(english, spec["brand_colour"], spec.get("logo_text"))
             account_services.apply_logo(account, logo)
-            label, lines, city, postcode, country = spec["address"]
-            account.addresses.append(
-                Address(label=label, lines=lines, city=city, postcode=postcode, country=country)
-            )
+            account.addresses.append(Address(**_demo_address(spec["address"])))
             db.session.add(account)
             db.session.flush()
             created += 2
+        else:
+            created += _complete_demo_address(account, spec["address"])
         for email, name, role, limit, phone, *language in spec["users"]:
             if _user(email) is None:
                 db.session.add(
@@ -110,39 +109,43 @@ def seed_demo() -> int:
                 created += 1
         created += _seed_contract(account, staff["director"], CONTRACTS[spec["slug"]])
         created += _seed_proposals(account, staff["admin"], PROPOSALS.get(spec["slug"], ()))
-    created += _seed_calendar()
+    created += seed_demo_calendars()
     accounts = {a.slug: a for a in db.session.scalars(sa.select(KeyAccount))}
     created += care.seed_demo_care(staff, accounts)
     db.session.commit()
     return created + _seed_orders(staff) + _seed_hotline()
 
 
-def _seed_calendar() -> int:
-    created = 0
-    name, days, opens, closes = CALENDAR
-    calendar = db.session.scalar(sa.select(BusinessCalendar).where(BusinessCalendar.name == name))
-    if calendar is None:
-        has_default = db.session.scalar(
-            sa.select(BusinessCalendar.id).where(BusinessCalendar.is_default.is_(True))
+_SHORT_ADDRESS = ("label", "lines", "city", "postcode", "country")
+
+
+def _demo_address(spec) -> dict:
+    """An address of the demo, checked as the portal checks what people type; `spec` a dict
+    of its fields, a tuple of addresses.FIELDS, or (label, lines, city, postcode, country)."""
+    if not isinstance(spec, dict) and len(spec) == len(_SHORT_ADDRESS):
+        # The short form has no recipient or province: taken as it is, as older rows are.
+        return addresses.normalised(dict(zip(_SHORT_ADDRESS, spec, strict=True)))
+    if not isinstance(spec, dict):
+        spec = dict(zip(addresses.FIELDS, spec, strict=True))
+    return addresses.checked(spec)
+
+
+def _complete_demo_address(account: KeyAccount, spec) -> int:
+    """A demo seeded before addresses had recipients: its address of that label gets them
+    (1), unless someone has given it a recipient since (0)."""
+    values = _demo_address(spec)
+    address = db.session.scalar(
+        sa.select(Address).where(
+            Address.account_id == account.id,
+            Address.label == values["label"],
+            Address.recipient_name == "",
         )
-        calendar = BusinessCalendar(
-            name=name,
-            is_default=has_default is None,
-            working_days=days,
-            opens_at=opens,
-            closes_at=closes,
-        )
-        db.session.add(calendar)
-        db.session.flush()
-        created += 1
-    known = set(
-        db.session.scalars(sa.select(Holiday.day).where(Holiday.calendar_id == calendar.id))
     )
-    for day, holiday in HOLIDAYS:
-        if day not in known:
-            db.session.add(Holiday(calendar_id=calendar.id, day=day, name=holiday))
-            created += 1
-    return created
+    if address is None or not values.get("recipient_name"):
+        return 0
+    for name, value in values.items():
+        setattr(address, name, value)
+    return 1
 
 
 def _seed_hotline() -> int:

@@ -1,7 +1,6 @@
 """The demo data of DESIGN.md section 6 as tables: staff, accounts and their users, products,
 contracts, and what has already happened (orders, hotline requests). portal.demo seeds them."""
 
-from datetime import date, time
 from decimal import Decimal
 
 from portal.core import permissions as p
@@ -23,6 +22,8 @@ STAFF = [
 #: Staff who work in Chinese, in their own time zone: (language, time zone).
 STAFF_SETTINGS = {"chen": ("zh_Hans", "Asia/Shanghai")}
 
+#: The key accounts. "address" lists the fields of accounts.addresses.FIELDS in that order
+#: (label, country, recipient, mobile, province, city, district, street, postcode).
 ACCOUNTS = [
     {
         "slug": "acme",
@@ -35,7 +36,17 @@ ACCOUNTS = [
         "currency": "CNY",
         "tier": "platinum",
         "reps": ("inside", "inside2", "field"),
-        "address": ("Head office", "88 Century Avenue, Pudong", "Shanghai", "200120", "CN"),
+        "address": (
+            "Head office",
+            "CN",
+            "张伟",
+            "+86 139 1782 6601",
+            "上海市",
+            "上海市",
+            "浦东新区",
+            "世纪大道88号 医院物资部",
+            "200120",
+        ),
         "users": [
             ("buyer@acme.example", "Alice Buyer", p.BUYER, Decimal("50000.00"), "+86 21 5555 0100"),
             ("approver@acme.example", "Arthur Approver", p.APPROVER, None, "+86 21 5555 0108"),
@@ -52,7 +63,17 @@ ACCOUNTS = [
         "currency": "USD",
         "tier": "gold",
         "reps": ("inside", None, "field"),
-        "address": ("Plant 1", "1200 Industrial Parkway", "Chicago", "60609", "US"),
+        "address": (
+            "Plant 1",
+            "US",
+            "Maria Lopez, Receiving",
+            "+1 312 555 0147",
+            "IL",
+            "Chicago",
+            "",
+            "1200 Industrial Parkway",
+            "60609",
+        ),
         "users": [
             ("buyer@globex.example", "Gary Buyer", p.BUYER, Decimal("20000.00"), "+1 312 555 0143")
         ],
@@ -67,7 +88,17 @@ ACCOUNTS = [
         "currency": "CNY",
         "tier": "standard",
         "reps": ("inside2", None, "field"),
-        "address": ("Data centre", "1 Financial Street, Xicheng", "Beijing", "100033", "CN"),
+        "address": (
+            "Data centre",
+            "CN",
+            "刘洋",
+            "+86 186 1000 2233",
+            "北京市",
+            "北京市",
+            "西城区",
+            "金融大街1号 数据中心B座",
+            "100033",
+        ),
         "users": [
             (
                 "buyer@initech.example",
@@ -90,7 +121,17 @@ ACCOUNTS = [
         "currency": "CNY",
         "tier": "standard",
         "reps": ("inside2", None, "field"),
-        "address": ("Research campus", "9 Keji Road, Nanshan", "Shenzhen", "518057", "CN"),
+        "address": (
+            "Research campus",
+            "CN",
+            "林静",
+            "+86 135 2000 3344",
+            "广东省",
+            "深圳市",
+            "南山区",
+            "科技路9号 研发园区3栋",
+            "518057",
+        ),
         "users": [
             (
                 "buyer@lotus.example",
@@ -115,7 +156,17 @@ ACCOUNTS = [
         "tier": "gold",
         "default_locale": "zh_Hans",
         "reps": ("chen", None, "field"),
-        "address": ("总部", "市南区香港中路 8 号", "青岛市", "266071", "CN"),
+        "address": (
+            "总部",
+            "CN",
+            "赵敏",
+            "+86 139 6396 0808",
+            "山东省",
+            "青岛市",
+            "市南区",
+            "香港中路8号 设备采购中心",
+            "266071",
+        ),
         # (e-mail, name, role, spending limit, mobile, language)
         "users": [
             (
@@ -253,15 +304,6 @@ PROPOSALS = {
         ("NW-LT14", 50, "6900.00", "Acme's 2027 laptop refresh: 600 units if we match the tender.")
     ],
 }
-
-#: The default business calendar: Monday to Friday, 09:00-18:00 in each account's time zone.
-CALENDAR = ("Mon-Fri 09:00-18:00", "12345", time(9), time(18))
-
-HOLIDAYS = [
-    (date(2027, 1, 1), "New Year's Day"),
-    (date(2027, 2, 17), "Spring Festival"),
-    (date(2027, 2, 18), "Spring Festival"),
-]
 
 #: Hotline requests filed when the demo is seeded: (filer, topic, description, call-back window).
 HOTLINE_REQUESTS = [

@@ -6,31 +6,61 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from portal.hotline.public_holidays import public_days
+
 #: How far ahead to look for working time before giving up (a calendar with every day a holiday).
 _MAX_DAYS = 3660
 
 
 @dataclass(frozen=True)
 class WorkCalendar:
-    """Working days (ISO weekday digits), opening hours as wall-clock times, and holidays."""
+    """Working days (ISO weekday digits), opening hours as wall-clock times, its own holidays
+    and make-up working days (days off by weekday that are worked), and the country whose
+    public holidays and make-up working days (China's 调休 Saturdays and Sundays) count too,
+    as hotline.public_holidays knows them. Its own days beat the country's."""
 
     working_days: str = "12345"
     opens_at: time = time(9)
     closes_at: time = time(18)
     holidays: frozenset[date] = field(default_factory=frozenset)
+    workdays: frozenset[date] = field(default_factory=frozenset)
+    #: ISO code of the country whose public holidays count; "" for none.
+    country: str = ""
 
     @classmethod
-    def of(cls, calendar, holidays: Iterable[date] = ()) -> "WorkCalendar":
-        """From a BusinessCalendar row and its holidays' days."""
+    def of(
+        cls, calendar, holidays: Iterable[date] = (), workdays: Iterable[date] = ()
+    ) -> "WorkCalendar":
+        """From a BusinessCalendar row, its holidays' days and its make-up working days."""
         return cls(
             working_days=calendar.working_days,
             opens_at=calendar.opens_at,
             closes_at=calendar.closes_at,
             holidays=frozenset(holidays),
+            workdays=frozenset(workdays),
+            country=calendar.country if calendar.has_public_holidays else "",
         )
 
     def is_working_day(self, day: date) -> bool:
-        return str(day.isoweekday()) in self.working_days and day not in self.holidays
+        if day in self.holidays:
+            return False
+        if day in self.workdays:
+            return True
+        if self.country:
+            days_off, days_on = public_days(self.country, day.year)
+            if day in days_on:
+                return True
+            if day in days_off:
+                return False
+        return str(day.isoweekday()) in self.working_days
+
+    def next_working_day(self, day: date) -> date:
+        """`day` itself when it is a working day, else the first working day after it."""
+        for _ in range(_MAX_DAYS):
+            if self.is_working_day(day):
+                return day
+            day += timedelta(days=1)
+        raise ValueError("no working day within ten years")
 
     def hours_on(self, day: date, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
         """Opening and closing on `day`, in UTC (so that arithmetic is in real time across
@@ -55,7 +85,8 @@ def add_business_hours(
         raise ValueError("start must be timezone-aware")
     if hours < 0:
         raise ValueError("hours must not be negative")
-    if not any(str(d) in calendar.working_days for d in range(1, 8)):
+    has_weekdays = any(str(d) in calendar.working_days for d in range(1, 8))
+    if not (has_weekdays or calendar.workdays or calendar.country):
         raise ValueError("the calendar has no working days")
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     cursor = start.astimezone(UTC)

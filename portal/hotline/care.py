@@ -2,8 +2,10 @@
 sending materials, a satisfaction check), the log of each contact, the due lists, and the
 sweep that reminds the rep once per due date.
 
-A task falls due on `next_due_on`, a date in the account's time zone. Logging a contact for it
-moves `next_due_on` to the contact day plus `every_days`; the sweep records the due date it
+A task falls due on `next_due_on`, a date in the account's time zone and a working day of its
+calendar (hotline.queries.calendar_for: in China, not in a holiday week, and possibly on a
+make-up Saturday). Logging a contact for it moves `next_due_on` to the contact day plus
+`every_days`, or the first working day after that; the sweep records the due date it
 reminded of in `reminded_on`, so each due date is reminded once however often it runs.
 """
 
@@ -20,6 +22,7 @@ from portal.core.db import begin_write, utcnow
 from portal.core.errors import ServiceError
 from portal.extensions import db
 from portal.hotline.models import CARE_KINDS, CareContact, CareTask
+from portal.hotline.queries import calendar_for
 from portal.notifications.services import notify
 
 KIND_LABELS = {
@@ -44,7 +47,8 @@ def kind_label(kind: str) -> str:
 def add_care_task(
     actor: User, account: KeyAccount, kind: str, title: str, every_days: int, first_due_on: date
 ) -> CareTask:
-    """A new recurring care task for the account, first due on `first_due_on`."""
+    """A new recurring care task for the account, first due on `first_due_on` (or the first
+    working day after it)."""
     title = (title or "").strip()
     if kind not in CARE_KINDS:
         raise ServiceError(_("Choose one of the kinds offered."), field="kind")
@@ -63,7 +67,7 @@ def add_care_task(
         kind=kind,
         title=title,
         every_days=every_days,
-        next_due_on=first_due_on,
+        next_due_on=calendar_for(account).next_working_day(first_due_on),
     )
     db.session.add(task)
     db.session.commit()
@@ -81,7 +85,8 @@ def log_contact(
     actor: User, account: KeyAccount, task: CareTask | None = None, notes: str = ""
 ) -> CareContact:
     """Record a contact with the account, for one of its tasks or on its own. For a task, the
-    next one falls due `every_days` after today (the account's today)."""
+    next one falls due `every_days` after today (the account's today), or on the first working
+    day after that."""
     notes = (notes or "").strip()
     if not notes:
         raise ServiceError(_("Write down what was said or sent."), field="notes")
@@ -91,7 +96,8 @@ def log_contact(
         )
     if task is not None:
         _check_task(account, task)
-        task.next_due_on = account.local_date() + timedelta(days=task.every_days)
+        due = account.local_date() + timedelta(days=task.every_days)
+        task.next_due_on = calendar_for(account).next_working_day(due)
     contact = CareContact(
         account_id=account.id,
         task_id=task.id if task is not None else None,

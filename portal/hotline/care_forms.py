@@ -41,3 +41,15 @@ class DueContactForm(FlaskForm):
 
 class DeactivateForm(FlaskForm):
     """A bare POST with the CSRF token."""
+
+
+class CalendarForm(FlaskForm):
+    """The calendar an account's deadlines and care dates count in; 0 is the default one."""
+
+    calendar = SelectField(_l("Working days"), coerce=bounded_int)
+
+    def __init__(self, *args, calendars=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calendar.choices = [(0, _l("The default calendar"))] + [
+            (calendar.id, calendar.name) for calendar in calendars
+        ]

@@ -8,8 +8,14 @@ from portal.accounts import queries as account_queries
 from portal.accounts.models import KeyAccount
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
-from portal.hotline import care
-from portal.hotline.care_forms import CareTaskForm, ContactForm, DeactivateForm, DueContactForm
+from portal.hotline import calendars, care
+from portal.hotline.care_forms import (
+    CalendarForm,
+    CareTaskForm,
+    ContactForm,
+    DeactivateForm,
+    DueContactForm,
+)
 from portal.hotline.views import bp
 
 # --- staff: customer care (buyers get 404) ---
@@ -19,6 +25,7 @@ from portal.hotline.views import bp
 #   POST  /staff/accounts/<slug>/care/tasks               add_care_task         HOTLINE_WORKERS
 #   POST  /staff/accounts/<slug>/care/tasks/<id>/deactivate  deactivate_care_task  HOTLINE_WORKERS
 #   POST  /staff/accounts/<slug>/care/contacts            log_account_contact   HOTLINE_WORKERS
+#   POST  /staff/accounts/<slug>/calendar                 set_account_calendar  MANAGERS
 
 
 def _scope() -> str:
@@ -75,9 +82,14 @@ def _render_account(account, task_form=None, contact_form=None):
         task_form.first_due_on.data = account.local_date()
     if contact_form is None:
         contact_form = ContactForm(tasks=tasks)
+    known = calendars.calendars()
+    calendar_form = CalendarForm(calendars=known, formdata=None)
+    calendar_form.calendar.data = account.business_calendar_id or 0
     return render_template(
         "hotline/care_account.html",
         account=account,
+        calendar=calendars.calendar_of(account, known),
+        calendar_form=calendar_form,
         tasks=tasks,
         log=care.care_log(account),
         today=account.local_date(),
@@ -135,3 +147,17 @@ def log_account_contact(slug):
         # Refused: what the page shows is read again after the rollback.
         account = account_queries.account_or_404(slug, with_details=True)
     return _render_account(account, contact_form=form)
+
+
+@bp.post("/staff/accounts/<slug>/calendar")
+@restricted
+def set_account_calendar(slug):
+    account = account_queries.account_or_404(slug, with_details=True)
+    form = CalendarForm(calendars=calendars.calendars())
+    if form.validate_on_submit():
+        with refusal_shown():
+            calendars.set_account_calendar(current_user, account, form.calendar.data or None)
+            flash(_("Working days of %(account)s saved.", account=account.name), "success")
+    else:
+        flash(_("Choose one of the calendars offered."), "danger")
+    return redirect(url_for(".show_account_care", slug=slug), 303)

@@ -44,6 +44,11 @@ class BusinessCalendar(db.Model):
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)
     #: The calendar of accounts that name none.
     is_default: Mapped[bool] = mapped_column(default=False)
+    #: ISO 3166 code of the country whose public holidays it counts; "" for none.
+    country: Mapped[str] = mapped_column(sa.String(2), default="")
+    #: Counts `country`'s public holidays and make-up working days as the `holidays` library
+    #: knows them (hotline.public_holidays), besides its own holidays below.
+    has_public_holidays: Mapped[bool] = mapped_column(default=False)
     #: ISO weekdays that are working days, as digits: "12345" is Monday to Friday.
     working_days: Mapped[str] = mapped_column(sa.String(7), default="12345")
     opens_at: Mapped[time] = mapped_column(sa.Time, default=time(9))

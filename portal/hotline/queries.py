@@ -36,7 +36,8 @@ QUEUE_TABS = ("mine", "team", "closed")
 
 
 def calendar_for(account: KeyAccount) -> WorkCalendar:
-    """The account's calendar, else the default one, else Monday to Friday 09:00-18:00."""
+    """The account's calendar, else the default one, else Monday to Friday 09:00-18:00; with
+    its country's public holidays and make-up working days where it counts them."""
     calendar = None
     if account.business_calendar_id is not None:
         calendar = db.session.get(BusinessCalendar, account.business_calendar_id)

@@ -41,7 +41,8 @@ class CheckoutForm(FlaskForm):
     def __init__(self, *args, addresses, is_po_required: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.ship_to.choices = [
-            (address.id, f"{address.label}, {address.city}") for address in addresses
+            (address.id, ", ".join(filter(None, (address.label, address.city, address.district))))
+            for address in addresses
         ]
         if is_po_required:
             self.po_number.flags.required = True

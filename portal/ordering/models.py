@@ -53,8 +53,11 @@ class Order(TimestampMixin, AccountScoped, db.Model):
     ship_to_address_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("addresses.id", ondelete="SET NULL")
     )
-    #: The ship-to address as it read when the order was placed.
+    #: The ship-to address as printed when the order was placed (accounts.addresses.printed).
     ship_to: Mapped[str] = mapped_column(sa.Text)
+    #: Its fields then (accounts.addresses.snapshot), for couriers and the API; NULL for orders
+    #: placed before addresses had recipients and provinces.
+    ship_to_fields: Mapped[dict | None] = mapped_column(sa.JSON)
     po_number: Mapped[str] = mapped_column(sa.String(60), default="", index=True)
     requested_delivery_on: Mapped[date | None] = mapped_column(sa.Date)
     note: Mapped[str] = mapped_column(sa.Text, default="")

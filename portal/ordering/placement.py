@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from portal.accounts import addresses
 from portal.accounts.models import Address, KeyAccount, User
 from portal.cart import queries as cart_queries
 from portal.cart import services as cart_services
@@ -246,7 +247,8 @@ def _new_order(
         payment_term_name=term.name,
         needs_letter_of_credit=term.needs_letter_of_credit,
         ship_to_address_id=address.id,
-        ship_to=_address_text(address),
+        ship_to=addresses.printed(address),
+        ship_to_fields=addresses.snapshot(address),
         **values,
     )
 
@@ -397,11 +399,6 @@ def _warn_of_a_repeated_po_number(account: KeyAccount, po_number: str) -> None:
             ),
             field="is_po_repeat_confirmed",
         )
-
-
-def _address_text(address: Address) -> str:
-    parts = [address.label, address.lines, f"{address.postcode} {address.city}".strip()]
-    return "\n".join([*parts, address.country])
 
 
 def _exceeds_spending_limit(buyer: User, total: Money) -> bool:

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.accounts import addresses
 from portal.accounts import queries as account_queries
 from portal.cart import services as cart_services
 from portal.contracts.pricing import explain
@@ -73,6 +74,8 @@ bp = Blueprint("ordering", __name__)
 def checkout(slug):
     account = account_queries.account_or_404(slug, with_details=True)
     form = CheckoutForm(addresses=account.addresses, is_po_required=account.is_po_required)
+    #: The addresses as printed, read now: a refused order expires what the page shows.
+    ship_to_addresses = [addresses.snapshot(address) for address in account.addresses]
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -93,7 +96,11 @@ def checkout(slug):
     if not form.checkout_token.data:
         form.checkout_token.data = uuid.uuid4().hex
     return render_template(
-        "ordering/buyer_checkout.html", account=account, form=form, **_preview(account)
+        "ordering/buyer_checkout.html",
+        account=account,
+        form=form,
+        ship_to_addresses=ship_to_addresses,
+        **_preview(account),
     ), status
 
 

@@ -402,8 +402,8 @@ def test_an_incomplete_address_is_refused_with_a_message(web, initech):
     )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "This field is required." in page
-    assert "Use a two-letter code such as CN." in page
+    assert "Give the street and number." in page
+    assert "Not a valid choice." in page
     assert count(Address) == 0
 
 
@@ -411,11 +411,22 @@ def test_addresses_are_added_and_removed_with_an_audit_trail(web, initech):
     client = signed_in(web, "admin@initech.example")
     response = client.post(
         "/a/initech/addresses",
-        data={"label": "Depot", "lines": "8 Dock Road", "city": "Ningbo", "country": "cn"},
+        data={
+            "label": "Depot",
+            "country": "cn",
+            "recipient_name": "陈静",
+            "recipient_phone": "１３９ ０５７４ ２２３３",
+            "province": "浙江省",
+            "city": "宁波市",
+            "district": "北仑区",
+            "lines": "8 Dock Road",
+            "postcode": "３１５８００",
+        },
     )
     assert response.status_code == 302
     address = db.session.scalar(sa.select(Address))
     assert (address.account_id, address.country) == (initech["account"].id, "CN")
+    assert (address.recipient_phone, address.postcode) == ("+8613905742233", "315800")
 
     response = client.post(f"/a/initech/addresses/{address.id}/delete")
     assert response.status_code == 302

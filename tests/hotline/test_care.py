@@ -11,6 +11,7 @@ from portal.core.errors import ServiceError
 from portal.extensions import db
 from portal.hotline import care
 from portal.hotline.models import CareContact, CareTask
+from portal.hotline.queries import calendar_for
 from portal.notifications.models import Notice, OutboxMessage
 from tests import factories
 from tests.support.web import count_queries, signed_in
@@ -59,6 +60,12 @@ def today(account) -> date:
     return account.local_date()
 
 
+def working_day(account, day: date) -> date:
+    """`day`, or the first working day of the account's calendar after it: when a task falls
+    due."""
+    return calendar_for(account).next_working_day(day)
+
+
 # Services
 
 
@@ -100,7 +107,7 @@ def test_logging_a_contact_for_a_task_moves_its_next_due_date_from_the_contact_d
         account=team["acme"], every_days=30, next_due_on=today(team["acme"]) - timedelta(days=5)
     )
     contact = care.log_contact(team["inside"], team["acme"], task, "  Called; Q1 as planned. ")
-    assert fresh(task).next_due_on == today(team["acme"]) + timedelta(days=30)
+    assert fresh(task).next_due_on == working_day(team["acme"], today(team["acme"]) + timedelta(30))
     contact = db.session.get(CareContact, contact.id)
     assert (contact.task_id, contact.by_id, contact.notes) == (
         task.id,
@@ -248,7 +255,7 @@ def test_the_due_page_lists_my_tasks_and_logs_a_contact_inline(web, team):
         f"/staff/care/tasks/{task.id}/contact?scope=mine", data={"notes": "Called Ann."}
     )
     assert response.status_code == 303
-    assert fresh(task).next_due_on == day + timedelta(days=task.every_days)
+    assert fresh(task).next_due_on == working_day(team["acme"], day + timedelta(task.every_days))
 
 
 def test_the_due_page_makes_the_same_number_of_queries_for_many_tasks(web, team):
@@ -288,7 +295,7 @@ def test_the_account_care_page_adds_stops_and_logs(web, team):
         "/staff/accounts/acme/care/contacts", data={"task": str(task.id), "notes": "Called."}
     )
     assert response.status_code == 303
-    assert fresh(task).next_due_on == today(team["acme"]) + timedelta(days=30)
+    assert fresh(task).next_due_on == working_day(team["acme"], today(team["acme"]) + timedelta(30))
 
     page = client.get("/staff/accounts/acme/care").get_data(as_text=True)
     assert "Monthly call" in page and "Called." in page and "manager@northwind.example" in page

@@ -72,6 +72,8 @@ def test_checkout_shows_the_net30_schedule_then_places_one_submitted_order(buyer
     assert 'data-checkout-total="17339.15"' in text(page)
     assert 'data-amount="17339.15"' in text(page)
     assert b"Place order" in page.data
+    # The ship-to addresses as they will be printed: Chinese order for a Chinese one
+    assert "中国 上海市 浦东新区<br>1 Main Street<br>张伟 138 0013 8000<br>200000" in text(page)
 
     placed = buyer.post("/a/acme/checkout", data=checkout_form(shop, token_on(page)))
     assert placed.status_code == 303

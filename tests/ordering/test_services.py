@@ -143,7 +143,8 @@ def test_the_done_when_order_totals_17339_15_on_net_30(shop):
     assert payment.due_on is None
     # And the cart is empty, the ship-to address copied and the placing recorded
     assert cart_queries.cart_items(shop.buyer.id) == []
-    assert placed.ship_to == "Head office\n1 Main Street\n200000 Shanghai\nCN"
+    assert placed.ship_to == "中国 上海市 浦东新区\n1 Main Street\n张伟 138 0013 8000\n200000"
+    assert placed.ship_to_fields["recipient_phone"] == "+8613800138000"
     assert events(placed) == [(None, "submitted", shop.buyer.id)]
 
 
