@@ -3,7 +3,7 @@ and file-level errors (encoding, header, unreadable CSV). No database: contracts
 checks the rows against the catalog and the contract.
 
 The file is read as every upload is (core.csvfiles); its first row names the columns of
-`COLUMNS` in any order; `target` is a SKU or `category:<Name>`.
+`COLUMNS` in any order; `target` is a SKU or `category:<Name>` (its English or Chinese name).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ names every category in Chinese, and the catalog CSV import takes either name.""
 
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -16,9 +17,11 @@ from werkzeug.test import encode_multipart
 from portal.accounts.models import KeyAccount
 from portal.catalog.models import Category, Product
 from portal.catalog.names import category_name
+from portal.contracts.imports import preview_import
 from portal.contracts.pricing import explain, price_lines
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
+from tests import factories
 from tests.support.web import signed_in
 
 CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9"}
@@ -132,3 +135,26 @@ def test_every_demo_category_has_a_chinese_name_and_an_old_demo_gets_them_once(a
     db.session.expire_all()
     names = dict(db.session.execute(sa.select(Category.name, Category.name_zh)).all())
     assert names["Desktops"] == "台式机" and names["Servers"] == "服务器（自定）"
+
+
+def test_a_price_list_names_a_category_in_english_or_in_chinese(app):
+    account = factories.AccountFactory()
+    contract = factories.ContractFactory(
+        account=account,
+        currency="CNY",
+        valid_from=account.local_date() - timedelta(days=30),
+        valid_to=account.local_date() + timedelta(days=365),
+    )
+    monitors = factories.CategoryFactory(name="Monitors", name_zh="显示器")
+    factories.CategoryFactory(name="Cables")
+    admin = factories.StaffFactory(role="account_admin", discount_authority_percent=Decimal(10))
+    data = (
+        "target,kind,value,currency,min_quantity,valid_from,valid_to\n"
+        "category:显示器,percent_off,5,,1,,\n"
+        "category:Cables,percent_off,5,,10,,\n"
+        "category:线缆,percent_off,5,,1,,\n"
+    ).encode()
+    preview = preview_import(admin, contract, data)
+    assert preview.rows[0].category_id == monitors.id and not preview.rows[0].errors
+    assert preview.rows[1].category_id is not None and not preview.rows[1].errors
+    assert "There is no category 线缆." in preview.rows[2].errors
