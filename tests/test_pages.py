@@ -2,7 +2,9 @@
 desktop's (1280 px): no horizontal overflow, no console error, no CSP violation and no failed
 request. The pages are the GET rules of app.url_map, filled with ids from the demo data; a page
 is a persona's when it answers them 200 with HTML (403 and 404 are refusals, redirects lead to
-pages visited in their own right), and every page must be some persona's."""
+pages visited in their own right), and every page must be some persona's. Two personas browse
+with a Chinese (zh-CN) browser and must be shown every page in Chinese: Qingdao's buyer 王芳 and
+its inside-sales rep 陈静; to keep the run short they walk their own account's pages only."""
 
 import os
 import re
@@ -57,7 +59,16 @@ PERSONAS = {
     "callcenter@northwind.example": "call_center",
     "finance@northwind.example": "finance",
     "sysadmin@northwind.example": "sysadmin",
+    "wangfang@qingdao.example": "buyer (Chinese)",
+    "chen@northwind.example": "inside_sales (Chinese)",
 }
+#: The personas whose browser asks for Chinese, as a zh-CN Chrome does, with the one account
+#: whose pages they walk (their own; Qingdao is 陈静's as its rep).
+CHINESE_PERSONAS = {
+    "wangfang@qingdao.example": "qingdao",
+    "chen@northwind.example": "qingdao",
+}
+CHINESE_BROWSER = "zh-CN,zh;q=0.9"
 WIDTHS = (390, 1280)
 #: GET rules that serve files, not pages (the demo's products have no images).
 NOT_PAGES = {"static", "bootstrap.static", "catalog.product_image"}
@@ -182,7 +193,8 @@ def arguments(account: KeyAccount) -> dict[str, object]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, localstripe):
     path = tmp_path_factory.mktemp("pages") / "pages.db"
-    with demo_site(path, add_what_the_demo_lacks, **stripe_settings(localstripe)) as (app, base):
+    settings = {**stripe_settings(localstripe), "LANGUAGES": ["en", "zh_Hans"]}
+    with demo_site(path, add_what_the_demo_lacks, **settings) as (app, base):
         with app.app_context():
             accounts = db.session.scalars(sa.select(KeyAccount).order_by(KeyAccount.id)).all()
             app.page_arguments = {a.slug: arguments(a) for a in accounts}
@@ -199,8 +211,10 @@ def site(tmp_path_factory, localstripe):
 
 def candidate_urls(app, email) -> dict[str, list[str]]:
     """endpoint -> URLs of each GET rule, one per account that has a value for each argument:
-    the persona's own account first, then the others."""
+    the persona's own account first, then the others (a Chinese persona: its own only)."""
     slugs = sorted(app.page_arguments, key=lambda slug: slug != app.own_slug.get(email))
+    if email in CHINESE_PERSONAS:
+        slugs = [CHINESE_PERSONAS[email]]
     urls = {}
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in NOT_PAGES:
@@ -216,6 +230,8 @@ def candidate_urls(app, email) -> dict[str, list[str]]:
 
 def signed_in_client(app, email):
     client = app.test_client()
+    if email in CHINESE_PERSONAS:
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = CHINESE_BROWSER
     if email:
         token = token_in(client.get("/login"))
         answer = client.post(
@@ -288,7 +304,11 @@ width => Array.from(document.querySelectorAll(
 
 
 def browser_page(browser, base, email, width):
-    context = browser.new_context(viewport={"width": width, "height": 900})
+    # What a zh-CN Chrome sends (Playwright's locale="zh-CN" would send "zh-CN" alone).
+    headers = {"Accept-Language": CHINESE_BROWSER} if email in CHINESE_PERSONAS else {}
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, extra_http_headers=headers
+    )
     context.add_init_script(WATCH_CSP)
     page = context.new_page()
     page.problems = []
@@ -318,12 +338,18 @@ def browser_page(browser, base, email, width):
     return page
 
 
-def problems_of(page, url, width, buyer_side) -> list[str]:
+def problems_of(page, url, width, buyer_side, language=None) -> list[str]:
+    """What is wrong with the page at `url`; `language`: the one it must be in (its <html lang>
+    starts with it), for a persona whose browser asks for one."""
     page.problems = []
     answer = page.goto(url)
     found = list(page.problems)
     if answer is None or answer.status >= 400:
         found.append(f"answered {answer and answer.status}")
+    if language:
+        shown_in = page.evaluate("document.documentElement.lang")
+        if not shown_in.startswith(language):
+            found.append(f"in {shown_in!r}, not {language}")
     found += [f"CSP: {v}" for v in page.evaluate("window.__csp")]
     scroll = page.evaluate("document.documentElement.scrollWidth")
     if scroll > width:
@@ -345,14 +371,14 @@ def test_every_page_of_the_persona_fits_and_runs_clean(browser, site, email):
     pages, _ = _pages(app, email)
     assert pages, f"{email} has no page"
     problems = []
+    buyer_side = not email or not email.endswith("@northwind.example")
+    language = "zh" if email in CHINESE_PERSONAS else None
     for width in WIDTHS:
         page = browser_page(browser, base, email, width)
         for endpoint, url in pages.items():
             problems += [
                 f"{width} px {url} ({endpoint}): {p}"
-                for p in problems_of(
-                    page, base + url, width, not email or not email.endswith("@northwind.example")
-                )
+                for p in problems_of(page, base + url, width, buyer_side, language)
             ]
         page.context.close()
     assert not problems, "\n".join(problems)

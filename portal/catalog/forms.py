@@ -8,6 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.catalog.names import category_name
 from portal.core.forms import AmountField
 from portal.core.inputs import bounded_int, plain_input
 from portal.core.money import CURRENCIES
@@ -32,7 +33,9 @@ class SearchForm(FlaskForm):
 
     def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = [(0, _l("All categories"))] + [(c.id, c.name) for c in categories]
+        self.category.choices = [(0, _l("All categories"))] + [
+            (c.id, category_name(c)) for c in categories
+        ]
 
     @property
     def query(self) -> str:
@@ -69,7 +72,7 @@ class ProductForm(FlaskForm):
 
     def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category_id.choices = [(c.id, c.name) for c in categories]
+        self.category_id.choices = [(c.id, category_name(c)) for c in categories]
 
     def values(self) -> dict:
         values = {

@@ -21,6 +21,8 @@ class Category(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    #: The Chinese name, shown to Chinese viewers where given (catalog.names).
+    name_zh: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     #: Order in menus and filters.
     position: Mapped[int] = mapped_column(default=0)
 

@@ -1,10 +1,12 @@
-"""The one place that picks which name and description of a product people see.
+"""The one place that picks which name and description of a product, and which name of a
+category, people see.
 
 A product may have a Chinese name and description besides the English ones; a viewer whose
 language is Chinese sees them where they exist, everyone else (and a Chinese viewer of a
 product without them) the English ones. Order lines keep both names as their snapshot, so orders,
-invoices and e-mails pick the same way. Templates call the globals `product_name` and
-`product_description` (portal.templating); Python code calls these functions.
+invoices and e-mails pick the same way. A category likewise may have a Chinese name. Templates
+call the globals `product_name`, `product_description` and `category_name` (portal.templating);
+Python code calls these functions.
 """
 
 from flask_babel import get_locale
@@ -31,3 +33,8 @@ def product_name(thing) -> str:
 
 def product_description(thing) -> str:
     return shown(thing.description, getattr(thing, "description_zh", None))
+
+
+def category_name(category) -> str:
+    """The shown name of a category (anything with `name` and optionally `name_zh`)."""
+    return shown(category.name, getattr(category, "name_zh", None))

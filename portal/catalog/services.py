@@ -237,10 +237,11 @@ class _Row:
 def import_products(actor: User, data: bytes) -> ImportResult:
     """Create or update products and list prices from CSV, all or nothing.
 
-    Columns: sku, name, category (required), unit, active, description, name_zh and
-    description_zh (the Chinese name and description), and price_<CUR> for any currency the
-    portal trades in. A blank unit, active, Chinese or price cell leaves the product's current
-    value alone (a new product: each, active, no Chinese name, no price).
+    Columns: sku, name, category (required; its English or Chinese name), unit, active,
+    description, name_zh and description_zh (the Chinese name and description), and
+    price_<CUR> for any currency the portal trades in. A blank unit, active, Chinese or price
+    cell leaves the product's current value alone (a new product: each, active, no Chinese
+    name, no price).
     """
     rows, errors, ignored = parse_import(data)
     if errors:
@@ -308,9 +309,14 @@ def parse_import(data: bytes) -> tuple[list[_Row], list[RowError], list[str]]:
     columns, errors, ignored = _columns(header.cells, header.line)
     if errors:
         return [], errors, []
-    categories = {
-        name.lower(): id_ for id_, name in db.session.execute(sa.select(Category.id, Category.name))
-    }
+    # A category is named in English or in Chinese; the English names win a (silly) clash.
+    categories = {}
+    for id_, name, name_zh in db.session.execute(
+        sa.select(Category.id, Category.name, Category.name_zh)
+    ):
+        if name_zh:
+            categories.setdefault(name_zh.lower(), id_)
+        categories[name.lower()] = id_
     rows, seen = [], {}
     try:
         for record in records:

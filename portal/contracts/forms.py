@@ -28,6 +28,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.catalog.names import category_name
 from portal.contracts.models import MILESTONE_EVENTS, RULE_KINDS
 from portal.core.forms import AmountField, PercentField, QuantityField
 from portal.core.inputs import bounded_int, plain_input
@@ -125,7 +126,7 @@ class RuleForm(VersionedForm):
 
     def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = [("", "—")] + [(c.name, c.name) for c in categories]
+        self.category.choices = [("", "—")] + [(c.name, category_name(c)) for c in categories]
 
     def validate_kind(self, field):
         if field.data not in RULE_KINDS:

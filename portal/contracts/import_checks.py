@@ -91,11 +91,14 @@ def resolve_targets(rows: list[RowResult], currency: str) -> None:
             )
         }
     if names:
-        categories = dict(
-            db.session.execute(
-                sa.select(Category.name, Category.id).where(among(Category.name, names))
-            ).all()
-        )
+        # A category is named in English or in Chinese; the English names win a (silly) clash.
+        found = db.session.execute(
+            sa.select(Category.name, Category.name_zh, Category.id).where(
+                sa.or_(among(Category.name, names), among(Category.name_zh, names))
+            )
+        ).all()
+        categories = {name_zh: id_ for name, name_zh, id_ in found if name_zh}
+        categories |= {name: id_ for name, name_zh, id_ in found}
     for row in rows:
         if not row.target or row.target == CATEGORY_PREFIX:
             continue

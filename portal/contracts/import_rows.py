@@ -4,7 +4,8 @@ checks the rows against the catalog and the contract.
 
 The file (CSV or .xlsx) is read as every upload is (core.csvfiles); its first row names the
 columns of `COLUMNS` in any order, by those names or the Chinese ones of COLUMN_NAMES; other
-columns are ignored (and named to the user). `target` is a SKU or `category:<Name>`.
+columns are ignored (and named to the user). `target` is a SKU or `category:<Name>` (its
+English or Chinese name).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from portal.catalog.models import Category, ListPrice, Product
+from portal.catalog.names import category_name
 from portal.contracts.models import Contract, PriceRule
 from portal.core.dates import format_day
 from portal.core.db import among
@@ -61,6 +62,13 @@ class Terms:
     is_assortment_restricted: bool
 
 
+class CategoryName(NamedTuple):
+    """A priced item's category, as catalog.names.category_name reads it."""
+
+    name: str
+    name_zh: str
+
+
 class Item(NamedTuple):
     """What resolution needs of a product."""
 
@@ -71,8 +79,13 @@ class Item(NamedTuple):
     unit: str
     category_id: int
     category_name: str
+    category_name_zh: str
     is_active: bool
     list_amount: Decimal | None
+
+    @property
+    def category(self) -> CategoryName:
+        return CategoryName(self.category_name, self.category_name_zh)
 
 
 class Tier(NamedTuple):
@@ -209,6 +222,7 @@ def _items(skus: set[str], currency: str) -> dict[str, Item]:
             Product.unit,
             Product.category_id,
             Category.name,
+            Category.name_zh,
             Product.is_active,
             ListPrice.amount,
         )
@@ -350,7 +364,7 @@ def explain(line: PricedLine, terms: Terms | None) -> str:
     valid_to = rule.valid_to or terms.valid_to
     values = {
         "number": terms.number,
-        "target": line.sku if rule.is_sku_rule else line.item.category_name,
+        "target": line.sku if rule.is_sku_rule else category_name(line.item.category),
         "price": format_money(rule.value, terms.currency),
         "percent": f"{rule.value.normalize():f}",
         "list": format_money(line.list_price.amount, terms.currency) if line.list_price else "",

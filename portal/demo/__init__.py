@@ -226,8 +226,12 @@ def _seed_catalog() -> int:
     categories = {c.name: c for c in db.session.scalars(sa.select(Category))}
     for position, name in enumerate(CATEGORIES):
         if name not in categories:
-            categories[name] = Category(name=name, position=position)
+            categories[name] = Category(name=name, position=position, name_zh=CATEGORY_ZH[name])
             db.session.add(categories[name])
+            created += 1
+        elif not categories[name].name_zh:
+            # A demo seeded before categories had Chinese names gets them; nothing else changes.
+            categories[name].name_zh = CATEGORY_ZH[name]
             created += 1
     db.session.flush()
     existing = {row.sku: row for row in db.session.scalars(sa.select(Product))}

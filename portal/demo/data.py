@@ -217,7 +217,7 @@ MORE_PRODUCTS = {
     "Services": ("SVX", "Service plan", 600, 150, "服务套餐"),
 }
 
-#: A category's range in the Chinese descriptions.
+#: The categories' Chinese names (also their ranges in the Chinese descriptions).
 CATEGORY_ZH = {
     "Laptops": "笔记本电脑",
     "Desktops": "台式机",
