@@ -80,20 +80,68 @@ def register_extensions(app: Flask) -> None:
 
 
 def _select_locale():
-    from flask import current_app, has_request_context, request
+    """The user's own setting, else the browser's Accept-Language, else the account's default
+    (a buyer's account; for anonymous visitors the account whose pages they are on), else
+    English (DESIGN.md section 4). Anonymous visitors' own setting is the header switch's,
+    kept in their session."""
+    from flask import current_app, has_request_context, request, session
+
+    from portal.core.locales import browser_locale, choose_locale
 
     if not has_request_context():
-        return None  # the default locale, for commands and workers
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+        return None  # the default locale, for commands and workers (e-mails force theirs)
+    if current_user.is_authenticated:
+        own = current_user.locale
+        default = current_user.account.default_locale if current_user.is_buyer_side else None
+    else:
+        own = session.get("locale")
+        page_account = _page_account()
+        default = page_account.default_locale if page_account else None
+    browser = browser_locale(request.accept_languages)
+    return choose_locale(own, browser, default, current_app.config["LANGUAGES"])
 
 
 def _select_timezone():
-    """Buyer-side users see times in their account's time zone, as its dates are; staff in UTC."""
-    from flask import has_request_context
+    """Buyer-side users see times in their account's time zone, as its dates are; staff in
+    their own, else the company's; anonymous visitors in the zone of the account whose pages
+    they are on, else the company's. An e-mail or notice is written in its recipient's
+    (portal.core.locales.seen_by); commands and workers otherwise use UTC."""
+    from flask import current_app, has_request_context
 
-    if has_request_context() and current_user.is_authenticated and current_user.is_buyer_side:
-        return current_user.account.time_zone
-    return None
+    from portal.core.locales import recipient_zone
+
+    if recipient_zone():
+        return recipient_zone()
+    if not has_request_context():
+        return None
+    if current_user.is_authenticated:
+        if current_user.is_buyer_side:
+            return current_user.account.time_zone
+        return current_user.time_zone or current_app.config["COMPANY_TIME_ZONE"]
+    page_account = _page_account()
+    return page_account.time_zone if page_account else current_app.config["COMPANY_TIME_ZONE"]
+
+
+def _page_account():
+    """(default_locale, time_zone) of the account of an /a/<slug>/ page, once per request;
+    None elsewhere or for an unknown slug."""
+    from flask import g, request
+
+    if "page_account" not in g:
+        slug = (request.view_args or {}).get("slug")
+        g.page_account = None
+        if isinstance(slug, str):
+            import sqlalchemy as sa
+
+            from portal.accounts.models import KeyAccount
+            from portal.extensions import db
+
+            g.page_account = db.session.execute(
+                sa.select(KeyAccount.default_locale, KeyAccount.time_zone).where(
+                    KeyAccount.slug == slug
+                )
+            ).first()
+    return g.page_account
 
 
 def register_blueprints(app: Flask) -> None:
