@@ -123,28 +123,34 @@ def _select_timezone():
 
 
 def _page_account():
-    """(default_locale, time_zone) of the account of an /a/<slug>/ page, once per request;
-    None elsewhere or for an unknown slug."""
+    """(default_locale, time_zone) of the account of the /a/<slug>/ page an anonymous visitor
+    is on, read by `read_page_account` before the view (templates run no query); None
+    elsewhere, for an unknown slug, and for errors raised before that (CSRF, rate limits)."""
+    from flask import g
+
+    return g.get("page_account")
+
+
+def read_page_account() -> None:
     from flask import g, request
 
-    if "page_account" not in g:
-        slug = (request.view_args or {}).get("slug")
-        g.page_account = None
-        if isinstance(slug, str):
-            import sqlalchemy as sa
+    slug = (request.view_args or {}).get("slug")
+    g.page_account = None
+    if isinstance(slug, str):
+        import sqlalchemy as sa
 
-            from portal.accounts.models import KeyAccount
-            from portal.extensions import db
+        from portal.accounts.models import KeyAccount
+        from portal.extensions import db
 
-            g.page_account = db.session.execute(
-                sa.select(KeyAccount.default_locale, KeyAccount.time_zone).where(
-                    KeyAccount.slug == slug
-                )
-            ).first()
-    return g.page_account
+        g.page_account = db.session.execute(
+            sa.select(KeyAccount.default_locale, KeyAccount.time_zone).where(
+                KeyAccount.slug == slug
+            )
+        ).first()
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.accounts import profile_views  # noqa: F401  (the profile joins accounts' bp)
     from portal.accounts.views import bp as accounts
     from portal.auth.views import bp as auth
     from portal.cart.views import bp as cart
@@ -210,6 +216,8 @@ def register_request_hooks(app: Flask) -> None:
         # Loading current_user here (one query) also fixes the scope for the whole request.
         user = current_user
         set_account_scope(db.session, user.account_id if user.is_buyer_side else None)
+        if not user.is_authenticated:
+            read_page_account()  # its language and time zone, now: templates run no query
 
     @app.teardown_request
     def end_account_scope(exc):

@@ -21,6 +21,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from portal.core.locales import LANGUAGE_NAMES
 from portal.core.money import Money, format_money, plain
 
 
@@ -56,6 +57,8 @@ def register_template_helpers(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         get_locale=get_locale,
+        #: The header's language switch: each language of the portal, named in itself.
+        language_names={code: LANGUAGE_NAMES[code] for code in app.config["LANGUAGES"]},
         # Labels and formatting
         status_label=lifecycle.status_label,
         refund_status_label=refunds.status_label,

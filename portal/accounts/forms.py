@@ -26,6 +26,7 @@ from wtforms.validators import (
 
 from portal.accounts.models import TIERS
 from portal.core.forms import AmountField, PercentField
+from portal.core.locales import LANGUAGE_NAMES, zone_choices
 from portal.core.money import CURRENCIES
 from portal.core.versioning import VersionedForm
 
@@ -219,3 +220,34 @@ class AddressForm(FlaskForm):
 
 class EditAddressForm(AddressForm, VersionedForm):
     pass
+
+
+class ProfileForm(FlaskForm):
+    """A user's own settings: language, and for staff their time zone."""
+
+    locale = SelectField(_l("Language"))
+    time_zone = SelectField(_l("Time zone"))
+
+    def __init__(self, *args, languages, staff: bool, company_zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        automatic = _l("Automatic: your browser's language, else your account's")
+        self.locale.choices = [("", automatic)] + [
+            (code, LANGUAGE_NAMES.get(code, code)) for code in languages
+        ]
+        if staff:
+            company = _l("The company's (%(zone)s)", zone=company_zone)
+            self.time_zone.choices = [("", company)] + [(z, z) for z in zone_choices()]
+        else:
+            del self.time_zone  # buyers see their account's time zone
+
+    def values(self) -> dict:
+        values = {"locale": self.locale.data}
+        if "time_zone" in self:
+            values["time_zone"] = self.time_zone.data
+        return values
+
+
+class LanguageForm(FlaskForm):
+    """The header's language switch (it returns to the page it is on, its referrer)."""
+
+    locale = SelectField(choices=list(LANGUAGE_NAMES.items()))
