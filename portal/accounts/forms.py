@@ -250,4 +250,4 @@ class ProfileForm(FlaskForm):
 class LanguageForm(FlaskForm):
     """The header's language switch (it returns to the page it is on, its referrer)."""
 
-    locale = SelectField(choices=list(LANGUAGE_NAMES.items()))
+    locale = SelectField(choices=list(LANGUAGE_NAMES))

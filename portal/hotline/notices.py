@@ -5,7 +5,7 @@ of a lead, with what they need to call the customer. In the caller's transaction
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import KeyAccount, User
 from portal.core.permissions import INSIDE_SALES, SALES_MANAGER
@@ -27,7 +27,7 @@ def active_ids(*roles: str) -> list[int]:
 def tell_assignee(hotline_request: HotlineRequest, account: KeyAccount, assignee: User) -> None:
     notify(
         [assignee.id],
-        _(
+        _l(
             "New hotline request %(number)s from %(account)s",
             number=hotline_request.number,
             account=account.name,
@@ -44,7 +44,7 @@ def tell_team_nobody_took_it(hotline_request: HotlineRequest, account: KeyAccoun
     and the sales managers hear of it, so someone claims it before its deadline."""
     notify(
         active_ids(INSIDE_SALES, SALES_MANAGER),
-        _(
+        _l(
             "Hotline request %(number)s from %(account)s waits in the team queue: nobody "
             "is available to take it",
             number=hotline_request.number,
@@ -66,7 +66,7 @@ def tell_lead_owner(lead: Lead, hotline_request: HotlineRequest, account: KeyAcc
     )
     notify(
         owners,
-        _(
+        _l(
             "New lead from hotline request %(number)s (%(account)s)",
             number=hotline_request.number,
             account=account.name,

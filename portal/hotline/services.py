@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from portal.accounts.models import KeyAccount, User
@@ -357,7 +358,7 @@ def close(
         db.session.flush()
         notify(
             notices.active_ids(SALES_MANAGER),
-            _(
+            _l(
                 "Evaluation unit requested for %(account)s (%(number)s): please decide",
                 account=account.name,
                 number=hotline_request.number,
@@ -378,7 +379,7 @@ def close(
     if hotline_request.contact_id is not None:
         notify(
             [hotline_request.contact_id],
-            _("How did we do? Request %(number)s is closed", number=hotline_request.number),
+            _l("How did we do? Request %(number)s is closed", number=hotline_request.number),
             f"/a/{account.slug}/hotline/{hotline_request.id}/survey",
             email="survey",
             dedupe_key=f"survey:{hotline_request.id}",
@@ -535,7 +536,7 @@ def sweep_deadlines(now: datetime | None = None) -> str:
         )
         notify(
             managers,
-            _(
+            _l(
                 "Hotline request %(number)s of %(account)s is overdue",
                 number=hotline_request.number,
                 account=account.name,
