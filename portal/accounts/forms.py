@@ -1,8 +1,8 @@
 """Forms for accounts, users and addresses: input shape only, rules live in services."""
 
 from decimal import Decimal
-from zoneinfo import available_timezones
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -62,6 +62,11 @@ class AccountForm(FlaskForm):
     logo = FileField(_l("Logo"), description=_l("PNG, JPEG, GIF or WebP, at most 1 MB."))
     hotline_phone = StringField(_l("Hotline number"), validators=[Length(max=40), PHONE])
     time_zone = SelectField(_l("Time zone"), default="Asia/Shanghai")
+    default_locale = SelectField(
+        _l("Default language"),
+        default="en",
+        description=_l("What its users see unless they or their browser choose a language."),
+    )
     currency = SelectField(_l("Currency"), choices=list(CURRENCIES), default="CNY")
     tier = SelectField(_l("Tier"), choices=list(TIERS), default="standard")
     inside_sales_rep_id = SelectField(_l("Inside-sales rep"), coerce=_optional_id)
@@ -81,7 +86,10 @@ class AccountForm(FlaskForm):
 
     def __init__(self, *args, reps: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        self.time_zone.choices = sorted(available_timezones())
+        self.time_zone.choices = zone_choices()  # the common ones first
+        self.default_locale.choices = [
+            (code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]
+        ]
         none = [(0, "—")]
         inside = none + [(u.id, f"{u.name} <{u.email}>") for u in reps["inside"]]
         self.inside_sales_rep_id.choices = inside
@@ -92,7 +100,8 @@ class AccountForm(FlaskForm):
 
     def values(self) -> dict:
         """The account's attributes as entered (the logo travels separately)."""
-        names = ["name", "welcome_text", "hotline_phone", "time_zone", "currency", "tier"]
+        names = ["name", "welcome_text", "hotline_phone", "time_zone", "default_locale"]
+        names += ["currency", "tier"]
         names += ["inside_sales_rep_id", "backup_rep_id", "field_sales_rep_id"]
         values = {name: self[name].data for name in names}
         values["brand_colour"] = self.brand_colour.data.lower()

@@ -85,7 +85,13 @@ def update_account(
 
 
 def _check_reps(values: dict) -> None:
-    """Assigned reps must be active staff of the right kind."""
+    """Assigned reps must be active staff of the right kind (and the default language one
+    the portal speaks)."""
+    if (
+        "default_locale" in values
+        and values["default_locale"] not in (current_app.config["LANGUAGES"])
+    ):
+        raise ServiceError(_("Choose one of the languages offered."), field="default_locale")
     wanted = {
         "inside_sales_rep_id": INSIDE_SALES,
         "backup_rep_id": INSIDE_SALES,
