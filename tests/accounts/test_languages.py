@@ -169,7 +169,7 @@ def test_the_switch_needs_the_pages_csrf_token(csrf_web, people):
 def test_the_profile_saves_a_staff_members_language_and_time_zone(web, people):
     client = signed_in(web, "admin@northwind.example")
     page = client.get("/profile").get_data(as_text=True)
-    assert "<option selected value=\"\">The company's (Asia/Shanghai)</option>" in page
+    assert '<option selected value="">The company\'s (Asia/Shanghai)</option>' in page
     assert 'href="/password"' in page
     assert 'href="/profile"' in page  # the menu's link
     response = client.post("/profile", data={"locale": "zh_Hans", "time_zone": "Europe/Berlin"})
