@@ -309,7 +309,7 @@ def _tell_buyer_received(
             (line.sku, line.item.name, line.quantity, later(_money, line.line_total))
             for line in pricing.lines
         ],
-        total=format_money(order.total_amount, order.currency),
+        total=later(format_money, order.total_amount, order.currency),
         ship_to=order.ship_to,
     )
 
