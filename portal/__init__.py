@@ -36,6 +36,12 @@ def configure(app: Flask, overrides: dict) -> None:
         app.config.update(settings.development_settings(app.instance_path))
     app.config.update(overrides)
     settings.check_production(app.config)
+    from portal.core.locales import is_zone
+
+    if not is_zone(app.config["COMPANY_TIME_ZONE"]):
+        raise settings.ConfigError(
+            f"COMPANY_TIME_ZONE must be an IANA time zone, not {app.config['COMPANY_TIME_ZONE']!r}"
+        )
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
 
