@@ -234,13 +234,15 @@ class EditAddressForm(AddressForm, VersionedForm):
 class ProfileForm(FlaskForm):
     """A user's own settings: language, and for staff their time zone."""
 
-    locale = SelectField(_l("Language"))
+    locale = SelectField(
+        _l("Language"),
+        description=_l("Automatic: your browser's language, else your account's."),
+    )
     time_zone = SelectField(_l("Time zone"))
 
     def __init__(self, *args, languages, staff: bool, company_zone: str, **kwargs):
         super().__init__(*args, **kwargs)
-        automatic = _l("Automatic: your browser's language, else your account's")
-        self.locale.choices = [("", automatic)] + [
+        self.locale.choices = [("", _l("Automatic"))] + [
             (code, LANGUAGE_NAMES.get(code, code)) for code in languages
         ]
         if staff:

@@ -1,7 +1,7 @@
 """Hotline rules: filing and routing a request, its deadline, working and closing it, leads,
 sample units, availability and the deadline sweep. Each public function commits once."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -38,7 +38,7 @@ from portal.hotline.models import (
 )
 from portal.hotline.permissions import can_set_availability
 from portal.hotline.queries import calendar_for
-from portal.notifications.services import notify
+from portal.notifications.services import notify, reader_time
 from portal.ordering.models import Order
 
 MAX_DESCRIPTION = 4000
@@ -547,7 +547,7 @@ def sweep_deadlines(now: datetime | None = None) -> str:
             number=hotline_request.number,
             account_name=account.name,
             topic=hotline_request.topic,
-            due=hotline_request.due_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            due=reader_time(hotline_request.due_at),
             late_minutes=int(late.total_seconds() // 60),
         )
     db.session.commit()

@@ -5,10 +5,12 @@ caused it, and the worker delivers it later (notifications.delivery).
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 from urllib.parse import urljoin
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel import format_datetime, get_timezone
 from flask_babel.speaklater import LazyString
 
 from portal.accounts.models import KeyAccount, User
@@ -23,6 +25,16 @@ def later(func, *args, **kwargs) -> LazyString:
     `later(format_money, amount, currency)`, `later(status_label, order.status)`. Messages
     themselves are `lazy_gettext` / `lazy_ngettext`, with such values among their params."""
     return LazyString(func, *args, **kwargs)
+
+
+def reader_time(moment: datetime) -> LazyString:
+    """A moment as each recipient reads it: in their time zone, labelled with it, such as
+    "2026-12-05 10:30 (Asia/Shanghai)"."""
+    return later(_labelled_time, moment)
+
+
+def _labelled_time(moment: datetime) -> str:
+    return f"{format_datetime(moment, 'yyyy-MM-dd HH:mm')} ({get_timezone()})"
 
 
 def notify(

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 import portal
 from portal.extensions import db
 from portal.notifications.models import Notice, OutboxMessage
-from portal.notifications.services import later, notify, queue_email
+from portal.notifications.services import later, notify, queue_email, reader_time
 from portal.ordering import services as ordering
 from portal.ordering.lifecycle import status_label
 from tests import factories
@@ -177,3 +177,13 @@ def test_the_check_of_callers_can_fail(tmp_path):
         "notify([1], _l('Hello'), total=later(format_money, 1, 'CNY'))\n"
     )
     assert eager_arguments(sample) == ["sample.py:1", "sample.py:2", "sample.py:3", "sample.py:4"]
+
+
+def test_a_moment_in_an_email_is_in_the_readers_time_zone_and_says_which():
+    berliner = factories.StaffFactory(email="berlin@northwind.example", time_zone="Europe/Berlin")
+    db.session.commit()
+    notify(
+        [berliner.id],
+        _l("Due at %(time)s", time=reader_time(datetime(2026, 12, 5, 9, 0, tzinfo=UTC))),
+    )
+    assert notices_of(berliner) == ["Due at 2026-12-05 10:00 (Europe/Berlin)"]
