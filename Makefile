@@ -77,7 +77,8 @@ lint: $(VENV)/.dev
 # Extract translatable strings into messages.pot and carry them into each language's .po
 # (Simplified Chinese: portal/translations/zh_Hans); `make catalogues` compiles them.
 messages: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o portal/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+		-o portal/translations/messages.pot .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations
 
 clean:
