@@ -53,7 +53,9 @@ def test_a_test_client_without_accept_language_sees_english(web, people):
 
 
 def test_a_zh_cn_browser_sees_chinese_wherever_nobody_chose_otherwise(web, people):
-    assert lang_of(web.test_client().get("/login", headers=ZH_CN)) == "zh"
+    response = web.test_client().get("/login", headers=ZH_CN)
+    assert lang_of(response) == "zh"
+    assert "Accept-Language" in response.vary  # a shared cache keeps one page per language
     assert lang_of(signed_in(web, "buyer@acme.example").get("/a/acme/", headers=ZH_CN)) == "zh"
     staff = signed_in(web, "admin@northwind.example")
     assert lang_of(staff.get("/staff/", headers=ZH_CN)) == "zh"
