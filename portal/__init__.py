@@ -138,6 +138,8 @@ def _page_account():
 
 
 def read_page_account() -> None:
+    """Before an anonymous visitor's view: the language and time zone of the account whose
+    /a/<slug>/ page it is (one query; none off those pages)."""
     from flask import g, request
 
     slug = (request.view_args or {}).get("slug")
