@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 DEMO_ENV := PORTAL_ENV=development
 
-.PHONY: demo test lint messages clean
+.PHONY: demo test lint messages catalogues clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,15 @@ SERVE := $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 \
 # demo's SMTP server on loopback, which keeps each message in instance/mail/ and prints a line.
 MAIL_PORT ?= 8025
 
-demo: $(VENV)/.demo
+# The compiled catalogues (.mo) are build products, made from the .po files the project keeps.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard portal/translations/*/LC_MESSAGES/messages.po))
+
+%.mo: %.po | $(VENV)/.runtime
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+catalogues: $(CATALOGUES)
+
+demo: $(VENV)/.demo $(CATALOGUES)
 	mkdir -p instance
 	$(DEMO_ENV) $(BIN)/flask --app portal db upgrade
 	$(DEMO_ENV) $(BIN)/flask --app portal seed-demo
@@ -60,15 +68,18 @@ demo: $(VENV)/.demo
 			STRIPE_JS_URL=http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/ $(SERVE); \
 	fi
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(CATALOGUES)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
-# Extract translatable strings (English now; add Simplified Chinese with `pybabel init -l zh_Hans_CN`).
+# Extract translatable strings into messages.pot and carry them into each language's .po
+# (Simplified Chinese: portal/translations/zh_Hans); `make catalogues` compiles them.
 messages: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o portal/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+		-o portal/translations/messages.pot .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

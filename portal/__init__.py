@@ -36,6 +36,12 @@ def configure(app: Flask, overrides: dict) -> None:
         app.config.update(settings.development_settings(app.instance_path))
     app.config.update(overrides)
     settings.check_production(app.config)
+    from portal.core.locales import is_zone
+
+    if not is_zone(app.config["COMPANY_TIME_ZONE"]):
+        raise settings.ConfigError(
+            f"COMPANY_TIME_ZONE must be an IANA time zone, not {app.config['COMPANY_TIME_ZONE']!r}"
+        )
     if app.config["PROXY_FIX_X_FOR"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
 
@@ -80,23 +86,79 @@ def register_extensions(app: Flask) -> None:
 
 
 def _select_locale():
-    from flask import current_app, has_request_context, request
+    """The user's own setting, else the browser's Accept-Language, else the account's default
+    (a buyer's account; for anonymous visitors the account whose pages they are on), else
+    English (DESIGN.md section 4). Anonymous visitors' own setting is the header switch's,
+    kept in their session."""
+    from flask import current_app, has_request_context, request, session
+
+    from portal.core.locales import browser_locale, choose_locale
 
     if not has_request_context():
-        return None  # the default locale, for commands and workers
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+        return None  # the default locale, for commands and workers (e-mails force theirs)
+    if current_user.is_authenticated:
+        own = current_user.locale
+        default = current_user.account.default_locale if current_user.is_buyer_side else None
+    else:
+        own = session.get("locale")
+        page_account = _page_account()
+        default = page_account.default_locale if page_account else None
+    browser = browser_locale(request.accept_languages)
+    return choose_locale(own, browser, default, current_app.config["LANGUAGES"])
 
 
 def _select_timezone():
-    """Buyer-side users see times in their account's time zone, as its dates are; staff in UTC."""
-    from flask import has_request_context
+    """Buyer-side users see times in their account's time zone, as its dates are; staff in
+    their own, else the company's; anonymous visitors in the zone of the account whose pages
+    they are on, else the company's. An e-mail or notice is written in its recipient's
+    (portal.core.locales.seen_by); commands and workers otherwise use UTC."""
+    from flask import current_app, has_request_context
 
-    if has_request_context() and current_user.is_authenticated and current_user.is_buyer_side:
-        return current_user.account.time_zone
-    return None
+    from portal.core.locales import recipient_zone
+
+    if recipient_zone():
+        return recipient_zone()
+    if not has_request_context():
+        return None
+    if current_user.is_authenticated:
+        if current_user.is_buyer_side:
+            return current_user.account.time_zone
+        return current_user.time_zone or current_app.config["COMPANY_TIME_ZONE"]
+    page_account = _page_account()
+    return page_account.time_zone if page_account else current_app.config["COMPANY_TIME_ZONE"]
+
+
+def _page_account():
+    """(default_locale, time_zone) of the account of the /a/<slug>/ page an anonymous visitor
+    is on, read by `read_page_account` before the view (templates run no query); None
+    elsewhere, for an unknown slug, and for errors raised before that (CSRF, rate limits)."""
+    from flask import g
+
+    return g.get("page_account")
+
+
+def read_page_account() -> None:
+    """Before an anonymous visitor's view: the language and time zone of the account whose
+    /a/<slug>/ page it is (one query; none off those pages)."""
+    from flask import g, request
+
+    slug = (request.view_args or {}).get("slug")
+    g.page_account = None
+    if isinstance(slug, str):
+        import sqlalchemy as sa
+
+        from portal.accounts.models import KeyAccount
+        from portal.extensions import db
+
+        g.page_account = db.session.execute(
+            sa.select(KeyAccount.default_locale, KeyAccount.time_zone).where(
+                KeyAccount.slug == slug
+            )
+        ).first()
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.accounts import profile_views  # noqa: F401  (the profile joins accounts' bp)
     from portal.accounts.views import bp as accounts
     from portal.auth.views import bp as auth
     from portal.cart.views import bp as cart
@@ -162,6 +224,8 @@ def register_request_hooks(app: Flask) -> None:
         # Loading current_user here (one query) also fixes the scope for the whole request.
         user = current_user
         set_account_scope(db.session, user.account_id if user.is_buyer_side else None)
+        if not user.is_authenticated:
+            read_page_account()  # its language and time zone, now: templates run no query
 
     @app.teardown_request
     def end_account_scope(exc):

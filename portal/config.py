@@ -90,7 +90,10 @@ def base_settings(instance_path: str) -> dict:
         #: How often an idle worker looks for due e-mails and sweeps (a commit that queues an
         #: e-mail wakes the in-process deliverer at once).
         "WORKER_POLL_SECONDS": float(env.get("WORKER_POLL_SECONDS", "5")),
-        "LANGUAGES": ["en"],
+        #: The portal's languages (portal/translations), and the company's time zone: staff
+        #: see times in it unless they chose their own.
+        "LANGUAGES": ["en", "zh_Hans"],
+        "COMPANY_TIME_ZONE": env.get("COMPANY_TIME_ZONE", "Asia/Shanghai"),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "BOOTSTRAP_SERVE_LOCAL": True,

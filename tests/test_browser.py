@@ -29,7 +29,7 @@ def test_a_buyer_signs_in_on_the_landing_page_and_sees_acme(page, live_server):
     screenshot(page, "acme-anonymous")
     page.fill("input[name=email]", "buyer@acme.example")
     page.fill("input[name=password]", "demo-password")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"{live_server}/a/acme/")
 
     assert page.locator("h1").inner_text() == "Acme Hospital Group"
@@ -50,7 +50,7 @@ def test_a_wrong_password_shows_a_clear_message(page, live_server):
     page.goto(f"{live_server}/login")
     page.fill("input[name=email]", "buyer@acme.example")
     page.fill("input[name=password]", "not-the-password")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     assert "The e-mail or password is not correct." in page.content()
 
 
@@ -69,7 +69,7 @@ def sign_in(page, live_server, email):
     page.goto(f"{live_server}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", "demo-password")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_load_state()
 
 

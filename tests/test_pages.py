@@ -332,7 +332,7 @@ def browser_page(browser, base, email, width):
         page.goto(f"{base}/login")
         page.fill("input[name=email]", email)
         page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         page.wait_for_load_state()
         assert "/login" not in page.url, f"{email} could not sign in"
     return page

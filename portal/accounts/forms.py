@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -29,6 +30,7 @@ from portal.accounts.models import TIERS
 from portal.core.dates import time_zone_choices
 from portal.core.forms import AmountField, PercentField
 from portal.core.inputs import plain_input
+from portal.core.locales import LANGUAGE_NAMES
 from portal.core.money import CURRENCIES
 from portal.core.permissions import ROLE_LABELS
 from portal.core.versioning import VersionedForm
@@ -69,6 +71,11 @@ class AccountForm(FlaskForm):
         _l("Hotline number"), validators=[Length(max=40), PHONE], filters=[plain_input]
     )
     time_zone = SelectField(_l("Time zone"), default="Asia/Shanghai")
+    default_locale = SelectField(
+        _l("Default language"),
+        default="en",
+        description=_l("What its users see unless they or their browser choose a language."),
+    )
     currency = SelectField(_l("Currency"), choices=list(CURRENCIES), default="CNY")
     tier = SelectField(
         _l("Tier"),
@@ -94,6 +101,9 @@ class AccountForm(FlaskForm):
     def __init__(self, *args, reps: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.time_zone.choices = time_zone_choices()
+        self.default_locale.choices = [
+            (code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]
+        ]
         none = [(0, "—")]
         inside = none + [(u.id, f"{u.name} <{u.email}>") for u in reps["inside"]]
         self.inside_sales_rep_id.choices = inside
@@ -104,7 +114,8 @@ class AccountForm(FlaskForm):
 
     def values(self) -> dict:
         """The account's attributes as entered (the logo travels separately)."""
-        names = ["name", "welcome_text", "hotline_phone", "time_zone", "currency", "tier"]
+        names = ["name", "welcome_text", "hotline_phone", "time_zone", "default_locale"]
+        names += ["currency", "tier"]
         names += ["inside_sales_rep_id", "backup_rep_id", "field_sales_rep_id"]
         values = {name: self[name].data for name in names}
         values["brand_colour"] = self.brand_colour.data.lower()
@@ -257,3 +268,36 @@ class AddressForm(FlaskForm):
 
 class EditAddressForm(AddressForm, VersionedForm):
     pass
+
+
+class ProfileForm(FlaskForm):
+    """A user's own settings: language, and for staff their time zone."""
+
+    locale = SelectField(
+        _l("Language"),
+        description=_l("Automatic: your browser's language, else your account's."),
+    )
+    time_zone = SelectField(_l("Time zone"))
+
+    def __init__(self, *args, languages, staff: bool, company_zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locale.choices = [("", _l("Automatic"))] + [
+            (code, LANGUAGE_NAMES.get(code, code)) for code in languages
+        ]
+        if staff:
+            company = _l("The company's (%(zone)s)", zone=company_zone)
+            self.time_zone.choices = [SelectChoice("", company), *time_zone_choices()]
+        else:
+            del self.time_zone  # buyers see their account's time zone
+
+    def values(self) -> dict:
+        values = {"locale": self.locale.data}
+        if "time_zone" in self:
+            values["time_zone"] = self.time_zone.data
+        return values
+
+
+class LanguageForm(FlaskForm):
+    """The header's language switch (it returns to the page it is on, its referrer)."""
+
+    locale = SelectField(choices=list(LANGUAGE_NAMES))

@@ -14,6 +14,7 @@ from portal.core.db import utcnow
 from portal.core.errors import ServiceError
 from portal.core.images import check_image
 from portal.core.inputs import plain_email
+from portal.core.locales import is_zone
 from portal.core.money import quantize
 from portal.core.passwords import hash_password, password_problem
 from portal.core.permissions import (
@@ -86,7 +87,13 @@ def update_account(
 
 
 def _check_reps(values: dict) -> None:
-    """Assigned reps must be active staff of the right kind."""
+    """Assigned reps must be active staff of the right kind (and the default language one
+    the portal speaks)."""
+    if (
+        "default_locale" in values
+        and values["default_locale"] not in (current_app.config["LANGUAGES"])
+    ):
+        raise ServiceError(_("Choose one of the languages offered."), field="default_locale")
     wanted = {
         "inside_sales_rep_id": INSIDE_SALES,
         "backup_rep_id": INSIDE_SALES,
@@ -208,6 +215,24 @@ def update_user(
         audit.record(actor, "user.update", f"user:{user.id}", changes)
     if account is not None and changes.keys() & {"role", "is_active"}:
         account_people_changed.send(account)
+    commit()
+
+
+def update_profile(user: User, values: dict) -> None:
+    """A user's own settings, and commit: their language ("" follows the browser, then the
+    account) and, for staff, their time zone ("" is the company's; buyers see their
+    account's). Audited as an edit of the user."""
+    languages = current_app.config["LANGUAGES"]
+    if "locale" in values and values["locale"] not in ("", *languages):
+        raise ServiceError(_("Choose one of the languages offered."), "locale")
+    if "time_zone" in values:
+        if user.is_buyer_side:
+            raise ServiceError(_("Your account's time zone applies to you."), "time_zone")
+        if values["time_zone"] and not is_zone(values["time_zone"]):
+            raise ServiceError(_("Choose a time zone from the list."), "time_zone")
+    changes = audit.diff(user, values)
+    if changes:
+        audit.record(user, "user.update", f"user:{user.id}", changes)
     commit()
 
 

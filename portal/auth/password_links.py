@@ -12,6 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from limits import parse
 
@@ -84,9 +85,9 @@ def user_for_link(token: str) -> tuple[User, str] | None:
 
 def _send(user: User, purpose: str) -> None:
     if purpose == INVITE:
-        subject = _("Set your password for the Northwind portal")
+        subject = _l("Set your password for the Northwind portal")
     else:
-        subject = _("Reset your password for the Northwind portal")
+        subject = _l("Reset your password for the Northwind portal")
     hours = int(LIFETIMES[purpose].total_seconds() // 3600)
     queue_email(
         user.email,

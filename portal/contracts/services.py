@@ -10,7 +10,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext, ngettext
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import KeyAccount, User
@@ -40,7 +41,7 @@ from portal.core.versioning import Conflict as Conflict  # re-exported: ordering
 from portal.core.versioning import check_version, touch
 from portal.core.versioning import commit as _commit
 from portal.extensions import db
-from portal.notifications.services import notify
+from portal.notifications.services import later, notify
 
 # Contracts
 
@@ -243,7 +244,7 @@ def notify_imported_proposals(
     account = db.session.get(KeyAccount, contract.account_id)
     notify(
         proposal_deciders(except_user=actor.id, depth=shallowest),
-        ngettext(
+        lazy_ngettext(
             "%(num)d price proposal for %(account)s (contract %(contract)s, imported by "
             "%(author)s) waits for your decision.",
             "%(num)d price proposals for %(account)s (contract %(contract)s, imported by "
@@ -263,10 +264,10 @@ def notify_price_proposal(actor: User, contract: Contract, proposal: PriceRule, 
     caller's transaction."""
     account = db.session.get(KeyAccount, contract.account_id)
     target = _audited(proposal)["target"]
-    rule = _rule_text(proposal, contract.currency)
+    rule = later(_rule_text, proposal, contract.currency)
     notify(
         proposal_deciders(except_user=actor.id, depth=depth),
-        _(
+        _l(
             "Price proposal for %(account)s waits for your decision: %(target)s at %(rule)s.",
             account=account.name,
             target=target,
@@ -298,18 +299,18 @@ def notify_decision(actor: User, contract: Contract, proposal: PriceRule) -> Non
     values = {
         "account": account.name,
         "target": _audited(proposal)["target"],
-        "rule": _rule_text(proposal, contract.currency),
+        "rule": later(_rule_text, proposal, contract.currency),
         "who": actor.name,
         "comment": proposal.decision_comment,
     }
     if proposal.status == "active":
-        text = _(
+        text = _l(
             "Your price proposal for %(account)s (%(target)s at %(rule)s) was approved by "
             "%(who)s: %(comment)s",
             **values,
         )
     else:
-        text = _(
+        text = _l(
             "Your price proposal for %(account)s (%(target)s at %(rule)s) was rejected by "
             "%(who)s: %(comment)s",
             **values,

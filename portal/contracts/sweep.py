@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import KeyAccount
 from portal.accounts.queries import active_user_ids
@@ -18,7 +18,7 @@ from portal.core.dates import format_day
 from portal.core.db import begin_write, utcnow
 from portal.extensions import db
 from portal.notifications.queries import dedupe_keys_used
-from portal.notifications.services import notify
+from portal.notifications.services import later, notify
 
 #: How many days before its end the reps hear of a contract ending.
 CONTRACT_ENDING_DAYS = 30
@@ -66,10 +66,10 @@ def sweep_contract_expiry(today: date | None = None) -> str:
         recipients = [r for r in _reps(row) if r in reps]
         if not recipients or any(k.startswith(key + ":") for k in told):
             continue
-        valid_to = format_day(row.valid_to)
+        valid_to = later(format_day, row.valid_to)
         notify(
             recipients,
-            _(
+            _l(
                 "Contract %(number)s of %(account)s ends on %(date)s.",
                 number=row.number,
                 account=row.name,

@@ -115,6 +115,8 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "accounts.list_staff_users": (SYSADMIN,),
     "accounts.create_staff_user": (SYSADMIN,),
     "accounts.edit_staff_user": (SYSADMIN,),
+    "accounts.profile": ROLES,
+    "accounts.switch_language": PUBLIC,
     "accounts.logo": PUBLIC,
     "accounts.theme": PUBLIC,
     "accounts.list_users": (CUSTOMER_ADMIN,),

@@ -131,11 +131,17 @@ COMMON = (
     "Asia/Singapore",
     "Asia/Tokyo",
     "Asia/Seoul",
+    "Asia/Kolkata",
+    "Asia/Dubai",
     "Europe/London",
     "Europe/Berlin",
+    "Europe/Paris",
     "America/New_York",
     "America/Chicago",
+    "America/Denver",
     "America/Los_Angeles",
+    "Australia/Sydney",
+    "UTC",
 )
 #: The regions of the IANA database's place names (not the old aliases such as "US/Central").
 _REGIONS = (
@@ -170,5 +176,6 @@ def time_zone_choices() -> list[SelectChoice]:
 @lru_cache(maxsize=4)
 def _choices(locale: str) -> tuple[tuple[str, str], ...]:
     return tuple(
-        (zone, f"{zone} · {get_timezone_location(zone, locale=locale)}") for zone in place_zones()
+        (zone, zone if zone == "UTC" else f"{zone} · {get_timezone_location(zone, locale=locale)}")
+        for zone in place_zones()
     )

@@ -78,6 +78,9 @@ def register_http(app) -> None:
         headers["Referrer-Policy"] = "same-origin"
         headers["X-Frame-Options"] = "DENY"
         headers["X-Request-ID"] = g.get("request_id", "")
+        if response.mimetype == "text/html":
+            # Pages are in the browser's language when nobody chose one (core.locales).
+            response.vary.add("Accept-Language")
         if app.config["HSTS"]:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response

@@ -23,7 +23,7 @@ from portal.core.errors import ServiceError
 from portal.extensions import db
 from portal.hotline.models import CARE_KINDS, CareContact, CareTask
 from portal.hotline.queries import calendar_for
-from portal.notifications.services import notify
+from portal.notifications.services import later, notify
 
 KIND_LABELS = {
     "call": _l("Regular call"),
@@ -214,10 +214,10 @@ def sweep_care_tasks(today: date | None = None) -> str:
             continue
         if account.inside_sales_rep_id is None:
             continue  # nobody to remind yet; once a rep is assigned, they hear of it
-        due = format_day(task.next_due_on)
+        due = later(format_day, task.next_due_on)
         notify(
             [account.inside_sales_rep_id],
-            _(
+            _l(
                 "Care task for %(account)s due on %(date)s: %(title)s",
                 account=account.name,
                 date=due,
@@ -228,7 +228,7 @@ def sweep_care_tasks(today: date | None = None) -> str:
             dedupe_key=f"care-due:{task.id}:{task.next_due_on.isoformat()}",
             account_name=account.name,
             title=task.title,
-            kind=kind_label(task.kind),
+            kind=later(kind_label, task.kind),
             due_on=due,
             every_days=task.every_days,
         )

@@ -3,7 +3,7 @@ the inside-sales team and the sales managers when nobody is available to take on
 of a lead, with what they need to call the customer. In the caller's transaction."""
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import KeyAccount, User
 from portal.core.dates import format_moment
@@ -26,7 +26,7 @@ def active_ids(*roles: str) -> list[int]:
 def tell_assignee(hotline_request: HotlineRequest, account: KeyAccount, assignee: User) -> None:
     notify(
         [assignee.id],
-        _(
+        _l(
             "New hotline request %(number)s from %(account)s",
             number=hotline_request.number,
             account=account.name,
@@ -43,7 +43,7 @@ def tell_team_nobody_took_it(hotline_request: HotlineRequest, account: KeyAccoun
     and the sales managers hear of it, so someone claims it before its deadline."""
     notify(
         active_ids(INSIDE_SALES, SALES_MANAGER),
-        _(
+        _l(
             "Hotline request %(number)s from %(account)s waits in the team queue: nobody "
             "is available to take it",
             number=hotline_request.number,
@@ -65,7 +65,7 @@ def tell_lead_owner(lead: Lead, hotline_request: HotlineRequest, account: KeyAcc
     )
     notify(
         owners,
-        _(
+        _l(
             "New lead from hotline request %(number)s (%(account)s)",
             number=hotline_request.number,
             account=account.name,

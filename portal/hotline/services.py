@@ -5,13 +5,14 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from portal.accounts.models import KeyAccount, User
 from portal.accounts.queries import is_active_buyer_of
 from portal.catalog.models import Product
 from portal.core import audit
-from portal.core.dates import format_day, format_moment
+from portal.core.dates import format_day
 from portal.core.db import db_session_dialect, utcnow
 from portal.core.errors import ServiceError
 from portal.core.inputs import plain_code
@@ -39,7 +40,7 @@ from portal.hotline.models import (
 )
 from portal.hotline.permissions import can_set_availability
 from portal.hotline.queries import calendar_for
-from portal.notifications.services import notify
+from portal.notifications.services import notify, reader_time
 from portal.ordering.models import Order
 
 MAX_DESCRIPTION = 4000
@@ -359,7 +360,7 @@ def close(
         db.session.flush()
         notify(
             notices.active_ids(SALES_MANAGER),
-            _(
+            _l(
                 "Evaluation unit requested for %(account)s (%(number)s): please decide",
                 account=account.name,
                 number=hotline_request.number,
@@ -380,7 +381,7 @@ def close(
     if hotline_request.contact_id is not None:
         notify(
             [hotline_request.contact_id],
-            _("How did we do? Request %(number)s is closed", number=hotline_request.number),
+            _l("How did we do? Request %(number)s is closed", number=hotline_request.number),
             f"/a/{account.slug}/hotline/{hotline_request.id}/survey",
             email="survey",
             dedupe_key=f"survey:{hotline_request.id}",
@@ -537,7 +538,7 @@ def sweep_deadlines(now: datetime | None = None) -> str:
         )
         notify(
             managers,
-            _(
+            _l(
                 "Hotline request %(number)s of %(account)s is overdue",
                 number=hotline_request.number,
                 account=account.name,
@@ -548,7 +549,7 @@ def sweep_deadlines(now: datetime | None = None) -> str:
             number=hotline_request.number,
             account_name=account.name,
             topic=hotline_request.topic,
-            due=format_moment(hotline_request.due_at, labelled=True),
+            due=reader_time(hotline_request.due_at),
             late_minutes=int(late.total_seconds() // 60),
         )
     db.session.commit()

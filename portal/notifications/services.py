@@ -5,20 +5,37 @@ caused it, and the worker delivers it later (notifications.delivery).
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 from urllib.parse import urljoin
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel.speaklater import LazyString
 
-from portal.accounts.models import User
+from portal.accounts.models import KeyAccount, User
+from portal.core.dates import format_moment
 from portal.core.db import utcnow
+from portal.core.locales import DEFAULT_LOCALE, seen_by
 from portal.extensions import db
 from portal.notifications.models import Notice, OutboxMessage
 
 
+def later(func, *args, **kwargs) -> LazyString:
+    """A value of a notice or e-mail worked out in each recipient's language and time zone:
+    `later(format_money, amount, currency)`, `later(status_label, order.status)`. Messages
+    themselves are `lazy_gettext` / `lazy_ngettext`, with such values among their params."""
+    return LazyString(func, *args, **kwargs)
+
+
+def reader_time(moment: datetime) -> LazyString:
+    """A moment as each recipient reads it: in their time zone, labelled with it, such as
+    "2026-12-05 10:30 (Asia/Shanghai)"."""
+    return later(format_moment, moment, labelled=True)
+
+
 def notify(
     user_ids: Iterable[int | None],
-    text: str,
+    text: LazyString,
     link: str = "",
     *,
     email: str | None = None,
@@ -32,15 +49,26 @@ def notify(
     With `email`, each active user also gets an e-mail rendered from templates/email/<email>.txt
     and .html, with `text` as its subject; the templates see `text`, `link` (absolute),
     `recipient` and `context`. `dedupe_key` makes the e-mails once-only per user.
+
+    `text` is a lazy string (lazy_gettext), and values in `context` that are words or
+    formatted are lazy too (`later`): each recipient reads the notice and the e-mail in their
+    own language and time zone (`reader_settings`), whoever caused them.
     """
+    require_lazy(text)
     users = list(dict.fromkeys(u for u in user_ids if u is not None))
+    if not users:
+        return
+    recipients = {
+        user.id: user
+        for user in db.session.scalars(sa.select(User).where(User.id.in_(users)).order_by(User.id))
+    }
     for user_id in users:
-        db.session.add(Notice(user_id=user_id, text=text, link=link, about=about))
-    if email and users:
-        recipients = db.session.scalars(
-            sa.select(User).where(User.id.in_(users), User.is_active.is_(True)).order_by(User.id)
-        )
-        for recipient in recipients:
+        with seen_by(*reader_settings(recipients.get(user_id))):
+            db.session.add(Notice(user_id=user_id, text=str(text), link=link, about=about))
+    if email:
+        for recipient in recipients.values():
+            if not recipient.is_active:
+                continue
             queue_email(
                 recipient.email,
                 text,
@@ -53,27 +81,59 @@ def notify(
 
 
 def queue_email(
-    to_address: str, subject: str, template: str, *, dedupe_key: str | None = None, **context
+    to_address: str, subject: LazyString, template: str, *, dedupe_key: str | None = None, **context
 ) -> OutboxMessage | None:
     """Put an e-mail in the outbox, in the caller's transaction; None if `dedupe_key` was used.
 
-    Both bodies are rendered now, so the message says what was true when the event happened.
+    Both bodies are rendered now, so the message says what was true when the event happened,
+    in the language and time zone of `context["recipient"]` (a User) when given; `subject`
+    is a lazy string, rendered so too.
     """
+    require_lazy(subject)
     if dedupe_key and db.session.scalar(
         sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
     ):
         return None
     context.setdefault("text", subject)
     context["link"] = absolute_url(context.get("link") or "")
-    message = OutboxMessage(
-        to_address=to_address,
-        subject=subject[:300],
-        text_body=render_template(f"email/{template}.txt", **context),
-        html_body=render_template(f"email/{template}.html", **context),
-        dedupe_key=dedupe_key,
-    )
+    with seen_by(*reader_settings(context.get("recipient"))):
+        message = OutboxMessage(
+            to_address=to_address,
+            subject=str(subject)[:300],
+            text_body=render_template(f"email/{template}.txt", **context),
+            html_body=render_template(f"email/{template}.html", **context),
+            dedupe_key=dedupe_key,
+        )
     db.session.add(message)
     return message
+
+
+def require_lazy(text) -> None:
+    """A notice's text and an e-mail's subject are lazy strings, translated for each
+    recipient: a plain str was translated for whoever caused the event, and would reach
+    every recipient in that person's language."""
+    if not isinstance(text, LazyString):
+        raise TypeError(
+            "notify() and queue_email() take a lazy string (lazy_gettext), not "
+            f"{type(text).__name__}: {str(text)[:80]!r}"
+        )
+
+
+def reader_settings(user: User | None) -> tuple[str, str]:
+    """The language and time zone `user` reads the portal in when not looking at it: their
+    own language, else their account's default, else English; buyers their account's time
+    zone, staff their own, else the company's."""
+    config = current_app.config
+    company_zone = config["COMPANY_TIME_ZONE"]
+    if user is None:
+        return DEFAULT_LOCALE, company_zone
+    account = db.session.get(KeyAccount, user.account_id) if user.account_id else None
+    locale = user.locale or (account.default_locale if account else "") or DEFAULT_LOCALE
+    if locale not in config["LANGUAGES"]:
+        locale = DEFAULT_LOCALE
+    if user.is_buyer_side and account is not None:
+        return locale, account.time_zone
+    return locale, user.time_zone or company_zone
 
 
 def absolute_url(path: str) -> str:

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import KeyAccount, User
 from portal.accounts.services import account_people_changed
@@ -32,7 +33,7 @@ from portal.core.money import format_money
 from portal.core.permissions import APPROVER, CUSTOMER_ADMIN, SALES_DIRECTOR, SALES_MANAGER
 from portal.extensions import db
 from portal.notifications.queries import told_about
-from portal.notifications.services import notify
+from portal.notifications.services import later, notify
 from portal.ordering.lifecycle import (
     approval_topic,
     is_waiting_for_approval,
@@ -225,45 +226,46 @@ def tell_deciders(order: Order, chosen: Deciders | None = None) -> None:
         number=order.number,
         account_name=account.name,
         placed_by=placed_by.name if placed_by else "",
-        total=format_money(order.total_amount, order.currency),
-        placed_on=format_day(order.placed_on),
+        total=later(format_money, order.total_amount, order.currency),
+        placed_on=later(format_day, order.placed_on),
         why=why,
     )
 
 
-def _request(chosen: Deciders, order: Order, account: KeyAccount) -> tuple[str, str, str]:
-    """(notice text and e-mail subject, link, why they are asked) for `chosen`."""
+def _request(chosen: Deciders, order: Order, account: KeyAccount):
+    """(notice text and e-mail subject, link, why they are asked) for `chosen`, the
+    words lazy: each person asked reads them in their own language."""
     number = order.number
     if chosen.kind == APPROVERS:
         return (
-            _("Order %(number)s waits for your approval.", number=number),
+            _l("Order %(number)s waits for your approval.", number=number),
             f"/a/{account.slug}/approvals",
-            _(
+            _l(
                 "It is above the buyer's spending limit, so it waits for an approver of the "
                 "account to approve or reject it."
             ),
         )
     if chosen.kind == CUSTOMER_ADMINS:
         return (
-            _(
+            _l(
                 "Order %(number)s waits for your approval: your company has no approver.",
                 number=number,
             ),
             f"/a/{account.slug}/approvals",
-            _(
+            _l(
                 "It is above the buyer's spending limit and your company has no approver in the "
                 "portal, so you, as its administrator, approve or reject it. You may instead make "
                 "a colleague an approver under Users and addresses: they are then asked."
             ),
         )
     return (
-        _(
+        _l(
             "Order %(number)s of %(account)s waits for approval, and nobody there may approve it.",
             number=number,
             account=account.name,
         ),
         f"/staff/orders/{number}",
-        _(
+        _l(
             "It is above the buyer's spending limit and the account has no approver or "
             "administrator in the portal. Ask the customer and record their decision on the "
             "order's page, saying who decided; or have an account admin give them an approver."

@@ -8,6 +8,8 @@ order desk and payments. This module imports no ordering model (the models impor
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from portal.core.dates import format_day
 from portal.core.errors import ServiceError
@@ -15,7 +17,7 @@ from portal.core.hooks import run_hook
 from portal.core.invoice_numbers import invoice_number
 from portal.core.money import format_money
 from portal.extensions import db
-from portal.notifications.services import notify, settle
+from portal.notifications.services import later, notify, settle
 
 #: An order on hold goes back to where it was held from.
 ALLOWED_TRANSITIONS = {
@@ -172,7 +174,7 @@ def hold(order, actor, reason: str, *, is_over_credit: bool = False) -> None:
     order.is_over_credit = is_over_credit
 
 
-def tell_buyer(order, slug: str, text: str) -> None:
+def tell_buyer(order, slug: str, text: LazyString) -> None:
     """A notice and an e-mail to the buyer who placed the order, in the caller's transaction:
     every change of status after placing, and a hold at placing."""
     notify(
@@ -181,8 +183,8 @@ def tell_buyer(order, slug: str, text: str) -> None:
         f"/a/{slug}/orders/{order.number}",
         email="order_status",
         number=order.number,
-        status=status_label(order.status),
-        total=format_money(order.total_amount, order.currency),
+        status=later(status_label, order.status),
+        total=later(format_money, order.total_amount, order.currency),
     )
 
 
@@ -193,11 +195,11 @@ def tell_invoices_issued(order, slug: str, milestones) -> None:
     for milestone in milestones:
         number = invoice_number(order.number, milestone.position)
         due_amount = milestone.amount - milestone.paid_amount
-        amount = format_money(due_amount, milestone.currency)
-        due_on = format_day(milestone.due_on)
+        amount = later(format_money, due_amount, milestone.currency)
+        due_on = later(format_day, milestone.due_on)
         notify(
             [order.placed_by_id],
-            _(
+            _l(
                 "Invoice %(invoice)s of %(amount)s issued, due on %(date)s.",
                 invoice=number,
                 amount=amount,

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -34,7 +35,7 @@ from portal.core.db import db_session_dialect
 from portal.core.errors import ServiceError
 from portal.core.money import Money, format_money
 from portal.extensions import db
-from portal.notifications.services import notify
+from portal.notifications.services import later, notify
 from portal.ordering import approvals
 from portal.ordering.credit import credit_excess, lock_account, over_credit_text
 from portal.ordering.lifecycle import hold, record, status_label, tell_invoices_issued
@@ -284,15 +285,15 @@ def _tell_buyer_received(
     number = order.number
     if order.status == "on_hold":
         # A hold the buyer did not choose (and may not see, placed on their behalf).
-        text = _(
+        text = _l(
             "Order %(number)s received; it is on hold: %(reason)s",
             number=number,
             reason=order.hold_reason,
         )
     elif order.status == "pending_approval":
-        text = _("Order %(number)s received; it waits for approval.", number=number)
+        text = _l("Order %(number)s received; it waits for approval.", number=number)
     else:
-        text = _("Order %(number)s received.", number=number)
+        text = _l("Order %(number)s received.", number=number)
     notify(
         [buyer.id],
         text,
@@ -302,14 +303,15 @@ def _tell_buyer_received(
         account_name=account.name,
         placed_by=buyer.name,
         taken_down_by=on_behalf_by.name if on_behalf_by else "",
-        placed_on=format_day(order.placed_on),
-        status=status_label(order.status),
-        who_decides=approvals.who_decides(chosen) if chosen else "",
+        placed_on=later(format_day, order.placed_on),
+        status=later(status_label, order.status),
+        who_decides=later(approvals.who_decides, chosen) if chosen else "",
         po_number=order.po_number,
         lines=[
-            (line.sku, line.item, line.quantity, _money(line.line_total)) for line in pricing.lines
+            (line.sku, line.item, line.quantity, later(_money, line.line_total))
+            for line in pricing.lines
         ],
-        total=format_money(order.total_amount, order.currency),
+        total=later(format_money, order.total_amount, order.currency),
         ship_to=order.ship_to,
     )
 

@@ -8,6 +8,8 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import KeyAccount, User
@@ -32,7 +34,7 @@ from portal.ordering.models import Milestone, Order
 from portal.ordering.permissions import can_decide
 
 
-def _finish(order: Order, text: str) -> None:
+def _finish(order: Order, text: LazyString) -> None:
     """Tell the buyer who placed it (a notice and an e-mail), and commit; a stale order is a
     conflict. Every change of status after placing goes through here."""
     tell_buyer(order, _slug(order), text)
@@ -68,21 +70,21 @@ def decide_order(actor: User, order: Order, approve: bool, comment: str) -> None
     if approve:
         if order.status == "on_hold":  # over the credit limit: approved, and still held
             approve_while_held(order, actor, comment)
-            text = _(
+            text = _l(
                 "Order %(number)s was approved; it stays on hold: %(reason)s",
                 number=order.number,
                 reason=order.hold_reason,
             )
         else:
             transition(order, "submitted", actor, comment, action="approved")
-            text = _("Order %(number)s was approved.", number=order.number)
+            text = _l("Order %(number)s was approved.", number=order.number)
         _set_due_dates(order, "order", today_for(_account(order)))
     else:
         transition(order, "cancelled", actor, comment, action="rejected")
         order.cancel_reason = _(
             "Rejected by %(name)s: %(comment)s", name=actor.name, comment=comment
         )
-        text = _("Order %(number)s was rejected.", number=order.number)
+        text = _l("Order %(number)s was rejected.", number=order.number)
     audit.record(
         actor,
         "order.approve" if approve else "order.reject",
@@ -95,7 +97,7 @@ def decide_order(actor: User, order: Order, approve: bool, comment: str) -> None
 
 def confirm_order(actor: User, order: Order) -> None:
     transition(order, "confirmed", actor)
-    _finish(order, _("Order %(number)s was confirmed.", number=order.number))
+    _finish(order, _l("Order %(number)s was confirmed.", number=order.number))
 
 
 def hold_order(actor: User, order: Order, reason: str) -> None:
@@ -104,7 +106,7 @@ def hold_order(actor: User, order: Order, reason: str) -> None:
     hold(order, actor, reason.strip())
     _finish(
         order,
-        _("Order %(number)s is on hold: %(reason)s", number=order.number, reason=reason.strip()),
+        _l("Order %(number)s is on hold: %(reason)s", number=order.number, reason=reason.strip()),
     )
 
 
@@ -122,7 +124,7 @@ def resume_order(actor: User, order: Order, comment: str = "") -> None:
     order.held_from_status = None
     order.hold_reason = ""
     approvals.tell_deciders(order)  # waiting for approval again: asked now, if not before
-    _finish(order, _("Order %(number)s is no longer on hold.", number=order.number))
+    _finish(order, _l("Order %(number)s is no longer on hold.", number=order.number))
 
 
 def release_order(actor: User, order: Order) -> None:
@@ -135,7 +137,7 @@ def release_order(actor: User, order: Order) -> None:
     if blocking:
         raise ServiceError(" ".join(blocking))
     transition(order, "released", actor)
-    _finish(order, _("Order %(number)s was released to production.", number=order.number))
+    _finish(order, _l("Order %(number)s was released to production.", number=order.number))
 
 
 def ship_order(actor: User, order: Order, carrier: str, tracking_number: str) -> None:
@@ -145,13 +147,13 @@ def ship_order(actor: User, order: Order, carrier: str, tracking_number: str) ->
     order.carrier = carrier.strip()
     order.tracking_number = tracking_number.strip()
     _set_due_dates(order, "shipment", today_for(_account(order)))
-    _finish(order, _("Order %(number)s has shipped.", number=order.number))
+    _finish(order, _l("Order %(number)s has shipped.", number=order.number))
 
 
 def deliver_order(actor: User, order: Order) -> None:
     transition(order, "delivered", actor)
     _set_due_dates(order, "delivery", today_for(_account(order)))
-    _finish(order, _("Order %(number)s was delivered.", number=order.number))
+    _finish(order, _l("Order %(number)s was delivered.", number=order.number))
 
 
 def close_order(actor: User, order: Order) -> None:
@@ -161,7 +163,7 @@ def close_order(actor: User, order: Order) -> None:
             " ".join(not_paid_text(m) for m in unpaid) + " " + _("Close it once it is paid.")
         )
     transition(order, "closed", actor)
-    _finish(order, _("Order %(number)s is closed.", number=order.number))
+    _finish(order, _l("Order %(number)s is closed.", number=order.number))
 
 
 def cancel_order(actor: User, order: Order, reason: str) -> None:
@@ -172,7 +174,7 @@ def cancel_order(actor: User, order: Order, reason: str) -> None:
         raise ServiceError(_("Once released to production, an order is cancelled by our staff."))
     transition(order, "cancelled", actor, reason.strip())
     order.cancel_reason = reason.strip()
-    _finish(order, _("Order %(number)s was cancelled.", number=order.number))
+    _finish(order, _l("Order %(number)s was cancelled.", number=order.number))
 
 
 def _account(order: Order) -> KeyAccount:

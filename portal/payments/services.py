@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import KeyAccount, User
@@ -24,7 +25,7 @@ from portal.core.errors import ServiceError
 from portal.core.invoice_numbers import invoice_number
 from portal.core.money import CURRENCIES, format_money, quantize
 from portal.extensions import db
-from portal.notifications.services import notify
+from portal.notifications.services import later, notify
 from portal.ordering.credit import lock_account
 from portal.ordering.gate import letter_of_credit_failures
 from portal.ordering.lifecycle import OPEN_STATUSES, is_payable, status_label
@@ -130,20 +131,20 @@ def _tell_payment_received(payment: Payment, parts: list[tuple[Milestone, Decima
     }
     facts = {
         "account_name": account.name,
-        "amount": format_money(payment.amount, payment.currency),
+        "amount": later(format_money, payment.amount, payment.currency),
         "reference": payment.reference,
-        "received_on": format_day(payment.received_on),
+        "received_on": later(format_day, payment.received_on),
         "parts": [
             (
                 invoice_number(orders[m.order_id].number, m.position),
                 m.label,
-                format_money(part, payment.currency),
+                later(format_money, part, payment.currency),
             )
             for m, part in parts
         ],
     }
     key = f"payment-received:{payment.id}"
-    text = _(
+    text = _l(
         "Payment of %(amount)s received from %(name)s. Thank you.",
         amount=facts["amount"],
         name=account.name,

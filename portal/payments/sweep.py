@@ -17,7 +17,8 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from portal.accounts.models import KeyAccount
 from portal.accounts.queries import active_user_ids
@@ -28,7 +29,7 @@ from portal.core.invoice_numbers import invoice_number
 from portal.core.money import format_money
 from portal.extensions import db
 from portal.notifications.queries import dedupe_keys_used
-from portal.notifications.services import notify
+from portal.notifications.services import later, notify
 from portal.ordering.lifecycle import payable_clause
 from portal.ordering.models import Milestone, Order
 from portal.payments.queries import active_finance_ids
@@ -151,14 +152,14 @@ def _remind(marked: list[sa.Row]) -> int:
             order.slug,
             order.placed_by_id if order.placed_by_id in active_placers else None,
             finance,
-            _(
+            _l(
                 "Invoice %(number)s (%(label)s) is overdue: %(amount)s was due on %(date)s.",
                 number=facts["invoice"],
                 label=milestone.label,
                 amount=facts["amount"],
                 date=facts["due_on"],
             ),
-            _(
+            _l(
                 "%(account)s: invoice %(number)s is overdue, %(amount)s due on %(date)s.",
                 account=order.name,
                 number=facts["invoice"],
@@ -237,14 +238,14 @@ def sweep_payments_due() -> str:
             row.slug,
             row.placed_by_id if row.placed_by_id in placers else None,
             finance,
-            _(
+            _l(
                 "Invoice %(number)s (%(label)s): %(amount)s is due on %(date)s.",
                 number=facts["invoice"],
                 label=row.label,
                 amount=facts["amount"],
                 date=facts["due_on"],
             ),
-            _(
+            _l(
                 "%(account)s: invoice %(number)s, %(amount)s is due on %(date)s.",
                 account=row.name,
                 number=facts["invoice"],
@@ -264,8 +265,8 @@ def _invoice_facts(order_number: str, account_name: str, milestone) -> dict:
         "invoice": invoice_number(order_number, milestone.position),
         "label": milestone.label,
         "order_number": order_number,
-        "amount": format_money(milestone.amount - milestone.paid_amount, milestone.currency),
-        "due_on": format_day(milestone.due_on),
+        "amount": later(format_money, milestone.amount - milestone.paid_amount, milestone.currency),
+        "due_on": later(format_day, milestone.due_on),
     }
 
 
@@ -276,8 +277,8 @@ def _tell_buyer_and_finance(
     slug: str,
     buyer_id: int | None,
     finance: list[int],
-    buyer_text: str,
-    finance_text: str,
+    buyer_text: LazyString,
+    finance_text: LazyString,
 ) -> int:
     """A notice and e-mail to the buyer (None: nobody to tell) and to finance; how many."""
     told = 0

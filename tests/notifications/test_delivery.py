@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 
 from portal.core.db import utcnow
 from portal.extensions import db
@@ -140,10 +141,10 @@ def test_a_permanent_refusal_of_the_recipient_goes_dead_at_once(smtp_server):
 
 
 def test_a_message_queued_in_a_rolled_back_transaction_is_never_sent(smtp_server):
-    queue_email("rolled-back@acme.example", "Never", "notice")
+    queue_email("rolled-back@acme.example", lazy_gettext("Never"), "notice")
     db.session.flush()
     db.session.rollback()
-    kept = queue_email("kept@acme.example", "Kept", "notice")
+    kept = queue_email("kept@acme.example", lazy_gettext("Kept"), "notice")
     db.session.commit()
     assert delivery.deliver_due().sent == 1
     assert [m["To"] for m in smtp_server.messages] == ["kept@acme.example"]

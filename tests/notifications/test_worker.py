@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import lazy_gettext
 
 from portal import create_app
 from portal.core.db import utcnow
@@ -158,12 +159,12 @@ def test_a_commit_that_queues_an_email_wakes_the_deliverer_and_a_rollback_does_n
     from portal import worker
 
     worker._wake.clear()
-    queue_email("someone@acme.example", "Hello", "notice")
+    queue_email("someone@acme.example", lazy_gettext("Hello"), "notice")
     db.session.flush()
     db.session.rollback()
     factories.AccountFactory()  # a commit without e-mail
     assert not worker._wake.is_set()
-    queue_email("someone@acme.example", "Hello", "notice")
+    queue_email("someone@acme.example", lazy_gettext("Hello"), "notice")
     db.session.commit()
     assert worker._wake.is_set()
 
@@ -181,7 +182,7 @@ def test_the_in_process_deliverer_sends_a_committed_email_within_seconds(sqlite_
             assert start_in_process(app, sweeps=()) is None  # one per app
             time.sleep(0.5)  # the first round found nothing; the thread sleeps now
             with app.app_context():
-                queue_email("buyer@acme.example", "Your order", "notice")
+                queue_email("buyer@acme.example", lazy_gettext("Your order"), "notice")
                 db.session.commit()
                 message_id = db.session.scalar(sa.select(OutboxMessage)).message_id
             deadline = time.monotonic() + 60

@@ -67,7 +67,7 @@ def test_the_globex_buyer_pays_the_deposit_by_test_card(page, demo_with_stripe):
     page.goto(f"{live}/login")
     page.fill("input[name=email]", "buyer@globex.example")
     page.fill("input[name=password]", "demo-password")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_load_state()
     page.click("nav >> text=Invoices")
     page.click(f"a[href='/a/globex/invoices/{deposit.id}/pay']")

@@ -1,6 +1,7 @@
 """The message catalogue as the code has it: the messages extracted from the source (as
-`make messages` does, babel.cfg), a pseudo-locale catalogue made from them, and the text of a
-page that a person reads."""
+`make messages` does, babel.cfg), a pseudo-locale catalogue made from them, the text of a
+page that a person reads; and small Chinese catalogues that tests bring (the project's own is
+filled by translators)."""
 
 import re
 from html.parser import HTMLParser
@@ -9,6 +10,8 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
+
+from portal.extensions import babel
 
 ROOT = Path(__file__).parent.parent.parent
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
@@ -94,3 +97,19 @@ def read_text(html: str) -> list[str]:
     parser.feed(html)
     parser.close()
     return parser.texts
+
+
+def use_chinese_catalogue(monkeypatch, apps, directory: Path, messages: dict[str, str]) -> None:
+    """Compile `messages` (msgid -> Chinese) into `directory` and make `apps` translate from it
+    alone until the test ends (monkeypatch undoes it; translations are cached per language, so
+    the cache is emptied for the test too)."""
+    folder = directory / "zh_Hans" / "LC_MESSAGES"
+    folder.mkdir(parents=True, exist_ok=True)
+    catalog = Catalog(locale="zh_Hans")
+    for msgid, msgstr in messages.items():
+        catalog.add(msgid, msgstr)
+    with open(folder / "messages.mo", "wb") as mo:
+        write_mo(mo, catalog)
+    for app in apps:
+        monkeypatch.setattr(app.extensions["babel"], "translation_directories", [str(directory)])
+    monkeypatch.setattr(babel.domain_instance, "cache", {})
