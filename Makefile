@@ -79,7 +79,8 @@ lint: $(VENV)/.dev
 messages: $(VENV)/.runtime
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
 		-o portal/translations/messages.pot .
-	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete \
+		-i portal/translations/messages.pot -d portal/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
