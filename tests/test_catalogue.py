@@ -8,6 +8,7 @@ from the database, e-mail addresses, links, codes and zone names are taken away,
 catalogue.
 """
 
+import html
 import re
 
 import pytest
@@ -15,8 +16,12 @@ import sqlalchemy as sa
 from babel.messages.pofile import read_po
 from babel.numbers import list_currencies
 
+from portal.accounts.models import User
 from portal.core.permissions import ROLES
 from portal.extensions import db
+from portal.notifications.models import Notice, OutboxMessage
+from portal.ordering import services as ordering
+from tests import factories
 from tests.support.access import PUBLIC, build_url, declared_access, rules
 from tests.support.catalogue import (
     ROOT,
@@ -25,6 +30,7 @@ from tests.support.catalogue import (
     read_text,
     write_pseudo_catalogue,
 )
+from tests.support.ordering import place
 from tests.support.web import login
 
 PSEUDO_LOCALE = "zh_Hans"
@@ -154,3 +160,39 @@ def test_the_chinese_translations_keep_their_placeholders():
         chinese = read_po(file)
     errors = [f"{message.id}: {error}" for message, found in chinese.check() for error in found]
     assert errors == []
+
+
+def test_every_email_and_notice_speaks_the_recipients_catalogue(app, shop, pseudo_locale):
+    """Chinese-reading recipients of an order's life get every subject, body and notice from
+    the catalogue, whoever acted (the actors here read English)."""
+    with factories.committed_once():
+        inside = factories.StaffFactory(role="inside_sales", email="inside@northwind.example")
+        finance = factories.StaffFactory(role="finance", email="finance@northwind.example")
+    readers = db.session.scalars(sa.select(User).where(User.account_id == shop.account.id))
+    for reader in readers:
+        reader.locale = PSEUDO_LOCALE
+    db.session.commit()
+    waiting = place(shop, [("NW-LT14", 10)])  # over the buyer's limit: the approver is asked
+    order = place(shop, [("NW-LT14", 1)])
+    ordering.confirm_order(inside, order)
+    ordering.hold_order(inside, order, "Checking the delivery address")
+    ordering.resume_order(inside, order)
+    ordering.release_order(finance, order)
+    ordering.ship_order(inside, order, "SF Express", "SF1234567890")
+    ordering.deliver_order(inside, order)
+    data = data_values(app)
+    messages = list(db.session.scalars(sa.select(OutboxMessage)))
+    notices = list(db.session.scalars(sa.select(Notice)))
+    assert {m.to_address for m in messages} >= {"buyer@acme.example", "approver@acme.example"}
+    assert waiting.number in " ".join(m.subject for m in messages)
+    found = {}
+    for message in messages:
+        for part in (message.subject, message.text_body):
+            for text in escaped_words(f"<p>{html.escape(part)}</p>", data):
+                found.setdefault(text, message.to_address)
+        for text in escaped_words(message.html_body, data):
+            found.setdefault(text, message.to_address)
+    for notice in notices:
+        for text in escaped_words(f"<p>{html.escape(notice.text)}</p>", data):
+            found.setdefault(text, "notice")
+    assert found == {}, "\n".join(f"{where}: {text!r}" for text, where in found.items())
