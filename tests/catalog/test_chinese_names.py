@@ -94,6 +94,11 @@ def test_the_cart_and_the_order_show_the_chinese_names_the_order_keeps(web, demo
     db.session.commit()
     page = client.get(f"/a/qingdao/orders/{order.number}", headers=CHINESE)
     assert "27 英寸 4K 显示器" in page.get_data(as_text=True)
+    # 王芳 reads Chinese by her own setting; with it on "automatic", her browser decides.
+    db.session.execute(
+        sa.update(User).where(User.email == "wangfang@qingdao.example").values(locale="")
+    )
+    db.session.commit()
     page = client.get(f"/a/qingdao/orders/{order.number}", headers=ENGLISH)
     assert "27-inch 4K monitor" in page.get_data(as_text=True)
 

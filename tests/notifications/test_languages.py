@@ -186,4 +186,4 @@ def test_a_moment_in_an_email_is_in_the_readers_time_zone_and_says_which():
         [berliner.id],
         _l("Due at %(time)s", time=reader_time(datetime(2026, 12, 5, 9, 0, tzinfo=UTC))),
     )
-    assert notices_of(berliner) == ["Due at 2026-12-05 10:00 (Europe/Berlin)"]
+    assert notices_of(berliner) == ["Due at 5 Dec 2026, 10:00 (Europe/Berlin)"]
