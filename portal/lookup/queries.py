@@ -2,10 +2,15 @@
 account 360 view.
 
 Each kind of search is one bounded query (LIMIT) whose conditions an index answers on
-PostgreSQL: exact btree indexes for numbers, e-mails and normalised phone digits, GIN trigram
-indexes (pg_trgm) for the contains-searches on names and e-mails. SQLite answers the same
-queries with LIKE. What the caller typed is always a bound parameter, and LIKE wildcards in it
-are escaped, so `%`, `_`, quotes and backslashes are taken literally (SECURITY.md 22).
+PostgreSQL: exact btree indexes for numbers, e-mails and phone numbers (E.164, every country a
+caller's number may be from: core.phones), GIN trigram indexes (pg_trgm) for the
+contains-searches on names and e-mails, and the btree index of search_keys for Chinese names
+and places (two-character runs), pinyin and initials (core.search_keys), which trigrams cannot
+answer; SQLite answers the key searches by the same index and the contains-searches with LIKE.
+A name-or-place search is a union of the column matches and the key matches, ranked exact,
+then prefix, then contains. What the caller typed is always a bound parameter, and LIKE
+wildcards in it are escaped, so `%`, `_`, quotes and backslashes are taken literally
+(SECURITY.md 22).
 """
 
 import re
@@ -15,13 +20,24 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
-from portal.accounts.models import KeyAccount, User
+from portal.accounts.models import KeyAccount, SearchKey, User
 from portal.contracts.models import Contract
 from portal.contracts.services import today_for
 from portal.core.invoice_numbers import invoice_number, parse_invoice_number
 from portal.core.money import Money
 from portal.core.permissions import BUYER_ROLES
-from portal.core.phones import phone_key
+from portal.core.phones import is_phone_like, phone_keys
+from portal.core.search_keys import (
+    CJK,
+    INITIALS,
+    MIN_PREFIX,
+    PINYIN,
+    WORDS,
+    bigrams,
+    has_cjk,
+    next_after,
+    typed_pinyin,
+)
 from portal.extensions import db
 from portal.hotline.models import HotlineRequest
 from portal.ordering.approvals import Deciders, deciders_of
@@ -35,7 +51,8 @@ LIMIT = 10
 #: The longest query taken; the rest is ignored.
 MAX_QUERY = 100
 #: Contains-searches need this many characters: a trigram index cannot answer shorter ones,
-#: and one or two letters match half the customers anyway.
+#: and one or two letters match half the customers anyway. (Two Chinese characters are found
+#: by their search key; two letters by the pinyin or initials they exactly are.)
 MIN_CONTAINS = 3
 #: ! escapes LIKE's wildcards (and itself) in what the caller typed.
 ESCAPE = "!"
@@ -45,7 +62,6 @@ KINDS = ("account", "contact", "order", "invoice", "hotline")
 EXACT, PREFIX, CONTAINS = 0, 1, 2
 
 _HOTLINE = re.compile(r"^HL-?(?P<id>[0-9]{1,9})$")
-_PHONE_LIKE = re.compile(r"^[0-9+()./\s-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -56,22 +72,37 @@ class Terms:
     text: str
     #: Lower-case words, for names (all must appear).
     words: tuple[str, ...]
-    #: Normalised phone digits when the text looks like a phone number, else "".
-    digits: str
     #: Upper-case, for order, invoice and hotline request numbers and PO numbers.
     number: str
+    #: Every E.164 number the text may be (read in China first, then other countries), when
+    #: it is written like a phone number.
+    phones: tuple[str, ...] = ()
+    #: The text's two-character runs of Chinese characters, when it has two or more.
+    cjk: tuple[str, ...] = ()
+    #: The text as pinyin or initials ("wangfang", "wf"), when it is made of letters.
+    pinyin: str = ""
+    #: Written like a phone number (whether or not it is a valid one).
+    is_phone: bool = False
 
     @classmethod
     def parse(cls, q: str) -> "Terms":
         text = " ".join((q or "").split())[:MAX_QUERY]
-        digits = phone_key(text) if _PHONE_LIKE.match(text) else ""
-        return cls(text, tuple(text.lower().split()), digits, text.upper().replace(" ", ""))
+        is_phone = is_phone_like(text)
+        return cls(
+            text,
+            tuple(text.lower().split()),
+            text.upper().replace(" ", ""),
+            phones=phone_keys(text) if is_phone else (),
+            cjk=tuple(bigrams(text)),
+            pinyin=typed_pinyin(text),
+            is_phone=is_phone,
+        )
 
     @property
     def allows_contains(self) -> bool:
-        """Long enough for a contains-search, and not a phone number (which is searched by
-        its digits only: names and e-mails hold none)."""
-        return len(self.text) >= MIN_CONTAINS and not self.digits
+        """Long enough for a contains-search, not a phone number (which is searched by its
+        E.164 keys only: names and e-mails hold none) and not Chinese (found by its keys)."""
+        return len(self.text) >= MIN_CONTAINS and not self.is_phone and not has_cjk(self.text)
 
     @property
     def is_email(self) -> bool:
@@ -141,7 +172,50 @@ def _equals_ci(column, text: str):
 
 
 def _same_phone(column, terms: Terms) -> sa.ColumnElement:
-    return column == terms.digits if terms.digits else sa.false()
+    return column.in_(terms.phones) if terms.phones else sa.false()
+
+
+def _key_matches(owner, terms: Terms) -> list[sa.Select]:
+    """Selects of (owner id, rank) for the search keys `terms` match: every two-character
+    Chinese run of the text (contains); its pinyin or initials as a whole name (exact), the
+    beginning of one (prefix) or of a later word of one (contains)."""
+    selects = []
+    if terms.cjk:
+        selects.append(
+            sa.select(owner.label("id"), sa.literal(CONTAINS).label("rank"))
+            .where(SearchKey.kind == CJK, SearchKey.key.in_(terms.cjk), owner.is_not(None))
+            .group_by(owner)
+            .having(sa.func.count(sa.distinct(SearchKey.key)) == len(terms.cjk))
+        )
+    if terms.pinyin:
+        typed = terms.pinyin
+        exact = sa.and_(SearchKey.kind.in_((PINYIN, INITIALS)), SearchKey.key == typed)
+        if len(typed) < MIN_PREFIX:
+            match, rank = exact, sa.literal(EXACT)
+        else:
+            starts = sa.and_(SearchKey.key >= typed, SearchKey.key < next_after(typed))
+            match = sa.or_(
+                exact,
+                sa.and_(SearchKey.kind == PINYIN, starts),
+                sa.and_(SearchKey.kind == WORDS, starts),
+            )
+            rank = sa.case(
+                (SearchKey.kind == WORDS, CONTAINS), (SearchKey.key == typed, EXACT), else_=PREFIX
+            )
+        selects.append(
+            sa.select(owner.label("id"), rank.label("rank")).where(match, owner.is_not(None))
+        )
+    return selects
+
+
+def _best(selects: list[sa.Select]):
+    """The candidates of `selects` (id, rank), each once with its best rank."""
+    union = sa.union_all(*selects).subquery() if len(selects) > 1 else selects[0].subquery()
+    return (
+        sa.select(union.c.id, sa.func.min(union.c.rank).label("rank"))
+        .group_by(union.c.id)
+        .subquery()
+    )
 
 
 def _all_words(column, words) -> sa.ColumnElement:
@@ -162,28 +236,27 @@ def search(q: str) -> Results:
 
 
 def find_accounts(terms: Terms) -> list[Hit]:
-    """By name (every word, anywhere), slug (exact) or hotline phone (normalised digits)."""
-    matches = [KeyAccount.slug == terms.text.lower()]
+    """By name (every word, anywhere; Chinese, pinyin and initials by key), the place of an
+    address (by key), slug (exact) or hotline phone (E.164)."""
+    slug = terms.text.lower()
+    matches = [KeyAccount.slug == slug]
     if terms.allows_contains:
         matches.append(_all_words(KeyAccount.name, terms.words))
-    if terms.digits:
-        matches.append(KeyAccount.phone_digits == terms.digits)
+    if terms.phones:
+        matches.append(_same_phone(KeyAccount.phone_e164, terms))
     rank = sa.case(
-        (
-            sa.or_(
-                KeyAccount.slug == terms.text.lower(),
-                _equals_ci(KeyAccount.name, terms.text),
-                _same_phone(KeyAccount.phone_digits, terms),
-            ),
-            EXACT,
-        ),
-        (_starts(KeyAccount.name, terms.text), PREFIX),
+        (sa.or_(KeyAccount.slug == slug, _same_phone(KeyAccount.phone_e164, terms)), EXACT),
         else_=CONTAINS,
     )
+    best = _best(
+        [sa.select(KeyAccount.id, rank.label("rank")).where(sa.or_(*matches))]
+        + _key_matches(SearchKey.account_id, terms)
+    )
+    rank = _by_name(KeyAccount.name, terms, best.c.rank)
     rows = db.session.execute(
         sa.select(KeyAccount.slug, KeyAccount.name, KeyAccount.hotline_phone, rank)
-        .where(sa.or_(*matches))
-        .order_by(rank, KeyAccount.name)
+        .join(best, best.c.id == KeyAccount.id)
+        .order_by(rank, KeyAccount.name, KeyAccount.id)
         .limit(LIMIT)
     )
     return [
@@ -191,34 +264,43 @@ def find_accounts(terms: Terms) -> list[Hit]:
     ]
 
 
+def _by_name(name, terms: Terms, rank) -> sa.ColumnElement:
+    """`rank`, raised to exact when `name` is the text and to prefix when it begins with it."""
+    return sa.case(
+        (_equals_ci(name, terms.text), EXACT),
+        (sa.and_(rank > PREFIX, _starts(name, terms.text)), PREFIX),
+        else_=rank,
+    )
+
+
 def find_contacts(terms: Terms) -> list[Hit]:
-    """Buyer-side users by name (every word), e-mail (exact or anywhere) or phone digits."""
+    """Buyer-side users by name (every word; Chinese, pinyin and initials by key), e-mail
+    (exact or anywhere) or phone (E.164)."""
     email = terms.text.lower()
     matches = [User.email == email]
     if terms.allows_contains and not terms.is_email:
         matches.append(_all_words(User.name, terms.words))
     if terms.may_be_in_email:
         matches.append(_contains(User.email, terms.text))
-    if terms.digits:
-        matches.append(User.phone_digits == terms.digits)
+    if terms.phones:
+        matches.append(_same_phone(User.phone_e164, terms))
     rank = sa.case(
-        (
-            sa.or_(
-                User.email == email,
-                _same_phone(User.phone_digits, terms),
-                _equals_ci(User.name, terms.text),
-            ),
-            EXACT,
-        ),
-        (sa.or_(_starts(User.name, terms.text), _starts(User.email, terms.text)), PREFIX),
+        (sa.or_(User.email == email, _same_phone(User.phone_e164, terms)), EXACT),
+        (_starts(User.email, terms.text), PREFIX),
         else_=CONTAINS,
     )
+    best = _best(
+        [sa.select(User.id, rank.label("rank")).where(sa.or_(*matches))]
+        + _key_matches(SearchKey.user_id, terms)
+    )
+    rank = _by_name(User.name, terms, best.c.rank)
     rows = db.session.execute(
         sa.select(
             User.name, User.email, User.phone, User.role, KeyAccount.slug, KeyAccount.name, rank
         )
+        .join(best, best.c.id == User.id)
         .join(KeyAccount, KeyAccount.id == User.account_id)
-        .where(User.role.in_(BUYER_ROLES), sa.or_(*matches))
+        .where(User.role.in_(BUYER_ROLES))
         .order_by(rank, User.name, User.id)
         .limit(LIMIT)
     )
