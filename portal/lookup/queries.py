@@ -99,6 +99,11 @@ class Terms:
         )
 
     @property
+    def as_name(self) -> str:
+        """The text as a name is written: Chinese without the spaces typed between."""
+        return "".join(self.text.split()) if self.cjk else self.text
+
+    @property
     def allows_contains(self) -> bool:
         """Long enough for a contains-search, not a phone number (which is searched by its
         E.164 keys only: names and e-mails hold none) and not Chinese (found by its keys)."""
@@ -267,8 +272,8 @@ def find_accounts(terms: Terms) -> list[Hit]:
 def _by_name(name, terms: Terms, rank) -> sa.ColumnElement:
     """`rank`, raised to exact when `name` is the text and to prefix when it begins with it."""
     return sa.case(
-        (_equals_ci(name, terms.text), EXACT),
-        (sa.and_(rank > PREFIX, _starts(name, terms.text)), PREFIX),
+        (_equals_ci(name, terms.as_name), EXACT),
+        (sa.and_(rank > PREFIX, _starts(name, terms.as_name)), PREFIX),
         else_=rank,
     )
 
