@@ -204,7 +204,7 @@ def python_rows() -> dict[str, list[dict]]:
             {"id": a, "slug": f"acct-{a}", "name": name, "hotline_phone": account_phone(a),
              "phone_e164": phone_key(account_phone(a)), "time_zone": time_zone, **stamps}
         )  # fmt: skip
-        city = "Chicago" if chicago else CITIES[(a * 7) % 20]
+        city = "Chicago" if chicago else CITIES[(a // 10) % 20]
         addresses.append(
             {"id": a, "account_id": a, "label": "Head office", "lines": f"{a} Main Street",
              "city": city, "postcode": "200000", "country": "US" if chicago else "CN", **stamps}

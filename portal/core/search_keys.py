@@ -9,9 +9,10 @@ name (of a contact, an account, an account's address's place) is stored as a few
 - CJK: every two-character run of Chinese characters ("青岛港湾医疗集团": 青岛, 岛港, 港湾, ...).
   A caller's text of two or more Chinese characters is found where every two-character run of
   it is a key of the same name: 王芳 is one exact key lookup.
-- PINYIN: the whole name in toneless pinyin, lower-case, letters only ("wangfang"), and for a
-  Chinese personal name the given name before the surname ("fangwang", as foreigners write it).
-  Latin letters in a name are kept as they are, so "Qingdao" is "qingdao". A caller's letters
+- PINYIN: the whole name in toneless pinyin, lower-case, letters and digits only ("wangfang"),
+  and for a Chinese personal name the given name before the surname ("fangwang", as foreigners
+  write it). Latin letters in a name are kept without their accents, so "Qingdao" is "qingdao"
+  and "Müller" "muller". A caller's letters
   (spaces dropped: "wang fang", "Wang Fang" and "wangfang" are alike) match a key exactly, or,
   from MIN_PREFIX letters, as its beginning ("wangf" finds 王芳 and 王芳芳).
 - WORDS: the same from each later word or syllable on ("fang", "gangwanyiliaojituan",
@@ -20,6 +21,10 @@ name (of a contact, an account, an account's address's place) is stored as a few
 - INITIALS: the initials of a name written in Chinese characters ("wf"). They match exactly
   only: "wf" finds 王芳 and 吴峰, not 王方新 (wfx); initials as a prefix would find a tenth of
   all contacts for two letters.
+
+Where the database has no trigram index (SQLite), lookup also finds Latin names by these keys:
+the words a caller typed, run together, must begin a word of the name (and each appear in it,
+as typed): "acme hosp" finds Acme Hospital Group there, "cme" does not.
 
 Lookup ranks an exact key (the whole name, or its initials) before a prefix before the rest.
 """
@@ -43,6 +48,7 @@ _CJK_CHAR = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK_CHAR}]+")
 _ONLY_LETTERS = re.compile(r"^[a-z\s]+$")
 _NOT_LETTERS = re.compile(r"[^a-z]")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
 #: Two-character surnames, which stay whole when the given name goes first.
 COMPOUND_SURNAMES = frozenset(
     ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容")
@@ -71,14 +77,26 @@ def bigrams(text: str | None) -> list[str]:
 
 
 def syllables(text: str | None) -> list[str]:
-    """`text` as words of letters, Chinese characters in toneless pinyin, one a syllable
-    ("王芳 Ltd." -> ["wang", "fang", "ltd"])."""
-    return [word for part in lazy_pinyin(_fold(text)) for word in _NOT_LETTERS.split(part) if word]
+    """`text` as words of letters and digits without accents, Chinese characters in toneless
+    pinyin, one a syllable ("王芳 Ltd. 2" -> ["wang", "fang", "ltd", "2"], "Müller" ->
+    ["muller"])."""
+    return [
+        word
+        for part in lazy_pinyin(_fold(text))
+        for word in _NOT_ALNUM.split(unicodedata.normalize("NFKD", part))
+        if word
+    ]
 
 
 def pinyin(text: str | None) -> str:
-    """`text` in toneless pinyin, letters only ("王芳 Ltd" -> "wangfangltd")."""
+    """`text` in toneless pinyin, letters and digits ("王芳 Ltd 2" -> "wangfangltd2")."""
     return "".join(syllables(text))[:MAX_KEY]
+
+
+def compact(text: str | None) -> str:
+    """`text` as keys are written, its words run together ("Acme hosp" -> "acmehosp"); "" for
+    text with Chinese characters (found by its two-character runs instead)."""
+    return "" if has_cjk(text or "") else pinyin(text)
 
 
 def _surname_last(name: str) -> str:

@@ -15,14 +15,10 @@ wildcards in it are escaped, so `%`, `_`, quotes and backslashes are taken liter
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.accounts.models import KeyAccount, SearchKey, User
-from portal.contracts.models import Contract
-from portal.contracts.services import today_for
 from portal.core.invoice_numbers import invoice_number, parse_invoice_number
 from portal.core.money import Money
 from portal.core.permissions import BUYER_ROLES
@@ -34,17 +30,14 @@ from portal.core.search_keys import (
     PINYIN,
     WORDS,
     bigrams,
+    compact,
     has_cjk,
     next_after,
     typed_pinyin,
 )
 from portal.extensions import db
 from portal.hotline.models import HotlineRequest
-from portal.ordering.approvals import Deciders, deciders_of
-from portal.ordering.credit import exposure
-from portal.ordering.gate import release_blockers_of
 from portal.ordering.models import Milestone, Order
-from portal.ordering.queries import waiting_for_approval
 
 #: Results per kind.
 LIMIT = 10
@@ -54,6 +47,9 @@ MAX_QUERY = 100
 #: and one or two letters match half the customers anyway. (Two Chinese characters are found
 #: by their search key; two letters by the pinyin or initials they exactly are.)
 MIN_CONTAINS = 3
+#: At most this many candidates a key search gives (best rank first) before they are sorted
+#: by name: initials such as "lj" are those of thousands of contacts.
+CANDIDATES = 200
 #: ! escapes LIKE's wildcards (and itself) in what the caller typed.
 ESCAPE = "!"
 
@@ -83,6 +79,8 @@ class Terms:
     pinyin: str = ""
     #: Written like a phone number (whether or not it is a valid one).
     is_phone: bool = False
+    #: The words run together as search keys are written ("acmehosp"); "" for Chinese.
+    compact: str = ""
 
     @classmethod
     def parse(cls, q: str) -> "Terms":
@@ -96,6 +94,7 @@ class Terms:
             cjk=tuple(bigrams(text)),
             pinyin=typed_pinyin(text),
             is_phone=is_phone,
+            compact=compact(text),
         )
 
     @property
@@ -208,9 +207,39 @@ def _key_matches(owner, terms: Terms) -> list[sa.Select]:
                 (SearchKey.kind == WORDS, CONTAINS), (SearchKey.key == typed, EXACT), else_=PREFIX
             )
         selects.append(
-            sa.select(owner.label("id"), rank.label("rank")).where(match, owner.is_not(None))
+            _bounded(
+                sa.select(owner.label("id"), rank.label("rank"))
+                .where(match, owner.is_not(None))
+                .order_by(rank)
+            )
         )
     return selects
+
+
+def _bounded(select: sa.Select) -> sa.Select:
+    """`select` limited to CANDIDATES rows, as a member a UNION takes on every database."""
+    inner = select.limit(CANDIDATES).subquery()
+    return sa.select(inner.c.id, inner.c.rank)
+
+
+def _has_trigrams() -> bool:
+    """pg_trgm answers contains-searches on PostgreSQL; SQLite would read the whole table."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _word_matches(owner, name, terms: Terms) -> list[sa.Select]:
+    """Without trigrams: names whose keys (pinyin, later words) begin with the typed words run
+    together, and that hold every typed word as typed; ranked as contains-hits."""
+    if not terms.compact or _has_trigrams():
+        return []
+    starts = sa.and_(SearchKey.key >= terms.compact, SearchKey.key < next_after(terms.compact))
+    return [
+        _bounded(
+            sa.select(owner.label("id"), sa.literal(CONTAINS).label("rank"))
+            .join(name.class_, name.class_.id == owner)
+            .where(SearchKey.kind.in_((PINYIN, WORDS)), starts, _all_words(name, terms.words))
+        )
+    ]
 
 
 def _best(selects: list[sa.Select]):
@@ -283,10 +312,12 @@ def find_contacts(terms: Terms) -> list[Hit]:
     (exact or anywhere) or phone (E.164)."""
     email = terms.text.lower()
     matches = [User.email == email]
-    if terms.allows_contains and not terms.is_email:
+    trigrams = _has_trigrams()
+    if terms.allows_contains and not terms.is_email and trigrams:
         matches.append(_all_words(User.name, terms.words))
-    if terms.may_be_in_email:
-        matches.append(_contains(User.email, terms.text))
+    if terms.may_be_in_email:  # e-mails are stored lower-case: a range is a prefix-search
+        starts = sa.and_(User.email >= email, User.email < next_after(email))
+        matches.append(_contains(User.email, terms.text) if trigrams else starts)
     if terms.phones:
         matches.append(_same_phone(User.phone_e164, terms))
     rank = sa.case(
@@ -294,9 +325,11 @@ def find_contacts(terms: Terms) -> list[Hit]:
         (_starts(User.email, terms.text), PREFIX),
         else_=CONTAINS,
     )
+    names = _word_matches(SearchKey.user_id, User.name, terms) if terms.allows_contains else []
     best = _best(
         [sa.select(User.id, rank.label("rank")).where(sa.or_(*matches))]
         + _key_matches(SearchKey.user_id, terms)
+        + names
     )
     rank = _by_name(User.name, terms, best.c.rank)
     rows = db.session.execute(
@@ -432,142 +465,3 @@ FINDERS = {
     "invoice": find_invoices,
     "hotline": find_hotline_requests,
 }
-
-
-# The account 360 view
-
-RECENT_ORDERS = 10
-OPEN_REQUESTS = 20
-PAYMENTS_DUE = 20
-#: A contract ending within this many days is up for renewal.
-RENEWAL_DAYS = 60
-#: An account whose last order is older than this is dormant.
-DORMANT_DAYS = 180
-
-
-@dataclass
-class Credit:
-    limit: Money
-    exposure: Money
-
-    @property
-    def available(self) -> Money:
-        return Money(self.limit.amount - self.exposure.amount, self.limit.currency)
-
-
-@dataclass
-class Account360:
-    account: KeyAccount
-    today: date
-    contract: Contract | None
-    contacts: list[User]
-    orders: list[Order]
-    blockers: dict[int, list[str]]
-    #: Every order waiting for approval, however old, with who decides it.
-    approvals: list[tuple[Order, Deciders]]
-    requests: list[HotlineRequest]
-    payments_due: list[Milestone]
-    credit: Credit | None
-    stage: str
-
-    @property
-    def days_left(self) -> int | None:
-        """Days until the contract in force ends (negative: ended that long ago)."""
-        return None if self.contract is None else (self.contract.valid_to - self.today).days
-
-
-def account_360(account: KeyAccount, fields: frozenset[str]) -> Account360:
-    """Everything the 360 view shows of `account` that `fields` allows, in a constant number
-    of queries whatever the account holds."""
-    today = today_for(account)
-    contract = db.session.scalar(
-        sa.select(Contract)
-        .options(joinedload(Contract.payment_term))
-        .where(Contract.account_id == account.id, Contract.status == "active")
-        .order_by(Contract.valid_from.desc())
-        .limit(1)
-    )
-    orders = list(
-        db.session.scalars(
-            sa.select(Order)
-            .options(joinedload(Order.placed_by))
-            .where(Order.account_id == account.id)
-            .order_by(Order.placed_on.desc(), Order.id.desc())
-            .limit(RECENT_ORDERS)
-        )
-    )
-    contacts = []
-    if "contacts" in fields:
-        contacts = list(
-            db.session.scalars(
-                sa.select(User)
-                .where(User.account_id == account.id)
-                .order_by(User.is_active.desc(), User.name, User.id)
-            )
-        )
-    blockers = release_blockers_of(orders) if "orders" in fields else {}
-    approvals = []
-    if "orders" in fields:
-        waiting = waiting_for_approval(account.id)
-        deciders = deciders_of(waiting)
-        approvals = [(order, deciders[order.id]) for order in waiting]
-    requests = []
-    if "hotline" in fields:
-        requests = list(
-            db.session.scalars(
-                sa.select(HotlineRequest)
-                .options(joinedload(HotlineRequest.assignee), joinedload(HotlineRequest.contact))
-                .where(HotlineRequest.account_id == account.id, HotlineRequest.status != "closed")
-                .order_by(HotlineRequest.due_at, HotlineRequest.id)
-                .limit(OPEN_REQUESTS)
-            )
-        )
-    payments_due = []
-    if "payments" in fields:
-        payments_due = list(
-            db.session.scalars(
-                sa.select(Milestone)
-                .join(Order, Order.id == Milestone.order_id)
-                .options(contains_eager(Milestone.order))
-                .where(
-                    Order.account_id == account.id,
-                    Order.status != "cancelled",
-                    Milestone.paid_amount < Milestone.amount,
-                )
-                .order_by(Milestone.due_on.is_(None), Milestone.due_on, Milestone.id)
-                .limit(PAYMENTS_DUE)
-            )
-        )
-    credit = None
-    if "credit" in fields and contract is not None:
-        credit = Credit(contract.credit_limit, exposure(account.id, contract.currency))
-    return Account360(
-        account=account,
-        today=today,
-        contract=contract,
-        contacts=contacts,
-        orders=orders,
-        blockers=blockers,
-        approvals=approvals,
-        requests=requests,
-        payments_due=payments_due,
-        credit=credit,
-        stage=stage(contract, orders[0].placed_on if orders else None, today),
-    )
-
-
-def stage(contract: Contract | None, last_order_on: date | None, today: date) -> str:
-    """Where the account stands, derived (nothing stores a stage): without a contract in
-    force; contract ended; up for renewal (ends within RENEWAL_DAYS); onboarding (no order
-    yet); dormant (no order for DORMANT_DAYS); else active."""
-    if contract is None:
-        return "no_contract"
-    if contract.valid_to < today:
-        return "contract_ended"
-    if (contract.valid_to - today).days <= RENEWAL_DAYS:
-        return "renewal_due"
-    if last_order_on is None:
-        return "onboarding"
-    if (today - last_order_on).days > DORMANT_DAYS:
-        return "dormant"
-    return "active"

@@ -11,7 +11,7 @@ from portal.core.db import utcnow
 from portal.core.permissions import STAFF_ROLES
 from portal.core.phones import phone_key
 from portal.extensions import db
-from portal.lookup import queries
+from portal.lookup import account_view, queries
 from portal.ordering.models import Order
 from tests import factories
 from tests.support.web import count_queries, signed_in
@@ -363,7 +363,7 @@ def test_the_360_issues_the_same_queries_for_few_or_many_orders_contacts_and_req
     _more_of_everything(world, 12)
     with count_queries() as many:
         page = agent.get("/staff/accounts/acme").data.decode()
-    assert page.count("data-order-number=") == queries.RECENT_ORDERS
+    assert page.count("data-order-number=") == account_view.RECENT_ORDERS
     assert len(few) == len(many)
     assert len(many) <= 16
 
