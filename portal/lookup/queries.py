@@ -1,16 +1,17 @@
-"""Reads for the call centre: one search over every kind of thing a caller may quote, and the
-account 360 view.
+"""Reads for the call centre: one search over every kind of thing a caller may quote (the
+account 360 view is account_view.py's).
 
-Each kind of search is one bounded query (LIMIT) whose conditions an index answers on
-PostgreSQL: exact btree indexes for numbers, e-mails and phone numbers (E.164, every country a
-caller's number may be from: core.phones), GIN trigram indexes (pg_trgm) for the
-contains-searches on names and e-mails, and the btree index of search_keys for Chinese names
-and places (two-character runs), pinyin and initials (core.search_keys), which trigrams cannot
-answer; SQLite answers the key searches by the same index and the contains-searches with LIKE.
-A name-or-place search is a union of the column matches and the key matches, ranked exact,
-then prefix, then contains. What the caller typed is always a bound parameter, and LIKE
-wildcards in it are escaped, so `%`, `_`, quotes and backslashes are taken literally
-(SECURITY.md 22).
+Each kind of search is one bounded query (LIMIT) whose conditions an index answers: exact btree
+indexes for numbers, e-mails and phone numbers (E.164, every country a caller's number may be
+from: core.phones); the btree index of search_keys for Chinese names and places (two-character
+runs), pinyin and initials (core.search_keys), which trigrams cannot answer; and on PostgreSQL
+GIN trigram indexes (pg_trgm) for the contains-searches on names and e-mails. SQLite has no
+trigram index: there a contact's name is found by its word keys (the typed words run together
+begin a word of the name, and each appears in it) and an e-mail by its beginning, so that no
+search reads the users table. A search is a union of column matches and key matches, each
+contact once with its best rank: exact, then prefix, then contains. What the caller typed is
+always a bound parameter, and LIKE wildcards in it are escaped, so `%`, `_`, quotes and
+backslashes are taken literally (SECURITY.md 22).
 """
 
 import re
