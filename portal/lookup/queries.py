@@ -254,7 +254,20 @@ def _best(selects: list[sa.Select]):
 
 
 def _all_words(column, words) -> sa.ColumnElement:
-    return sa.and_(*(_contains(column, word) for word in words))
+    """Every word in `column`. A word shorter than MIN_CONTAINS has no trigram: a condition
+    the trigram index would take for it reads the whole index, so it is only a filter."""
+    return sa.and_(
+        *(
+            _contains(column, word)
+            if len(word) >= MIN_CONTAINS
+            else sa.func.lower(column).like(f"%{like_escape(word.lower())}%", escape=ESCAPE)
+            for word in words
+        )
+    )
+
+
+def _has_long_word(terms: Terms) -> bool:
+    return any(len(word) >= MIN_CONTAINS for word in terms.words)
 
 
 def search(q: str) -> Results:
@@ -314,7 +327,7 @@ def find_contacts(terms: Terms) -> list[Hit]:
     email = terms.text.lower()
     matches = [User.email == email]
     trigrams = _has_trigrams()
-    if terms.allows_contains and not terms.is_email and trigrams:
+    if terms.allows_contains and not terms.is_email and trigrams and _has_long_word(terms):
         matches.append(_all_words(User.name, terms.words))
     if terms.may_be_in_email:  # e-mails are stored lower-case: a range is a prefix-search
         starts = sa.and_(User.email >= email, User.email < next_after(email))
