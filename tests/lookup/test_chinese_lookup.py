@@ -163,3 +163,17 @@ def test_a_chinese_lookup_issues_the_same_queries_for_few_or_many_hits(web, chin
         assert "王芳" in page
         assert len(few) == len(many)
         assert len(many) <= 7
+
+
+def test_short_syllables_find_chinese_and_romanised_names_alike(china):
+    factories.UserFactory(account=china["harbour"], name="李娜")
+    factories.UserFactory(account=china["harbour"], name="Li Na")
+    factories.UserFactory(account=china["harbour"], name="Nadia Lima")
+    db.session.commit()
+    assert [name for name, _ in contacts("li na")] == ["Li Na", "李娜"]
+    assert contacts("Li Na") == [("Li Na", EXACT), ("李娜", EXACT)]
+
+
+def test_a_latin_name_is_found_by_the_beginning_of_its_words_on_every_database(china):
+    assert contacts("laura mil") == [("Laura Miller", PREFIX)]
+    assert contacts("miller") == [("Laura Miller", CONTAINS)]
