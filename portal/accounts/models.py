@@ -304,6 +304,20 @@ def _new_account_keys(mapper, connection, account: KeyAccount) -> None:
 def _changed_account_keys(mapper, connection, account: KeyAccount) -> None:
     if _changed(account, "name"):
         _account_keys(connection, account)
+    if _changed(account, "time_zone"):  # its users' numbers are read in its new country
+        users = User.__table__
+        region = region_of(account.time_zone)
+        rows = connection.execute(
+            sa.select(users.c.id, users.c.phone).where(
+                users.c.account_id == account.id, users.c.phone != ""
+            )
+        ).all()
+        for user_id, phone in rows:
+            connection.execute(
+                users.update()
+                .where(users.c.id == user_id)
+                .values(phone_e164=phone_key(phone, region))
+            )
 
 
 @sa.event.listens_for(User, "after_insert")

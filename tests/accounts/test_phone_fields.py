@@ -3,6 +3,7 @@ kept for lookup in E.164."""
 
 import pytest
 
+from portal.extensions import db
 from tests import factories
 from tests.support.web import account_form, reload, signed_in
 
@@ -71,3 +72,13 @@ def test_a_contact_of_a_us_account_is_keyed_in_the_us(initech):
     contact = factories.UserFactory(account=account, phone="(312) 555-0142")
     staff = factories.StaffFactory(phone="021-5555 0100")
     assert (contact.phone_e164, staff.phone_e164) == ("+13125550142", "+862155550100")
+
+
+def test_moving_an_account_to_another_country_rereads_its_contacts_numbers(initech):
+    account = factories.AccountFactory(slug="moving", time_zone="Asia/Shanghai")
+    contact = factories.UserFactory(account=account, phone="(312) 555-0142")
+    db.session.commit()
+    assert reload(contact).phone_e164 == "+863125550142"  # a Baoding number, read in China
+    account.time_zone = "America/Chicago"
+    db.session.commit()
+    assert reload(contact).phone_e164 == "+13125550142"
