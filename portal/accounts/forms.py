@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -33,11 +34,32 @@ from portal.core.inputs import plain_input
 from portal.core.locales import LANGUAGE_NAMES
 from portal.core.money import CURRENCIES
 from portal.core.permissions import ROLE_LABELS
+from portal.core.phones import DEFAULT_REGION, phone_number, region_of
 from portal.core.versioning import VersionedForm
 
 TIER_LABELS = {"platinum": _l("Platinum"), "gold": _l("Gold"), "standard": _l("Standard")}
 
-PHONE = Regexp(r"^[0-9+()./ -]*$", message=_l("Use digits, spaces and + ( ) - only."))
+
+class PhoneNumber:
+    """A phone number valid in its country (libphonenumber), read in the form's `phone_region`
+    when it has no country code (the account's country, else China); empty is fine."""
+
+    def __call__(self, form, field):
+        if not (field.data or "").strip():
+            return
+        region = getattr(form, "phone_region", None) or DEFAULT_REGION
+        if phone_number(field.data, region) is None:
+            raise ValidationError(
+                _(
+                    "“%(phone)s” is not a phone number we can call: type it with its area "
+                    "code, or with its country code, such as +86 21 5555 0100 or "
+                    "+1 312 555 0142.",
+                    phone=field.data,
+                )
+            )
+
+
+PHONE = PhoneNumber()
 
 
 def _optional_id(value):
@@ -111,6 +133,11 @@ class AccountForm(FlaskForm):
         self.field_sales_rep_id.choices = none + [
             (u.id, f"{u.name} <{u.email}>") for u in reps["field"]
         ]
+
+    @property
+    def phone_region(self) -> str:
+        """The hotline number is read in the country of the account's time zone."""
+        return region_of(self.time_zone.data)
 
     def values(self) -> dict:
         """The account's attributes as entered (the logo travels separately)."""

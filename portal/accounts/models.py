@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship, synony
 from portal.core.db import AccountScoped, Amount, TimestampMixin, UTCDateTime, utcnow
 from portal.core.money import Money
 from portal.core.permissions import BUYER_ROLES, ROLES
-from portal.core.phones import phone_key
+from portal.core.phones import phone_key, region_of
+from portal.core.search_keys import MAX_KEY, name_keys
 from portal.core.versioning import Versioned
 from portal.extensions import db
 
@@ -49,8 +50,9 @@ class KeyAccount(TimestampMixin, AccountScoped, Versioned, db.Model):
     #: Theme colour as #rrggbb.
     brand_colour: Mapped[str] = mapped_column(sa.String(7), default="#0d6efd")
     hotline_phone: Mapped[str] = mapped_column(sa.String(40), default="")
-    #: `hotline_phone` as lookup finds it (core.phones.phone_key); kept in sync on flush.
-    phone_digits: Mapped[str] = mapped_column(sa.String(40), default="", index=True)
+    #: `hotline_phone` in E.164 as lookup finds it (core.phones.phone_key, read in the
+    #: country of `time_zone`); "" when it is no number; kept in sync on flush.
+    phone_e164: Mapped[str] = mapped_column(sa.String(20), default="", index=True)
     #: IANA time zone, for business hours and dates shown to the account.
     time_zone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai")
     #: The language its users see when neither their own setting nor their browser names one.
@@ -122,8 +124,9 @@ class User(UserMixin, TimestampMixin, Versioned, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
-    #: `phone` as lookup finds it (core.phones.phone_key); kept in sync on flush.
-    phone_digits: Mapped[str] = mapped_column(sa.String(40), default="", index=True)
+    #: `phone` in E.164 as lookup finds it (core.phones.phone_key, read in the country of the
+    #: account's time zone, China for staff); "" when it is no number; kept in sync on flush.
+    phone_e164: Mapped[str] = mapped_column(sa.String(20), default="", index=True)
     role: Mapped[str] = mapped_column(sa.String(30))
     #: The key account of a buyer-side user; NULL for staff.
     account_id: Mapped[int | None] = mapped_column(
@@ -206,16 +209,142 @@ class Address(TimestampMixin, AccountScoped, Versioned, db.Model):
     account: Mapped[KeyAccount] = relationship(back_populates="addresses", lazy="raise")
 
 
+#: The place fields of an address that lookup finds its account by (those the model has).
+PLACE_FIELDS = ("province", "city", "district")
+
+
+class SearchKey(db.Model):
+    """A key lookup finds a contact, an account or an account's address by (core.search_keys:
+    Chinese two-character runs, pinyin, initials); written on flush from the name or place it
+    comes from, deleted with it. An address's keys also name its account."""
+
+    __tablename__ = "search_keys"
+    __table_args__ = (sa.Index("ix_search_keys_kind_key", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(1))
+    #: Compared in code-point order ("C") on PostgreSQL, as SQLite does: prefix ranges.
+    key: Mapped[str] = mapped_column(
+        sa.String(MAX_KEY).with_variant(sa.String(MAX_KEY, collation="C"), "postgresql")
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("key_accounts.id", ondelete="CASCADE"), index=True
+    )
+    address_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("addresses.id", ondelete="CASCADE"), index=True
+    )
+
+
+def _changed(target, *names: str) -> bool:
+    state = sa.inspect(target)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _write_keys(connection, owner: dict, keys: set[tuple[str, str]], **also) -> None:
+    """Replace the keys of `owner` (a column and its value) with `keys`."""
+    table = SearchKey.__table__
+    connection.execute(table.delete().where(*(table.c[k] == v for k, v in owner.items())))
+    if keys:
+        connection.execute(
+            table.insert(),
+            [{"kind": kind, "key": key, **owner, **also} for kind, key in sorted(keys)],
+        )
+
+
+def _account_phone(account: KeyAccount) -> None:
+    account.phone_e164 = phone_key(account.hotline_phone, region_of(account.time_zone))
+
+
+def _user_phone(connection, user: User) -> None:
+    time_zone = None
+    if user.account_id is not None:
+        time_zone = connection.scalar(
+            sa.select(KeyAccount.time_zone).where(KeyAccount.id == user.account_id)
+        )
+    user.phone_e164 = phone_key(user.phone, region_of(time_zone))
+
+
+def _account_keys(connection, account: KeyAccount) -> None:
+    owner = {"account_id": account.id, "address_id": None, "user_id": None}
+    _write_keys(connection, owner, name_keys(account.name))
+
+
+def _user_keys(connection, user: User) -> None:
+    _write_keys(connection, {"user_id": user.id}, name_keys(user.name, personal=True))
+
+
+def _address_keys(connection, address: Address) -> None:
+    keys = set()
+    for field in PLACE_FIELDS:
+        keys |= name_keys(getattr(address, field, ""))
+    _write_keys(connection, {"address_id": address.id}, keys, account_id=address.account_id)
+
+
 @sa.event.listens_for(KeyAccount, "before_insert")
+def _new_account(mapper, connection, account: KeyAccount) -> None:
+    _account_phone(account)
+
+
 @sa.event.listens_for(KeyAccount, "before_update")
-def _account_phone_digits(mapper, connection, account: KeyAccount) -> None:
-    account.phone_digits = phone_key(account.hotline_phone)
+def _changed_account(mapper, connection, account: KeyAccount) -> None:
+    if _changed(account, "hotline_phone", "time_zone"):
+        _account_phone(account)
 
 
 @sa.event.listens_for(User, "before_insert")
+def _new_user(mapper, connection, user: User) -> None:
+    _user_phone(connection, user)
+
+
 @sa.event.listens_for(User, "before_update")
-def _user_phone_digits(mapper, connection, user: User) -> None:
-    user.phone_digits = phone_key(user.phone)
+def _changed_user(mapper, connection, user: User) -> None:
+    if _changed(user, "phone", "account_id"):
+        _user_phone(connection, user)
+
+
+@sa.event.listens_for(KeyAccount, "after_insert")
+def _new_account_keys(mapper, connection, account: KeyAccount) -> None:
+    _account_keys(connection, account)
+
+
+@sa.event.listens_for(KeyAccount, "after_update")
+def _changed_account_keys(mapper, connection, account: KeyAccount) -> None:
+    if _changed(account, "name"):
+        _account_keys(connection, account)
+    if _changed(account, "time_zone"):  # its users' numbers are read in its new country
+        users = User.__table__
+        region = region_of(account.time_zone)
+        rows = connection.execute(
+            sa.select(users.c.id, users.c.phone).where(
+                users.c.account_id == account.id, users.c.phone != ""
+            )
+        ).all()
+        for user_id, phone in rows:
+            connection.execute(
+                users.update()
+                .where(users.c.id == user_id)
+                .values(phone_e164=phone_key(phone, region))
+            )
+
+
+@sa.event.listens_for(User, "after_insert")
+def _new_user_keys(mapper, connection, user: User) -> None:
+    _user_keys(connection, user)
+
+
+@sa.event.listens_for(User, "after_update")
+def _changed_user_keys(mapper, connection, user: User) -> None:
+    if _changed(user, "name"):
+        _user_keys(connection, user)
+
+
+@sa.event.listens_for(Address, "after_insert")
+@sa.event.listens_for(Address, "after_update")
+def _address_place_keys(mapper, connection, address: Address) -> None:
+    _address_keys(connection, address)
 
 
 # Trigram indexes need the pg_trgm extension; `create_all` (tests, benchmarks) makes it first,

@@ -1,33 +1,34 @@
-"""Phone numbers as search keys: the same number typed any way gives the same digits.
+"""Phone numbers: read with Google's libphonenumber (the `phonenumbers` package) for every
+country, validated, and keyed in E.164 ("+862155550100") for lookup.
 
-The rule (the supplier is in China, so a number without a country code is Chinese):
-
-1. keep the digits only (spaces, dashes, dots, brackets and the "+" go);
-2. an international prefix goes: "+" or "00" before the country code, and the country code
-   86 itself, so "+86 21 5555-0100" and "0086 21 5555 0100" become "2155550100";
-   other country codes stay: "+1 312 555 0142" becomes "13125550142";
-3. without a "+" or "00", digits that start with 86 and are 12 or 13 long are taken as
-   86 plus a national number (what "+86" becomes when the "+" is forgotten);
-4. the national trunk prefix "0" goes: "021-5555 0100" and "+86 (0)21 5555 0100" become
-   "2155550100".
-
-So "+86 21 5555-0100", "021-5555 0100" and "2155550100" all give "2155550100". Text with
-fewer than 5 digits gives "" (not a phone number).
+A number is read in a region: what a number without a country code means. A stored number
+(a user's phone, an account's hotline) is read in the region of its account (the country of
+the account's time zone, `region_of`), else China, the supplier's country (staff, unknown).
+What a caller quotes to the call centre is read in China first, then in each region of
+`SEARCH_REGIONS`: "(312) 555-0142" is a valid number in Baoding as in Chicago, so lookup
+looks for every key the text may be (`phone_keys`), by an exact index.
 
 Where people type a phone number, `phone_number` reads it: full-width digits and punctuation
-from Chinese input methods as their plain forms, then digits with the usual separators, an
-optional leading "+" and an optional extension ("ext. 12", "x12", "转 8001"); anything else
-is not a phone number.
+from Chinese input methods as their plain forms, then a number libphonenumber finds valid,
+with an optional extension ("ext. 12", "x12", "转 8001"); anything else is not a phone number.
 """
 
 import re
 import unicodedata
 
+import phonenumbers
+from babel.core import get_global
+
+#: The supplier's country: numbers without a country code are Chinese unless we know better.
+DEFAULT_REGION = "CN"
+#: Where a number quoted to the call centre may be from, after China (the foreign accounts'
+#: countries); each one is one more exact key to look up.
+SEARCH_REGIONS = ("CN", "US", "HK", "TW", "SG", "JP", "KR", "DE", "GB", "FR")
+#: Fewer digits than this is not a phone number (an order position, a year...).
 MIN_DIGITS = 5
-CHINA = "86"
+#: Longer text is not a phone number either (E.164 has at most 15 digits, plus separators).
+MAX_LENGTH = 40
 _NOT_DIGITS = re.compile(r"\D")
-#: At most 15 digits (E.164), not counting an extension.
-MAX_DIGITS = 15
 _PHONE = re.compile(
     r"(?P<number>\+?[\d\s().\-/]+?)"
     r"(?:\s*(?:ext\.?|x|#|转|分机)\s*(?P<extension>\d{1,6}))?",
@@ -35,29 +36,68 @@ _PHONE = re.compile(
 )
 
 
-def phone_key(text: str | None) -> str:
-    """The digits `text` is found by (see the module docstring); "" when it has too few."""
-    text = (text or "").strip()
-    digits = _NOT_DIGITS.sub("", text)
-    international = text.startswith("+") or digits.startswith("00")
-    if digits.startswith("00"):
-        digits = digits[2:]
-    if international:
-        if digits.startswith(CHINA):
-            digits = digits[len(CHINA) :]
-    elif digits.startswith(CHINA) and len(digits) in (12, 13):
-        digits = digits[len(CHINA) :]
-    digits = digits.lstrip("0")  # the trunk prefix, also as in "+86 (0)21 ..."
-    return digits if len(digits) >= MIN_DIGITS else ""
+def plain(text: str | None) -> str:
+    """`text` with full-width forms as their plain ones and runs of spaces as one."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").split())
 
 
-def phone_number(text: str | None) -> str | None:
-    """`text` in plain characters, stripped, when it is a phone number; None when it is not."""
-    plain = " ".join(unicodedata.normalize("NFKC", text or "").split())
-    found = _PHONE.fullmatch(plain)
-    if found is None:
+def region_of(time_zone: str | None) -> str:
+    """The country of an IANA time zone ("America/Chicago" -> "US"), else DEFAULT_REGION."""
+    return get_global("zone_territories").get(time_zone or "", DEFAULT_REGION)
+
+
+def _parse(text: str | None, region: str) -> tuple[phonenumbers.PhoneNumber | None, str]:
+    """(the number `text` is in `region` or None, the extension typed after it)."""
+    found = _PHONE.fullmatch(plain(text)[:MAX_LENGTH])
+    if found is None or len(_NOT_DIGITS.sub("", found["number"])) < MIN_DIGITS:
+        return None, ""
+    number = found["number"].strip()
+    if number.startswith("00"):  # the international prefix most countries dial
+        number = "+" + number[2:]
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return None, ""
+    return parsed, found["extension"] or ""
+
+
+def _e164(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_key(text: str | None, region: str = DEFAULT_REGION) -> str:
+    """The E.164 form of the number `text` is in `region` ("" when it is none): what lookup
+    finds a stored number by. Lenient (a possible number is enough), as stored numbers may be
+    older than validation."""
+    number, _ = _parse(text, region)
+    if number is None or not phonenumbers.is_possible_number(number):
+        return ""
+    return _e164(number)
+
+
+def phone_keys(text: str | None) -> tuple[str, ...]:
+    """Every E.164 number a caller may mean by `text`: read in China, then in each of
+    SEARCH_REGIONS (an international number is the same in all); () when it is none."""
+    keys = []
+    for region in SEARCH_REGIONS:
+        number, _ = _parse(text, region)
+        if number is not None and phonenumbers.is_valid_number(number):
+            key = _e164(number)
+            if key not in keys:
+                keys.append(key)
+    return tuple(keys)
+
+
+def phone_number(text: str | None, region: str = DEFAULT_REGION) -> str | None:
+    """`text` in plain characters when it is a valid phone number in `region` (or with its
+    country code), with an optional extension; None when it is not."""
+    number, _ = _parse(text, region)
+    if number is None or not phonenumbers.is_valid_number(number):
         return None
-    digits = _NOT_DIGITS.sub("", found["number"])
-    if not MIN_DIGITS <= len(digits) <= MAX_DIGITS or not phone_key(found["number"]):
-        return None
-    return plain
+    return plain(text)
+
+
+def is_phone_like(text: str) -> bool:
+    """Text made of what phone numbers are written with, with enough digits to be one."""
+    number, _ = _parse(text, DEFAULT_REGION)
+    return number is not None

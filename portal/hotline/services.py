@@ -22,7 +22,7 @@ from portal.core.permissions import (
     SALES_MANAGER,
     STAFF_ROLES,
 )
-from portal.core.phones import phone_number
+from portal.core.phones import phone_number, region_of
 from portal.core.versioning import check_version, commit
 from portal.extensions import db
 from portal.hotline import notices
@@ -175,7 +175,7 @@ def file_request(
         raise ServiceError(
             _("A phone number has at most %(max)d characters.", max=MAX_PHONE), "phone"
         )
-    phone = phone_number(typed)
+    phone = phone_number(typed, region_of(account.time_zone))
     if phone is None:
         raise ServiceError(
             _(

@@ -1,42 +1,56 @@
-"""Reads for the call centre: one search over every kind of thing a caller may quote, and the
-account 360 view.
+"""Reads for the call centre: one search over every kind of thing a caller may quote (the
+account 360 view is account_view.py's).
 
-Each kind of search is one bounded query (LIMIT) whose conditions an index answers on
-PostgreSQL: exact btree indexes for numbers, e-mails and normalised phone digits, GIN trigram
-indexes (pg_trgm) for the contains-searches on names and e-mails. SQLite answers the same
-queries with LIKE. What the caller typed is always a bound parameter, and LIKE wildcards in it
-are escaped, so `%`, `_`, quotes and backslashes are taken literally (SECURITY.md 22).
+Each kind of search is one bounded query (LIMIT) whose conditions an index answers: exact btree
+indexes for numbers, e-mails and phone numbers (E.164, every country a caller's number may be
+from: core.phones); the btree index of search_keys for Chinese names and places (two-character
+runs), pinyin and initials (core.search_keys), which trigrams cannot answer; and on PostgreSQL
+GIN trigram indexes (pg_trgm) for the contains-searches on names and e-mails. SQLite has no
+trigram index: there a contact's name is found by its word keys (the typed words run together
+begin a word of the name, and each appears in it) and an e-mail by its beginning, so that no
+search reads the users table. A search is a union of column matches and key matches, each
+contact once with its best rank: exact, then prefix, then contains. What the caller typed is
+always a bound parameter, and LIKE wildcards in it are escaped, so `%`, `_`, quotes and
+backslashes are taken literally (SECURITY.md 22).
 """
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload
 
-from portal.accounts.models import KeyAccount, User
-from portal.contracts.models import Contract
-from portal.contracts.services import today_for
+from portal.accounts.models import KeyAccount, SearchKey, User
 from portal.core.invoice_numbers import invoice_number, parse_invoice_number
 from portal.core.money import Money
 from portal.core.permissions import BUYER_ROLES
-from portal.core.phones import phone_key
+from portal.core.phones import is_phone_like, phone_keys
+from portal.core.search_keys import (
+    CJK,
+    INITIALS,
+    MIN_PREFIX,
+    PINYIN,
+    WORDS,
+    bigrams,
+    compact,
+    has_cjk,
+    next_after,
+    typed_pinyin,
+)
 from portal.extensions import db
 from portal.hotline.models import HotlineRequest
-from portal.ordering.approvals import Deciders, deciders_of
-from portal.ordering.credit import exposure
-from portal.ordering.gate import release_blockers_of
 from portal.ordering.models import Milestone, Order
-from portal.ordering.queries import waiting_for_approval
 
 #: Results per kind.
 LIMIT = 10
 #: The longest query taken; the rest is ignored.
 MAX_QUERY = 100
 #: Contains-searches need this many characters: a trigram index cannot answer shorter ones,
-#: and one or two letters match half the customers anyway.
+#: and one or two letters match half the customers anyway. (Two Chinese characters are found
+#: by their search key; two letters by the pinyin or initials they exactly are.)
 MIN_CONTAINS = 3
+#: At most this many candidates a key search gives (best rank first) before they are sorted
+#: by name: initials such as "lj" are those of thousands of contacts.
+CANDIDATES = 200
 #: ! escapes LIKE's wildcards (and itself) in what the caller typed.
 ESCAPE = "!"
 
@@ -45,7 +59,6 @@ KINDS = ("account", "contact", "order", "invoice", "hotline")
 EXACT, PREFIX, CONTAINS = 0, 1, 2
 
 _HOTLINE = re.compile(r"^HL-?(?P<id>[0-9]{1,9})$")
-_PHONE_LIKE = re.compile(r"^[0-9+()./\s-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -56,22 +69,45 @@ class Terms:
     text: str
     #: Lower-case words, for names (all must appear).
     words: tuple[str, ...]
-    #: Normalised phone digits when the text looks like a phone number, else "".
-    digits: str
     #: Upper-case, for order, invoice and hotline request numbers and PO numbers.
     number: str
+    #: Every E.164 number the text may be (read in China first, then other countries), when
+    #: it is written like a phone number.
+    phones: tuple[str, ...] = ()
+    #: The text's two-character runs of Chinese characters, when it has two or more.
+    cjk: tuple[str, ...] = ()
+    #: The text as pinyin or initials ("wangfang", "wf"), when it is made of letters.
+    pinyin: str = ""
+    #: Written like a phone number (whether or not it is a valid one).
+    is_phone: bool = False
+    #: The words run together as search keys are written ("acmehosp"); "" for Chinese.
+    compact: str = ""
 
     @classmethod
     def parse(cls, q: str) -> "Terms":
         text = " ".join((q or "").split())[:MAX_QUERY]
-        digits = phone_key(text) if _PHONE_LIKE.match(text) else ""
-        return cls(text, tuple(text.lower().split()), digits, text.upper().replace(" ", ""))
+        is_phone = is_phone_like(text)
+        return cls(
+            text,
+            tuple(text.lower().split()),
+            text.upper().replace(" ", ""),
+            phones=phone_keys(text) if is_phone else (),
+            cjk=tuple(bigrams(text)),
+            pinyin=typed_pinyin(text),
+            is_phone=is_phone,
+            compact=compact(text),
+        )
+
+    @property
+    def as_name(self) -> str:
+        """The text as a name is written: Chinese without the spaces typed between."""
+        return "".join(self.text.split()) if self.cjk else self.text
 
     @property
     def allows_contains(self) -> bool:
-        """Long enough for a contains-search, and not a phone number (which is searched by
-        its digits only: names and e-mails hold none)."""
-        return len(self.text) >= MIN_CONTAINS and not self.digits
+        """Long enough for a contains-search, not a phone number (which is searched by its
+        E.164 keys only: names and e-mails hold none) and not Chinese (found by its keys)."""
+        return len(self.text) >= MIN_CONTAINS and not self.is_phone and not has_cjk(self.text)
 
     @property
     def is_email(self) -> bool:
@@ -141,11 +177,97 @@ def _equals_ci(column, text: str):
 
 
 def _same_phone(column, terms: Terms) -> sa.ColumnElement:
-    return column == terms.digits if terms.digits else sa.false()
+    return column.in_(terms.phones) if terms.phones else sa.false()
+
+
+def _key_matches(owner, terms: Terms) -> list[sa.Select]:
+    """Selects of (owner id, rank) for the search keys `terms` match: every two-character
+    Chinese run of the text (contains); its pinyin or initials as a whole name (exact), the
+    beginning of one (prefix) or of a later word of one (contains)."""
+    selects = []
+    if terms.cjk:
+        selects.append(
+            sa.select(owner.label("id"), sa.literal(CONTAINS).label("rank"))
+            .where(SearchKey.kind == CJK, SearchKey.key.in_(terms.cjk), owner.is_not(None))
+            .group_by(owner)
+            .having(sa.func.count(sa.distinct(SearchKey.key)) == len(terms.cjk))
+        )
+    if terms.pinyin:
+        typed = terms.pinyin
+        exact = sa.and_(SearchKey.kind.in_((PINYIN, INITIALS)), SearchKey.key == typed)
+        if len(typed) < MIN_PREFIX:
+            match, rank = exact, sa.literal(EXACT)
+        else:
+            starts = sa.and_(SearchKey.key >= typed, SearchKey.key < next_after(typed))
+            match = sa.or_(
+                exact,
+                sa.and_(SearchKey.kind == PINYIN, starts),
+                sa.and_(SearchKey.kind == WORDS, starts),
+            )
+            rank = sa.case(
+                (SearchKey.kind == WORDS, CONTAINS), (SearchKey.key == typed, EXACT), else_=PREFIX
+            )
+        selects.append(
+            _bounded(
+                sa.select(owner.label("id"), rank.label("rank"))
+                .where(match, owner.is_not(None))
+                .order_by(rank)
+            )
+        )
+    return selects
+
+
+def _bounded(select: sa.Select) -> sa.Select:
+    """`select` limited to CANDIDATES rows, as a member a UNION takes on every database."""
+    inner = select.limit(CANDIDATES).subquery()
+    return sa.select(inner.c.id, inner.c.rank)
+
+
+def _has_trigrams() -> bool:
+    """pg_trgm answers contains-searches on PostgreSQL; SQLite would read the whole table."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _word_matches(owner, name, terms: Terms) -> list[sa.Select]:
+    """Without trigrams: names whose keys (pinyin, later words) begin with the typed words run
+    together, and that hold every typed word as typed; ranked as contains-hits."""
+    if not terms.compact or _has_trigrams():
+        return []
+    starts = sa.and_(SearchKey.key >= terms.compact, SearchKey.key < next_after(terms.compact))
+    return [
+        _bounded(
+            sa.select(owner.label("id"), sa.literal(CONTAINS).label("rank"))
+            .join(name.class_, name.class_.id == owner)
+            .where(SearchKey.kind.in_((PINYIN, WORDS)), starts, _all_words(name, terms.words))
+        )
+    ]
+
+
+def _best(selects: list[sa.Select]):
+    """The candidates of `selects` (id, rank), each once with its best rank."""
+    union = sa.union_all(*selects).subquery() if len(selects) > 1 else selects[0].subquery()
+    return (
+        sa.select(union.c.id, sa.func.min(union.c.rank).label("rank"))
+        .group_by(union.c.id)
+        .subquery()
+    )
 
 
 def _all_words(column, words) -> sa.ColumnElement:
-    return sa.and_(*(_contains(column, word) for word in words))
+    """Every word in `column`. A word shorter than MIN_CONTAINS has no trigram: a condition
+    the trigram index would take for it reads the whole index, so it is only a filter."""
+    return sa.and_(
+        *(
+            _contains(column, word)
+            if len(word) >= MIN_CONTAINS
+            else sa.func.lower(column).like(f"%{like_escape(word.lower())}%", escape=ESCAPE)
+            for word in words
+        )
+    )
+
+
+def _has_long_word(terms: Terms) -> bool:
+    return any(len(word) >= MIN_CONTAINS for word in terms.words)
 
 
 def search(q: str) -> Results:
@@ -162,28 +284,27 @@ def search(q: str) -> Results:
 
 
 def find_accounts(terms: Terms) -> list[Hit]:
-    """By name (every word, anywhere), slug (exact) or hotline phone (normalised digits)."""
-    matches = [KeyAccount.slug == terms.text.lower()]
+    """By name (every word, anywhere; Chinese, pinyin and initials by key), the place of an
+    address (by key), slug (exact) or hotline phone (E.164)."""
+    slug = terms.text.lower()
+    matches = [KeyAccount.slug == slug]
     if terms.allows_contains:
         matches.append(_all_words(KeyAccount.name, terms.words))
-    if terms.digits:
-        matches.append(KeyAccount.phone_digits == terms.digits)
+    if terms.phones:
+        matches.append(_same_phone(KeyAccount.phone_e164, terms))
     rank = sa.case(
-        (
-            sa.or_(
-                KeyAccount.slug == terms.text.lower(),
-                _equals_ci(KeyAccount.name, terms.text),
-                _same_phone(KeyAccount.phone_digits, terms),
-            ),
-            EXACT,
-        ),
-        (_starts(KeyAccount.name, terms.text), PREFIX),
+        (sa.or_(KeyAccount.slug == slug, _same_phone(KeyAccount.phone_e164, terms)), EXACT),
         else_=CONTAINS,
     )
+    best = _best(
+        [sa.select(KeyAccount.id, rank.label("rank")).where(sa.or_(*matches))]
+        + _key_matches(SearchKey.account_id, terms)
+    )
+    rank = _by_name(KeyAccount.name, terms, best.c.rank)
     rows = db.session.execute(
         sa.select(KeyAccount.slug, KeyAccount.name, KeyAccount.hotline_phone, rank)
-        .where(sa.or_(*matches))
-        .order_by(rank, KeyAccount.name)
+        .join(best, best.c.id == KeyAccount.id)
+        .order_by(rank, KeyAccount.name, KeyAccount.id)
         .limit(LIMIT)
     )
     return [
@@ -191,34 +312,47 @@ def find_accounts(terms: Terms) -> list[Hit]:
     ]
 
 
+def _by_name(name, terms: Terms, rank) -> sa.ColumnElement:
+    """`rank`, raised to exact when `name` is the text and to prefix when it begins with it."""
+    return sa.case(
+        (_equals_ci(name, terms.as_name), EXACT),
+        (sa.and_(rank > PREFIX, _starts(name, terms.as_name)), PREFIX),
+        else_=rank,
+    )
+
+
 def find_contacts(terms: Terms) -> list[Hit]:
-    """Buyer-side users by name (every word), e-mail (exact or anywhere) or phone digits."""
+    """Buyer-side users by name (every word; Chinese, pinyin and initials by key), e-mail
+    (exact or anywhere) or phone (E.164)."""
     email = terms.text.lower()
     matches = [User.email == email]
-    if terms.allows_contains and not terms.is_email:
+    trigrams = _has_trigrams()
+    if terms.allows_contains and not terms.is_email and trigrams and _has_long_word(terms):
         matches.append(_all_words(User.name, terms.words))
-    if terms.may_be_in_email:
-        matches.append(_contains(User.email, terms.text))
-    if terms.digits:
-        matches.append(User.phone_digits == terms.digits)
+    if terms.may_be_in_email:  # e-mails are stored lower-case: a range is a prefix-search
+        starts = sa.and_(User.email >= email, User.email < next_after(email))
+        matches.append(_contains(User.email, terms.text) if trigrams else starts)
+    if terms.phones:
+        matches.append(_same_phone(User.phone_e164, terms))
     rank = sa.case(
-        (
-            sa.or_(
-                User.email == email,
-                _same_phone(User.phone_digits, terms),
-                _equals_ci(User.name, terms.text),
-            ),
-            EXACT,
-        ),
-        (sa.or_(_starts(User.name, terms.text), _starts(User.email, terms.text)), PREFIX),
+        (sa.or_(User.email == email, _same_phone(User.phone_e164, terms)), EXACT),
+        (_starts(User.email, terms.text), PREFIX),
         else_=CONTAINS,
     )
+    names = _word_matches(SearchKey.user_id, User.name, terms) if terms.allows_contains else []
+    best = _best(
+        [sa.select(User.id, rank.label("rank")).where(sa.or_(*matches))]
+        + _key_matches(SearchKey.user_id, terms)
+        + names
+    )
+    rank = _by_name(User.name, terms, best.c.rank)
     rows = db.session.execute(
         sa.select(
             User.name, User.email, User.phone, User.role, KeyAccount.slug, KeyAccount.name, rank
         )
+        .join(best, best.c.id == User.id)
         .join(KeyAccount, KeyAccount.id == User.account_id)
-        .where(User.role.in_(BUYER_ROLES), sa.or_(*matches))
+        .where(User.role.in_(BUYER_ROLES))
         .order_by(rank, User.name, User.id)
         .limit(LIMIT)
     )
@@ -345,142 +479,3 @@ FINDERS = {
     "invoice": find_invoices,
     "hotline": find_hotline_requests,
 }
-
-
-# The account 360 view
-
-RECENT_ORDERS = 10
-OPEN_REQUESTS = 20
-PAYMENTS_DUE = 20
-#: A contract ending within this many days is up for renewal.
-RENEWAL_DAYS = 60
-#: An account whose last order is older than this is dormant.
-DORMANT_DAYS = 180
-
-
-@dataclass
-class Credit:
-    limit: Money
-    exposure: Money
-
-    @property
-    def available(self) -> Money:
-        return Money(self.limit.amount - self.exposure.amount, self.limit.currency)
-
-
-@dataclass
-class Account360:
-    account: KeyAccount
-    today: date
-    contract: Contract | None
-    contacts: list[User]
-    orders: list[Order]
-    blockers: dict[int, list[str]]
-    #: Every order waiting for approval, however old, with who decides it.
-    approvals: list[tuple[Order, Deciders]]
-    requests: list[HotlineRequest]
-    payments_due: list[Milestone]
-    credit: Credit | None
-    stage: str
-
-    @property
-    def days_left(self) -> int | None:
-        """Days until the contract in force ends (negative: ended that long ago)."""
-        return None if self.contract is None else (self.contract.valid_to - self.today).days
-
-
-def account_360(account: KeyAccount, fields: frozenset[str]) -> Account360:
-    """Everything the 360 view shows of `account` that `fields` allows, in a constant number
-    of queries whatever the account holds."""
-    today = today_for(account)
-    contract = db.session.scalar(
-        sa.select(Contract)
-        .options(joinedload(Contract.payment_term))
-        .where(Contract.account_id == account.id, Contract.status == "active")
-        .order_by(Contract.valid_from.desc())
-        .limit(1)
-    )
-    orders = list(
-        db.session.scalars(
-            sa.select(Order)
-            .options(joinedload(Order.placed_by))
-            .where(Order.account_id == account.id)
-            .order_by(Order.placed_on.desc(), Order.id.desc())
-            .limit(RECENT_ORDERS)
-        )
-    )
-    contacts = []
-    if "contacts" in fields:
-        contacts = list(
-            db.session.scalars(
-                sa.select(User)
-                .where(User.account_id == account.id)
-                .order_by(User.is_active.desc(), User.name, User.id)
-            )
-        )
-    blockers = release_blockers_of(orders) if "orders" in fields else {}
-    approvals = []
-    if "orders" in fields:
-        waiting = waiting_for_approval(account.id)
-        deciders = deciders_of(waiting)
-        approvals = [(order, deciders[order.id]) for order in waiting]
-    requests = []
-    if "hotline" in fields:
-        requests = list(
-            db.session.scalars(
-                sa.select(HotlineRequest)
-                .options(joinedload(HotlineRequest.assignee), joinedload(HotlineRequest.contact))
-                .where(HotlineRequest.account_id == account.id, HotlineRequest.status != "closed")
-                .order_by(HotlineRequest.due_at, HotlineRequest.id)
-                .limit(OPEN_REQUESTS)
-            )
-        )
-    payments_due = []
-    if "payments" in fields:
-        payments_due = list(
-            db.session.scalars(
-                sa.select(Milestone)
-                .join(Order, Order.id == Milestone.order_id)
-                .options(contains_eager(Milestone.order))
-                .where(
-                    Order.account_id == account.id,
-                    Order.status != "cancelled",
-                    Milestone.paid_amount < Milestone.amount,
-                )
-                .order_by(Milestone.due_on.is_(None), Milestone.due_on, Milestone.id)
-                .limit(PAYMENTS_DUE)
-            )
-        )
-    credit = None
-    if "credit" in fields and contract is not None:
-        credit = Credit(contract.credit_limit, exposure(account.id, contract.currency))
-    return Account360(
-        account=account,
-        today=today,
-        contract=contract,
-        contacts=contacts,
-        orders=orders,
-        blockers=blockers,
-        approvals=approvals,
-        requests=requests,
-        payments_due=payments_due,
-        credit=credit,
-        stage=stage(contract, orders[0].placed_on if orders else None, today),
-    )
-
-
-def stage(contract: Contract | None, last_order_on: date | None, today: date) -> str:
-    """Where the account stands, derived (nothing stores a stage): without a contract in
-    force; contract ended; up for renewal (ends within RENEWAL_DAYS); onboarding (no order
-    yet); dormant (no order for DORMANT_DAYS); else active."""
-    if contract is None:
-        return "no_contract"
-    if contract.valid_to < today:
-        return "contract_ended"
-    if (contract.valid_to - today).days <= RENEWAL_DAYS:
-        return "renewal_due"
-    if last_order_on is None:
-        return "onboarding"
-    if (today - last_order_on).days > DORMANT_DAYS:
-        return "dormant"
-    return "active"

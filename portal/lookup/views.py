@@ -6,7 +6,7 @@ from flask_login import current_user
 from portal.accounts import queries as account_queries
 from portal.accounts.permissions import can_edit_account
 from portal.core.access import restricted
-from portal.lookup import permissions, queries, services
+from portal.lookup import account_view, permissions, queries, services
 from portal.lookup.forms import LookupForm
 
 bp = Blueprint("lookup", __name__)
@@ -64,7 +64,7 @@ def show_account(slug):
     services.record_account_view(current_user, account, via=hit)
     return render_template(
         "lookup/account.html",
-        view=queries.account_360(account, fields),
+        view=account_view.account_360(account, fields),
         account=account,
         fields=fields,
         hit=hit,

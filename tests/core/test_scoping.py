@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.models import Address, KeyAccount, User
+from portal.accounts.models import Address, KeyAccount, SearchKey, User
 from portal.core.db import AccountScoped, set_account_scope
 from portal.extensions import db
 from tests import factories
@@ -12,6 +12,8 @@ from tests import factories
 EXEMPT = {
     User: "staff rows have no account and buyers see their reps; reads go through "
     "accounts.queries.users_of",
+    SearchKey: "lookup's search keys: only the staff lookup reads them, and a contact's keys "
+    "name no account",
 }
 
 
