@@ -147,6 +147,9 @@ class User(UserMixin, TimestampMixin, Versioned, db.Model):
     away_until: Mapped[date | None] = mapped_column(sa.Date)
     #: The user's own language ("en", "zh_Hans"); "" follows the browser, then the account.
     locale: Mapped[str] = mapped_column(sa.String(10), default="")
+    #: The language they last signed in with (their browser's, or the one they switched to
+    #: before signing in): what their e-mails are written in while `locale` is "".
+    last_locale: Mapped[str] = mapped_column(sa.String(10), default="")
     #: Staff: the time zone they see times in; "" is the company's (COMPANY_TIME_ZONE).
     #: Buyer-side users see their account's.
     time_zone: Mapped[str] = mapped_column(sa.String(64), default="")

@@ -47,14 +47,17 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(user: User, remember: bool) -> str:
-    """A new session for `user`; returns the token for the cookie."""
+def start_session(user: User, remember: bool, language: str | None = None) -> str:
+    """A new session for `user`; returns the token for the cookie. `language`, the one they
+    sign in with, is what their e-mails are written in while they have chosen none."""
     config = current_app.config
     now = core_db.utcnow()
     lifetime = (
         config["REMEMBER_COOKIE_DURATION"] if remember else config["SESSION_ABSOLUTE_TIMEOUT"]
     )
     token = secrets.token_urlsafe(32)
+    if language:
+        user.last_locale = language
     db.session.add(
         UserSession(
             token_hash=_digest(token),

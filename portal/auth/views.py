@@ -9,6 +9,7 @@ from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm,
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.http import home_url, safe_next
+from portal.core.locales import browser_locale
 from portal.core.permissions import public
 from portal.core.reauth import mark_signed_in
 
@@ -36,9 +37,11 @@ def login():
         except services.InvalidCredentials:
             form.password.errors = [_("The e-mail or password is not correct.")]
         else:
+            # The language they sign in with: the switch's, else their browser's.
+            language = session.get("locale") or browser_locale(request.accept_languages)
             # A fresh session: nothing from before sign-in survives (SECURITY.md 8).
             session.clear()
-            services.start_session(user, remember=form.remember.data)
+            services.start_session(user, remember=form.remember.data, language=language)
             login_user(user, remember=form.remember.data)
             mark_signed_in()
             return redirect(safe_next(form.next.data) or home_url(user))

@@ -121,14 +121,15 @@ def require_lazy(text) -> None:
 
 def reader_settings(user: User | None) -> tuple[str, str]:
     """The language and time zone `user` reads the portal in when not looking at it: their
-    own language, else their account's default, else English; buyers their account's time
-    zone, staff their own, else the company's."""
+    own language, else the one they last signed in with, else their account's default, else
+    English; buyers their account's time zone, staff their own, else the company's."""
     config = current_app.config
     company_zone = config["COMPANY_TIME_ZONE"]
     if user is None:
         return DEFAULT_LOCALE, company_zone
     account = db.session.get(KeyAccount, user.account_id) if user.account_id else None
-    locale = user.locale or (account.default_locale if account else "") or DEFAULT_LOCALE
+    default = account.default_locale if account else ""
+    locale = user.locale or user.last_locale or default or DEFAULT_LOCALE
     if locale not in config["LANGUAGES"]:
         locale = DEFAULT_LOCALE
     if user.is_buyer_side and account is not None:

@@ -21,6 +21,7 @@ from portal.ordering.lifecycle import status_label
 from tests import factories
 from tests.support.catalogue import use_chinese_catalogue
 from tests.support.ordering import place
+from tests.support.web import login
 
 CHINESE = {
     "Order %(number)s was confirmed.": "订单 %(number)s 已确认。",
@@ -78,6 +79,38 @@ def test_a_buyer_without_a_setting_reads_their_accounts_default_language(chinese
     order = place(shop, [("NW-LT14", 1)])
     [mail] = mails_to("buyer@acme.example")
     assert mail.subject == f"已收到订单 {order.number}。"
+
+
+def test_a_buyer_who_signed_in_from_a_chinese_browser_gets_chinese_mail(chinese, web, shop):
+    """With no language of their own, e-mails follow the browser they last signed in from."""
+    client = web.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9,en;q=0.8"
+    assert login(client, "buyer@acme.example").status_code == 302
+    db.session.expire_all()
+    order = place(shop, [("NW-LT14", 1)])
+    [mail] = mails_to("buyer@acme.example")
+    assert mail.subject == f"已收到订单 {order.number}。"
+
+
+def test_the_language_switched_to_before_signing_in_is_the_one_mail_follows(chinese, web, shop):
+    client = web.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-US,en;q=0.9"
+    client.post("/language", data={"locale": "zh_Hans", "next": "/login"})
+    assert login(client, "buyer@acme.example").status_code == 302
+    db.session.expire_all()
+    order = place(shop, [("NW-LT14", 1)])
+    [mail] = mails_to("buyer@acme.example")
+    assert mail.subject == f"已收到订单 {order.number}。"
+
+
+def test_an_english_browser_at_sign_in_keeps_mail_english(chinese, web, shop):
+    client = web.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-GB,en;q=0.9"
+    assert login(client, "buyer@acme.example").status_code == 302
+    db.session.expire_all()
+    order = place(shop, [("NW-LT14", 1)])
+    [mail] = mails_to("buyer@acme.example")
+    assert mail.subject == f"Order {order.number} received."
 
 
 def test_two_recipients_of_one_event_each_read_it_in_their_own_language(chinese):
