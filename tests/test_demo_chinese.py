@@ -76,3 +76,36 @@ def test_the_acme_buyer_who_signed_in_on_a_chinese_browser_gets_chinese_mail(chi
     assert mail.subject == f"已收到订单 {order.number}。"
     assert "¥17,339.15" in mail.text_body and "¥17,339.15" in mail.html_body
     assert CHINESE_DATE.search(mail.text_body)
+
+
+@pytest.mark.parametrize("typed", ["王芳", "wang fang", "Wang Fang", "wf"])
+def test_the_call_centre_finds_wang_fang_by_her_name_pinyin_and_initials(web, typed):
+    seed_demo()
+    client = web.test_client()
+    assert login(client, "callcenter@northwind.example", DEMO_PASSWORD).status_code == 302
+    response = client.get("/staff/lookup", query_string={"q": typed})
+    if response.location:  # one sure hit goes straight to its account's 360
+        assert response.location.endswith("/staff/accounts/qingdao")
+    else:
+        page = response.get_data(as_text=True)
+        assert re.search(r'data-result-kind="contact" data-account-slug="qingdao"[^>]*>王芳', page)
+
+
+def test_the_call_centre_finds_qingdao_by_its_city(web):
+    seed_demo()
+    client = web.test_client()
+    assert login(client, "callcenter@northwind.example", DEMO_PASSWORD).status_code == 302
+    response = client.get("/staff/lookup", query_string={"q": "青岛"})
+    assert (response.location or "").endswith("/staff/accounts/qingdao") or (
+        'data-result-kind="account" data-account-slug="qingdao"' in response.get_data(as_text=True)
+    )
+
+
+def test_a_staff_user_in_shanghai_sees_shanghai_times_labelled(web):
+    seed_demo()
+    client = web.test_client()
+    assert login(client, "chen@northwind.example", DEMO_PASSWORD).status_code == 302
+    page = client.get("/staff/hotline").get_data(as_text=True)
+    assert '<html lang="zh-Hans">' in page  # 陈静 reads Chinese by her own setting
+    due = re.search(r"(\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}) \(Asia/Shanghai\)", page)
+    assert due, "a deadline in Shanghai time, labelled"
