@@ -15,6 +15,7 @@ Create Date: 2026-12-05 01:00:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 
 # revision identifiers, used by Alembic.
@@ -43,7 +44,14 @@ def upgrade():
             'addresses',
             sa.Column(name, sa.String(length=length), nullable=False, server_default=''),
         )
-    op.add_column('orders', sa.Column('ship_to_fields', sa.JSON(), nullable=True))
+    op.add_column(
+        'orders',
+        sa.Column(
+            'ship_to_fields',
+            sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'),
+            nullable=True,
+        ),
+    )
     op.add_column(
         'business_calendars',
         sa.Column('country', sa.String(length=2), nullable=False, server_default=''),

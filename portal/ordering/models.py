@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import Address, KeyAccount, User
@@ -57,7 +58,10 @@ class Order(TimestampMixin, AccountScoped, db.Model):
     ship_to: Mapped[str] = mapped_column(sa.Text)
     #: Its fields then (accounts.addresses.snapshot), for couriers and the API; NULL for orders
     #: placed before addresses had recipients and provinces.
-    ship_to_fields: Mapped[dict | None] = mapped_column(sa.JSON)
+    # JSONB on PostgreSQL: plain json has no equality, which SELECT DISTINCT over orders needs.
+    ship_to_fields: Mapped[dict | None] = mapped_column(
+        sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+    )
     po_number: Mapped[str] = mapped_column(sa.String(60), default="", index=True)
     requested_delivery_on: Mapped[date | None] = mapped_column(sa.Date)
     note: Mapped[str] = mapped_column(sa.Text, default="")
