@@ -353,11 +353,12 @@ def target_values(sku: str | None, category_name: str | None) -> dict:
     return {"product_id": None, "category_id": category_id}
 
 
-def seed_payment_terms() -> int:
-    """Create the standard terms of DESIGN.md section 4 that are missing; returns how many."""
+def seed_payment_terms(terms: dict | None = None) -> int:
+    """Create the terms that are missing, by code: the standard ones of DESIGN.md section 4,
+    or `terms` of the same form; returns how many."""
     existing = set(db.session.scalars(sa.select(PaymentTerm.code)))
     created = 0
-    for code, (name, needs_letter_of_credit, milestones) in STANDARD_TERMS.items():
+    for code, (name, needs_letter_of_credit, milestones) in (terms or STANDARD_TERMS).items():
         if code in existing:
             continue
         term = PaymentTerm(code=code, name=name, needs_letter_of_credit=needs_letter_of_credit)

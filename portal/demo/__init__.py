@@ -11,7 +11,7 @@ from portal.accounts import addresses
 from portal.accounts import services as account_services
 from portal.accounts.models import Address, KeyAccount, User
 from portal.catalog.models import Category, ListPrice, Product
-from portal.contracts.models import Contract, PaymentTerm, PriceRule, TermMilestone
+from portal.contracts.models import Contract, PaymentTerm, PriceRule
 from portal.contracts.services import seed_payment_terms, today_for
 from portal.core.passwords import hash_password
 from portal.demo.data import (
@@ -222,7 +222,7 @@ def chinese_names() -> dict[str, str]:
 
 def _seed_catalog() -> int:
     created = 0
-    created += seed_payment_terms() + _seed_demo_terms()
+    created += seed_payment_terms() + seed_payment_terms(DEMO_TERMS)
     categories = {c.name: c for c in db.session.scalars(sa.select(Category))}
     for position, name in enumerate(CATEGORIES):
         if name not in categories:
@@ -262,24 +262,6 @@ def _seed_catalog() -> int:
         db.session.add(product)
         created += 1
     db.session.flush()
-    return created
-
-
-def _seed_demo_terms() -> int:
-    existing = set(db.session.scalars(sa.select(PaymentTerm.code)))
-    created = 0
-    for code, (name, milestones) in DEMO_TERMS.items():
-        if code in existing:
-            continue
-        term = PaymentTerm(code=code, name=name, needs_letter_of_credit=False)
-        term.milestones = [
-            TermMilestone(
-                position=position, label=label, share_percent=Decimal(share), event=event, days=days
-            )
-            for position, (label, share, event, days) in enumerate(milestones, start=1)
-        ]
-        db.session.add(term)
-        created += 1
     return created
 
 

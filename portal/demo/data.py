@@ -293,8 +293,8 @@ CONTRACTS = {
 }
 
 #: Payment terms the demo needs beyond the standard ones (contracts.terms.STANDARD_TERMS):
-#: code: (name, milestones as (label, share, event, days)).
-DEMO_TERMS = {"net60": ("Net 60", [("Payment", "100", "shipment", 60)])}
+#: code: (name, needs a letter of credit, milestones as (label, share, event, days)).
+DEMO_TERMS = {"net60": ("Net 60", False, [("Payment", "100", "shipment", 60)])}
 
 #: Price proposals waiting for a sales manager: (SKU, from quantity, fixed price, reason), each
 #: replacing the contract's rule for that SKU and quantity (23% below list: beyond the account

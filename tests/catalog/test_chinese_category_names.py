@@ -5,7 +5,7 @@ names every category in Chinese, and the catalog CSV import takes either name.""
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -22,6 +22,7 @@ from portal.contracts.pricing import explain, price_lines
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from tests import factories
+from tests.support.contracts import cny_contract
 from tests.support.web import signed_in
 
 CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9"}
@@ -138,13 +139,7 @@ def test_every_demo_category_has_a_chinese_name_and_an_old_demo_gets_them_once(a
 
 
 def test_a_price_list_names_a_category_in_english_or_in_chinese(app):
-    account = factories.AccountFactory()
-    contract = factories.ContractFactory(
-        account=account,
-        currency="CNY",
-        valid_from=account.local_date() - timedelta(days=30),
-        valid_to=account.local_date() + timedelta(days=365),
-    )
+    contract = cny_contract()
     monitors = factories.CategoryFactory(name="Monitors", name_zh="显示器")
     factories.CategoryFactory(name="Cables")
     admin = factories.StaffFactory(role="account_admin", discount_authority_percent=Decimal(10))

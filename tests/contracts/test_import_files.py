@@ -14,20 +14,14 @@ from portal.contracts.models import PriceRule
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from tests import factories
-from tests.support.contracts import acme_contract, acme_price, rule_form
+from tests.support.contracts import acme_contract, acme_price, cny_contract, rule_form
 from tests.support.tables import damaged, upload_file, xlsx, zip_bomb
 from tests.support.web import login
 
 
 @pytest.fixture
 def contract():
-    account = factories.AccountFactory()
-    contract = factories.ContractFactory(
-        account=account,
-        currency="CNY",
-        valid_from=account.local_date() - timedelta(days=30),
-        valid_to=account.local_date() + timedelta(days=365),
-    )
+    contract = cny_contract()
     laptops = factories.CategoryFactory(name="Laptops")
     for sku, amount in (("LT14", "8999.00"), ("LT16", "10999.00")):
         product = factories.ProductFactory(sku=sku, category=laptops)

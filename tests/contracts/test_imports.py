@@ -24,6 +24,7 @@ from portal.core.errors import ServiceError
 from portal.extensions import db
 from portal.notifications.models import Notice, OutboxMessage
 from tests import factories
+from tests.support.contracts import cny_contract
 from tests.support.web import count_queries
 
 HEADER = "target,kind,value,currency,min_quantity,valid_from,valid_to"
@@ -41,13 +42,7 @@ def csv_file(*rows: str, header: str = HEADER) -> bytes:
 @pytest.fixture
 def contract():
     """A CNY contract valid from 30 days ago to a year ahead, over a small catalog."""
-    account = factories.AccountFactory()
-    contract = factories.ContractFactory(
-        account=account,
-        currency="CNY",
-        valid_from=account.local_date() - timedelta(days=30),
-        valid_to=account.local_date() + timedelta(days=365),
-    )
+    contract = cny_contract()
     laptops = factories.CategoryFactory(name="Laptops")
     services = factories.CategoryFactory(name="Services")
     for sku, category, amount in (

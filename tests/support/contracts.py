@@ -1,7 +1,7 @@
 """Helpers of the contract tests: the demo's Acme contract, a rule form, a CSV upload."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -9,6 +9,7 @@ from portal.accounts.models import KeyAccount
 from portal.contracts import pricing
 from portal.contracts.models import Contract
 from portal.extensions import db
+from tests import factories
 
 
 def acme_price(sku):
@@ -38,3 +39,14 @@ def rule_form(**extra):
 def upload(client, url, text, **fields):
     data = {"file": (io.BytesIO(text.encode()), "prices.csv"), **fields}
     return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def cny_contract(**account):
+    """A CNY contract of a new account, valid from 30 days ago to a year ahead."""
+    account = factories.AccountFactory(**account)
+    return factories.ContractFactory(
+        account=account,
+        currency="CNY",
+        valid_from=account.local_date() - timedelta(days=30),
+        valid_to=account.local_date() + timedelta(days=365),
+    )
