@@ -5,11 +5,23 @@ A product may have a Chinese name and description besides the English ones; a vi
 language is Chinese sees them where they exist, everyone else (and a Chinese viewer of a
 product without them) the English ones. Order lines keep both names as their snapshot, so orders,
 invoices and e-mails pick the same way. A category likewise may have a Chinese name. Templates
-call the globals `product_name`, `product_description` and `category_name` (portal.templating);
+call the globals `product_name`, `product_description`, `category_name` and `unit_name`
+(portal.templating);
 Python code calls these functions.
 """
 
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+#: The units of sale the catalog uses, in the reader's language; a unit staff typed that is
+#: not here shows as typed.
+UNIT_NAMES = {
+    "each": _l("each"),
+    "contract": _l("contract"),
+    "box": _l("box"),
+    "set": _l("set"),
+    "pack": _l("pack"),
+}
 
 
 def is_chinese() -> bool:
@@ -38,3 +50,8 @@ def product_description(thing) -> str:
 def category_name(category) -> str:
     """The shown name of a category (anything with `name` and optionally `name_zh`)."""
     return shown(category.name, getattr(category, "name_zh", None))
+
+
+def unit_name(unit: str | None) -> str:
+    """A unit of sale as the reader says it: "each" is 件 in Chinese."""
+    return str(UNIT_NAMES.get((unit or "").strip().lower(), unit or ""))

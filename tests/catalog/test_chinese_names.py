@@ -184,3 +184,12 @@ def test_the_staff_form_saves_the_chinese_name_and_description(web, demo):
     assert response.status_code == 302, response.get_data(as_text=True)
     dock = reload("NW-DOCK")
     assert (dock.name_zh, dock.description_zh) == ("USB-C 扩展坞 Pro", "支持双屏。")
+
+
+def test_a_chinese_buyer_reads_the_unit_of_sale_in_chinese(web, demo):
+    catalog = wang(web).get("/a/qingdao/catalog", headers=CHINESE).get_data(as_text=True)
+    assert '<span class="price-unit">/ 件</span>' in catalog
+    assert '<span class="price-unit">/ each</span>' not in catalog
+    english = signed_in(web, "buyer@acme.example", DEMO_PASSWORD)
+    page = english.get("/a/acme/catalog", headers=ENGLISH).get_data(as_text=True)
+    assert '<span class="price-unit">/ each</span>' in page
