@@ -34,6 +34,7 @@ def register_template_helpers(app: Flask) -> None:
     from portal.contracts.forms import CONTRACT_STATUS_LABELS
     from portal.contracts.permissions import can_view_proposals
     from portal.contracts.pricing import explain
+    from portal.contracts.terms import term_text
     from portal.core import access
     from portal.core.audit import ACTION_LABELS, action_label
     from portal.core.page_parts import add_page_part
@@ -58,6 +59,8 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters.update(
         money=money_filter,
+        #: A payment term's name or a milestone's label in the reader's language.
+        term_text=term_text,
         amount=amount_filter,
         number=number,
         #: A number in a data- attribute: 12.5, never grouped.

@@ -109,3 +109,16 @@ def test_a_staff_user_in_shanghai_sees_shanghai_times_labelled(web):
     assert '<html lang="zh-Hans">' in page  # 陈静 reads Chinese by her own setting
     due = re.search(r"(\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}) \(Asia/Shanghai\)", page)
     assert due, "a deadline in Shanghai time, labelled"
+
+
+def test_the_standard_payment_terms_read_in_chinese_and_stay_as_stored_in_english(web):
+    """Globex's deposit: 定金 to a Chinese reader, Deposit to an English one."""
+    seed_demo()
+    client = web.test_client()
+    assert login(client, "buyer@globex.example", DEMO_PASSWORD).status_code == 302
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"
+    page = client.get("/a/globex/invoices").get_data(as_text=True)
+    assert "<td>定金</td>" in page and "<td>Deposit</td>" not in page
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-US,en;q=0.9"
+    page = client.get("/a/globex/invoices").get_data(as_text=True)
+    assert "<td>Deposit</td>" in page

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from portal.accounts.models import KeyAccount
 from portal.contracts.models import Contract
 from portal.contracts.services import today_for
+from portal.contracts.terms import term_text
 from portal.core.dates import format_day
 from portal.core.money import Money, format_money
 from portal.extensions import db
@@ -132,7 +133,7 @@ def _blockers(
         )
     else:
         blocking.extend(
-            Blocker(not_paid_text(m), "amounts", _("%(label)s not paid.", label=m.label))
+            Blocker(not_paid_text(m), "amounts", _("%(label)s not paid.", label=term_text(m.label)))
             for m in milestones
             if m.is_due_at_order and not m.is_paid
         )
@@ -217,6 +218,6 @@ def not_paid_text(milestone: Milestone) -> str:
     unpaid = milestone.unpaid
     return _(
         "%(label)s of %(amount)s not paid.",
-        label=milestone.label,
+        label=term_text(milestone.label),
         amount=format_money(unpaid.amount, unpaid.currency),
     )

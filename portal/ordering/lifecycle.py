@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from portal.contracts.terms import term_text
 from portal.core.dates import format_day
 from portal.core.errors import ServiceError
 from portal.core.hooks import run_hook
@@ -208,7 +209,7 @@ def tell_invoices_issued(order, slug: str, milestones) -> None:
             f"/a/{slug}/invoices/{number}",
             email="invoice_issued",
             invoice=number,
-            label=milestone.label,
+            label=later(term_text, milestone.label),
             order_number=order.number,
             amount=amount,
             due_amount=due_amount,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import KeyAccount
 from portal.contracts.services import today_for
+from portal.contracts.terms import term_text
 from portal.core import audit
 from portal.core.db import begin_write
 from portal.core.money import format_money, minor_digits, to_minor
@@ -211,7 +212,7 @@ def _mismatch(card: CardPayment, milestone: Milestone, state: IntentState) -> st
         return _(
             "Stripe took %(currency)s; %(label)s is in %(expected)s.",
             currency=currency or "?",
-            label=milestone.label,
+            label=term_text(milestone.label),
             expected=milestone.currency,
         )
     if state.amount_minor != to_minor(card.amount, card.currency):
@@ -226,7 +227,7 @@ def _mismatch(card: CardPayment, milestone: Milestone, state: IntentState) -> st
         return _(
             "%(label)s has only %(unpaid)s unpaid (paid otherwise meanwhile); Stripe took "
             "%(amount)s.",
-            label=milestone.label,
+            label=term_text(milestone.label),
             unpaid=format_money(unpaid, card.currency),
             amount=format_money(card.amount, card.currency),
         )

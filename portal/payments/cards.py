@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import KeyAccount, User
+from portal.contracts.terms import term_text
 from portal.core import audit
 from portal.core.db import begin_write, utcnow
 from portal.core.errors import ServiceError
@@ -53,7 +54,9 @@ def payable_refusal(milestone: Milestone, order: Order) -> str | None:
         )
     if milestone.is_paid:
         return _(
-            "%(label)s of order %(number)s is paid.", label=milestone.label, number=order.number
+            "%(label)s of order %(number)s is paid.",
+            label=term_text(milestone.label),
+            number=order.number,
         )
     if milestone.due_on is None:
         return _("%(label)s is not due yet.", label=milestone.label)

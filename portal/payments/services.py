@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import KeyAccount, User
 from portal.contracts.services import today_for
+from portal.contracts.terms import term_text
 from portal.core import audit
 from portal.core.dates import format_day
 from portal.core.db import utcnow
@@ -137,7 +138,7 @@ def _tell_payment_received(payment: Payment, parts: list[tuple[Milestone, Decima
         "parts": [
             (
                 invoice_number(orders[m.order_id].number, m.position),
-                m.label,
+                later(term_text, m.label),
                 later(format_money, part, payment.currency),
             )
             for m, part in parts
@@ -239,7 +240,7 @@ def _check_part(milestone: Milestone, part: Decimal) -> None:
         raise ServiceError(
             _(
                 "%(label)s has only %(unpaid)s unpaid; %(part)s would pay it beyond its amount.",
-                label=milestone.label,
+                label=term_text(milestone.label),
                 unpaid=format_money(unpaid, milestone.currency),
                 part=format_money(part, milestone.currency),
             )

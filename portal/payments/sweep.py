@@ -23,6 +23,7 @@ from flask_babel.speaklater import LazyString
 from portal.accounts.models import KeyAccount
 from portal.accounts.queries import active_user_ids
 from portal.contracts.services import today_for as account_today
+from portal.contracts.terms import term_text
 from portal.core.dates import format_day
 from portal.core.db import among, begin_write, db_session_dialect, utcnow
 from portal.core.invoice_numbers import invoice_number
@@ -155,7 +156,7 @@ def _remind(marked: list[sa.Row]) -> int:
             _l(
                 "Invoice %(number)s (%(label)s) is overdue: %(amount)s was due on %(date)s.",
                 number=facts["invoice"],
-                label=milestone.label,
+                label=later(term_text, milestone.label),
                 amount=facts["amount"],
                 date=facts["due_on"],
             ),
