@@ -49,12 +49,26 @@ NOT_WORDS = re.compile(
     rf"|\b(?:{'|'.join(list_currencies())})\b"  # ISO currency codes (CNY 17,339.15)
 )
 WORD = re.compile(r"[A-Za-z]{2,}")
+#: What a code looks like: "in_progress", "gold", "price_rule.update".
+CODE = re.compile(r"[a-z][a-z0-9_.]*")
 
 
-def data_values(app) -> re.Pattern:
+class DataPattern:
+    """The values, and the pattern that finds them."""
+
+    def __init__(self, pattern: re.Pattern, values):
+        self.pattern, self.values = pattern, set(values)
+
+    def sub(self, replacement: str, text: str) -> str:
+        return self.pattern.sub(replacement, text)
+
+
+def data_values(app, before: "DataPattern | None" = None) -> "DataPattern":
     """Every text value in the database (names, SKUs, notes...) and the settings (the
-    supplier's name), as whole words, the longest first."""
+    supplier's name), as whole words, the longest first; with `before`, also the values it
+    had (a page may still show what a form has since deleted, an order's snapshot)."""
     values = {v for v in app.config.values() if isinstance(v, str)}
+    values.update(getattr(before, "values", ()))
     values.update(LANGUAGE_NAMES.values())  # the language switch names each in itself
     for table in db.metadata.sorted_tables:
         for column in table.columns:
@@ -62,11 +76,16 @@ def data_values(app) -> re.Pattern:
                 values.update(db.session.scalars(sa.select(column).distinct()))
     for value in list(values):
         values.update((value or "").splitlines())  # an address's lines, shown one by one
-    values = sorted({v.strip() for v in values if v and len(v.strip()) > 1}, key=len)
-    return re.compile("|".join(rf"(?<!\w){re.escape(v)}(?!\w)" for v in reversed(values)))
+    # Codes the database keeps (a status, a tier, a role) are not data: a page shows their
+    # labels, which come from the catalogue.
+    values = sorted(
+        {v.strip() for v in values if v and len(v.strip()) > 1 and not CODE.fullmatch(v)}, key=len
+    )
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(v)}(?!\w)" for v in reversed(values)))
+    return DataPattern(pattern, values)
 
 
-def escaped_words(html: str, data: re.Pattern) -> list[str]:
+def escaped_words(html: str, data) -> list[str]:
     """The texts of a page that hold ASCII words from outside the catalogue."""
     escaped = []
     for text in read_text(html):
@@ -139,7 +158,7 @@ def test_every_form_error_and_message_speaks_the_catalogue(app, client, world, p
             if response.mimetype == "text/html":
                 page = response.get_data(as_text=True)
                 if escaped_words(page, data):  # or what the form just stored: data too
-                    data = data_values(app)
+                    data = data_values(app, before=data)
                 for text in escaped_words(page, data):
                     found.setdefault(text, f"{role} POST {url}")
             client.post("/logout")

@@ -27,6 +27,7 @@ from portal.core.versioning import check_version, commit
 from portal.extensions import db
 from portal.hotline import notices
 from portal.hotline.business_hours import add_business_hours
+from portal.hotline.forms import SAMPLE_STATUS_LABELS
 from portal.hotline.models import (
     CALL_OUTCOMES,
     CALLBACK_WINDOWS,
@@ -428,7 +429,11 @@ def move_sample(
     """Move a sample unit along SAMPLE_TRANSITIONS; commits."""
     if to not in SAMPLE_TRANSITIONS.get(sample.status, ()):
         raise ServiceError(
-            _("A %(status)s unit cannot become %(to)s.", status=sample.status, to=to)
+            _(
+                "A %(status)s unit cannot become %(to)s.",
+                status=str(SAMPLE_STATUS_LABELS[sample.status]).lower(),
+                to=str(SAMPLE_STATUS_LABELS.get(to, to)).lower(),
+            )
         )
     note = _note(note)
     if to in ("approved", "rejected"):
