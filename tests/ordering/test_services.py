@@ -790,6 +790,15 @@ def test_a_missing_po_number_is_refused_where_the_account_requires_one(shop):
     assert placed.po_number == "PO-4711"
 
 
+def test_a_po_number_typed_in_full_width_is_kept_plain_and_found_as_a_repeat(shop):
+    first = place(shop, DONE_WHEN, po_number="ＰＯ－４７１１　")
+    assert first.po_number == "PO-4711"
+
+    assert_refused(
+        shop, "already has the purchase-order number", "is_po_repeat_confirmed", po_number="po-4711"
+    )
+
+
 @pytest.mark.date_sensitive
 @pytest.mark.parametrize("days", [-1, 0, placement.MAX_DELIVERY_DAYS + 1])
 def test_a_delivery_date_not_after_today_or_beyond_two_years_is_refused(shop, days):
