@@ -173,6 +173,13 @@ def test_the_emails_plain_text_parts_are_extracted_too():
     assert "[jinja2: templates/**.txt]" in (ROOT / "babel.cfg").read_text().splitlines()
 
 
+def test_a_hotline_requests_open_status_shares_its_message_with_nothing_else():
+    """ "Open" was also the remittance form's column of amounts still unpaid, and a message has
+    one translation: the hotline queue called open requests 未付金额 (unpaid amount)."""
+    places = {filename for filename, _line, message in extracted_messages() if message == "Open"}
+    assert places == {"portal/hotline/forms.py"}
+
+
 def test_the_chinese_translations_keep_their_placeholders():
     with open(CHINESE, "rb") as file:
         chinese = read_po(file)
