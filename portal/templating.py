@@ -22,7 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from portal.core.dates import format_clock, format_day, format_moment
-from portal.core.locales import LANGUAGE_NAMES
+from portal.core.locales import LANGUAGE_NAMES, sentence_gap
 from portal.core.money import Money, capital_words, format_money, plain
 
 
@@ -79,6 +79,8 @@ def register_template_helpers(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         get_locale=get_locale,
+        #: Between two sentences: a space, or nothing in Chinese (after 。).
+        sentence_gap=sentence_gap,
         #: The header's language switch: each language of the portal, named in itself.
         language_names={code: LANGUAGE_NAMES[code] for code in app.config["LANGUAGES"]},
         # Labels and formatting
