@@ -30,7 +30,7 @@ def register_template_helpers(app: Flask) -> None:
     from portal.accounts.addresses import printed
     from portal.accounts.forms import TIER_LABELS
     from portal.accounts.permissions import can_manage_staff, can_manage_users_of
-    from portal.catalog.names import category_name, product_description, product_name
+    from portal.catalog.names import category_name, product_description, product_name, unit_name
     from portal.contracts.forms import CONTRACT_STATUS_LABELS
     from portal.contracts.permissions import can_view_proposals
     from portal.contracts.pricing import explain
@@ -93,6 +93,7 @@ def register_template_helpers(app: Flask) -> None:
         product_name=product_name,
         product_description=product_description,
         category_name=category_name,
+        unit_name=unit_name,
         care_kind_label=care.kind_label,
         role_label=role_label,
         audit_label=action_label,

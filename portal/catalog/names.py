@@ -10,6 +10,11 @@ Python code calls these functions.
 """
 
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+#: Units of sale the portal names in the viewer's language (a product's unit is what staff
+#: typed; others are shown as typed).
+UNIT_NAMES = {"each": _l("each")}
 
 
 def is_chinese() -> bool:
@@ -38,3 +43,8 @@ def product_description(thing) -> str:
 def category_name(category) -> str:
     """The shown name of a category (anything with `name` and optionally `name_zh`)."""
     return shown(category.name, getattr(category, "name_zh", None))
+
+
+def unit_name(unit: str | None) -> str:
+    """A product's unit of sale as the viewer reads it: "each" is 件 in Chinese."""
+    return str(UNIT_NAMES.get(unit or "", unit or ""))
