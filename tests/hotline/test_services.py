@@ -238,6 +238,15 @@ def test_an_order_of_another_account_is_not_found(desk):
     assert file(desk, order_number=ours.number).order_id == ours.id
 
 
+def test_an_order_number_typed_in_full_width_is_found(desk):
+    ours = factories.OrderFactory(
+        contract=factories.ContractFactory(account=desk.account), placed_by=desk.buyer
+    )
+    full_width = ours.number.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+    assert full_width != ours.number
+    assert file(desk, order_number=full_width.lower()).order_id == ours.id
+
+
 def test_a_buyer_cannot_file_for_another_account(desk):
     with pytest.raises(ServiceError):
         file(desk, by=desk.other_buyer)
