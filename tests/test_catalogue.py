@@ -180,6 +180,13 @@ def test_a_hotline_requests_open_status_shares_its_message_with_nothing_else():
     assert places == {"portal/hotline/forms.py"}
 
 
+def test_an_accounts_active_stage_is_not_a_users_active_status():
+    """The 360's stage "active" (ordering) shared its message with a user's status "active"
+    (enabled), and the 360 called an ordering account 已启用 (enabled)."""
+    places = {filename for filename, _line, message in extracted_messages() if message == "active"}
+    assert "templates/lookup/account.html" not in places
+
+
 def test_the_chinese_translations_keep_their_placeholders():
     with open(CHINESE, "rb") as file:
         chinese = read_po(file)
