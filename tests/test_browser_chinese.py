@@ -139,3 +139,23 @@ def test_short_chinese_labels_stay_on_one_line_in_a_phones_narrow_columns(
         assert page.evaluate(BROKEN_LABELS) == []
     finally:
         context.close()
+
+
+def test_phone_numbers_stay_on_one_line_on_a_phone(browser, live_server, screenshots):
+    """The 360's contacts on a phone split each number over four lines (+86 / 139 / ...)."""
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "chen@northwind.example")
+        page.goto(f"{live_server}/staff/accounts/qingdao")
+        save_screenshot(page, screenshots, "qingdao-360-zh-390")
+        lines = page.evaluate(
+            """() => [...document.querySelectorAll('main a[href^="tel:"]')].map(a => {
+                 const range = document.createRange();
+                 range.selectNodeContents(a);
+                 return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+               })"""
+        )
+        assert lines and set(lines) == {1}
+    finally:
+        context.close()
