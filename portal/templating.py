@@ -42,6 +42,7 @@ def register_template_helpers(app: Flask) -> None:
     from portal.hotline import permissions as hotline_permissions
     from portal.hotline.business_hours import local_time
     from portal.hotline.forms import (
+        CALLBACK_LABELS,
         EVENT_LABELS,
         LEAD_STATUS_LABELS,
         SAMPLE_STATUS_LABELS,
@@ -105,6 +106,7 @@ def register_template_helpers(app: Flask) -> None:
         hotline_event_labels=EVENT_LABELS,
         tier_labels=TIER_LABELS,
         hotline_topics=TOPIC_LABELS,
+        hotline_callback_windows=CALLBACK_LABELS,
         hotline_local_time=local_time,
         # Permissions, for the menus and buttons of pages that several views share; the
         # access table: `may_open(current_user, endpoint)`, `sees(current_user, field)`
