@@ -393,6 +393,8 @@ def test_a_purchase_plan_becomes_a_lead_of_the_field_sales_rep(desk):
         "+86 21 5555 0101",  # the phone to call back
         "300 desktops next quarter.",  # what they asked
         "Budget approved.",  # what inside sales noted
+        "(New purchase plan)",  # the topic by its label, not its code
+        "(Any time)",  # when to call back, likewise
     ):
         assert detail in message.text_body, detail
         assert str(escape(detail)) in message.html_body, detail
