@@ -22,7 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from portal.core.dates import format_clock, format_day, format_moment
-from portal.core.locales import LANGUAGE_NAMES
+from portal.core.locales import LANGUAGE_NAMES, sentence_gap
 from portal.core.money import Money, capital_words, format_money, plain
 
 
@@ -43,6 +43,7 @@ def register_template_helpers(app: Flask) -> None:
     from portal.hotline import permissions as hotline_permissions
     from portal.hotline.business_hours import local_time
     from portal.hotline.forms import (
+        CALLBACK_LABELS,
         EVENT_LABELS,
         LEAD_STATUS_LABELS,
         SAMPLE_STATUS_LABELS,
@@ -82,6 +83,8 @@ def register_template_helpers(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         get_locale=get_locale,
+        #: Between two sentences: a space, or nothing in Chinese (after 。).
+        sentence_gap=sentence_gap,
         #: The header's language switch: each language of the portal, named in itself.
         language_names={code: LANGUAGE_NAMES[code] for code in app.config["LANGUAGES"]},
         # Labels and formatting
@@ -106,6 +109,7 @@ def register_template_helpers(app: Flask) -> None:
         hotline_event_labels=EVENT_LABELS,
         tier_labels=TIER_LABELS,
         hotline_topics=TOPIC_LABELS,
+        hotline_callback_windows=CALLBACK_LABELS,
         hotline_local_time=local_time,
         # Permissions, for the menus and buttons of pages that several views share; the
         # access table: `may_open(current_user, endpoint)`, `sees(current_user, field)`

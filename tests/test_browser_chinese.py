@@ -101,3 +101,61 @@ def test_wang_fang_sees_her_catalog_with_chinese_product_names_in_characters(
     assert zh_page.locator("h1").inner_text() == "Tower 7 台式机"
     save_screenshot(zh_page, screenshots, "qingdao-product-zh")
     assert_characters_not_boxes(zh_page)
+
+
+#: The Chinese labels (up to 8 characters) in headings, cells, badges and buttons of the page
+#: that are drawn over more than one line, with their number of lines.
+BROKEN_LABELS = """() => {
+  const broken = [];
+  for (const el of document.querySelectorAll('main :is(th, td, .badge, .btn)')) {
+    const text = (el.innerText || '').trim();
+    if (!text || text.length > 8 || !/^[\\u4e00-\\u9fff]+$/.test(text)) continue;
+    const tops = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      for (const rect of range.getClientRects()) if (rect.width > 0) tops.push(rect.top);
+    }
+    const lines = tops.filter((top, i) => tops.findIndex(t => Math.abs(t - top) < 4) === i);
+    if (lines.length > 1) broken.push(`${text}: ${lines.length}`);
+  }
+  return broken;
+}"""
+
+
+def test_short_chinese_labels_stay_on_one_line_in_a_phones_narrow_columns(
+    browser, live_server, screenshots
+):
+    """Chinese breaks between any two characters: without keep-all, 陈静's order list on a
+    phone drew its statuses and headings one character a line (待/审/批, 下单/时间)."""
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "chen@northwind.example")
+        page.goto(f"{live_server}/staff/orders")
+        assert page.locator("main .badge").count() > 0
+        save_screenshot(page, screenshots, "staff-orders-zh-390")
+        assert page.evaluate(BROKEN_LABELS) == []
+    finally:
+        context.close()
+
+
+def test_phone_numbers_stay_on_one_line_on_a_phone(browser, live_server, screenshots):
+    """The 360's contacts on a phone split each number over four lines (+86 / 139 / ...)."""
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "chen@northwind.example")
+        page.goto(f"{live_server}/staff/accounts/qingdao")
+        save_screenshot(page, screenshots, "qingdao-360-zh-390")
+        lines = page.evaluate(
+            """() => [...document.querySelectorAll('main a[href^="tel:"]')].map(a => {
+                 const range = document.createRange();
+                 range.selectNodeContents(a);
+                 return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+               })"""
+        )
+        assert lines and set(lines) == {1}
+    finally:
+        context.close()

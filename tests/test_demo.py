@@ -13,8 +13,9 @@ from portal.core.money import Money
 from portal.core.passwords import verify_password
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
+from portal.hotline.models import RequestEvent
 from portal.ordering import gate, placement
-from portal.ordering.models import Milestone, Order
+from portal.ordering.models import Milestone, Order, OrderEvent, OrderLine
 
 
 def snapshot():
@@ -121,6 +122,26 @@ def test_qingdao_is_a_chinese_account_with_chinese_users_and_a_chinese_speaking_
     assert term.name == "Net 60"
     order = db.session.scalar(sa.select(Order).where(Order.account_id == qingdao.id))
     assert order.status == "confirmed" and order.payment_term_name == "Net 60"
+
+
+def test_qingdaos_demo_order_and_request_were_written_in_chinese():
+    """What the portal wrote when the demo took Qingdao's order down and filed its request (the
+    price explanations, the history) is in the Chinese its buyer and its rep read."""
+    seed_demo()
+    qingdao = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == "qingdao"))
+    order = db.session.scalar(sa.select(Order).where(Order.account_id == qingdao.id))
+    explanations = db.session.scalars(
+        sa.select(OrderLine.price_explanation).where(OrderLine.order_id == order.id)
+    ).all()
+    assert explanations and all("合同" in text for text in explanations)
+    history = db.session.scalars(
+        sa.select(OrderEvent.comment).where(OrderEvent.order_id == order.id)
+    )
+    assert "演示数据" in " ".join(history)
+    routed = db.session.scalars(
+        sa.select(RequestEvent.text).where(RequestEvent.account_id == qingdao.id)
+    ).all()
+    assert routed and all("内勤销售" in text for text in routed)
 
 
 def test_qingdaos_prices_are_the_designs():

@@ -18,6 +18,7 @@ import phonenumbers
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from pypinyin import lazy_pinyin
 
 from portal.core.errors import ServiceError
 
@@ -108,15 +109,24 @@ _REQUIRED_IN_CHINA = ("recipient_name", "recipient_phone", "province", "city", "
 
 def countries() -> list[tuple[str, str]]:
     """Two-letter codes of the countries phones and addresses know, with their names in the
-    viewer's language; China first."""
-    names = (get_locale() or Locale("en")).territories
+    viewer's language; China first, the others in alphabetical order (Chinese names by
+    their pinyin, as a Chinese reader looks for them: 阿尔巴尼亚 first, 津巴布韦 near the end)."""
+    locale = get_locale() or Locale("en")
+    names = locale.territories
     known = sorted(
         ((code, names.get(code, code)) for code in phonenumbers.SUPPORTED_REGIONS),
-        key=lambda pair: pair[1],
+        key=lambda pair: _alphabetical(pair[1], locale),
     )
     return [(code, name) for code, name in known if code == CHINA] + [
         (code, name) for code, name in known if code != CHINA
     ]
+
+
+def _alphabetical(name: str, locale: Locale) -> tuple[str, str]:
+    """The key that puts `name` in a reader's alphabetical order."""
+    spelled = " ".join(lazy_pinyin(name)) if locale.language == "zh" else name
+    letters = unicodedata.normalize("NFKD", spelled)
+    return "".join(c for c in letters if not unicodedata.combining(c)).casefold(), name
 
 
 def province_choices() -> list[tuple[str, str]]:

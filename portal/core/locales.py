@@ -72,3 +72,15 @@ def seen_by(locale: str, zone: str) -> Iterator[None]:
     finally:
         _recipient_zone.reset(token)
         flask_babel.refresh()
+
+
+def sentence_gap() -> str:
+    """What goes between two sentences in the viewer's language: Chinese ends each with 。 and
+    puts nothing after it (a space there reads as a gap); other languages a space."""
+    locale = flask_babel.get_locale()
+    return "" if locale is not None and locale.language == "zh" else " "
+
+
+def sentences(*parts: str) -> str:
+    """Sentences one after another as the viewer's language writes them (`sentence_gap`)."""
+    return sentence_gap().join(str(part) for part in parts if part)

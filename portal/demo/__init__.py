@@ -13,6 +13,7 @@ from portal.accounts.models import Address, KeyAccount, User
 from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule
 from portal.contracts.services import seed_payment_terms, today_for
+from portal.core.locales import seen_by
 from portal.core.passwords import hash_password
 from portal.demo.data import (
     ACCOUNTS,
@@ -31,12 +32,14 @@ from portal.demo.data import (
     PROPOSALS,
     STAFF,
     STAFF_SETTINGS,
+    TAKEN_DOWN_BY_PHONE,
 )
 from portal.extensions import db
 from portal.hotline import care
 from portal.hotline import services as hotline
 from portal.hotline.calendars import seed_demo_calendars
 from portal.hotline.models import HotlineRequest
+from portal.notifications.services import reader_settings
 from portal.ordering import placement
 from portal.ordering import services as ordering
 from portal.ordering.models import Order
@@ -158,14 +161,15 @@ def _seed_hotline() -> int:
             continue
         filer = _user(email)
         account = db.session.get(KeyAccount, filer.account_id)
-        hotline.file_request(
-            filer,
-            account,
-            topic=topic,
-            description=description,
-            phone=filer.phone or account.hotline_phone,
-            callback_window=window,
-        )
+        with seen_by(*reader_settings(filer)):  # what the portal writes, in the filer's words
+            hotline.file_request(
+                filer,
+                account,
+                topic=topic,
+                description=description,
+                phone=filer.phone or account.hotline_phone,
+                callback_window=window,
+            )
         created += 1
     return created
 
@@ -185,17 +189,21 @@ def _seed_orders(staff: dict[str, User]) -> int:
         rep = staff["inside"]
         if account.inside_sales_rep_id:
             rep = db.session.get(User, account.inside_sales_rep_id)
-        order = placement.place_order(
-            buyer,
-            account,
-            checkout,
-            token,
-            items=items,
-            on_behalf_by=rep,
-            reason="Demo data: taken down by phone.",
-        )
-        for step in steps:
-            getattr(ordering, f"{step}_order")(rep, order)
+        # The prices explained and the history written as the buyer reads the portal (a
+        # Chinese account's order in Chinese), as when taken down from their call.
+        locale, zone = reader_settings(buyer)
+        with seen_by(locale, zone):
+            order = placement.place_order(
+                buyer,
+                account,
+                checkout,
+                token,
+                items=items,
+                on_behalf_by=rep,
+                reason=TAKEN_DOWN_BY_PHONE.get(locale, TAKEN_DOWN_BY_PHONE["en"]),
+            )
+            for step in steps:
+                getattr(ordering, f"{step}_order")(rep, order)
         created += 1
     return created
 

@@ -346,6 +346,12 @@ ORDERS = [
     ),
 ]
 
+#: The reason the rep gives for taking the demo's orders down, in the buyer's language.
+TAKEN_DOWN_BY_PHONE = {
+    "en": "Demo data: taken down by phone.",
+    "zh_Hans": "演示数据：客户来电，由内勤代为下单。",
+}
+
 #: Fonts with Chinese characters for a Chinese logo (Debian's fonts-noto-cjk, then others).
 #: (path, face): Noto's collections hold Japanese, Korean, Simplified Chinese... in that order.
 CJK_FONTS = [

@@ -10,7 +10,7 @@ from portal.core.dates import format_moment
 from portal.core.permissions import INSIDE_SALES, SALES_MANAGER
 from portal.extensions import db
 from portal.hotline.models import HotlineRequest, Lead
-from portal.notifications.services import notify
+from portal.notifications.services import later, notify
 
 
 def active_ids(*roles: str) -> list[int]:
@@ -88,6 +88,7 @@ def _request_details(hotline_request: HotlineRequest, account: KeyAccount) -> di
         "description": hotline_request.description,
         "phone": hotline_request.phone,
         "callback_window": hotline_request.callback_window,
-        # Staff read it: in the account's zone, where the business hours are, labelled.
-        "due": format_moment(hotline_request.due_at, account.time_zone, labelled=True),
+        # Staff read it: in the account's zone, where the business hours are, labelled, and
+        # in their own language (later); the templates name the topic and window.
+        "due": later(format_moment, hotline_request.due_at, account.time_zone, labelled=True),
     }

@@ -15,7 +15,7 @@ from portal.core import audit
 from portal.core.dates import format_day
 from portal.core.db import db_session_dialect, utcnow
 from portal.core.errors import ServiceError
-from portal.core.inputs import plain_code
+from portal.core.inputs import plain_code, plain_width
 from portal.core.permissions import (
     INSIDE_SALES,
     SALES_DIRECTOR,
@@ -195,7 +195,7 @@ def file_request(
     if contact is not None and not is_active_buyer_of(contact, account.id):
         raise ServiceError(_("The contact must be a user of this account."), "contact")
     order_id = None
-    order_number = (order_number or "").strip()
+    order_number = plain_width(order_number or "").strip()  # as typed with a Chinese IME too
     if order_number:
         order_id = db.session.scalar(
             sa.select(Order.id).where(

@@ -29,6 +29,7 @@ from portal.accounts.models import KeyAccount, User
 from portal.accounts.services import account_people_changed
 from portal.core.dates import format_day
 from portal.core.db import utcnow
+from portal.core.locales import sentences
 from portal.core.money import format_money
 from portal.core.permissions import APPROVER, CUSTOMER_ADMIN, SALES_DIRECTOR, SALES_MANAGER
 from portal.extensions import db
@@ -187,7 +188,7 @@ def waiting_text(chosen: Deciders) -> str:
     """What keeps the order from release while it waits (the release gate's words)."""
     if chosen.kind == APPROVERS:
         return _("Waiting for approval by an approver of your company.")
-    return _("Waiting for approval.") + " " + who_decides(chosen)
+    return sentences(_("Waiting for approval."), who_decides(chosen))
 
 
 def refusal(chosen: Deciders) -> str:

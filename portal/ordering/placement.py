@@ -33,6 +33,7 @@ from portal.core import audit
 from portal.core.dates import format_day
 from portal.core.db import db_session_dialect
 from portal.core.errors import ServiceError
+from portal.core.inputs import plain_width
 from portal.core.money import Money, format_money
 from portal.extensions import db
 from portal.notifications.services import later, notify
@@ -363,7 +364,7 @@ def _checked_address(account: KeyAccount, address_id: int | None) -> Address:
 
 
 def _checked_values(account: KeyAccount, checkout: Checkout, today: date) -> dict:
-    po_number = checkout.po_number.strip()
+    po_number = plain_width(checkout.po_number).strip()  # as typed with a Chinese IME too
     if account.is_po_required and not po_number:
         raise ServiceError(
             _("Your company requires a purchase-order number on every order."), field="po_number"

@@ -17,6 +17,7 @@ from portal.contracts.services import Conflict, today_for
 from portal.core import audit
 from portal.core.errors import ServiceError
 from portal.core.hooks import run_hook
+from portal.core.inputs import plain_width
 from portal.extensions import db
 from portal.ordering import approvals
 from portal.ordering.credit import credit_excess, lock_account, over_credit_text
@@ -145,7 +146,7 @@ def ship_order(actor: User, order: Order, carrier: str, tracking_number: str) ->
         raise ServiceError(_("Give the carrier and the tracking number."), field="tracking_number")
     transition(order, "shipped", actor)
     order.carrier = carrier.strip()
-    order.tracking_number = tracking_number.strip()
+    order.tracking_number = plain_width(tracking_number).strip()  # a code: plain width
     _set_due_dates(order, "shipment", today_for(_account(order)))
     _finish(order, _l("Order %(number)s has shipped.", number=order.number))
 

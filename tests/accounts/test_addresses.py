@@ -114,6 +114,18 @@ def test_the_province_select_shows_english_names_beside_chinese_ones_on_english_
         assert addresses.countries()[0] == ("CN", "中国")
 
 
+def test_countries_are_in_the_readers_alphabetical_order_chinese_by_pinyin():
+    with force_locale("en"):
+        english = [name for _code, name in addresses.countries()[1:]]
+        assert english.index("Åland Islands") < english.index("Albania") < english.index("Zambia")
+    with force_locale("zh_Hans"):
+        chinese = [name for _code, name in addresses.countries()[1:]]
+        # A (阿尔巴尼亚) before D (德国) before M (美国) before Z (赞比亚), not by code point
+        assert chinese.index("阿尔巴尼亚") < chinese.index("德国") < chinese.index("美国")
+        assert chinese.index("美国") < chinese.index("赞比亚")
+        assert chinese.index("阿尔巴尼亚") < 5
+
+
 # Printing
 
 

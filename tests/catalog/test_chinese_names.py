@@ -13,13 +13,14 @@ from werkzeug.test import encode_multipart
 
 from portal.accounts.models import Address, KeyAccount, User
 from portal.catalog.models import Product
-from portal.catalog.names import product_description, product_name
+from portal.catalog.names import product_description, product_name, unit_name
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.ordering import placement
 from portal.ordering.models import Order
 from tests.support.catalog import products_on
+from tests.support.catalogue import use_chinese_catalogue
 from tests.support.web import signed_in
 
 CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9"}
@@ -56,6 +57,16 @@ def test_a_chinese_buyer_sees_chinese_names_on_the_catalog_and_product_page(web,
     product = client.get("/a/qingdao/products/NW-MN27", headers=CHINESE).get_data(as_text=True)
     assert "<title>27 英寸 4K 显示器" in product
     assert "27 英寸 4K 显示器，北风显示器系列。" in product
+
+
+def test_the_unit_of_sale_is_named_in_the_viewers_language(web, demo, tmp_path, monkeypatch):
+    """ "each" was left in English beside Chinese prices (¥4,800.00 / each)."""
+    use_chinese_catalogue(monkeypatch, [web], tmp_path / "translations", {"each": "件"})
+    client = wang(web)
+    product = client.get("/a/qingdao/products/NW-DT7", headers=CHINESE).get_data(as_text=True)
+    assert '<span class="price-unit">/ 件</span>' in product
+    with force_locale("en"):
+        assert unit_name("each") == "each" and unit_name("box of 10") == "box of 10"
 
 
 def test_an_english_browser_sees_the_english_names(web, demo):

@@ -1,5 +1,6 @@
 """Hotline services: routing, deadlines, validation, outcomes, escalation, samples, survey."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from portal.hotline import services
 from portal.hotline.models import HotlineRequest, Lead, RequestEvent, SampleRequest
 from portal.notifications.models import Notice, OutboxMessage
 from tests import factories
+from tests.support.catalogue import use_chinese_catalogue
 from tests.support.hotline import THURSDAY_10
 
 
@@ -238,6 +240,36 @@ def test_an_order_of_another_account_is_not_found(desk):
     assert file(desk, order_number=ours.number).order_id == ours.id
 
 
+def test_the_rep_reads_the_request_e_mail_in_their_language_deadline_and_labels_too(
+    desk, app, tmp_path, monkeypatch
+):
+    """An English buyer files; the Chinese-reading rep's e-mail gave the topic and call-back
+    window as codes (quote, morning) and the deadline as "7 Dec 2026, 17:00"."""
+    chinese = {"Quote": "报价", "Morning": "上午", "Respond by:": "响应时限："}
+    use_chinese_catalogue(monkeypatch, [app], tmp_path / "translations", chinese)
+    desk.inside.locale = "zh_Hans"
+    db.session.commit()
+
+    file(desk, topic="quote", callback_window="morning")
+
+    (mail,) = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.to_address == desk.inside.email)
+    )
+    for body in (mail.text_body, mail.html_body):
+        assert "(报价)" in body and "(上午)" in body
+        assert "(quote)" not in body and "(morning)" not in body
+        assert re.search(r"2026年11月2\d日 \d\d:\d\d", body)
+
+
+def test_an_order_number_typed_in_full_width_is_found(desk):
+    ours = factories.OrderFactory(
+        contract=factories.ContractFactory(account=desk.account), placed_by=desk.buyer
+    )
+    full_width = ours.number.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+    assert full_width != ours.number
+    assert file(desk, order_number=full_width.lower()).order_id == ours.id
+
+
 def test_a_buyer_cannot_file_for_another_account(desk):
     with pytest.raises(ServiceError):
         file(desk, by=desk.other_buyer)
@@ -361,6 +393,8 @@ def test_a_purchase_plan_becomes_a_lead_of_the_field_sales_rep(desk):
         "+86 21 5555 0101",  # the phone to call back
         "300 desktops next quarter.",  # what they asked
         "Budget approved.",  # what inside sales noted
+        "(New purchase plan)",  # the topic by its label, not its code
+        "(Any time)",  # when to call back, likewise
     ):
         assert detail in message.text_body, detail
         assert str(escape(detail)) in message.html_body, detail

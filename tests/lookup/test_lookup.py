@@ -179,6 +179,14 @@ def test_the_call_centre_lands_on_the_360_with_the_hit_marked(web, world):
     )
 
 
+def test_the_360_names_the_accounts_tier_in_words_not_its_code(web, world):
+    """The tier is a label of the catalogue ("Standard", 标准 in Chinese), not the stored code."""
+    agent = signed_in(web, "call_center@northwind.example")
+    page = agent.get("/staff/accounts/acme").data.decode()
+    tier = world["acme"].tier
+    assert f'<span data-tier="{tier}">{tier.capitalize()}</span>' in page
+
+
 def test_a_po_number_is_found_but_does_not_jump_when_several_accounts_use_it(web, world):
     globex_contract = factories.ContractFactory(account=world["globex"])
     factories.OrderFactory(contract=globex_contract, po_number="PO-4711")

@@ -13,6 +13,7 @@ from portal.notifications.models import Notice
 from portal.ordering import services
 from portal.ordering.models import Order, OrderEvent
 from tests import factories
+from tests.support.catalogue import use_chinese_catalogue
 from tests.support.ordering import fill_cart, place
 from tests.support.web import count_queries, signed_in
 
@@ -92,6 +93,30 @@ def test_checkout_shows_the_net30_schedule_then_places_one_submitted_order(buyer
     assert "set at shipment" in text(page)  # no due date until it ships
     assert f'action="/a/acme/orders/{order.number}/reorder"' in text(page)
     assert buyer.get("/a/acme/checkout").data.count(b"Your cart is empty.") == 1
+
+
+def test_chinese_checkout_puts_no_space_between_the_limit_and_who_decides(
+    buyer, shop, web, tmp_path, monkeypatch
+):
+    """Chinese sentences follow one another without a space (after 。); English ones with."""
+    limit = (
+        "This order is above your spending limit of %(limit)s: it will wait for approval before "
+        "it goes ahead."
+    )
+    decides = "It is decided by an approver of your company: %(names)s."
+    chinese = {
+        limit: "此订单超出您的采购限额%(limit)s，须经审批后方可继续处理。",
+        decides: "由贵公司的审批人审批：%(names)s。",
+    }
+    use_chinese_catalogue(monkeypatch, [web], tmp_path / "translations", chinese)
+    fill_cart(shop.buyer, [("NW-LT14", 10)])  # above the buyer's 50,000.00
+
+    english = text(buyer.get("/a/acme/checkout"))
+    assert 'goes ahead. <span id="who-decides">It is decided' in english
+    shop.buyer.locale = "zh_Hans"
+    db.session.commit()
+    page = text(buyer.get("/a/acme/checkout"))
+    assert '方可继续处理。<span id="who-decides">由贵公司的审批人审批' in page
 
 
 def test_the_same_checkout_posted_twice_makes_one_order_and_lands_on_it(buyer, shop):

@@ -172,6 +172,16 @@ def test_the_payment_is_due_thirty_days_after_shipment(shop, staff, finance):
     assert (placed.carrier, placed.tracking_number) == ("SF Express", "SF123")
 
 
+def test_a_tracking_number_typed_in_full_width_is_kept_plain(shop, staff, finance):
+    placed = place(shop, DONE_WHEN)
+    services.confirm_order(staff, placed)
+    services.release_order(finance, placed)
+
+    services.ship_order(staff, placed, "顺丰速运", "ＳＦ１２３４５６７８９０")
+
+    assert (placed.carrier, placed.tracking_number) == ("顺丰速运", "SF1234567890")
+
+
 @pytest.mark.date_sensitive
 def test_the_deposit_is_due_at_once_and_the_balance_at_delivery(usd_shop):
     placed = place(usd_shop, [("NW-LT14", 4)])
@@ -788,6 +798,15 @@ def test_a_missing_po_number_is_refused_where_the_account_requires_one(shop):
         uuid.uuid4().hex,
     )
     assert placed.po_number == "PO-4711"
+
+
+def test_a_po_number_typed_in_full_width_is_kept_plain_and_found_as_a_repeat(shop):
+    first = place(shop, DONE_WHEN, po_number="ＰＯ－４７１１　")
+    assert first.po_number == "PO-4711"
+
+    assert_refused(
+        shop, "already has the purchase-order number", "is_po_repeat_confirmed", po_number="po-4711"
+    )
 
 
 @pytest.mark.date_sensitive

@@ -20,8 +20,13 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext
 def extracted_messages():
     """(filename, line, message) for every message in the source; an ngettext message is a
     (singular, plural) tuple."""
-    method_map = [("portal/**.py", "python"), ("templates/**.html", "jinja2")]
-    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    method_map = [
+        ("portal/**.py", "python"),
+        ("templates/**.html", "jinja2"),
+        ("templates/**.txt", "jinja2"),  # the e-mails' plain-text parts
+    ]
+    jinja = {"extensions": "jinja2.ext.i18n"}
+    options = {"templates/**.html": jinja, "templates/**.txt": jinja}
     for filename, line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map=options, keywords=KEYWORDS
     ):
