@@ -46,7 +46,7 @@ catalogues: $(CATALOGUES)
 demo: $(VENV)/.demo $(CATALOGUES)
 	mkdir -p instance
 	$(DEMO_ENV) $(BIN)/flask --app portal db upgrade
-	$(DEMO_ENV) $(BIN)/flask --app portal seed-demo
+	$(DEMO_ENV) PORTAL_BASE_URL=http://127.0.0.1:$(PORT) $(BIN)/flask --app portal seed-demo
 	@echo "Serving the demo on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	@pids=""; trap 'kill $$pids 2>/dev/null' EXIT INT TERM; \
 	export PORTAL_BASE_URL=http://127.0.0.1:$(PORT); \
