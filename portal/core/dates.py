@@ -23,6 +23,7 @@ from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
+from babel.core import get_global
 from babel.dates import format_date as _babel_date
 from babel.dates import format_time as _babel_time
 from babel.dates import get_timezone_location
@@ -143,6 +144,8 @@ COMMON = (
     "Australia/Sydney",
     "UTC",
 )
+#: Old names of zones that have another now (Asia/Chungking is Asia/Shanghai), per CLDR.
+_ALIASES = frozenset(get_global("zone_aliases"))
 #: The regions of the IANA database's place names (not the old aliases such as "US/Central").
 _REGIONS = (
     "Africa",
@@ -163,7 +166,7 @@ def place_zones() -> list[str]:
     rest = sorted(
         zone
         for zone in available_timezones()
-        if zone.split("/")[0] in _REGIONS and zone not in COMMON
+        if zone.split("/")[0] in _REGIONS and zone not in COMMON and zone not in _ALIASES
     )
     return [*COMMON, *rest]
 
