@@ -9,9 +9,9 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import format_decimal, lazy_ngettext, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext, ngettext
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import KeyAccount, User
@@ -200,7 +200,10 @@ def decide_proposal(actor: User, proposal: PriceRule, approve: bool, comment: st
         depth = checks.depth(contract, values, list_amount)
         if not covers(actor, depth):
             raise ServiceError(
-                _("This discount (%(depth)s%%) is beyond your authority.", depth=f"{depth:.1f}")
+                _(
+                    "This discount (%(depth)s%%) is beyond your authority.",
+                    depth=format_decimal(depth, format="0.0"),
+                )
             )
         replaced = {proposal.id, proposal.replaces_rule_id}
         checks.check_no_overlap(contract, values, ignore=replaced)

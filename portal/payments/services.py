@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -182,8 +183,8 @@ def _check_remittance(account: KeyAccount, remittance: Remittance, reference: st
         raise ServiceError(
             _(
                 "The parts add up to %(sum)s, not to the %(amount)s received.",
-                sum=f"{sum(parts.values(), Decimal(0)):,f}",
-                amount=f"{remittance.amount:,f}",
+                sum=format_decimal(sum(parts.values(), Decimal(0)), format="#,##0.00"),
+                amount=format_decimal(remittance.amount, format="#,##0.00"),
             ),
             "amount",
         )
