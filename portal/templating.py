@@ -60,6 +60,8 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.filters.update(
         money=money_filter,
+        #: "Account:" then a space before what follows, but not after a Chinese "：".
+        label_colon=label_colon,
         #: A payment term's name or a milestone's label in the reader's language.
         term_text=term_text,
         amount=amount_filter,
@@ -156,6 +158,13 @@ def money_filter(value: Money | None) -> str:
     if value is None:
         return ""
     return format_money(value.amount, value.currency)
+
+
+def label_colon(label) -> str:
+    """A label ending in a colon, ready for its value: "Account: " in English, "客户：" in
+    Chinese, whose full-width colon carries its own space."""
+    label = str(label)
+    return label if label.endswith("：") else f"{label} "
 
 
 def amount_filter(value, currency: str) -> str:

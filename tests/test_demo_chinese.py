@@ -76,6 +76,9 @@ def test_the_acme_buyer_who_signed_in_on_a_chinese_browser_gets_chinese_mail(chi
     assert mail.subject == f"已收到订单 {order.number}。"
     assert "¥17,339.15" in mail.text_body and "¥17,339.15" in mail.html_body
     assert CHINESE_DATE.search(mail.text_body)
+    # A Chinese colon carries its own space: "客户：Acme", not "客户： Acme".
+    assert "客户：Acme Hospital Group" in mail.text_body
+    assert "： " not in mail.text_body
 
 
 @pytest.mark.parametrize("typed", ["王芳", "wang fang", "Wang Fang", "wf"])

@@ -131,7 +131,7 @@ def test_two_recipients_of_one_event_each_read_it_in_their_own_language(chinese)
     [chinese_mail] = mails_to("wang@acme.example")
     [english_mail] = mails_to("smith@acme.example")
     assert chinese_mail.subject == "订单 ACME-0001 已确认。"
-    assert "当前状态： 已确认" in chinese_mail.text_body
+    assert "当前状态：已确认" in chinese_mail.text_body
     assert english_mail.subject == "Order ACME-0001 was confirmed."
     assert "Status now: confirmed" in english_mail.text_body
     assert "Hello Sam Smith," in english_mail.text_body

@@ -81,7 +81,7 @@ def test_an_order_staff_take_down_for_the_buyer_mails_the_buyer(web, shop, insid
 
     [mail] = mails_to("buyer@acme.example")
     assert mail.subject.endswith("received.")
-    in_both(mail, "Taken down for you by:", "Ivy Inside, Northwind", "2 x NW-LT14")
+    in_both(mail, "Taken down for you by:", "Ivy Inside · Northwind", "2 x NW-LT14")
     assert mails_to(inside.email) == []
     notice = db.session.scalar(sa.select(Notice).where(Notice.user_id == shop.buyer.id))
     assert notice.text == mail.subject  # and they see it in the portal
