@@ -114,16 +114,15 @@ def _select_timezone():
     (portal.core.locales.seen_by); commands and workers otherwise use UTC."""
     from flask import current_app, has_request_context
 
-    from portal.core.locales import recipient_zone
+    from portal.core.locales import recipient_zone, zone_of
 
     if recipient_zone():
         return recipient_zone()
     if not has_request_context():
         return None
     if current_user.is_authenticated:
-        if current_user.is_buyer_side:
-            return current_user.account.time_zone
-        return current_user.time_zone or current_app.config["COMPANY_TIME_ZONE"]
+        account = current_user.account if current_user.is_buyer_side else None
+        return zone_of(current_user, account, current_app.config["COMPANY_TIME_ZONE"])
     page_account = _page_account()
     return page_account.time_zone if page_account else current_app.config["COMPANY_TIME_ZONE"]
 

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from pypinyin import lazy_pinyin
 
 from portal.core.errors import ServiceError
+from portal.core.phones import valid_e164
 
 CHINA = "CN"
 
@@ -224,18 +225,9 @@ def _phone(text: str, country: str, province: str = "") -> str | None:
     if country == CHINA and province in _OWN_NUMBERING:
         regions.insert(0, _OWN_NUMBERING[province])
     for region in regions:
-        try:
-            number = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if not phonenumbers.is_valid_number(number):
-            continue
-        if country == CHINA and phonenumbers.number_type(number) not in (
-            phonenumbers.PhoneNumberType.MOBILE,
-            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-        ):
-            continue
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        number = valid_e164(text, region, mobile=country == CHINA)
+        if number is not None:
+            return number
     return None
 
 

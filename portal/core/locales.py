@@ -47,6 +47,14 @@ def choose_locale(
     return DEFAULT_LOCALE
 
 
+def zone_of(user, account, company_zone: str) -> str:
+    """The time zone `user` reads times in: a buyer-side user their `account`'s, staff their
+    own, else the company's."""
+    if user.is_buyer_side and account is not None:
+        return account.time_zone
+    return user.time_zone or company_zone
+
+
 def is_zone(name: str) -> bool:
     return name in available_timezones() or name == "UTC"
 

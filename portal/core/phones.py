@@ -97,6 +97,20 @@ def phone_number(text: str | None, region: str = DEFAULT_REGION) -> str | None:
     return plain(text)
 
 
+def valid_e164(text: str | None, region: str, mobile: bool = False) -> str | None:
+    """The E.164 form of `text` when it is a valid number in `region` (or with its country
+    code), and with `mobile` one that reaches a mobile phone; None otherwise."""
+    number, _ = _parse(text, region)
+    if number is None or not phonenumbers.is_valid_number(number):
+        return None
+    if mobile and phonenumbers.number_type(number) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        return None
+    return _e164(number)
+
+
 def is_phone_like(text: str) -> bool:
     """Text made of what phone numbers are written with, with enough digits to be one."""
     number, _ = _parse(text, DEFAULT_REGION)

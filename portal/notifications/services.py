@@ -15,7 +15,7 @@ from flask_babel.speaklater import LazyString
 from portal.accounts.models import KeyAccount, User
 from portal.core.dates import format_moment
 from portal.core.db import utcnow
-from portal.core.locales import DEFAULT_LOCALE, seen_by
+from portal.core.locales import DEFAULT_LOCALE, choose_locale, seen_by, zone_of
 from portal.extensions import db
 from portal.notifications.models import Notice, OutboxMessage
 
@@ -128,13 +128,9 @@ def reader_settings(user: User | None) -> tuple[str, str]:
     if user is None:
         return DEFAULT_LOCALE, company_zone
     account = db.session.get(KeyAccount, user.account_id) if user.account_id else None
-    default = account.default_locale if account else ""
-    locale = user.locale or user.last_locale or default or DEFAULT_LOCALE
-    if locale not in config["LANGUAGES"]:
-        locale = DEFAULT_LOCALE
-    if user.is_buyer_side and account is not None:
-        return locale, account.time_zone
-    return locale, user.time_zone or company_zone
+    default = account.default_locale if account else None
+    locale = choose_locale(user.locale, user.last_locale, default, config["LANGUAGES"])
+    return locale, zone_of(user, account, company_zone)
 
 
 def absolute_url(path: str) -> str:
