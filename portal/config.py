@@ -97,6 +97,23 @@ def base_settings(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "BOOTSTRAP_SERVE_LOCAL": True,
+        # The supplier as named on invoices and statements (DESIGN.md section 4, "Tax and
+        # invoices"): its legal name, taxpayer number, address and the bank account that buyers
+        # pay to, each with its Chinese form for Chinese readers (portal.tax.supplier).
+        "SUPPLIER_LEGAL_NAME": env.get("SUPPLIER_LEGAL_NAME", "Northwind Components Co., Ltd."),
+        "SUPPLIER_LEGAL_NAME_ZH": env.get("SUPPLIER_LEGAL_NAME_ZH", "诺思文电子元件有限公司"),
+        "SUPPLIER_TAXPAYER_ID": env.get("SUPPLIER_TAXPAYER_ID", "91440300MA5NWC0M0E"),
+        "SUPPLIER_ADDRESS": env.get(
+            "SUPPLIER_ADDRESS", "8 Keji Road, Nanshan District, Shenzhen, Guangdong 518057"
+        ),
+        "SUPPLIER_ADDRESS_ZH": env.get("SUPPLIER_ADDRESS_ZH", "广东省深圳市南山区科技路8号"),
+        "SUPPLIER_PHONE": env.get("SUPPLIER_PHONE", "+86 755 8600 1234"),
+        "SUPPLIER_BANK_NAME": env.get(
+            "SUPPLIER_BANK_NAME", "Bank of Example, Shenzhen Nanshan Branch"
+        ),
+        "SUPPLIER_BANK_NAME_ZH": env.get("SUPPLIER_BANK_NAME_ZH", "示例银行深圳南山支行"),
+        "SUPPLIER_BANK_ACCOUNT": env.get("SUPPLIER_BANK_ACCOUNT", "7559 0001 2345 6789 012"),
+        "SUPPLIER_BANK_SWIFT": env.get("SUPPLIER_BANK_SWIFT", "EXAMCNSZXXX"),
     }
 
 
