@@ -203,7 +203,10 @@ def _seed_orders(staff: dict[str, User]) -> int:
                 reason=TAKEN_DOWN_BY_PHONE.get(locale, TAKEN_DOWN_BY_PHONE["en"]),
             )
             for step in steps:
-                getattr(ordering, f"{step}_order")(rep, order)
+                if step == "ship":
+                    ordering.ship_order(rep, order, "SF Express", f"SF{order.id:012d}")
+                else:
+                    getattr(ordering, f"{step}_order")(rep, order)
         created += 1
     return created
 

@@ -334,9 +334,17 @@ HOTLINE_REQUESTS = [
 ]
 
 #: Orders placed on the buyers' behalf when the demo is seeded: (token, buyer, lines, the staff
-#: steps taken since). Globex's waits for its 30% deposit before release.
+#: steps taken since). Globex's waits for its 30% deposit before release; Acme's second has
+#: shipped, so its invoice is issued.
 ORDERS = [
     ("demo-acme-1", "buyer@acme.example", [("NW-DT7", 5), ("NW-DOCK", 5)], ("confirm",)),
+    # The order of DESIGN.md's example (CNY 17,339.15), shipped: its Net 30 invoice is open.
+    (
+        "demo-acme-2",
+        "buyer@acme.example",
+        [("NW-LT14", 2), ("NW-MN27", 1)],
+        ("confirm", "release", "ship"),
+    ),
     ("demo-globex-1", "buyer@globex.example", [("NW-LT14", 4)], ("confirm",)),
     (
         "demo-qingdao-1",
