@@ -12,6 +12,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValidation
 
 from portal.cart.quick_order import parse_pasted
@@ -43,7 +44,7 @@ class CheckoutForm(FlaskForm):
 
     def __init__(self, *args, addresses, is_po_required: bool, fapiao_types=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fapiao_type.choices = [(t, FAPIAO_TYPE_LABELS[t]) for t in fapiao_types]
+        self.fapiao_type.choices = [SelectChoice(t, FAPIAO_TYPE_LABELS[t]) for t in fapiao_types]
         self.ship_to.choices = [
             (address.id, ", ".join(filter(None, (address.label, address.city, address.district))))
             for address in addresses

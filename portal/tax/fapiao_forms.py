@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from portal.core.forms import AmountField
@@ -68,7 +69,7 @@ class IssuedFapiaoForm(FlaskForm):
     )
     issued_on = DateField(_l("Issued on"), validators=[DataRequired()])
     fapiao_type = SelectField(
-        _l("Fapiao type"), choices=[(t, FAPIAO_TYPE_LABELS[t]) for t in FAPIAO_TYPES]
+        _l("Fapiao type"), choices=[SelectChoice(t, FAPIAO_TYPE_LABELS[t]) for t in FAPIAO_TYPES]
     )
     amount = AmountField(_l("Amount"), validators=[InputRequired()])
 
