@@ -15,12 +15,13 @@ from portal.notifications.models import Notice
 from portal.ordering import services as ordering
 from portal.ordering.models import Milestone, Order
 from portal.tax import fapiao
+from portal.tax.fapiao_models import IssuedFapiao
 from tests import factories
 from tests.support.fapiao import audit_events, issued_now, keep_details
 from tests.support.locales import reading_in
 from tests.support.ordering import fill_cart, place
 from tests.support.payments import DONE_WHEN
-from tests.support.web import signed_in
+from tests.support.web import count_queries, signed_in
 
 pytestmark = pytest.mark.date_sensitive
 
@@ -248,3 +249,40 @@ def test_a_cancellation_without_fapiao_asks_for_nothing(shop, staff, finance):
     order = place(shop, DONE_WHEN)
     ordering.cancel_order(staff["inside_sales"], order, "Ordered twice.")
     assert db.session.scalar(sa.select(Notice).where(Notice.user_id == finance.id)) is None
+
+
+def test_the_statement_shows_fapiao_in_as_many_statements_for_25_invoices_as_for_5(web, shop):
+    client = signed_in(web, shop.buyer.email)
+    made = []
+
+    def statements_with(total):
+        today = date.today()
+        for n in range(len(made), total):
+            made.append(n)
+            order = factories.OrderFactory(contract=shop.contract, placed_by=shop.buyer)
+            milestone = factories.MilestoneFactory(
+                order=order, position=1, amount=Decimal("10.00"), due_on=today, invoiced_on=today
+            )
+            db.session.add(
+                IssuedFapiao(
+                    account_id=shop.account.id,
+                    order_id=order.id,
+                    milestone_id=milestone.id,
+                    invoice_number=f"{order.number}-1",
+                    number=f"FP{n:08d}",
+                    issued_on=today,
+                    fapiao_type="electronic",
+                    currency="CNY",
+                    amount=Decimal("10.00"),
+                )
+            )
+        db.session.commit()
+        with count_queries() as statements:
+            page = client.get("/a/acme/invoices")
+        assert page.status_code == 200
+        return len(statements), text(page).count('class="small fapiao-mark"')
+
+    assert statements_with(5)[1] == 5
+    five, _shown = statements_with(5)
+    twenty_five, shown = statements_with(25)
+    assert shown == 25 and five == twenty_five
