@@ -276,14 +276,19 @@ def show_invoice(slug, invoice_number):
 def show_staff_invoice(invoice_number):
     milestone = invoices.invoice_or_404(invoice_number)
     account = milestone.order.account
+    fapiao = fapiao_queries.invoice_fapiao(account.id, milestone.id)
     return render_template(
         "payments/invoice.html",
         account=account,
         invoice=invoices.invoice_row(milestone, today_for(account)),
         supplier=invoices.SUPPLIER_NAME,
         is_staff_view=True,
-        fapiao=fapiao_queries.invoice_fapiao(account.id, milestone.id),
-        fapiao_form=IssuedFapiaoForm(formdata=None) if can_record_fapiao(current_user) else None,
+        fapiao=fapiao,
+        fapiao_form=IssuedFapiaoForm.for_invoice(
+            fapiao.issued, milestone.amount, milestone.currency, milestone.order.fapiao_type
+        )
+        if can_record_fapiao(current_user)
+        else None,
     )
 
 

@@ -1,5 +1,7 @@
 """Fapiao forms: input shape only; the services decide (tax.fapiao)."""
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField
@@ -8,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from portal.core.forms import AmountField
 from portal.core.inputs import plain_input
+from portal.core.money import plain
 from portal.core.versioning import VersionedForm
 from portal.tax.fapiao import DETAIL_FIELDS, TYPE_FIELDS, FapiaoValues
 from portal.tax.fapiao_models import FAPIAO_TYPE_LABELS, FAPIAO_TYPES
@@ -72,6 +75,17 @@ class IssuedFapiaoForm(FlaskForm):
         _l("Fapiao type"), choices=[SelectChoice(t, FAPIAO_TYPE_LABELS[t]) for t in FAPIAO_TYPES]
     )
     amount = AmountField(_l("Amount"), validators=[InputRequired()])
+
+    @classmethod
+    def for_invoice(cls, issued, amount: Decimal, currency: str, fapiao_type: str):
+        """A blank form for an invoice of `amount` with the fapiao `issued` on it so far: the
+        amount still without a fapiao and the type the buyer chose at checkout, filled in."""
+        form = cls(formdata=None)
+        left = amount - sum((f.amount for f in issued), Decimal(0))
+        form.amount.data = Decimal(plain(left, currency)) if left > 0 else None
+        if fapiao_type in FAPIAO_TYPES:
+            form.fapiao_type.data = fapiao_type
+        return form
 
     def fapiao(self) -> FapiaoValues:
         return FapiaoValues(

@@ -132,7 +132,11 @@ def test_finance_records_a_fapiao_and_the_buyer_sees_it(web, shop, acme_details,
     cash_in_advance(shop)
     number = invoice_number_of(place(shop, DONE_WHEN, fapiao_type="electronic"))
     staff = signed_in(web, finance.email)
-    assert 'name="number"' in text(staff.get(f"/staff/invoices/{number}"))
+    form = text(staff.get(f"/staff/invoices/{number}"))
+    assert 'name="number"' in form
+    # Filled in: what is left of the invoice, and the type the buyer chose.
+    assert re.search(r'<input[^>]*name="amount"[^>]*value="17339.15"', form)
+    assert '<option selected value="electronic">' in form
     response = staff.post(f"/staff/invoices/{number}/fapiao", data=fapiao_form(amount="10,000.00"))
     assert response.status_code == 303
     [issued] = issued_now()
@@ -141,6 +145,7 @@ def test_finance_records_a_fapiao_and_the_buyer_sees_it(web, shop, acme_details,
         Decimal("10000.00"),
         "CNY",
     )
+    assert 'value="7339.15"' in text(staff.get(f"/staff/invoices/{number}"))
     [event] = audit_events("fapiao.issue")
     assert event.actor_id == finance.id and event.target == f"invoice:{number}"
 
