@@ -67,6 +67,7 @@ def register_extensions(app: Flask) -> None:
     from portal.notifications.models import Notice  # noqa: F401
     from portal.ordering.models import Order  # noqa: F401
     from portal.payments.models import Payment  # noqa: F401
+    from portal.tax.fapiao_models import FapiaoDetails  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(
@@ -171,8 +172,12 @@ def register_blueprints(app: Flask) -> None:
     from portal.lookup.views import bp as lookup
     from portal.notifications.views import bp as notifications
     from portal.ordering.views import bp as ordering
-    from portal.payments import card_views  # noqa: F401  (card payments join payments' bp)
+    from portal.payments import (
+        card_views,  # noqa: F401  (card payments join payments' bp)
+        fapiao_views,  # noqa: F401  (fapiao issued join payments' bp)
+    )
     from portal.payments.views import bp as payments
+    from portal.tax.fapiao_views import bp as fapiao
 
     # Every `<int:...>` of every route: ids beyond an id column's range match no route.
     app.url_map.converters["int"] = IdConverter
@@ -188,6 +193,7 @@ def register_blueprints(app: Flask) -> None:
         hotline,
         notifications,
         lookup,
+        fapiao,
     ):
         app.register_blueprint(blueprint)
     check_pages(app)  # every endpoint in the access table, or the app does not start

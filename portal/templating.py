@@ -57,6 +57,7 @@ def register_template_helpers(app: Flask) -> None:
     from portal.payments import cards, refunds
     from portal.payments import permissions as payments_permissions
     from portal.payments import queries as payments_queries
+    from portal.tax.fapiao_models import fapiao_type_label
 
     app.jinja_env.filters.update(
         money=money_filter,
@@ -82,6 +83,8 @@ def register_template_helpers(app: Flask) -> None:
         capitals=capital_words,
         #: An address (or an order's snapshot) as printed, line by line.
         address_lines=lambda address: printed(address).splitlines(),
+        #: A fapiao type (tax.fapiao_models) in words.
+        fapiao_type=fapiao_type_label,
     )
     app.jinja_env.globals.update(
         get_locale=get_locale,

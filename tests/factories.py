@@ -27,6 +27,7 @@ from portal.hotline.models import (
 from portal.notifications.models import OutboxMessage
 from portal.ordering.models import LetterOfCredit, Milestone, Order, OrderEvent, OrderLine
 from portal.payments.models import CardPayment, Payment, PaymentAllocation, Refund, SavedCard
+from portal.tax.fapiao_models import FapiaoDetails, IssuedFapiao
 
 
 def password_hash(password: str = "correct horse battery") -> str:
@@ -386,6 +387,33 @@ class RefundFactory(Base):
         PaymentFactory, account_id=factory.SelfAttribute("..milestone.account_id")
     )
     method = "bank_transfer"
+    currency = factory.SelfAttribute("milestone.currency")
+    amount = Decimal("100.00")
+
+
+class FapiaoDetailsFactory(Base):
+    class Meta:
+        model = FapiaoDetails
+
+    invoice_title = "Acme Hospital Group Co., Ltd."
+    taxpayer_id = "91310115MA1H7GXK26"
+
+
+class IssuedFapiaoFactory(Base):
+    """A fapiao finance issued against an invoice (a milestone)."""
+
+    class Meta:
+        model = IssuedFapiao
+        exclude = ("milestone",)
+
+    milestone = None
+    account_id = factory.SelfAttribute("milestone.account_id")
+    order_id = factory.SelfAttribute("milestone.order_id")
+    milestone_id = factory.SelfAttribute("milestone.id")
+    invoice_number = factory.Sequence(lambda n: f"NW-2026-{n:06d}-1")
+    number = factory.Sequence(lambda n: f"3100{n:08d}")
+    issued_on = factory.LazyFunction(date.today)
+    fapiao_type = "electronic"
     currency = factory.SelfAttribute("milestone.currency")
     amount = Decimal("100.00")
 

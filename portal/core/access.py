@@ -86,6 +86,8 @@ DESK_VIEWERS = (FINANCE, SALES_MANAGER, SALES_DIRECTOR)
 #: Staff who see the outbox and send dead letters again.
 OUTBOX_KEEPERS = (SYSADMIN,)
 AUDIT_READERS = (*ACCOUNT_EDITORS, SYSADMIN)
+#: Staff who keep an account's fapiao details (finance verifies them).
+FAPIAO_KEEPERS = (*ACCOUNT_EDITORS, FINANCE)
 
 #: Every endpoint -> PUBLIC or the roles that may call it.
 PAGES: dict[str, str | tuple[str, ...]] = {
@@ -200,6 +202,13 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "payments.show_card_payment": BUYER_ROLES,
     "payments.remove_saved_card": BUYER_ROLES,
     "payments.receive_stripe_webhook": PUBLIC,
+    "payments.record_fapiao": RECORDERS,
+    # fapiao: the account's invoicing details, verified by finance; red-letter fapiao
+    "fapiao.edit_details": (CUSTOMER_ADMIN,),
+    "fapiao.staff_edit_details": FAPIAO_KEEPERS,
+    "fapiao.verify_details": (FINANCE,),
+    "fapiao.list_red_letters": (FINANCE,),
+    "fapiao.record_red_letter": (FINANCE,),
     # hotline: the buyer's form and survey; the queue, leads, sample units, availability
     "hotline.file_request": BUYER_ROLES,
     "hotline.answer_survey": BUYER_ROLES,

@@ -13,6 +13,7 @@ from portal.accounts.models import Address, KeyAccount, User
 from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule
 from portal.contracts.services import seed_payment_terms, today_for
+from portal.core.db import utcnow
 from portal.core.locales import seen_by
 from portal.core.passwords import hash_password
 from portal.demo.data import (
@@ -24,6 +25,7 @@ from portal.demo.data import (
     CONTRACTS,
     DEMO_TERMS,
     DISCOUNT_AUTHORITY,
+    FAPIAO_DETAILS,
     HOTLINE_REQUESTS,
     MORE_PRODUCTS,
     NAMED_PRODUCTS,
@@ -43,6 +45,8 @@ from portal.notifications.services import reader_settings
 from portal.ordering import placement
 from portal.ordering import services as ordering
 from portal.ordering.models import Order
+from portal.tax import fapiao_queries
+from portal.tax.fapiao_models import FAPIAO_TYPES, FapiaoDetails
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (documented demo sign-in)
 STAFF_DOMAIN = "northwind.example"
@@ -115,8 +119,43 @@ def seed_demo() -> int:
     created += seed_demo_calendars()
     accounts = {a.slug: a for a in db.session.scalars(sa.select(KeyAccount))}
     created += care.seed_demo_care(staff, accounts)
+    created += _seed_fapiao_details(staff["finance"], accounts)
     db.session.commit()
     return created + _seed_orders(staff) + _seed_hotline()
+
+
+def _seed_fapiao_details(finance: User, accounts: dict[str, KeyAccount]) -> int:
+    """Each account's fapiao details (data.FAPIAO_DETAILS), once."""
+    created = 0
+    for slug, (
+        title,
+        code,
+        address,
+        phone,
+        bank,
+        number,
+        types,
+        verified,
+    ) in FAPIAO_DETAILS.items():
+        account = accounts.get(slug)
+        if account is None or fapiao_queries.details_of(account.id) is not None:
+            continue
+        db.session.add(
+            FapiaoDetails(
+                account_id=account.id,
+                invoice_title=title,
+                taxpayer_id=code,
+                registered_address=address,
+                registered_phone=phone,
+                bank_name=bank,
+                bank_account=number,
+                **{f"is_{t}_allowed": t in types for t in FAPIAO_TYPES},
+                verified_at=utcnow() if verified else None,
+                verified_by_id=finance.id if verified else None,
+            )
+        )
+        created += 1
+    return created
 
 
 _SHORT_ADDRESS = ("label", "lines", "city", "postcode", "country")

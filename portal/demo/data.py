@@ -367,3 +367,50 @@ CJK_FONTS = [
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
 ]
+
+#: Each account's fapiao details (tax.fapiao_models.FapiaoDetails): invoice title, taxpayer
+#: number (a valid unified social credit code), registered address and phone, bank, account
+#: number, the fapiao types it may choose, and whether finance verified them. Globex is an
+#: export account (USD): no fapiao.
+FAPIAO_DETAILS = {
+    "acme": (
+        "Acme Hospital Group Co., Ltd.",
+        "91310115MA1H7GXK26",
+        "Room 1201, 88 Century Avenue, Pudong New Area, Shanghai 200120",
+        "+86 21 5555 0100",
+        "China Merchants Bank, Shanghai Lujiazui Branch",
+        "1219 0862 1010 001",
+        ("special", "electronic"),
+        True,
+    ),
+    "qingdao": (
+        "青岛港湾医疗集团有限公司",
+        "91370200MA3C8QWE4Q",
+        "山东省青岛市市南区香港中路 36 号 18 楼",
+        "0532-8888 6600",
+        "中国工商银行青岛市南第二支行",
+        "3803 0207 0920 0123 456",
+        ("special", "ordinary", "electronic"),
+        True,
+    ),
+    "initech": (
+        "Initech Bank Co., Ltd.",
+        "91110000MA01B2CD3J",
+        "9 Financial Street, Xicheng District, Beijing 100033",
+        "+86 10 5555 0190",
+        "Bank of China, Beijing Financial Street Branch",
+        "3400 5678 9012",
+        ("ordinary", "electronic"),
+        True,
+    ),
+    "lotus": (
+        "Lotus Pharmaceuticals (Suzhou) Co., Ltd.",
+        "91320594MA1MX7PL8H",
+        "18 Xinghu Street, Suzhou Industrial Park, Jiangsu 215123",
+        "+86 512 5555 0170",
+        "Agricultural Bank of China, Suzhou Industrial Park Branch",
+        "1055 0101 0400 12345",
+        ("special", "ordinary"),
+        False,
+    ),
+}

@@ -12,12 +12,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValidation
 
 from portal.cart.quick_order import parse_pasted
 from portal.core.errors import ServiceError
 from portal.core.inputs import bounded_int
 from portal.ordering.placement import Checkout
+from portal.tax.fapiao_models import FAPIAO_TYPE_LABELS
 
 # Buyer side
 
@@ -34,12 +36,15 @@ class CheckoutForm(FlaskForm):
     )
     requested_delivery_on = DateField(_l("Requested delivery date"), validators=[Optional()])
     note = TextAreaField(_l("Note for our team"), validators=[Length(max=2000)])
+    #: Among the account's fapiao types (tax.fapiao.fapiao_choice); checked again on submit.
+    fapiao_type = SelectField(_l("Fapiao type"), validate_choice=False)
     #: One-time token of this rendering of the form: a repeated submit finds the order the
     #: first one made (SECURITY.md 35).
     checkout_token = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
 
-    def __init__(self, *args, addresses, is_po_required: bool, **kwargs):
+    def __init__(self, *args, addresses, is_po_required: bool, fapiao_types=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fapiao_type.choices = [SelectChoice(t, FAPIAO_TYPE_LABELS[t]) for t in fapiao_types]
         self.ship_to.choices = [
             (address.id, ", ".join(filter(None, (address.label, address.city, address.district))))
             for address in addresses
@@ -55,6 +60,7 @@ class CheckoutForm(FlaskForm):
             requested_delivery_on=self.requested_delivery_on.data,
             note=self.note.data or "",
             is_po_repeat_confirmed=bool(self.is_po_repeat_confirmed.data),
+            fapiao_type=(self.fapiao_type.data or "") if self.fapiao_type.choices else None,
         )
 
 

@@ -65,6 +65,8 @@ class Order(TimestampMixin, AccountScoped, db.Model):
     po_number: Mapped[str] = mapped_column(sa.String(60), default="", index=True)
     requested_delivery_on: Mapped[date | None] = mapped_column(sa.Date)
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The fapiao type the buyer chose at checkout (tax.fapiao_models); "": none asked for.
+    fapiao_type: Mapped[str] = mapped_column(sa.String(20), default="")
     decided_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

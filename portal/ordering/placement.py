@@ -41,6 +41,7 @@ from portal.ordering import approvals
 from portal.ordering.credit import credit_excess, lock_account, over_credit_text
 from portal.ordering.lifecycle import hold, record, status_label, tell_invoices_issued
 from portal.ordering.models import Milestone, Order, OrderLine, OrderNumberCounter
+from portal.tax.fapiao import checked_fapiao_type
 
 #: The longest a requested delivery date may lie ahead.
 MAX_DELIVERY_DAYS = 730
@@ -56,6 +57,8 @@ class Checkout:
     note: str = ""
     #: The buyer saw the warning that an order of the account has this PO number already.
     is_po_repeat_confirmed: bool = False
+    #: The fapiao type chosen (tax.fapiao.checked_fapiao_type); None: the form did not ask.
+    fapiao_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -377,7 +380,12 @@ def _checked_values(account: KeyAccount, checkout: Checkout, today: date) -> dic
             _("Choose a delivery date after today and within two years."),
             field="requested_delivery_on",
         )
-    return {"po_number": po_number, "requested_delivery_on": wanted, "note": checkout.note.strip()}
+    return {
+        "po_number": po_number,
+        "requested_delivery_on": wanted,
+        "note": checkout.note.strip(),
+        "fapiao_type": checked_fapiao_type(account, checkout.fapiao_type),
+    }
 
 
 def _warn_of_a_repeated_po_number(account: KeyAccount, po_number: str) -> None:

@@ -41,6 +41,7 @@ from portal.ordering.forms import (
     StaffOrderFilterForm,
 )
 from portal.ordering.lifecycle import ORDER_STATUSES
+from portal.tax import fapiao
 
 bp = Blueprint("ordering", __name__)
 
@@ -73,7 +74,12 @@ bp = Blueprint("ordering", __name__)
 @restricted
 def checkout(slug):
     account = account_queries.account_or_404(slug, with_details=True)
-    form = CheckoutForm(addresses=account.addresses, is_po_required=account.is_po_required)
+    fapiao_choice = fapiao.fapiao_choice(account)
+    form = CheckoutForm(
+        addresses=account.addresses,
+        is_po_required=account.is_po_required,
+        fapiao_types=fapiao_choice.types,
+    )
     #: The addresses as printed, read now: a refused order expires what the page shows.
     ship_to_addresses = [addresses.snapshot(address) for address in account.addresses]
     status = 200
@@ -100,6 +106,7 @@ def checkout(slug):
         account=account,
         form=form,
         ship_to_addresses=ship_to_addresses,
+        fapiao_choice=fapiao_choice,
         **_preview(account),
     ), status
 

@@ -28,6 +28,9 @@ from portal.payments.forms import (
     VoidLetterOfCreditForm,
 )
 from portal.payments.models import Refund
+from portal.tax import fapiao_queries
+from portal.tax.fapiao_forms import IssuedFapiaoForm
+from portal.tax.fapiao_permissions import can_record_fapiao
 
 bp = Blueprint("payments", __name__)
 
@@ -44,6 +47,7 @@ bp = Blueprint("payments", __name__)
 #   GET       /a/<slug>/invoices.csv                   export_invoices            BUYER_ROLES
 #   GET       /a/<slug>/invoices/<invoice_number>      show_invoice               BUYER_ROLES
 #   GET       /staff/invoices/<invoice_number>         show_staff_invoice         AMOUNT_READERS
+#   POST      /staff/invoices/<invoice_number>/fapiao  record_fapiao (fapiao_views.py) RECORDERS
 # An invoice is a milestone that fell due (payments.invoices). Pay by card joins this blueprint
 # from card_views.py, with its own table.
 
@@ -233,6 +237,7 @@ def list_invoices(slug):
             None,
             (row.milestone for row in statement.page.items if row.status in ("open", "overdue")),
         ),
+        fapiao=fapiao_queries.fapiao_of(row.milestone.id for row in statement.page.items),
     )
 
 
@@ -262,6 +267,7 @@ def show_invoice(slug, invoice_number):
         invoice=invoices.invoice_row(milestone, today_for(account)),
         supplier=invoices.SUPPLIER_NAME,
         is_staff_view=False,
+        fapiao=fapiao_queries.invoice_fapiao(account.id, milestone.id),
     )
 
 
@@ -270,12 +276,19 @@ def show_invoice(slug, invoice_number):
 def show_staff_invoice(invoice_number):
     milestone = invoices.invoice_or_404(invoice_number)
     account = milestone.order.account
+    fapiao = fapiao_queries.invoice_fapiao(account.id, milestone.id)
     return render_template(
         "payments/invoice.html",
         account=account,
         invoice=invoices.invoice_row(milestone, today_for(account)),
         supplier=invoices.SUPPLIER_NAME,
         is_staff_view=True,
+        fapiao=fapiao,
+        fapiao_form=IssuedFapiaoForm.for_invoice(
+            fapiao.issued, milestone.amount, milestone.currency, milestone.order.fapiao_type
+        )
+        if can_record_fapiao(current_user)
+        else None,
     )
 
 

@@ -50,6 +50,8 @@ def test_every_scoped_model_is_filtered_to_the_buyers_account():
         factories.LetterOfCreditFactory(order=order)
         factories.CardPaymentFactory(milestone=milestone)
         factories.RefundFactory(milestone=milestone)
+        factories.FapiaoDetailsFactory(account_id=account.id)
+        factories.IssuedFapiaoFactory(milestone=milestone)
         factories.SavedCardFactory(account=account)
         factories.RequestEventFactory(request=factories.HotlineRequestFactory(account=account))
         factories.LeadFactory(account=account)
