@@ -21,7 +21,8 @@ Reminders: the sweeps (payments.sweep) e-mail the buyer who placed the order and
 through the outbox, once per milestone, due date and recipient, under the dedupe keys
 `payment-due:<milestone id>:<due date>:<user id>` (falling due) and
 `payment-overdue:<milestone id>:<due date>:<user id>` (overdue). Those outbox messages are the
-record of which reminder went to whom and when; this module reads them by key.
+record of which reminder went to whom and when; the page reads them by exact key (the outbox's
+unique index), the exports by the keys' prefixes.
 """
 
 from collections import defaultdict
@@ -38,6 +39,7 @@ from portal.core.db import among, utcnow
 from portal.core.invoice_numbers import invoice_number
 from portal.core.money import CURRENCIES, Money
 from portal.core.pagination import Page, paginate
+from portal.core.permissions import FINANCE
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.ordering.models import Milestone, Order
@@ -313,18 +315,19 @@ def _overdue_query(accounts: Accounts, filters: Filters):
 
 def overdue_invoices(accounts: Accounts, filters: Filters, page: int = 1) -> Page:
     """One page of the overdue invoices, longest overdue first, each with the reminders sent
-    for it (OverdueRow): three statements (the count, the page, the reminders)."""
+    for it (OverdueRow): four statements (the count, the page, the reminders' recipients and
+    the reminders)."""
     where = _overdue_query(accounts, filters)
     count = sa.select(sa.func.count(Milestone.id)).join(Milestone.order).where(*where)
     found = paginate(_overdue_select(where), count, page, PER_PAGE)
-    found.items = _rows(found.items, accounts, reminders_of(m.id for m in found.items))
+    found.items = _rows(found.items, accounts, reminders_of(found.items))
     return found
 
 
 def all_overdue_invoices(accounts: Accounts, filters: Filters) -> list[OverdueRow]:
-    """Every overdue invoice (for the exports), with its reminders: two statements."""
+    """Every overdue invoice (for the exports), with its reminders: three statements."""
     milestones = list(db.session.scalars(_overdue_select(_overdue_query(accounts, filters))))
-    return _rows(milestones, accounts, reminders_of(None))
+    return _rows(milestones, accounts, all_reminders())
 
 
 def _overdue_select(where: list) -> sa.Select:
@@ -351,47 +354,77 @@ def _rows(milestones, accounts: Accounts, reminders: dict[int, list[Reminder]]):
     ]
 
 
-def reminders_of(milestone_ids) -> dict[int, list[Reminder]]:
-    """The reminders e-mailed about each milestone (ids; None: about every milestone), oldest
-    first, with whom they went to: one statement."""
-    if milestone_ids is None:
-        keys = sa.or_(*(OutboxMessage.dedupe_key.like(f"{p}:%") for p in REMINDER_KINDS))
-    else:
-        ids = sorted(set(milestone_ids))
-        if not ids:
-            return {}
-        keys = sa.or_(
-            *(
-                OutboxMessage.dedupe_key.like(f"{prefix}:{milestone_id}:%")
-                for milestone_id in ids
-                for prefix in REMINDER_KINDS
-            )
+def reminders_of(milestones: list[Milestone]) -> dict[int, list[Reminder]]:
+    """The reminders e-mailed about each milestone (its order loaded), oldest first: two
+    statements. The outbox is read by exact dedupe key on its unique index, so a page costs
+    the same however many messages the outbox holds: a milestone's keys are its prefix, id and
+    due date, and the user id of a recipient the sweeps write to (the buyer who placed the
+    order, or a finance user; a reminder to someone no longer in finance is not listed)."""
+    if not milestones:
+        return {}
+    placers = {m.order.placed_by_id for m in milestones} - {None}
+    users = {
+        user.id: user
+        for user in db.session.scalars(
+            sa.select(User).where(sa.or_(User.role == FINANCE, among(User.id, placers, sa.Integer)))
         )
+    }
+    finance = [uid for uid, user in users.items() if user.role == FINANCE]
+    keys = [
+        f"{prefix}:{m.id}:{m.due_on.isoformat()}:{uid}"
+        for m in milestones
+        for prefix in REMINDER_KINDS
+        for uid in {*finance, m.order.placed_by_id} - {None}
+    ]
+    return _reminders(
+        db.session.execute(_messages().where(among(OutboxMessage.dedupe_key, keys))), users
+    )
+
+
+def all_reminders() -> dict[int, list[Reminder]]:
+    """Every reminder e-mailed about any milestone (for the exports): two statements, the
+    reminders found by their keys' prefixes (one pass over the outbox)."""
     found = db.session.execute(
-        sa.select(
-            OutboxMessage.dedupe_key,
-            OutboxMessage.to_address,
-            OutboxMessage.created_at,
-            OutboxMessage.sent_at,
-            OutboxMessage.status,
-            User.name,
-            User.account_id,
+        _messages().where(
+            sa.or_(*(OutboxMessage.dedupe_key.like(f"{prefix}:%") for prefix in REMINDER_KINDS))
         )
-        .outerjoin(User, User.email == OutboxMessage.to_address)
-        .where(keys)
-        .order_by(OutboxMessage.created_at, OutboxMessage.id)
     ).all()
+    ids = {_recipient_id(row.dedupe_key) for row in found} - {None}
+    users = {
+        u.id: u for u in db.session.scalars(sa.select(User).where(among(User.id, ids, sa.Integer)))
+    }
+    return _reminders(found, users)
+
+
+def _messages() -> sa.Select:
+    return sa.select(
+        OutboxMessage.dedupe_key,
+        OutboxMessage.to_address,
+        OutboxMessage.created_at,
+        OutboxMessage.sent_at,
+        OutboxMessage.status,
+    ).order_by(OutboxMessage.created_at, OutboxMessage.id)
+
+
+def _recipient_id(key: str) -> int | None:
+    last = key.rsplit(":", 1)[-1]
+    return int(last) if last.isdigit() else None
+
+
+def _reminders(found, users: dict[int, User]) -> dict[int, list[Reminder]]:
+    """Outbox rows -> milestone id -> its reminders. A key is prefix:milestone:due date:user."""
     reminders: dict[int, list[Reminder]] = defaultdict(list)
-    for key, address, queued, sent, status, name, account_id in found:
+    for key, address, queued, sent, status in found:
         prefix, milestone_id, *_rest = key.split(":")
         if prefix not in REMINDER_KINDS or not milestone_id.isdigit():
             continue
+        user = users.get(_recipient_id(key))
         reminders[int(milestone_id)].append(
             Reminder(
                 REMINDER_KINDS[prefix],
                 address,
-                name,
-                account_id is not None,
+                user.name if user else None,
+                bool(user and user.account_id is not None),
                 queued,
                 sent,
                 status,

@@ -20,14 +20,14 @@ from portal.payments.receivables import Ageing, AgeingRow, OverdueRow
 Column = tuple[str, object, str]
 
 AGEING_COLUMNS: tuple[Column, ...] = (
-    ("row", _l("Row"), "text"),
+    ("row", _l("Account or total"), "text"),
     ("account", _l("Account code"), "text"),
     ("account_name", _l("Account"), "text"),
     ("currency", _l("Currency"), "text"),
     ("as_of", _l("As of"), "date"),
     *((name, BUCKET_LABELS[name], "money") for name in BUCKET_NAMES),
-    ("open", _l("Open"), "money"),
-    ("overdue", _l("Overdue"), "money"),
+    ("open", _l("Open amount"), "money"),
+    ("overdue", _l("Overdue amount"), "money"),
     ("invoiced_90_days", _l("Invoiced in the last 90 days"), "money"),
     ("dso_days", _l("DSO (days)"), "int"),
 )
@@ -42,7 +42,7 @@ OVERDUE_COLUMNS: tuple[Column, ...] = (
     ("days_overdue", _l("Days overdue"), "int"),
     ("amount", _l("Amount"), "money"),
     ("paid", _l("Paid"), "money"),
-    ("open", _l("Open"), "money"),
+    ("open", _l("Open amount"), "money"),
     ("reminders", _l("Reminders sent"), "int"),
     ("last_reminder", _l("Last reminder"), "date"),
 )

@@ -14,7 +14,7 @@ import time_machine
 
 from portal.contracts.services import today_for
 from portal.payments import receivables
-from portal.payments.sweep import sweep_overdue
+from portal.payments.sweep import sweep_overdue, sweep_payments_due
 from tests import factories
 from tests.support.locales import reading_in
 from tests.support.web import count_queries, signed_in
@@ -268,6 +268,27 @@ def test_overdue_invoices_list_the_reminders_the_sweep_sent(web, people):
     assert 'data-to="buyer@acme.example"' in tr and f'data-to="{FINANCE}"' in tr
 
 
+def test_a_reminder_before_the_due_date_and_one_after_are_both_listed(web, people):
+    _, buyer, contract = account("acme", "Acme Hospital Group")
+    soon = invoice(contract, buyer, days_ago=-3, amount="100.00")
+    sweep_payments_due()  # falling due in 3 days: the buyer and finance hear of it
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=5)):
+        sweep_overdue()  # 2 days overdue
+        [row] = receivables.overdue_invoices(receivables.accounts(), receivables.Filters()).items
+    assert row.milestone.id == soon.id
+    assert [(r.kind, r.to_customer) for r in row.reminders if r.to_customer] == [
+        ("due", True),
+        ("overdue", True),
+    ]
+    assert [r.queued_at for r in row.reminders] == sorted(r.queued_at for r in row.reminders)
+    # Someone who was never told is not listed; exports read the same reminders
+    assert {r.to_address for r in row.reminders} == {"buyer@acme.example", FINANCE}
+    exported = receivables.all_reminders()[soon.id]
+    assert [(r.kind, r.to_address) for r in exported] == [
+        (r.kind, r.to_address) for r in row.reminders
+    ]
+
+
 def test_the_exports_hold_the_ageing_and_the_overdue_invoices(web, people):
     _, acme_buyer, acme_contract = account("acme", "=Acme")  # a name a spreadsheet would run
     _, globex_buyer, globex_contract = account("globex", "Globex")
@@ -307,7 +328,7 @@ def test_the_exports_hold_the_ageing_and_the_overdue_invoices(web, people):
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     assert sheet.freeze_panes == "A2"
     header = [c.value for c in sheet[1]]
-    assert header[:4] == ["Row", "Account code", "Account", "Currency"]
+    assert header[:4] == ["Account or total", "Account code", "Account", "Currency"]
     [acme_row] = [r for r in sheet.iter_rows(min_row=2) if r[1].value == "acme"]
     cells = dict(zip(header, acme_row, strict=True))
     assert cells["31-60 days"].value == 1234.5
@@ -336,7 +357,7 @@ def test_the_exports_hold_the_ageing_and_the_overdue_invoices(web, people):
     assert header[0] == "Invoice" and sheet.freeze_panes == "A2"
     rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2)]
     assert [r["Account code"].value for r in rows] == ["acme", "globex"]  # longest overdue first
-    assert rows[0]["Open"].value == 1234.5 and rows[0]["Days overdue"].value == 45
+    assert rows[0]["Open amount"].value == 1234.5 and rows[0]["Days overdue"].value == 45
     assert rows[0]["Due date"].is_date and rows[0]["Reminders sent"].value == 2
     assert rows[0]["Last reminder"].is_date
 
