@@ -14,8 +14,10 @@ from portal.core.passwords import verify_password
 from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from portal.hotline.models import RequestEvent
+from portal.notifications.models import Notice
 from portal.ordering import gate, placement
 from portal.ordering.models import Milestone, Order, OrderEvent, OrderLine
+from portal.payments import receivables
 
 
 def snapshot():
@@ -207,3 +209,27 @@ def test_the_demo_orders_of_issue_4_come_out_as_specified():
     globex = db.session.scalar(sa.select(Order).where(Order.checkout_token == "demo-globex-1"))
     assert globex.status == "confirmed"
     assert "Deposit of $1,318.94 not paid." in gate.release_blockers(globex)
+
+
+def test_the_demo_has_aged_invoices_for_finances_receivables():
+    """Acme's orders shipped 150, 100 and 45 days ago and Globex's deposit of 50 days ago leave
+    overdue invoices in four buckets for two accounts, in two currencies never added; what
+    seeding them told the buyers today (due in 30 days) was taken back."""
+    seed_demo()
+    result = receivables.ageing(receivables.accounts(), receivables.Filters())
+    sections = {s.currency: s for s in result.sections}
+    acme = {r.account.slug: r for r in sections["CNY"].rows}["acme"]
+    assert [name for name, amount in acme.buckets.items() if amount > 0] == [
+        "1_30",
+        "61_90",
+        "over_90",
+    ]
+    globex = {r.account.slug: r for r in sections["USD"].rows}["globex"]
+    assert globex.buckets["31_60"] > 0 and globex.buckets["current"] > 0
+    assert sections["CNY"].total.open.amount == sum(r.open.amount for r in sections["CNY"].rows)
+    overdue = receivables.overdue_invoices(receivables.accounts(), receivables.Filters())
+    assert {r.account.slug for r in overdue.items} == {"acme", "globex"}
+    numbers = [r.number for r in overdue.items]
+    assert not db.session.scalar(
+        sa.select(sa.func.count(Notice.id)).where(Notice.link.like(f"%{numbers[0]}"))
+    )

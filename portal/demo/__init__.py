@@ -18,6 +18,7 @@ from portal.core.locales import seen_by
 from portal.core.passwords import hash_password
 from portal.demo.data import (
     ACCOUNTS,
+    AGED_ORDERS,
     CATEGORIES,
     CATEGORY_ZH,
     CJK_FONTS,
@@ -41,10 +42,11 @@ from portal.hotline import care
 from portal.hotline import services as hotline
 from portal.hotline.calendars import seed_demo_calendars
 from portal.hotline.models import HotlineRequest
+from portal.notifications.models import Notice, OutboxMessage
 from portal.notifications.services import reader_settings
 from portal.ordering import placement
 from portal.ordering import services as ordering
-from portal.ordering.models import Order
+from portal.ordering.models import Milestone, Order, OrderEvent
 from portal.tax import fapiao_queries
 from portal.tax.fapiao_models import FAPIAO_TYPES, FapiaoDetails
 
@@ -121,7 +123,7 @@ def seed_demo() -> int:
     created += care.seed_demo_care(staff, accounts)
     created += _seed_fapiao_details(staff["finance"], accounts)
     db.session.commit()
-    return created + _seed_orders(staff) + _seed_hotline()
+    return created + _seed_orders(staff) + _seed_aged_orders(staff) + _seed_hotline()
 
 
 def _seed_fapiao_details(finance: User, accounts: dict[str, KeyAccount]) -> int:
@@ -248,6 +250,62 @@ def _seed_orders(staff: dict[str, User]) -> int:
                     getattr(ordering, f"{step}_order")(rep, order)
         created += 1
     return created
+
+
+def _seed_aged_orders(staff: dict[str, User]) -> int:
+    """Orders placed as the buyer, taken through their steps, then moved back in time by their
+    days ago (placed, invoiced and due then; their history too): aged invoices for finance's
+    receivables page. Once each, by checkout token. What placing and shipping them told the
+    buyer today (an invoice due in 30 days) is taken back: it is not what happened then."""
+    created = 0
+    told = _last_ids()
+    for token, email, items, steps, days_ago in AGED_ORDERS:
+        if db.session.scalar(sa.select(Order.id).where(Order.checkout_token == token)):
+            continue
+        buyer = _user(email)
+        account = db.session.get(KeyAccount, buyer.account_id)
+        address_id = db.session.scalar(
+            sa.select(sa.func.min(Address.id)).where(Address.account_id == account.id)
+        )
+        rep = db.session.get(User, account.inside_sales_rep_id) or staff["inside"]
+        with seen_by(*reader_settings(buyer)):
+            checkout = placement.Checkout(ship_to_address_id=address_id)
+            order = placement.place_order(buyer, account, checkout, token, items=items)
+            for step in steps:
+                if step == "ship":
+                    ordering.ship_order(rep, order, "SF Express", f"SF{order.id:010d}")
+                elif step == "release":
+                    ordering.release_order(staff["finance"], order)
+                else:
+                    getattr(ordering, f"{step}_order")(rep, order)
+        _move_back(order, timedelta(days=days_ago))
+        created += 1
+    if created:
+        notice_id, message_id = told
+        db.session.execute(sa.delete(Notice).where(Notice.id > notice_id))
+        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.id > message_id))
+        db.session.commit()
+    return created
+
+
+def _last_ids() -> tuple[int, int]:
+    """The newest notice and outbox message so far (0: none)."""
+    return (
+        db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Notice.id), 0))),
+        db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(OutboxMessage.id), 0))),
+    )
+
+
+def _move_back(order: Order, by: timedelta) -> None:
+    order.placed_on -= by
+    order.created_at -= by
+    for milestone in db.session.scalars(sa.select(Milestone).where(Milestone.order_id == order.id)):
+        if milestone.due_on is not None:
+            milestone.due_on -= by
+            milestone.invoiced_on -= by
+    for event in db.session.scalars(sa.select(OrderEvent).where(OrderEvent.order_id == order.id)):
+        event.at -= by
+    db.session.commit()
 
 
 def demo_products() -> list[tuple[str, str, str, str, Decimal, Decimal]]:

@@ -354,6 +354,29 @@ ORDERS = [
     ),
 ]
 
+#: Orders placed some days ago, whose invoices have aged for finance's receivables page:
+#: (checkout token, buyer, items, steps, days ago). Acme's Net 30 runs from shipment: shipped
+#: 150, 100 and 45 days ago, its invoices are 120, 70 and 15 days overdue (over 90, 61-90,
+#: 1-30 days); Globex's 30% deposit fell due at the order, 50 days ago (31-60 days).
+AGED_ORDERS = [
+    (
+        "demo-acme-aged-1",
+        "buyer@acme.example",
+        [("NW-MN27", 4)],
+        ("confirm", "release", "ship"),
+        150,
+    ),
+    (
+        "demo-acme-aged-2",
+        "buyer@acme.example",
+        [("NW-DOCK", 10)],
+        ("confirm", "release", "ship"),
+        100,
+    ),
+    ("demo-acme-aged-3", "buyer@acme.example", [("NW-DT7", 2)], ("confirm", "release", "ship"), 45),
+    ("demo-globex-aged-1", "buyer@globex.example", [("NW-MN27", 5)], ("confirm",), 50),
+]
+
 #: The reason the rep gives for taking the demo's orders down, in the buyer's language.
 TAKEN_DOWN_BY_PHONE = {
     "en": "Demo data: taken down by phone.",

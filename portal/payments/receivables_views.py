@@ -1,0 +1,96 @@
+"""Finance's receivables page: ageing by account and in total, DSO, the overdue invoices with
+their reminders, and the exports. Reads in payments.receivables, files in
+payments.receivables_files. The routes join the payments blueprint (views.bp)."""
+
+from flask import Response, render_template, request
+from flask_babel import get_timezone
+
+from portal.core.access import restricted
+from portal.core.db import utcnow
+from portal.core.inputs import bounded_int
+from portal.core.money import CURRENCIES
+from portal.payments import receivables, receivables_files
+from portal.payments.ageing import BUCKET_LABELS, BUCKET_NAMES
+from portal.payments.views import bp
+
+# --- staff: finance's receivables ---
+#   GET  /staff/finance/receivables               show_receivables     DESK_VIEWERS
+#   GET  /staff/finance/receivables/ageing.csv    export_ageing_csv    DESK_VIEWERS
+#   GET  /staff/finance/receivables/ageing.xlsx   export_ageing_xlsx   DESK_VIEWERS
+#   GET  /staff/finance/receivables/overdue.csv   export_overdue_csv   DESK_VIEWERS
+#   GET  /staff/finance/receivables/overdue.xlsx  export_overdue_xlsx  DESK_VIEWERS
+# Each takes the page's filters: ?account=<slug>&currency=<code>&overdue=1&sort=<order>.
+
+
+@bp.get("/staff/finance/receivables")
+@restricted
+def show_receivables():
+    accounts = receivables.accounts()
+    filters = receivables.filters_from(request.args, accounts)
+    return render_template(
+        "payments/receivables.html",
+        accounts=accounts.all,
+        filters=filters,
+        currencies=CURRENCIES,
+        sorts=receivables.SORTS,
+        buckets=BUCKET_NAMES,
+        bucket_labels=BUCKET_LABELS,
+        dso_days=receivables.DSO_DAYS,
+        ageing=receivables.ageing(accounts, filters),
+        overdue=receivables.overdue_invoices(
+            accounts, filters, request.args.get("page", 1, type=bounded_int)
+        ),
+    )
+
+
+@bp.get("/staff/finance/receivables/ageing.csv")
+@restricted
+def export_ageing_csv():
+    accounts = receivables.accounts()
+    ageing = receivables.ageing(accounts, receivables.filters_from(request.args, accounts))
+    return _csv(receivables_files.ageing_csv(ageing), "receivables-ageing")
+
+
+@bp.get("/staff/finance/receivables/ageing.xlsx")
+@restricted
+def export_ageing_xlsx():
+    accounts = receivables.accounts()
+    ageing = receivables.ageing(accounts, receivables.filters_from(request.args, accounts))
+    return _xlsx(receivables_files.ageing_xlsx(ageing), "receivables-ageing")
+
+
+@bp.get("/staff/finance/receivables/overdue.csv")
+@restricted
+def export_overdue_csv():
+    accounts = receivables.accounts()
+    filters = receivables.filters_from(request.args, accounts)
+    rows = receivables.all_overdue_invoices(accounts, filters)
+    return _csv(receivables_files.overdue_csv(rows), "receivables-overdue")
+
+
+@bp.get("/staff/finance/receivables/overdue.xlsx")
+@restricted
+def export_overdue_xlsx():
+    accounts = receivables.accounts()
+    filters = receivables.filters_from(request.args, accounts)
+    rows = receivables.all_overdue_invoices(accounts, filters)
+    return _xlsx(receivables_files.overdue_xlsx(rows), "receivables-overdue")
+
+
+def _filename(stem: str, extension: str) -> str:
+    """The file's name with the reader's today: receivables-ageing-2026-12-05.csv."""
+    return f"{stem}-{utcnow().astimezone(get_timezone()).date().isoformat()}.{extension}"
+
+
+def _csv(text: str, stem: str) -> Response:
+    # With a byte order mark, spreadsheets read the file as UTF-8.
+    response = Response(("\ufeff" + text).encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(stem, "csv")}"'
+    return response
+
+
+def _xlsx(data: bytes, stem: str) -> Response:
+    response = Response(data, mimetype=receivables_files.XLSX_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(stem, "xlsx")}"'
+    return response
