@@ -15,6 +15,7 @@ from portal.core.phones import phone_key, region_of
 from portal.core.search_keys import MAX_KEY, name_keys
 from portal.core.versioning import Versioned
 from portal.extensions import db
+from portal.tax.models import DEFAULT_TAX_TREATMENT, TAX_TREATMENTS
 
 TIERS = ("platinum", "gold", "standard")
 
@@ -37,6 +38,7 @@ class KeyAccount(TimestampMixin, AccountScoped, Versioned, db.Model):
     __tablename__ = "key_accounts"
     __table_args__ = (
         sa.CheckConstraint(f"tier IN {TIERS}", name="tier"),
+        sa.CheckConstraint(f"tax_treatment IN {TAX_TREATMENTS}", name="tax_treatment"),
         sa.CheckConstraint("length(brand_colour) = 7", name="brand_colour"),
         trigram_index("ix_key_accounts_name_trgm", "name"),
     )
@@ -60,6 +62,11 @@ class KeyAccount(TimestampMixin, AccountScoped, Versioned, db.Model):
     #: Currency the account trades in; its contracts and spending limits use it.
     currency: Mapped[str] = mapped_column(sa.String(3), default="CNY")
     tier: Mapped[str] = mapped_column(sa.String(20), default="standard")
+    #: How its orders are taxed (tax.models.TAX_TREATMENTS): prices include VAT, or exports
+    #: are zero-rated.
+    tax_treatment: Mapped[str] = mapped_column(
+        sa.String(30), default=DEFAULT_TAX_TREATMENT, server_default=DEFAULT_TAX_TREATMENT
+    )
     #: Buyers must give a purchase-order number at checkout.
     is_po_required: Mapped[bool] = mapped_column(default=False)
     #: Set by finance: no order of the account is released while it holds.

@@ -18,6 +18,7 @@ from portal.core.passwords import hash_password
 from portal.demo.data import (
     ACCOUNTS,
     CATEGORIES,
+    CATEGORY_TAX,
     CATEGORY_ZH,
     CJK_FONTS,
     CNY_PER_USD,
@@ -43,6 +44,8 @@ from portal.notifications.services import reader_settings
 from portal.ordering import placement
 from portal.ordering import services as ordering
 from portal.ordering.models import Order
+from portal.tax.models import DEFAULT_TAX_CATEGORY, DEFAULT_TAX_TREATMENT
+from portal.tax.services import seed_standard_rates
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (documented demo sign-in)
 STAFF_DOMAIN = "northwind.example"
@@ -81,6 +84,7 @@ def seed_demo() -> int:
                 **{k: spec[k] for k in ("slug", "name", "brand_colour", "welcome_text")},
                 **{k: spec[k] for k in ("hotline_phone", "time_zone", "currency", "tier")},
                 default_locale=spec.get("default_locale", "en"),
+                tax_treatment=spec.get("tax_treatment", DEFAULT_TAX_TREATMENT),
                 inside_sales_rep_id=inside,
                 backup_rep_id=backup,
                 field_sales_rep_id=field,
@@ -230,11 +234,16 @@ def chinese_names() -> dict[str, str]:
 
 def _seed_catalog() -> int:
     created = 0
-    created += seed_payment_terms() + seed_payment_terms(DEMO_TERMS)
+    created += seed_payment_terms() + seed_payment_terms(DEMO_TERMS) + seed_standard_rates()
     categories = {c.name: c for c in db.session.scalars(sa.select(Category))}
     for position, name in enumerate(CATEGORIES):
         if name not in categories:
-            categories[name] = Category(name=name, position=position, name_zh=CATEGORY_ZH[name])
+            categories[name] = Category(
+                name=name,
+                position=position,
+                name_zh=CATEGORY_ZH[name],
+                tax_category=CATEGORY_TAX.get(name, DEFAULT_TAX_CATEGORY),
+            )
             db.session.add(categories[name])
             created += 1
         elif not categories[name].name_zh:

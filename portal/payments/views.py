@@ -262,6 +262,7 @@ def show_invoice(slug, invoice_number):
         invoice=invoices.invoice_row(milestone, today_for(account)),
         supplier=invoices.SUPPLIER_NAME,
         is_staff_view=False,
+        invoice_vat=milestone.order.milestone_vat(milestone),
     )
 
 
@@ -276,6 +277,7 @@ def show_staff_invoice(invoice_number):
         invoice=invoices.invoice_row(milestone, today_for(account)),
         supplier=invoices.SUPPLIER_NAME,
         is_staff_view=True,
+        invoice_vat=milestone.order.milestone_vat(milestone),
     )
 
 
