@@ -24,10 +24,12 @@ from typing import NamedTuple, Protocol
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from portal.core.dates import format_day
 from portal.core.errors import ServiceError
 from portal.core.money import Money, quantize
 from portal.core.shares import split
 from portal.extensions import db
+from portal.tax.forms import TAX_CATEGORY_LABELS
 from portal.tax.models import (
     JURISDICTIONS,
     STANDARD_RATES,
@@ -99,9 +101,9 @@ class Rates:
         if percent is None:
             raise NoRateInForce(
                 _(
-                    "No VAT rate is recorded for %(category)s on %(day)s. Please ask finance.",
-                    category=tax_category,
-                    day=self.on.isoformat(),
+                    "No VAT rate is recorded for %(category)s on %(day)s. Please call the hotline.",
+                    category=TAX_CATEGORY_LABELS.get(tax_category, tax_category),
+                    day=format_day(self.on),
                 )
             )
         return Rate(tax_category, percent)

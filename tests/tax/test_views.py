@@ -127,3 +127,22 @@ def test_the_catalog_says_whether_its_prices_include_vat(web, shop):
     db.session.commit()
     html = client.get("/a/acme/products/NW-LT14").get_data(as_text=True)
     assert 'data-tax-treatment="export_zero_rated"' in html
+
+
+def test_staff_set_an_account_s_tax_treatment_on_the_account_form(web, shop):
+    from portal.core.permissions import ACCOUNT_ADMIN
+    from tests.support.web import account_form, reload
+
+    factories.StaffFactory(role=ACCOUNT_ADMIN, email="admin@northwind.example")
+    client = signed_in(web, "admin@northwind.example")
+    form = client.get("/staff/accounts/acme/edit").get_data(as_text=True)
+    assert 'name="tax_treatment"' in form and "Export: zero-rated" in form
+    account = shop.account
+    data = account_form(account, tax_treatment="export_zero_rated", version=str(account.version))
+    assert client.post("/staff/accounts/acme/edit", data=data).status_code == 302
+    assert reload(account).tax_treatment == "export_zero_rated"
+    account = reload(account)
+    data = account_form(account, tax_treatment="vat_free", version=str(account.version))
+    refused = client.post("/staff/accounts/acme/edit", data=data)
+    assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
+    assert reload(account).tax_treatment == "export_zero_rated"
