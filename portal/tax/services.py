@@ -306,11 +306,13 @@ def split_vat(
 ) -> dict[int, list[VatTotal]]:
     """{milestone id: its net, VAT and gross by rate} for an order's schedule: what an invoice
     (a milestone that fell due) shows and books. Per rate, the milestones add up to
-    `order_vat` exactly."""
+    `order_vat` exactly. Empty for a schedule whose shares do not add up to 100 (none made
+    by placement): nothing to split by."""
+    shares = [m.share_percent for m in milestones]
+    if not shares or any(share <= 0 for share in shares) or sum(shares) != HUNDRED:
+        return {}
     parts = split_vat_by_shares(
-        order_vat,
-        [m.share_percent for m in milestones],
-        [Money(m.amount, m.currency) for m in milestones],
+        order_vat, shares, [Money(m.amount, m.currency) for m in milestones]
     )
     return {m.id: part for m, part in zip(milestones, parts, strict=True)}
 

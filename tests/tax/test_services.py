@@ -259,3 +259,15 @@ def test_each_milestone_s_vat_by_rate_adds_up_to_the_order_s(shop):
         invoice = order.milestone_vat(milestone)
         assert invoice.gross.amount == milestone.amount
         assert invoice.net + invoice.vat == invoice.gross
+
+
+def test_a_schedule_whose_shares_do_not_add_up_splits_no_vat():
+    order_vat = [tax.VatTotal(Decimal("13"), cny("88.50"), cny("11.50"), cny("100.00"))]
+
+    class Part:
+        def __init__(self, id, share):
+            self.id, self.share_percent, self.amount, self.currency = id, share, Decimal(50), "CNY"
+
+    assert tax.split_vat(order_vat, [Part(1, Decimal("50")), Part(2, Decimal("40"))]) == {}
+    parts = tax.split_vat(order_vat, [Part(1, Decimal("50")), Part(2, Decimal("50"))])
+    assert [p[0].vat for p in parts.values()] == [cny("5.75"), cny("5.75")]
