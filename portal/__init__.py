@@ -68,6 +68,7 @@ def register_extensions(app: Flask) -> None:
     from portal.ordering.models import Order  # noqa: F401
     from portal.payments.models import Payment  # noqa: F401
     from portal.tax.fapiao_models import FapiaoDetails  # noqa: F401
+    from portal.tax.models import TaxRate  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(

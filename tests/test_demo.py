@@ -235,3 +235,45 @@ def test_the_demo_has_aged_invoices_for_finances_receivables():
     assert not db.session.scalar(
         sa.select(sa.func.count(Notice.id)).where(Notice.link.like(f"%{numbers[0]}"))
     )
+
+
+def test_the_demo_s_vat_acme_s_order_includes_1994_77_and_globex_is_zero_rated():
+    from sqlalchemy.orm import selectinload
+
+    from portal.catalog.models import Category
+
+    seed_demo()
+    treatments = dict(
+        db.session.execute(sa.select(KeyAccount.slug, KeyAccount.tax_treatment)).all()
+    )
+    assert treatments.pop("globex") == "export_zero_rated"
+    assert set(treatments.values()) == {"domestic_vat_included"}
+    categories = dict(db.session.execute(sa.select(Category.name, Category.tax_category)).all())
+    assert categories.pop("Services") == "services"
+    assert set(categories.values()) == {"goods"}
+    buyer = db.session.scalar(sa.select(User).where(User.email == "buyer@acme.example"))
+    acme = db.session.get(KeyAccount, buyer.account_id)
+    address_id = db.session.scalar(sa.select(Address.id).where(Address.account_id == acme.id))
+    placed = placement.place_order(
+        buyer,
+        acme,
+        placement.Checkout(ship_to_address_id=address_id),
+        "vat",
+        items=[("NW-LT14", 2), ("NW-MN27", 1)],
+    )
+    order = db.session.scalar(
+        sa.select(Order)
+        .where(Order.id == placed.id)
+        .options(selectinload(Order.lines))
+        .execution_options(populate_existing=True)
+    )
+    assert (order.vat.net, order.vat.vat) == (
+        Money(Decimal("15344.38"), "CNY"),
+        Money(Decimal("1994.77"), "CNY"),
+    )
+    globex = db.session.scalar(
+        sa.select(Order)
+        .where(Order.checkout_token == "demo-globex-1")
+        .options(selectinload(Order.lines))
+    )
+    assert globex.vat.is_zero_rated and globex.vat.net == globex.vat.gross

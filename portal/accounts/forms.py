@@ -27,7 +27,7 @@ from wtforms.validators import (
 )
 
 from portal.accounts import addresses
-from portal.accounts.models import TIERS
+from portal.accounts.models import DEFAULT_TAX_TREATMENT, TAX_TREATMENTS, TIERS
 from portal.core.dates import time_zone_choices
 from portal.core.forms import AmountField, PercentField
 from portal.core.inputs import plain_input
@@ -38,6 +38,12 @@ from portal.core.phones import DEFAULT_REGION, phone_number, region_of
 from portal.core.versioning import VersionedForm
 
 TIER_LABELS = {"platinum": _l("Platinum"), "gold": _l("Gold"), "standard": _l("Standard")}
+
+
+TAX_TREATMENT_LABELS = {
+    "domestic_vat_included": _l("Domestic: prices include VAT"),
+    "export_zero_rated": _l("Export: zero-rated"),
+}
 
 
 class PhoneNumber:
@@ -104,6 +110,12 @@ class AccountForm(FlaskForm):
         choices=[SelectChoice(tier, TIER_LABELS[tier]) for tier in TIERS],
         default="standard",
     )
+    tax_treatment = SelectField(
+        _l("Tax treatment"),
+        choices=[SelectChoice(code, TAX_TREATMENT_LABELS[code]) for code in TAX_TREATMENTS],
+        default=DEFAULT_TAX_TREATMENT,
+        description=_l("Chinese accounts: prices include VAT. Foreign accounts: zero-rated."),
+    )
     inside_sales_rep_id = SelectField(_l("Inside-sales rep"), coerce=_optional_id)
     backup_rep_id = SelectField(_l("Backup rep"), coerce=_optional_id)
     field_sales_rep_id = SelectField(_l("Field-sales rep"), coerce=_optional_id)
@@ -142,7 +154,7 @@ class AccountForm(FlaskForm):
     def values(self) -> dict:
         """The account's attributes as entered (the logo travels separately)."""
         names = ["name", "welcome_text", "hotline_phone", "time_zone", "default_locale"]
-        names += ["currency", "tier"]
+        names += ["currency", "tier", "tax_treatment"]
         names += ["inside_sales_rep_id", "backup_rep_id", "field_sales_rep_id"]
         values = {name: self[name].data for name in names}
         values["brand_colour"] = self.brand_colour.data.lower()

@@ -31,12 +31,19 @@ def _rep_key() -> sa.ForeignKey:
     return sa.ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
 
 
+#: How an account is taxed (portal.tax applies it): Chinese (CNY) accounts' prices include VAT;
+#: foreign accounts buy as zero-rated exports (DESIGN.md section 4).
+TAX_TREATMENTS = ("domestic_vat_included", "export_zero_rated")
+DEFAULT_TAX_TREATMENT = "domestic_vat_included"
+
+
 class KeyAccount(TimestampMixin, AccountScoped, Versioned, db.Model):
     """A large corporate customer with its own branded portal at /a/<slug>/."""
 
     __tablename__ = "key_accounts"
     __table_args__ = (
         sa.CheckConstraint(f"tier IN {TIERS}", name="tier"),
+        sa.CheckConstraint(f"tax_treatment IN {TAX_TREATMENTS}", name="tax_treatment"),
         sa.CheckConstraint("length(brand_colour) = 7", name="brand_colour"),
         trigram_index("ix_key_accounts_name_trgm", "name"),
     )
@@ -60,6 +67,11 @@ class KeyAccount(TimestampMixin, AccountScoped, Versioned, db.Model):
     #: Currency the account trades in; its contracts and spending limits use it.
     currency: Mapped[str] = mapped_column(sa.String(3), default="CNY")
     tier: Mapped[str] = mapped_column(sa.String(20), default="standard")
+    #: How its orders are taxed (TAX_TREATMENTS): prices include VAT, or exports
+    #: are zero-rated.
+    tax_treatment: Mapped[str] = mapped_column(
+        sa.String(30), default=DEFAULT_TAX_TREATMENT, server_default=DEFAULT_TAX_TREATMENT
+    )
     #: Buyers must give a purchase-order number at checkout.
     is_po_required: Mapped[bool] = mapped_column(default=False)
     #: Set by finance: no order of the account is released while it holds.

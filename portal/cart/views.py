@@ -25,6 +25,7 @@ from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.csvfiles import ignored_columns_note
 from portal.core.forms import validated
+from portal.tax import services as tax
 
 bp = Blueprint("cart", __name__)
 
@@ -240,6 +241,13 @@ def _cart_page(
         lines=lines,
         unpriced=[line for line in pricing.lines if not line.has_price],
         subtotal=services.subtotal(pricing),
+        vat=(
+            tax.priced_summary(
+                pricing.lines, account.tax_treatment, pricing.on, pricing.terms.currency
+            )
+            if pricing.terms
+            else None
+        ),
         lists=queries.order_lists_of(account.id),
         quick_form=quick_form or QuickOrderForm(formdata=None),
         upload_form=upload_form or UploadForm(formdata=None),

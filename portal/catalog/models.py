@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from portal.core.db import Amount, TimestampMixin
 from portal.core.versioning import Versioned
 from portal.extensions import db
+from portal.tax.models import DEFAULT_TAX_CATEGORY, TAX_CATEGORIES
 
 
 class Category(TimestampMixin, db.Model):
@@ -17,6 +18,7 @@ class Category(TimestampMixin, db.Model):
         # buyer's catalog reads products category by category through their (category_id, name)
         # index, in page order, and stops with the page.
         sa.Index("uq_categories_position_name", "position", "name", unique=True),
+        sa.CheckConstraint(f"tax_category IN {TAX_CATEGORIES}", name="tax_category"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -25,6 +27,10 @@ class Category(TimestampMixin, db.Model):
     name_zh: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     #: Order in menus and filters.
     position: Mapped[int] = mapped_column(default=0)
+    #: What its products are taxed as (tax.models.TAX_CATEGORIES): goods, or services.
+    tax_category: Mapped[str] = mapped_column(
+        sa.String(20), default=DEFAULT_TAX_CATEGORY, server_default=DEFAULT_TAX_CATEGORY
+    )
 
 
 class Product(TimestampMixin, Versioned, db.Model):

@@ -82,6 +82,8 @@ class Item(NamedTuple):
     category_name_zh: str
     is_active: bool
     list_amount: Decimal | None
+    #: Its category's tax category (tax.models.TAX_CATEGORIES): how a line of it is taxed.
+    tax_category: str = "goods"
 
     @property
     def category(self) -> CategoryName:
@@ -225,6 +227,7 @@ def _items(skus: set[str], currency: str) -> dict[str, Item]:
             Category.name_zh,
             Product.is_active,
             ListPrice.amount,
+            Category.tax_category,
         )
         .join(Category, Category.id == Product.category_id)
         .outerjoin(

@@ -1,12 +1,11 @@
 """Payment terms as milestones: the standard terms, and how a total splits into a schedule."""
 
-from collections.abc import Sequence
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from portal.core.money import Money, minor_digits
+from portal.core.shares import split  # noqa: F401  (the schedule's rule lives in core)
 
 HUNDRED = Decimal(100)
 
@@ -62,22 +61,3 @@ def term_text(text: str | None) -> str:
     if not text or locale is None or locale.language == "en":
         return text or ""
     return str(STANDARD_WORDING.get(text, text))
-
-
-def split(total: Money, shares: Sequence[Decimal]) -> list[Money]:
-    """The amount of each share of `total`, adding up to the total to the cent (SECURITY.md 41).
-
-    Largest remainder: every share gets its exact amount rounded down to the currency's minor
-    unit, and the cents left over go one each to the shares that lost most (the earlier on a
-    tie). No amount is ever negative or off by more than one minor unit.
-    """
-    if not shares or any(share <= 0 for share in shares) or sum(shares) != HUNDRED:
-        raise ValueError("shares must be positive and add up to 100")
-    unit = Decimal(1).scaleb(-minor_digits(total.currency))
-    exact = [total.amount * share / HUNDRED for share in shares]
-    amounts = [(value / unit).to_integral_value(ROUND_FLOOR) * unit for value in exact]
-    left = int((total.amount - sum(amounts, Decimal(0))) / unit)
-    by_loss = sorted(range(len(shares)), key=lambda i: (amounts[i] - exact[i], i))
-    for i in by_loss[:left]:
-        amounts[i] += unit
-    return [Money(amount, total.currency) for amount in amounts]

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from portal.accounts import addresses
 from portal.accounts import services as account_services
-from portal.accounts.models import Address, KeyAccount, User
+from portal.accounts.models import DEFAULT_TAX_TREATMENT, Address, KeyAccount, User
 from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule
 from portal.contracts.services import seed_payment_terms, today_for
@@ -20,6 +20,7 @@ from portal.demo.data import (
     ACCOUNTS,
     AGED_ORDERS,
     CATEGORIES,
+    CATEGORY_TAX,
     CATEGORY_ZH,
     CJK_FONTS,
     CNY_PER_USD,
@@ -49,6 +50,8 @@ from portal.ordering import services as ordering
 from portal.ordering.models import Milestone, Order, OrderEvent
 from portal.tax import fapiao_queries
 from portal.tax.fapiao_models import FAPIAO_TYPES, FapiaoDetails
+from portal.tax.models import DEFAULT_TAX_CATEGORY
+from portal.tax.services import seed_standard_rates
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (documented demo sign-in)
 STAFF_DOMAIN = "northwind.example"
@@ -87,6 +90,7 @@ def seed_demo() -> int:
                 **{k: spec[k] for k in ("slug", "name", "brand_colour", "welcome_text")},
                 **{k: spec[k] for k in ("hotline_phone", "time_zone", "currency", "tier")},
                 default_locale=spec.get("default_locale", "en"),
+                tax_treatment=spec.get("tax_treatment", DEFAULT_TAX_TREATMENT),
                 inside_sales_rep_id=inside,
                 backup_rep_id=backup,
                 field_sales_rep_id=field,
@@ -330,11 +334,16 @@ def chinese_names() -> dict[str, str]:
 
 def _seed_catalog() -> int:
     created = 0
-    created += seed_payment_terms() + seed_payment_terms(DEMO_TERMS)
+    created += seed_payment_terms() + seed_payment_terms(DEMO_TERMS) + seed_standard_rates()
     categories = {c.name: c for c in db.session.scalars(sa.select(Category))}
     for position, name in enumerate(CATEGORIES):
         if name not in categories:
-            categories[name] = Category(name=name, position=position, name_zh=CATEGORY_ZH[name])
+            categories[name] = Category(
+                name=name,
+                position=position,
+                name_zh=CATEGORY_ZH[name],
+                tax_category=CATEGORY_TAX.get(name, DEFAULT_TAX_CATEGORY),
+            )
             db.session.add(categories[name])
             created += 1
         elif not categories[name].name_zh:

@@ -62,6 +62,8 @@ ACCOUNTS = [
         "time_zone": "America/Chicago",
         "currency": "USD",
         "tier": "gold",
+        #: A foreign account: its orders are zero-rated exports (the others' include VAT).
+        "tax_treatment": "export_zero_rated",
         "reps": ("inside", None, "field"),
         "address": (
             "Plant 1",
@@ -186,6 +188,8 @@ ACCOUNTS = [
 DISCOUNT_AUTHORITY = {"admin": Decimal(10), "manager": Decimal(25), "director": Decimal(40)}
 
 CATEGORIES = ["Laptops", "Desktops", "Monitors", "Servers", "Accessories", "Services"]
+#: What a category is taxed as where it is not goods (tax.models.TAX_CATEGORIES).
+CATEGORY_TAX = {"Services": "services"}
 
 #: (SKU, name, category, unit, CNY list, USD list): the products DESIGN.md names.
 NAMED_PRODUCTS = [

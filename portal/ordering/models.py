@@ -14,6 +14,14 @@ from portal.core.invoice_numbers import invoice_number
 from portal.core.money import Money
 from portal.extensions import db
 from portal.ordering.lifecycle import ORDER_STATUSES
+from portal.tax.services import (
+    TaxedLine,
+    VatSummary,
+    VatTotal,
+    order_summary,
+    split_vat,
+    summary_of_totals,
+)
 
 
 class Order(TimestampMixin, AccountScoped, db.Model):
@@ -101,6 +109,29 @@ class Order(TimestampMixin, AccountScoped, db.Model):
     def total(self) -> Money:
         return Money(self.total_amount, self.currency)
 
+    @property
+    def vat(self) -> VatSummary | None:
+        """Net, VAT by rate and gross from its lines' snapshots (the lines must be loaded);
+        None for an order placed before VAT was recorded."""
+        return order_summary(self.lines, self.currency)
+
+    def vat_by_milestone(self) -> dict[int, list[VatTotal]]:
+        """{milestone id: its part of the VAT by rate} (lines and milestones loaded); empty
+        before VAT was recorded."""
+        vat = self.vat
+        if vat is None or not self.milestones:
+            return {}
+        return split_vat(vat.by_rate, self.milestones)
+
+    def milestone_vat(self, milestone: "Milestone") -> VatSummary | None:
+        """Net, VAT by rate and gross of one milestone (an invoice): its share of the order's
+        VAT (tax.services.split_vat). Lines and milestones loaded; None before VAT was
+        recorded."""
+        parts = self.vat_by_milestone()
+        if milestone.id not in parts:
+            return None
+        return summary_of_totals(parts[milestone.id], self.currency)
+
     def history_step(
         self, from_status, to_status: str, actor, comment: str = "", action: str | None = None
     ) -> "OrderEvent":
@@ -147,8 +178,28 @@ class OrderLine(AccountScoped, db.Model):
         sa.ForeignKey("price_rules.id", ondelete="SET NULL")
     )
     price_explanation: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The VAT snapshot (tax.services.tax_line at the rate in force when placed): the tax
+    #: category and rate used, and the line total's net and VAT. NULL for orders placed before
+    #: VAT was recorded.
+    tax_category: Mapped[str | None] = mapped_column(sa.String(20))
+    tax_rate_percent: Mapped[Decimal | None] = mapped_column(Amount)
+    net_amount: Mapped[Decimal | None] = mapped_column(Amount)
+    vat_amount: Mapped[Decimal | None] = mapped_column(Amount)
 
     order: Mapped[Order] = relationship(back_populates="lines", lazy="raise")
+
+    def taxed_in(self, currency: str) -> TaxedLine | None:
+        """Its VAT as snapshot when placed (in its order's `currency`); None before VAT was
+        recorded."""
+        if self.tax_rate_percent is None:
+            return None
+        return TaxedLine(
+            self.tax_category,
+            self.tax_rate_percent,
+            Money(self.net_amount, currency),
+            Money(self.vat_amount, currency),
+            Money(self.line_total_amount, currency),
+        )
 
 
 class Milestone(AccountScoped, db.Model):

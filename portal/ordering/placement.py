@@ -41,6 +41,7 @@ from portal.ordering import approvals
 from portal.ordering.credit import credit_excess, lock_account, over_credit_text
 from portal.ordering.lifecycle import hold, record, status_label, tell_invoices_issued
 from portal.ordering.models import Milestone, Order, OrderLine, OrderNumberCounter
+from portal.tax import services as tax
 from portal.tax.fapiao import checked_fapiao_type
 
 #: The longest a requested delivery date may lie ahead.
@@ -69,13 +70,19 @@ class ScheduleLine:
     days: int
     amount: Money
     due_on: date | None
+    #: Its part of the order's VAT by rate (tax.services.split_vat_by_shares).
+    vat: tuple[tax.VatTotal, ...] = ()
 
 
-def schedule(term: PaymentTerm, total: Money, placed_on: date) -> list[ScheduleLine]:
+def schedule(
+    term: PaymentTerm, total: Money, placed_on: date, vat: tax.VatSummary | None = None
+) -> list[ScheduleLine]:
     """The payment schedule `term` makes of `total`: what checkout shows and submit creates.
     Milestones that hang on the order are due from `placed_on`; the others get their dates
-    when the shipment or delivery is recorded."""
-    amounts = split(total, [m.share_percent for m in term.milestones])
+    when the shipment or delivery is recorded. With the order's `vat`, each carries its part."""
+    shares = [m.share_percent for m in term.milestones]
+    amounts = split(total, shares)
+    parts = tax.split_vat_by_shares(vat.by_rate if vat else (), shares, amounts)
     return [
         ScheduleLine(
             m.label,
@@ -84,8 +91,9 @@ def schedule(term: PaymentTerm, total: Money, placed_on: date) -> list[ScheduleL
             m.days,
             amount,
             placed_on + timedelta(days=m.days) if m.event == "order" else None,
+            tuple(part),
         )
-        for m, amount in zip(term.milestones, amounts, strict=True)
+        for m, amount, part in zip(term.milestones, amounts, parts, strict=True)
     ]
 
 
@@ -97,6 +105,8 @@ class Preview:
     problem: str | None = None
     term: PaymentTerm | None = None
     schedule: list[ScheduleLine] = field(default_factory=list)
+    #: Net, VAT by rate and gross of the priced lines; None when a rate is missing.
+    vat: tax.VatSummary | None = None
     needs_approval: bool = False
     #: Who will decide, in a sentence, when it needs approval.
     who_decides: str = ""
@@ -109,6 +119,7 @@ def preview_checkout(buyer: User, account: KeyAccount) -> Preview:
     pricing = price_lines(account.id, cart_queries.cart_items(buyer.id), today)
     try:
         _check_priced(pricing)
+        vat = tax.summary(_taxed(account, pricing, today), pricing.total.currency)
     except ServiceError as error:
         return Preview(pricing, error.message)
     term = contract_term(pricing.terms.id)
@@ -118,7 +129,8 @@ def preview_checkout(buyer: User, account: KeyAccount) -> Preview:
     return Preview(
         pricing,
         term=term,
-        schedule=schedule(term, pricing.total, today),
+        schedule=schedule(term, pricing.total, today, vat),
+        vat=vat,
         needs_approval=needs_approval,
         who_decides=(
             approvals.who_decides(approvals.deciders_for_buyer(account.id, buyer.id))
@@ -170,13 +182,14 @@ def place_order(
         return existing
     today = today_for(account)
     pricing, term = _priced(buyer, account, items, today)
+    taxed = _taxed(account, pricing, today)
     order = _new_order(buyer, account, checkout, token, pricing, term, on_behalf_by, today)
     db.session.add(order)
     try:
         db.session.flush()
     except IntegrityError as error:
         return _placed_meanwhile(account.id, token, error)
-    _add_lines(order, pricing)
+    _add_lines(order, pricing, taxed)
     issued = _add_schedule(order, term, pricing.total, today)
     actor = on_behalf_by or buyer
     record(order, None, order.status, actor, _on_behalf_comment(buyer, on_behalf_by, reason))
@@ -334,6 +347,12 @@ def _placed_meanwhile(account_id: int, token: str, error: IntegrityError) -> Ord
     raise error
 
 
+def _taxed(account: KeyAccount, pricing: Pricing, today: date) -> list[tax.TaxedLine]:
+    """Each line's VAT at the rates in force today (one query); refused (NoRateInForce) when
+    a rate is not recorded."""
+    return tax.taxed_priced_lines(pricing.lines, account.tax_treatment, tax.rates_on(today))
+
+
 def _check_priced(pricing: Pricing, from_cart: bool = True) -> None:
     if not pricing.lines:
         raise ServiceError(_("Your cart is empty.") if from_cart else _("Enter at least one line."))
@@ -420,8 +439,8 @@ def _exceeds_spending_limit(buyer: User, total: Money) -> bool:
     return limit.currency != total.currency or limit < total
 
 
-def _add_lines(order: Order, pricing: Pricing) -> None:
-    for position, line in enumerate(pricing.lines, start=1):
+def _add_lines(order: Order, pricing: Pricing, taxed: list[tax.TaxedLine]) -> None:
+    for position, (line, vat) in enumerate(zip(pricing.lines, taxed, strict=True), start=1):
         db.session.add(
             OrderLine(
                 account_id=order.account_id,
@@ -437,6 +456,10 @@ def _add_lines(order: Order, pricing: Pricing) -> None:
                 line_total_amount=line.line_total.amount,
                 price_rule_id=line.rule.id if line.rule else None,
                 price_explanation=explain(line, pricing.terms),
+                tax_category=vat.tax_category,
+                tax_rate_percent=vat.rate_percent,
+                net_amount=vat.net.amount,
+                vat_amount=vat.vat.amount,
             )
         )
 

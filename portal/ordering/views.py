@@ -118,6 +118,7 @@ def _preview(account) -> dict:
         "explanations": [explain(line, preview.pricing.terms) for line in preview.pricing.lines],
         "problem": preview.problem,
         "schedule": preview.schedule,
+        "vat": preview.vat,
         "term": preview.term,
         "needs_approval": preview.needs_approval,
         "who_decides": preview.who_decides,

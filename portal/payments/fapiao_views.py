@@ -59,4 +59,5 @@ def record_fapiao(invoice_number):
         is_staff_view=True,
         fapiao=fapiao_queries.invoice_fapiao(account.id, milestone.id),
         fapiao_form=form,
+        invoice_vat=milestone.order.milestone_vat(milestone),
     ), 400

@@ -44,6 +44,8 @@ CSV_COLUMNS = (
     "due",
     "currency",
     "amount",
+    "net",
+    "vat",
     "paid",
     "refunded",
     "open",
@@ -69,6 +71,12 @@ class InvoiceRow:
         if self.status in (PAID, CANCELLED, REFUND_DUE, REFUNDED):
             return Money(Decimal(0), self.milestone.currency)
         return self.milestone.unpaid
+
+    @property
+    def vat(self):
+        """The invoice's net, VAT by rate and gross (tax.services.VatSummary), its share of
+        the order's; None for an order placed before VAT was recorded."""
+        return self.order.milestone_vat(self.milestone)
 
     @property
     def overdue_since(self) -> date | None:
@@ -122,11 +130,13 @@ def _where(account_id: int, status: str | None, today: date) -> list:
 
 
 def _invoices(where: list) -> sa.Select:
-    """The account's invoices with their orders, newest first."""
+    """The account's invoices with their orders, newest first, and the orders' lines and
+    milestones (each invoice's VAT is its share of its order's)."""
+    order = contains_eager(Milestone.order)
     return (
         sa.select(Milestone)
         .join(Milestone.order)
-        .options(contains_eager(Milestone.order))
+        .options(order.selectinload(Order.lines), order.selectinload(Order.milestones))
         .where(*where)
         .order_by(Milestone.invoiced_on.desc(), Order.id.desc(), Milestone.position.desc())
     )
@@ -194,11 +204,20 @@ def _csv_row(row: InvoiceRow) -> tuple[str, ...]:
         m.due_on.isoformat(),
         currency,
         plain(m.amount, currency),
+        *_net_and_vat(row),
         plain(m.paid_amount, currency),
         plain(m.refunded_amount, currency),
         plain(row.open.amount, currency),
         row.status,
     )
+
+
+def _net_and_vat(row: InvoiceRow) -> tuple[str, str]:
+    """The invoice's net and VAT; empty for an order placed before VAT was recorded."""
+    vat = row.vat
+    if vat is None:
+        return "", ""
+    return plain(vat.net.amount, vat.net.currency), plain(vat.vat.amount, vat.vat.currency)
 
 
 def invoice_or_404(number: str, *, account_id: int | None = None) -> Milestone:
@@ -220,6 +239,7 @@ def invoice_or_404(number: str, *, account_id: int | None = None) -> Milestone:
         .join(Milestone.order)
         .options(
             contains_eager(Milestone.order).selectinload(Order.lines),
+            contains_eager(Milestone.order).selectinload(Order.milestones),
             contains_eager(Milestone.order).joinedload(Order.account),
         )
         .where(*where)

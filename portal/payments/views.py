@@ -268,6 +268,7 @@ def show_invoice(slug, invoice_number):
         supplier=invoices.SUPPLIER_NAME,
         is_staff_view=False,
         fapiao=fapiao_queries.invoice_fapiao(account.id, milestone.id),
+        invoice_vat=milestone.order.milestone_vat(milestone),
     )
 
 
@@ -289,6 +290,7 @@ def show_staff_invoice(invoice_number):
         )
         if can_record_fapiao(current_user)
         else None,
+        invoice_vat=milestone.order.milestone_vat(milestone),
     )
 
 

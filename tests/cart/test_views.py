@@ -465,6 +465,9 @@ def test_the_cart_page_costs_the_same_statements_for_10_and_100_lines(web, shop)
             page = client.get(CART)
         assert len(lines_on(page)) == expected
         counts.append(len(statements))
+        # The VAT of every line: the rates in force, read once (tax.services.rates_on).
+        assert sum("tax_rates" in statement for statement in statements) == 1
+        assert 'class="vat-rate"' in page.get_data(as_text=True)
     assert counts[0] == counts[1], counts
     assert counts[0] <= 10, counts
 

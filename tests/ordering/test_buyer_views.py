@@ -488,7 +488,16 @@ def test_the_order_page_issues_as_many_statements_for_100_lines_as_for_10(web, s
     def statements_with(lines):
         order = factories.OrderFactory(contract=shop.contract, placed_by=shop.buyer)
         for n in range(lines):
-            factories.OrderLineFactory(order=order, position=n + 1, sku=f"SKU-{n:05d}")
+            factories.OrderLineFactory(
+                order=order,
+                position=n + 1,
+                sku=f"SKU-{n:05d}",
+                # Its VAT snapshot (100.00 at 13%): the summary and schedule read no rates.
+                tax_category="goods",
+                tax_rate_percent=Decimal("13"),
+                net_amount=Decimal("88.50"),
+                vat_amount=Decimal("11.50"),
+            )
         for n in range(3):
             factories.MilestoneFactory(order=order, position=n + 1)
             factories.OrderEventFactory(order=order, actor=shop.buyer)
@@ -496,6 +505,8 @@ def test_the_order_page_issues_as_many_statements_for_100_lines_as_for_10(web, s
             page = client.get(f"/a/acme/orders/{order.number}")
         assert page.status_code == 200
         assert page.data.count(b"data-qty=") == lines
+        assert page.data.count(b'class="vat-rate"') == 1
+        assert not any("tax_rates" in statement for statement in statements)
         return len(statements)
 
     ten, hundred = statements_with(10), statements_with(100)

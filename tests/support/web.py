@@ -79,6 +79,7 @@ def account_form(account=None, **changes) -> dict:
         "time_zone": account.time_zone if account else "Asia/Shanghai",
         "currency": account.currency if account else "CNY",
         "tier": account.tier if account else "standard",
+        "tax_treatment": account.tax_treatment if account else "domestic_vat_included",
         "inside_sales_rep_id": "0",
         "backup_rep_id": "0",
         "field_sales_rep_id": "0",
