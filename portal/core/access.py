@@ -86,6 +86,9 @@ DESK_VIEWERS = (FINANCE, SALES_MANAGER, SALES_DIRECTOR)
 #: Staff who see the outbox and send dead letters again.
 OUTBOX_KEEPERS = (SYSADMIN,)
 AUDIT_READERS = (*ACCOUNT_EDITORS, SYSADMIN)
+#: Staff who download an account's statement (what it owes, aged): those who see invoice
+#: amounts, but field sales, who do not see an account's receivables.
+STATEMENT_READERS = tuple(role for role in AMOUNT_READERS if role != FIELD_SALES)
 
 #: Every endpoint -> PUBLIC or the roles that may call it.
 PAGES: dict[str, str | tuple[str, ...]] = {
@@ -195,6 +198,10 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "payments.export_invoices": BUYER_ROLES,
     "payments.show_invoice": BUYER_ROLES,
     "payments.show_staff_invoice": AMOUNT_READERS,
+    "payments.download_invoice_pdf": BUYER_ROLES,
+    "payments.download_statement_pdf": BUYER_ROLES,
+    "payments.download_staff_invoice_pdf": AMOUNT_READERS,
+    "payments.download_staff_statement_pdf": STATEMENT_READERS,
     "payments.pay_by_card": BUYER_ROLES,
     "payments.start_card_setup": BUYER_ROLES,
     "payments.show_card_payment": BUYER_ROLES,
