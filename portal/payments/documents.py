@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import get_locale
 
 from portal.accounts.models import KeyAccount
@@ -211,7 +212,11 @@ class InvoiceAttachments:
             key = (milestone_id, str(get_locale()))
             if key not in self.rendered:
                 today = self.today_of(milestone.order.account)
-                self.rendered[key] = invoice_pdf(milestone, today)
+                try:
+                    self.rendered[key] = invoice_pdf(milestone, today)
+                except Exception:  # a reminder without its PDF beats no reminder at all
+                    current_app.logger.exception("invoice PDF for milestone %s", milestone_id)
+                    return None
             number = milestone.invoice_number
             return Attachment(invoice_filename(number), PDF, self.rendered[key])
 

@@ -382,6 +382,21 @@ def test_a_chinese_buyer_gets_the_reminders_pdf_in_chinese(smtp_server, shop, ov
     assert_fonts_embedded(attachment.get_content())
 
 
+def test_a_pdf_that_fails_to_render_leaves_the_reminder_without_it(shop, overdue, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(documents, "invoice_pdf", broken)
+    assert sweep_overdue().marked == 1
+    reminders = db.session.scalars(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.to_address == BUYER, OutboxMessage.subject.contains("overdue")
+        )
+    ).all()
+    assert len(reminders) == 1
+    assert db.session.scalar(sa.select(sa.func.count(OutboxAttachment.id))) == 0
+
+
 def test_the_reminder_sweep_reads_its_invoices_in_constant_statements(shop, staff):
     """The PDFs are rendered per reminder, but the invoices they show are read up front."""
 
