@@ -175,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.ordering.views import bp as ordering
     from portal.payments import (
         card_views,  # noqa: F401  (card payments join payments' bp)
+        document_views,  # noqa: F401  (PDFs join payments' bp)
         fapiao_views,  # noqa: F401  (fapiao issued join payments' bp)
         receivables_views,  # noqa: F401  (receivables join payments' bp)
     )

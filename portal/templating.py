@@ -58,6 +58,7 @@ def register_template_helpers(app: Flask) -> None:
     from portal.payments import permissions as payments_permissions
     from portal.payments import queries as payments_queries
     from portal.tax.fapiao_models import fapiao_type_label
+    from portal.tax.supplier import supplier
 
     app.jinja_env.filters.update(
         money=money_filter,
@@ -104,6 +105,9 @@ def register_template_helpers(app: Flask) -> None:
         category_name=category_name,
         unit_name=unit_name,
         care_kind_label=care.kind_label,
+        #: The supplier's legal name, taxpayer number and bank account, in the reader's language
+        #: (settings): where e-mails tell buyers to pay (templates/documents/_how_to_pay*).
+        supplier_details=supplier,
         role_label=role_label,
         audit_label=action_label,
         audit_actions=ACTION_LABELS,

@@ -88,6 +88,9 @@ OUTBOX_KEEPERS = (SYSADMIN,)
 AUDIT_READERS = (*ACCOUNT_EDITORS, SYSADMIN)
 #: Staff who keep an account's fapiao details (finance verifies them).
 FAPIAO_KEEPERS = (*ACCOUNT_EDITORS, FINANCE)
+#: Staff who download an account's statement (what it owes, aged): those who see invoice
+#: amounts, but field sales, who do not see an account's receivables.
+STATEMENT_READERS = tuple(role for role in AMOUNT_READERS if role != FIELD_SALES)
 
 #: Every endpoint -> PUBLIC or the roles that may call it.
 PAGES: dict[str, str | tuple[str, ...]] = {
@@ -202,6 +205,10 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "payments.export_invoices": BUYER_ROLES,
     "payments.show_invoice": BUYER_ROLES,
     "payments.show_staff_invoice": AMOUNT_READERS,
+    "payments.download_invoice_pdf": BUYER_ROLES,
+    "payments.download_statement_pdf": BUYER_ROLES,
+    "payments.download_staff_invoice_pdf": AMOUNT_READERS,
+    "payments.download_staff_statement_pdf": STATEMENT_READERS,
     "payments.pay_by_card": BUYER_ROLES,
     "payments.start_card_setup": BUYER_ROLES,
     "payments.show_card_payment": BUYER_ROLES,

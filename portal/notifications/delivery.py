@@ -20,6 +20,7 @@ the window the other way ("mark first, send after") would lose e-mails instead.
 import random
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -32,7 +33,7 @@ from flask_babel import gettext as _
 from portal.core.db import begin_write, db_session_dialect, utcnow
 from portal.core.errors import ServiceError
 from portal.extensions import db
-from portal.notifications.models import OutboxMessage
+from portal.notifications.models import OutboxAttachment, OutboxMessage
 
 #: Refusals of one message; the connection stays usable for the next one.
 REFUSALS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
@@ -69,7 +70,7 @@ class Mailer:
 
     def send(self, message: OutboxMessage) -> None:
         try:
-            email = build_email(message, self.config["MAIL_FROM"])
+            email = build_email(message, self.config["MAIL_FROM"], attachments_of(message))
         except (ValueError, TypeError) as error:  # a header the e-mail package refuses
             raise PermanentFailure(f"malformed message: {error}") from error
         if self.smtp is None:
@@ -176,9 +177,22 @@ def _claim_next(cutoff: datetime) -> OutboxMessage | None:
     return message
 
 
-def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
-    """The e-mail of an outbox row: plain text with an HTML alternative, and the same
-    Message-ID and Date on every attempt."""
+def attachments_of(message: OutboxMessage) -> list[OutboxAttachment]:
+    """The files that go with a message, in the order they were attached: one statement."""
+    return list(
+        db.session.scalars(
+            sa.select(OutboxAttachment)
+            .where(OutboxAttachment.message_id == message.id)
+            .order_by(OutboxAttachment.id)
+        )
+    )
+
+
+def build_email(
+    message: OutboxMessage, sender: str, attachments: Sequence[OutboxAttachment] = ()
+) -> EmailMessage:
+    """The e-mail of an outbox row: plain text with an HTML alternative, then its attachments,
+    and the same Message-ID and Date on every attempt."""
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.to_address
@@ -188,6 +202,14 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email["Message-ID"] = message.message_id
     email.set_content(message.text_body)
     email.add_alternative(message.html_body, subtype="html")
+    for attachment in attachments:
+        maintype, slash, subtype = attachment.content_type.partition("/")
+        email.add_attachment(
+            attachment.content,
+            maintype=maintype if slash else "application",
+            subtype=subtype if slash else "octet-stream",
+            filename=attachment.filename,
+        )
     return email
 
 

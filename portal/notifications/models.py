@@ -3,7 +3,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import UTCDateTime, utcnow
 from portal.extensions import db
@@ -65,6 +65,25 @@ class OutboxMessage(db.Model):
     def message_id(self) -> str:
         """The Message-ID header, the same on every attempt, so a receiver can drop a repeat."""
         return f"<outbox-{self.id}-{int(self.created_at.timestamp())}@portal.invalid>"
+
+
+class OutboxAttachment(db.Model):
+    """A file that goes with an outbox e-mail (a reminder's invoice PDF), made when the message
+    was queued, in its recipient's language, and kept with it until it is delivered."""
+
+    __tablename__ = "outbox_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True
+    )
+    #: The name the recipient's mail program shows and saves it under.
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    #: Its MIME type, such as application/pdf.
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+    message: Mapped[OutboxMessage] = relationship(lazy="raise")
 
 
 class SweepRun(db.Model):

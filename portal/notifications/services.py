@@ -4,7 +4,8 @@ An e-mail is a row in the outbox (SECURITY.md 39): it commits or rolls back with
 caused it, and the worker delivers it later (notifications.delivery).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin
 
@@ -17,7 +18,21 @@ from portal.core.dates import format_moment
 from portal.core.db import utcnow
 from portal.core.locales import DEFAULT_LOCALE, choose_locale, seen_by, zone_of
 from portal.extensions import db
-from portal.notifications.models import Notice, OutboxMessage
+from portal.notifications.models import Notice, OutboxAttachment, OutboxMessage
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to send with an e-mail."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+#: Makes an e-mail's attachment when the e-mail is queued, in the recipient's language and time
+#: zone (inside `queue_email`'s `seen_by`); None: nothing to attach.
+AttachmentMaker = Callable[[], Attachment | None]
 
 
 def later(func, *args, **kwargs) -> LazyString:
@@ -41,6 +56,7 @@ def notify(
     email: str | None = None,
     dedupe_key: str | None = None,
     about: str | None = None,
+    attach: Iterable[AttachmentMaker] = (),
     **context,
 ) -> None:
     """A notice for each user (None and repeats skipped); the caller commits. `about` names
@@ -52,9 +68,11 @@ def notify(
 
     `text` is a lazy string (lazy_gettext), and values in `context` that are words or
     formatted are lazy too (`later`): each recipient reads the notice and the e-mail in their
-    own language and time zone (`reader_settings`), whoever caused them.
+    own language and time zone (`reader_settings`), whoever caused them. So are the e-mail's
+    `attach`ments: each is made for each recipient as their e-mail is queued.
     """
     require_lazy(text)
+    attach = tuple(attach)
     users = list(dict.fromkeys(u for u in user_ids if u is not None))
     if not users:
         return
@@ -74,6 +92,7 @@ def notify(
                 text,
                 email,
                 dedupe_key=f"{dedupe_key}:{recipient.id}" if dedupe_key else None,
+                attach=attach,
                 link=link,
                 recipient=recipient,
                 **context,
@@ -81,13 +100,20 @@ def notify(
 
 
 def queue_email(
-    to_address: str, subject: LazyString, template: str, *, dedupe_key: str | None = None, **context
+    to_address: str,
+    subject: LazyString,
+    template: str,
+    *,
+    dedupe_key: str | None = None,
+    attach: Iterable[AttachmentMaker] = (),
+    **context,
 ) -> OutboxMessage | None:
     """Put an e-mail in the outbox, in the caller's transaction; None if `dedupe_key` was used.
 
     Both bodies are rendered now, so the message says what was true when the event happened,
     in the language and time zone of `context["recipient"]` (a User) when given; `subject`
-    is a lazy string, rendered so too.
+    is a lazy string, rendered so too, and so are the files `attach` makes (called only for
+    a message that is queued).
     """
     require_lazy(subject)
     if dedupe_key and db.session.scalar(
@@ -104,7 +130,14 @@ def queue_email(
             html_body=render_template(f"email/{template}.html", **context),
             dedupe_key=dedupe_key,
         )
+        files = [made for made in (make() for make in attach) if made is not None]
     db.session.add(message)
+    db.session.add_all(
+        OutboxAttachment(
+            message=message, filename=f.filename, content_type=f.content_type, content=f.content
+        )
+        for f in files
+    )
     return message
 
 

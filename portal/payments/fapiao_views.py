@@ -5,15 +5,14 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.contracts.services import today_for
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.invoice_numbers import invoice_number
 from portal.core.money import Money, format_money
 from portal.ordering.models import Milestone
-from portal.payments import invoices
+from portal.payments import documents, invoices
 from portal.payments.views import bp
-from portal.tax import fapiao, fapiao_queries
+from portal.tax import fapiao
 from portal.tax.fapiao_forms import IssuedFapiaoForm
 
 #   POST      /staff/invoices/<invoice_number>/fapiao  record_fapiao  RECORDERS
@@ -50,14 +49,9 @@ def record_fapiao(invoice_number):
             )
             return redirect(url_for(".show_staff_invoice", invoice_number=invoice_number), 303)
         milestone = invoices.invoice_or_404(invoice_number)
-    account = milestone.order.account
     return render_template(
         "payments/invoice.html",
-        account=account,
-        invoice=invoices.invoice_row(milestone, today_for(account)),
-        supplier=invoices.SUPPLIER_NAME,
+        **documents.invoice_document(milestone),
         is_staff_view=True,
-        fapiao=fapiao_queries.invoice_fapiao(account.id, milestone.id),
         fapiao_form=form,
-        invoice_vat=milestone.order.milestone_vat(milestone),
     ), 400

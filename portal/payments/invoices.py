@@ -13,19 +13,17 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import abort
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager
 
 from portal.accounts.models import KeyAccount
 from portal.core.csvfiles import write_csv
+from portal.core.db import among
 from portal.core.invoice_numbers import invoice_number, parse_invoice_number
 from portal.core.money import Money, plain
 from portal.core.pagination import Page, paginate
 from portal.extensions import db
 from portal.ordering.models import Milestone, Order
 
-#: The issuer named on every invoice, under its registered name in the reader's language.
-SUPPLIER_NAME = _l("Northwind Components")
 #: Invoices on one page of the statement.
 PER_PAGE = 25
 #: The statement's filters: open means not fully paid (overdue ones included).
@@ -127,6 +125,12 @@ def _where(account_id: int, status: str | None, today: date) -> list:
     elif status == OVERDUE:
         where.extend([_unpaid(), Milestone.due_on < today])
     return where
+
+
+def open_invoices_where(account_id: int, today: date) -> list:
+    """The account's open invoices (not paid in full, order not cancelled), as WHERE clauses
+    of a select that joins Milestone.order: for sums such as the statement's ageing."""
+    return _where(account_id, OPEN, today)
 
 
 def _invoices(where: list) -> sa.Select:
@@ -235,18 +239,38 @@ def invoice_or_404(number: str, *, account_id: int | None = None) -> Milestone:
     if account_id is not None:
         where.append(Milestone.account_id == account_id)
     milestone = db.session.scalar(
-        sa.select(Milestone)
-        .join(Milestone.order)
-        .options(
-            contains_eager(Milestone.order).selectinload(Order.lines),
-            contains_eager(Milestone.order).selectinload(Order.milestones),
-            contains_eager(Milestone.order).joinedload(Order.account),
-        )
-        .where(*where)
+        sa.select(Milestone).join(Milestone.order).options(*invoice_loads()).where(*where)
     )
     if milestone is None:
         abort(404)
     return milestone
+
+
+def invoice_loads() -> tuple:
+    """What an invoice page or document reads beyond the milestone, loaded with it: its order
+    (joined), the order's lines, milestones and account. A part that shows more on an invoice
+    adds its loads here, so each way to an invoice (page, PDF, reminders) loads it in one go."""
+    return (
+        contains_eager(Milestone.order).selectinload(Order.lines),
+        # Each invoice's VAT is its share of its order's, split over all its milestones.
+        contains_eager(Milestone.order).selectinload(Order.milestones),
+        contains_eager(Milestone.order).joinedload(Order.account),
+    )
+
+
+def invoices_by_id(milestone_ids) -> dict[int, Milestone]:
+    """Invoices by milestone id, each loaded as `invoice_or_404` loads one: two statements
+    however many (the reminders of a sweep render their PDFs from these)."""
+    ids = sorted(set(milestone_ids))
+    if not ids:
+        return {}
+    found = db.session.scalars(
+        sa.select(Milestone)
+        .join(Milestone.order)
+        .options(*invoice_loads())
+        .where(among(Milestone.id, ids, sa.Integer), Milestone.invoiced_on.is_not(None))
+    )
+    return {milestone.id: milestone for milestone in found}
 
 
 def invoice_row(milestone: Milestone, today: date) -> InvoiceRow:

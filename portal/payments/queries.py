@@ -9,6 +9,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.accounts.models import KeyAccount, User
 from portal.contracts.services import today_for
+from portal.core.invoice_numbers import invoice_number
 from portal.core.permissions import FINANCE
 from portal.extensions import db
 from portal.ordering.gate import letter_of_credit_failures, release_blockers
@@ -103,6 +104,8 @@ class OrderPayments:
     letters: list[LetterOfCredit]
     #: letter id -> why it does not cover the order today (empty: it covers it).
     shortfalls: dict[int, list[str]] = field(default_factory=dict)
+    #: The numbers of the order's invoices (its milestones that fell due), in order.
+    invoice_numbers: list[str] = field(default_factory=list)
 
 
 def order_payments(order: Order) -> OrderPayments:
@@ -127,6 +130,7 @@ def order_payments(order: Order) -> OrderPayments:
         [tuple(row) for row in allocations],
         letters,
         {letter.id: letter_of_credit_failures(order, letter, today) for letter in letters},
+        [invoice_number(order.number, m.position) for m in order.milestones if m.invoiced_on],
     )
 
 

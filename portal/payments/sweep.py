@@ -30,9 +30,10 @@ from portal.core.invoice_numbers import invoice_number
 from portal.core.money import format_money
 from portal.extensions import db
 from portal.notifications.queries import dedupe_keys_used
-from portal.notifications.services import later, notify
+from portal.notifications.services import AttachmentMaker, later, notify
 from portal.ordering.lifecycle import payable_clause
 from portal.ordering.models import Milestone, Order
+from portal.payments.documents import InvoiceAttachments
 from portal.payments.queries import active_finance_ids
 
 
@@ -51,7 +52,7 @@ def sweep_overdue(today_for: Callable[[KeyAccount], date] = account_today) -> Sw
     begin_write(db.session)
     cleared = _clear_settled()
     marked = _mark_overdue(today_for)
-    notices = _remind(marked)
+    notices = _remind(marked, today_for)
     db.session.commit()
     return SweepResult(len(marked), cleared, notices)
 
@@ -126,11 +127,13 @@ def _day_after(column):
     return column + 1
 
 
-def _remind(marked: list[sa.Row]) -> int:
+def _remind(marked: list[sa.Row], today_for) -> int:
     """A notice per newly overdue milestone to the buyer who placed the order (while active)
-    and to every active finance user: three reads, then the inserts."""
+    and to every active finance user: five reads, then the inserts. The buyer's e-mail carries
+    the invoice PDF (payments.documents), rendered as it is queued, in the buyer's language."""
     if not marked:
         return 0
+    pdfs = InvoiceAttachments((m.id for m in marked), today_for)
     orders = {
         row.id: row
         for row in db.session.execute(
@@ -153,6 +156,7 @@ def _remind(marked: list[sa.Row]) -> int:
             order.slug,
             order.placed_by_id if order.placed_by_id in active_placers else None,
             finance,
+            pdfs.attachment(milestone.id),
             _l(
                 "Invoice %(number)s (%(label)s) is overdue: %(amount)s was due on %(date)s.",
                 number=facts["invoice"],
@@ -226,11 +230,13 @@ def sweep_payments_due() -> str:
         for user_id in [*finance, row.placed_by_id]
         if user_id is not None
     )
+    due_soon = [
+        row for row in due_soon if not any(k.startswith(_due_key(row) + ":") for k in reminded)
+    ]
+    pdfs = InvoiceAttachments(row.id for row in due_soon) if due_soon else None
     count = notices = 0
     for row in due_soon:
         key = _due_key(row)
-        if any(k.startswith(key + ":") for k in reminded):
-            continue
         facts = _invoice_facts(row.number, row.name, row)
         notices += _tell_buyer_and_finance(
             "payment_due",
@@ -239,6 +245,7 @@ def sweep_payments_due() -> str:
             row.slug,
             row.placed_by_id if row.placed_by_id in placers else None,
             finance,
+            pdfs.attachment(row.id),
             _l(
                 "Invoice %(number)s (%(label)s): %(amount)s is due on %(date)s.",
                 number=facts["invoice"],
@@ -278,14 +285,24 @@ def _tell_buyer_and_finance(
     slug: str,
     buyer_id: int | None,
     finance: list[int],
+    invoice_pdf: AttachmentMaker,
     buyer_text: LazyString,
     finance_text: LazyString,
 ) -> int:
-    """A notice and e-mail to the buyer (None: nobody to tell) and to finance; how many."""
+    """A notice and e-mail to the buyer (None: nobody to tell), with the invoice PDF, and to
+    finance (who open the invoice in the portal); how many."""
     told = 0
     if buyer_id is not None:
         link = f"/a/{slug}/invoices/{facts['invoice']}"
-        notify([buyer_id], buyer_text, link, email=email, dedupe_key=dedupe_key, **facts)
+        notify(
+            [buyer_id],
+            buyer_text,
+            link,
+            email=email,
+            dedupe_key=dedupe_key,
+            attach=[invoice_pdf],
+            **facts,
+        )
         told = 1
     notify(
         finance,

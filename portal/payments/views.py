@@ -18,7 +18,7 @@ from portal.ordering import permissions as ordering_permissions
 from portal.ordering import queries as ordering_queries
 from portal.ordering.forms import CreditHoldForm, OrderActionForm
 from portal.ordering.models import LetterOfCredit
-from portal.payments import cards, invoices, permissions, queries, refunds, services
+from portal.payments import cards, documents, invoices, permissions, queries, refunds, services
 from portal.payments.forms import (
     PART,
     FinanceFilterForm,
@@ -31,6 +31,7 @@ from portal.payments.models import Refund
 from portal.tax import fapiao_queries
 from portal.tax.fapiao_forms import IssuedFapiaoForm
 from portal.tax.fapiao_permissions import can_record_fapiao
+from portal.tax.supplier import supplier
 
 bp = Blueprint("payments", __name__)
 
@@ -48,6 +49,7 @@ bp = Blueprint("payments", __name__)
 #   GET       /a/<slug>/invoices/<invoice_number>      show_invoice               BUYER_ROLES
 #   GET       /staff/invoices/<invoice_number>         show_staff_invoice         AMOUNT_READERS
 #   POST      /staff/invoices/<invoice_number>/fapiao  record_fapiao (fapiao_views.py) RECORDERS
+# Their PDFs and the statement PDF join this blueprint from document_views.py.
 # An invoice is a milestone that fell due (payments.invoices). Pay by card joins this blueprint
 # from card_views.py, with its own table.
 
@@ -221,11 +223,9 @@ def list_invoices(slug):
     account = account_queries.account_or_404(slug)
     status = request.args.get("status")
     status = status if status in invoices.FILTERS else None
+    today = today_for(account)
     statement = invoices.statement(
-        account,
-        today_for(account),
-        status=status,
-        page=request.args.get("page", 1, type=bounded_int),
+        account, today, status=status, page=request.args.get("page", 1, type=bounded_int)
     )
     return render_template(
         "payments/invoices.html",
@@ -233,6 +233,9 @@ def list_invoices(slug):
         statement=statement,
         status=status,
         filters=invoices.FILTERS,
+        ageing=documents.ageing(account, today),
+        ageing_columns=documents.AGEING_COLUMNS,
+        payee=supplier(),
         pay_links=cards.card_payment_links(
             None,
             (row.milestone for row in statement.page.items if row.status in ("open", "overdue")),
@@ -262,13 +265,7 @@ def show_invoice(slug, invoice_number):
     account = account_queries.account_or_404(slug)
     milestone = invoices.invoice_or_404(invoice_number, account_id=account.id)
     return render_template(
-        "payments/invoice.html",
-        account=account,
-        invoice=invoices.invoice_row(milestone, today_for(account)),
-        supplier=invoices.SUPPLIER_NAME,
-        is_staff_view=False,
-        fapiao=fapiao_queries.invoice_fapiao(account.id, milestone.id),
-        invoice_vat=milestone.order.milestone_vat(milestone),
+        "payments/invoice.html", **documents.invoice_document(milestone), is_staff_view=False
     )
 
 
@@ -276,21 +273,17 @@ def show_invoice(slug, invoice_number):
 @restricted
 def show_staff_invoice(invoice_number):
     milestone = invoices.invoice_or_404(invoice_number)
-    account = milestone.order.account
-    fapiao = fapiao_queries.invoice_fapiao(account.id, milestone.id)
-    return render_template(
-        "payments/invoice.html",
-        account=account,
-        invoice=invoices.invoice_row(milestone, today_for(account)),
-        supplier=invoices.SUPPLIER_NAME,
-        is_staff_view=True,
-        fapiao=fapiao,
-        fapiao_form=IssuedFapiaoForm.for_invoice(
-            fapiao.issued, milestone.amount, milestone.currency, milestone.order.fapiao_type
+    document = documents.invoice_document(milestone)
+    fapiao_form = None
+    if can_record_fapiao(current_user):
+        fapiao_form = IssuedFapiaoForm.for_invoice(
+            document["fapiao"].issued,
+            milestone.amount,
+            milestone.currency,
+            milestone.order.fapiao_type,
         )
-        if can_record_fapiao(current_user)
-        else None,
-        invoice_vat=milestone.order.milestone_vat(milestone),
+    return render_template(
+        "payments/invoice.html", **document, is_staff_view=True, fapiao_form=fapiao_form
     )
 
 
