@@ -171,7 +171,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.lookup.views import bp as lookup
     from portal.notifications.views import bp as notifications
     from portal.ordering.views import bp as ordering
-    from portal.payments import card_views  # noqa: F401  (card payments join payments' bp)
+    from portal.payments import card_views, statement_views  # noqa: F401  (they join payments' bp)
     from portal.payments.views import bp as payments
 
     # Every `<int:...>` of every route: ids beyond an id column's range match no route.

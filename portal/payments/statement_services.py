@@ -68,7 +68,8 @@ def mapping_of(saved: BankColumnMapping | None) -> ColumnMapping | None:
 
 
 def save_mapping(actor: User, name: str, columns: dict[str, str], currency: str) -> None:
-    """Save (or change) the column mapping `name`, audited; the caller's upload commits."""
+    """Save (or change) the column mapping `name`, audited, and commit: the mapping stays
+    saved whether or not the upload it came with is accepted."""
     name = " ".join(name.split())
     columns = {f: " ".join((columns.get(f) or "").split()) for f in BANK_COLUMN_FIELDS}
     if not name or len(name) > 60:
@@ -90,6 +91,7 @@ def save_mapping(actor: User, name: str, columns: dict[str, str], currency: str)
     saved.updated_by_id = actor.id
     if changes:
         audit.record(actor, "bank_mapping.saved", f"bank_mapping:{name}", changes)
+    db.session.commit()
 
 
 def upload_statement(
