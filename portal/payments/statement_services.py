@@ -18,15 +18,21 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import KeyAccount, User
+from portal.contracts.terms import term_text
 from portal.core import audit
+from portal.core.dates import format_day
 from portal.core.db import begin_write, utcnow
 from portal.core.errors import ServiceError
+from portal.core.invoice_numbers import invoice_number
 from portal.core.money import CURRENCIES, format_money
 from portal.extensions import db
+from portal.notifications.services import later, notify
 from portal.ordering.credit import lock_account
+from portal.ordering.models import Order
 from portal.payments import matching, services
 from portal.payments.models import (
     BANK_COLUMN_FIELDS,
@@ -157,11 +163,15 @@ def _upload(actor, file_name, parsed) -> UploadResult:
     db.session.add_all(p for p in payments if p is not None)
     db.session.flush()
     objects = matching.milestones(i for m in matches for i, _part in m.parts)
+    paid: list[tuple[Payment, list]] = []
     for row, payment, match in zip(rows, payments, matches, strict=True):
         if payment is None:
             continue
         row.payment_id = payment.id
-        services.apply_payment(payment, [(objects[i], part) for i, part in match.parts])
+        parts = [(objects[i], part) for i, part in match.parts]
+        services.apply_payment(payment, parts, tell=False)
+        paid.append((payment, parts))
+    _tell_buyers(statement, paid)
     audit.record(
         actor,
         "bank_statement.uploaded",
@@ -184,6 +194,77 @@ def _upload(actor, file_name, parsed) -> UploadResult:
         duplicates,
         parsed.debits,
     )
+
+
+def _tell_buyers(statement: BankStatement, paid: list[tuple[Payment, list]]) -> None:
+    """One notice and e-mail per account and currency to the buyers whose orders the statement
+    paid, listing every invoice it paid (not one per transfer: a statement pays thousands).
+    Finance uploaded it and reads what it did on the page. Queries in chunks, not per line."""
+    order_ids = sorted({m.order_id for _payment, parts in paid for m, _part in parts})
+    orders = {}
+    for start in range(0, len(order_ids), CHUNK):
+        for row in db.session.execute(
+            sa.select(Order.id, Order.number, Order.placed_by_id).where(
+                Order.id.in_(order_ids[start : start + CHUNK])
+            )
+        ):
+            orders[row[0]] = row
+    groups: dict[tuple[int, str], list[tuple[Payment, list]]] = {}
+    for payment, parts in paid:
+        groups.setdefault((payment.account_id, payment.currency), []).append((payment, parts))
+    names = dict(
+        db.session.execute(
+            sa.select(KeyAccount.id, KeyAccount.name).where(
+                KeyAccount.id.in_({account_id for account_id, _c in groups})
+            )
+        ).all()
+    )
+    slugs = dict(
+        db.session.execute(
+            sa.select(KeyAccount.id, KeyAccount.slug).where(KeyAccount.id.in_(list(names)))
+        ).all()
+    )
+    for (account_id, currency), items in groups.items():
+        buyers = sorted(
+            {
+                orders[m.order_id][2]
+                for _p, parts in items
+                for m, _part in parts
+                if orders[m.order_id][2] is not None
+            }
+        )
+        if not buyers:
+            continue
+        total = sum((p.amount for p, _parts in items), Decimal(0))
+        references = [p.reference for p, _parts in items]
+        facts = {
+            "account_name": names[account_id],
+            "amount": later(format_money, total, currency),
+            "reference": ", ".join(references[:5]) + (" …" if len(references) > 5 else ""),
+            "received_on": later(format_day, max(p.received_on for p, _parts in items)),
+            "parts": [
+                (
+                    invoice_number(orders[m.order_id][1], m.position),
+                    later(term_text, m.label),
+                    later(format_money, part, currency),
+                )
+                for _p, parts in items
+                for m, part in parts
+            ],
+        }
+        text = _l(
+            "Payment of %(amount)s received from %(name)s. Thank you.",
+            amount=facts["amount"],
+            name=names[account_id],
+        )
+        notify(
+            buyers,
+            text,
+            f"/a/{slugs[account_id]}/invoices",
+            email="payment_received",
+            dedupe_key=f"bank-statement:{statement.id}:{account_id}:{currency}",
+            **facts,
+        )
 
 
 def _line_row(statement, line: StatementLine, match: matching.Match) -> BankStatementLine:
