@@ -8,13 +8,16 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from portal.accounts.models import KeyAccount
+from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.extensions import db
 from portal.ordering.models import Milestone
+from portal.payments import queries
 from portal.payments.models import BankColumnMapping, BankStatementLine
 from tests.support.bank import camt053, entry, table_csv
 from tests.support.ordering import place
 from tests.support.payments import DONE_WHEN, TOTAL, milestones, ship
-from tests.support.web import count_queries, signed_in
+from tests.support.web import count_queries, login, signed_in
 
 pytestmark = pytest.mark.date_sensitive
 
@@ -185,3 +188,30 @@ def test_the_page_reads_in_a_constant_number_of_queries(web, staff):
         return len(queries)
 
     assert queue(10, "T") == queue(100, "H")
+
+
+def test_done_when_in_the_demo_finance_uploads_a_statement_paying_a_buyers_invoice(app):
+    # Given the demo, and an open payment of Acme's (its order approved and not cancelled)
+    seed_demo()
+    account = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == "acme"))
+    due = queries.open_milestones_of(account)[0]
+    number = f"{due.order.number}-{due.position}"
+    unpaid = due.amount - due.paid_amount
+    data = camt053(
+        [
+            entry(unpaid, f"Payment {number}", bank_reference="DEMO-1", currency=due.currency),
+            entry("888.00", "who is this from?", bank_reference="DEMO-2"),
+        ]
+    )
+    client = app.test_client()
+    assert login(client, FINANCE, DEMO_PASSWORD).status_code == 302
+    # When finance uploads it: the invoice is paid, the other line waits
+    assert upload(client, data).status_code == 303
+    assert paid(due) == due.amount
+    applied, waiting = fresh_lines()
+    assert (applied.status, waiting.status, waiting.reason) == ("applied", "queued", "no_reference")
+    page = client.get(PAGE).get_data(as_text=True)
+    assert f'data-line-id="{waiting.id}"' in page
+    # And the same file again changes nothing
+    assert upload(client, data).status_code == 303
+    assert len(fresh_lines()) == 2 and paid(due) == due.amount
