@@ -491,7 +491,7 @@ class BankStatementFactory(Base):
     class Meta:
         model = BankStatement
 
-    file_name = "statement.xml"
+    file_name = "Statement 2026-12-01.xml"
     kind = "camt.053"
 
 
@@ -508,6 +508,6 @@ class BankStatementLineFactory(Base):
     value_on = factory.LazyFunction(date.today)
     currency = "CNY"
     amount = Decimal("100.00")
-    reference_text = "payment"
+    reference_text = "Payment for order 4471"
     status = "queued"
     reason = "no_reference"
