@@ -577,3 +577,31 @@ def test_statement_dates_after_today_are_kept_as_the_bank_gives_them(finance):
     due = invoice("10.00")
     upload(finance, camt053([entry("10.00", number(due), value_on=DAY + timedelta(days=2))]))
     assert lines()[0].value_on == DAY + timedelta(days=2)
+
+
+def test_a_statement_tells_each_accounts_buyer_once_of_all_it_paid(shop, staff, finance):
+    from portal.notifications.models import Notice, OutboxMessage
+
+    first = place(shop, DONE_WHEN)
+    second = place(shop, [("NW-MN27", 1)])
+    for order in (first, second):
+        ordering.confirm_order(staff["inside_sales"], order)
+    [one], [two] = milestones(first), milestones(second)
+    before = db.session.scalar(
+        sa.select(sa.func.count(Notice.id)).where(Notice.user_id == shop.buyer.id)
+    )
+    data = camt053(
+        [
+            entry(one.amount, f"{first.number}-1", bank_reference="N-1"),
+            entry(two.amount, f"{second.number}-1", bank_reference="N-2"),
+        ]
+    )
+    upload(finance, data)
+    notices = db.session.scalars(
+        sa.select(Notice.text).where(Notice.user_id == shop.buyer.id).order_by(Notice.id)
+    ).all()
+    assert len(notices) == before + 1
+    mail = db.session.scalars(
+        sa.select(OutboxMessage.text_body).where(OutboxMessage.to_address == shop.buyer.email)
+    ).all()[-1]
+    assert f"{first.number}-1" in mail and f"{second.number}-1" in mail
