@@ -5,7 +5,8 @@ CSV/XLSX export read with a saved column mapping (core.csvfiles). Pure: bytes in
 The whole file is read and checked before anything is used: every entry must have an amount of
 its currency's decimals, a currency, a credit/debit indicator and a date; the first one that
 does not is refused with a message naming it (ServiceError), and nothing of the file is used.
-Only credit entries are payments; debit entries are counted and ignored.
+Only booked credit entries are payments; debit entries (and pending entries, and reversals) are
+counted and ignored.
 
 Each credit line has an identity (`line_key`): the bank's reference of the entry (AcctSvcrRef)
 where the file gives one, else a hash of the account, booking date, amount, currency, reference
@@ -183,13 +184,21 @@ def _camt_entry(entry: Element, number: int) -> StatementLine:
         # camt.053.001.02 names the debtor at Dbtr/Nm; later versions at Dbtr/Pty/Nm.
         payer = payer or _text(_child(debtor, "Nm")) or _text(_path(debtor, "Pty", "Nm"))
     texts.append(_text(_child(entry, "AddtlNtryInf")))
+    # Sts is BOOK (camt.053.001.02) or Sts/Cd BOOK (later versions); a pending entry
+    # (PDNG) or a reversal (RvslInd) is no money received yet: ignored like a debit.
+    status = _text(_child(entry, "Sts")) or _text(_path(entry, "Sts", "Cd"))
+    booked_credit = (
+        indicator == "CRDT"
+        and status in ("", "BOOK")
+        and _text(_child(entry, "RvslInd")).lower() != "true"
+    )
     return StatementLine(
         position=number,
         booked_on=booked or valued,
         value_on=valued or booked,
         currency=currency,
         amount=amount,
-        is_credit=indicator == "CRDT",
+        is_credit=booked_credit,
         reference_text=_joined(texts),
         payer=payer[:PAYER_LENGTH],
         bank_reference=normalised(bank_reference),

@@ -121,6 +121,18 @@ def test_a_real_world_shaped_sample_is_read():
     assert parsed.lines[2].booked_on == date(2026, 12, 2)
 
 
+def test_pending_entries_and_reversals_are_ignored_like_debits():
+    data = camt053([entry("10.00", "a"), entry("20.00", "b"), entry("30.00", "c")])
+    data = data.replace(b"<Sts>BOOK</Sts>", b"<Sts>PDNG</Sts>", 1)
+    data = data.replace(
+        b"<CdtDbtInd>CRDT</CdtDbtInd>\n        <Sts>BOOK",
+        b"<CdtDbtInd>CRDT</CdtDbtInd><RvslInd>true</RvslInd>\n        <Sts>BOOK",
+        1,
+    )
+    parsed = statements.parse_camt053(data)
+    assert ([line.amount for line in parsed.lines], parsed.debits) == ([Decimal("30.00")], 2)
+
+
 def test_identical_lines_without_a_bank_reference_get_different_keys_the_same_each_time():
     data = camt053([entry("100.00", "rent"), entry("100.00", "rent")])
     keys = [line.line_key for line in statements.parse_camt053(data).lines]
