@@ -2,8 +2,8 @@
 column mapping, and decide a queued line (assign it to invoices, or send the money back).
 
 An upload is all or nothing: the file is read and checked whole first (payments.statements);
-then, under the locks of every account it names (ordering.credit.lock_account, taken in id
-order, the lock remittances and card payments take), its new lines are stored, matched
+then, under the locks of every account it names (the row locks of ordering.credit.lock_account,
+which remittances and card payments take, taken in id order in chunks), its new lines are stored, matched
 (payments.matching) and the matched ones paid through payments.services.apply_payment; one
 commit. A line already stored (same `line_key`) is skipped, so an upload repeated changes
 nothing; two uploads at once collide on the key's unique constraint and the later one is read
@@ -210,18 +210,14 @@ def _tell_buyers(statement: BankStatement, paid: list[tuple[Payment, list]]) -> 
     groups: dict[tuple[int, str], list[tuple[Payment, list]]] = {}
     for payment, parts in paid:
         groups.setdefault((payment.account_id, payment.currency), []).append((payment, parts))
-    names = dict(
-        db.session.execute(
-            sa.select(KeyAccount.id, KeyAccount.name).where(
+    accounts = {
+        row[0]: row
+        for row in db.session.execute(
+            sa.select(KeyAccount.id, KeyAccount.name, KeyAccount.slug).where(
                 KeyAccount.id.in_({account_id for account_id, _c in groups})
             )
-        ).all()
-    )
-    slugs = dict(
-        db.session.execute(
-            sa.select(KeyAccount.id, KeyAccount.slug).where(KeyAccount.id.in_(list(names)))
-        ).all()
-    )
+        )
+    }
     for (account_id, currency), items in groups.items():
         buyers = sorted(
             {
@@ -236,7 +232,7 @@ def _tell_buyers(statement: BankStatement, paid: list[tuple[Payment, list]]) -> 
         total = sum((p.amount for p, _parts in items), Decimal(0))
         references = [p.reference for p, _parts in items]
         facts = {
-            "account_name": names[account_id],
+            "account_name": accounts[account_id][1],
             "amount": later(format_money, total, currency),
             "reference": ", ".join(references[:5]) + (" …" if len(references) > 5 else ""),
             "received_on": later(format_day, max(p.received_on for p, _parts in items)),
@@ -253,12 +249,12 @@ def _tell_buyers(statement: BankStatement, paid: list[tuple[Payment, list]]) -> 
         text = _l(
             "Payment of %(amount)s received from %(name)s. Thank you.",
             amount=facts["amount"],
-            name=names[account_id],
+            name=accounts[account_id][1],
         )
         notify(
             buyers,
             text,
-            f"/a/{slugs[account_id]}/invoices",
+            f"/a/{accounts[account_id][2]}/invoices",
             email="payment_received",
             dedupe_key=f"bank-statement:{statement.id}:{account_id}:{currency}",
             **facts,
