@@ -14,7 +14,7 @@ last is refused whole, nothing changed; and uploading the good one again changes
     .venv/bin/python benchmarks/bench_bank_statement.py [sqlite|postgresql]
 
 BANK_BENCH_SCALE=0.1 runs at a tenth of the size. PostgreSQL runs on BANK_BENCH_DATABASE_URL
-(default postgresql://postgres@127.0.0.1:5432/i15_bank): its tables are dropped and created.
+(default postgresql://postgres@127.0.0.1:5432/i15_bank): its tables are dropped before and after.
 """
 
 import os
@@ -282,7 +282,7 @@ def sqlite_url():
 
 @contextmanager
 def postgres_url():
-    engine = sa.create_engine(PG_URL)
+    """BANK_BENCH_DATABASE_URL with its tables dropped before and after the run."""
     from common import config
 
     from portal import create_app
@@ -290,8 +290,12 @@ def postgres_url():
     app = create_app(config(PG_URL))
     with app.app_context():
         db.drop_all()
-    engine.dispose()
-    yield PG_URL
+    try:
+        yield PG_URL
+    finally:
+        with app.app_context():
+            db.drop_all()
+            db.engine.dispose()
 
 
 def main() -> None:
