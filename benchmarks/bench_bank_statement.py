@@ -3,8 +3,9 @@ and PostgreSQL, against the 30 s budget of DESIGN.md section 7.
 
 Loads 1,000 key accounts with a contract each and 50,000 shipped orders of two milestones each
 (100,000 open milestones, CNY) placed by one buyer per account, then uploads a CAMT.053
-statement (tests/support/bank.py) of 10,000 credit lines through payments.statement_services.upload_statement, the very function the
-page calls: 40% pay one invoice exactly, 20% pay part of one, 15% pay both invoices of an order
+statement (tests/support/bank.py) of 10,000 credit lines through
+payments.statement_services.upload_statement, the very function the page calls: 40% pay one
+invoice exactly, 20% pay part of one, 15% pay both invoices of an order
 in one transfer (combined), 25% match nothing (no reference, unknown numbers, another
 currency). Prints the time, lines per second, the ratio to the budget, the SQL statements
 issued, and the ratio to a raw SQL floor: the same candidate milestones fetched with one raw

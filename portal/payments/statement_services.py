@@ -2,8 +2,9 @@
 column mapping, and decide a queued line (assign it to invoices, or send the money back).
 
 An upload is all or nothing: the file is read and checked whole first (payments.statements);
-then, under the locks of every account it names (the row locks of ordering.credit.lock_account,
-which remittances and card payments take, taken in id order in chunks), its new lines are stored, matched
+then, under the locks of every account it names (the row locks of
+ordering.credit.lock_account, which remittances and card payments take, taken in id order in
+chunks), its new lines are stored, matched
 (payments.matching) and the matched ones paid through payments.services.apply_payment; one
 commit. A line already stored (same `line_key`) is skipped, so an upload repeated changes
 nothing; two uploads at once collide on the key's unique constraint and the later one is read
