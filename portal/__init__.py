@@ -178,6 +178,7 @@ def register_blueprints(app: Flask) -> None:
         document_views,  # noqa: F401  (PDFs join payments' bp)
         fapiao_views,  # noqa: F401  (fapiao issued join payments' bp)
         receivables_views,  # noqa: F401  (receivables join payments' bp)
+        statement_views,  # noqa: F401  (bank statements join payments' bp)
     )
     from portal.payments.views import bp as payments
     from portal.tax.fapiao_views import bp as fapiao

@@ -26,7 +26,15 @@ from portal.hotline.models import (
 )
 from portal.notifications.models import OutboxMessage
 from portal.ordering.models import LetterOfCredit, Milestone, Order, OrderEvent, OrderLine
-from portal.payments.models import CardPayment, Payment, PaymentAllocation, Refund, SavedCard
+from portal.payments.models import (
+    BankStatement,
+    BankStatementLine,
+    CardPayment,
+    Payment,
+    PaymentAllocation,
+    Refund,
+    SavedCard,
+)
 from portal.tax.fapiao_models import FapiaoDetails, IssuedFapiao
 
 
@@ -505,3 +513,29 @@ class OutboxMessageFactory(Base):
     subject = factory.Sequence(lambda n: f"Message {n}")
     text_body = "Hello."
     html_body = "<p>Hello.</p>"
+
+
+class BankStatementFactory(Base):
+    class Meta:
+        model = BankStatement
+
+    file_name = "Statement 2026-12-01.xml"
+    kind = "camt.053"
+
+
+class BankStatementLineFactory(Base):
+    """A credit line of a bank statement waiting in the queue (no invoice number)."""
+
+    class Meta:
+        model = BankStatementLine
+
+    statement = factory.SubFactory(BankStatementFactory)
+    line_key = factory.Sequence(lambda n: f"BANK-{n:06d}")
+    position = 1
+    booked_on = factory.LazyFunction(date.today)
+    value_on = factory.LazyFunction(date.today)
+    currency = "CNY"
+    amount = Decimal("100.00")
+    reference_text = "Payment for order 4471"
+    status = "queued"
+    reason = "no_reference"

@@ -27,8 +27,10 @@ from portal.hotline import services as hotline
 from portal.hotline.models import HotlineRequest
 from portal.ordering import placement
 from portal.ordering.models import LetterOfCredit, Order
-from portal.payments import invoices
+from portal.payments import invoices, statement_services
 from portal.payments import services as payments
+from portal.payments.models import BankStatementLine
+from tests.support.bank import camt053, entry
 from tests.support.card_payments import stripe_settings
 from tests.support.live import demo_site
 from tests.support.web import token_in
@@ -137,6 +139,12 @@ def add_what_the_demo_lacks():
         worker = db.session.get(User, filed.assignee_id)
         hotline.claim(worker, filed)
         hotline.close(worker, filed, outcome, NOTE, sku=sku, quantity=1 if sku else None)
+    # A bank statement whose line matches no invoice: the queue and its line page have rows.
+    statement_services.upload_statement(
+        users["finance@northwind.example"],
+        "statement.xml",
+        camt053([entry("888.00", NOTE, bank_reference="PAGES-1")]),
+    )
 
 
 def arguments(account: KeyAccount) -> dict[str, object]:
@@ -187,6 +195,7 @@ def arguments(account: KeyAccount) -> dict[str, object]:
         "list_id": first(
             sa.select(OrderList.id).where(OrderList.account_id == account.id).order_by(OrderList.id)
         ),
+        "line_id": first(sa.select(BankStatementLine.id).order_by(BankStatementLine.id)),
     }
 
 

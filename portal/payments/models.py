@@ -229,3 +229,129 @@ class Refund(TimestampMixin, AccountScoped, db.Model):
     @property
     def total(self) -> Money:
         return Money(self.amount, self.currency)
+
+
+# Bank statements (payments.statements, payments.matching, payments.statement_services)
+
+#: What became of a statement line: paid milestones at once (applied), waits for finance
+#: (queued), finance assigned it to invoices (assigned) or sent the money back (returned).
+BANK_LINE_STATUSES = ("applied", "queued", "assigned", "returned")
+#: Why a line waits in the queue (payments.matching).
+BANK_LINE_REASONS = (
+    "",
+    "no_reference",
+    "unknown_reference",
+    "not_owed",
+    "currency",
+    "overpaid",
+    "amounts_differ",
+    "several_accounts",
+    "reference_taken",
+)
+
+
+class BankStatement(TimestampMixin, db.Model):
+    """One upload of the bank's statement (CAMT.053, or a CSV/XLSX export read with a saved
+    column mapping) and what it did: the lines themselves are BankStatementLine."""
+
+    __tablename__ = "bank_statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(sa.String(255))
+    #: camt.053 or table (CSV/XLSX).
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    #: The statement's own id (CAMT Stmt/Id) and the account it is of (IBAN or number).
+    statement_ref: Mapped[str] = mapped_column(sa.String(60), default="")
+    bank_account: Mapped[str] = mapped_column(sa.String(60), default="")
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    #: Counts: credit lines new in this upload, of them applied and queued; credit lines that
+    #: an earlier upload had already (skipped); debit lines (ignored).
+    new_lines: Mapped[int] = mapped_column(default=0)
+    applied_lines: Mapped[int] = mapped_column(default=0)
+    queued_lines: Mapped[int] = mapped_column(default=0)
+    duplicate_lines: Mapped[int] = mapped_column(default=0)
+    debit_lines: Mapped[int] = mapped_column(default=0)
+
+    uploaded_by: Mapped[User | None] = relationship(lazy="raise")
+
+
+class BankStatementLine(TimestampMixin, db.Model):
+    """One credit entry of a bank statement, once: `line_key` (the bank's entry reference, or
+    a hash of what the entry says) is unique, so an upload repeated, or made by two people at
+    once, applies nothing twice. A payment it made carries the key as its reference."""
+
+    __tablename__ = "bank_statement_lines"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {BANK_LINE_STATUSES}", name="status"),
+        sa.CheckConstraint(f"reason IN {BANK_LINE_REASONS}", name="reason"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("bank_statements.id", ondelete="CASCADE"), index=True
+    )
+    line_key: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    #: Where it stands in the file: the line (CSV), row (XLSX) or entry number (CAMT).
+    position: Mapped[int]
+    booked_on: Mapped[date] = mapped_column(sa.Date)
+    value_on: Mapped[date] = mapped_column(sa.Date)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    #: The remittance information (unstructured and structured references, end-to-end id).
+    reference_text: Mapped[str] = mapped_column(sa.Text, default="")
+    payer: Mapped[str] = mapped_column(sa.String(140), default="")
+    bank_reference: Mapped[str] = mapped_column(sa.String(60), default="")
+    status: Mapped[str] = mapped_column(sa.String(20), index=True)
+    reason: Mapped[str] = mapped_column(sa.String(30), default="")
+    #: The account a payment of it was recorded for (applied or assigned).
+    account_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("key_accounts.id", ondelete="SET NULL")
+    )
+    payment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("payments.id", ondelete="SET NULL")
+    )
+    #: Who decided a queued line, when, and their note (why the money went back).
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    statement: Mapped[BankStatement] = relationship(lazy="raise")
+    decided_by: Mapped[User | None] = relationship(lazy="raise", foreign_keys=[decided_by_id])
+
+    @property
+    def total(self) -> Money:
+        return Money(self.amount, self.currency)
+
+
+#: The fields a CSV/XLSX export is read by; date and amount must be mapped, the others may be.
+BANK_COLUMN_FIELDS = ("date", "amount", "currency", "reference", "payer", "bank_reference")
+
+
+class BankColumnMapping(TimestampMixin, db.Model):
+    """Which column of a bank's CSV/XLSX export holds what, saved under a name (the bank's),
+    so next month's export of the same bank needs no mapping again."""
+
+    __tablename__ = "bank_column_mappings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    #: The header of each field's column as the export writes it ("" where not mapped).
+    date_column: Mapped[str] = mapped_column(sa.String(100))
+    amount_column: Mapped[str] = mapped_column(sa.String(100))
+    currency_column: Mapped[str] = mapped_column(sa.String(100), default="")
+    reference_column: Mapped[str] = mapped_column(sa.String(100), default="")
+    payer_column: Mapped[str] = mapped_column(sa.String(100), default="")
+    bank_reference_column: Mapped[str] = mapped_column(sa.String(100), default="")
+    #: The currency of every line when the export has no currency column.
+    currency: Mapped[str] = mapped_column(sa.String(3), default="")
+    updated_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    def columns(self) -> dict[str, str]:
+        return {f: getattr(self, f"{f}_column") for f in BANK_COLUMN_FIELDS}

@@ -105,10 +105,14 @@ def record_remittance(actor: User, account: KeyAccount, remittance: Remittance) 
     return payment
 
 
-def apply_payment(payment: Payment, parts: list[tuple[Milestone, Decimal]]) -> None:
+def apply_payment(
+    payment: Payment, parts: list[tuple[Milestone, Decimal]], *, tell: bool = True
+) -> None:
     """Split a flushed payment over milestones: one allocation each, and each milestone's
     `paid_amount` kept the sum of its allocations. The one way money pays a milestone, for
-    remittances and card payments alike; the caller holds `lock_account` and commits."""
+    remittances and card payments alike; the caller holds `lock_account` and commits. With
+    `tell=False` the caller tells the buyers itself (a bank statement: one notice per account
+    for all its payments, payments.statement_services)."""
     for milestone, part in parts:
         db.session.add(
             PaymentAllocation(
@@ -119,7 +123,8 @@ def apply_payment(payment: Payment, parts: list[tuple[Milestone, Decimal]]) -> N
             )
         )
         milestone.paid_amount = milestone.paid_amount + part
-    _tell_payment_received(payment, parts)
+    if tell:
+        _tell_payment_received(payment, parts)
 
 
 def _tell_payment_received(payment: Payment, parts: list[tuple[Milestone, Decimal]]) -> None:

@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.models import Address, KeyAccount, SearchKey, User
 from portal.core.db import AccountScoped, set_account_scope
 from portal.extensions import db
+from portal.payments.models import BankStatementLine
 from tests import factories
 
 #: Models with an account_id that are deliberately not scoped, and why.
@@ -14,6 +15,8 @@ EXEMPT = {
     "accounts.queries.users_of",
     SearchKey: "lookup's search keys: only the staff lookup reads them, and a contact's keys "
     "name no account",
+    BankStatementLine: "a bank statement's line is the supplier's own record, read by finance "
+    "only; its account is what matching found, or none while it waits in the queue",
 }
 
 

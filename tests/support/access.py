@@ -37,6 +37,7 @@ def build_url(app, rule, world, slug="acme"):
         "message_id": world["message"].id,
         "refund_id": world.get("refund_id", 1),
         "fapiao_id": world.get("fapiao_id", 1),
+        "line_id": world["bank_line"].id,
         "letter_id": world["acme_letter"].id,
         "token": "not-a-valid-link",
         "staff_id": world["users"]["inside_sales"].id,
