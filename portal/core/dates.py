@@ -38,6 +38,22 @@ DATE_PATTERNS = {"en": "d MMM y", "zh": "y年M月d日"}
 TIME_PATTERN = "HH:mm"
 
 
+#: Dates as people and banks' exports write them: 2026-12-01, 2026/12/01, 20261201, 2026.12.01,
+#: 2026年12月1日, 01.12.2026 (a time after a space or a T is ignored).
+WRITTEN_DAY_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日", "%d.%m.%Y")
+
+
+def read_day(text: str) -> date | None:
+    """The day a plain-width text writes in one of WRITTEN_DAY_FORMATS, or None."""
+    head = text.strip().split(" ")[0].split("T")[0]
+    for form in WRITTEN_DAY_FORMATS:
+        try:
+            return datetime.strptime(head, form).date()
+        except ValueError:
+            continue
+    return None
+
+
 def format_day(value: date | datetime | None, zone: str | tzinfo | None = None) -> str:
     """A day, such as 5 Dec 2026 or 2026年12月5日; a timestamp gives its day in `zone` (the
     viewer's by default). None gives ""."""

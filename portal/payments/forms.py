@@ -35,25 +35,20 @@ class FinanceFilterForm(FlaskForm):
 PART = "part-"
 
 
-class RemittanceForm(FlaskForm):
-    """A bank transfer and its split over the account's open milestones, one box each."""
+class MilestonePartsMixin:
+    """A form with one amount box per open milestone (part-<milestone id>): what was typed,
+    each box's error, and the parts read as amounts. Boxes for milestones the page did not
+    offer are refused: they are not this account's."""
 
-    amount = AmountField(_l("Amount received"), validators=[InputRequired()])
-    received_on = DateField(_l("Date received"), validators=[DataRequired()])
-    reference = StringField(_l("Bank reference"), validators=[DataRequired(), Length(max=60)])
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
-
-    def __init__(self, *args, milestones, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.milestones = milestones
+    def init_parts(self, milestones) -> None:
+        self.milestones = list(milestones)
         #: milestone id -> what was typed, and the error of a box that is not an amount.
         self.typed: dict[int, str] = {}
         self.part_errors: dict[int, str] = {}
         self.parts: dict[int, Decimal] = {}
 
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        data = request.form
+    def read_parts(self, data) -> bool:
+        ok = True
         known = {m.id for m in self.milestones}
         for name in data:
             if not name.startswith(PART):
@@ -63,7 +58,6 @@ class RemittanceForm(FlaskForm):
             if not text:
                 continue
             if not key.isdigit() or int(key) not in known:
-                # A box for a milestone this page did not offer: not this account's.
                 self.form_errors.append(str(_l("Choose payments of this account's orders only.")))
                 ok = False
                 continue
@@ -74,6 +68,23 @@ class RemittanceForm(FlaskForm):
                 self.part_errors[int(key)] = error.message
                 ok = False
         return ok
+
+
+class RemittanceForm(MilestonePartsMixin, FlaskForm):
+    """A bank transfer and its split over the account's open milestones, one box each."""
+
+    amount = AmountField(_l("Amount received"), validators=[InputRequired()])
+    received_on = DateField(_l("Date received"), validators=[DataRequired()])
+    reference = StringField(_l("Bank reference"), validators=[DataRequired(), Length(max=60)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, *args, milestones, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.init_parts(milestones)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        return self.read_parts(request.form) and ok
 
     def remittance(self) -> Remittance:
         return Remittance(

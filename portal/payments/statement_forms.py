@@ -1,8 +1,6 @@
 """Forms of bank statements: the upload (with a column mapping for CSV/XLSX exports), and the
 queue's decisions. Input shape only; payments.statement_services decides."""
 
-from decimal import Decimal
-
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,8 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.core.money import CURRENCIES
-from portal.core.numbers import NumberError, parse_amount
-from portal.payments.forms import PART
+from portal.payments.forms import MilestonePartsMixin
 
 #: The mapping fields and their labels, in the order the form shows them.
 COLUMN_LABELS = {
@@ -76,39 +73,18 @@ class ReturnLineForm(FlaskForm):
     )
 
 
-class AssignLineForm(FlaskForm):
+class AssignLineForm(MilestonePartsMixin, FlaskForm):
     """A queued line split over the chosen account's open milestones, one box each."""
 
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
     def __init__(self, *args, milestones=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.milestones = list(milestones)
-        self.typed: dict[int, str] = {}
-        self.part_errors: dict[int, str] = {}
-        self.parts: dict[int, Decimal] = {}
+        self.init_parts(milestones)
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        known = {m.id for m in self.milestones}
-        for name in request.form:
-            if not name.startswith(PART):
-                continue
-            key = name.removeprefix(PART)
-            text = (request.form.get(name) or "").strip()
-            if not text:
-                continue
-            if not key.isdigit() or int(key) not in known:
-                self.form_errors.append(str(_l("Choose payments of this account's orders only.")))
-                ok = False
-                continue
-            self.typed[int(key)] = text
-            try:
-                self.parts[int(key)] = parse_amount(text)
-            except NumberError as error:
-                self.part_errors[int(key)] = error.message
-                ok = False
-        return ok
+        return self.read_parts(request.form) and ok
 
 
 #: Why a line waits in the queue, as finance reads it (payments.matching).

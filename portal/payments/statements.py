@@ -20,7 +20,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import Element
 
@@ -29,6 +29,7 @@ from defusedxml.ElementTree import ParseError, fromstring
 from flask_babel import gettext as _
 
 from portal.core.csvfiles import read_rows
+from portal.core.dates import read_day
 from portal.core.errors import ServiceError
 from portal.core.inputs import CONTROL_CHARACTERS, plain_width
 from portal.core.money import CURRENCIES, decimals_problem
@@ -370,19 +371,10 @@ def _table_amount(text: str, line: int) -> Decimal | None:
         raise _row_error(line, error.message) from None
 
 
-#: Dates as banks' exports write them: 2026-12-01, 2026/12/01, 20261201, 2026.12.01,
-#: 2026年12月1日, 01.12.2026 (with or without a time after).
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日", "%d.%m.%Y")
-
-
 def _table_date(text: str, line: int) -> date:
     text = plain_width(text).strip()
-    head = text.split(" ")[0].split("T")[0]
-    for form in _DATE_FORMATS:
-        try:
-            return datetime.strptime(head, form).date()
-        except ValueError:
-            continue
+    if (day := read_day(text)) is not None:
+        return day
     raise _row_error(
         line, _("%(date)s is not a date (write it as 2026-12-01).", date=text[:30] or "—")
     )

@@ -48,10 +48,10 @@ bp = Blueprint("payments", __name__)
 #   GET       /a/<slug>/invoices.csv                   export_invoices            BUYER_ROLES
 #   GET       /a/<slug>/invoices/<invoice_number>      show_invoice               BUYER_ROLES
 #   GET       /staff/invoices/<invoice_number>         show_staff_invoice         AMOUNT_READERS
-#   POST      /staff/invoices/<invoice_number>/fapiao  record_fapiao (fapiao_views.py) RECORDERS
-# Their PDFs and the statement PDF join this blueprint from document_views.py.
-# An invoice is a milestone that fell due (payments.invoices). Pay by card joins this blueprint
-# from card_views.py, with its own table.
+# An invoice is a milestone that fell due (payments.invoices). Joining this blueprint, each with
+# its own table: pay by card (card_views.py), invoice and statement PDFs (document_views.py),
+# fapiao issued (fapiao_views.py), receivables (receivables_views.py) and bank statements
+# (statement_views.py).
 
 
 @bp.get("/staff/finance")
