@@ -65,22 +65,68 @@ def record_remittance(actor: User, account: KeyAccount, remittance: Remittance) 
     reference = normalise_reference(remittance.reference)
     _check_remittance(account, remittance, reference)
     lock_account(account.id)
-    milestones = _milestones_of(account, remittance.allocations)
-    currency = _one_currency(milestones)
-    _check_amount(remittance.amount, currency, "amount")
+    payment = pay_milestones(
+        actor,
+        account,
+        remittance.allocations,
+        amount=remittance.amount,
+        received_on=remittance.received_on,
+        reference=reference,
+        note=remittance.note,
+    )
+    audit.record(
+        actor,
+        "payment.bank_transfer",
+        f"account:{account.slug}",
+        {
+            "reference": (None, reference),
+            "amount": (None, f"{remittance.amount} {payment.currency}"),
+            **{
+                f"milestone:{milestone_id}": (None, part)
+                for milestone_id, part in sorted(remittance.allocations.items())
+            },
+        },
+        remittance.note.strip(),
+    )
+    db.session.commit()
+    return payment
+
+
+def pay_milestones(
+    actor: User,
+    account: KeyAccount,
+    allocations: dict[int, Decimal],
+    *,
+    amount: Decimal,
+    received_on: date,
+    reference: str,
+    note: str,
+    currency: str | None = None,
+) -> Payment:
+    """Pay the account's milestones with a bank transfer, `allocations` saying how much of
+    each: every milestone the account's, in one currency (`currency`, where the transfer's is
+    known), with at least its part unpaid; the reference new for the account. Writes the
+    payment and applies it; the caller has locked the account, and audits and commits."""
+    milestones = _milestones_of(account, allocations)
+    found = _one_currency(milestones)
+    if currency is not None and found != currency:
+        raise ServiceError(
+            _("The line is in %(currency)s: choose payments in %(currency)s.", currency=currency)
+        )
+    _check_amount(amount, found, "amount")
     for milestone in milestones:
-        _check_part(milestone, remittance.allocations[milestone.id])
+        _check_part(milestone, allocations[milestone.id])
     if _reference_taken(account.id, reference):
         raise ServiceError(_duplicate_text(reference), "reference")
     payment = Payment(
         account_id=account.id,
         method="bank_transfer",
-        currency=currency,
-        amount=remittance.amount,
-        received_on=remittance.received_on,
+        currency=found,
+        amount=amount,
+        received_on=received_on,
         reference=reference,
         recorded_by_id=actor.id,
-        note=remittance.note.strip(),
+        note=note.strip(),
     )
     db.session.add(payment)
     try:
@@ -89,19 +135,7 @@ def record_remittance(actor: User, account: KeyAccount, remittance: Remittance) 
         # Should the lock ever be bypassed, the unique constraint still refuses the double.
         db.session.rollback()
         raise ServiceError(_duplicate_text(reference), "reference") from None
-    apply_payment(payment, [(m, remittance.allocations[m.id]) for m in milestones])
-    audit.record(
-        actor,
-        "payment.bank_transfer",
-        f"account:{account.slug}",
-        {
-            "reference": (None, reference),
-            "amount": (None, f"{remittance.amount} {currency}"),
-            **{f"milestone:{m.id}": (None, remittance.allocations[m.id]) for m in milestones},
-        },
-        remittance.note.strip(),
-    )
-    db.session.commit()
+    apply_payment(payment, [(m, allocations[m.id]) for m in milestones])
     return payment
 
 

@@ -366,31 +366,16 @@ def assign_line(
                 amount=format_money(line.amount, line.currency),
             )
         )
-    milestones = services._milestones_of(account, allocations)
-    if services._one_currency(milestones) != line.currency:
-        raise ServiceError(
-            _(
-                "The line is in %(currency)s: choose payments in %(currency)s.",
-                currency=line.currency,
-            )
-        )
-    for milestone in milestones:
-        services._check_part(milestone, allocations[milestone.id])
-    if services._reference_taken(account.id, line.line_key):
-        raise ServiceError(services._duplicate_text(line.line_key))
-    payment = Payment(
-        account_id=account.id,
-        method="bank_transfer",
-        currency=line.currency,
+    payment = services.pay_milestones(
+        actor,
+        account,
+        allocations,
         amount=line.amount,
         received_on=line.value_on,
         reference=line.line_key,
-        recorded_by_id=actor.id,
-        note=note.strip(),
+        note=note,
+        currency=line.currency,
     )
-    db.session.add(payment)
-    db.session.flush()
-    services.apply_payment(payment, [(m, allocations[m.id]) for m in milestones])
     _decide(actor, line, "assigned", note, account_id=account.id, payment_id=payment.id)
     audit.record(
         actor,
@@ -399,7 +384,10 @@ def assign_line(
         {
             "account": (None, account.slug),
             "amount": (None, f"{line.amount} {line.currency}"),
-            **{f"milestone:{m.id}": (None, allocations[m.id]) for m in milestones},
+            **{
+                f"milestone:{milestone_id}": (None, part)
+                for milestone_id, part in sorted(allocations.items())
+            },
         },
         note.strip(),
     )
