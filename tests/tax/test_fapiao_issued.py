@@ -86,6 +86,9 @@ def test_the_buyer_chooses_among_the_accounts_types_and_the_order_keeps_it(web, 
     assert response.status_code == 303
     [order] = orders()
     assert order.fapiao_type == "special"
+    # ... and the order page says which
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-fapiao-type="special"' in page
 
 
 @pytest.mark.parametrize("tampered", ["ordinary", "paper", ""])
