@@ -101,7 +101,7 @@ def base_settings(instance_path: str) -> dict:
         # invoices"): its legal name, taxpayer number, address and the bank account that buyers
         # pay to, each with its Chinese form for Chinese readers (portal.tax.supplier).
         "SUPPLIER_LEGAL_NAME": env.get("SUPPLIER_LEGAL_NAME", "Northwind Components Co., Ltd."),
-        "SUPPLIER_LEGAL_NAME_ZH": env.get("SUPPLIER_LEGAL_NAME_ZH", "诺思文电子元件有限公司"),
+        "SUPPLIER_LEGAL_NAME_ZH": env.get("SUPPLIER_LEGAL_NAME_ZH", "北风电子元件有限公司"),
         "SUPPLIER_TAXPAYER_ID": env.get("SUPPLIER_TAXPAYER_ID", "91440300MA5NWC0M0E"),
         "SUPPLIER_ADDRESS": env.get(
             "SUPPLIER_ADDRESS", "8 Keji Road, Nanshan District, Shenzhen, Guangdong 518057"

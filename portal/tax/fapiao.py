@@ -4,6 +4,7 @@ an invoice; a red-letter fapiao asked for when the order is cancelled (and its m
 and recorded when finance issued it. Each verb audits and commits (or, for the checkout and the
 cancellation, writes in the caller's transaction)."""
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import KeyAccount, User
 from portal.core import audit
+from portal.core.dates import format_day
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
 from portal.core.money import Money, decimals_problem, format_money
@@ -201,6 +203,7 @@ def record_fapiao(actor: User, invoice: Invoice, values: FapiaoValues) -> Issued
     if (problem := decimals_problem(values.amount, currency)) is not None:
         raise ServiceError(problem, field="amount")
     account = _locked_account(invoice.account_id)
+    _check_issued_by(values.issued_on, account, "issued_on")
     details = details_of(account.id)
     if values.fapiao_type == SPECIAL and (details is None or not details.is_verified):
         raise ServiceError(
@@ -253,11 +256,39 @@ def record_fapiao(actor: User, invoice: Invoice, values: FapiaoValues) -> Issued
     return fapiao
 
 
-def _fapiao_number(text: str) -> str:
+#: A fapiao's number as the tax authority's systems print it: 8 digits (with its fapiao code),
+#: or 20 for a fully digitalised fapiao (数电发票).
+FAPIAO_NUMBER = re.compile(r"[0-9]{8,20}")
+
+
+def _fapiao_number(text: str, field: str = "number") -> str:
     number = read_taxpayer_id(text)  # the same reading: plain width, no spaces, upper case
     if not number:
-        raise ServiceError(_("Give the fapiao's number."), field="number")
+        raise ServiceError(_("Give the fapiao's number."), field=field)
+    if not FAPIAO_NUMBER.fullmatch(number):
+        raise ServiceError(
+            _(
+                "%(number)s is not a fapiao number: write its 8 to 20 digits as the fapiao "
+                "shows them.",
+                number=number[:30],
+            ),
+            field=field,
+        )
     return number
+
+
+def _check_issued_by(issued_on: date, account: KeyAccount, field: str) -> None:
+    """A fapiao is recorded once issued: its date is not after the account's today."""
+    today = account.local_date()
+    if issued_on > today:
+        raise ServiceError(
+            _(
+                "A fapiao is recorded once it is issued: its date cannot be after today, "
+                "%(today)s.",
+                today=format_day(today),
+            ),
+            field=field,
+        )
 
 
 def _check_number_is_new(number: str, field: str) -> None:
@@ -340,7 +371,15 @@ def record_red_letter(actor: User, fapiao: IssuedFapiao, number: str, issued_on:
         raise ServiceError(
             _("No red-letter fapiao is needed for fapiao %(number)s.", number=fapiao.number)
         )
-    red = _fapiao_number(number)
+    red = _fapiao_number(number, "red_letter_number")
+    _check_issued_by(
+        issued_on, db.session.get(KeyAccount, fapiao.account_id), "red_letter_issued_on"
+    )
+    if issued_on < fapiao.issued_on:
+        raise ServiceError(
+            _("A red-letter fapiao is issued on or after the fapiao it reverses."),
+            field="red_letter_issued_on",
+        )
     _check_number_is_new(red, "red_letter_number")
     fapiao.status = RED_LETTER_ISSUED
     fapiao.red_letter_number = red

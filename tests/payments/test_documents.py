@@ -35,7 +35,7 @@ pytestmark = pytest.mark.date_sensitive
 BUYER = "buyer@acme.example"
 FINANCE = "finance@northwind.example"
 #: The supplier as settings name it (portal/config.py SUPPLIER_*).
-LEGAL_NAME, LEGAL_NAME_ZH = "Northwind Components Co., Ltd.", "诺思文电子元件有限公司"
+LEGAL_NAME, LEGAL_NAME_ZH = "Northwind Components Co., Ltd.", "北风电子元件有限公司"
 TAXPAYER_ID, BANK_ACCOUNT, SWIFT = "91440300MA5NWC0M0E", "7559 0001 2345 6789 012", "EXAMCNSZXXX"
 
 

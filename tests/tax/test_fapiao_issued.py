@@ -66,7 +66,8 @@ def invoice_number_of(order) -> str:
 def fapiao_form(**changes) -> dict:
     data = {
         "number": "31002400000012345678",
-        "issued_on": date.today().isoformat(),
+        # A day that has passed, whatever the clock and time zone of the run.
+        "issued_on": "2026-12-01",
         "fapiao_type": "electronic",
         "amount": "17,339.15",
     }
@@ -185,6 +186,27 @@ def test_a_fapiao_number_twice_or_more_than_the_invoice_is_refused(
     assert [f.amount for f in issued_now()] == [Decimal("17000.00"), Decimal("339.15")]
 
 
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"number": "abc"}, "ABC is not a fapiao number: write its 8 to 20 digits"),
+        ({"number": "1234567"}, "1234567 is not a fapiao number"),
+        ({"number": "1" * 21}, "is not a fapiao number"),
+        ({"issued_on": "2999-01-01"}, "its date cannot be after today"),
+    ],
+)
+def test_a_fapiao_number_that_is_not_one_or_a_date_ahead_is_refused(
+    web, shop, acme_details, finance, changes, message
+):
+    cash_in_advance(shop)
+    number = invoice_number_of(place(shop, DONE_WHEN))
+    staff = signed_in(web, finance.email)
+    response = staff.post(f"/staff/invoices/{number}/fapiao", data=fapiao_form(**changes))
+    assert response.status_code == 400
+    assert message in text(response)
+    assert issued_now() == []
+
+
 def test_special_vat_fapiao_need_verified_details(web, shop, finance):
     keep_details(shop.account, types=("special",))
     cash_in_advance(shop)
@@ -234,7 +256,7 @@ def test_a_cancellation_after_a_fapiao_asks_finance_for_a_red_letter_one(
 
     response = desk.post(
         f"/staff/fapiao/{issued.id}/red-letter",
-        data={"red_letter_number": "31002400000099999999", "red_letter_issued_on": "2026-12-05"},
+        data={"red_letter_number": "31002400000099999999", "red_letter_issued_on": "2026-12-03"},
     )
     assert response.status_code == 303
     [issued] = issued_now()
