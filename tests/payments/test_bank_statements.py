@@ -18,7 +18,7 @@ from portal.ordering import gate
 from portal.ordering import services as ordering
 from portal.ordering.credit import exposure
 from portal.ordering.models import Milestone
-from portal.payments import matching, statement_services, statements
+from portal.payments import matching, services, statement_services, statements
 from portal.payments.models import BankStatementLine, Payment, PaymentAllocation
 from portal.payments.statements import ColumnMapping
 from tests import factories
@@ -387,23 +387,22 @@ def camt53_two(text):
 
 def test_a_transfer_finance_recorded_by_hand_is_not_applied_again(finance):
     due = invoice("100.00")
-    statement_services_remit(finance, due, "BOC-77")
+    remit_by_hand(finance, due, "BOC-77")
     upload(finance, camt053([entry("100.00", number(due), bank_reference="boc-77")]))
     # The bank's reference normalised is the key: the line waits, nothing paid twice.
     assert paid(due) == Decimal("100.00")
     assert lines()[0].reason in ("reference_taken", "not_owed")
 
 
-def statement_services_remit(finance, milestone, reference):
-    from portal.payments import services
-
+def remit_by_hand(finance, milestone, reference):
     account = milestone.key_account
     services.record_remittance(
         finance,
         account,
         services.Remittance(
             amount=milestone.amount,
-            received_on=DAY,
+            # Today in the account's zone: a remittance is never dated ahead, at any clock.
+            received_on=account.local_date(),
             reference=reference,
             allocations={milestone.id: milestone.amount},
         ),
