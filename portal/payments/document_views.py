@@ -13,7 +13,7 @@ from portal.payments.views import bp
 
 # --- buyer: documents of their own account (another account's are a 404) ---
 #   GET  /a/<slug>/invoices/<invoice_number>.pdf   download_invoice_pdf           BUYER_ROLES
-#   GET  /a/<slug>/invoices/statement.pdf          download_statement_pdf         BUYER_ROLES
+#   GET  /a/<slug>/statement.pdf          download_statement_pdf         BUYER_ROLES
 # --- staff ---
 #   GET  /staff/invoices/<invoice_number>.pdf      download_staff_invoice_pdf     AMOUNT_READERS
 #   GET  /staff/accounts/<slug>/statement.pdf      download_staff_statement_pdf   STATEMENT_READERS
@@ -37,7 +37,7 @@ def download_invoice_pdf(slug, invoice_number):
     )
 
 
-@bp.get("/a/<slug>/invoices/statement.pdf")
+@bp.get("/a/<slug>/statement.pdf")
 @restricted
 def download_statement_pdf(slug):
     account = account_queries.account_or_404(slug)

@@ -23,11 +23,11 @@ from portal.payments.statements import ColumnMapping
 from portal.payments.views import bp
 
 # --- staff: bank statements ---
-#   GET   /staff/finance/bank-statements                         show_bank_statements   DESK_VIEWERS
-#   POST  /staff/finance/bank-statements                         upload_bank_statement  RECORDERS
-#   GET   /staff/finance/bank-statements/lines/<line_id>         show_bank_line         RECORDERS
-#   POST  /staff/finance/bank-statements/lines/<line_id>/assign  assign_bank_line       RECORDERS
-#   POST  /staff/finance/bank-statements/lines/<line_id>/return  return_bank_line       RECORDERS
+#   GET   /staff/finance/statements                         show_bank_statements   DESK_VIEWERS
+#   POST  /staff/finance/statements                         upload_bank_statement  RECORDERS
+#   GET   /staff/finance/statements/lines/<line_id>         show_bank_line         RECORDERS
+#   POST  /staff/finance/statements/lines/<line_id>/assign  assign_bank_line       RECORDERS
+#   POST  /staff/finance/statements/lines/<line_id>/return  return_bank_line       RECORDERS
 
 
 def _statements_page(form: StatementUploadForm):
@@ -44,13 +44,13 @@ def _statements_page(form: StatementUploadForm):
     )
 
 
-@bp.get("/staff/finance/bank-statements")
+@bp.get("/staff/finance/statements")
 @restricted
 def show_bank_statements():
     return _statements_page(StatementUploadForm(mappings=statement_queries.mappings()))
 
 
-@bp.post("/staff/finance/bank-statements")
+@bp.post("/staff/finance/statements")
 @restricted
 def upload_bank_statement():
     form = StatementUploadForm(mappings=statement_queries.mappings())
@@ -114,7 +114,7 @@ def _flash_result(result) -> None:
     )
 
 
-@bp.get("/staff/finance/bank-statements/lines/<int:line_id>")
+@bp.get("/staff/finance/statements/lines/<int:line_id>")
 @restricted
 def show_bank_line(line_id):
     return _line_page(line_id, request.args.get("account", ""))
@@ -143,7 +143,7 @@ def _line_page(line_id, slug, assign_form=None, return_form=None, status=200):
     )
 
 
-@bp.post("/staff/finance/bank-statements/lines/<int:line_id>/assign")
+@bp.post("/staff/finance/statements/lines/<int:line_id>/assign")
 @restricted
 def assign_bank_line(line_id):
     line = statement_queries.line_or_404(line_id)
@@ -166,7 +166,7 @@ def assign_bank_line(line_id):
     return _line_page(line.id, account.slug, assign_form=form, status=422)
 
 
-@bp.post("/staff/finance/bank-statements/lines/<int:line_id>/return")
+@bp.post("/staff/finance/statements/lines/<int:line_id>/return")
 @restricted
 def return_bank_line(line_id):
     line = statement_queries.line_or_404(line_id)

@@ -22,7 +22,7 @@ from tests.support.web import count_queries, login, signed_in
 pytestmark = pytest.mark.date_sensitive
 
 FINANCE = "finance@northwind.example"
-PAGE = "/staff/finance/bank-statements"
+PAGE = "/staff/finance/statements"
 
 
 def upload(client, data: bytes, name="statement.xml", **fields):

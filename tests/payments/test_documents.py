@@ -142,7 +142,7 @@ def test_the_invoice_page_and_the_pdf_show_the_same_invoice(web, invoiced):
     assert f'href="/a/acme/invoices/{number}.pdf"' in page
     statement = client.get("/a/acme/invoices").data.decode()
     assert f'href="/a/acme/invoices/{number}.pdf"' in statement
-    assert 'href="/a/acme/invoices/statement.pdf"' in statement
+    assert 'href="/a/acme/statement.pdf"' in statement
     assert "quoting the invoice number as the payment reference" in statement
     assert BANK_ACCOUNT in statement
 
@@ -183,14 +183,14 @@ def test_another_accounts_buyer_gets_404_on_every_document(web, invoiced):
     for path in [
         f"/a/acme/invoices/{number}.pdf",
         f"/a/globex/invoices/{number}.pdf",
-        "/a/acme/invoices/statement.pdf",
+        "/a/acme/statement.pdf",
         f"/staff/invoices/{number}.pdf",
         "/staff/accounts/acme/statement.pdf",
     ]:
         response = client.get(path)
         assert response.status_code == 404, path
         assert not response.data.startswith(b"%PDF")
-    own = download(client, "/a/globex/invoices/statement.pdf")
+    own = download(client, "/a/globex/statement.pdf")
     assert number not in flat(pdf_text(own.data))
 
 
@@ -310,7 +310,7 @@ def test_the_statement_lists_each_open_invoice_in_the_bucket_the_ageing_counts_i
 
 
 def test_the_statement_pdf_shows_the_ageing_buckets_with_their_sums(web, shop, ageing_ledger):
-    response = download(signed_in(web, BUYER), "/a/acme/invoices/statement.pdf")
+    response = download(signed_in(web, BUYER), "/a/acme/statement.pdf")
     assert (
         f'filename="acme-statement-{ageing_ledger.isoformat()}.pdf"'
         in response.headers["Content-Disposition"]
