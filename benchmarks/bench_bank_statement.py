@@ -20,7 +20,6 @@ BANK_BENCH_SCALE=0.1 runs at a tenth of the size. PostgreSQL runs on BANK_BENCH_
 
 import os
 import random
-import re
 import sys
 import tempfile
 import time
@@ -41,6 +40,7 @@ from portal.ordering.models import Milestone, Order
 from portal.payments import matching, statement_services
 from portal.payments.models import BankStatementLine, Payment
 from tests.support.bank import camt053, entry
+from tests.support.web import count_queries
 
 SCALE = float(os.environ.get("BANK_BENCH_SCALE", "1"))
 ACCOUNTS = max(10, int(1_000 * SCALE))
@@ -184,21 +184,6 @@ def statement(orders, bad: bool = False) -> tuple[bytes, dict[str, int]]:
     return camt053(entries, statement_id="BENCH-1"), kinds
 
 
-@contextmanager
-def counted():
-    statements = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if not re.match(r"\s*(SAVEPOINT|RELEASE)", statement):
-            statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
-
-
 def raw_floor(data: bytes) -> tuple[float, int]:
     """One raw query fetching every candidate milestone of the statement's order numbers."""
     from portal.payments.statements import parse_camt053
@@ -251,7 +236,7 @@ def run(label: str, url: str) -> dict:
         db.session.rollback()
         assert state() == before
         floor, named = raw_floor(good)
-        with counted() as statements:
+        with count_queries() as statements:
             start = time.perf_counter()
             result = statement_services.upload_statement(finance, "statement.xml", good)
             seconds = time.perf_counter() - start
