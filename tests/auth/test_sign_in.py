@@ -1,5 +1,6 @@
 """Sign-in: the throttle (SECURITY.md 1-3), account enumeration (7) and ?next= (13)."""
 
+import difflib
 import re
 
 import pytest
@@ -207,6 +208,18 @@ def failure_page(response, email: str) -> tuple[int, str]:
     return response.status_code, response.get_data(as_text=True).replace(email, "EMAIL")
 
 
+def differences(pages: set[tuple[int, str]]) -> str:
+    """The lines in which failure pages differ, for the assertion's message."""
+    (first_status, first), *others = sorted(pages)
+    return "\n".join(
+        line
+        for status, body in others
+        for line in difflib.unified_diff(
+            [str(first_status), *first.splitlines()], [str(status), *body.splitlines()], n=0
+        )
+    )
+
+
 def test_unknown_email_wrong_password_and_inactive_user_get_the_same_answer(client, buyer):
     # Given a known buyer, an inactive one, and an e-mail nobody has
     UserFactory(
@@ -224,8 +237,8 @@ def test_unknown_email_wrong_password_and_inactive_user_get_the_same_answer(clie
     # When each fails to sign in
     pages = {failure_page(login(client, e, p), e) for e, p in attempts.items()}
 
-    # Then all three see exactly the same status and page
-    assert len(pages) == 1
+    # Then all three see exactly the same status and page (else the lines that differ)
+    assert len(pages) == 1, differences(pages)
     status, body = pages.pop()
     assert status == 200
     assert SAME_PAGE_MESSAGE.decode() in body
