@@ -14,22 +14,19 @@ last is refused whole, nothing changed; and uploading the good one again changes
 
     .venv/bin/python benchmarks/bench_bank_statement.py [sqlite|postgresql]
 
-BANK_BENCH_SCALE=0.1 runs at a tenth of the size. PostgreSQL runs on BANK_BENCH_DATABASE_URL
-(default postgresql://postgres@127.0.0.1:5432/i15_bank): its tables are dropped before and after.
+BANK_BENCH_SCALE=0.1 runs at a tenth of the size. PostgreSQL runs in a scratch database
+beside PORTAL_BENCH_DATABASE_URL's (benchmarks/common.py), dropped afterwards.
 """
 
 import os
 import random
 import sys
-import tempfile
 import time
-from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import sqlalchemy as sa
-from common import app_on
+from common import app_on, databases
 
 from portal.accounts.models import KeyAccount, User
 from portal.contracts.models import Contract, PaymentTerm
@@ -47,7 +44,6 @@ ACCOUNTS = max(10, int(1_000 * SCALE))
 ORDERS = int(50_000 * SCALE)
 LINES = int(10_000 * SCALE)
 BUDGET_SECONDS = 30.0
-PG_URL = os.environ.get("BANK_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/i15_bank")
 
 
 def load() -> tuple[User, list[tuple[str, Decimal, Decimal]]]:
@@ -260,38 +256,12 @@ def run(label: str, url: str) -> dict:
         }
 
 
-@contextmanager
-def sqlite_url():
-    with tempfile.TemporaryDirectory(prefix="portal-bench-") as folder:
-        yield f"sqlite:///{Path(folder) / 'bench.db'}"
-
-
-@contextmanager
-def postgres_url():
-    """BANK_BENCH_DATABASE_URL with its tables dropped before and after the run."""
-    from common import config
-
-    from portal import create_app
-
-    app = create_app(config(PG_URL))
-    with app.app_context():
-        db.drop_all()
-    try:
-        yield PG_URL
-    finally:
-        with app.app_context():
-            db.drop_all()
-            db.engine.dispose()
-
-
 def main() -> None:
     only = sys.argv[1].lower() if len(sys.argv) > 1 else None
-    targets = [("SQLite", sqlite_url), ("PostgreSQL", postgres_url)]
     results = []
-    for label, make in targets:
-        if only in (None, label.lower()):
-            with make() as url:
-                results.append(run(label, url))
+    for label, make in databases("bench_bank", only):
+        with make() as url:
+            results.append(run(label, url))
     print(
         f"Matching a {LINES:,}-line bank statement against {2 * ORDERS:,} open milestones "
         f"({ACCOUNTS:,} accounts), all or nothing (budget {BUDGET_SECONDS:.0f} s)"
