@@ -4,7 +4,7 @@ finance records the fapiao issued against an invoice (no number twice, never mor
 invoice); buyers see them; a cancellation after a fapiao asks finance for a red-letter one."""
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -63,11 +63,16 @@ def invoice_number_of(order) -> str:
     return f"{order.number}-{milestone.position}"
 
 
+def a_day_gone() -> date:
+    """Yesterday in UTC: a day every account's calendar has reached, at any clock and zone (no
+    zone is more than a day behind UTC), so a fapiao dated then is never ahead."""
+    return datetime.now(UTC).date() - timedelta(days=1)
+
+
 def fapiao_form(**changes) -> dict:
     data = {
         "number": "31002400000012345678",
-        # A day that has passed, whatever the clock and time zone of the run.
-        "issued_on": "2026-12-01",
+        "issued_on": a_day_gone().isoformat(),
         "fapiao_type": "electronic",
         "amount": "17,339.15",
     }
@@ -256,7 +261,10 @@ def test_a_cancellation_after_a_fapiao_asks_finance_for_a_red_letter_one(
 
     response = desk.post(
         f"/staff/fapiao/{issued.id}/red-letter",
-        data={"red_letter_number": "31002400000099999999", "red_letter_issued_on": "2026-12-03"},
+        data={
+            "red_letter_number": "31002400000099999999",
+            "red_letter_issued_on": a_day_gone().isoformat(),
+        },
     )
     assert response.status_code == 303
     [issued] = issued_now()
