@@ -45,6 +45,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from babel.lists import format_list
+from flask import Response
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -388,3 +389,11 @@ def _is_guarded(cell: str) -> bool:
 
 def _unguarded(cell: str) -> str:
     return cell[1:] if _is_guarded(cell) else cell
+
+
+def csv_download(text: str, filename: str) -> Response:
+    """A CSV file to download, with a byte order mark so that spreadsheets read it as UTF-8."""
+    response = Response(("\ufeff" + text).encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -41,10 +41,7 @@ def download_invoice_pdf(slug, invoice_number):
 @restricted
 def download_statement_pdf(slug):
     account = account_queries.account_or_404(slug)
-    today = today_for(account)
-    return pdf_response(
-        documents.statement_pdf(account, today), documents.statement_filename(account, today)
-    )
+    return _statement_response(account)
 
 
 @bp.get("/staff/invoices/<invoice_number>.pdf")
@@ -60,6 +57,11 @@ def download_staff_invoice_pdf(invoice_number):
 @restricted
 def download_staff_statement_pdf(slug):
     account = account_queries.account_or_404(slug)
+    return _statement_response(account)
+
+
+def _statement_response(account) -> Response:
+    """The account's statement as of its today, as a PDF download."""
     today = today_for(account)
     return pdf_response(
         documents.statement_pdf(account, today), documents.statement_filename(account, today)

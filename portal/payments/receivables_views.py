@@ -6,6 +6,7 @@ from flask import Response, render_template, request
 from flask_babel import get_timezone
 
 from portal.core.access import restricted
+from portal.core.csvfiles import csv_download
 from portal.core.db import utcnow
 from portal.core.inputs import bounded_int
 from portal.core.money import CURRENCIES
@@ -25,8 +26,7 @@ from portal.payments.views import bp
 @bp.get("/staff/finance/receivables")
 @restricted
 def show_receivables():
-    accounts = receivables.accounts()
-    filters = receivables.filters_from(request.args, accounts)
+    accounts, filters = _selection()
     return render_template(
         "payments/receivables.html",
         accounts=accounts.all,
@@ -46,35 +46,35 @@ def show_receivables():
 @bp.get("/staff/finance/receivables/ageing.csv")
 @restricted
 def export_ageing_csv():
-    accounts = receivables.accounts()
-    ageing = receivables.ageing(accounts, receivables.filters_from(request.args, accounts))
+    ageing = receivables.ageing(*_selection())
     return _csv(receivables_files.ageing_csv(ageing), "receivables-ageing")
 
 
 @bp.get("/staff/finance/receivables/ageing.xlsx")
 @restricted
 def export_ageing_xlsx():
-    accounts = receivables.accounts()
-    ageing = receivables.ageing(accounts, receivables.filters_from(request.args, accounts))
+    ageing = receivables.ageing(*_selection())
     return _xlsx(receivables_files.ageing_xlsx(ageing), "receivables-ageing")
 
 
 @bp.get("/staff/finance/receivables/overdue.csv")
 @restricted
 def export_overdue_csv():
-    accounts = receivables.accounts()
-    filters = receivables.filters_from(request.args, accounts)
-    rows = receivables.all_overdue_invoices(accounts, filters)
+    rows = receivables.all_overdue_invoices(*_selection())
     return _csv(receivables_files.overdue_csv(rows), "receivables-overdue")
 
 
 @bp.get("/staff/finance/receivables/overdue.xlsx")
 @restricted
 def export_overdue_xlsx():
-    accounts = receivables.accounts()
-    filters = receivables.filters_from(request.args, accounts)
-    rows = receivables.all_overdue_invoices(accounts, filters)
+    rows = receivables.all_overdue_invoices(*_selection())
     return _xlsx(receivables_files.overdue_xlsx(rows), "receivables-overdue")
+
+
+def _selection():
+    """The accounts and the page's filters, as the page and each of its exports read them."""
+    accounts = receivables.accounts()
+    return accounts, receivables.filters_from(request.args, accounts)
 
 
 def _filename(stem: str, extension: str) -> str:
@@ -83,11 +83,7 @@ def _filename(stem: str, extension: str) -> str:
 
 
 def _csv(text: str, stem: str) -> Response:
-    # With a byte order mark, spreadsheets read the file as UTF-8.
-    response = Response(("\ufeff" + text).encode("utf-8"), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(stem, "csv")}"'
-    return response
+    return csv_download(text, _filename(stem, "csv"))
 
 
 def _xlsx(data: bytes, stem: str) -> Response:

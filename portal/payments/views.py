@@ -1,7 +1,7 @@
 """The finance desk: milestones due and overdue, bank remittances, letters of credit, and the
 orders whose release gate is clear."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,6 +9,7 @@ from portal.accounts import queries as account_queries
 from portal.contracts.services import today_for
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
+from portal.core.csvfiles import csv_download
 from portal.core.forms import validated
 from portal.core.hooks import subscribe
 from portal.core.inputs import bounded_int
@@ -249,14 +250,8 @@ def list_invoices(slug):
 def export_invoices(slug):
     account = account_queries.account_or_404(slug)
     rows = invoices.all_invoices(account, today_for(account), request.args.get("status"))
-    # With a byte order mark, spreadsheets read the file as UTF-8.
-    body = "\ufeff" + invoices.statement_csv(rows)
-    response = Response(body.encode("utf-8"), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{account.slug}-statement-{today_for(account).isoformat()}.csv"'
-    )
-    return response
+    filename = f"{account.slug}-statement-{today_for(account).isoformat()}.csv"
+    return csv_download(invoices.statement_csv(rows), filename)
 
 
 @bp.get("/a/<slug>/invoices/<invoice_number>")
