@@ -67,6 +67,7 @@ def register_extensions(app: Flask) -> None:
     from portal.notifications.models import Notice  # noqa: F401
     from portal.ordering.models import Order  # noqa: F401
     from portal.payments.models import Payment  # noqa: F401
+    from portal.quotes.models import Quote  # noqa: F401
     from portal.tax.fapiao_models import FapiaoDetails  # noqa: F401
     from portal.tax.models import TaxRate  # noqa: F401
 

@@ -185,6 +185,9 @@ class OrderLine(AccountScoped, db.Model):
     tax_rate_percent: Mapped[Decimal | None] = mapped_column(Amount)
     net_amount: Mapped[Decimal | None] = mapped_column(Amount)
     vat_amount: Mapped[Decimal | None] = mapped_column(Amount)
+    #: The quote whose price the line was ordered at, and its version (None: the contract's).
+    quote_number: Mapped[str | None] = mapped_column(sa.String(20))
+    quote_version: Mapped[int | None]
 
     order: Mapped[Order] = relationship(back_populates="lines", lazy="raise")
 
