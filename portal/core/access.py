@@ -75,6 +75,14 @@ LOOKUP_ROLES = (CALL_CENTER, INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR, ACCOUN
 ORDER_DESK = (INSIDE_SALES, ACCOUNT_ADMIN, SALES_MANAGER, SALES_DIRECTOR, FINANCE)
 #: Staff who release orders to production (the release gate binds them all alike).
 RELEASERS = (FINANCE, SALES_DIRECTOR)
+#: Staff who see the quote pipeline and quotes (values by FIELDS: not the call centre).
+QUOTE_STAFF = BUSINESS_STAFF
+#: Staff who start a quote for a caller (the hotline's staff).
+QUOTE_STARTERS = HOTLINE_STAFF
+#: Staff who draft, submit, reassign and close quotes (the rep, or any hotline worker).
+QUOTE_WORKERS = HOTLINE_WORKERS
+#: Staff who sign a quote off for a department (quotes.permissions.SIGNERS says which).
+QUOTE_SIGNERS = (ACCOUNT_ADMIN, SALES_DIRECTOR, FINANCE)
 #: Staff who place orders on a buyer's behalf.
 ON_BEHALF_PLACERS = (INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR)
 #: Staff who put accounts on credit hold and lift it.
@@ -249,6 +257,16 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "hotline.set_account_calendar": MANAGERS,
     "hotline.deactivate_care_task": HOTLINE_WORKERS,
     "hotline.log_account_contact": HOTLINE_WORKERS,
+    # quotes: the staff's pipeline, quotes for callers, the workbench
+    "staff_quotes.show_pipeline": QUOTE_STAFF,
+    "staff_quotes.start_quote": QUOTE_STARTERS,
+    "staff_quotes.show_quote": QUOTE_STAFF,
+    "staff_quotes.save_draft": QUOTE_WORKERS,
+    "staff_quotes.submit_quote": QUOTE_WORKERS,
+    "staff_quotes.decide_price": MANAGERS,
+    "staff_quotes.sign_off": QUOTE_SIGNERS,
+    "staff_quotes.reassign_quote": QUOTE_WORKERS,
+    "staff_quotes.mark_lost": QUOTE_WORKERS,
     # notifications: the e-mail outbox
     "notifications.show_outbox": OUTBOX_KEEPERS,
     "notifications.retry_message": OUTBOX_KEEPERS,
