@@ -67,6 +67,13 @@ PROPOSAL_DECIDERS = MANAGERS
 HOTLINE_STAFF = (INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR, CALL_CENTER)
 #: Staff who claim, call, reassign and close requests, and track sample units; care tasks.
 HOTLINE_WORKERS = (INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR)
+#: Staff who see quotes: the pipeline, a quote's versions and history (prices only as
+#: AMOUNT_READERS see them: the call centre does not).
+QUOTE_STAFF = BUSINESS_STAFF
+#: Staff who write and submit supplier versions, reassign quotes and mark them lost.
+QUOTE_WORKERS = HOTLINE_WORKERS
+#: Staff who sign a supplier version off for a department (quotes.permissions.SIGNERS).
+QUOTE_SIGNERS = (ACCOUNT_ADMIN, SALES_DIRECTOR, FINANCE)
 LEAD_VIEWERS = (FIELD_SALES, SALES_MANAGER, SALES_DIRECTOR)
 SAMPLE_VIEWERS = (INSIDE_SALES, FIELD_SALES, SALES_MANAGER, SALES_DIRECTOR)
 #: Staff who take calls or act for customers: they search contacts, orders and invoices.
@@ -75,14 +82,6 @@ LOOKUP_ROLES = (CALL_CENTER, INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR, ACCOUN
 ORDER_DESK = (INSIDE_SALES, ACCOUNT_ADMIN, SALES_MANAGER, SALES_DIRECTOR, FINANCE)
 #: Staff who release orders to production (the release gate binds them all alike).
 RELEASERS = (FINANCE, SALES_DIRECTOR)
-#: Staff who see the quote pipeline and quotes (values by FIELDS: not the call centre).
-QUOTE_STAFF = BUSINESS_STAFF
-#: Staff who start a quote for a caller (the hotline's staff).
-QUOTE_STARTERS = HOTLINE_STAFF
-#: Staff who draft, submit, reassign and close quotes (the rep, or any hotline worker).
-QUOTE_WORKERS = HOTLINE_WORKERS
-#: Staff who sign a quote off for a department (quotes.permissions.SIGNERS says which).
-QUOTE_SIGNERS = (ACCOUNT_ADMIN, SALES_DIRECTOR, FINANCE)
 #: Staff who place orders on a buyer's behalf.
 ON_BEHALF_PLACERS = (INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR)
 #: Staff who put accounts on credit hold and lift it.
@@ -259,7 +258,7 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "hotline.log_account_contact": HOTLINE_WORKERS,
     # quotes: the staff's pipeline, quotes for callers, the workbench
     "staff_quotes.show_pipeline": QUOTE_STAFF,
-    "staff_quotes.start_quote": QUOTE_STARTERS,
+    "staff_quotes.start_quote": HOTLINE_STAFF,
     "staff_quotes.show_quote": QUOTE_STAFF,
     "staff_quotes.save_draft": QUOTE_WORKERS,
     "staff_quotes.submit_quote": QUOTE_WORKERS,

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import abort
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import KeyAccount, User
@@ -200,16 +199,6 @@ def _lost_counts(since: datetime) -> dict[str, int]:
     return counts
 
 
-def account_id_of_or_404(number: str) -> int:
-    """The account of the quote with this number (staff see every account's), or 404."""
-    account_id = db.session.scalar(
-        sa.select(Quote.account_id).where(Quote.number == number[:20])
-    )
-    if account_id is None:
-        abort(404)
-    return account_id
-
-
 def waiting_for_user(user: User, roles_by_department: dict[str, tuple[str, ...]]) -> list:
     """The versions in review `user` may act on (price approval as a manager or director,
     a department's sign-off by role), with their quotes and accounts: for the dashboard.
@@ -248,7 +237,18 @@ def waiting_for_user(user: User, roles_by_department: dict[str, tuple[str, ...]]
     )
 
 
-def quotes_for_360(account_id: int) -> list[tuple[Quote, date | None]]:
+@dataclass
+class AccountQuote:
+    quote: Quote
+    #: The valid until of its latest sent supplier version (None before one is sent).
+    valid_until: date | None
+
+    @property
+    def value(self) -> Money | None:
+        return value_of(self.quote)
+
+
+def quotes_for_360(account_id: int) -> list[AccountQuote]:
     """The account's latest quotes, open ones first, with their reps, and each one's valid
     until (of its latest sent supplier version): one statement."""
     is_open = sa.case((Quote.status.in_(OPEN_STATUSES), 0), else_=1)
@@ -271,4 +271,4 @@ def quotes_for_360(account_id: int) -> list[tuple[Quote, date | None]]:
         .order_by(is_open, Quote.created_at.desc(), Quote.id.desc())
         .limit(ACCOUNT_QUOTES)
     ).all()
-    return [(quote, until) for quote, until in rows]
+    return [AccountQuote(quote, until) for quote, until in rows]

@@ -22,33 +22,9 @@ from portal.cart.models import MAX_QUANTITY
 from portal.core.forms import AmountField, QuantityField
 from portal.core.inputs import bounded_int, plain_input
 from portal.core.versioning import VersionedForm
+from portal.quotes.labels import DEPARTMENT_LABELS, LOST_REASON_LABELS, STAFF_STATUS_LABELS
 from portal.quotes.models import DEPARTMENTS, LOST_REASONS
 
-STATUS_LABELS = {
-    "requested": _l("Requested"),
-    "in_review": _l("In review"),
-    "sent": _l("Sent"),
-    "accepted": _l("Accepted"),
-    "ordered": _l("Ordered"),
-    "lost": _l("Lost"),
-}
-VERSION_STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "in_review": _l("In review"),
-    "sent": _l("Sent"),
-}
-DEPARTMENT_LABELS = {
-    "product": _l("Product (availability and lead time)"),
-    "legal": _l("Legal (non-standard terms)"),
-    "finance": _l("Finance (payment term and credit)"),
-}
-LOST_REASON_LABELS = {
-    "price": _l("Price"),
-    "timing": _l("Timing"),
-    "competitor": _l("Competitor"),
-    "no_longer_needed": _l("No longer needed"),
-    "other": _l("Other"),
-}
 #: What the rep filter of the pipeline offers besides each rep.
 REP_FILTER_LABELS = {"": _l("Everybody's"), "mine": _l("Mine"), "none": _l("Team queue")}
 
@@ -63,7 +39,7 @@ class PipelineFilterForm(FlaskForm):
     status = SelectField(
         _l("Status"),
         choices=[SelectChoice("", _l("Every open status"))]
-        + [SelectChoice(s, STATUS_LABELS[s]) for s in ("requested", "in_review", "sent", "accepted")],
+        + [SelectChoice(s, STAFF_STATUS_LABELS[s]) for s in ("requested", "in_review", "sent", "accepted")],
         validate_choice=False,
     )
     rep = SelectField(_l("Rep"), validate_choice=False)

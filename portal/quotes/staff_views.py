@@ -25,12 +25,15 @@ from portal.extensions import db
 from portal.hotline.queries import inside_sales_staff
 from portal.quotes import figures, permissions, pipeline, queries, services
 from portal.quotes.models import DEPARTMENTS, OPEN_STATUSES
-from portal.quotes.staff_forms import (
+from portal.quotes.labels import (
     DEPARTMENT_LABELS,
     LOST_REASON_LABELS,
-    REP_FILTER_LABELS,
-    STATUS_LABELS,
+    SIDE_LABELS,
     VERSION_STATUS_LABELS,
+)
+from portal.quotes.labels import STAFF_STATUS_LABELS as STATUS_LABELS
+from portal.quotes.staff_forms import (
+    REP_FILTER_LABELS,
     DecisionForm,
     DraftForm,
     LostForm,
@@ -45,7 +48,7 @@ bp = Blueprint("staff_quotes", __name__)
 
 # --- staff (values by FIELDS: the call centre sees no prices) ---
 #   GET       /staff/quotes?status=&rep=&account=&page=         show_pipeline  QUOTE_STAFF
-#   GET POST  /staff/quotes/new?account=<slug>                  start_quote    QUOTE_STARTERS
+#   GET POST  /staff/quotes/new?account=<slug>                  start_quote    HOTLINE_STAFF
 #   GET       /staff/quotes/<quote_number>                      show_quote     QUOTE_STAFF
 #   POST      /staff/quotes/<quote_number>/draft                save_draft     QUOTE_WORKERS
 #   POST      /staff/quotes/<quote_number>/submit               submit_quote   QUOTE_WORKERS
@@ -167,7 +170,7 @@ def _request_lines(text: str) -> list[services.RequestLine]:
 
 def _quote_or_404(quote_number: str):
     """The quote with everything its page shows (staff see every account's), or 404."""
-    quote = queries.quote_of_account(pipeline.account_id_of_or_404(quote_number), quote_number)
+    quote = queries.quote_by_number(quote_number[:20])
     if quote is None:
         abort(404)
     return quote
@@ -183,12 +186,12 @@ def _render_quote(quote, status: int = 200, conflict=None, **forms):
     account = quote.account
     today = today_for(account)
     show_prices = permissions.sees_quote_prices(current_user)
+    shown = figures.quote_figures(quote, account.tax_treatment, today)
     versions = []
     previous = None
     for version in quote.versions:
-        shown = figures.version_figures(version, quote.currency, account.tax_treatment, today)
         changes = figures.differences(previous, version) if previous is not None else []
-        versions.append((version, shown, changes))
+        versions.append((version, shown[version.id], changes))
         previous = version
     supplier = quote.latest(side="supplier")
     draft = supplier if supplier is not None and supplier.status == "draft" else None
@@ -238,6 +241,7 @@ def _render_quote(quote, status: int = 200, conflict=None, **forms):
         conflict=conflict,
         status_labels=STATUS_LABELS,
         version_status_labels=VERSION_STATUS_LABELS,
+        side_labels=SIDE_LABELS,
         department_labels=DEPARTMENT_LABELS,
         lost_reason_labels=LOST_REASON_LABELS,
     ), (409 if conflict else status)
