@@ -343,6 +343,7 @@ def save_draft(quote_number):
         lambda: _draft_form(quote, _draft_of(quote), today_for(quote.account)),
         quote,
         f"quote:{quote.number}",
+        not_compared=("departments",),  # ticks, compared by no text
     )
     return _render_quote(quote, 422, conflict, draft_form=form)
 
