@@ -138,9 +138,7 @@ def _where(user: User, filters: Filters) -> list:
         where.append(Quote.assignee_id == int(filters.rep))
     if filters.account:
         where.append(
-            Quote.account_id.in_(
-                sa.select(KeyAccount.id).where(KeyAccount.slug == filters.account)
-            )
+            Quote.account_id.in_(sa.select(KeyAccount.id).where(KeyAccount.slug == filters.account))
         )
     return where
 

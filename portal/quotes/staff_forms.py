@@ -29,7 +29,6 @@ from portal.quotes.models import DEPARTMENTS, LOST_REASONS
 REP_FILTER_LABELS = {"": _l("Everybody's"), "mine": _l("Mine"), "none": _l("Team queue")}
 
 
-
 class PipelineFilterForm(FlaskForm):
     """A GET form: no CSRF token; the view fills the reps' and accounts' choices."""
 
@@ -39,7 +38,10 @@ class PipelineFilterForm(FlaskForm):
     status = SelectField(
         _l("Status"),
         choices=[SelectChoice("", _l("Every open status"))]
-        + [SelectChoice(s, STAFF_STATUS_LABELS[s]) for s in ("requested", "in_review", "sent", "accepted")],
+        + [
+            SelectChoice(s, STAFF_STATUS_LABELS[s])
+            for s in ("requested", "in_review", "sent", "accepted")
+        ],
         validate_choice=False,
     )
     rep = SelectField(_l("Rep"), validate_choice=False)

@@ -24,7 +24,6 @@ from portal.core.versioning import Conflict, conflict_seen
 from portal.extensions import db
 from portal.hotline.queries import inside_sales_staff
 from portal.quotes import figures, permissions, pipeline, queries, services
-from portal.quotes.models import DEPARTMENTS, OPEN_STATUSES
 from portal.quotes.labels import (
     DEPARTMENT_LABELS,
     LOST_REASON_LABELS,
@@ -32,6 +31,7 @@ from portal.quotes.labels import (
     VERSION_STATUS_LABELS,
 )
 from portal.quotes.labels import STAFF_STATUS_LABELS as STATUS_LABELS
+from portal.quotes.models import DEPARTMENTS, OPEN_STATUSES
 from portal.quotes.staff_forms import (
     REP_FILTER_LABELS,
     DecisionForm,
@@ -61,6 +61,7 @@ bp = Blueprint("staff_quotes", __name__)
 DEFAULT_VALID_DAYS = 30
 #: Empty lines the draft editor shows below the filled ones.
 SPARE_LINES = 3
+
 
 def _readable(form) -> bool:
     return validated(form, _("Check the form: some of it could not be read."))
@@ -211,7 +212,8 @@ def _render_quote(quote, status: int = 200, conflict=None, **forms):
         signable = [
             s.department
             for s in in_review.sign_offs
-            if s.signed_at is None and permissions.can_sign_off(current_user, in_review, s.department)
+            if s.signed_at is None
+            and permissions.can_sign_off(current_user, in_review, s.department)
         ]
     return render_template(
         "quotes/staff_quote.html",

@@ -117,7 +117,9 @@ def test_inside_drafts_and_submits_the_manager_approves_and_the_departments_sign
         if department not in departments:
             continue
         signer = as_(signers[department])
-        assert f'data-department="{department}"' in text(signer.get(f"/staff/quotes/{quote.number}"))
+        assert f'data-department="{department}"' in text(
+            signer.get(f"/staff/quotes/{quote.number}")
+        )
         signed = signer.post(
             f"/staff/quotes/{quote.number}/sign-off",
             data={"department": department, "comment": "OK"},
@@ -179,7 +181,9 @@ def _lines(version):
 
     return list(
         db.session.scalars(
-            sa.select(QuoteLine).where(QuoteLine.version_id == version.id).order_by(QuoteLine.position)
+            sa.select(QuoteLine)
+            .where(QuoteLine.version_id == version.id)
+            .order_by(QuoteLine.position)
         )
     )
 
@@ -311,9 +315,12 @@ def test_only_the_department_signs_its_sign_off(world, as_):
             f"/staff/quotes/{quote.number}/sign-off", data={"department": "product"}
         )
         assert answer.status_code == 403
-    assert db.session.scalar(
-        sa.select(QuoteSignOff.signed_at).where(QuoteSignOff.department == "product")
-    ) is None
+    assert (
+        db.session.scalar(
+            sa.select(QuoteSignOff.signed_at).where(QuoteSignOff.department == "product")
+        )
+        is None
+    )
 
 
 def test_a_manager_without_enough_authority_gets_no_decision(world, as_):
@@ -345,7 +352,9 @@ def test_who_opens_the_pipeline_and_a_quote(world, as_, email, status):
 def test_an_unknown_quote_number_is_404(world, as_):
     inside = as_("inside@northwind.example")
     assert inside.get("/staff/quotes/Q-2026-999999").status_code == 404
-    assert inside.post("/staff/quotes/Q-2026-999999/lost", data={"reason": "price"}).status_code == 404
+    assert (
+        inside.post("/staff/quotes/Q-2026-999999/lost", data={"reason": "price"}).status_code == 404
+    )
 
 
 def test_only_hotline_staff_start_a_quote_for_a_caller(world, as_):
