@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import KeyAccount, User
-from portal.core.access import MANAGERS
 from portal.core.db import utcnow
 from portal.core.money import Money
 from portal.core.pagination import Page, paginate_with_count
 from portal.extensions import db
+from portal.quotes import permissions
 from portal.quotes.models import (
     LOST_REASONS,
     OPEN_STATUSES,
@@ -197,11 +197,24 @@ def _lost_counts(since: datetime) -> dict[str, int]:
     return counts
 
 
-def waiting_for_user(user: User, roles_by_department: dict[str, tuple[str, ...]]) -> list:
-    """The versions in review `user` may act on (price approval as a manager or director,
-    a department's sign-off by role), with their quotes and accounts: for the dashboard.
-    Whose authority suffices is the services' to say; this lists the candidates."""
-    departments = [d for d, roles in roles_by_department.items() if user.role in roles]
+@dataclass
+class Awaiting:
+    """A version in review that waits for the user: the price decision, sign-offs."""
+
+    version: QuoteVersion
+    is_price: bool
+    departments: list[str]
+
+    @property
+    def quote(self) -> Quote:
+        return self.version.quote
+
+
+def waiting_for_user(user: User, limit: int = 20) -> list[Awaiting]:
+    """The versions in review that wait for `user`: a price decision within their authority,
+    or their department's sign-off (never their own version), oldest first, with their
+    quotes and accounts: for the dashboard. Two statements (none for other roles)."""
+    departments = [d for d, roles in permissions.SIGNERS.items() if user.role in roles]
     conditions = []
     if departments:
         conditions.append(
@@ -211,28 +224,33 @@ def waiting_for_user(user: User, roles_by_department: dict[str, tuple[str, ...]]
                 )
             )
         )
-    if user.role in MANAGERS:
+    if user.role in permissions.PRICE_DECIDERS:
         conditions.append(
             sa.and_(QuoteVersion.needs_approval.is_(True), QuoteVersion.approved_at.is_(None))
         )
     if not conditions:
         return []
-    return list(
-        db.session.scalars(
-            sa.select(QuoteVersion)
-            .options(
-                joinedload(QuoteVersion.quote).joinedload(Quote.account),
-                selectinload(QuoteVersion.sign_offs),
-            )
-            .where(
-                QuoteVersion.status == "in_review",
-                QuoteVersion.author_id != user.id,
-                sa.or_(*conditions),
-            )
-            .order_by(QuoteVersion.submitted_at, QuoteVersion.id)
-            .limit(20)
+    versions = db.session.scalars(
+        sa.select(QuoteVersion)
+        .options(
+            joinedload(QuoteVersion.quote).joinedload(Quote.account),
+            selectinload(QuoteVersion.sign_offs),
         )
+        .where(
+            QuoteVersion.status == "in_review",
+            sa.or_(QuoteVersion.author_id.is_(None), QuoteVersion.author_id != user.id),
+            sa.or_(*conditions),
+        )
+        .order_by(QuoteVersion.submitted_at, QuoteVersion.id)
+        .limit(limit)
     )
+    found = []
+    for version in versions:
+        is_price = permissions.can_decide_price(user, version)
+        signs = [d for d in departments if permissions.can_sign_off(user, version, d)]
+        if is_price or signs:
+            found.append(Awaiting(version, is_price, signs))
+    return found
 
 
 @dataclass

@@ -500,3 +500,19 @@ def test_the_account_360_issues_as_many_queries_for_many_quotes_as_for_one(world
         return len(statements)
 
     assert statements_with(1) == statements_with(12)
+
+
+def test_the_dashboard_lists_the_quotes_waiting_for_each_decider_and_signer(world, as_):
+    quote = ask(world)
+    draft(world, quote)
+    services.submit(world.inside, quote)
+    for email, waits in [
+        ("manager@northwind.example", True),  # the price: 23.3% within 25%
+        ("admin@northwind.example", True),  # product
+        ("finance@northwind.example", True),  # finance: beyond Acme's credit
+        ("director@northwind.example", True),  # the price too (40%)
+        ("inside@northwind.example", False),  # the author
+        ("callcenter@northwind.example", False),
+    ]:
+        page = text(as_(email).get("/staff/"))
+        assert (f'data-quote-number="{quote.number}"' in page) is waits, email
