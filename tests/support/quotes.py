@@ -118,11 +118,25 @@ def event_kinds(quote: Quote) -> list[str]:
     )
 
 
-def mails_to(address: str) -> list[OutboxMessage]:
-    return list(
-        db.session.scalars(
-            sa.select(OutboxMessage)
-            .where(OutboxMessage.to_address == address)
-            .order_by(OutboxMessage.id)
-        )
+def mails_to(address: str, about: str = "") -> list[OutboxMessage]:
+    """The e-mails queued for `address` (whose subject names `about`), oldest first."""
+    query = sa.select(OutboxMessage).where(OutboxMessage.to_address == address)
+    if about:
+        query = query.where(OutboxMessage.subject.contains(about))
+    return list(db.session.scalars(query.order_by(OutboxMessage.id)))
+
+
+def sent_quote(world: World, days: int = 30, quantity: int = 2) -> Quote:
+    """A quote of Acme sent to its buyer: `quantity` x NW-LT14 at the contract price, valid
+    for `days` from today, signed off for product by the account admin."""
+    quote = ask(world, lines=[RequestLine("NW-LT14", quantity)])
+    draft(
+        world,
+        quote,
+        lines=[DraftLine("NW-LT14", quantity)],
+        valid_until=valid_until(world.acme, days),
     )
+    services.submit(world.inside, quote)
+    services.sign_off(world.admin, quote, "product")
+    assert quote.status == "sent"
+    return quote
