@@ -92,9 +92,9 @@ def valid_until(acct: KeyAccount, days: int = 30):
 def draft(world: World, quote: Quote, price="6900.00", actor=None, **kwargs) -> QuoteVersion:
     """The rep quotes 200 x NW-LT14 at `price` (None: the contract price)."""
     kwargs.setdefault("valid_until", valid_until(world.acme))
-    lines = kwargs.pop("lines", None) or [
-        DraftLine("NW-LT14", 200, Decimal(price) if price else None)
-    ]
+    lines = kwargs.pop("lines", None)
+    if lines is None:
+        lines = [DraftLine("NW-LT14", 200, Decimal(price) if price else None)]
     return services.save_draft(actor or world.inside, quote, lines, **kwargs)
 
 
