@@ -33,7 +33,7 @@ from portal.quotes.pricing import (
 )
 from portal.quotes.rows import latest_of, sign_offs_of
 from portal.quotes.steps import account_of, check_valid_until, contract_of, event, require_worker
-from portal.quotes.words import department_label
+from portal.quotes.words import department_label, depth_text
 
 
 def required_departments(version: QuoteVersion, quote: Quote, account: KeyAccount) -> list[str]:
@@ -128,7 +128,7 @@ def decide_price(actor: User, quote: Quote, approve: bool, comment: str) -> None
             _(
                 "The discount (%(depth)s%% below list) is beyond your authority, or your "
                 "role does not approve prices.",
-                depth=f"{version.depth_percent:.1f}",
+                depth=depth_text(version.depth_percent),
             )
         )
     if not approve and not comment:
@@ -266,7 +266,10 @@ def waiting_for(quote: Quote) -> list[str]:
     for kind, department in _waits(version):
         if kind == "price":
             words.append(
-                _("price approval (%(depth)s%% below list)", depth=f"{version.depth_percent:.1f}")
+                _(
+                    "price approval (%(depth)s%% below list)",
+                    depth=depth_text(version.depth_percent),
+                )
             )
         else:
             words.append(_("%(department)s sign-off", department=department_label(department)))
