@@ -114,9 +114,17 @@ def _in_review(quote: Quote) -> QuoteVersion:
     return version
 
 
-def decide_price(actor: User, quote: Quote, approve: bool, comment: str) -> None:
+def decide_price(
+    actor: User,
+    quote: Quote,
+    approve: bool,
+    comment: str,
+    *,
+    expected_version: int | None = None,
+) -> None:
     """Approve the price of the version in review (within the approver's own authority), or
     send it back to draft with why. Audited."""
+    check_version(quote, expected_version)
     version = _in_review(quote)
     comment = text(comment, "comment")
     if not version.needs_approval or version.approved_at is not None:
@@ -168,9 +176,17 @@ def decide_price(actor: User, quote: Quote, approve: bool, comment: str) -> None
     commit()
 
 
-def sign_off(actor: User, quote: Quote, department: str, comment: str = "") -> None:
+def sign_off(
+    actor: User,
+    quote: Quote,
+    department: str,
+    comment: str = "",
+    *,
+    expected_version: int | None = None,
+) -> None:
     """Sign the version in review off for `department`; audited. The last of its approval and
     sign-offs sends it."""
+    check_version(quote, expected_version)
     version = _in_review(quote)
     if department not in DEPARTMENTS:
         raise ServiceError(_("Choose a department."), "department")
