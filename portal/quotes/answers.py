@@ -36,6 +36,7 @@ from portal.quotes.steps import (
     is_expired,
     lose,
     lost_reason,
+    one_step,
 )
 from portal.quotes.words import lost_reason_label
 
@@ -52,6 +53,7 @@ def _sent_version(buyer: User, quote: Quote) -> QuoteVersion:
     return latest_of(quote, side="supplier", sent_only=True)
 
 
+@one_step
 def accept(
     buyer: User, quote: Quote, version_number: int, *, expected_version: int | None = None
 ) -> None:
@@ -88,6 +90,7 @@ def accept(
     commit()
 
 
+@one_step
 def reject(
     buyer: User,
     quote: Quote,
@@ -118,6 +121,7 @@ def reject(
     commit()
 
 
+@one_step
 def ask_for_changes(
     buyer: User,
     quote: Quote,
@@ -165,6 +169,7 @@ def ask_for_changes(
     return version
 
 
+@one_step
 def ask_to_renew(
     buyer: User, quote: Quote, note: str = "", *, expected_version: int | None = None
 ) -> None:

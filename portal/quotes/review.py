@@ -32,7 +32,14 @@ from portal.quotes.pricing import (
     text,
 )
 from portal.quotes.rows import latest_of, sign_offs_of
-from portal.quotes.steps import account_of, check_valid_until, contract_of, event, require_worker
+from portal.quotes.steps import (
+    account_of,
+    check_valid_until,
+    contract_of,
+    event,
+    one_step,
+    require_worker,
+)
 from portal.quotes.words import department_label, depth_text
 
 
@@ -50,6 +57,7 @@ def required_departments(version: QuoteVersion, quote: Quote, account: KeyAccoun
     return needed
 
 
+@one_step
 def submit(actor: User, quote: Quote, expected_version: int | None = None) -> QuoteVersion:
     """Submit the draft for its price approval and sign-offs (quote `in_review`); the approvers
     and signers are told. Sent at once when it needs nothing."""
@@ -114,6 +122,7 @@ def _in_review(quote: Quote) -> QuoteVersion:
     return version
 
 
+@one_step
 def decide_price(
     actor: User,
     quote: Quote,
@@ -176,6 +185,7 @@ def decide_price(
     commit()
 
 
+@one_step
 def sign_off(
     actor: User,
     quote: Quote,

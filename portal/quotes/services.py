@@ -51,6 +51,7 @@ from portal.quotes.steps import (
     lose,
     lost_reason,
     next_number,
+    one_step,
     require_worker,
     route_quote,
 )
@@ -171,6 +172,7 @@ def starting_lines(quote: Quote) -> list[DraftLine]:
     return [DraftLine(line.sku, line.quantity, None, "") for line in lines_of(buyer)]
 
 
+@one_step
 def save_draft(
     actor: User,
     quote: Quote,
@@ -256,6 +258,7 @@ def _draft_refusal(quote: Quote) -> str:
 # Staff
 
 
+@one_step
 def mark_lost(
     actor: User,
     quote: Quote,
@@ -282,6 +285,7 @@ def mark_lost(
     commit()
 
 
+@one_step
 def reassign(
     actor: User,
     quote: Quote,
