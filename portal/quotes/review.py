@@ -5,6 +5,7 @@ Each public function commits once or raises ServiceError and writes nothing."""
 from flask_babel import gettext as _
 
 from portal.accounts.models import KeyAccount, User
+from portal.contracts.permissions import authority_covers
 from portal.contracts.services import proposal_deciders
 from portal.core import audit
 from portal.core.dates import format_day
@@ -24,14 +25,22 @@ from portal.quotes.models import (
 )
 from portal.quotes.permissions import (
     can_decide_price,
+    can_reject_price,
     can_sign_off,
 )
 from portal.quotes.pricing import (
     text,
 )
 from portal.quotes.rows import latest_of, sign_offs_of
-from portal.quotes.steps import account_of, check_valid_until, contract_of, event, require_worker
-from portal.quotes.words import department_label
+from portal.quotes.steps import (
+    account_of,
+    check_valid_until,
+    contract_of,
+    event,
+    one_step,
+    require_worker,
+)
+from portal.quotes.words import department_label, depth_text
 
 
 def required_departments(version: QuoteVersion, quote: Quote, account: KeyAccount) -> list[str]:
@@ -48,18 +57,19 @@ def required_departments(version: QuoteVersion, quote: Quote, account: KeyAccoun
     return needed
 
 
+@one_step
 def submit(actor: User, quote: Quote, expected_version: int | None = None) -> QuoteVersion:
     """Submit the draft for its price approval and sign-offs (quote `in_review`); the approvers
     and signers are told. Sent at once when it needs nothing."""
     check_version(quote, expected_version)
     require_worker(actor, quote)
-    version = latest_of(quote)
+    version = latest_of(quote, fresh=True)
     if version is None or version.side != "supplier" or version.status != "draft":
         raise ServiceError(_("There is no draft to submit."))
     account = account_of(quote)
     check_valid_until(version.valid_until, account)
     now = utcnow()
-    existing = {s.department: s for s in sign_offs_of(version)}
+    existing = {s.department: s for s in sign_offs_of(version, fresh=True)}
     for department in required_departments(version, quote, account):
         if department not in existing:
             existing[department] = QuoteSignOff(
@@ -72,7 +82,11 @@ def submit(actor: User, quote: Quote, expected_version: int | None = None) -> Qu
         sign_off.comment = ""
     version.status = "in_review"
     version.submitted_at = now
+    # Whoever puts the price forward is its author: their authority decides the approval.
     version.author_id = actor.id
+    version.needs_approval = version.depth_percent is not None and not authority_covers(
+        actor.discount_authority_percent, version.depth_percent
+    )
     quote.status = "in_review"
     waits = [department_label(d) for d in DEPARTMENTS if d in existing]
     event(
@@ -102,27 +116,36 @@ def submit(actor: User, quote: Quote, expected_version: int | None = None) -> Qu
 
 
 def _in_review(quote: Quote) -> QuoteVersion:
-    version = latest_of(quote)
+    version = latest_of(quote, fresh=True)
     if quote.status != "in_review" or version is None or version.status != "in_review":
         raise ServiceError(_("Quote %(number)s has no version in review.", number=quote.number))
     return version
 
 
-def decide_price(actor: User, quote: Quote, approve: bool, comment: str) -> None:
+@one_step
+def decide_price(
+    actor: User,
+    quote: Quote,
+    approve: bool,
+    comment: str,
+    *,
+    expected_version: int | None = None,
+) -> None:
     """Approve the price of the version in review (within the approver's own authority), or
     send it back to draft with why. Audited."""
+    check_version(quote, expected_version)
     version = _in_review(quote)
     comment = text(comment, "comment")
     if not version.needs_approval or version.approved_at is not None:
         raise ServiceError(_("This version's price needs no approval now."))
     if actor.id == version.author_id:
         raise ServiceError(_("Nobody approves the price of their own version."))
-    if not can_decide_price(actor, version):
+    if not (can_decide_price(actor, version) if approve else can_reject_price(actor, version)):
         raise ServiceError(
             _(
                 "The discount (%(depth)s%% below list) is beyond your authority, or your "
                 "role does not approve prices.",
-                depth=f"{version.depth_percent:.1f}",
+                depth=depth_text(version.depth_percent),
             )
         )
     if not approve and not comment:
@@ -139,7 +162,7 @@ def decide_price(actor: User, quote: Quote, approve: bool, comment: str) -> None
         version.status = "draft"
         version.submitted_at = None
         version.approval_comment = comment
-        for sign_off in sign_offs_of(version):
+        for sign_off in sign_offs_of(version, fresh=True):
             sign_off.signed_by_id = None
             sign_off.signed_at = None
             sign_off.comment = ""
@@ -162,14 +185,23 @@ def decide_price(actor: User, quote: Quote, approve: bool, comment: str) -> None
     commit()
 
 
-def sign_off(actor: User, quote: Quote, department: str, comment: str = "") -> None:
+@one_step
+def sign_off(
+    actor: User,
+    quote: Quote,
+    department: str,
+    comment: str = "",
+    *,
+    expected_version: int | None = None,
+) -> None:
     """Sign the version in review off for `department`; audited. The last of its approval and
     sign-offs sends it."""
+    check_version(quote, expected_version)
     version = _in_review(quote)
     if department not in DEPARTMENTS:
         raise ServiceError(_("Choose a department."), "department")
     comment = text(comment, "comment")
-    row = next((s for s in sign_offs_of(version) if s.department == department), None)
+    row = next((s for s in sign_offs_of(version, fresh=True) if s.department == department), None)
     if row is None:
         raise ServiceError(
             _(
@@ -219,7 +251,7 @@ def sign_off(actor: User, quote: Quote, department: str, comment: str = "") -> N
 
 def _send_if_ready(quote: Quote, version: QuoteVersion, account: KeyAccount) -> None:
     """Send the version once its approval (if needed) and every sign-off are done."""
-    if version.status != "in_review" or _waits(version):
+    if version.status != "in_review" or _waits(version, fresh=True):
         return
     version.status = "sent"
     version.sent_at = utcnow()
@@ -239,12 +271,12 @@ def _send_if_ready(quote: Quote, version: QuoteVersion, account: KeyAccount) -> 
     notices.tell_sent(quote, account, version)
 
 
-def _waits(version: QuoteVersion) -> list[tuple[str, str | None]]:
+def _waits(version: QuoteVersion, fresh: bool = False) -> list[tuple[str, str | None]]:
     """What the version waits for: ("price", None) and ("sign_off", department)."""
     waiting = []
     if version.needs_approval and version.approved_at is None:
         waiting.append(("price", None))
-    for row in sign_offs_of(version):
+    for row in sign_offs_of(version, fresh):
         if row.signed_at is None:
             waiting.append(("sign_off", row.department))
     return waiting
@@ -254,13 +286,16 @@ def waiting_for(quote: Quote) -> list[str]:
     """What the current version still waits for, in words: "price approval (23.3% below
     list)", "product sign-off"; [] when it waits for nothing of staff."""
     version = latest_of(quote)
-    if version is None or version.side != "supplier" or version.status != "in_review":
+    if quote.status != "in_review" or version is None or version.status != "in_review":
         return []
     words = []
     for kind, department in _waits(version):
         if kind == "price":
             words.append(
-                _("price approval (%(depth)s%% below list)", depth=f"{version.depth_percent:.1f}")
+                _(
+                    "price approval (%(depth)s%% below list)",
+                    depth=depth_text(version.depth_percent),
+                )
             )
         else:
             words.append(_("%(department)s sign-off", department=department_label(department)))

@@ -1,11 +1,14 @@
 """What the quote services share: a step of the history, the quote's account, its number,
 its lines, routing and deadlines, who works it, its validity and how it is lost."""
 
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import wraps
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import KeyAccount, User
 from portal.contracts.models import Contract
@@ -13,10 +16,12 @@ from portal.contracts.services import today_for
 from portal.core.dates import format_day, format_moment
 from portal.core.db import db_session_dialect, utcnow
 from portal.core.errors import ServiceError
+from portal.core.versioning import Conflict
 from portal.extensions import db
-from portal.hotline.services import due_at_for, route
-from portal.quotes import notices
+from portal.hotline.services import due_at_for, is_available, route
+from portal.notifications.services import settle
 from portal.quotes.models import (
+    DEPARTMENTS,
     LOST_REASONS,
     OPEN_STATUSES,
     Quote,
@@ -28,8 +33,27 @@ from portal.quotes.models import (
 from portal.quotes.permissions import (
     can_work_quote,
 )
-from portal.quotes.rows import latest_of
+from portal.quotes.rows import forget, latest_of
 from portal.quotes.words import lost_reason_label
+
+
+def one_step(verb: Callable) -> Callable:
+    """A service of one transaction: a change of the quote's row that someone else saved first
+    (at a flush as at the commit) is a Conflict, and nothing of it is kept."""
+
+    @wraps(verb)
+    def step(*args, **kwargs):
+        try:
+            done = verb(*args, **kwargs)
+        except StaleDataError:
+            db.session.rollback()
+            raise Conflict() from None
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, Quote):
+                forget(value)
+        return done
+
+    return step
 
 
 def event(quote: Quote, actor: User | None, kind: str, *, version=None, assignee=None, text=""):
@@ -72,14 +96,15 @@ def add_lines(version: QuoteVersion, values: list[dict]) -> None:
     )
 
 
-def route_quote(quote: Quote, account: KeyAccount, now: datetime, actor: User | None) -> None:
-    """Route the quote like a hotline request and give it a new deadline."""
+def route_quote(quote: Quote, account: KeyAccount, now: datetime) -> User | None:
+    """Route the quote like a hotline request and give it a new deadline; the caller tells
+    the assignee (returned; None: left in the team queue)."""
     assignee, reason = route(account, account.local_date(now))
     quote.assignee_id = assignee.id if assignee else None
     quote.due_at = due_at_for(account, now)
     quote.escalated_at = None
     event(quote, None, "routed", assignee=assignee, text=reason)
-    notices.tell_new_request(quote, account, assignee)
+    return assignee
 
 
 def require_worker(actor: User, quote: Quote) -> None:
@@ -119,12 +144,12 @@ def check_valid_until(valid_until: date | None, account: KeyAccount) -> None:
 # The buyer's answers
 
 
-def is_expired(quote: Quote, today: date) -> bool:
+def is_expired(quote: Quote, today: date, *, fresh: bool = False) -> bool:
     """A sent or accepted quote whose latest sent supplier version's validity ended before
     `today` (the account's)."""
     if quote.status not in ("sent", "accepted"):
         return False
-    version = latest_of(quote, side="supplier", sent_only=True)
+    version = latest_of(quote, side="supplier", sent_only=True, fresh=fresh)
     return version is not None and version.valid_until is not None and version.valid_until < today
 
 
@@ -140,6 +165,11 @@ def lose(quote: Quote, actor: User, reason: str, comment: str, version=None) -> 
     quote.lost_comment = comment
     quote.lost_at = utcnow()
     quote.lost_by_id = actor.id
+    latest = latest_of(quote, fresh=True)
+    if latest is not None and latest.status == "in_review":
+        # Nobody approves or signs off a lost quote's version: their notices are done with.
+        for what in ("price", *DEPARTMENTS):
+            settle(f"quote:{quote.id}:{latest.number}:{what}")
     event(
         quote,
         actor,
@@ -150,9 +180,13 @@ def lose(quote: Quote, actor: User, reason: str, comment: str, version=None) -> 
 
 
 def back_to_rep(quote: Quote, now: datetime) -> None:
-    """The rep's turn again, with a new deadline (and no escalation yet)."""
+    """The rep's turn again, with a new deadline (and no escalation yet); routed again when
+    its rep is away now."""
     account = account_of(quote)
     quote.status = "requested"
+    rep = db.session.get(User, quote.assignee_id) if quote.assignee_id else None
+    if not is_available(rep, account.local_date(now)):
+        route_quote(quote, account, now)
     quote.due_at = due_at_for(account, now)
     quote.escalated_at = None
 
