@@ -67,6 +67,13 @@ PROPOSAL_DECIDERS = MANAGERS
 HOTLINE_STAFF = (INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR, CALL_CENTER)
 #: Staff who claim, call, reassign and close requests, and track sample units; care tasks.
 HOTLINE_WORKERS = (INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR)
+#: Staff who see quotes: the pipeline, a quote's versions and history (prices only as
+#: AMOUNT_READERS see them: the call centre does not).
+QUOTE_STAFF = BUSINESS_STAFF
+#: Staff who write and submit supplier versions, reassign quotes and mark them lost.
+QUOTE_WORKERS = HOTLINE_WORKERS
+#: Staff who sign a supplier version off for a department (quotes.permissions.SIGNERS).
+QUOTE_SIGNERS = (ACCOUNT_ADMIN, SALES_DIRECTOR, FINANCE)
 LEAD_VIEWERS = (FIELD_SALES, SALES_MANAGER, SALES_DIRECTOR)
 SAMPLE_VIEWERS = (INSIDE_SALES, FIELD_SALES, SALES_MANAGER, SALES_DIRECTOR)
 #: Staff who take calls or act for customers: they search contacts, orders and invoices.
@@ -249,6 +256,16 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "hotline.set_account_calendar": MANAGERS,
     "hotline.deactivate_care_task": HOTLINE_WORKERS,
     "hotline.log_account_contact": HOTLINE_WORKERS,
+    # quotes: the staff's pipeline, quotes for callers, the workbench
+    "staff_quotes.show_pipeline": QUOTE_STAFF,
+    "staff_quotes.start_quote": HOTLINE_STAFF,
+    "staff_quotes.show_quote": QUOTE_STAFF,
+    "staff_quotes.save_draft": QUOTE_WORKERS,
+    "staff_quotes.submit_quote": QUOTE_WORKERS,
+    "staff_quotes.decide_price": MANAGERS,
+    "staff_quotes.sign_off": QUOTE_SIGNERS,
+    "staff_quotes.reassign_quote": QUOTE_WORKERS,
+    "staff_quotes.mark_lost": QUOTE_WORKERS,
     # notifications: the e-mail outbox
     "notifications.show_outbox": OUTBOX_KEEPERS,
     "notifications.retry_message": OUTBOX_KEEPERS,
