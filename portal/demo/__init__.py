@@ -38,6 +38,7 @@ from portal.demo.data import (
     STAFF_SETTINGS,
     TAKEN_DOWN_BY_PHONE,
 )
+from portal.demo.quotes import seed_demo_quotes
 from portal.extensions import db
 from portal.hotline import care
 from portal.hotline import services as hotline
@@ -127,7 +128,8 @@ def seed_demo() -> int:
     created += care.seed_demo_care(staff, accounts)
     created += _seed_fapiao_details(staff["finance"], accounts)
     db.session.commit()
-    return created + _seed_orders(staff) + _seed_aged_orders(staff) + _seed_hotline()
+    created += _seed_orders(staff) + _seed_aged_orders(staff) + _seed_hotline()
+    return created + seed_demo_quotes(staff)
 
 
 def _seed_fapiao_details(finance: User, accounts: dict[str, KeyAccount]) -> int:
