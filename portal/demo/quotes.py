@@ -198,6 +198,7 @@ def _line(version: QuoteVersion, position: int, priced, quantity: int, comment: 
         sku=item.sku,
         name=item.name,
         name_zh=item.name_zh or "",
+        tax_category=item.tax_category,
         quantity=quantity,
         comment=comment,
     )

@@ -30,20 +30,20 @@ def pdf_response(content: bytes, filename: str) -> Response:
 @restricted
 def download_quote_pdf(slug, quote_number, version):
     account = account_queries.account_or_404(slug)
-    found = documents.version_or_404(quote_number, version, account_id=account.id)
+    quote, found = documents.version_or_404(quote_number, version, account_id=account.id)
     if not documents.buyer_sees(found):
         abort(404)
-    return _pdf(found)
+    return _pdf(quote, found)
 
 
 @bp.get("/staff/quotes/<quote_number>/v<int:version>.pdf")
 @restricted
 def download_staff_quote_pdf(quote_number, version):
-    return _pdf(documents.version_or_404(quote_number, version))
+    return _pdf(*documents.version_or_404(quote_number, version))
 
 
-def _pdf(version) -> Response:
+def _pdf(quote, version) -> Response:
     return pdf_response(
-        documents.version_pdf(version),
-        documents.version_filename(version.quote.number, version.number),
+        documents.version_pdf(quote, version),
+        documents.version_filename(quote.number, version.number),
     )

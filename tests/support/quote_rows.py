@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from portal.accounts.models import KeyAccount, User
-from portal.catalog.models import Product
+from portal.catalog.models import Category, Product
 from portal.core.db import utcnow
 from portal.core.money import quantize
 from portal.extensions import db
@@ -132,6 +134,9 @@ def _line(version: QuoteVersion, position: int, line: Line) -> QuoteLine:
         sku=line.product.sku,
         name=line.product.name,
         name_zh=line.product.name_zh or "",
+        tax_category=db.session.scalar(
+            sa.select(Category.tax_category).where(Category.id == line.product.category_id)
+        ),
         quantity=line.quantity,
         comment=line.comment,
     )
