@@ -458,7 +458,8 @@ QUOTES = [
         # waits for the sales manager's price approval and the product sign-off.
         "buyer": "buyer@acme.example",
         "note": "Monitors and docks for the new intensive care wing, installed before it opens.",
-        "asked": 3,
+        # Asked today: its deadline (two business hours) has not passed when seeded.
+        "asked": 0,
         "wanted_in": 45,
         "lines": [
             ("NW-MN27", 30, Decimal("1850.00"), Decimal("1899.00"), "Two per nurse station"),

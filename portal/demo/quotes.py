@@ -50,7 +50,7 @@ def seed_demo_quotes(staff: dict[str, User]) -> int:
 def _write_quote(spec: dict, buyer: User, account: KeyAccount, staff: dict[str, User]) -> Quote:
     now = utcnow()
     today = today_for(account)
-    asked = now - timedelta(days=spec["asked"], hours=2)
+    asked = now - timedelta(days=spec["asked"], minutes=90)
     rep, why = hotline.route(account, today)
     wanted_in = spec["wanted_in"]
     quote = Quote(
@@ -91,7 +91,7 @@ def _write_answer(quote, answer, lines, pricing, rep, staff, events, now) -> Quo
     """The rep's supplier version (2): priced, submitted, approved and signed as `answer` says;
     sent when all is done."""
     today = pricing.on
-    submitted = now - timedelta(days=answer["submitted"], hours=1)
+    submitted = now - timedelta(days=answer["submitted"], minutes=30)
     version = _version(
         quote,
         2,
