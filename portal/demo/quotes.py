@@ -6,7 +6,7 @@ Idempotent: a quote is found again by the buyer's note. Dates count back from th
 """
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 import sqlalchemy as sa
 
@@ -118,7 +118,9 @@ def _write_answer(quote, answer, lines, pricing, rep, staff, events, now) -> Quo
         if below_contract and line.list_price_amount:
             depths.append((line.list_price_amount - price) * HUNDRED / line.list_price_amount)
     version.total_amount = total
-    version.depth_percent = max(depths).quantize(Decimal("0.01")) if depths else None
+    # Kept to the column's places, rounded up (never below the true depth), as the services do.
+    deepest = max(depths).quantize(Decimal("0.0001"), rounding=ROUND_CEILING) if depths else None
+    version.depth_percent = deepest
     authority = rep.discount_authority_percent or Decimal(0)
     version.needs_approval = bool(depths) and max(depths) > authority
     events.append(_event(quote, submitted, "submitted", rep, version=2))

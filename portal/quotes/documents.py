@@ -80,6 +80,12 @@ def version_document(quote: Quote, version: QuoteVersion, today: date | None = N
         "buyer": quote.requested_by,
         "rep": quote.assignee or version.author,
         "figures": figures,
+        # The deepest discount below list of a line priced under its contract price, to one
+        # decimal (what the price approval was for); None when no line is.
+        "depth": max(
+            (f.depth for f in figures.lines if f.is_below_contract and f.depth is not None),
+            default=None,
+        ),
         "contract": _contract(account.id),
         "is_draft": version.status != "sent",
         "is_expired": version.valid_until is not None and version.valid_until < today,

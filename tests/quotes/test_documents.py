@@ -60,7 +60,16 @@ def acme_quote(shop, people, status="sent", **options):
     return quote_rows(
         shop.account,
         shop.buyer,
-        [Line(lt14(), 200, Decimal("6900.00"), comment="Delivery to the Pudong warehouse")],
+        [
+            Line(
+                lt14(),
+                200,
+                Decimal("6900.00"),
+                comment="Delivery to the Pudong warehouse",
+                contract_price=Decimal("7400.00"),
+                list_price=Decimal("8999.00"),
+            )
+        ],
         rep=people["inside_sales"],
         supplier_status=status,
         terms="Delivery in two batches of 100.",
@@ -116,7 +125,7 @@ def test_the_buyer_downloads_the_sent_quote_with_its_prices_totals_and_validity(
         "Price held for the 2027 laptop refresh.",
         "Delivery to the Pudong warehouse",
         "Iris Inside",
-        "Price approval",
+        "Price approval (23.3% below list)",
         "Mei Manager",
         "Ada Admin",
         "PAYMENT TERMS",  # headings are set in capitals

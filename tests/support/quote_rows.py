@@ -27,6 +27,9 @@ class Line:
     unit_price: Decimal | None = None
     target_price: Decimal | None = None
     comment: str = ""
+    #: The contract's and the list price the supplier's price is measured against.
+    contract_price: Decimal | None = None
+    list_price: Decimal | None = None
 
 
 def quote_rows(
@@ -86,6 +89,8 @@ def quote_rows(
         for position, line in enumerate(lines, start=1):
             priced = _line(answer, position, line)
             priced.unit_price_amount = line.unit_price
+            priced.contract_price_amount = line.contract_price
+            priced.list_price_amount = line.list_price
             total += quantize(line.unit_price * line.quantity, account.currency)
         answer.total_amount = total
         answer.depth_percent = depth_percent
