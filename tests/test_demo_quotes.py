@@ -150,3 +150,11 @@ def test_the_buyers_download_what_they_may_see_of_the_demo_quotes(web):
     assert acme.get(f"/a/acme/quotes/{in_review}/v2.pdf").status_code == 404
     assert acme.get(f"/a/acme/quotes/{in_review}/v1.pdf").status_code == 200
     assert acme.get(f"/a/acme/quotes/{number}/v2.pdf").status_code == 404
+
+
+def test_the_demo_without_its_quotes_has_none_until_seeded_with_them():
+    """Tests that count quotes from none seed the demo without them (seed_demo(quotes=False))."""
+    seed_demo(quotes=False)
+    assert db.session.scalar(sa.select(sa.func.count(Quote.id))) == 0
+    assert seed_demo() == 5
+    assert seed_demo(quotes=False) == 0 and seed_demo() == 0
