@@ -31,7 +31,7 @@ from portal.payments import invoices, statement_services
 from portal.payments import services as payments
 from portal.payments.models import BankStatementLine
 from portal.quotes import services as quotes
-from portal.quotes.models import Quote
+from portal.quotes.models import Quote, QuoteVersion
 from tests.support.bank import camt053, entry
 from tests.support.card_payments import stripe_settings
 from tests.support.live import demo_site
@@ -171,6 +171,13 @@ def arguments(account: KeyAccount) -> dict[str, object]:
     user = db.session.scalar(
         sa.select(User).where(User.account_id == account.id).order_by(User.id.desc()).limit(1)
     )
+    quote = first(sa.select(Quote).where(Quote.account_id == account.id).order_by(Quote.id))
+    quote_version = quote and first(
+        sa.select(sa.func.max(QuoteVersion.number)).where(
+            QuoteVersion.quote_id == quote.id,
+            sa.or_(QuoteVersion.side == "buyer", QuoteVersion.status == "sent"),
+        )
+    )
     return {
         "slug": account.slug,
         "number": first(
@@ -207,9 +214,10 @@ def arguments(account: KeyAccount) -> dict[str, object]:
             sa.select(OrderList.id).where(OrderList.account_id == account.id).order_by(OrderList.id)
         ),
         "line_id": first(sa.select(BankStatementLine.id).order_by(BankStatementLine.id)),
-        "quote_number": first(
-            sa.select(Quote.number).where(Quote.account_id == account.id).order_by(Quote.id)
-        ),
+        # The account's demo quote and its latest version the buyer sees (their own request,
+        # or the supplier's once sent): its PDF opens for the buyer and for staff.
+        "quote_number": quote.number if quote else None,
+        "version": quote_version,
     }
 
 

@@ -227,6 +227,9 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "payments.remove_saved_card": BUYER_ROLES,
     "payments.receive_stripe_webhook": PUBLIC,
     "payments.record_fapiao": RECORDERS,
+    # quote documents: a quote version as a PDF (drafts for staff only, marked DRAFT)
+    "quote_documents.download_quote_pdf": BUYER_ROLES,
+    "quote_documents.download_staff_quote_pdf": AMOUNT_READERS,
     # fapiao: the account's invoicing details, verified by finance; red-letter fapiao
     "fapiao.edit_details": (CUSTOMER_ADMIN,),
     "fapiao.staff_edit_details": FAPIAO_KEEPERS,
