@@ -30,9 +30,11 @@ from portal.ordering.models import LetterOfCredit, Order
 from portal.payments import invoices, statement_services
 from portal.payments import services as payments
 from portal.payments.models import BankStatementLine
+from portal.quotes.models import Quote
 from tests.support.bank import camt053, entry
 from tests.support.card_payments import stripe_settings
 from tests.support.live import demo_site
+from tests.support.quotes import accepted_quote
 from tests.support.web import token_in
 
 pytestmark = [
@@ -139,6 +141,8 @@ def add_what_the_demo_lacks():
         worker = db.session.get(User, filed.assignee_id)
         hotline.claim(worker, filed)
         hotline.close(worker, filed, outcome, NOTE, sku=sku, quantity=1 if sku else None)
+    # An accepted quote to order from (the demo's 200 x NW-LT14 at 6,900.00).
+    accepted_quote("acme", [("NW-LT14", 200, "6900.00")])
     # A bank statement whose line matches no invoice: the queue and its line page have rows.
     statement_services.upload_statement(
         users["finance@northwind.example"],
@@ -196,6 +200,9 @@ def arguments(account: KeyAccount) -> dict[str, object]:
             sa.select(OrderList.id).where(OrderList.account_id == account.id).order_by(OrderList.id)
         ),
         "line_id": first(sa.select(BankStatementLine.id).order_by(BankStatementLine.id)),
+        "quote_number": first(
+            sa.select(Quote.number).where(Quote.account_id == account.id).order_by(Quote.id)
+        ),
     }
 
 
