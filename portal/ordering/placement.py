@@ -6,7 +6,7 @@ prices and quantities (ordering.quoted), and leaves the cart as it is.
 It locks the account's credit first and then tells its story in steps: a repeated submit finds
 the order the first one made; the lines are priced and checked; the order, its lines and its
 schedule are written; the credit is checked (an order that does not fit is held); the cart is
-emptied; the buyer is told the order was received, and whoever decides it (ordering.approvals)
+emptied (or, ordered from a quote, the quote is marked ordered); the buyer is told the order was received, and whoever decides it (ordering.approvals)
 is asked when it waits for approval.
 """
 

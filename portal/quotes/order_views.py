@@ -11,7 +11,7 @@ from portal.accounts import queries as account_queries
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.ordering.forms import CheckoutForm
-from portal.quotes import orders
+from portal.quotes import orders, queries
 from portal.tax import fapiao
 
 bp = Blueprint("quote_orders", __name__)
@@ -24,7 +24,7 @@ bp = Blueprint("quote_orders", __name__)
 @restricted
 def order_quote(slug, quote_number):
     account = account_queries.account_or_404(slug, with_details=True)
-    quote = orders.quote_to_order(account.id, quote_number)
+    quote = queries.quote_of_account(account.id, quote_number)
     if quote is None:
         abort(404)
     fapiao_choice = fapiao.fapiao_choice(account)
@@ -51,7 +51,7 @@ def order_quote(slug, quote_number):
                 )
                 return redirect(url_for("ordering.show_order", slug=slug, number=order.number), 303)
             # Refused: show the quote as it stands now (ordered meanwhile, expired).
-            quote = orders.quote_to_order(account.id, quote_number)
+            quote = queries.quote_of_account(account.id, quote_number)
         elif form.checkout_token.errors:
             flash(
                 _("This checkout form has expired. Check your order and submit it again."),

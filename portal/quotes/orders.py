@@ -11,7 +11,8 @@ submitted twice (one token) gets the order the first submit made, as any checkou
 
 The quote is marked ordered (`order_id`, status `ordered`, an "ordered" event) by
 `_FromQuote.placed`, which placement calls before its one commit: the order and the quote's
-new state are written together or not at all.
+new state are written together or not at all. The rep it is assigned to is told; the buyer
+gets the order's own e-mail, as for any order.
 """
 
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import KeyAccount, User
@@ -27,18 +29,15 @@ from portal.contracts.services import today_for
 from portal.core.dates import format_day
 from portal.core.errors import ServiceError
 from portal.extensions import db
+from portal.notifications.services import notify
 from portal.ordering import placement
 from portal.ordering.models import Order
 from portal.ordering.quoted import Quoted
 from portal.quotes.models import Quote, QuoteEvent, QuoteVersion
 
 
-def quote_to_order(account_id: int, number: str) -> Quote | None:
-    """The account's quote with its versions and their lines (what ordering it reads)."""
-    return db.session.scalar(_with_lines(account_id, number))
-
-
 def _with_lines(account_id: int, number: str) -> sa.Select:
+    """The account's quote with its versions and their lines: what ordering it reads."""
     return (
         sa.select(Quote)
         .where(Quote.account_id == account_id, Quote.number == number)
@@ -165,6 +164,18 @@ class _FromQuote:
                 # The order's number: the history shows it in the reader's language.
                 text=order.number,
             )
+        )
+        # The rep who answered it hears, in their own language (a notice and an e-mail).
+        notify(
+            [quote.assignee_id],
+            _l(
+                "Quote %(quote)s was ordered: order %(order)s, %(account)s.",
+                quote=quote.number,
+                order=order.number,
+                account=self.account.name,
+            ),
+            f"/staff/orders/{order.number}",
+            email="notice",
         )
 
 

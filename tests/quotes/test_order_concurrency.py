@@ -12,7 +12,7 @@ from portal.core.errors import ServiceError
 from portal.extensions import db
 from portal.ordering.models import Order
 from portal.ordering.placement import Checkout
-from portal.quotes import orders
+from portal.quotes import orders, queries
 from portal.quotes.models import Quote, QuoteEvent
 from tests.support.concurrency import WAIT, at_once, seed
 from tests.support.quotes import accepted_quote
@@ -30,7 +30,7 @@ def ordering(app, ids, number: str, token: str):
         with app.app_context():
             buyer = db.session.get(User, ids.buyers[0])
             account = db.session.get(KeyAccount, ids.account)
-            quote = orders.quote_to_order(account.id, number)
+            quote = queries.quote_of_account(account.id, number)
             barrier.wait(WAIT)
             return orders.order_quote(buyer, account, quote, Checkout(ids.address), token).id
 

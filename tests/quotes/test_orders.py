@@ -13,6 +13,7 @@ from portal.cart import queries as cart_queries
 from portal.contracts.services import today_for
 from portal.core.errors import ServiceError
 from portal.extensions import db
+from portal.notifications.models import Notice, OutboxMessage
 from portal.ordering.models import Order, OrderLine
 from portal.ordering.placement import Checkout
 from portal.quotes import orders
@@ -90,6 +91,22 @@ def test_the_order_of_an_accepted_quote_reads_its_prices_and_names_it(shop):
     assert events_of(quote)[-1] == "ordered"
     # Above Bea's 50,000.00 spending limit: it waits for approval, as any order would.
     assert placed.status in ("pending_approval", "on_hold")
+
+
+def test_the_rep_who_answered_the_quote_is_told_it_was_ordered(shop):
+    with factories.committed_once():
+        rep = factories.StaffFactory(role="inside_sales", email="inside@northwind.example")
+    quote = accepted_quote("acme", SMALL_LINES, assignee=rep)
+
+    placed = order(shop, quote)
+
+    told = f"Quote {quote.number} was ordered: order {placed.number}, Acme Hospital Group."
+    notices = db.session.scalars(sa.select(Notice).where(Notice.user_id == rep.id)).all()
+    assert [n.text for n in notices] == [told]
+    mails = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.to_address == rep.email)
+    ).all()
+    assert [m.subject for m in mails] == [told]
 
 
 def test_the_same_checkout_twice_gets_the_same_order(shop):
@@ -206,6 +223,17 @@ def test_the_page_shows_the_quotes_lines_at_its_prices_and_places_the_order(buye
     assert made.total_amount == Decimal("24699.98")
 
 
+def test_the_demo_quote_shows_6900_a_laptop_and_who_decides_above_the_limit(buyer, shop):
+    quote = accepted_quote("acme", DEMO_LINES)
+
+    body = text(buyer.get(f"/a/acme/quotes/{quote.number}/order"))
+
+    assert 'data-sku="NW-LT14" data-qty="200" data-line-total="1380000.00"' in body
+    assert "6,900.00" in body and "7,400.00" not in body
+    assert 'id="needs-approval"' in body  # above Bea's 50,000.00
+    assert "Alex Approver" in body
+
+
 def test_prices_and_quantities_in_the_post_change_nothing(buyer, shop):
     quote = accepted_quote("acme", SMALL_LINES)
     tampered = {
@@ -303,5 +331,6 @@ def test_the_buyers_and_the_staff_order_pages_name_the_quote_on_each_line(buyer,
         staff.get(f"/staff/orders/{placed.number}"),
     ):
         body = text(page)
+        assert "6,900.00" in body
         assert body.count(f'data-quote="{quote.number}"') == 2
         assert f"Quote {quote.number}, version 2" in body

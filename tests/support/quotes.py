@@ -7,7 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from portal.accounts.models import KeyAccount, User
-from portal.catalog.models import Product
+from portal.catalog.models import Category, Product
 from portal.contracts.services import today_for
 from portal.core.db import utcnow
 from portal.extensions import db
@@ -20,12 +20,14 @@ def accepted_quote(
     *,
     valid_until: date | None = None,
     buyer: User | None = None,
+    assignee: User | None = None,
     status: str = "accepted",
 ) -> Quote:
     """A quote of the account that its buyer asked for (version 1: the request) and accepted
-    (version 2: the supplier's answer at the (SKU, quantity, unit price) `lines`, valid until
-    `valid_until`, 30 days from the account's today unless given). The products must exist.
-    `status` may say otherwise (e.g. "sent": answered, not accepted yet). Committed."""
+        (version 2: the supplier's answer at the (SKU, quantity, unit price) `lines`, valid until
+        `valid_until`, 30 days from the account's today unless given). The products must exist.
+        `status` may say otherwise (e.g. "sent": answered, not accepted yet); `assignee` is the rep
+    who answered it (None: the team queue). Committed."""
     account = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == account_slug))
     buyer = buyer or db.session.scalar(
         sa.select(User).where(User.account_id == account.id).order_by(User.id).limit(1)
@@ -36,6 +38,7 @@ def accepted_quote(
         account_id=account.id,
         number=_next_number(today.year),
         requested_by_id=buyer.id if buyer else None,
+        assignee_id=assignee.id if assignee else None,
         due_at=now + timedelta(days=1),
         status=status,
         currency="CNY",
@@ -44,20 +47,22 @@ def accepted_quote(
     db.session.add(quote)
     db.session.flush()
     products = {
-        p.sku: p
-        for p in db.session.scalars(
-            sa.select(Product).where(Product.sku.in_([sku for sku, _, _ in lines]))
+        product.sku: (product, tax_category)
+        for product, tax_category in db.session.execute(
+            sa.select(Product, Category.tax_category)
+            .join(Category, Category.id == Product.category_id)
+            .where(Product.sku.in_([sku for sku, _, _ in lines]))
         )
     }
     request = _version(quote, 1, "buyer", buyer, now)
-    answer = _version(quote, 2, "supplier", None, now)
+    answer = _version(quote, 2, "supplier", assignee, now)
     answer.valid_until = valid_until or today + timedelta(days=30)
     answer.total_amount = quote.value_amount
     if status in ("accepted", "ordered"):
         answer.accepted_at = now
         answer.accepted_by_id = buyer.id if buyer else None
     for position, (sku, quantity, price) in enumerate(lines, start=1):
-        product = products[sku]
+        product, tax_category = products[sku]
         for version, unit_price in ((request, None), (answer, Decimal(price))):
             db.session.add(
                 QuoteLine(
@@ -69,6 +74,7 @@ def accepted_quote(
                     name=product.name,
                     name_zh=product.name_zh or "",
                     quantity=quantity,
+                    tax_category=tax_category,
                     unit_price_amount=unit_price,
                 )
             )
