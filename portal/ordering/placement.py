@@ -6,8 +6,8 @@ prices and quantities (ordering.quoted), and leaves the cart as it is.
 It locks the account's credit first and then tells its story in steps: a repeated submit finds
 the order the first one made; the lines are priced and checked; the order, its lines and its
 schedule are written; the credit is checked (an order that does not fit is held); the cart is
-emptied (or, ordered from a quote, the quote is marked ordered); the buyer is told the order was received, and whoever decides it (ordering.approvals)
-is asked when it waits for approval.
+emptied (or, ordered from a quote, the quote is marked ordered); the buyer is told the order
+was received, and whoever decides it (ordering.approvals) is asked when it waits for approval.
 """
 
 from dataclasses import dataclass, field
@@ -382,7 +382,7 @@ def _lines(
 
 def _check_lines(pricing: Pricing, items: list | None, quoted: Quoted | None) -> None:
     if quoted is not None:
-        check_quoted(pricing)
+        check_quoted(pricing, quoted)
     else:
         _check_priced(pricing, from_cart=items is None)
 

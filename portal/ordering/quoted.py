@@ -42,6 +42,8 @@ class Quoted:
     number: str
     version: int
     lines: tuple[tuple[str, int, Decimal], ...]
+    #: The quote's currency: it must be the contract's (None: not checked).
+    currency: str | None = None
 
     def explanation(self) -> str:
         """What each line's price snapshot says of where its price comes from."""
@@ -106,15 +108,24 @@ def _at_quoted_price(line: PricedLine, unit: Money, total: Decimal) -> PricedLin
     )
 
 
-def check_quoted(pricing: Pricing) -> None:
-    """Refuse quoted lines that cannot be ordered today: no contract in force, a product
-    unknown or no longer sold, a quantity out of range."""
+def check_quoted(pricing: Pricing, quoted: Quoted) -> None:
+    """Refuse quoted lines that cannot be ordered today: no contract in force (or one in
+    another currency), a product unknown or no longer sold, a quantity out of range."""
     if not pricing.lines:
         raise ServiceError(_("The quote has no lines to order."))
     if any(not 1 <= line.quantity <= MAX_QUANTITY for line in pricing.lines):
         raise ServiceError(_("Quantities are whole numbers from 1 to %(max)d.", max=MAX_QUANTITY))
     if pricing.terms is None:
         raise ServiceError(explain(pricing.lines[0], None))
+    if quoted.currency is not None and quoted.currency != pricing.terms.currency:
+        raise ServiceError(
+            _(
+                "The quote is in %(quoted)s and your contract in %(contract)s. Ask for a new "
+                "quote.",
+                quoted=quoted.currency,
+                contract=pricing.terms.currency,
+            )
+        )
     unpriced = [line for line in pricing.lines if not line.has_price]
     if unpriced:
         raise ServiceError(

@@ -68,6 +68,10 @@ def why_not_orderable(quote: Quote, today: date) -> str | None:
     version = accepted_version(quote)
     if quote.status != "accepted" or version is None:
         return _("Quote %(quote)s can be ordered once you have accepted it.", quote=quote.number)
+    if not version.lines or any(line.unit_price_amount is None for line in version.lines):
+        return _(
+            "Quote %(quote)s has a line without a price. Ask for a new quote.", quote=quote.number
+        )
     if is_expired(version, today):
         return _(
             "Quote %(quote)s expired on %(day)s and can no longer be ordered. Ask for it to be "
@@ -84,6 +88,7 @@ def quoted_lines(quote: Quote, version: QuoteVersion) -> Quoted:
         quote.number,
         version.number,
         tuple((line.sku, line.quantity, line.unit_price_amount) for line in version.lines),
+        quote.currency,
     )
 
 
@@ -100,7 +105,7 @@ class QuoteCheckout:
 def checkout_of(buyer: User, account: KeyAccount, quote: Quote) -> QuoteCheckout:
     problem = why_not_orderable(quote, today_for(account))
     version = accepted_version(quote)
-    if version is None:
+    if version is None or any(line.unit_price_amount is None for line in version.lines):
         return QuoteCheckout(problem, None, [])
     quoted = quoted_lines(quote, version)
     preview = placement.preview_checkout(buyer, account, quoted)

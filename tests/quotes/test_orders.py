@@ -177,6 +177,26 @@ def test_a_discontinued_product_is_refused_and_asks_for_a_new_quote(shop):
         order(shop, quote)
 
 
+def test_a_quote_in_another_currency_than_the_contracts_is_refused(shop):
+    quote = accepted_quote("acme", SMALL_LINES)
+    quote.currency = "USD"
+    db.session.commit()
+
+    with pytest.raises(ServiceError, match="The quote is in USD and your contract in CNY"):
+        order(shop, quote)
+
+
+def test_a_quote_with_a_line_without_a_price_is_refused(shop):
+    quote = accepted_quote("acme", SMALL_LINES)
+    db.session.execute(
+        sa.text("UPDATE quote_lines SET unit_price_amount = NULL WHERE sku = 'NW-MN27'")
+    )
+    db.session.commit()
+
+    with pytest.raises(ServiceError, match="has a line without a price"):
+        order(shop, quote)
+
+
 def test_the_cart_is_left_as_it_is(shop):
     fill_cart(shop.buyer, [("NW-MN27", 4)])
     quote = accepted_quote("acme", SMALL_LINES)
