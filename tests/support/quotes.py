@@ -11,7 +11,14 @@ from portal.catalog.models import Category, Product
 from portal.contracts.services import today_for
 from portal.core.db import utcnow
 from portal.extensions import db
-from portal.quotes.models import Quote, QuoteLine, QuoteNumberCounter, QuoteVersion
+from portal.quotes.models import (
+    Quote,
+    QuoteEvent,
+    QuoteLine,
+    QuoteNumberCounter,
+    QuoteSignOff,
+    QuoteVersion,
+)
 
 
 def accepted_quote(
@@ -24,10 +31,11 @@ def accepted_quote(
     status: str = "accepted",
 ) -> Quote:
     """A quote of the account that its buyer asked for (version 1: the request) and accepted
-        (version 2: the supplier's answer at the (SKU, quantity, unit price) `lines`, valid until
-        `valid_until`, 30 days from the account's today unless given). The products must exist.
-        `status` may say otherwise (e.g. "sent": answered, not accepted yet); `assignee` is the rep
-    who answered it (None: the team queue). Committed."""
+    (version 2: the supplier's answer at the (SKU, quantity, unit price) `lines`, valid until
+    `valid_until`, 30 days from the account's today unless given, signed off by product),
+    with its history (requested, sent, accepted). The products must exist. `status` may say
+    otherwise (e.g. "sent": answered, not accepted yet); `assignee` is the rep who answered it
+    (None: the team queue). Committed."""
     account = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == account_slug))
     buyer = buyer or db.session.scalar(
         sa.select(User).where(User.account_id == account.id).order_by(User.id).limit(1)
@@ -78,6 +86,25 @@ def accepted_quote(
                     unit_price_amount=unit_price,
                 )
             )
+    db.session.add(
+        QuoteSignOff(
+            account_id=account.id, version_id=answer.id, department="product", signed_at=now
+        )
+    )
+    steps = [("requested", 1, buyer), ("sent", 2, assignee)]
+    if answer.accepted_at is not None:
+        steps.append(("accepted", 2, buyer))
+    for kind, number, actor in steps:
+        db.session.add(
+            QuoteEvent(
+                account_id=account.id,
+                quote_id=quote.id,
+                version_number=number,
+                at=now,
+                actor_id=actor.id if actor else None,
+                kind=kind,
+            )
+        )
     db.session.commit()
     return quote
 
