@@ -51,9 +51,10 @@ def accepted_version(quote: Quote) -> QuoteVersion | None:
     return accepted[-1] if accepted else None
 
 
-def is_expired(version: QuoteVersion, today: date) -> bool:
-    """Whether the version's prices no longer hold: its valid-until day lies before `today`
-    (the account's). Until quotes.services.is_expired lands, the check ordering needs."""
+def _has_expired(version: QuoteVersion, today: date) -> bool:
+    """Whether the accepted version's prices no longer hold: its valid-until day lies before
+    `today` (the account's). What quotes.services.is_expired (helper CORE, not on main yet)
+    tells of an accepted quote; this module may call that once it is there."""
     return version.valid_until is not None and version.valid_until < today
 
 
@@ -72,7 +73,7 @@ def why_not_orderable(quote: Quote, today: date) -> str | None:
         return _(
             "Quote %(quote)s has a line without a price. Ask for a new quote.", quote=quote.number
         )
-    if is_expired(version, today):
+    if _has_expired(version, today):
         return _(
             "Quote %(quote)s expired on %(day)s and can no longer be ordered. Ask for it to be "
             "renewed on the quote's page.",
