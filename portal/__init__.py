@@ -183,6 +183,7 @@ def register_blueprints(app: Flask) -> None:
     )
     from portal.payments.views import bp as payments
     from portal.quotes.document_views import bp as quote_documents
+    from portal.quotes.order_views import bp as quote_orders
     from portal.quotes.staff_views import bp as staff_quotes
     from portal.tax.fapiao_views import bp as fapiao
 
@@ -203,6 +204,7 @@ def register_blueprints(app: Flask) -> None:
         fapiao,
         staff_quotes,
         quote_documents,
+        quote_orders,
     ):
         app.register_blueprint(blueprint)
     check_pages(app)  # every endpoint in the access table, or the app does not start

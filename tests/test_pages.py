@@ -30,11 +30,11 @@ from portal.ordering.models import LetterOfCredit, Order
 from portal.payments import invoices, statement_services
 from portal.payments import services as payments
 from portal.payments.models import BankStatementLine
-from portal.quotes import services as quotes
 from portal.quotes.models import Quote, QuoteVersion
 from tests.support.bank import camt053, entry
 from tests.support.card_payments import stripe_settings
 from tests.support.live import demo_site
+from tests.support.quotes import accepted_quote
 from tests.support.web import token_in
 
 pytestmark = [
@@ -141,15 +141,8 @@ def add_what_the_demo_lacks():
         worker = db.session.get(User, filed.assignee_id)
         hotline.claim(worker, filed)
         hotline.close(worker, filed, outcome, NOTE, sku=sku, quantity=1 if sku else None)
-    # A quote Acme's buyer asked for: the pipeline and the quote's staff page have rows.
-    if not db.session.scalar(sa.select(sa.func.count(Quote.id))):
-        buyer = users["buyer@acme.example"]
-        quotes.request_quote(
-            buyer,
-            db.session.get(KeyAccount, buyer.account_id),
-            [quotes.RequestLine("NW-LT14", 200)],
-            note=NOTE,
-        )
+    # An accepted quote to order from (the demo's 200 x NW-LT14 at 6,900.00).
+    accepted_quote("acme", [("NW-LT14", 200, "6900.00")])
     # A bank statement whose line matches no invoice: the queue and its line page have rows.
     statement_services.upload_statement(
         users["finance@northwind.example"],

@@ -182,6 +182,8 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "ordering.list_approvals": APPROVALS_ROLES,
     "ordering.decide_order": APPROVALS_ROLES,
     "ordering.read_notices": BUYER_ROLES,
+    # quotes: ordering an accepted quote
+    "quote_orders.order_quote": BUYER_ROLES,
     # ordering: the order desk (amounts on its pages by FIELDS), credit hold
     "ordering.list_staff_orders": BUSINESS_STAFF,
     "ordering.show_staff_order": BUSINESS_STAFF,

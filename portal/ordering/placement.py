@@ -1,12 +1,13 @@
 """Placing an order: the checkout's preview, and `place_order`, which turns a cart (or lines
 staff took down for a buyer) into an order at today's contract prices with its payment schedule,
-or refuses with a message and writes nothing.
+or refuses with a message and writes nothing. An accepted quote orders the same way, at its
+prices and quantities (ordering.quoted), and leaves the cart as it is.
 
 It locks the account's credit first and then tells its story in steps: a repeated submit finds
 the order the first one made; the lines are priced and checked; the order, its lines and its
 schedule are written; the credit is checked (an order that does not fit is held); the cart is
-emptied; the buyer is told the order was received, and whoever decides it (ordering.approvals)
-is asked when it waits for approval.
+emptied (or, ordered from a quote, the quote is marked ordered); the buyer is told the order
+was received, and whoever decides it (ordering.approvals) is asked when it waits for approval.
 """
 
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from portal.ordering import approvals
 from portal.ordering.credit import credit_excess, lock_account, over_credit_text
 from portal.ordering.lifecycle import hold, record, status_label, tell_invoices_issued
 from portal.ordering.models import Milestone, Order, OrderLine, OrderNumberCounter
+from portal.ordering.quoted import Quoted, QuoteSource, check_quoted, quoted_pricing
 from portal.tax import services as tax
 from portal.tax.fapiao import checked_fapiao_type
 
@@ -112,13 +114,14 @@ class Preview:
     who_decides: str = ""
 
 
-def preview_checkout(buyer: User, account: KeyAccount) -> Preview:
-    """The checkout page: the cart priced, the schedule it would produce, and whether it waits
-    for approval; `place_order` refuses the same cases on submit."""
+def preview_checkout(buyer: User, account: KeyAccount, quoted: Quoted | None = None) -> Preview:
+    """The checkout page: the cart (or a quote's lines, `quoted`) priced, the schedule it would
+    produce, and whether it waits for approval; `place_order` refuses the same cases on
+    submit."""
     today = today_for(account)
-    pricing = price_lines(account.id, cart_queries.cart_items(buyer.id), today)
+    pricing = _lines(buyer, account, None, quoted, today)
     try:
-        _check_priced(pricing)
+        _check_lines(pricing, None, quoted)
         vat = tax.summary(_taxed(account, pricing, today), pricing.total.currency)
     except ServiceError as error:
         return Preview(pricing, error.message)
@@ -165,10 +168,15 @@ def place_order(
     items: list[tuple[str, int]] | None = None,
     on_behalf_by: User | None = None,
     reason: str = "",
+    from_quote: QuoteSource | None = None,
 ) -> Order:
     """Turn the buyer's cart (or `items`, (SKU, quantity) pairs that staff took down on the
     buyer's behalf) into an order at today's contract prices, or refuse with a message and
     write nothing.
+
+    Ordered `from_quote`, the lines are the quote's, at its prices (`QuoteSource.quoted`, asked
+    under the account lock, may refuse), the cart stays as it is, and the quote is marked
+    ordered (`QuoteSource.placed`) in the order's own transaction.
 
     Staff placing it `on_behalf_by` must say why (`reason`): it is recorded in the order's
     history and the audit trail.
@@ -181,7 +189,8 @@ def place_order(
     if (existing := _order_with_token(account.id, token)) is not None:
         return existing
     today = today_for(account)
-    pricing, term = _priced(buyer, account, items, today)
+    quoted = from_quote.quoted() if from_quote is not None else None
+    pricing, term = _priced(buyer, account, items, quoted, today)
     taxed = _taxed(account, pricing, today)
     order = _new_order(buyer, account, checkout, token, pricing, term, on_behalf_by, today)
     db.session.add(order)
@@ -189,12 +198,14 @@ def place_order(
         db.session.flush()
     except IntegrityError as error:
         return _placed_meanwhile(account.id, token, error)
-    _add_lines(order, pricing, taxed)
+    _add_lines(order, pricing, taxed, quoted)
     issued = _add_schedule(order, term, pricing.total, today)
     actor = on_behalf_by or buyer
     record(order, None, order.status, actor, _on_behalf_comment(buyer, on_behalf_by, reason))
     _hold_if_over_credit(order, account, actor)
-    if items is None:
+    if from_quote is not None:
+        from_quote.placed(order)
+    elif items is None:
         cart_services.empty_cart(buyer.id)
     audit.record(
         actor, "order.place", f"order:{order.number}", {"total": (None, order.total_amount)}, reason
@@ -221,15 +232,17 @@ def _checked_reason(on_behalf_by: User | None, reason: str) -> str:
 
 
 def _priced(
-    buyer: User, account: KeyAccount, items: list[tuple[str, int]] | None, today: date
+    buyer: User,
+    account: KeyAccount,
+    items: list[tuple[str, int]] | None,
+    quoted: Quoted | None,
+    today: date,
 ) -> tuple[Pricing, PaymentTerm]:
-    """The lines (the buyer's cart when no `items`) at today's contract prices and the
-    contract's payment term; refused when a line cannot be ordered or there is no term."""
-    from_cart = items is None
-    pricing = price_lines(
-        account.id, cart_queries.cart_items(buyer.id) if from_cart else items, today
-    )
-    _check_priced(pricing, from_cart)
+    """The lines (the buyer's cart when no `items`) at today's contract prices (a quote's at
+    its prices) and the contract's payment term; refused when a line cannot be ordered or
+    there is no term."""
+    pricing = _lines(buyer, account, items, quoted, today)
+    _check_lines(pricing, items, quoted)
     term = contract_term(pricing.terms.id)
     if term is None:
         raise ServiceError(_no_term_message())
@@ -353,6 +366,27 @@ def _taxed(account: KeyAccount, pricing: Pricing, today: date) -> list[tax.Taxed
     return tax.taxed_priced_lines(pricing.lines, account.tax_treatment, tax.rates_on(today))
 
 
+def _lines(
+    buyer: User,
+    account: KeyAccount,
+    items: list[tuple[str, int]] | None,
+    quoted: Quoted | None,
+    today: date,
+) -> Pricing:
+    if quoted is not None:
+        return quoted_pricing(account.id, quoted, today)
+    return price_lines(
+        account.id, cart_queries.cart_items(buyer.id) if items is None else items, today
+    )
+
+
+def _check_lines(pricing: Pricing, items: list | None, quoted: Quoted | None) -> None:
+    if quoted is not None:
+        check_quoted(pricing, quoted)
+    else:
+        _check_priced(pricing, from_cart=items is None)
+
+
 def _check_priced(pricing: Pricing, from_cart: bool = True) -> None:
     if not pricing.lines:
         raise ServiceError(_("Your cart is empty.") if from_cart else _("Enter at least one line."))
@@ -439,7 +473,11 @@ def _exceeds_spending_limit(buyer: User, total: Money) -> bool:
     return limit.currency != total.currency or limit < total
 
 
-def _add_lines(order: Order, pricing: Pricing, taxed: list[tax.TaxedLine]) -> None:
+def _add_lines(
+    order: Order, pricing: Pricing, taxed: list[tax.TaxedLine], quoted: Quoted | None
+) -> None:
+    """The order's lines with their price snapshots; ordered from a quote, each names it."""
+    quoted_text = quoted.explanation() if quoted is not None else None
     for position, (line, vat) in enumerate(zip(pricing.lines, taxed, strict=True), start=1):
         db.session.add(
             OrderLine(
@@ -455,7 +493,9 @@ def _add_lines(order: Order, pricing: Pricing, taxed: list[tax.TaxedLine]) -> No
                 list_price_amount=line.list_price.amount if line.list_price else None,
                 line_total_amount=line.line_total.amount,
                 price_rule_id=line.rule.id if line.rule else None,
-                price_explanation=explain(line, pricing.terms),
+                price_explanation=quoted_text or explain(line, pricing.terms),
+                quote_number=quoted.number if quoted is not None else None,
+                quote_version=quoted.version if quoted is not None else None,
                 tax_category=vat.tax_category,
                 tax_rate_percent=vat.rate_percent,
                 net_amount=vat.net.amount,

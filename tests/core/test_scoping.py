@@ -8,6 +8,7 @@ from portal.core.db import AccountScoped, set_account_scope
 from portal.extensions import db
 from portal.payments.models import BankStatementLine
 from tests import factories
+from tests.support.quotes import accepted_quote
 
 #: Models with an account_id that are deliberately not scoped, and why.
 EXEMPT = {
@@ -60,6 +61,8 @@ def test_every_scoped_model_is_filtered_to_the_buyers_account():
         factories.LeadFactory(account=account)
         factories.SampleRequestFactory(account=account)
         factories.CareContactFactory(task=factories.CareTaskFactory(account=account))
+        # quotes: a quote with its versions, lines, sign-off and history
+        accepted_quote(account.slug, [(factories.ProductFactory().sku, 1, "10.00")])
 
     set_account_scope(db.session, acme.id)
     try:
