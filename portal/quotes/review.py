@@ -100,6 +100,7 @@ def submit(actor: User, quote: Quote, expected_version: int | None = None) -> Qu
             what=", ".join(([_("price approval")] if version.needs_approval else []) + waits),
         ),
     )
+    settle(notices.rep_turn(quote))
     db.session.flush()
     notices.tell_reviewers(
         quote,
