@@ -41,7 +41,13 @@ from portal.quotes.pricing import (
     priced_draft,
     text,
 )
-from portal.quotes.review import decide_price, sign_off, submit, waiting_for
+from portal.quotes.review import (
+    decide_price,
+    required_departments,
+    sign_off,
+    submit,
+    waiting_for,
+)
 from portal.quotes.rows import latest_of, lines_of
 from portal.quotes.steps import (
     account_of,
@@ -70,6 +76,7 @@ __all__ = [
     "reassign",
     "reject",
     "request_quote",
+    "required_departments",
     "save_draft",
     "sign_off",
     "starting_lines",
