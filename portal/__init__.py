@@ -182,6 +182,8 @@ def register_blueprints(app: Flask) -> None:
         statement_views,  # noqa: F401  (bank statements join payments' bp)
     )
     from portal.payments.views import bp as payments
+    from portal.quotes.document_views import bp as quote_documents
+    from portal.quotes.staff_views import bp as staff_quotes
     from portal.tax.fapiao_views import bp as fapiao
 
     # Every `<int:...>` of every route: ids beyond an id column's range match no route.
@@ -199,6 +201,8 @@ def register_blueprints(app: Flask) -> None:
         notifications,
         lookup,
         fapiao,
+        staff_quotes,
+        quote_documents,
     ):
         app.register_blueprint(blueprint)
     check_pages(app)  # every endpoint in the access table, or the app does not start

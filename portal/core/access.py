@@ -227,6 +227,9 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "payments.remove_saved_card": BUYER_ROLES,
     "payments.receive_stripe_webhook": PUBLIC,
     "payments.record_fapiao": RECORDERS,
+    # quote documents: a quote version as a PDF (drafts for staff only, marked DRAFT)
+    "quote_documents.download_quote_pdf": BUYER_ROLES,
+    "quote_documents.download_staff_quote_pdf": AMOUNT_READERS,
     # fapiao: the account's invoicing details, verified by finance; red-letter fapiao
     "fapiao.edit_details": (CUSTOMER_ADMIN,),
     "fapiao.staff_edit_details": FAPIAO_KEEPERS,
@@ -256,6 +259,16 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "hotline.set_account_calendar": MANAGERS,
     "hotline.deactivate_care_task": HOTLINE_WORKERS,
     "hotline.log_account_contact": HOTLINE_WORKERS,
+    # quotes: the staff's pipeline, quotes for callers, the workbench
+    "staff_quotes.show_pipeline": QUOTE_STAFF,
+    "staff_quotes.start_quote": HOTLINE_STAFF,
+    "staff_quotes.show_quote": QUOTE_STAFF,
+    "staff_quotes.save_draft": QUOTE_WORKERS,
+    "staff_quotes.submit_quote": QUOTE_WORKERS,
+    "staff_quotes.decide_price": MANAGERS,
+    "staff_quotes.sign_off": QUOTE_SIGNERS,
+    "staff_quotes.reassign_quote": QUOTE_WORKERS,
+    "staff_quotes.mark_lost": QUOTE_WORKERS,
     # notifications: the e-mail outbox
     "notifications.show_outbox": OUTBOX_KEEPERS,
     "notifications.retry_message": OUTBOX_KEEPERS,

@@ -38,6 +38,7 @@ from portal.demo.data import (
     STAFF_SETTINGS,
     TAKEN_DOWN_BY_PHONE,
 )
+from portal.demo.quotes import seed_demo_quotes
 from portal.extensions import db
 from portal.hotline import care
 from portal.hotline import services as hotline
@@ -57,8 +58,10 @@ DEMO_PASSWORD = "demo-password"  # noqa: S105  (documented demo sign-in)
 STAFF_DOMAIN = "northwind.example"
 
 
-def seed_demo() -> int:
-    """Create whatever of the demo is missing; returns how many rows it created."""
+def seed_demo(quotes: bool = True) -> int:
+    """Create whatever of the demo is missing; returns how many rows it created. `quotes`:
+    also the quotes of the pipeline (demo.quotes); tests that count quotes from none leave
+    them out."""
     password_hash = hash_password(DEMO_PASSWORD)
     created = 0
     staff = {}
@@ -127,7 +130,8 @@ def seed_demo() -> int:
     created += care.seed_demo_care(staff, accounts)
     created += _seed_fapiao_details(staff["finance"], accounts)
     db.session.commit()
-    return created + _seed_orders(staff) + _seed_aged_orders(staff) + _seed_hotline()
+    created += _seed_orders(staff) + _seed_aged_orders(staff) + _seed_hotline()
+    return created + (seed_demo_quotes(staff) if quotes else 0)
 
 
 def _seed_fapiao_details(finance: User, accounts: dict[str, KeyAccount]) -> int:

@@ -441,3 +441,108 @@ FAPIAO_DETAILS = {
         False,
     ),
 }
+
+#: Quotes in each state of the pipeline, written when the demo is seeded (portal.demo.quotes),
+#: found again by the buyer's note (unique). Days count back from the seeding day (or forward:
+#: `wanted_in`, `valid_for`). `lines`: (SKU, quantity, target price or None, quoted price or
+#: None, the buyer's comment). `answer`: the rep's supplier version (None: not yet answered):
+#: its status, when submitted and sent (days ago), how many days it holds from the seeding day
+#: (negative: expired), terms, note, who approved its price (None: waiting, when the price is
+#: beyond the rep's authority) and its sign-offs {department: signer or None (waiting)}.
+#: `outcome`: ("accepted", days ago) or ("lost", days ago, reason, comment).
+#: Acme has no quote of NW-LT14: the walk-through of DESIGN.md (200 x NW-LT14 at 6,900.00,
+#: approved by the manager, accepted and ordered) starts from a clean slate.
+QUOTES = [
+    {
+        # Iris's answer goes 20.8% below list on the monitors, beyond her authority (0%): it
+        # waits for the sales manager's price approval and the product sign-off.
+        "buyer": "buyer@acme.example",
+        "note": "Monitors and docks for the new intensive care wing, installed before it opens.",
+        # Asked today: its deadline (two business hours) has not passed when seeded.
+        "asked": 0,
+        "wanted_in": 45,
+        "lines": [
+            ("NW-MN27", 30, Decimal("1850.00"), Decimal("1899.00"), "Two per nurse station"),
+            ("NW-DOCK", 30, None, Decimal("899.00"), ""),
+        ],
+        "answer": {
+            "status": "in_review",
+            "submitted": 0,
+            "valid_for": 30,
+            "note": "Monitor price for this wing only, on the whole quantity.",
+            "approved_by": None,
+            "signed": {"product": None},
+        },
+        "outcome": None,
+    },
+    {
+        # The hotline call asked for 40 monitors: quoted below list (manager approved), sent.
+        "buyer": "buyer@globex.example",
+        "note": "40 x NW-MN27 monitors for the new Chicago office, delivered in one shipment.",
+        "asked": 6,
+        "wanted_in": 40,
+        "lines": [("NW-MN27", 40, Decimal("299.00"), Decimal("309.00"), "")],
+        "answer": {
+            "status": "sent",
+            "submitted": 4,
+            "sent": 3,
+            "valid_for": 27,
+            "note": "Shipped from Shenzhen, zero-rated for export; freight quoted separately.",
+            "approved_by": "manager",
+            "signed": {"product": "admin"},
+        },
+        "outcome": None,
+    },
+    {
+        "buyer": "wangfang@qingdao.example",
+        "note": "新院区门诊楼医生工作站采购，希望六月底前到货，请尽快报价。",
+        "asked": 0,
+        "wanted_in": 60,
+        "lines": [
+            ("NW-DT7", 15, Decimal("4500.00"), None, "需预装办公软件"),
+            ("NW-MN27", 15, None, None, ""),
+        ],
+        "answer": None,
+        "outcome": None,
+    },
+    {
+        # Accepted, but never ordered: its prices held until three days ago.
+        "buyer": "buyer@initech.example",
+        "note": "Two servers for the disaster recovery site, to be ordered once the budget clears.",
+        "asked": 30,
+        "wanted_in": None,
+        "lines": [("NW-SRV2", 2, Decimal("42000.00"), Decimal("43500.00"), "")],
+        "answer": {
+            "status": "sent",
+            "submitted": 27,
+            "sent": 26,
+            "valid_for": -3,
+            "terms": "Installation on site included; the buyer provides rack space and power.",
+            "approved_by": "manager",
+            "signed": {"product": "admin", "legal": "director"},
+        },
+        "outcome": ("accepted", 20),
+    },
+    {
+        "buyer": "buyer@lotus.example",
+        "note": "Four servers for the new analytics cluster in the research campus.",
+        "asked": 21,
+        "wanted_in": None,
+        "lines": [("NW-SRV2", 4, Decimal("39000.00"), Decimal("41000.00"), "")],
+        "answer": {
+            "status": "sent",
+            "submitted": 18,
+            "sent": 17,
+            "valid_for": 13,
+            "approved_by": "manager",
+            # Lotus buys under letters of credit, with no open credit: finance signs too.
+            "signed": {"product": "admin", "finance": "finance"},
+        },
+        "outcome": (
+            "lost",
+            5,
+            "competitor",
+            "A competitor offered 39,800.00 per server with a five-year warranty.",
+        ),
+    },
+]

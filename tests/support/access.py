@@ -41,6 +41,10 @@ def build_url(app, rule, world, slug="acme"):
         "letter_id": world["acme_letter"].id,
         "token": "not-a-valid-link",
         "staff_id": world["users"]["inside_sales"].id,
+        # quotes: Acme's quote; its version 1 (the buyer's request) every quote has, which
+        # the buyer's side and staff who see prices read
+        "quote_number": world["acme_quote"].number,
+        "version": 1,
     }
     with app.test_request_context():
         return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
