@@ -7,6 +7,7 @@ from portal.accounts.models import Address, KeyAccount, SearchKey, User
 from portal.core.db import AccountScoped, set_account_scope
 from portal.extensions import db
 from portal.payments.models import BankStatementLine
+from portal.quotes.models import Quote, QuoteEvent, QuoteLine, QuoteSignOff, QuoteVersion
 from tests import factories
 
 #: Models with an account_id that are deliberately not scoped, and why.
@@ -60,6 +61,7 @@ def test_every_scoped_model_is_filtered_to_the_buyers_account():
         factories.LeadFactory(account=account)
         factories.SampleRequestFactory(account=account)
         factories.CareContactFactory(task=factories.CareTaskFactory(account=account))
+        _quote_rows(factories.QuoteFactory(account=account))
 
     set_account_scope(db.session, acme.id)
     try:
@@ -71,6 +73,30 @@ def test_every_scoped_model_is_filtered_to_the_buyers_account():
             assert {row.account_id for row in rows} == {acme.id}, cls.__name__
     finally:
         set_account_scope(db.session, None)
+
+
+def _quote_rows(quote: Quote) -> None:
+    """A version of the quote with a line and a sign-off, and a step of its history."""
+    version = QuoteVersion(
+        quote_id=quote.id, account_id=quote.account_id, number=1, side="buyer", status="sent"
+    )
+    db.session.add(version)
+    db.session.flush()
+    db.session.add_all(
+        [
+            QuoteLine(
+                version_id=version.id,
+                account_id=quote.account_id,
+                position=1,
+                sku="NW-LT14",
+                name="ProBook 14 laptop",
+                quantity=1,
+            ),
+            QuoteSignOff(version_id=version.id, account_id=quote.account_id, department="product"),
+            QuoteEvent(quote_id=quote.id, account_id=quote.account_id, kind="requested"),
+        ]
+    )
+    db.session.flush()
 
 
 def test_scoping_also_filters_relationship_loads_and_lookups_by_key():

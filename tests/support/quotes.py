@@ -47,7 +47,7 @@ def account(slug: str) -> KeyAccount:
 
 
 def demo_world() -> World:
-    seed_demo()
+    seed_demo(quotes=False)
     staff = {
         name: user(f"{name}@northwind.example")
         for name in (
