@@ -12,7 +12,7 @@ from portal.core.errors import ServiceError
 from portal.core.money import format_money
 from portal.core.versioning import check_version, commit
 from portal.extensions import db
-from portal.notifications.services import later
+from portal.notifications.services import later, settle
 from portal.quotes import notices
 from portal.quotes.models import (
     Quote,
@@ -70,6 +70,7 @@ def accept(
                 day=format_day(version.valid_until),
             )
         )
+    settle(notices.buyer_turn(quote))
     version.accepted_at = utcnow()
     version.accepted_by_id = buyer.id
     quote.status = "accepted"
@@ -136,6 +137,7 @@ def ask_for_changes(
     account = account_of(quote)
     note = text(note, "note")
     values = checked_request(lines, quote.currency)
+    settle(notices.buyer_turn(quote))
     now = utcnow()
     latest = latest_of(quote, fresh=True)
     version = QuoteVersion(
@@ -180,6 +182,7 @@ def ask_to_renew(
     if not is_expired(quote, today_for(account), fresh=True):
         raise ServiceError(_("Only an expired quote can be renewed."))
     note = text(note, "note")
+    settle(notices.buyer_turn(quote))
     back_to_rep(quote, utcnow())
     event(quote, buyer, "renewal_requested", text=note)
     notices.tell_buyer_answered(

@@ -25,6 +25,17 @@ def buyer_link(quote: Quote, account: KeyAccount) -> str:
     return f"/a/{account.slug}/quotes/{quote.number}"
 
 
+def rep_turn(quote: Quote) -> str:
+    """What the rep's notices of a request or an answer ask for: settled once the rep has
+    submitted an answer (or the quote is closed)."""
+    return f"quote:{quote.id}:rep"
+
+
+def buyer_turn(quote: Quote) -> str:
+    """What the buyer's notice of a sent version asks for: settled by their answer."""
+    return f"quote:{quote.id}:buyer"
+
+
 def _rep_or_team(quote: Quote) -> list[int]:
     """The quote's rep; the inside-sales team and the sales managers when it has none."""
     return [quote.assignee_id] if quote.assignee_id else active_ids(INSIDE_SALES, SALES_MANAGER)
@@ -52,7 +63,24 @@ def tell_new_request(quote: Quote, account: KeyAccount, assignee: User | None) -
         text,
         staff_link(quote),
         email="notice",
+        about=rep_turn(quote),
         dedupe_key=f"quote_requested:{quote.id}:{quote.due_at.isoformat()}",
+    )
+
+
+def tell_buyer_taken_down(quote: Quote, account: KeyAccount, staff: User) -> None:
+    """A request staff took down for a caller: the buyer gets it in writing, with its number."""
+    notify(
+        [quote.requested_by_id],
+        _l(
+            "%(name)s of Northwind took down your request for quote %(number)s; we answer by "
+            "%(due)s",
+            name=staff.name,
+            number=quote.number,
+            due=later(format_moment, quote.due_at, account.time_zone, labelled=True),
+        ),
+        buyer_link(quote, account),
+        email="notice",
     )
 
 
@@ -72,7 +100,7 @@ def tell_assignee(quote: Quote, account: KeyAccount, assignee: User, reason: str
 
 def tell_buyer_answered(quote: Quote, account: KeyAccount, text) -> None:
     """The buyer accepted, rejected, asked for changes or a renewal: the rep hears of it."""
-    notify(_rep_or_team(quote), text, staff_link(quote), email="notice")
+    notify(_rep_or_team(quote), text, staff_link(quote), email="notice", about=rep_turn(quote))
 
 
 def tell_reviewers(
@@ -148,6 +176,7 @@ def tell_sent(quote: Quote, account: KeyAccount, version: QuoteVersion) -> None:
         ),
         buyer_link(quote, account),
         email="quote_sent",
+        about=buyer_turn(quote),
         dedupe_key=f"quote_sent:{quote.id}:{version.number}",
         number=quote.number,
         version_number=version.number,

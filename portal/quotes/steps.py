@@ -20,6 +20,7 @@ from portal.core.versioning import Conflict
 from portal.extensions import db
 from portal.hotline.services import due_at_for, is_available, route
 from portal.notifications.services import settle
+from portal.quotes import notices
 from portal.quotes.models import (
     DEPARTMENTS,
     LOST_REASONS,
@@ -165,6 +166,8 @@ def lose(quote: Quote, actor: User, reason: str, comment: str, version=None) -> 
     quote.lost_comment = comment
     quote.lost_at = utcnow()
     quote.lost_by_id = actor.id
+    settle(notices.rep_turn(quote))
+    settle(notices.buyer_turn(quote))
     latest = latest_of(quote, fresh=True)
     if latest is not None and latest.status == "in_review":
         # Nobody approves or signs off a lost quote's version: their notices are done with.

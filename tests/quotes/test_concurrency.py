@@ -41,7 +41,7 @@ def acting(app, number: str, email: str, department: str):
 def test_two_signers_at_once_the_quote_is_sent_exactly_once(request, which):
     app = request.getfixturevalue(which)
     with app.app_context():
-        seed_demo()
+        seed_demo(quotes=False)
         buyer, acme = user("buyer@acme.example"), account("acme")
         quote = services.request_quote(buyer, acme, [RequestLine("NW-LT14", 2)])
         services.save_draft(
@@ -82,7 +82,7 @@ def test_two_signers_at_once_the_quote_is_sent_exactly_once(request, which):
 def test_two_requests_at_once_get_numbers_of_their_own(request, which):
     app = request.getfixturevalue(which)
     with app.app_context():
-        seed_demo()
+        seed_demo(quotes=False)
 
     def asking(email, slug):
         def call(barrier):

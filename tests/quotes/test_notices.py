@@ -3,6 +3,10 @@ Chinese, Northwind's account admin English."""
 
 from decimal import Decimal
 
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.notifications.models import Notice
 from portal.quotes import services
 from portal.quotes.services import RequestLine
 from tests.support.quotes import mails_to, valid_until
@@ -55,3 +59,28 @@ def test_an_english_buyer_gets_english(world):
     (sent,) = mails_to("buyer@acme.example", quote.number)
     assert sent.text_body.startswith("Hello Alice Buyer,")
     assert "Total: CN¥15,300.00" in sent.text_body
+
+
+def test_a_notice_is_read_once_what_it_asks_for_is_done(world):
+    def unread(user, number):
+        return db.session.scalar(
+            sa.select(sa.func.count(Notice.id)).where(
+                Notice.user_id == user.id,
+                Notice.read_at.is_(None),
+                Notice.text.contains(number),
+            )
+        )
+
+    quote = services.request_quote(world.buyer, world.acme, [RequestLine("NW-LT14", 2)])
+    assert unread(world.inside, quote.number) == 1
+    services.save_draft(
+        world.inside, quote, services.starting_lines(quote), valid_until=valid_until(world.acme)
+    )
+    services.submit(world.inside, quote)
+    assert unread(world.inside, quote.number) == 0
+    assert unread(world.admin, quote.number) == 1
+    services.sign_off(world.admin, quote, "product")
+    assert unread(world.admin, quote.number) == 0
+    assert unread(world.buyer, quote.number) == 1
+    services.accept(world.buyer, quote, 2)
+    assert unread(world.buyer, quote.number) == 0
