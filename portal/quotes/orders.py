@@ -34,6 +34,7 @@ from portal.ordering import placement
 from portal.ordering.models import Order
 from portal.ordering.quoted import Quoted
 from portal.quotes.models import Quote, QuoteEvent, QuoteVersion
+from portal.quotes.steps import is_expired
 
 
 def _with_lines(account_id: int, number: str) -> sa.Select:
@@ -51,13 +52,6 @@ def accepted_version(quote: Quote) -> QuoteVersion | None:
     return accepted[-1] if accepted else None
 
 
-def _has_expired(version: QuoteVersion, today: date) -> bool:
-    """Whether the accepted version's prices no longer hold: its valid-until day lies before
-    `today` (the account's). What quotes.services.is_expired (helper CORE, not on main yet)
-    tells of an accepted quote; this module may call that once it is there."""
-    return version.valid_until is not None and version.valid_until < today
-
-
 def why_not_orderable(quote: Quote, today: date) -> str | None:
     """Why the quote cannot be ordered today, in a sentence; None when it can."""
     if quote.status == "ordered":
@@ -73,7 +67,7 @@ def why_not_orderable(quote: Quote, today: date) -> str | None:
         return _(
             "Quote %(quote)s has a line without a price. Ask for a new quote.", quote=quote.number
         )
-    if _has_expired(version, today):
+    if is_expired(quote, today):
         return _(
             "Quote %(quote)s expired on %(day)s and can no longer be ordered. Ask for it to be "
             "renewed on the quote's page.",
