@@ -182,6 +182,7 @@ def register_blueprints(app: Flask) -> None:
         statement_views,  # noqa: F401  (bank statements join payments' bp)
     )
     from portal.payments.views import bp as payments
+    from portal.quotes.views import bp as quotes
     from portal.tax.fapiao_views import bp as fapiao
 
     # Every `<int:...>` of every route: ids beyond an id column's range match no route.
@@ -199,6 +200,7 @@ def register_blueprints(app: Flask) -> None:
         notifications,
         lookup,
         fapiao,
+        quotes,
     ):
         app.register_blueprint(blueprint)
     check_pages(app)  # every endpoint in the access table, or the app does not start
