@@ -57,6 +57,7 @@ def register_template_helpers(app: Flask) -> None:
     from portal.payments import cards, refunds
     from portal.payments import permissions as payments_permissions
     from portal.payments import queries as payments_queries
+    from portal.quotes import labels as quote_labels
     from portal.tax.fapiao_models import fapiao_type_label
     from portal.tax.supplier import supplier
 
@@ -120,6 +121,8 @@ def register_template_helpers(app: Flask) -> None:
         hotline_topics=TOPIC_LABELS,
         hotline_callback_windows=CALLBACK_LABELS,
         hotline_local_time=local_time,
+        #: Quote statuses, departments, lost reasons and history steps (quotes.labels).
+        quote_labels=quote_labels,
         # Permissions, for the menus and buttons of pages that several views share; the
         # access table: `may_open(current_user, endpoint)`, `sees(current_user, field)`
         may_open=access.may_open,

@@ -129,6 +129,7 @@ def upgrade():
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('name_zh', sa.String(length=200), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('tax_category', sa.String(length=20), nullable=False),
     sa.Column('unit_price_amount', portal.core.db.Amount(precision=19, scale=4), nullable=True),
     sa.Column('target_price_amount', portal.core.db.Amount(precision=19, scale=4), nullable=True),
     sa.Column('comment', sa.Text(), nullable=False),

@@ -130,6 +130,16 @@ class Quote(AccountScoped, Versioned, db.Model):
         back_populates="quote", lazy="raise", order_by="QuoteEvent.id"
     )
 
+    def latest(self, side: str | None = None, sent_only: bool = False) -> "QuoteVersion | None":
+        """The newest version (of `side`, and `sent` when `sent_only`), from the loaded
+        versions."""
+        for version in reversed(self.versions):
+            if (side is None or version.side == side) and (
+                not sent_only or version.status == "sent"
+            ):
+                return version
+        return None
+
 
 class QuoteVersion(AccountScoped, db.Model):
     """One side's word: the buyer's request or change request, or the supplier's priced answer.
@@ -213,6 +223,8 @@ class QuoteLine(AccountScoped, db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     name_zh: Mapped[str] = mapped_column(sa.String(200), default="")
     quantity: Mapped[int]
+    #: The tax category of the product's category when the line was written (how it is taxed).
+    tax_category: Mapped[str] = mapped_column(sa.String(20), default="goods")
     #: Supplier versions: the quoted unit price (gross for VAT-inclusive accounts).
     unit_price_amount: Mapped[Decimal | None] = mapped_column(Amount)
     #: Buyer versions: the price the buyer hopes for, if they named one.
