@@ -44,6 +44,7 @@ class Sweep:
 
 SWEEPS = (
     Sweep("hotline_deadlines", timedelta(minutes=1), "portal.hotline.services:sweep_deadlines"),
+    Sweep("quote_deadlines", timedelta(minutes=1), "portal.quotes.services:sweep_deadlines"),
     Sweep("care_tasks", timedelta(hours=1), "portal.hotline.care:sweep_care_tasks"),
     Sweep("payments_due", timedelta(hours=1), "portal.payments.sweep:sweep_payments_due"),
     Sweep("overdue_milestones", timedelta(hours=1), "portal.payments.sweep:sweep_overdue"),

@@ -67,6 +67,13 @@ PROPOSAL_DECIDERS = MANAGERS
 HOTLINE_STAFF = (INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR, CALL_CENTER)
 #: Staff who claim, call, reassign and close requests, and track sample units; care tasks.
 HOTLINE_WORKERS = (INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR)
+#: Staff who see quotes: the pipeline, a quote's versions and history (prices only as
+#: AMOUNT_READERS see them: the call centre does not).
+QUOTE_STAFF = BUSINESS_STAFF
+#: Staff who write and submit supplier versions, reassign quotes and mark them lost.
+QUOTE_WORKERS = HOTLINE_WORKERS
+#: Staff who sign a supplier version off for a department (quotes.permissions.SIGNERS).
+QUOTE_SIGNERS = (ACCOUNT_ADMIN, SALES_DIRECTOR, FINANCE)
 LEAD_VIEWERS = (FIELD_SALES, SALES_MANAGER, SALES_DIRECTOR)
 SAMPLE_VIEWERS = (INSIDE_SALES, FIELD_SALES, SALES_MANAGER, SALES_DIRECTOR)
 #: Staff who take calls or act for customers: they search contacts, orders and invoices.

@@ -103,6 +103,7 @@ def test_a_sweep_whose_code_cannot_be_found_is_recorded_as_failed():
 def test_every_sweep_of_the_registry_can_be_loaded():
     assert [s.name for s in SWEEPS] == [
         "hotline_deadlines",
+        "quote_deadlines",
         "care_tasks",
         "payments_due",
         "overdue_milestones",
