@@ -35,6 +35,7 @@ from portal.payments.models import (
     Refund,
     SavedCard,
 )
+from portal.quotes.models import Quote
 from portal.tax.fapiao_models import FapiaoDetails, IssuedFapiao
 
 
@@ -539,3 +540,18 @@ class BankStatementLineFactory(Base):
     reference_text = "Payment for order 4471"
     status = "queued"
     reason = "no_reference"
+
+
+class QuoteFactory(Base):
+    """A quote row alone (no versions): enough for lists and links; a quote to work on is
+    asked for through quotes.services.request_quote."""
+
+    class Meta:
+        model = Quote
+
+    account = factory.SubFactory(AccountFactory)
+    number = factory.Sequence(lambda n: f"Q-2026-{n + 900000:06d}")
+    requested_by = factory.SubFactory(UserFactory, account=factory.SelfAttribute("..account"))
+    due_at = factory.LazyFunction(lambda: datetime.now(UTC) + timedelta(hours=8))
+    status = "requested"
+    currency = "CNY"

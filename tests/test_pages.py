@@ -30,6 +30,8 @@ from portal.ordering.models import LetterOfCredit, Order
 from portal.payments import invoices, statement_services
 from portal.payments import services as payments
 from portal.payments.models import BankStatementLine
+from portal.quotes import services as quotes
+from portal.quotes.models import Quote
 from tests.support.bank import camt053, entry
 from tests.support.card_payments import stripe_settings
 from tests.support.live import demo_site
@@ -139,6 +141,15 @@ def add_what_the_demo_lacks():
         worker = db.session.get(User, filed.assignee_id)
         hotline.claim(worker, filed)
         hotline.close(worker, filed, outcome, NOTE, sku=sku, quantity=1 if sku else None)
+    # A quote Acme's buyer asked for: the pipeline and the quote's staff page have rows.
+    if not db.session.scalar(sa.select(sa.func.count(Quote.id))):
+        buyer = users["buyer@acme.example"]
+        quotes.request_quote(
+            buyer,
+            db.session.get(KeyAccount, buyer.account_id),
+            [quotes.RequestLine("NW-LT14", 200)],
+            note=NOTE,
+        )
     # A bank statement whose line matches no invoice: the queue and its line page have rows.
     statement_services.upload_statement(
         users["finance@northwind.example"],
@@ -196,6 +207,9 @@ def arguments(account: KeyAccount) -> dict[str, object]:
             sa.select(OrderList.id).where(OrderList.account_id == account.id).order_by(OrderList.id)
         ),
         "line_id": first(sa.select(BankStatementLine.id).order_by(BankStatementLine.id)),
+        "quote_number": first(
+            sa.select(Quote.number).where(Quote.account_id == account.id).order_by(Quote.id)
+        ),
     }
 
 

@@ -33,36 +33,9 @@ from portal.catalog.services import normal_sku
 from portal.core import numbers
 from portal.core.errors import ServiceError
 from portal.core.inputs import bounded_int, plain_input
+from portal.quotes.labels import LOST_REASON_LABELS
 from portal.quotes.models import LOST_REASONS
 
-#: A quote's status in the buyer's words (the rep's review is not the buyer's business).
-STATUS_LABELS = {
-    "requested": _l("Requested"),
-    "in_review": _l("Being prepared"),
-    "sent": _l("Quote ready"),
-    "accepted": _l("Accepted"),
-    "ordered": _l("Ordered"),
-    "lost": _l("Closed"),
-}
-LOST_REASON_LABELS = {
-    "price": _l("Price"),
-    "timing": _l("Timing"),
-    "competitor": _l("Went with a competitor"),
-    "no_longer_needed": _l("No longer needed"),
-    "other": _l("Other reason"),
-}
-#: The steps of a quote's history a buyer sees, in the buyer's words; the rest (submitting,
-#: the price approval, the sign-offs, escalation, reassignment) stays inside.
-BUYER_EVENT_LABELS = {
-    "requested": _l("Quote requested"),
-    "routed": _l("Assigned"),
-    "sent": _l("Quote sent"),
-    "changes_requested": _l("Changes asked for"),
-    "renewal_requested": _l("Renewal asked for"),
-    "accepted": _l("Accepted"),
-    "ordered": _l("Ordered"),
-    "lost": _l("Closed"),
-}
 #: Empty rows offered below the lines, to add a product without a script.
 SPARE_ROWS = 3
 MAX_COMMENT = 500
@@ -93,9 +66,10 @@ class QuoteLineForm(Form):
     comment = StringField(_l("Comment"), validators=[Length(max=MAX_COMMENT)])
 
     def is_blank(self) -> bool:
-        return not any(
-            (f.data or "").strip() for f in (self.sku, self.quantity, self.target_price)
-        ) and not (self.comment.data or "").strip()
+        return (
+            not any((f.data or "").strip() for f in (self.sku, self.quantity, self.target_price))
+            and not (self.comment.data or "").strip()
+        )
 
 
 def _line_error(number: int, message: str) -> str:

@@ -17,10 +17,7 @@ from portal.core.forms import validated
 from portal.core.permissions import require
 from portal.quotes import figures, permissions, queries, services
 from portal.quotes.forms import (
-    BUYER_EVENT_LABELS,
-    LOST_REASON_LABELS,
     SPARE_ROWS,
-    STATUS_LABELS,
     AcceptForm,
     ChangesForm,
     ReadLine,
@@ -54,22 +51,19 @@ def list_quotes(slug):
         "quotes/buyer_quotes.html",
         account=account,
         rows=[_row(quote, today) for quote in quotes],
-        status_labels=STATUS_LABELS,
-        event_labels=BUYER_EVENT_LABELS,
     )
 
 
 def _row(quote, today) -> dict:
-    """What the list shows of a quote: its latest sent supplier version (valid until, the
-    number of lines), whether it expired, and its latest step the buyer may see."""
-    offer = quote.latest(side="supplier", sent_only=True)
-    steps = [event for event in quote.events if event.kind in BUYER_EVENT_LABELS]
+    """What the list shows of a quote besides its own columns: its latest sent supplier
+    version (valid until), whether it expired, and its latest version the buyer sees (the
+    latest step between the two sides)."""
+    visible = buyer_versions(quote)
     return {
         "quote": quote,
-        "offer": offer,
-        "line_count": len(offer.lines) if offer else len(quote.versions[0].lines),
+        "offer": quote.latest(side="supplier", sent_only=True),
         "is_expired": services.is_expired(quote, today),
-        "step": steps[-1] if steps else None,
+        "step": visible[-1] if visible else None,
     }
 
 
@@ -77,6 +71,7 @@ def _row(quote, today) -> dict:
 @restricted
 def request_quote(slug):
     account = account_queries.account_or_404(slug)
+    require(permissions.can_request_quote(current_user, account), 403)
     if request.method == "GET":
         from_cart = request.args.get("from") == "cart"
         items = cart_queries.cart_items(current_user.id) if from_cart else []
@@ -99,7 +94,10 @@ def request_quote(slug):
         quote = services.request_quote(
             current_user,
             account,
-            [services.RequestLine(li.sku, li.quantity, li.target_price, li.comment) for li in lines],
+            [
+                services.RequestLine(li.sku, li.quantity, li.target_price, li.comment)
+                for li in lines
+            ],
             wanted_by=form.wanted_by.data,
             note=(form.note.data or "").strip(),
         )
@@ -152,12 +150,11 @@ def _quote_or_404(account, number):
     return quote
 
 
-def _answerable(slug, number):
-    """The account and its quote (404 for another account's), when the user may answer it."""
+def _loaded(slug, number):
+    """The account and its quote (404 for another account's). Whether the user may answer it
+    now is the service's to say: a second click on a button is refused, with why, harmlessly."""
     account = account_queries.account_or_404(slug)
-    quote = _quote_or_404(account, number)
-    require(permissions.can_answer(current_user, quote), 403)
-    return account, quote
+    return account, _quote_or_404(account, number)
 
 
 def buyer_versions(quote) -> list:
@@ -170,13 +167,12 @@ def _quote_page(account, quote, status=200, **forms):
     versions = buyer_versions(quote)
     offer = quote.latest(side="supplier", sent_only=True)
     is_expired = services.is_expired(quote, today)
-    can_answer = permissions.can_answer(current_user, quote)
-    is_open = quote.status == "sent" and offer is not None
+    can_answer = permissions.can_answer(current_user, quote) and offer is not None
     actions = {
-        "accept": can_answer and is_open and not is_expired,
-        "reject": can_answer and is_open,
-        "changes": can_answer and is_open,
-        "renew": can_answer and is_expired,
+        "accept": can_answer and not is_expired,
+        "reject": can_answer,
+        "changes": can_answer,
+        "renew": permissions.can_ask_to_renew(current_user, quote, is_expired),
         "order": quote.status == "accepted" and not is_expired,
     }
     return render_template(
@@ -184,12 +180,11 @@ def _quote_page(account, quote, status=200, **forms):
         account=account,
         quote=quote,
         offer=offer,
-        versions=[
-            (v, figures.version_figures(v, quote.currency, account.tax_treatment, today))
-            for v in reversed(versions)
-        ],
-        changes={newer.number: figures.differences(older, newer) for older, newer in pairwise(versions)},
-        events=[e for e in quote.events if e.kind in BUYER_EVENT_LABELS],
+        versions=list(reversed(versions)),
+        figures=figures.quote_figures(quote, account.tax_treatment, today),
+        changes={
+            newer.number: figures.differences(older, newer) for older, newer in pairwise(versions)
+        },
         is_expired=is_expired,
         actions=actions,
         order_url=f"/a/{account.slug}/quotes/{quote.number}/order",
@@ -198,9 +193,6 @@ def _quote_page(account, quote, status=200, **forms):
         changes_form=forms.get("changes_form") or _changes_form(offer),
         renew_form=forms.get("renew_form") or RenewForm(formdata=None),
         change_errors=forms.get("change_errors", []),
-        status_labels=STATUS_LABELS,
-        event_labels=BUYER_EVENT_LABELS,
-        lost_reason_labels=LOST_REASON_LABELS,
     ), status
 
 
@@ -218,7 +210,7 @@ def _to_quote(slug, number):
 @bp.post("/a/<slug>/quotes/<quote_number>/accept")
 @restricted
 def accept_quote(slug, quote_number):
-    _account, quote = _answerable(slug, quote_number)
+    _account, quote = _loaded(slug, quote_number)
     form = AcceptForm()
     if not validated(form, _("Reload the page and accept the quote again.")):
         return _to_quote(slug, quote_number)
@@ -236,7 +228,7 @@ def accept_quote(slug, quote_number):
 @bp.post("/a/<slug>/quotes/<quote_number>/reject")
 @restricted
 def reject_quote(slug, quote_number):
-    account, quote = _answerable(slug, quote_number)
+    account, quote = _loaded(slug, quote_number)
     form = RejectForm()
     if quote.status == "lost":  # a second click
         flash(_("This quote is closed already."), "info")
@@ -245,7 +237,10 @@ def reject_quote(slug, quote_number):
         return _quote_page(account, quote, 422, reject_form=form)
     with refusal_shown(form):
         services.reject(current_user, quote, form.reason.data, (form.comment.data or "").strip())
-        flash(_("You rejected quote %(number)s. Thank you for telling us why.", number=quote_number), "success")
+        flash(
+            _("You rejected quote %(number)s. Thank you for telling us why.", number=quote_number),
+            "success",
+        )
         return _to_quote(slug, quote_number)
     return _quote_page(account, _quote_or_404(account, quote_number), 422, reject_form=form)
 
@@ -253,7 +248,7 @@ def reject_quote(slug, quote_number):
 @bp.post("/a/<slug>/quotes/<quote_number>/changes")
 @restricted
 def ask_for_changes(slug, quote_number):
-    account, quote = _answerable(slug, quote_number)
+    account, quote = _loaded(slug, quote_number)
     form = ChangesForm()
     is_valid = form.validate_on_submit()
     if form.csrf_token.errors:
@@ -269,10 +264,19 @@ def ask_for_changes(slug, quote_number):
         services.ask_for_changes(
             current_user,
             quote,
-            [services.RequestLine(li.sku, li.quantity, li.target_price, li.comment) for li in lines],
+            [
+                services.RequestLine(li.sku, li.quantity, li.target_price, li.comment)
+                for li in lines
+            ],
             note=(form.note.data or "").strip(),
         )
-        flash(_("We have your changes to quote %(number)s and will answer soon.", number=quote_number), "success")
+        flash(
+            _(
+                "We have your changes to quote %(number)s and will answer soon.",
+                number=quote_number,
+            ),
+            "success",
+        )
         return _to_quote(slug, quote_number)
     return _quote_page(
         account,
@@ -286,10 +290,12 @@ def ask_for_changes(slug, quote_number):
 @bp.post("/a/<slug>/quotes/<quote_number>/renew")
 @restricted
 def ask_to_renew(slug, quote_number):
-    _account, quote = _answerable(slug, quote_number)
+    _account, quote = _loaded(slug, quote_number)
     form = RenewForm()
     if validated(form, _("Write a note of at most 4000 characters.")):
         with refusal_shown():
             services.ask_to_renew(current_user, quote, (form.note.data or "").strip())
-            flash(_("We have your request to renew quote %(number)s.", number=quote_number), "success")
+            flash(
+                _("We have your request to renew quote %(number)s.", number=quote_number), "success"
+            )
     return _to_quote(slug, quote_number)

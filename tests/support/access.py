@@ -41,6 +41,7 @@ def build_url(app, rule, world, slug="acme"):
         "letter_id": world["acme_letter"].id,
         "token": "not-a-valid-link",
         "staff_id": world["users"]["inside_sales"].id,
+        "quote_number": world["acme_quote"].number,
     }
     with app.test_request_context():
         return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
