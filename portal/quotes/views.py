@@ -78,7 +78,7 @@ def request_quote(slug):
         return _new_page(account, _request_form([ReadLine(s, q, None, "") for s, q in items]))
     form = RequestQuoteForm()
     is_valid = form.validate_on_submit()
-    if form.csrf_token.errors:
+    if "csrf_token" in form.errors:
         flash(_("This form has expired. Check the lines and send them again."), "danger")
         return _new_page(account, form), 400
     lines, errors = form.read_lines()
@@ -251,7 +251,7 @@ def ask_for_changes(slug, quote_number):
     account, quote = _loaded(slug, quote_number)
     form = ChangesForm()
     is_valid = form.validate_on_submit()
-    if form.csrf_token.errors:
+    if "csrf_token" in form.errors:
         flash(_("This form has expired. Reload the page and ask again."), "danger")
         return _to_quote(slug, quote_number)
     lines, errors = form.read_lines()
