@@ -189,7 +189,7 @@ class AcceptForm(FlaskForm):
     """Accept the version shown (its number: a page left open never accepts a newer one)."""
 
     version = HiddenField(validators=[DataRequired()])
-    submit = SubmitField(_l("Accept this quote"))
+    accept = SubmitField(_l("Accept this quote"))
 
     def version_number(self) -> int | None:
         try:
@@ -203,7 +203,7 @@ class RejectForm(FlaskForm):
     comment = TextAreaField(
         _l("Comment (optional)"), validators=[Length(max=2000)], render_kw={"rows": 2}
     )
-    submit = SubmitField(_l("Reject the quote"))
+    reject = SubmitField(_l("Reject the quote"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -220,14 +220,15 @@ class ChangesForm(FlaskForm):
     note = TextAreaField(
         _l("What should change?"), validators=[Length(max=MAX_NOTE)], render_kw={"rows": 3}
     )
-    submit = SubmitField(_l("Ask for changes"))
+    ask = SubmitField(_l("Ask for changes"))
 
     def read_lines(self) -> tuple[list[ReadLine], list[str]]:
         return read_rows(self.lines.entries, allow_zero=True)
 
 
 class RenewForm(FlaskForm):
-    note = TextAreaField(
+    #: Its own name: the change request's note may be on the same page.
+    renew_note = TextAreaField(
         _l("Note (optional)"), validators=[Length(max=MAX_NOTE)], render_kw={"rows": 2}
     )
-    submit = SubmitField(_l("Ask to renew"))
+    renew = SubmitField(_l("Ask to renew"))

@@ -294,7 +294,7 @@ def ask_to_renew(slug, quote_number):
     form = RenewForm()
     if validated(form, _("Write a note of at most 4000 characters.")):
         with refusal_shown():
-            services.ask_to_renew(current_user, quote, (form.note.data or "").strip())
+            services.ask_to_renew(current_user, quote, (form.renew_note.data or "").strip())
             flash(
                 _("We have your request to renew quote %(number)s.", number=quote_number), "success"
             )

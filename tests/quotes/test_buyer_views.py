@@ -391,7 +391,7 @@ def test_an_expired_quote_cannot_be_accepted_and_can_be_asked_to_renew(buyer, wo
     buyer.post(f"{url}/accept", data={"version": "2"})
     assert fresh(quote).status == "sent"
 
-    response = buyer.post(f"{url}/renew", data={"note": "Still interested."})
+    response = buyer.post(f"{url}/renew", data={"renew_note": "Still interested."})
     assert response.status_code == 303
     assert fresh(quote).status == "requested"
     assert event_kinds(quote)[-1] == "renewal_requested"
