@@ -47,9 +47,9 @@ def can_work_quote(user, quote) -> bool:
     return _role(user) in QUOTE_WORKERS and quote.status in OPEN_STATUSES
 
 
-def can_decide_price(user, version) -> bool:
-    """Approve (or reject) a version's price beyond its author's authority: a sales manager
-    or director whose own authority covers the depth, never the author."""
+def can_reject_price(user, version) -> bool:
+    """Send a version's price back to its author: a sales manager or director, never the
+    author, whatever their own authority (as with price proposals)."""
     return (
         _role(user) in PRICE_DECIDERS
         and version.side == "supplier"
@@ -57,7 +57,14 @@ def can_decide_price(user, version) -> bool:
         and version.needs_approval
         and version.approved_at is None
         and version.author_id != user.id
-        and authority_covers(user.discount_authority_percent, version.depth_percent)
+    )
+
+
+def can_decide_price(user, version) -> bool:
+    """Approve a version's price beyond its author's authority: a sales manager or director
+    whose own authority covers the depth, never the author (who may also reject it)."""
+    return can_reject_price(user, version) and authority_covers(
+        user.discount_authority_percent, version.depth_percent
     )
 
 

@@ -5,6 +5,7 @@ Each public function commits once or raises ServiceError and writes nothing."""
 from flask_babel import gettext as _
 
 from portal.accounts.models import KeyAccount, User
+from portal.contracts.permissions import authority_covers
 from portal.contracts.services import proposal_deciders
 from portal.core import audit
 from portal.core.dates import format_day
@@ -24,6 +25,7 @@ from portal.quotes.models import (
 )
 from portal.quotes.permissions import (
     can_decide_price,
+    can_reject_price,
     can_sign_off,
 )
 from portal.quotes.pricing import (
@@ -72,7 +74,11 @@ def submit(actor: User, quote: Quote, expected_version: int | None = None) -> Qu
         sign_off.comment = ""
     version.status = "in_review"
     version.submitted_at = now
+    # Whoever puts the price forward is its author: their authority decides the approval.
     version.author_id = actor.id
+    version.needs_approval = version.depth_percent is not None and not authority_covers(
+        actor.discount_authority_percent, version.depth_percent
+    )
     quote.status = "in_review"
     waits = [department_label(d) for d in DEPARTMENTS if d in existing]
     event(
@@ -117,7 +123,7 @@ def decide_price(actor: User, quote: Quote, approve: bool, comment: str) -> None
         raise ServiceError(_("This version's price needs no approval now."))
     if actor.id == version.author_id:
         raise ServiceError(_("Nobody approves the price of their own version."))
-    if not can_decide_price(actor, version):
+    if not (can_decide_price(actor, version) if approve else can_reject_price(actor, version)):
         raise ServiceError(
             _(
                 "The discount (%(depth)s%% below list) is beyond your authority, or your "
@@ -254,7 +260,7 @@ def waiting_for(quote: Quote) -> list[str]:
     """What the current version still waits for, in words: "price approval (23.3% below
     list)", "product sign-off"; [] when it waits for nothing of staff."""
     version = latest_of(quote)
-    if version is None or version.side != "supplier" or version.status != "in_review":
+    if quote.status != "in_review" or version is None or version.status != "in_review":
         return []
     words = []
     for kind, department in _waits(version):

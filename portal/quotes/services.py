@@ -148,7 +148,7 @@ def request_quote(
     else:
         said = _("Asked by %(buyer)s.", buyer=requested_by.name)
     event(quote, started_by or requested_by, "requested", version=version, text=said)
-    route_quote(quote, account, now, None)
+    notices.tell_new_request(quote, account, route_quote(quote, account, now))
     db.session.commit()
     return quote
 
@@ -306,7 +306,8 @@ def sweep_deadlines(now: datetime | None = None) -> str:
     query = (
         sa.select(Quote)
         .where(
-            Quote.status == "requested",
+            # Unanswered: the rep's turn, or a version still in review the buyer cannot see.
+            Quote.status.in_(("requested", "in_review")),
             Quote.due_at < now,
             Quote.escalated_at.is_(None),
         )

@@ -14,9 +14,10 @@ from portal.core.dates import format_day, format_moment
 from portal.core.db import db_session_dialect, utcnow
 from portal.core.errors import ServiceError
 from portal.extensions import db
-from portal.hotline.services import due_at_for, route
-from portal.quotes import notices
+from portal.hotline.services import due_at_for, is_available, route
+from portal.notifications.services import settle
 from portal.quotes.models import (
+    DEPARTMENTS,
     LOST_REASONS,
     OPEN_STATUSES,
     Quote,
@@ -72,14 +73,15 @@ def add_lines(version: QuoteVersion, values: list[dict]) -> None:
     )
 
 
-def route_quote(quote: Quote, account: KeyAccount, now: datetime, actor: User | None) -> None:
-    """Route the quote like a hotline request and give it a new deadline."""
+def route_quote(quote: Quote, account: KeyAccount, now: datetime) -> User | None:
+    """Route the quote like a hotline request and give it a new deadline; the caller tells
+    the assignee (returned; None: left in the team queue)."""
     assignee, reason = route(account, account.local_date(now))
     quote.assignee_id = assignee.id if assignee else None
     quote.due_at = due_at_for(account, now)
     quote.escalated_at = None
     event(quote, None, "routed", assignee=assignee, text=reason)
-    notices.tell_new_request(quote, account, assignee)
+    return assignee
 
 
 def require_worker(actor: User, quote: Quote) -> None:
@@ -140,6 +142,11 @@ def lose(quote: Quote, actor: User, reason: str, comment: str, version=None) -> 
     quote.lost_comment = comment
     quote.lost_at = utcnow()
     quote.lost_by_id = actor.id
+    latest = latest_of(quote)
+    if latest is not None and latest.status == "in_review":
+        # Nobody approves or signs off a lost quote's version: their notices are done with.
+        for what in ("price", *DEPARTMENTS):
+            settle(f"quote:{quote.id}:{latest.number}:{what}")
     event(
         quote,
         actor,
@@ -150,9 +157,13 @@ def lose(quote: Quote, actor: User, reason: str, comment: str, version=None) -> 
 
 
 def back_to_rep(quote: Quote, now: datetime) -> None:
-    """The rep's turn again, with a new deadline (and no escalation yet)."""
+    """The rep's turn again, with a new deadline (and no escalation yet); routed again when
+    its rep is away now."""
     account = account_of(quote)
     quote.status = "requested"
+    rep = db.session.get(User, quote.assignee_id) if quote.assignee_id else None
+    if not is_available(rep, account.local_date(now)):
+        route_quote(quote, account, now)
     quote.due_at = due_at_for(account, now)
     quote.escalated_at = None
 

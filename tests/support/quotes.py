@@ -92,9 +92,9 @@ def valid_until(acct: KeyAccount, days: int = 30):
 def draft(world: World, quote: Quote, price="6900.00", actor=None, **kwargs) -> QuoteVersion:
     """The rep quotes 200 x NW-LT14 at `price` (None: the contract price)."""
     kwargs.setdefault("valid_until", valid_until(world.acme))
-    lines = kwargs.pop("lines", None) or [
-        DraftLine("NW-LT14", 200, Decimal(price) if price else None)
-    ]
+    lines = kwargs.pop("lines", None)
+    if lines is None:
+        lines = [DraftLine("NW-LT14", 200, Decimal(price) if price else None)]
     return services.save_draft(actor or world.inside, quote, lines, **kwargs)
 
 
@@ -118,11 +118,25 @@ def event_kinds(quote: Quote) -> list[str]:
     )
 
 
-def mails_to(address: str) -> list[OutboxMessage]:
-    return list(
-        db.session.scalars(
-            sa.select(OutboxMessage)
-            .where(OutboxMessage.to_address == address)
-            .order_by(OutboxMessage.id)
-        )
+def mails_to(address: str, about: str = "") -> list[OutboxMessage]:
+    """The e-mails queued for `address` (whose subject names `about`), oldest first."""
+    query = sa.select(OutboxMessage).where(OutboxMessage.to_address == address)
+    if about:
+        query = query.where(OutboxMessage.subject.contains(about))
+    return list(db.session.scalars(query.order_by(OutboxMessage.id)))
+
+
+def sent_quote(world: World, days: int = 30, quantity: int = 2) -> Quote:
+    """A quote of Acme sent to its buyer: `quantity` x NW-LT14 at the contract price, valid
+    for `days` from today, signed off for product by the account admin."""
+    quote = ask(world, lines=[RequestLine("NW-LT14", quantity)])
+    draft(
+        world,
+        quote,
+        lines=[DraftLine("NW-LT14", quantity)],
+        valid_until=valid_until(world.acme, days),
     )
+    services.submit(world.inside, quote)
+    services.sign_off(world.admin, quote, "product")
+    assert quote.status == "sent"
+    return quote
