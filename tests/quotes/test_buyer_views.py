@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from portal import create_app
 from portal.contracts.services import today_for
 from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
@@ -17,7 +18,7 @@ from portal.quotes.models import Quote, QuoteSignOff, QuoteVersion
 from portal.quotes.rows import lines_of
 from tests.support.ordering import fill_cart
 from tests.support.quotes import ask, draft, event_kinds, versions
-from tests.support.web import count_queries, signed_in
+from tests.support.web import count_queries, make_config, signed_in, token_in
 
 SIGNERS = {"product": "admin", "legal": "director", "finance": "finance"}
 
@@ -434,3 +435,29 @@ def test_another_accounts_buyer_gets_404_on_every_quote_route(web, world):
     assert fresh(quote).status == "sent"
     assert len(quotes_in_db()) == 1
     assert db.session.scalar(sa.select(sa.func.count(QuoteVersion.id))) == 2
+
+
+# CSRF (SECURITY.md 20)
+
+
+def test_each_form_carries_its_token_and_a_post_without_one_changes_nothing(app, world):
+    web = create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"], WTF_CSRF_ENABLED=True))
+    buyer = web.test_client()
+    token = token_in(buyer.get("/login"))
+    signed = {"email": world.buyer.email, "password": DEMO_PASSWORD, "csrf_token": token}
+    assert buyer.post("/login", data=signed).status_code == 302
+    quote = sent_quote(world)
+    url = f"/a/acme/quotes/{quote.number}"
+    assert buyer.post(f"{url}/accept", data={"version": "2"}).status_code == 400
+    assert buyer.post("/a/acme/quotes/new", data=rows(("NW-LT14", "2", "", ""))).status_code == 400
+    assert fresh(quote).status == "sent"
+    assert len(quotes_in_db()) == 1
+
+    token = token_in(buyer.get(url))
+    response = buyer.post(f"{url}/accept", data={"version": "2", "csrf_token": token})
+    assert response.status_code == 303
+    assert fresh(quote).status == "accepted"
+    token = token_in(buyer.get("/a/acme/quotes/new"))
+    data = {**rows(("NW-LT14", "2", "", "")), "csrf_token": token, "send": "1"}
+    assert buyer.post("/a/acme/quotes/new", data=data).status_code == 303
+    assert len(quotes_in_db()) == 2
