@@ -88,7 +88,9 @@ def request_quote(slug):
         return _new_page(account, rows)
     if not errors and not lines:
         errors = [_("Write at least one line with a SKU and a quantity, such as NW-LT14 200.")]
-    if errors or not is_valid:
+    if not errors and not is_valid:
+        errors = [_("Check the form: some of it could not be read.")]
+    if errors:
         return _new_page(account, form, errors), 422
     with refusal_shown(form):
         quote = services.request_quote(
@@ -258,7 +260,9 @@ def ask_for_changes(slug, quote_number):
     errors += form.note.errors
     if not errors and not lines:
         errors = [_("Keep at least one line with a quantity.")]
-    if errors or not is_valid:
+    if not errors and not is_valid:
+        errors = [_("Check the form: some of it could not be read.")]
+    if errors:
         return _quote_page(account, quote, 422, changes_form=form, change_errors=errors)
     with refusal_shown(form):
         services.ask_for_changes(

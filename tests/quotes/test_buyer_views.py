@@ -396,6 +396,8 @@ def test_an_expired_quote_cannot_be_accepted_and_can_be_asked_to_renew(buyer, wo
     assert response.status_code == 303
     assert fresh(quote).status == "requested"
     assert event_kinds(quote)[-1] == "renewal_requested"
+    assert buyer.post(f"{url}/renew", data={"renew_note": "Again"}).status_code == 303
+    assert event_kinds(quote).count("renewal_requested") == 1
     page = text(buyer.get(url))
     assert "Renewal requested" in page
     assert 'id="renew-form"' not in page
