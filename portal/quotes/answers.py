@@ -10,7 +10,7 @@ from portal.core.dates import format_day
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
 from portal.core.money import format_money
-from portal.core.versioning import commit
+from portal.core.versioning import check_version, commit
 from portal.extensions import db
 from portal.notifications.services import later
 from portal.quotes import notices
@@ -36,6 +36,7 @@ from portal.quotes.steps import (
     is_expired,
     lose,
     lost_reason,
+    one_step,
 )
 from portal.quotes.words import lost_reason_label
 
@@ -52,8 +53,12 @@ def _sent_version(buyer: User, quote: Quote) -> QuoteVersion:
     return latest_of(quote, side="supplier", sent_only=True)
 
 
-def accept(buyer: User, quote: Quote, version_number: int) -> None:
+@one_step
+def accept(
+    buyer: User, quote: Quote, version_number: int, *, expected_version: int | None = None
+) -> None:
     """Accept the latest sent version (the one the buyer saw: `version_number`), while valid."""
+    check_version(quote, expected_version)
     version = _sent_version(buyer, quote)
     if version is None or version.number != version_number:
         raise ServiceError(_("There is a newer version of this quote: read it before you accept."))
@@ -85,8 +90,17 @@ def accept(buyer: User, quote: Quote, version_number: int) -> None:
     commit()
 
 
-def reject(buyer: User, quote: Quote, reason: str, comment: str = "") -> None:
+@one_step
+def reject(
+    buyer: User,
+    quote: Quote,
+    reason: str,
+    comment: str = "",
+    *,
+    expected_version: int | None = None,
+) -> None:
     """The buyer turns the quote down with a reason: it is lost."""
+    check_version(quote, expected_version)
     version = _sent_version(buyer, quote)
     reason = lost_reason(reason)
     comment = text(comment, "comment")
@@ -107,10 +121,17 @@ def reject(buyer: User, quote: Quote, reason: str, comment: str = "") -> None:
     commit()
 
 
+@one_step
 def ask_for_changes(
-    buyer: User, quote: Quote, lines: list[RequestLine], note: str = ""
+    buyer: User,
+    quote: Quote,
+    lines: list[RequestLine],
+    note: str = "",
+    *,
+    expected_version: int | None = None,
 ) -> QuoteVersion:
     """A new buyer version with the lines as the buyer wants them now; the rep's turn again."""
+    check_version(quote, expected_version)
     _sent_version(buyer, quote)
     account = account_of(quote)
     note = text(note, "note")
@@ -148,8 +169,12 @@ def ask_for_changes(
     return version
 
 
-def ask_to_renew(buyer: User, quote: Quote, note: str = "") -> None:
+@one_step
+def ask_to_renew(
+    buyer: User, quote: Quote, note: str = "", *, expected_version: int | None = None
+) -> None:
     """The buyer asks for an expired quote to be quoted again; the rep's turn again."""
+    check_version(quote, expected_version)
     _require_buyer(buyer, quote)
     account = account_of(quote)
     if not is_expired(quote, today_for(account)):

@@ -14,7 +14,7 @@ from portal.hotline.notices import active_ids
 from portal.notifications.services import later, notify
 from portal.quotes.models import Quote, QuoteVersion
 from portal.quotes.permissions import SIGNERS
-from portal.quotes.words import department_label, lost_reason_label
+from portal.quotes.words import department_label, depth_text, lost_reason_label
 
 
 def staff_link(quote: Quote) -> str:
@@ -92,7 +92,7 @@ def tell_reviewers(
                 "%(depth)s%% below list, beyond its author's authority",
                 number=quote.number,
                 account=account.name,
-                depth=f"{version.depth_percent:.1f}",
+                depth=later(depth_text, version.depth_percent),
             ),
             staff_link(quote),
             email="notice",

@@ -32,8 +32,15 @@ from portal.quotes.pricing import (
     text,
 )
 from portal.quotes.rows import latest_of, sign_offs_of
-from portal.quotes.steps import account_of, check_valid_until, contract_of, event, require_worker
-from portal.quotes.words import department_label
+from portal.quotes.steps import (
+    account_of,
+    check_valid_until,
+    contract_of,
+    event,
+    one_step,
+    require_worker,
+)
+from portal.quotes.words import department_label, depth_text
 
 
 def required_departments(version: QuoteVersion, quote: Quote, account: KeyAccount) -> list[str]:
@@ -50,6 +57,7 @@ def required_departments(version: QuoteVersion, quote: Quote, account: KeyAccoun
     return needed
 
 
+@one_step
 def submit(actor: User, quote: Quote, expected_version: int | None = None) -> QuoteVersion:
     """Submit the draft for its price approval and sign-offs (quote `in_review`); the approvers
     and signers are told. Sent at once when it needs nothing."""
@@ -114,9 +122,18 @@ def _in_review(quote: Quote) -> QuoteVersion:
     return version
 
 
-def decide_price(actor: User, quote: Quote, approve: bool, comment: str) -> None:
+@one_step
+def decide_price(
+    actor: User,
+    quote: Quote,
+    approve: bool,
+    comment: str,
+    *,
+    expected_version: int | None = None,
+) -> None:
     """Approve the price of the version in review (within the approver's own authority), or
     send it back to draft with why. Audited."""
+    check_version(quote, expected_version)
     version = _in_review(quote)
     comment = text(comment, "comment")
     if not version.needs_approval or version.approved_at is not None:
@@ -128,7 +145,7 @@ def decide_price(actor: User, quote: Quote, approve: bool, comment: str) -> None
             _(
                 "The discount (%(depth)s%% below list) is beyond your authority, or your "
                 "role does not approve prices.",
-                depth=f"{version.depth_percent:.1f}",
+                depth=depth_text(version.depth_percent),
             )
         )
     if not approve and not comment:
@@ -168,9 +185,18 @@ def decide_price(actor: User, quote: Quote, approve: bool, comment: str) -> None
     commit()
 
 
-def sign_off(actor: User, quote: Quote, department: str, comment: str = "") -> None:
+@one_step
+def sign_off(
+    actor: User,
+    quote: Quote,
+    department: str,
+    comment: str = "",
+    *,
+    expected_version: int | None = None,
+) -> None:
     """Sign the version in review off for `department`; audited. The last of its approval and
     sign-offs sends it."""
+    check_version(quote, expected_version)
     version = _in_review(quote)
     if department not in DEPARTMENTS:
         raise ServiceError(_("Choose a department."), "department")
@@ -266,7 +292,10 @@ def waiting_for(quote: Quote) -> list[str]:
     for kind, department in _waits(version):
         if kind == "price":
             words.append(
-                _("price approval (%(depth)s%% below list)", depth=f"{version.depth_percent:.1f}")
+                _(
+                    "price approval (%(depth)s%% below list)",
+                    depth=depth_text(version.depth_percent),
+                )
             )
         else:
             words.append(_("%(department)s sign-off", department=department_label(department)))

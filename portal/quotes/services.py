@@ -51,6 +51,7 @@ from portal.quotes.steps import (
     lose,
     lost_reason,
     next_number,
+    one_step,
     require_worker,
     route_quote,
 )
@@ -171,6 +172,7 @@ def starting_lines(quote: Quote) -> list[DraftLine]:
     return [DraftLine(line.sku, line.quantity, None, "") for line in lines_of(buyer)]
 
 
+@one_step
 def save_draft(
     actor: User,
     quote: Quote,
@@ -256,8 +258,17 @@ def _draft_refusal(quote: Quote) -> str:
 # Staff
 
 
-def mark_lost(actor: User, quote: Quote, reason: str, comment: str = "") -> None:
+@one_step
+def mark_lost(
+    actor: User,
+    quote: Quote,
+    reason: str,
+    comment: str = "",
+    *,
+    expected_version: int | None = None,
+) -> None:
     """Staff close an open quote with a reason; the buyer is told. Audited."""
+    check_version(quote, expected_version)
     require_worker(actor, quote)
     reason = lost_reason(reason)
     comment = text(comment, "comment")
@@ -274,8 +285,17 @@ def mark_lost(actor: User, quote: Quote, reason: str, comment: str = "") -> None
     commit()
 
 
-def reassign(actor: User, quote: Quote, to: User | None, reason: str) -> None:
+@one_step
+def reassign(
+    actor: User,
+    quote: Quote,
+    to: User | None,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+) -> None:
     """Give the quote to another active inside-sales rep, saying why; they are told."""
+    check_version(quote, expected_version)
     require_worker(actor, quote)
     reason = text(reason, "reason")
     if not reason:
@@ -323,8 +343,16 @@ def sweep_deadlines(now: datetime | None = None) -> str:
             sa.select(KeyAccount).where(KeyAccount.id.in_({q.account_id for q in overdue}))
         )
     }
+    if overdue:
+        # Not through the quote's version: an escalation is no edit, and must not make a rep's
+        # draft form, open meanwhile, a Conflict.
+        db.session.execute(
+            sa.update(Quote)
+            .where(Quote.id.in_([q.id for q in overdue]))
+            .values(escalated_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
     for quote in overdue:
-        quote.escalated_at = now
         event(
             quote, None, "escalated", text=_("Deadline passed unanswered: told the sales managers.")
         )

@@ -1,11 +1,14 @@
 """What the quote services share: a step of the history, the quote's account, its number,
 its lines, routing and deadlines, who works it, its validity and how it is lost."""
 
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import wraps
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import KeyAccount, User
 from portal.contracts.models import Contract
@@ -13,6 +16,7 @@ from portal.contracts.services import today_for
 from portal.core.dates import format_day, format_moment
 from portal.core.db import db_session_dialect, utcnow
 from portal.core.errors import ServiceError
+from portal.core.versioning import Conflict
 from portal.extensions import db
 from portal.hotline.services import due_at_for, is_available, route
 from portal.notifications.services import settle
@@ -31,6 +35,21 @@ from portal.quotes.permissions import (
 )
 from portal.quotes.rows import latest_of
 from portal.quotes.words import lost_reason_label
+
+
+def one_step(verb: Callable) -> Callable:
+    """A service of one transaction: a change of the quote's row that someone else saved first
+    (at a flush as at the commit) is a Conflict, and nothing of it is kept."""
+
+    @wraps(verb)
+    def step(*args, **kwargs):
+        try:
+            return verb(*args, **kwargs)
+        except StaleDataError:
+            db.session.rollback()
+            raise Conflict() from None
+
+    return step
 
 
 def event(quote: Quote, actor: User | None, kind: str, *, version=None, assignee=None, text=""):

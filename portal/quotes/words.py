@@ -1,6 +1,9 @@
 """What a quote's departments and lost reasons are called (lazy: pages and e-mails translate
 them for their reader)."""
 
+from decimal import Decimal
+
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 DEPARTMENT_LABELS = {
@@ -29,3 +32,8 @@ def department_label(department: str) -> str:
 
 def lost_reason_label(reason: str | None) -> str:
     return str(LOST_REASON_LABELS.get(reason, reason or ""))
+
+
+def depth_text(depth: Decimal | None) -> str:
+    """A depth below list as the reader writes numbers, to a tenth: "23.3"."""
+    return "" if depth is None else format_decimal(depth, format="0.0")

@@ -11,6 +11,7 @@ import time_machine
 from portal.core.audit import AuditEvent
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
+from portal.core.versioning import Conflict
 from portal.extensions import db
 from portal.quotes import services
 from portal.quotes.services import RequestLine
@@ -141,3 +142,14 @@ def test_a_quote_in_review_can_be_lost_and_then_nobody_approves_it(world):
         services.decide_price(world.manager, quote, True, "")
     with pytest.raises(ServiceError):
         services.sign_off(world.admin, quote, "product")
+
+
+def test_two_tabs_an_answer_from_an_older_page_is_a_conflict(world):
+    quote = sent_quote(world)
+    seen = quote.version
+    services.ask_for_changes(world.buyer, quote, [RequestLine("NW-LT14", 4)], expected_version=seen)
+    with pytest.raises(Conflict):
+        services.accept(world.buyer, quote, 2, expected_version=seen)
+    with pytest.raises(Conflict):
+        services.mark_lost(world.inside, quote, "price", expected_version=seen)
+    assert quote.status == "requested"

@@ -104,3 +104,18 @@ def test_reassigning_needs_a_reason_and_an_active_inside_sales_colleague(world):
     assert quote.assignee_id == world.chen.id
     assert event_kinds(quote)[-1] == "reassigned"
     assert mails_to("chen@northwind.example", quote.number)
+
+
+@pytest.mark.date_sensitive
+def test_an_escalation_is_no_edit_a_draft_form_open_meanwhile_still_saves(world):
+    quote = ask(world)
+    seen = quote.version
+    services.sweep_deadlines(quote.due_at + timedelta(minutes=5))
+    assert quote.escalated_at is not None and quote.version == seen
+    services.save_draft(
+        world.inside,
+        quote,
+        services.starting_lines(quote),
+        valid_until=world.acme.local_date() + timedelta(days=20),
+        expected_version=seen,
+    )

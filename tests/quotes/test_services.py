@@ -273,3 +273,27 @@ def test_the_valid_until_is_after_today_and_within_the_contract(world):
         assert refused.value.field == "valid_until"
     assert versions(quote)[-1].side == "buyer"
     draft(world, quote, valid_until=valid_until(world.acme, 1))
+
+
+def test_beyond_the_managers_authority_only_the_director_approves_and_nobody_his_own(world):
+    quote = ask(world)
+    version = draft(world, quote, price="6500.00", actor=world.manager)  # 27.8% below list
+    assert version.needs_approval
+    services.submit(world.manager, quote)
+    with pytest.raises(ServiceError, match="own"):
+        services.decide_price(world.manager, quote, True, "")
+    services.decide_price(world.director, quote, True, "Strategic account")
+    assert version.approved_by_id == world.director.id
+
+
+def test_a_manager_may_send_back_a_price_beyond_his_authority_but_not_approve_it(world):
+    quote = ask(world)
+    version = draft(world, quote, price="6000.00")  # 33.3% below list
+    services.submit(world.inside, quote)
+    assert any(
+        "price approval" in m.subject for m in mails_to("director@northwind.example", quote.number)
+    )
+    with pytest.raises(ServiceError, match="authority"):
+        services.decide_price(world.manager, quote, True, "")
+    services.decide_price(world.manager, quote, False, "Too deep for this volume")
+    assert (version.status, quote.status) == ("draft", "requested")
