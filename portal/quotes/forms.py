@@ -185,7 +185,20 @@ class RequestQuoteForm(FlaskForm):
         return lines, errors
 
 
-class AcceptForm(FlaskForm):
+class AnswerForm(FlaskForm):
+    """An answer to a quote, carrying the quote's version when the page was shown: an answer
+    from a page another tab (or the rep) has since overtaken is refused (core.versioning)."""
+
+    expected_version = HiddenField()
+
+    def expected(self) -> int | None:
+        try:
+            return bounded_int(self.expected_version.data)
+        except (TypeError, ValueError):
+            return None
+
+
+class AcceptForm(AnswerForm):
     """Accept the version shown (its number: a page left open never accepts a newer one)."""
 
     version = HiddenField(validators=[DataRequired()])
@@ -198,7 +211,7 @@ class AcceptForm(FlaskForm):
             return None
 
 
-class RejectForm(FlaskForm):
+class RejectForm(AnswerForm):
     reason = SelectField(_l("Why?"), validators=[DataRequired(_l("Choose a reason."))])
     comment = TextAreaField(
         _l("Comment (optional)"), validators=[Length(max=2000)], render_kw={"rows": 2}
@@ -212,7 +225,7 @@ class RejectForm(FlaskForm):
         ]
 
 
-class ChangesForm(FlaskForm):
+class ChangesForm(AnswerForm):
     """Ask for changes: each line's quantity (0 takes it off), target price and comment, lines
     to add, and a note."""
 
@@ -226,7 +239,7 @@ class ChangesForm(FlaskForm):
         return read_rows(self.lines.entries, allow_zero=True)
 
 
-class RenewForm(FlaskForm):
+class RenewForm(AnswerForm):
     #: Its own name: the change request's note may be on the same page.
     renew_note = TextAreaField(
         _l("Note (optional)"), validators=[Length(max=MAX_NOTE)], render_kw={"rows": 2}

@@ -194,6 +194,8 @@ def _quote_page(account, quote, status=200, **forms):
         reject_form=forms.get("reject_form") or RejectForm(formdata=None),
         changes_form=forms.get("changes_form") or _changes_form(offer),
         renew_form=forms.get("renew_form") or RenewForm(formdata=None),
+        #: Each answer carries the quote's version as shown (a form shown again, too).
+        quote_version=quote.version,
         change_errors=forms.get("change_errors", []),
     ), status
 
@@ -222,7 +224,7 @@ def accept_quote(slug, quote_number):
         flash(_("You accepted this quote already."), "info")
         return _to_quote(slug, quote_number)
     with refusal_shown():
-        services.accept(current_user, quote, number)
+        services.accept(current_user, quote, number, expected_version=form.expected())
         flash(_("You accepted quote %(number)s.", number=quote_number), "success")
     return _to_quote(slug, quote_number)
 
@@ -238,7 +240,13 @@ def reject_quote(slug, quote_number):
     if not validated(form, _("Choose why you reject the quote.")):
         return _quote_page(account, quote, 422, reject_form=form)
     with refusal_shown(form):
-        services.reject(current_user, quote, form.reason.data, (form.comment.data or "").strip())
+        services.reject(
+            current_user,
+            quote,
+            form.reason.data,
+            (form.comment.data or "").strip(),
+            expected_version=form.expected(),
+        )
         flash(
             _("You rejected quote %(number)s. Thank you for telling us why.", number=quote_number),
             "success",
@@ -273,6 +281,7 @@ def ask_for_changes(slug, quote_number):
                 for li in lines
             ],
             note=(form.note.data or "").strip(),
+            expected_version=form.expected(),
         )
         flash(
             _(
@@ -298,7 +307,12 @@ def ask_to_renew(slug, quote_number):
     form = RenewForm()
     if validated(form, _("Write a note of at most 4000 characters.")):
         with refusal_shown():
-            services.ask_to_renew(current_user, quote, (form.renew_note.data or "").strip())
+            services.ask_to_renew(
+                current_user,
+                quote,
+                (form.renew_note.data or "").strip(),
+                expected_version=form.expected(),
+            )
             flash(
                 _("We have your request to renew quote %(number)s.", number=quote_number), "success"
             )

@@ -372,6 +372,22 @@ def test_asking_for_changes_writes_a_new_version_and_shows_the_differences(buyer
     assert len(versions(quote)) == 3
 
 
+def test_an_answer_from_a_page_overtaken_since_is_refused(buyer, world):
+    """Two tabs: the page was shown, then the quote changed; its answer changes nothing."""
+    quote = sent_quote(world)
+    url = f"/a/acme/quotes/{quote.number}"
+    shown = re.search(r'name="expected_version" value="(\d+)"', text(buyer.get(url)))[1]
+    assert shown == str(fresh(quote).version)
+    services.reassign(world.manager, fresh(quote), world.inside2, "Iris is away.")
+    refused = buyer.post(f"{url}/reject", data={"reason": "price", "expected_version": shown})
+    assert refused.status_code == 422
+    assert "Someone else changed this since you opened it." in text(refused)
+    assert fresh(quote).status == "sent"
+    data = {"reason": "price", "expected_version": str(fresh(quote).version)}
+    assert buyer.post(f"{url}/reject", data=data).status_code == 303
+    assert fresh(quote).status == "lost"
+
+
 def test_a_quantity_of_0_takes_a_line_off_a_change_request(buyer, world):
     quote = sent_quote(
         world, lines=[services.RequestLine("NW-LT14", 200), services.RequestLine("NW-MN27", 5)]
