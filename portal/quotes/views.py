@@ -46,18 +46,17 @@ bp = Blueprint("quotes", __name__)
 def list_quotes(slug):
     account = account_queries.account_or_404(slug)
     today = today_for(account)
-    quotes = queries.quotes_of_account(account.id)
-    return render_template(
-        "quotes/buyer_quotes.html",
-        account=account,
-        rows=[_row(quote, today) for quote in quotes],
-    )
+    rows = [_row(quote, today) for quote in queries.quotes_of_account(account.id)]
+    counts = queries.line_counts([row["step"].id for row in rows if row["step"]])
+    for row in rows:
+        row["line_count"] = counts.get(row["step"].id, 0) if row["step"] else 0
+    return render_template("quotes/buyer_quotes.html", account=account, rows=rows)
 
 
 def _row(quote, today) -> dict:
     """What the list shows of a quote besides its own columns: its latest sent supplier
     version (valid until), whether it expired, and its latest version the buyer sees (the
-    latest step between the two sides)."""
+    latest step between the two sides, whose lines the list counts)."""
     visible = buyer_versions(quote)
     return {
         "quote": quote,

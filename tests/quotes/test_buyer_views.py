@@ -253,16 +253,33 @@ def test_drafts_and_versions_in_review_stay_hidden_until_sent(buyer, world):
     assert 'data-change="changed"' in body  # 6500.00 wished, 6900.00 quoted
 
 
-def test_the_list_shows_each_quote_with_status_total_and_validity(buyer, world):
-    asked = ask(world)
+def test_the_list_shows_each_quote_with_status_lines_total_and_validity(buyer, world):
+    asked = ask(
+        world, lines=[services.RequestLine("NW-LT14", 200), services.RequestLine("NW-MN27", 5)]
+    )
     quoted = sent_quote(world)
+    expired = sent_quote(world)
+    expire(expired, world.acme)
     page = buyer.get("/a/acme/quotes")
-    body = text(page)
     assert page.status_code == 200
-    assert f'data-quote-number="{asked.number}" data-quote-status="requested"' in body
-    assert f'data-quote-number="{quoted.number}" data-quote-status="sent"' in body
+    rows = {
+        number: (status, is_expired, lines)
+        for number, status, is_expired, lines in re.findall(
+            r'data-quote-number="([^"]+)" data-quote-status="(\w+)" data-expired="(\w+)">'
+            r'.*?data-line-count="(\d+)"',
+            text(page),
+            re.S,
+        )
+    }
+    assert rows == {
+        asked.number: ("requested", "false", "2"),
+        quoted.number: ("sent", "false", "1"),
+        expired.number: ("sent", "true", "1"),
+    }
+    body = text(page)
     assert "Waiting for your answer" in body
     assert "Version 2: our quote" in body
+    assert "CN¥1,480,000.00" in body  # 200 x 7400.00, the contract price from 50 units
 
 
 def test_the_list_issues_as_many_queries_for_20_quotes_as_for_1(buyer, world):
