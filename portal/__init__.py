@@ -182,6 +182,7 @@ def register_blueprints(app: Flask) -> None:
         statement_views,  # noqa: F401  (bank statements join payments' bp)
     )
     from portal.payments.views import bp as payments
+    from portal.quotes.staff_views import bp as staff_quotes
     from portal.quotes.views import bp as quotes
     from portal.tax.fapiao_views import bp as fapiao
 
@@ -200,6 +201,7 @@ def register_blueprints(app: Flask) -> None:
         notifications,
         lookup,
         fapiao,
+        staff_quotes,
         quotes,
     ):
         app.register_blueprint(blueprint)

@@ -256,6 +256,16 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "hotline.set_account_calendar": MANAGERS,
     "hotline.deactivate_care_task": HOTLINE_WORKERS,
     "hotline.log_account_contact": HOTLINE_WORKERS,
+    # quotes: the staff's pipeline, quotes for callers, the workbench
+    "staff_quotes.show_pipeline": QUOTE_STAFF,
+    "staff_quotes.start_quote": HOTLINE_STAFF,
+    "staff_quotes.show_quote": QUOTE_STAFF,
+    "staff_quotes.save_draft": QUOTE_WORKERS,
+    "staff_quotes.submit_quote": QUOTE_WORKERS,
+    "staff_quotes.decide_price": MANAGERS,
+    "staff_quotes.sign_off": QUOTE_SIGNERS,
+    "staff_quotes.reassign_quote": QUOTE_WORKERS,
+    "staff_quotes.mark_lost": QUOTE_WORKERS,
     # notifications: the e-mail outbox
     "notifications.show_outbox": OUTBOX_KEEPERS,
     "notifications.retry_message": OUTBOX_KEEPERS,

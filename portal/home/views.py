@@ -20,6 +20,7 @@ from portal.notifications import services as notifications
 from portal.notifications.forms import ReadNoticesForm
 from portal.ordering import queries as order_queries
 from portal.ordering.permissions import can_approve_orders
+from portal.quotes import pipeline as quote_pipeline
 
 bp = Blueprint("home", __name__)
 
@@ -80,6 +81,7 @@ def staff_dashboard():
         hotline = hotline_queries.queue_counts(current_user)
     return render_template(
         "home/staff_dashboard.html",
+        quotes_waiting=quote_pipeline.waiting_for_user(current_user),
         accounts=account_queries.accounts_for_staff(),
         proposals_waiting=waiting,
         hotline=hotline,

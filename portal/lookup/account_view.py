@@ -18,6 +18,7 @@ from portal.ordering.credit import exposure
 from portal.ordering.gate import release_blockers_of
 from portal.ordering.models import Milestone, Order
 from portal.ordering.queries import waiting_for_approval
+from portal.quotes.pipeline import AccountQuote, quotes_for_360
 
 RECENT_ORDERS = 10
 OPEN_REQUESTS = 20
@@ -52,6 +53,8 @@ class Account360:
     payments_due: list[Milestone]
     credit: Credit | None
     stage: str
+    #: The account's latest quotes (open first), each with its valid until.
+    quotes: list[AccountQuote]
 
     @property
     def days_left(self) -> int | None:
@@ -121,6 +124,7 @@ def account_360(account: KeyAccount, fields: frozenset[str]) -> Account360:
                 .limit(PAYMENTS_DUE)
             )
         )
+    quotes = quotes_for_360(account.id) if "orders" in fields else []
     credit = None
     if "credit" in fields and contract is not None:
         credit = Credit(contract.credit_limit, exposure(account.id, contract.currency))
@@ -136,6 +140,7 @@ def account_360(account: KeyAccount, fields: frozenset[str]) -> Account360:
         payments_due=payments_due,
         credit=credit,
         stage=stage(contract, orders[0].placed_on if orders else None, today),
+        quotes=quotes,
     )
 
 

@@ -50,7 +50,7 @@ def _sent_version(buyer: User, quote: Quote) -> QuoteVersion:
     _require_buyer(buyer, quote)
     if not can_answer(buyer, quote):
         raise ServiceError(_("Quote %(number)s waits for no answer of yours.", number=quote.number))
-    return latest_of(quote, side="supplier", sent_only=True)
+    return latest_of(quote, side="supplier", sent_only=True, fresh=True)
 
 
 @one_step
@@ -63,7 +63,7 @@ def accept(
     if version is None or version.number != version_number:
         raise ServiceError(_("There is a newer version of this quote: read it before you accept."))
     account = account_of(quote)
-    if is_expired(quote, today_for(account)):
+    if is_expired(quote, today_for(account), fresh=True):
         raise ServiceError(
             _(
                 "This quote expired on %(day)s: ask for a renewal instead.",
@@ -137,7 +137,7 @@ def ask_for_changes(
     note = text(note, "note")
     values = checked_request(lines, quote.currency)
     now = utcnow()
-    latest = latest_of(quote)
+    latest = latest_of(quote, fresh=True)
     version = QuoteVersion(
         quote_id=quote.id,
         account_id=quote.account_id,
@@ -177,7 +177,7 @@ def ask_to_renew(
     check_version(quote, expected_version)
     _require_buyer(buyer, quote)
     account = account_of(quote)
-    if not is_expired(quote, today_for(account)):
+    if not is_expired(quote, today_for(account), fresh=True):
         raise ServiceError(_("Only an expired quote can be renewed."))
     note = text(note, "note")
     back_to_rep(quote, utcnow())

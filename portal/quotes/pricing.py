@@ -19,7 +19,7 @@ from flask_babel import ngettext
 
 from portal.accounts.models import KeyAccount, User
 from portal.cart.models import MAX_QUANTITY
-from portal.catalog.models import Product
+from portal.catalog.models import Category, Product
 from portal.contracts import pricing as engine
 from portal.contracts.permissions import authority_covers
 from portal.core.errors import ServiceError
@@ -148,11 +148,14 @@ def _price(value, sku: str, currency: str, field: str) -> Decimal:
     return value
 
 
-def _products(skus) -> dict[str, Product]:
-    return {
-        product.sku: product
-        for product in db.session.scalars(sa.select(Product).where(Product.sku.in_(set(skus))))
-    }
+def _products(skus) -> dict[str, tuple[Product, str]]:
+    """Each product by SKU, with its category's tax category."""
+    rows = db.session.execute(
+        sa.select(Product, Category.tax_category)
+        .join(Category, Category.id == Product.category_id)
+        .where(Product.sku.in_(set(skus)))
+    )
+    return {product.sku: (product, tax_category) for product, tax_category in rows}
 
 
 def _unknown(sku: str, product: Product | None, field: str) -> None:
@@ -171,7 +174,7 @@ def checked_request(lines, currency: str, field: str = "lines") -> list[dict]:
     for position, (line, (sku, quantity, comment)) in enumerate(
         zip(lines, common, strict=True), start=1
     ):
-        product = products.get(sku)
+        product, tax_category = products.get(sku, (None, None))
         _unknown(sku, product, field)
         target = line.target_price
         if target is not None:
@@ -184,6 +187,7 @@ def checked_request(lines, currency: str, field: str = "lines") -> list[dict]:
                 "name": product.name,
                 "name_zh": product.name_zh,
                 "quantity": quantity,
+                "tax_category": tax_category,
                 "target_price_amount": target,
                 "comment": comment,
             }
@@ -252,6 +256,7 @@ def priced_draft(
                 "name": item.name,
                 "name_zh": item.name_zh,
                 "quantity": quantity,
+                "tax_category": item.tax_category,
                 "unit_price_amount": quoted,
                 "comment": comment,
                 "contract_price_amount": contract_amount,

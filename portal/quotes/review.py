@@ -63,13 +63,13 @@ def submit(actor: User, quote: Quote, expected_version: int | None = None) -> Qu
     and signers are told. Sent at once when it needs nothing."""
     check_version(quote, expected_version)
     require_worker(actor, quote)
-    version = latest_of(quote)
+    version = latest_of(quote, fresh=True)
     if version is None or version.side != "supplier" or version.status != "draft":
         raise ServiceError(_("There is no draft to submit."))
     account = account_of(quote)
     check_valid_until(version.valid_until, account)
     now = utcnow()
-    existing = {s.department: s for s in sign_offs_of(version)}
+    existing = {s.department: s for s in sign_offs_of(version, fresh=True)}
     for department in required_departments(version, quote, account):
         if department not in existing:
             existing[department] = QuoteSignOff(
@@ -116,7 +116,7 @@ def submit(actor: User, quote: Quote, expected_version: int | None = None) -> Qu
 
 
 def _in_review(quote: Quote) -> QuoteVersion:
-    version = latest_of(quote)
+    version = latest_of(quote, fresh=True)
     if quote.status != "in_review" or version is None or version.status != "in_review":
         raise ServiceError(_("Quote %(number)s has no version in review.", number=quote.number))
     return version
@@ -162,7 +162,7 @@ def decide_price(
         version.status = "draft"
         version.submitted_at = None
         version.approval_comment = comment
-        for sign_off in sign_offs_of(version):
+        for sign_off in sign_offs_of(version, fresh=True):
             sign_off.signed_by_id = None
             sign_off.signed_at = None
             sign_off.comment = ""
@@ -201,7 +201,7 @@ def sign_off(
     if department not in DEPARTMENTS:
         raise ServiceError(_("Choose a department."), "department")
     comment = text(comment, "comment")
-    row = next((s for s in sign_offs_of(version) if s.department == department), None)
+    row = next((s for s in sign_offs_of(version, fresh=True) if s.department == department), None)
     if row is None:
         raise ServiceError(
             _(
@@ -251,7 +251,7 @@ def sign_off(
 
 def _send_if_ready(quote: Quote, version: QuoteVersion, account: KeyAccount) -> None:
     """Send the version once its approval (if needed) and every sign-off are done."""
-    if version.status != "in_review" or _waits(version):
+    if version.status != "in_review" or _waits(version, fresh=True):
         return
     version.status = "sent"
     version.sent_at = utcnow()
@@ -271,12 +271,12 @@ def _send_if_ready(quote: Quote, version: QuoteVersion, account: KeyAccount) -> 
     notices.tell_sent(quote, account, version)
 
 
-def _waits(version: QuoteVersion) -> list[tuple[str, str | None]]:
+def _waits(version: QuoteVersion, fresh: bool = False) -> list[tuple[str, str | None]]:
     """What the version waits for: ("price", None) and ("sign_off", department)."""
     waiting = []
     if version.needs_approval and version.approved_at is None:
         waiting.append(("price", None))
-    for row in sign_offs_of(version):
+    for row in sign_offs_of(version, fresh):
         if row.signed_at is None:
             waiting.append(("sign_off", row.department))
     return waiting

@@ -1,5 +1,9 @@
 """A quote's versions and a version's sign-offs as the services and permissions read them: what
-a page already loaded (quotes.queries eager-loads them), else one query."""
+a page already loaded (quotes.queries eager-loads them), else one query; `fresh` always reads
+the database (the services' steps, which must see what they wrote).
+
+After each step (steps.one_step) `forget` expires what was loaded of the quote, so that reads
+later in the same session see the step's writes."""
 
 import sqlalchemy as sa
 
@@ -11,9 +15,9 @@ def _loaded(record, name: str) -> bool:
     return name not in sa.inspect(record).unloaded
 
 
-def versions_of(quote: Quote) -> list[QuoteVersion]:
+def versions_of(quote: Quote, fresh: bool = False) -> list[QuoteVersion]:
     """The quote's versions, oldest first."""
-    if _loaded(quote, "versions"):
+    if not fresh and _loaded(quote, "versions"):
         return list(quote.versions)
     return list(
         db.session.scalars(
@@ -25,10 +29,10 @@ def versions_of(quote: Quote) -> list[QuoteVersion]:
 
 
 def latest_of(
-    quote: Quote, side: str | None = None, sent_only: bool = False
+    quote: Quote, side: str | None = None, sent_only: bool = False, fresh: bool = False
 ) -> QuoteVersion | None:
     """The newest version of the quote (of one side, and only a sent one, if asked)."""
-    for version in reversed(versions_of(quote)):
+    for version in reversed(versions_of(quote, fresh)):
         if side is not None and version.side != side:
             continue
         if sent_only and version.status != "sent":
@@ -37,9 +41,9 @@ def latest_of(
     return None
 
 
-def sign_offs_of(version: QuoteVersion) -> list[QuoteSignOff]:
+def sign_offs_of(version: QuoteVersion, fresh: bool = False) -> list[QuoteSignOff]:
     """The departments the version needs (or, on a draft, that the rep ticked)."""
-    if _loaded(version, "sign_offs"):
+    if not fresh and _loaded(version, "sign_offs"):
         return list(version.sign_offs)
     return list(
         db.session.scalars(
@@ -50,8 +54,8 @@ def sign_offs_of(version: QuoteVersion) -> list[QuoteSignOff]:
     )
 
 
-def lines_of(version: QuoteVersion) -> list[QuoteLine]:
-    if _loaded(version, "lines"):
+def lines_of(version: QuoteVersion, fresh: bool = False) -> list[QuoteLine]:
+    if not fresh and _loaded(version, "lines"):
         return list(version.lines)
     return list(
         db.session.scalars(
@@ -60,3 +64,13 @@ def lines_of(version: QuoteVersion) -> list[QuoteLine]:
             .order_by(QuoteLine.position)
         )
     )
+
+
+def forget(quote: Quote) -> None:
+    """Expire the quote's loaded versions and events, and its versions' lines and sign-offs:
+    the next read loads them again (a step changed them)."""
+    for record in list(db.session.identity_map.values()):
+        if isinstance(record, QuoteVersion) and record.quote_id == quote.id:
+            db.session.expire(record, ["lines", "sign_offs"])
+    if quote in db.session:
+        db.session.expire(quote, ["versions", "events"])

@@ -208,7 +208,7 @@ def save_draft(
                 asked=quote.currency,
             )
         )
-    latest = latest_of(quote)
+    latest = latest_of(quote, fresh=True)
     if latest is not None and latest.side == "supplier" and latest.status == "draft":
         version = latest
         db.session.execute(sa.delete(QuoteLine).where(QuoteLine.version_id == version.id))

@@ -33,7 +33,7 @@ from portal.quotes.models import (
 from portal.quotes.permissions import (
     can_work_quote,
 )
-from portal.quotes.rows import latest_of
+from portal.quotes.rows import forget, latest_of
 from portal.quotes.words import lost_reason_label
 
 
@@ -44,10 +44,14 @@ def one_step(verb: Callable) -> Callable:
     @wraps(verb)
     def step(*args, **kwargs):
         try:
-            return verb(*args, **kwargs)
+            done = verb(*args, **kwargs)
         except StaleDataError:
             db.session.rollback()
             raise Conflict() from None
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, Quote):
+                forget(value)
+        return done
 
     return step
 
@@ -140,12 +144,12 @@ def check_valid_until(valid_until: date | None, account: KeyAccount) -> None:
 # The buyer's answers
 
 
-def is_expired(quote: Quote, today: date) -> bool:
+def is_expired(quote: Quote, today: date, *, fresh: bool = False) -> bool:
     """A sent or accepted quote whose latest sent supplier version's validity ended before
     `today` (the account's)."""
     if quote.status not in ("sent", "accepted"):
         return False
-    version = latest_of(quote, side="supplier", sent_only=True)
+    version = latest_of(quote, side="supplier", sent_only=True, fresh=fresh)
     return version is not None and version.valid_until is not None and version.valid_until < today
 
 
@@ -161,7 +165,7 @@ def lose(quote: Quote, actor: User, reason: str, comment: str, version=None) -> 
     quote.lost_comment = comment
     quote.lost_at = utcnow()
     quote.lost_by_id = actor.id
-    latest = latest_of(quote)
+    latest = latest_of(quote, fresh=True)
     if latest is not None and latest.status == "in_review":
         # Nobody approves or signs off a lost quote's version: their notices are done with.
         for what in ("price", *DEPARTMENTS):

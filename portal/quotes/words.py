@@ -1,33 +1,23 @@
-"""What a quote's departments and lost reasons are called (lazy: pages and e-mails translate
-them for their reader)."""
+"""Words of a quote inside a sentence of a notice or a message ("waits for your product
+sign-off"); the labels pages show are in quotes.labels."""
 
 from decimal import Decimal
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
-DEPARTMENT_LABELS = {
+from portal.quotes.labels import LOST_REASON_LABELS
+
+#: A department inside a sentence: "waits for your %(department)s sign-off".
+DEPARTMENT_WORDS = {
     "product": _l("product"),
     "legal": _l("legal"),
     "finance": _l("finance"),
 }
-#: What each department signs off.
-DEPARTMENT_PURPOSES = {
-    "product": _l("availability and lead time"),
-    "legal": _l("non-standard terms"),
-    "finance": _l("payment term and credit"),
-}
-LOST_REASON_LABELS = {
-    "price": _l("price"),
-    "timing": _l("timing"),
-    "competitor": _l("went to a competitor"),
-    "no_longer_needed": _l("no longer needed"),
-    "other": _l("other"),
-}
 
 
 def department_label(department: str) -> str:
-    return str(DEPARTMENT_LABELS.get(department, department))
+    return str(DEPARTMENT_WORDS.get(department, department))
 
 
 def lost_reason_label(reason: str | None) -> str:

@@ -138,3 +138,7 @@ def test_the_rep_adds_catalog_lines_at_their_contract_price(world):
         ("NW-SVC3Y", Decimal("1080.00")),  # Acme's 10% off services
     ]
     assert lines[1].comment == "3 years"
+    assert [line.tax_category for line in lines] == ["goods", "services"]
+    request = versions(quote)[0]
+    (asked,) = db.session.scalars(sa.select(QuoteLine).where(QuoteLine.version_id == request.id))
+    assert asked.tax_category == "goods"
