@@ -56,6 +56,22 @@ def tell_new_request(quote: Quote, account: KeyAccount, assignee: User | None) -
     )
 
 
+def tell_buyer_taken_down(quote: Quote, account: KeyAccount, staff: User) -> None:
+    """A request staff took down for a caller: the buyer gets it in writing, with its number."""
+    notify(
+        [quote.requested_by_id],
+        _l(
+            "%(name)s of Northwind took down your request for quote %(number)s; we answer by "
+            "%(due)s",
+            name=staff.name,
+            number=quote.number,
+            due=later(format_moment, quote.due_at, account.time_zone, labelled=True),
+        ),
+        buyer_link(quote, account),
+        email="notice",
+    )
+
+
 def tell_assignee(quote: Quote, account: KeyAccount, assignee: User, reason: str) -> None:
     notify(
         [assignee.id],

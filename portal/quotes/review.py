@@ -82,6 +82,7 @@ def submit(actor: User, quote: Quote, expected_version: int | None = None) -> Qu
         sign_off.comment = ""
     version.status = "in_review"
     version.submitted_at = now
+    version.approval_comment = ""  # a comment that sent it back is in its history
     # Whoever puts the price forward is its author: their authority decides the approval.
     version.author_id = actor.id
     version.needs_approval = version.depth_percent is not None and not authority_covers(

@@ -25,6 +25,7 @@ from portal.extensions import db
 from portal.hotline.notices import active_ids
 from portal.quotes import notices
 from portal.quotes.answers import accept, ask_for_changes, ask_to_renew, reject
+from portal.quotes.labels import STAFF_STATUS_LABELS
 from portal.quotes.models import (
     DEPARTMENTS,
     Quote,
@@ -150,6 +151,8 @@ def request_quote(
         said = _("Asked by %(buyer)s.", buyer=requested_by.name)
     event(quote, started_by or requested_by, "requested", version=version, text=said)
     notices.tell_new_request(quote, account, route_quote(quote, account, now))
+    if started_by is not None:
+        notices.tell_buyer_taken_down(quote, account, started_by)
     db.session.commit()
     return quote
 
@@ -251,7 +254,9 @@ def _draft_refusal(quote: Quote) -> str:
     if quote.status == "sent":
         return _("The buyer has the sent version: it is never changed. Wait for their answer.")
     return _(
-        "Quote %(number)s is %(status)s: no new version.", number=quote.number, status=quote.status
+        "Quote %(number)s is closed (%(status)s): no new version.",
+        number=quote.number,
+        status=STAFF_STATUS_LABELS.get(quote.status, quote.status),
     )
 
 

@@ -17,7 +17,7 @@ from portal.quotes import services
 from portal.quotes.models import Quote, QuoteEvent, QuoteLine, QuoteNumberCounter, QuoteVersion
 from portal.quotes.pricing import MAX_LINES
 from portal.quotes.services import DraftLine, RequestLine
-from tests.support.quotes import ask, draft, valid_until, versions
+from tests.support.quotes import ask, draft, mails_to, valid_until, versions
 
 TABLES = (Quote, QuoteVersion, QuoteLine, QuoteEvent, OutboxMessage)
 
@@ -101,6 +101,8 @@ def test_only_the_accounts_active_buyers_ask_and_only_hotline_staff_for_them(wor
         world.buyer, world.acme, [RequestLine("NW-LT14", 1)], started_by=world.callcenter
     )
     assert (quote.requested_by_id, quote.started_by_id) == (world.buyer.id, world.callcenter.id)
+    (told,) = mails_to("buyer@acme.example", quote.number)
+    assert "Cai Callcentre" in told.subject
 
 
 def test_a_bad_draft_changes_neither_the_draft_nor_the_quote(world):

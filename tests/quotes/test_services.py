@@ -150,7 +150,8 @@ def test_a_rejected_price_goes_back_to_draft_with_the_comment_and_clears_sign_of
     again = draft(world, quote, price="7000.00")
     assert again.id == version.id and len(lines(again)) == 1
     services.submit(world.inside, quote)
-    assert version.status == "in_review"
+    assert (version.status, version.approval_comment) == ("in_review", "")
+    assert event_kinds(quote).count("price_rejected") == 1  # the comment stays in the history
 
 
 def test_sign_offs_product_always_legal_for_terms_finance_beyond_credit_by_their_signers(world):
