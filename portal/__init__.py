@@ -185,6 +185,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.quotes.document_views import bp as quote_documents
     from portal.quotes.order_views import bp as quote_orders
     from portal.quotes.staff_views import bp as staff_quotes
+    from portal.quotes.views import bp as quotes
     from portal.tax.fapiao_views import bp as fapiao
 
     # Every `<int:...>` of every route: ids beyond an id column's range match no route.
@@ -205,6 +206,7 @@ def register_blueprints(app: Flask) -> None:
         staff_quotes,
         quote_documents,
         quote_orders,
+        quotes,
     ):
         app.register_blueprint(blueprint)
     check_pages(app)  # every endpoint in the access table, or the app does not start

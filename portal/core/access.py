@@ -277,6 +277,14 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     # lookup: the call centre's search; the account 360 view (its sections by FIELDS)
     "lookup.look_up": LOOKUP_ROLES,
     "lookup.show_account": STAFF_ROLES,
+    # quotes: the buyer asks for a quote, sees the versions sent and answers them
+    "quotes.list_quotes": BUYER_ROLES,
+    "quotes.request_quote": BUYER_ROLES,
+    "quotes.show_quote": BUYER_ROLES,
+    "quotes.accept_quote": BUYER_ROLES,
+    "quotes.reject_quote": BUYER_ROLES,
+    "quotes.ask_for_changes": BUYER_ROLES,
+    "quotes.ask_to_renew": BUYER_ROLES,
 }
 
 #: What a staff page may show -> the roles that see it.

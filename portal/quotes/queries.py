@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
-from portal.quotes.models import Quote, QuoteEvent, QuoteSignOff, QuoteVersion
+from portal.quotes.models import Quote, QuoteEvent, QuoteLine, QuoteSignOff, QuoteVersion
 
 
 def _whole_quote():
@@ -62,3 +62,16 @@ def quotes_of_account(account_id: int, limit: int | None = None) -> list[Quote]:
     if limit is not None:
         query = query.limit(limit)
     return list(db.session.scalars(query))
+
+
+def line_counts(version_ids: list[int]) -> dict[int, int]:
+    """How many lines each of these versions has (one query; a version without lines is
+    missing from the answer)."""
+    if not version_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(QuoteLine.version_id, sa.func.count(QuoteLine.id))
+        .where(QuoteLine.version_id.in_(version_ids))
+        .group_by(QuoteLine.version_id)
+    )
+    return dict(rows.all())
