@@ -66,7 +66,6 @@ def order_quote(slug, quote_number):
         "quotes/order_checkout.html",
         account=account,
         quote=quote,
-        quote_url=f"/a/{slug}/quotes/{quote.number}",
         form=form,
         ship_to_addresses=ship_to_addresses,
         fapiao_choice=fapiao_choice,

@@ -188,7 +188,6 @@ def _quote_page(account, quote, status=200, **forms):
         },
         is_expired=is_expired,
         actions=actions,
-        order_url=f"/a/{account.slug}/quotes/{quote.number}/order",
         accept_form=AcceptForm(formdata=None, version=offer.number if offer else None),
         reject_form=forms.get("reject_form") or RejectForm(formdata=None),
         changes_form=forms.get("changes_form") or _changes_form(offer),
