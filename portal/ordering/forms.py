@@ -1,6 +1,8 @@
 """Forms for checkout, order decisions and cancellations: input shape only; the services
 decide what is allowed."""
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,10 +17,12 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, StopValidation
 
+from portal.accounts import addresses as account_addresses
 from portal.cart.quick_order import parse_pasted
 from portal.core.errors import ServiceError
 from portal.core.inputs import bounded_int
 from portal.ordering.placement import Checkout
+from portal.tax import fapiao
 from portal.tax.fapiao_models import FAPIAO_TYPE_LABELS
 
 # Buyer side
@@ -62,6 +66,30 @@ class CheckoutForm(FlaskForm):
             is_po_repeat_confirmed=bool(self.is_po_repeat_confirmed.data),
             fapiao_type=(self.fapiao_type.data or "") if self.fapiao_type.choices else None,
         )
+
+
+@dataclass(frozen=True)
+class CheckoutPage:
+    """A checkout form for `account` and what it offers: the fapiao types the account may
+    choose and its ship-to addresses as printed, read now (a refused order expires what the
+    page shows)."""
+
+    form: CheckoutForm
+    fapiao_choice: fapiao.FapiaoChoice
+    ship_to_addresses: list[dict]
+
+
+def checkout_page(account) -> CheckoutPage:
+    """The cart's checkout and a quote's (quotes.order_views) build their form alike."""
+    choice = fapiao.fapiao_choice(account)
+    form = CheckoutForm(
+        addresses=account.addresses,
+        is_po_required=account.is_po_required,
+        fapiao_types=choice.types,
+    )
+    return CheckoutPage(
+        form, choice, [account_addresses.snapshot(address) for address in account.addresses]
+    )
 
 
 class OrderDecisionForm(FlaskForm):

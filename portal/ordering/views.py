@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts import addresses
 from portal.accounts import queries as account_queries
 from portal.cart import services as cart_services
 from portal.contracts.pricing import explain
@@ -31,7 +30,6 @@ from portal.ordering import (
 )
 from portal.ordering.forms import (
     CancelOrderForm,
-    CheckoutForm,
     CreditHoldForm,
     HoldOrderForm,
     OnBehalfOrderForm,
@@ -39,9 +37,9 @@ from portal.ordering.forms import (
     OrderDecisionForm,
     ShipOrderForm,
     StaffOrderFilterForm,
+    checkout_page,
 )
 from portal.ordering.lifecycle import ORDER_STATUSES
-from portal.tax import fapiao
 
 bp = Blueprint("ordering", __name__)
 
@@ -74,14 +72,8 @@ bp = Blueprint("ordering", __name__)
 @restricted
 def checkout(slug):
     account = account_queries.account_or_404(slug, with_details=True)
-    fapiao_choice = fapiao.fapiao_choice(account)
-    form = CheckoutForm(
-        addresses=account.addresses,
-        is_po_required=account.is_po_required,
-        fapiao_types=fapiao_choice.types,
-    )
-    #: The addresses as printed, read now: a refused order expires what the page shows.
-    ship_to_addresses = [addresses.snapshot(address) for address in account.addresses]
+    page = checkout_page(account)
+    form = page.form
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -105,8 +97,8 @@ def checkout(slug):
         "ordering/buyer_checkout.html",
         account=account,
         form=form,
-        ship_to_addresses=ship_to_addresses,
-        fapiao_choice=fapiao_choice,
+        ship_to_addresses=page.ship_to_addresses,
+        fapiao_choice=page.fapiao_choice,
         **_preview(account),
     ), status
 

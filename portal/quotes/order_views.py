@@ -6,13 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts import addresses
 from portal.accounts import queries as account_queries
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
-from portal.ordering.forms import CheckoutForm
+from portal.ordering.forms import checkout_page
 from portal.quotes import orders, queries
-from portal.tax import fapiao
 
 bp = Blueprint("quote_orders", __name__)
 
@@ -27,13 +25,8 @@ def order_quote(slug, quote_number):
     quote = queries.quote_of_account(account.id, quote_number)
     if quote is None:
         abort(404)
-    fapiao_choice = fapiao.fapiao_choice(account)
-    form = CheckoutForm(
-        addresses=account.addresses,
-        is_po_required=account.is_po_required,
-        fapiao_types=fapiao_choice.types,
-    )
-    ship_to_addresses = [addresses.snapshot(address) for address in account.addresses]
+    page = checkout_page(account)
+    form = page.form
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -67,8 +60,8 @@ def order_quote(slug, quote_number):
         account=account,
         quote=quote,
         form=form,
-        ship_to_addresses=ship_to_addresses,
-        fapiao_choice=fapiao_choice,
+        ship_to_addresses=page.ship_to_addresses,
+        fapiao_choice=page.fapiao_choice,
         **_shown(shown),
     ), status
 
