@@ -33,17 +33,17 @@ def download_quote_pdf(slug, quote_number, version):
     quote, found = documents.version_or_404(quote_number, version, account_id=account.id)
     if not documents.buyer_sees(found):
         abort(404)
-    return _pdf(quote, found)
+    return _pdf(quote, found, for_staff=False)
 
 
 @bp.get("/staff/quotes/<quote_number>/v<int:version>.pdf")
 @restricted
 def download_staff_quote_pdf(quote_number, version):
-    return _pdf(*documents.version_or_404(quote_number, version))
+    return _pdf(*documents.version_or_404(quote_number, version), for_staff=True)
 
 
-def _pdf(quote, version) -> Response:
+def _pdf(quote, version, *, for_staff: bool) -> Response:
     return pdf_response(
-        documents.version_pdf(quote, version),
+        documents.version_pdf(quote, version, for_staff=for_staff),
         documents.version_filename(quote.number, version.number),
     )

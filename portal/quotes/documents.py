@@ -64,11 +64,14 @@ def _contract(account_id: int) -> Contract | None:
     )
 
 
-def version_document(quote: Quote, version: QuoteVersion, today: date | None = None) -> dict:
+def version_document(
+    quote: Quote, version: QuoteVersion, today: date | None = None, *, for_staff: bool = False
+) -> dict:
     """The context of templates/documents/quote.html: `quote` and its `version` as
     `version_or_404` loads them (one query more here: the contract and its payment term).
     `today` (default: the account's today) dates the VAT rates and whether the validity has
-    passed."""
+    passed. The price approval, and how far below list it went, is for staff only (`for_staff`):
+    the buyer's copy names the departments' sign-offs."""
     account = quote.account
     today = today or today_for(account)
     figures = version_figures(version, quote.currency, account.tax_treatment, today)
@@ -90,12 +93,17 @@ def version_document(quote: Quote, version: QuoteVersion, today: date | None = N
         "is_draft": version.status != "sent",
         "is_expired": version.valid_until is not None and version.valid_until < today,
         "departments": DEPARTMENT_LABELS,
+        "for_staff": for_staff,
     }
 
 
-def version_pdf(quote: Quote, version: QuoteVersion, today: date | None = None) -> bytes:
+def version_pdf(
+    quote: Quote, version: QuoteVersion, today: date | None = None, *, for_staff: bool = False
+) -> bytes:
     """The version as a PDF, in the locale in force."""
-    return render_pdf("documents/quote.html", **version_document(quote, version, today))
+    return render_pdf(
+        "documents/quote.html", **version_document(quote, version, today, for_staff=for_staff)
+    )
 
 
 def version_filename(number: str, version_number: int) -> str:
