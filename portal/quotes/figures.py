@@ -116,7 +116,8 @@ class LineChange(NamedTuple):
 
 def differences(older: QuoteVersion | None, newer: QuoteVersion) -> list[LineChange]:
     """Line by line, by SKU, what `newer` changes of `older`: the newer version's lines in
-    their order, then the lines it dropped. Without an older version every line is added."""
+    their order, then the lines it dropped. Without an older version every line is added. A
+    price changes only where both versions name one (a buyer's target or a quoted price)."""
     before = {line.sku: line for line in older.lines} if older is not None else {}
     changes = []
     for line in newer.lines:
@@ -130,7 +131,9 @@ def differences(older: QuoteVersion | None, newer: QuoteVersion) -> list[LineCha
             )
             continue
         old_price = _price(old)
-        kind = "same" if (old.quantity, old_price) == (line.quantity, new_price) else "changed"
+        # A buyer's line without a target price leaves the price as it was, not "none".
+        repriced = None not in (old_price, new_price) and old_price != new_price
+        kind = "changed" if old.quantity != line.quantity or repriced else "same"
         changes.append(
             LineChange(
                 line.sku,

@@ -20,7 +20,7 @@ STAFF_STATUS_LABELS = {
     "ordered": _l("Ordered"),
     "lost": _l("Lost"),
 }
-SIDE_LABELS = {"buyer": _l("Request"), "supplier": _l("Quote")}
+SIDE_LABELS = {"buyer": _l("Request for quote"), "supplier": _l("Quote")}
 VERSION_STATUS_LABELS = {"draft": _l("Draft"), "in_review": _l("In review"), "sent": _l("Sent")}
 DEPARTMENT_LABELS = {
     "product": _l("Product (availability and lead time)"),

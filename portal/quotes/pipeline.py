@@ -55,12 +55,12 @@ class Waiting:
 
 @dataclass
 class Sum:
-    """The value of a rep's or an account's open quotes in one currency."""
+    """A rep's or an account's open quotes: how many, and their value in each currency."""
 
     key: int | None
     name: str
     count: int
-    value: Money | None
+    values: list[Money]
 
 
 @dataclass
@@ -164,8 +164,9 @@ def _waiting(quote_ids: list[int]) -> dict[int, Waiting]:
 
 
 def _sums(where: list, column, model, name) -> list[Sum]:
-    """The count and value of the selected quotes per `column` (a rep, an account) and
-    currency, biggest value first; quotes not yet priced count without value."""
+    """The count and value of the selected quotes per `column` (a rep, an account), one row
+    each with a value per currency, most quotes first; quotes not yet priced count without
+    value."""
     rows = db.session.execute(
         sa.select(
             column,
@@ -179,11 +180,15 @@ def _sums(where: list, column, model, name) -> list[Sum]:
         .where(*where)
         .group_by(column, name, Quote.currency)
     ).all()
-    sums = [
-        Sum(key, name or "", count, Money(total, currency) if total is not None else None)
-        for key, name, currency, count, total in rows
-    ]
-    return sorted(sums, key=lambda s: (-(s.value.amount if s.value else 0), s.name))
+    sums: dict[int | None, Sum] = {}
+    for key, name, currency, count, total in rows:
+        found = sums.setdefault(key, Sum(key, name or "", 0, []))
+        found.count += count
+        if total is not None:
+            found.values.append(Money(total, currency))
+    for found in sums.values():
+        found.values.sort(key=lambda money: money.currency)
+    return sorted(sums.values(), key=lambda s: (-s.count, s.name))
 
 
 def _lost_counts(since: datetime) -> dict[str, int]:

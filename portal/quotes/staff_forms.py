@@ -53,7 +53,7 @@ class StartQuoteForm(FlaskForm):
 
     caller_id = SelectField(_l("Caller"), coerce=bounded_int, validate_choice=False, default=0)
     lines = TextAreaField(
-        _l("Lines"),
+        _l("Quote lines"),
         description=_l("One SKU and quantity a line, such as NW-LT14 200."),
         render_kw={"rows": 6},
     )

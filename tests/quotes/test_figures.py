@@ -106,3 +106,13 @@ def test_differences_name_each_changed_added_and_removed_line():
 def test_every_line_of_a_first_version_is_added():
     changes = differences(None, version("buyer", ("NW-LT14", 200, None, "goods")))
     assert [change.kind for change in changes] == ["added"]
+
+
+def test_a_buyer_s_line_without_a_target_price_leaves_the_quoted_price_unchanged():
+    answer = version("supplier", ("NW-LT14", 200, "6900.00", "goods"))
+    request = version("buyer", ("NW-LT14", 200, None, "goods"))
+    [change] = differences(answer, request)
+    assert change.kind == "same"
+    fewer = version("buyer", ("NW-LT14", 150, None, "goods"))
+    [change] = differences(answer, fewer)
+    assert (change.kind, change.old_quantity, change.new_quantity) == ("changed", 200, 150)

@@ -5,6 +5,7 @@ the account 360's quotes."""
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -516,3 +517,22 @@ def test_the_dashboard_lists_the_quotes_waiting_for_each_decider_and_signer(worl
     ]:
         page = text(as_(email).get("/staff/"))
         assert (f'data-quote-number="{quote.number}"' in page) is waits, email
+
+
+def test_a_rep_with_quotes_in_two_currencies_is_one_row_with_a_value_in_each(world, as_):
+    for account, currency, value in (
+        (world.acme, "CNY", Decimal("1380000.00")),
+        (world.globex, "USD", Decimal("12360.00")),
+        (world.acme, "CNY", None),
+    ):
+        factories.QuoteFactory(
+            account=account, currency=currency, value_amount=value, assignee_id=world.inside.id
+        )
+    db.session.commit()
+    page = text(as_("manager@northwind.example").get("/staff/quotes?rep="))
+    rows = re.findall(r'<tr data-rep-sum="(\d*)">(.*?)</tr>', page, re.S)
+    assert [key for key, _row in rows] == [str(world.inside.id)]
+    [(_key, row)] = rows
+    assert ">3<" in row
+    assert 'data-sum="1380000.00" data-currency="CNY"' in row
+    assert 'data-sum="12360.00" data-currency="USD"' in row
