@@ -140,7 +140,9 @@ def _write_answer(quote, answer, lines, pricing, rep, staff, events, now) -> Quo
             )
         )
         if signer is not None:
-            events.append(_event(quote, submitted, "signed_off", signer, version=2))
+            events.append(
+                _event(quote, submitted, "signed_off", signer, version=2, text=department)
+            )
     if answer["status"] == "sent":
         version.sent_at = now - timedelta(days=answer["sent"])
         quote.status, quote.value_amount = "sent", total

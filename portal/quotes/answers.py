@@ -74,9 +74,7 @@ def accept(
     version.accepted_at = utcnow()
     version.accepted_by_id = buyer.id
     quote.status = "accepted"
-    event(
-        quote, buyer, "accepted", version=version, text=_("Accepted by %(name)s.", name=buyer.name)
-    )
+    event(quote, buyer, "accepted", version=version)
     notices.tell_buyer_answered(
         quote,
         account,

@@ -140,6 +140,10 @@ class Quote(AccountScoped, Versioned, db.Model):
                 return version
         return None
 
+    def numbered(self, number: int | None) -> "QuoteVersion | None":
+        """Version `number`, from the loaded versions (None when there is none)."""
+        return next((v for v in self.versions if v.number == number), None)
+
 
 class QuoteVersion(AccountScoped, db.Model):
     """One side's word: the buyer's request or change request, or the supplier's priced answer.

@@ -8,10 +8,8 @@ from portal.accounts.models import KeyAccount, User
 from portal.contracts.permissions import authority_covers
 from portal.contracts.services import proposal_deciders
 from portal.core import audit
-from portal.core.dates import format_day
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
-from portal.core.money import format_money
 from portal.core.versioning import check_version, commit, touch
 from portal.extensions import db
 from portal.notifications.services import settle
@@ -89,17 +87,9 @@ def submit(actor: User, quote: Quote, expected_version: int | None = None) -> Qu
         actor.discount_authority_percent, version.depth_percent
     )
     quote.status = "in_review"
-    waits = [department_label(d) for d in DEPARTMENTS if d in existing]
-    event(
-        quote,
-        actor,
-        "submitted",
-        version=version,
-        text=_(
-            "Submitted for: %(what)s.",
-            what=", ".join(([_("price approval")] if version.needs_approval else []) + waits),
-        ),
-    )
+    # What it waits for is shown from the version (its approval and sign-offs), in the
+    # reader's language: the history stores only what someone typed.
+    event(quote, actor, "submitted", version=version)
     settle(notices.rep_turn(quote))
     db.session.flush()
     notices.tell_reviewers(
@@ -230,13 +220,9 @@ def sign_off(
     row.signed_by_id = actor.id
     row.signed_at = utcnow()
     row.comment = comment
-    event(
-        quote,
-        actor,
-        "signed_off",
-        version=version,
-        text=f"{department_label(department)}: {comment}".rstrip(": "),
-    )
+    # The department's code, not words: the page names it in the reader's language and shows
+    # the comment from the sign-off row (QuoteSignOff.comment).
+    event(quote, actor, "signed_off", version=version, text=department)
     settle(f"quote:{quote.id}:{version.number}:{department}")
     audit.record(
         actor,
@@ -259,17 +245,8 @@ def _send_if_ready(quote: Quote, version: QuoteVersion, account: KeyAccount) -> 
     version.sent_at = utcnow()
     quote.status = "sent"
     quote.value_amount = version.total_amount
-    event(
-        quote,
-        None,
-        "sent",
-        version=version,
-        text=_(
-            "Sent to the buyer: %(total)s, valid until %(day)s.",
-            total=format_money(version.total_amount, quote.currency),
-            day=format_day(version.valid_until),
-        ),
-    )
+    # Total and validity are shown from the version (to whoever may see amounts).
+    event(quote, None, "sent", version=version)
     notices.tell_sent(quote, account, version)
 
 

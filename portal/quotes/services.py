@@ -150,13 +150,8 @@ def request_quote(
     db.session.add(version)
     db.session.flush()
     add_lines(version, values)
-    if started_by is not None:
-        said = _(
-            "Taken down by %(staff)s for %(buyer)s.", staff=started_by.name, buyer=requested_by.name
-        )
-    else:
-        said = _("Asked by %(buyer)s.", buyer=requested_by.name)
-    event(quote, started_by or requested_by, "requested", version=version, text=said)
+    # Who asked (and who took it down) is shown from the quote, in the reader's language.
+    event(quote, started_by or requested_by, "requested", version=version)
     notices.tell_new_request(quote, account, route_quote(quote, account, now))
     if started_by is not None:
         notices.tell_buyer_taken_down(quote, account, started_by)
@@ -322,7 +317,7 @@ def reassign(
         actor,
         "reassigned",
         assignee=to,
-        text=_("Reassigned to %(email)s: %(reason)s", email=to.email, reason=reason),
+        text=reason,
     )
     notices.tell_assignee(quote, account_of(quote), to, reason)
     commit()
@@ -365,9 +360,7 @@ def sweep_deadlines(now: datetime | None = None) -> str:
             .execution_options(synchronize_session="fetch")
         )
     for quote in overdue:
-        event(
-            quote, None, "escalated", text=_("Deadline passed unanswered: told the sales managers.")
-        )
+        event(quote, None, "escalated")
         notices.tell_overdue(quote, accounts[quote.account_id], managers)
     db.session.commit()
     return f"overdue quotes escalated: {len(overdue)}"

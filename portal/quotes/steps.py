@@ -35,7 +35,6 @@ from portal.quotes.permissions import (
     can_work_quote,
 )
 from portal.quotes.rows import forget, latest_of
-from portal.quotes.words import lost_reason_label
 
 
 def one_step(verb: Callable) -> Callable:
@@ -173,13 +172,9 @@ def lose(quote: Quote, actor: User, reason: str, comment: str, version=None) -> 
         # Nobody approves or signs off a lost quote's version: their notices are done with.
         for what in ("price", *DEPARTMENTS):
             settle(f"quote:{quote.id}:{latest.number}:{what}")
-    event(
-        quote,
-        actor,
-        "lost",
-        version=version,
-        text=f"{lost_reason_label(reason)}. {comment}".strip(),
-    )
+    # The reason is shown from quote.lost_reason in the reader's language; only the comment
+    # is stored.
+    event(quote, actor, "lost", version=version, text=comment)
 
 
 def back_to_rep(quote: Quote, now: datetime) -> None:
