@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import KeyAccount, User
 from portal.accounts.queries import is_active_buyer_of
@@ -101,9 +102,17 @@ def request_quote(
     note: str = "",
     started_by: User | None = None,
     now: datetime | None = None,
+    token: str | None = None,
 ) -> Quote:
     """Version 1, the buyer's request (sent at once), routed to a rep with a deadline; the rep
-    (or the team) is told. `started_by`: the member of staff who took it down for a caller."""
+    (or the team) is told. `started_by`: the member of staff who took it down for a caller.
+
+    `token` is the request form's one-time token: the same form sent again (Back and send, a
+    double click, two concurrent submits) gets the quote the first one made, and nobody is
+    told twice (as ordering.placement does for a checkout)."""
+    account_id = account.id  # still readable when a clash has ended the transaction
+    if token and (existing := _quote_with_token(account_id, token)) is not None:
+        return existing
     if started_by is not None and started_by.role not in HOTLINE_STAFF:
         raise ServiceError(_("Only hotline staff take a request for quote down for a caller."))
     if not is_active_buyer_of(requested_by, account.id):
@@ -133,9 +142,13 @@ def request_quote(
         note=note,
         status="requested",
         currency=account.currency,
+        request_token=token or None,
     )
     db.session.add(quote)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        return _requested_meanwhile(account_id, token, error)
     version = QuoteVersion(
         quote_id=quote.id,
         account_id=account.id,
@@ -160,8 +173,26 @@ def request_quote(
     notices.tell_new_request(quote, account, route_quote(quote, account, now))
     if started_by is not None:
         notices.tell_buyer_taken_down(quote, account, started_by)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        return _requested_meanwhile(account_id, token, error)
     return quote
+
+
+def _quote_with_token(account_id: int, token: str) -> Quote | None:
+    return db.session.scalar(
+        sa.select(Quote).where(Quote.account_id == account_id, Quote.request_token == token)
+    )
+
+
+def _requested_meanwhile(account_id: int, token: str | None, error: IntegrityError) -> Quote:
+    """The quote a concurrent submit of the same form committed in between, whether the clash
+    shows at the INSERT (flush) or at commit. Any other integrity error stands."""
+    db.session.rollback()
+    if token and (existing := _quote_with_token(account_id, token)) is not None:
+        return existing
+    raise error
 
 
 # The rep's draft

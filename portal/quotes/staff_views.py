@@ -24,6 +24,7 @@ from portal.core.versioning import Conflict, conflict_seen
 from portal.extensions import db
 from portal.hotline.queries import inside_sales_staff
 from portal.quotes import figures, permissions, pipeline, queries, services
+from portal.quotes.forms import with_token
 from portal.quotes.labels import (
     DEPARTMENT_LABELS,
     LOST_REASON_LABELS,
@@ -137,6 +138,7 @@ def start_quote():
                         wanted_by=form.wanted_by.data,
                         note=form.note.data or "",
                         started_by=current_user,
+                        token=form.request_token.data,
                     )
                     flash(_("Quote %(number)s started.", number=quote.number), "success")
                     return redirect(url_for(".show_quote", quote_number=quote.number), 303)
@@ -144,7 +146,7 @@ def start_quote():
         "quotes/staff_new.html",
         account=account,
         accounts=account_queries.accounts_for_staff() if account is None else [],
-        form=form,
+        form=with_token(form),
     ), status
 
 

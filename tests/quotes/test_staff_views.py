@@ -4,6 +4,7 @@ the manager decides the price (价格审批) and the departments sign off (会�
 the account 360's quotes."""
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -159,6 +160,7 @@ def test_the_call_centre_starts_a_quote_for_a_caller(world, as_):
         "/staff/quotes/new?account=acme",
         data={
             "caller_id": str(world.buyer.id),
+            "request_token": uuid.uuid4().hex,
             "lines": "NW-LT14 200\nＮＷ－ＭＮ２７　５",
             "wanted_by": "",
             "note": "Called from the ward.",
@@ -174,6 +176,30 @@ def test_the_call_centre_starts_a_quote_for_a_caller(world, as_):
         ("NW-LT14", 200),
         ("NW-MN27", 5),
     ]
+
+
+def test_a_quote_for_a_caller_sent_again_is_started_once(world, as_):
+    callcenter = as_("callcenter@northwind.example")
+    page = text(callcenter.get("/staff/quotes/new?account=acme"))
+    token = re.search(r'name="request_token" type="hidden" value="([0-9a-f]{32})"', page)[1]
+    assert token not in text(callcenter.get("/staff/quotes/new?account=acme"))
+    data = {"caller_id": str(world.buyer.id), "request_token": token, "lines": "NW-LT14 200"}
+    first = callcenter.post("/staff/quotes/new?account=acme", data=data)
+    again = callcenter.post("/staff/quotes/new?account=acme", data=data)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"]
+    (quote,) = db.session.scalars(sa.select(Quote)).all()
+    assert len(mails_to("buyer@acme.example", quote.number)) == 1
+
+
+def test_a_quote_for_a_caller_shown_again_after_an_error_keeps_its_token(world, as_):
+    token = uuid.uuid4().hex
+    answer = as_("inside@northwind.example").post(
+        "/staff/quotes/new?account=acme",
+        data={"caller_id": "0", "request_token": token, "lines": "NW-LT14 200"},
+    )
+    assert answer.status_code == 422
+    assert f'name="request_token" type="hidden" value="{token}"' in text(answer)
 
 
 def _lines(version):
@@ -197,7 +223,12 @@ def _lines(version):
     ],
 )
 def test_a_quote_for_a_caller_that_cannot_be_read_is_not_started(world, as_, changes, shown):
-    data = {"caller_id": str(world.buyer.id), "lines": "NW-LT14 200", "note": ""}
+    data = {
+        "caller_id": str(world.buyer.id),
+        "request_token": uuid.uuid4().hex,
+        "lines": "NW-LT14 200",
+        "note": "",
+    }
     data.update(changes)
     answer = as_("inside@northwind.example").post("/staff/quotes/new?account=acme", data=data)
     assert answer.status_code == 422
@@ -208,7 +239,11 @@ def test_a_quote_for_a_caller_that_cannot_be_read_is_not_started(world, as_, cha
 def test_a_buyer_of_another_account_is_no_caller(world, as_):
     answer = as_("inside@northwind.example").post(
         "/staff/quotes/new?account=acme",
-        data={"caller_id": str(world.other_buyer.id), "lines": "NW-LT14 200"},
+        data={
+            "caller_id": str(world.other_buyer.id),
+            "request_token": uuid.uuid4().hex,
+            "lines": "NW-LT14 200",
+        },
     )
     assert answer.status_code == 422
     assert db.session.scalar(sa.select(sa.func.count(Quote.id))) == 0
