@@ -7,6 +7,7 @@ step."""
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -81,6 +82,7 @@ __all__ = [
     "save_draft",
     "sign_off",
     "starting_lines",
+    "starting_valid_until",
     "submit",
     "sweep_deadlines",
     "waiting_for",
@@ -88,6 +90,8 @@ __all__ = [
 
 #: The latest a buyer may want the goods by, from today.
 MAX_WANTED_DAYS = 730
+#: A new draft's validity when no sent answer's still holds: this many days from today.
+DEFAULT_VALID_DAYS = 30
 
 
 # The buyer's request
@@ -200,7 +204,9 @@ def _requested_meanwhile(account_id: int, token: str | None, error: IntegrityErr
 
 def starting_lines(quote: Quote) -> list[DraftLine]:
     """What a new draft starts from: the lines of the supplier draft being worked on, else of
-    the buyer's latest version (their quantities, at the contract price)."""
+    the buyer's latest version (their quantities), each at the price the latest sent supplier
+    version quoted for its SKU (an answer to a change request starts from the last answer),
+    or the contract price (None) when none was quoted."""
     latest = latest_of(quote)
     if latest is None:
         return []
@@ -210,7 +216,29 @@ def starting_lines(quote: Quote) -> list[DraftLine]:
             for line in lines_of(latest)
         ]
     buyer = latest_of(quote, side="buyer")
-    return [DraftLine(line.sku, line.quantity, None, "") for line in lines_of(buyer)]
+    quoted = _quoted_prices(quote)
+    return [
+        DraftLine(line.sku, line.quantity, quoted.get(line.sku), "") for line in lines_of(buyer)
+    ]
+
+
+def starting_valid_until(quote: Quote, today: date) -> date:
+    """A new draft's validity: the latest sent supplier version's, while it is still after
+    `today` (the account's), else DEFAULT_VALID_DAYS from today."""
+    sent = latest_of(quote, side="supplier", sent_only=True)
+    if sent is not None and sent.valid_until is not None and sent.valid_until > today:
+        return sent.valid_until
+    return today + timedelta(days=DEFAULT_VALID_DAYS)
+
+
+def _quoted_prices(quote: Quote) -> dict[str, Decimal]:
+    """Each SKU's unit price in the latest sent supplier version (the first line of a SKU)."""
+    sent = latest_of(quote, side="supplier", sent_only=True)
+    prices: dict[str, Decimal] = {}
+    for line in lines_of(sent) if sent is not None else []:
+        if line.unit_price_amount is not None:
+            prices.setdefault(line.sku, line.unit_price_amount)
+    return prices
 
 
 @one_step

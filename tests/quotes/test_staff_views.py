@@ -16,7 +16,14 @@ from portal.extensions import db
 from portal.quotes import services
 from portal.quotes.models import Quote, QuoteSignOff, QuoteVersion
 from tests import factories
-from tests.support.quotes import ask, draft, mails_to, valid_until, versions
+from tests.support.quotes import (
+    accepted_quote,
+    ask,
+    draft,
+    mails_to,
+    valid_until,
+    versions,
+)
 from tests.support.web import count_queries, signed_in
 
 
@@ -130,6 +137,49 @@ def test_inside_drafts_and_submits_the_manager_approves_and_the_departments_sign
     assert len(mails_to("buyer@acme.example")) > told_before
     page = text(inside.get(f"/staff/quotes/{quote.number}"))
     assert 'data-quote-status="sent"' in page and 'data-signed="false"' not in page
+
+
+def draft_field(page: str, name: str) -> str:
+    """The value the draft editor's input `name` shows."""
+    tag = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', page)
+    assert tag, f"no input {name}"
+    value = re.search(r'value="([^"]*)"', tag[0])
+    return value[1] if value else ""
+
+
+@pytest.mark.parametrize(("days", "holds"), [(20, True), (0, False)])
+def test_answering_a_change_request_starts_from_the_last_answer(world, as_, days, holds):
+    """要求修改: the new draft shows the price the last sent version quoted for each SKU of
+    the change request (blank for a SKU it did not quote: the contract price), and its
+    validity while that is still after the account's today, else 30 days from today."""
+    today = today_for(world.acme)
+    quote = accepted_quote(
+        "acme",
+        [("NW-LT14", 200, "6900.00")],
+        valid_until=today + timedelta(days=days),
+        buyer=world.buyer,
+        assignee=world.inside,
+        status="sent",
+    )
+    services.ask_for_changes(
+        world.buyer,
+        quote,
+        [services.RequestLine("NW-LT14", 150), services.RequestLine("NW-MN27", 3)],
+        "150 now, and monitors",
+    )
+    page = text(as_("inside@northwind.example").get(f"/staff/quotes/{quote.number}"))
+    assert (draft_field(page, "lines-0-sku"), draft_field(page, "lines-0-quantity")) == (
+        "NW-LT14",
+        "150",
+    )
+    assert draft_field(page, "lines-0-unit_price") == "6900.00"
+    assert 'value="6900.00"' in page
+    assert (draft_field(page, "lines-1-sku"), draft_field(page, "lines-1-unit_price")) == (
+        "NW-MN27",
+        "",
+    )
+    expected = today + timedelta(days=days if holds else 30)
+    assert draft_field(page, "valid_until") == expected.isoformat()
 
 
 def test_a_rejected_price_goes_back_to_the_rep_with_the_comment(world, as_):
