@@ -45,6 +45,7 @@ def upgrade():
     sa.Column('lost_comment', sa.Text(), nullable=False),
     sa.Column('lost_at', portal.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('lost_by_id', sa.Integer(), nullable=True),
+    sa.Column('request_token', sa.String(length=32), nullable=True),
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("lost_reason IS NULL OR lost_reason IN ('price', 'timing', 'competitor', 'no_longer_needed', 'other')", name=op.f('ck_quotes_lost_reason')),
@@ -56,6 +57,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_quotes_requested_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], name=op.f('fk_quotes_started_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quotes')),
+    sa.UniqueConstraint('account_id', 'request_token', name=op.f('uq_quotes_account_id')),
     sa.UniqueConstraint('number', name=op.f('uq_quotes_number')),
     sa.UniqueConstraint('order_id', name=op.f('uq_quotes_order_id'))
     )

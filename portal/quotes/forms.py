@@ -7,6 +7,8 @@ Lines are read here, one way for the request and for a change request: a SKU in 
 digits; a decimal comma is refused with what to type), and each problem names its line.
 """
 
+import re
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -25,7 +27,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from portal.cart.models import MAX_LINES, MAX_QUANTITY
 from portal.cart.quick_order import parse_pasted
@@ -41,6 +43,22 @@ SPARE_ROWS = 3
 MAX_COMMENT = 500
 MAX_NOTE = 4000
 MAX_PASTE_CHARS = 100_000
+#: A request form's one-time token: a uuid4 in hex (as the checkout's).
+TOKEN_PATTERN = r"^[0-9a-f]{32}$"  # noqa: S105 (a pattern, not a secret)
+
+
+def request_token_field() -> HiddenField:
+    """The one-time token of a request form (the buyer's and staff's for a caller): the same
+    form sent again makes no second quote (services.request_quote)."""
+    return HiddenField(validators=[DataRequired(), Regexp(TOKEN_PATTERN)])
+
+
+def with_token(form):
+    """The form with its token kept (a page shown again after an error sends the same one), or
+    a new one when it has none that can be read (a new page)."""
+    if not re.fullmatch(TOKEN_PATTERN, form.request_token.data or ""):
+        form.request_token.data = uuid.uuid4().hex
+    return form
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +154,7 @@ class RequestQuoteForm(FlaskForm):
     """The buyer asks for a quote: lines (from the cart, typed, or pasted), a wanted-by date
     and a note."""
 
+    request_token = request_token_field()
     lines = FieldList(FormField(QuoteLineForm), max_entries=MAX_LINES + SPARE_ROWS)
     pasted = TextAreaField(
         _l("Paste lines"),

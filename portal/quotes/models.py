@@ -80,6 +80,7 @@ class Quote(AccountScoped, Versioned, db.Model):
         ),
         sa.Index("ix_quotes_status_due", "status", "due_at"),
         sa.Index("ix_quotes_assignee_status", "assignee_id", "status"),
+        sa.UniqueConstraint("account_id", "request_token"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,6 +118,9 @@ class Quote(AccountScoped, Versioned, db.Model):
     lost_comment: Mapped[str] = mapped_column(sa.Text, default="")
     lost_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lost_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: The request form's one-time token: sending the same form again (Back, a double click,
+    #: two concurrent submits) gets the quote the first one made, not a second request.
+    request_token: Mapped[str | None] = mapped_column(sa.String(32))
 
     account: Mapped[KeyAccount] = relationship(lazy="raise")
     requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id], lazy="raise")

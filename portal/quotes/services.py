@@ -7,9 +7,11 @@ step."""
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import KeyAccount, User
 from portal.accounts.queries import is_active_buyer_of
@@ -80,6 +82,7 @@ __all__ = [
     "save_draft",
     "sign_off",
     "starting_lines",
+    "starting_valid_until",
     "submit",
     "sweep_deadlines",
     "waiting_for",
@@ -87,6 +90,8 @@ __all__ = [
 
 #: The latest a buyer may want the goods by, from today.
 MAX_WANTED_DAYS = 730
+#: A new draft's validity when no sent answer's still holds: this many days from today.
+DEFAULT_VALID_DAYS = 30
 
 
 # The buyer's request
@@ -101,9 +106,17 @@ def request_quote(
     note: str = "",
     started_by: User | None = None,
     now: datetime | None = None,
+    token: str | None = None,
 ) -> Quote:
     """Version 1, the buyer's request (sent at once), routed to a rep with a deadline; the rep
-    (or the team) is told. `started_by`: the member of staff who took it down for a caller."""
+    (or the team) is told. `started_by`: the member of staff who took it down for a caller.
+
+    `token` is the request form's one-time token: the same form sent again (Back and send, a
+    double click, two concurrent submits) gets the quote the first one made, and nobody is
+    told twice (as ordering.placement does for a checkout)."""
+    account_id = account.id  # still readable when a clash has ended the transaction
+    if token and (existing := _quote_with_token(account_id, token)) is not None:
+        return existing
     if started_by is not None and started_by.role not in HOTLINE_STAFF:
         raise ServiceError(_("Only hotline staff take a request for quote down for a caller."))
     if not is_active_buyer_of(requested_by, account.id):
@@ -133,9 +146,13 @@ def request_quote(
         note=note,
         status="requested",
         currency=account.currency,
+        request_token=token or None,
     )
     db.session.add(quote)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        return _requested_meanwhile(account_id, token, error)
     version = QuoteVersion(
         quote_id=quote.id,
         account_id=account.id,
@@ -155,8 +172,26 @@ def request_quote(
     notices.tell_new_request(quote, account, route_quote(quote, account, now))
     if started_by is not None:
         notices.tell_buyer_taken_down(quote, account, started_by)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        return _requested_meanwhile(account_id, token, error)
     return quote
+
+
+def _quote_with_token(account_id: int, token: str) -> Quote | None:
+    return db.session.scalar(
+        sa.select(Quote).where(Quote.account_id == account_id, Quote.request_token == token)
+    )
+
+
+def _requested_meanwhile(account_id: int, token: str | None, error: IntegrityError) -> Quote:
+    """The quote a concurrent submit of the same form committed in between, whether the clash
+    shows at the INSERT (flush) or at commit. Any other integrity error stands."""
+    db.session.rollback()
+    if token and (existing := _quote_with_token(account_id, token)) is not None:
+        return existing
+    raise error
 
 
 # The rep's draft
@@ -164,7 +199,9 @@ def request_quote(
 
 def starting_lines(quote: Quote) -> list[DraftLine]:
     """What a new draft starts from: the lines of the supplier draft being worked on, else of
-    the buyer's latest version (their quantities, at the contract price)."""
+    the buyer's latest version (their quantities), each at the price the latest sent supplier
+    version quoted for its SKU (an answer to a change request starts from the last answer),
+    or the contract price (None) when none was quoted."""
     latest = latest_of(quote)
     if latest is None:
         return []
@@ -174,7 +211,29 @@ def starting_lines(quote: Quote) -> list[DraftLine]:
             for line in lines_of(latest)
         ]
     buyer = latest_of(quote, side="buyer")
-    return [DraftLine(line.sku, line.quantity, None, "") for line in lines_of(buyer)]
+    quoted = _quoted_prices(quote)
+    return [
+        DraftLine(line.sku, line.quantity, quoted.get(line.sku), "") for line in lines_of(buyer)
+    ]
+
+
+def starting_valid_until(quote: Quote, today: date) -> date:
+    """A new draft's validity: the latest sent supplier version's, while it is still after
+    `today` (the account's), else DEFAULT_VALID_DAYS from today."""
+    sent = latest_of(quote, side="supplier", sent_only=True)
+    if sent is not None and sent.valid_until is not None and sent.valid_until > today:
+        return sent.valid_until
+    return today + timedelta(days=DEFAULT_VALID_DAYS)
+
+
+def _quoted_prices(quote: Quote) -> dict[str, Decimal]:
+    """Each SKU's unit price in the latest sent supplier version (the first line of a SKU)."""
+    sent = latest_of(quote, side="supplier", sent_only=True)
+    prices: dict[str, Decimal] = {}
+    for line in lines_of(sent) if sent is not None else []:
+        if line.unit_price_amount is not None:
+            prices.setdefault(line.sku, line.unit_price_amount)
+    return prices
 
 
 @one_step

@@ -22,6 +22,7 @@ from portal.cart.models import MAX_QUANTITY
 from portal.core.forms import AmountField, QuantityField
 from portal.core.inputs import bounded_int, plain_input
 from portal.core.versioning import VersionedForm
+from portal.quotes.forms import request_token_field
 from portal.quotes.labels import DEPARTMENT_LABELS, LOST_REASON_LABELS, STAFF_STATUS_LABELS
 from portal.quotes.models import DEPARTMENTS, LOST_REASONS
 
@@ -51,6 +52,7 @@ class PipelineFilterForm(FlaskForm):
 class StartQuoteForm(FlaskForm):
     """A quote request taken down for a caller (the view fills the callers)."""
 
+    request_token = request_token_field()
     caller_id = SelectField(_l("Caller"), coerce=bounded_int, validate_choice=False, default=0)
     lines = TextAreaField(
         _l("Quote lines"),

@@ -1,8 +1,6 @@
 """The staff's quote pages: the pipeline, a quote started for a caller, and the workbench where
 the rep drafts the answer and managers and departments approve and sign it off."""
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -24,6 +22,7 @@ from portal.core.versioning import Conflict, conflict_seen
 from portal.extensions import db
 from portal.hotline.queries import inside_sales_staff
 from portal.quotes import figures, permissions, pipeline, queries, services
+from portal.quotes.forms import with_token
 from portal.quotes.labels import (
     DEPARTMENT_LABELS,
     LOST_REASON_LABELS,
@@ -57,8 +56,6 @@ bp = Blueprint("staff_quotes", __name__)
 #   POST      /staff/quotes/<quote_number>/reassign             reassign_quote QUOTE_WORKERS
 #   POST      /staff/quotes/<quote_number>/lost                 mark_lost      QUOTE_WORKERS
 
-#: A new draft's validity: this many days from the account's today (the rep may change it).
-DEFAULT_VALID_DAYS = 30
 #: Empty lines the draft editor shows below the filled ones.
 SPARE_LINES = 3
 
@@ -137,6 +134,7 @@ def start_quote():
                         wanted_by=form.wanted_by.data,
                         note=form.note.data or "",
                         started_by=current_user,
+                        token=form.request_token.data,
                     )
                     flash(_("Quote %(number)s started.", number=quote.number), "success")
                     return redirect(url_for(".show_quote", quote_number=quote.number), 303)
@@ -144,7 +142,7 @@ def start_quote():
         "quotes/staff_new.html",
         account=account,
         accounts=account_queries.accounts_for_staff() if account is None else [],
-        form=form,
+        form=with_token(form),
     ), status
 
 
@@ -251,7 +249,8 @@ def _render_quote(quote, status: int = 200, conflict=None, **forms):
 
 def _draft_form(quote, draft, today) -> DraftForm:
     """The editor as saved: the current draft's lines, or the latest buyer version's at the
-    contract price (a blank price)."""
+    price of the last sent answer (blank: the contract price) and its validity if it still
+    holds (services.starting_lines, starting_valid_until)."""
     if draft is not None:
         data = {
             "lines": [
@@ -271,13 +270,19 @@ def _draft_form(quote, draft, today) -> DraftForm:
             "note": draft.note,
         }
     else:
-        asked = quote.latest(side="buyer")
         data = {
             "lines": [
-                {"sku": line.sku, "quantity": str(line.quantity), "unit_price": "", "comment": ""}
-                for line in (asked.lines if asked is not None else [])
+                {
+                    "sku": line.sku,
+                    "quantity": str(line.quantity),
+                    "unit_price": plain(line.unit_price, quote.currency)
+                    if line.unit_price is not None
+                    else "",
+                    "comment": line.comment,
+                }
+                for line in services.starting_lines(quote)
             ],
-            "valid_until": today + timedelta(days=DEFAULT_VALID_DAYS),
+            "valid_until": services.starting_valid_until(quote, today),
         }
     return DraftForm(formdata=None, data={"version": str(quote.version), **data})
 

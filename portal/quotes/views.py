@@ -25,6 +25,7 @@ from portal.quotes.forms import (
     RenewForm,
     RequestQuoteForm,
     row_data,
+    with_token,
 )
 
 bp = Blueprint("quotes", __name__)
@@ -83,7 +84,12 @@ def request_quote(slug):
     lines, errors = form.read_lines()
     errors += [e for name in ("pasted", "wanted_by", "note") for e in form[name].errors]
     if form.read.data and not errors:  # the pasted lines join the rows, to be completed
-        rows = _request_form(lines, wanted_by=form.wanted_by.data, note=form.note.data)
+        rows = _request_form(
+            lines,
+            wanted_by=form.wanted_by.data,
+            note=form.note.data,
+            request_token=form.request_token.data,
+        )
         return _new_page(account, rows)
     if not errors and not lines:
         errors = [_("Write at least one line with a SKU and a quantity, such as NW-LT14 200.")]
@@ -101,6 +107,7 @@ def request_quote(slug):
             ],
             wanted_by=form.wanted_by.data,
             note=(form.note.data or "").strip(),
+            token=form.request_token.data,
         )
         flash(
             _(
@@ -124,7 +131,7 @@ def _new_page(account, form, errors=()):
     return render_template(
         "quotes/buyer_new.html",
         account=account,
-        form=form,
+        form=with_token(form),
         errors=[*errors, *_lines_errors(form)],
     )
 

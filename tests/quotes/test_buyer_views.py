@@ -3,6 +3,7 @@ lines), the list, a quote's page (only what the buyer may see) and the answers t
 reject, ask for changes, ask to renew). The staff side's steps go through the services."""
 
 import re
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from portal.quotes import services
 from portal.quotes.models import Quote, QuoteSignOff, QuoteVersion
 from portal.quotes.rows import lines_of
 from tests.support.ordering import fill_cart
-from tests.support.quotes import ask, draft, event_kinds, versions
+from tests.support.quotes import ask, draft, event_kinds, mails_to, versions
 from tests.support.web import count_queries, make_config, signed_in, token_in
 
 SIGNERS = {"product": "admin", "legal": "director", "finance": "finance"}
@@ -38,8 +39,9 @@ def fresh(quote: Quote) -> Quote:
 
 
 def rows(*lines, spare: int = 1) -> dict:
-    """The posted rows of a lines table: (sku, quantity, target price, comment) each."""
-    data = {}
+    """The posted rows of a lines table: (sku, quantity, target price, comment) each, and a new
+    request form's one-time token."""
+    data = {"request_token": uuid.uuid4().hex}
     for i, line in enumerate([*lines, *[("", "", "", "")] * spare]):
         for name, value in zip(("sku", "quantity", "target_price", "comment"), line, strict=True):
             data[f"lines-{i}-{name}"] = value
@@ -142,6 +144,57 @@ def test_asking_from_the_cart_starts_from_its_lines(buyer, world):
     assert f"Quote {quote.number} requested" in page
     assert f'data-quote-number="{quote.number}" data-quote-status="requested"' in page
     assert "Version 1: your request" in page
+
+
+def request_token_in(page) -> str:
+    match = re.search(r'name="request_token" type="hidden" value="([0-9a-f]{32})"', text(page))
+    assert match, "no request token on the page"
+    return match.group(1)
+
+
+def test_sending_the_request_again_after_back_makes_one_quote_and_one_email(buyer, world):
+    page = buyer.get("/a/acme/quotes/new")
+    token = request_token_in(page)
+    assert request_token_in(buyer.get("/a/acme/quotes/new")) != token  # a new page, a new one
+    data = {**rows(("NW-LT14", "200", "", "")), "request_token": token, "send": "1"}
+    first = buyer.post("/a/acme/quotes/new", data=data)
+    assert first.status_code == 303
+    (quote,) = quotes_in_db()
+    told = len(mails_to("inside@northwind.example", quote.number))
+    again = buyer.post("/a/acme/quotes/new", data=data)  # Back, and send again
+    assert again.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]
+    assert [q.id for q in quotes_in_db()] == [quote.id]
+    assert len(mails_to("inside@northwind.example", quote.number)) == told == 1
+
+
+def test_a_request_shown_again_after_an_error_keeps_its_token(buyer, world):
+    token = request_token_in(buyer.get("/a/acme/quotes/new"))
+    wrong = buyer.post(
+        "/a/acme/quotes/new",
+        data={**rows(("NW-LT14", "abc", "", "")), "request_token": token, "send": "1"},
+    )
+    assert wrong.status_code == 422 and request_token_in(wrong) == token
+    read = buyer.post(
+        "/a/acme/quotes/new",
+        data={**rows(), "pasted": "NW-LT14 200", "request_token": token, "read": "1"},
+    )
+    assert read.status_code == 200 and request_token_in(read) == token
+    data = {**rows(("NW-LT14", "200", "", "")), "request_token": token, "send": "1"}
+    assert buyer.post("/a/acme/quotes/new", data=data).status_code == 303
+    assert buyer.post("/a/acme/quotes/new", data=data).status_code == 303
+    assert len(quotes_in_db()) == 1
+
+
+def test_a_request_without_a_readable_token_is_refused_and_gets_a_new_one(buyer, world):
+    answer = buyer.post(
+        "/a/acme/quotes/new",
+        data={**rows(("NW-LT14", "200", "", "")), "request_token": "x' or 1=1", "send": "1"},
+    )
+    assert answer.status_code == 422
+    assert "could not be read" in text(answer)
+    assert request_token_in(answer)
+    assert not quotes_in_db()
 
 
 def test_pasted_lines_with_full_width_digits_become_rows_to_complete(buyer, world):

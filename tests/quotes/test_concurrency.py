@@ -4,6 +4,7 @@ the later of two changes a Conflict (to reload and repeat), and the number count
 gives each request its own number."""
 
 import threading
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -103,3 +104,35 @@ def test_two_requests_at_once_get_numbers_of_their_own(request, which):
     assert len(set(results)) == 2
     first, second = sorted(int(n[-6:]) for n in results)
     assert second == first + 1
+
+
+@pytest.mark.parametrize("which", ["pg_app", "sqlite_app"])
+def test_the_same_request_form_sent_twice_at_once_makes_one_quote(request, which):
+    app = request.getfixturevalue(which)
+    with app.app_context():
+        seed_demo(quotes=False)
+    token = uuid.uuid4().hex
+
+    def asking(barrier):
+        with app.app_context():
+            write_ahead()
+            buyer = db.session.scalar(sa.select(User).where(User.email == "buyer@acme.example"))
+            acct = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == "acme"))
+            db.session.commit()
+            barrier.wait(WAIT)
+            return services.request_quote(
+                buyer, acct, [RequestLine("NW-MN27", 3)], token=token
+            ).number
+
+    results = at_once([asking, asking])
+    no_errors(results)
+    assert results[0] == results[1]
+    with app.app_context():
+        made = sa.select(sa.func.count(Quote.id)).where(Quote.request_token == token)
+        assert db.session.scalar(made) == 1
+        mails = db.session.scalar(
+            sa.select(sa.func.count(OutboxMessage.id)).where(
+                OutboxMessage.subject.contains(results[0])
+            )
+        )
+        assert mails == 1

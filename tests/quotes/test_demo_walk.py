@@ -6,6 +6,7 @@ quote again is refused; a POST that names other prices or quantities changes not
 expired quote cannot be ordered."""
 
 import re
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -55,6 +56,7 @@ def test_the_issue_s_demo_through_the_pages(web):
     asked = buyer.post(
         "/a/acme/quotes/new",
         data={
+            "request_token": uuid.uuid4().hex,
             "lines-0-sku": "NW-LT14",
             "lines-0-quantity": "200",
             "lines-0-target_price": "",

@@ -1,6 +1,7 @@
 """The price ladder of a quote (报价单): request, draft at the contract price, depth and price
 approval (价格审批), sign-offs (会签) and the automatic send; a sent version never changes."""
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -52,6 +53,22 @@ def test_a_request_is_version_1_sent_at_once_numbered_and_routed_to_the_rep(worl
     assert event_kinds(quote) == ["requested", "routed"]
     assert mails_to("inside@northwind.example", quote.number)
     assert ask(world).number.endswith("000002")
+
+
+def test_the_same_request_form_sent_again_gets_the_quote_it_made_and_tells_nobody_twice(world):
+    token = uuid.uuid4().hex
+    quote = ask(world, token=token)
+    told = len(mails_to("inside@northwind.example", quote.number))
+    again = ask(world, lines=[RequestLine("NW-MN27", 1)], token=token)
+    assert again.id == quote.id
+    assert len(mails_to("inside@northwind.example", quote.number)) == told == 1
+    assert len(versions(quote)) == 1
+    other = services.request_quote(
+        world.other_buyer, world.globex, [RequestLine("NW-LT14", 2)], token=token
+    )
+    assert other.id != quote.id  # a token is the account's own
+    assert ask(world, token=uuid.uuid4().hex).id not in (quote.id, other.id)
+    assert ask(world).id != ask(world).id  # without a token, each call asks anew
 
 
 def test_a_draft_starts_at_the_contract_price_and_snapshots_it(world):

@@ -4,6 +4,7 @@ the manager decides the price (价格审批) and the departments sign off (会�
 the account 360's quotes."""
 
 import re
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,7 +17,14 @@ from portal.extensions import db
 from portal.quotes import services
 from portal.quotes.models import Quote, QuoteSignOff, QuoteVersion
 from tests import factories
-from tests.support.quotes import ask, draft, mails_to, valid_until, versions
+from tests.support.quotes import (
+    accepted_quote,
+    ask,
+    draft,
+    mails_to,
+    valid_until,
+    versions,
+)
 from tests.support.web import count_queries, signed_in
 
 
@@ -132,6 +140,49 @@ def test_inside_drafts_and_submits_the_manager_approves_and_the_departments_sign
     assert 'data-quote-status="sent"' in page and 'data-signed="false"' not in page
 
 
+def draft_field(page: str, name: str) -> str:
+    """The value the draft editor's input `name` shows."""
+    tag = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', page)
+    assert tag, f"no input {name}"
+    value = re.search(r'value="([^"]*)"', tag[0])
+    return value[1] if value else ""
+
+
+@pytest.mark.parametrize(("days", "holds"), [(20, True), (0, False)])
+def test_answering_a_change_request_starts_from_the_last_answer(world, as_, days, holds):
+    """要求修改: the new draft shows the price the last sent version quoted for each SKU of
+    the change request (blank for a SKU it did not quote: the contract price), and its
+    validity while that is still after the account's today, else 30 days from today."""
+    today = today_for(world.acme)
+    quote = accepted_quote(
+        "acme",
+        [("NW-LT14", 200, "6900.00")],
+        valid_until=today + timedelta(days=days),
+        buyer=world.buyer,
+        assignee=world.inside,
+        status="sent",
+    )
+    services.ask_for_changes(
+        world.buyer,
+        quote,
+        [services.RequestLine("NW-LT14", 150), services.RequestLine("NW-MN27", 3)],
+        "150 now, and monitors",
+    )
+    page = text(as_("inside@northwind.example").get(f"/staff/quotes/{quote.number}"))
+    assert (draft_field(page, "lines-0-sku"), draft_field(page, "lines-0-quantity")) == (
+        "NW-LT14",
+        "150",
+    )
+    assert draft_field(page, "lines-0-unit_price") == "6900.00"
+    assert 'value="6900.00"' in page
+    assert (draft_field(page, "lines-1-sku"), draft_field(page, "lines-1-unit_price")) == (
+        "NW-MN27",
+        "",
+    )
+    expected = today + timedelta(days=days if holds else 30)
+    assert draft_field(page, "valid_until") == expected.isoformat()
+
+
 def test_a_rejected_price_goes_back_to_the_rep_with_the_comment(world, as_):
     quote = ask(world)
     draft(world, quote)
@@ -160,6 +211,7 @@ def test_the_call_centre_starts_a_quote_for_a_caller(world, as_):
         "/staff/quotes/new?account=acme",
         data={
             "caller_id": str(world.buyer.id),
+            "request_token": uuid.uuid4().hex,
             "lines": "NW-LT14 200\nＮＷ－ＭＮ２７　５",
             "wanted_by": "",
             "note": "Called from the ward.",
@@ -175,6 +227,30 @@ def test_the_call_centre_starts_a_quote_for_a_caller(world, as_):
         ("NW-LT14", 200),
         ("NW-MN27", 5),
     ]
+
+
+def test_a_quote_for_a_caller_sent_again_is_started_once(world, as_):
+    callcenter = as_("callcenter@northwind.example")
+    page = text(callcenter.get("/staff/quotes/new?account=acme"))
+    token = re.search(r'name="request_token" type="hidden" value="([0-9a-f]{32})"', page)[1]
+    assert token not in text(callcenter.get("/staff/quotes/new?account=acme"))
+    data = {"caller_id": str(world.buyer.id), "request_token": token, "lines": "NW-LT14 200"}
+    first = callcenter.post("/staff/quotes/new?account=acme", data=data)
+    again = callcenter.post("/staff/quotes/new?account=acme", data=data)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"]
+    (quote,) = db.session.scalars(sa.select(Quote)).all()
+    assert len(mails_to("buyer@acme.example", quote.number)) == 1
+
+
+def test_a_quote_for_a_caller_shown_again_after_an_error_keeps_its_token(world, as_):
+    token = uuid.uuid4().hex
+    answer = as_("inside@northwind.example").post(
+        "/staff/quotes/new?account=acme",
+        data={"caller_id": "0", "request_token": token, "lines": "NW-LT14 200"},
+    )
+    assert answer.status_code == 422
+    assert f'name="request_token" type="hidden" value="{token}"' in text(answer)
 
 
 def _lines(version):
@@ -198,7 +274,12 @@ def _lines(version):
     ],
 )
 def test_a_quote_for_a_caller_that_cannot_be_read_is_not_started(world, as_, changes, shown):
-    data = {"caller_id": str(world.buyer.id), "lines": "NW-LT14 200", "note": ""}
+    data = {
+        "caller_id": str(world.buyer.id),
+        "request_token": uuid.uuid4().hex,
+        "lines": "NW-LT14 200",
+        "note": "",
+    }
     data.update(changes)
     answer = as_("inside@northwind.example").post("/staff/quotes/new?account=acme", data=data)
     assert answer.status_code == 422
@@ -209,7 +290,11 @@ def test_a_quote_for_a_caller_that_cannot_be_read_is_not_started(world, as_, cha
 def test_a_buyer_of_another_account_is_no_caller(world, as_):
     answer = as_("inside@northwind.example").post(
         "/staff/quotes/new?account=acme",
-        data={"caller_id": str(world.other_buyer.id), "lines": "NW-LT14 200"},
+        data={
+            "caller_id": str(world.other_buyer.id),
+            "request_token": uuid.uuid4().hex,
+            "lines": "NW-LT14 200",
+        },
     )
     assert answer.status_code == 422
     assert db.session.scalar(sa.select(sa.func.count(Quote.id))) == 0
