@@ -10,6 +10,7 @@ domain fetches are wired here too (core.page_parts).
 from contextvars import ContextVar
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.lists import format_list
 from flask import (
     Flask,
     before_render_template,
@@ -87,6 +88,8 @@ def register_template_helpers(app: Flask) -> None:
         address_lines=lambda address: printed(address).splitlines(),
         #: A fapiao type (tax.fapiao_models) in words.
         fapiao_type=fapiao_type_label,
+        #: Items as the reader's language lists them: "a, b and c", "a、b和c".
+        listed=listed,
     )
     app.jinja_env.globals.update(
         get_locale=get_locale,
@@ -168,6 +171,10 @@ def money_filter(value: Money | None) -> str:
     if value is None:
         return ""
     return format_money(value.amount, value.currency)
+
+
+def listed(items) -> str:
+    return format_list([str(item) for item in items], locale=get_locale())
 
 
 def label_colon(label) -> str:

@@ -127,7 +127,7 @@ def test_the_buyer_downloads_the_sent_quote_with_its_prices_totals_and_validity(
         "Iris Inside",
         "Ada Admin",  # the product sign-off
         "PAYMENT TERMS",  # headings are set in capitals
-        "100% Payment, due 30 days after shipment",
+        "100% Payment · due 30 days after shipment",
     ]:
         assert expected in text, expected
     assert "DRAFT" not in text
