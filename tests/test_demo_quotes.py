@@ -16,7 +16,6 @@ from tests.support.pdfs import flat, pdf_text
 from tests.support.web import signed_in
 
 # Validity and expiry are counted from each account's today.
-pytestmark = pytest.mark.date_sensitive
 
 
 def demo_quotes() -> dict[str, Quote]:
@@ -48,6 +47,7 @@ def test_seeding_twice_adds_no_quote():
     assert all(n.startswith("Q-") and len(n) == len("Q-2026-000001") for n in numbers)
 
 
+@pytest.mark.date_sensitive
 def test_the_demo_has_a_quote_in_each_state_of_the_pipeline():
     seed_demo()
     quotes = demo_quotes()

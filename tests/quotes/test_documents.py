@@ -23,7 +23,6 @@ from tests.support.quote_rows import Line, quote_rows
 from tests.support.web import signed_in
 
 # Validity dates are counted from the account's today: CI runs these at several clocks.
-pytestmark = pytest.mark.date_sensitive
 
 BUYER = "buyer@acme.example"
 LEGAL_NAME, LEGAL_NAME_ZH = "Northwind Components Co., Ltd.", "北风电子元件有限公司"
@@ -95,6 +94,7 @@ def download(client, url):
     return response
 
 
+@pytest.mark.date_sensitive
 def test_the_buyer_downloads_the_sent_quote_with_its_prices_totals_and_validity(web, shop, people):
     quote = acme_quote(shop, people)
     url = f"/a/acme/quotes/{quote.number}/v2.pdf"
@@ -135,6 +135,7 @@ def test_the_buyer_downloads_the_sent_quote_with_its_prices_totals_and_validity(
     assert "Price approval" not in text and "below list" not in text
 
 
+@pytest.mark.date_sensitive
 def test_a_chinese_reader_gets_chinese_headings_and_names_with_the_fonts_embedded(
     web, shop, people, chinese_font
 ):
