@@ -10,7 +10,6 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
 
 from portal.accounts.models import KeyAccount
@@ -46,7 +45,6 @@ def checkout_fields(page) -> dict:
     }
 
 
-@pytest.mark.date_sensitive
 def test_the_issue_s_demo_through_the_pages(web):
     seed_demo()
     acme = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == "acme"))
@@ -140,7 +138,6 @@ def test_the_issue_s_demo_through_the_pages(web):
     )
 
 
-@pytest.mark.date_sensitive
 def test_an_expired_demo_quote_cannot_be_ordered_and_can_be_asked_to_renew(web):
     seed_demo()
     acme = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == "acme"))

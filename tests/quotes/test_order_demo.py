@@ -27,7 +27,6 @@ from tests.support.quotes import ask, draft  # noqa: E402  (CORE's, with the ser
 SIGNERS = {"product": "admin", "finance": "finance", "legal": "director"}
 
 
-@pytest.mark.date_sensitive
 def test_the_demo_quote_orders_once_at_6900(web, world):
     quote = ask(world)
     draft(world, quote)  # 6,900.00
