@@ -64,9 +64,11 @@ def register_extensions(app: Flask) -> None:
     from portal.core.errors import signed_out_mid_form
     from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
     from portal.hotline.models import HotlineRequest  # noqa: F401
+    from portal.insights.models import AccountSnapshot  # noqa: F401
     from portal.notifications.models import Notice  # noqa: F401
     from portal.ordering.models import Order  # noqa: F401
     from portal.payments.models import Payment  # noqa: F401
+    from portal.pipeline.models import Visit  # noqa: F401
     from portal.quotes.models import Quote  # noqa: F401
     from portal.tax.fapiao_models import FapiaoDetails  # noqa: F401
     from portal.tax.models import TaxRate  # noqa: F401

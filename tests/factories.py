@@ -8,7 +8,7 @@ from functools import cache
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
-from portal.accounts.models import Address, KeyAccount, User
+from portal.accounts.models import Address, KeyAccount, Team, User
 from portal.cart.models import Cart, CartLine, OrderList, OrderListLine
 from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule, TermMilestone
@@ -24,6 +24,14 @@ from portal.hotline.models import (
     RequestEvent,
     SampleRequest,
 )
+from portal.insights.models import (
+    AccountSnapshot,
+    MonthlySales,
+    PlatinumChange,
+    PlatinumOverride,
+    SpendEstimate,
+    StageChange,
+)
 from portal.notifications.models import OutboxMessage
 from portal.ordering.models import LetterOfCredit, Milestone, Order, OrderEvent, OrderLine
 from portal.payments.models import (
@@ -35,6 +43,7 @@ from portal.payments.models import (
     Refund,
     SavedCard,
 )
+from portal.pipeline.models import LeadLine, Visit
 from portal.quotes.models import Quote
 from portal.tax.fapiao_models import FapiaoDetails, IssuedFapiao
 
@@ -475,6 +484,100 @@ class LeadFactory(Base):
 
     account = factory.SubFactory(AccountFactory)
     summary = "Plans to replace 300 desktops next quarter."
+
+
+class LeadLineFactory(Base):
+    class Meta:
+        model = LeadLine
+
+    lead = factory.SubFactory(LeadFactory)
+    account_id = factory.SelfAttribute("lead.account_id")
+    product = factory.SubFactory(ProductFactory)
+    quantity = 10
+
+
+class VisitFactory(Base):
+    class Meta:
+        model = Visit
+
+    account = factory.SubFactory(AccountFactory)
+    planned_on = date(2026, 12, 10)
+    contact_name = "Zhang Wei"
+
+
+class TeamFactory(Base):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class SpendEstimateFactory(Base):
+    class Meta:
+        model = SpendEstimate
+
+    account = factory.SubFactory(AccountFactory)
+    amount = Decimal("1000000.00")
+    currency = factory.SelfAttribute("account.currency")
+    as_of = date(2026, 1, 1)
+    source = "Annual report"
+
+
+class AccountSnapshotFactory(Base):
+    class Meta:
+        model = AccountSnapshot
+
+    account = factory.SubFactory(AccountFactory)
+    as_of = date(2026, 12, 1)
+    currency = factory.SelfAttribute("account.currency")
+    sales_t12m = Decimal("100000.00")
+    sales_prior_12m = Decimal("90000.00")
+    sales_t12m_reporting = Decimal("100000.00")
+    stage = "expansion"
+    stage_rule = "share_between"
+
+
+class MonthlySalesFactory(Base):
+    class Meta:
+        model = MonthlySales
+
+    account = factory.SubFactory(AccountFactory)
+    month = date(2026, 11, 1)
+    currency = factory.SelfAttribute("account.currency")
+    net_amount = Decimal("10000.00")
+    orders = 2
+
+
+class StageChangeFactory(Base):
+    class Meta:
+        model = StageChange
+
+    account = factory.SubFactory(AccountFactory)
+    on = date(2026, 11, 1)
+    stage = "expansion"
+    stage_rule = "share_between"
+    wallet_share_percent = Decimal("18.00")
+    expansion_from_percent = Decimal(10)
+    retention_from_percent = Decimal(50)
+
+
+class PlatinumChangeFactory(Base):
+    class Meta:
+        model = PlatinumChange
+
+    account = factory.SubFactory(AccountFactory)
+    on = date(2026, 11, 1)
+    change = "joined"
+    cause = "ranking"
+
+
+class PlatinumOverrideFactory(Base):
+    class Meta:
+        model = PlatinumOverride
+
+    account = factory.SubFactory(AccountFactory)
+    decision = "in"
+    reason = "Strategic account"
 
 
 class SampleRequestFactory(Base):

@@ -16,6 +16,7 @@ PACKAGE = Path(portal.__file__).parent
 STACK = (
     ("portal", "cli", "templating", "demo", "worker"),
     ("home", "lookup", "insights", "api"),
+    ("pipeline",),
     ("payments", "quotes"),
     ("hotline",),
     ("ordering",),

@@ -113,6 +113,19 @@ class KeyAccount(TimestampMixin, AccountScoped, Versioned, db.Model):
         return f"<KeyAccount {self.slug}>"
 
 
+class Team(TimestampMixin, db.Model):
+    """A group of staff (an inside-sales desk, a field-sales region): KPIs add up per team."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<Team {self.name}>"
+
+
 class User(UserMixin, TimestampMixin, Versioned, db.Model):
     """A person who signs in: a buyer-side user of one key account, or supplier staff.
 
@@ -165,8 +178,13 @@ class User(UserMixin, TimestampMixin, Versioned, db.Model):
     #: Staff: the time zone they see times in; "" is the company's (COMPANY_TIME_ZONE).
     #: Buyer-side users see their account's.
     time_zone: Mapped[str] = mapped_column(sa.String(64), default="")
+    #: Staff: the team their KPIs count in (NULL: none).
+    team_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
 
     account: Mapped[KeyAccount | None] = relationship(foreign_keys=[account_id], lazy="raise")
+    team: Mapped[Team | None] = relationship(lazy="raise")
 
     #: The sign-in session this instance was loaded through (set by auth; not a column).
     session_token = None

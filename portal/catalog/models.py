@@ -70,11 +70,15 @@ class ListPrice(TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("product_id", "currency"),
         sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint("cost_amount >= 0", name="cost_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
     currency: Mapped[str] = mapped_column(sa.String(3))
     amount: Mapped[Decimal] = mapped_column(Amount)
+    #: What a unit costs the supplier in this currency, net of VAT; NULL: not known (margins
+    #: count only the lines whose cost is known).
+    cost_amount: Mapped[Decimal | None] = mapped_column(Amount)
 
     product: Mapped[Product] = relationship(back_populates="list_prices", lazy="raise")

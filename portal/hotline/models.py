@@ -1,12 +1,14 @@
 """Hotline requests and their history, business calendars, leads, sample units and care tasks."""
 
 from datetime import date, datetime, time
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import KeyAccount, User
-from portal.core.db import AccountScoped, UTCDateTime, utcnow
+from portal.core.db import AccountScoped, Amount, UTCDateTime, utcnow
+from portal.core.money import Money
 from portal.core.versioning import Versioned
 from portal.extensions import db
 
@@ -26,7 +28,10 @@ REQUEST_STATUSES = ("open", "in_progress", "closed")
 OUTCOMES = ("resolved", "purchase_plan", "evaluation_unit", "quote_sent", "no_action")
 CALL_OUTCOMES = ("reached", "no_answer", "left_message", "call_back_later")
 EVENT_KINDS = ("routed", "reassigned", "claimed", "call", "escalated", "closed", "survey")
-LEAD_STATUSES = ("new", "contacted", "qualified", "won", "lost")
+#: A lead's stage in the pipeline, in order; "won" and "lost" close it.
+LEAD_STATUSES = ("new", "contacted", "qualified", "proposal", "negotiation", "won", "lost")
+#: Where a lead came from: a purchase plan heard on the hotline, a quote, or field sales.
+LEAD_SOURCES = ("purchase_plan", "quote", "field")
 SAMPLE_STATUSES = ("requested", "approved", "rejected", "shipped", "returned", "bought")
 CARE_KINDS = ("call", "materials", "satisfaction")
 
@@ -167,10 +172,17 @@ class RequestEvent(AccountScoped, db.Model):
 
 
 class Lead(AccountScoped, Versioned, db.Model):
-    """A purchase plan heard on the hotline, handed to the account's field-sales rep."""
+    """A sale in the making: a purchase plan heard on the hotline and handed to the account's
+    field-sales rep, a quote, or an opportunity field sales entered. Its products are
+    pipeline.models.LeadLine rows; its weighted value is value x probability."""
 
     __tablename__ = "leads"
-    __table_args__ = (sa.CheckConstraint(f"status IN {LEAD_STATUSES}", name="status"),)
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {LEAD_STATUSES}", name="status"),
+        sa.CheckConstraint(f"source IN {LEAD_SOURCES}", name="source"),
+        sa.CheckConstraint("probability_percent BETWEEN 0 AND 100", name="probability"),
+        sa.CheckConstraint("value_amount >= 0", name="value_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(
@@ -184,10 +196,37 @@ class Lead(AccountScoped, Versioned, db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default="new")
     summary: Mapped[str] = mapped_column(sa.Text)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    source: Mapped[str] = mapped_column(
+        sa.String(20), default="purchase_plan", server_default="purchase_plan"
+    )
+    #: The quote it follows (source "quote").
+    quote_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("quotes.id", ondelete="SET NULL"), unique=True
+    )
+    #: The inside-sales rep who handed it over (and follows it).
+    handed_over_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    #: The expected order value, net of VAT, in the account's currency; NULL: not yet known.
+    value_amount: Mapped[Decimal | None] = mapped_column(Amount)
+    currency: Mapped[str | None] = mapped_column(sa.String(3))
+    expected_close_on: Mapped[date | None] = mapped_column(sa.Date)
+    probability_percent: Mapped[int | None] = mapped_column()
+    #: The date it was won or lost (the rep's today).
+    closed_on: Mapped[date | None] = mapped_column(sa.Date)
 
     account: Mapped[KeyAccount] = relationship(lazy="raise")
-    owner: Mapped[User | None] = relationship(lazy="raise")
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="raise")
+    handed_over_by: Mapped[User | None] = relationship(
+        foreign_keys=[handed_over_by_id], lazy="raise"
+    )
     request: Mapped[HotlineRequest | None] = relationship(lazy="raise")
+
+    @property
+    def value(self) -> Money | None:
+        if self.value_amount is None or self.currency is None:
+            return None
+        return Money(self.value_amount, self.currency)
 
 
 class SampleRequest(AccountScoped, db.Model):

@@ -2,12 +2,10 @@
 their reminders, and the exports. Reads in payments.receivables, files in
 payments.receivables_files. The routes join the payments blueprint (views.bp)."""
 
-from flask import Response, render_template, request
-from flask_babel import get_timezone
+from flask import render_template, request
 
 from portal.core.access import restricted
-from portal.core.csvfiles import csv_download
-from portal.core.db import utcnow
+from portal.core.exports import csv_response, xlsx_response
 from portal.core.inputs import bounded_int
 from portal.core.money import CURRENCIES
 from portal.payments import receivables, receivables_files
@@ -47,46 +45,31 @@ def show_receivables():
 @restricted
 def export_ageing_csv():
     ageing = receivables.ageing(*_selection())
-    return _csv(receivables_files.ageing_csv(ageing), "receivables-ageing")
+    return csv_response(receivables_files.ageing_csv(ageing), "receivables-ageing")
 
 
 @bp.get("/staff/finance/receivables/ageing.xlsx")
 @restricted
 def export_ageing_xlsx():
     ageing = receivables.ageing(*_selection())
-    return _xlsx(receivables_files.ageing_xlsx(ageing), "receivables-ageing")
+    return xlsx_response(receivables_files.ageing_xlsx(ageing), "receivables-ageing")
 
 
 @bp.get("/staff/finance/receivables/overdue.csv")
 @restricted
 def export_overdue_csv():
     rows = receivables.all_overdue_invoices(*_selection())
-    return _csv(receivables_files.overdue_csv(rows), "receivables-overdue")
+    return csv_response(receivables_files.overdue_csv(rows), "receivables-overdue")
 
 
 @bp.get("/staff/finance/receivables/overdue.xlsx")
 @restricted
 def export_overdue_xlsx():
     rows = receivables.all_overdue_invoices(*_selection())
-    return _xlsx(receivables_files.overdue_xlsx(rows), "receivables-overdue")
+    return xlsx_response(receivables_files.overdue_xlsx(rows), "receivables-overdue")
 
 
 def _selection():
     """The accounts and the page's filters, as the page and each of its exports read them."""
     accounts = receivables.accounts()
     return accounts, receivables.filters_from(request.args, accounts)
-
-
-def _filename(stem: str, extension: str) -> str:
-    """The file's name with the reader's today: receivables-ageing-2026-12-05.csv."""
-    return f"{stem}-{utcnow().astimezone(get_timezone()).date().isoformat()}.{extension}"
-
-
-def _csv(text: str, stem: str) -> Response:
-    return csv_download(text, _filename(stem, "csv"))
-
-
-def _xlsx(data: bytes, stem: str) -> Response:
-    response = Response(data, mimetype=receivables_files.XLSX_TYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(stem, "xlsx")}"'
-    return response
