@@ -92,6 +92,17 @@ RECORDERS = (FINANCE,)
 DESK_VIEWERS = (FINANCE, SALES_MANAGER, SALES_DIRECTOR)
 #: Staff who see the outbox and send dead letters again.
 OUTBOX_KEEPERS = (SYSADMIN,)
+#: Key-account insights: the dashboard, each account's figures, stage and platinum.
+INSIGHT_READERS = (*ACCOUNT_EDITORS, INSIDE_SALES, FIELD_SALES)
+#: KPIs per rep and team, coverage and the forecast; the stage rules (changed, audited).
+KPI_READERS = MANAGERS
+STAGE_RULE_EDITORS = MANAGERS
+#: Only a director puts an account in or out of platinum by hand, with a reason.
+PLATINUM_OVERRIDERS = (SALES_DIRECTOR,)
+#: Who enters an account's estimated annual spend.
+SPEND_ESTIMATORS = (*ACCOUNT_EDITORS, INSIDE_SALES, FIELD_SALES)
+#: Staff users, their roles, teams and discount authority.
+STAFF_ADMINS = (SYSADMIN,)
 AUDIT_READERS = (*ACCOUNT_EDITORS, SYSADMIN)
 #: Staff who keep an account's fapiao details (finance verifies them).
 FAPIAO_KEEPERS = (*ACCOUNT_EDITORS, FINANCE)
