@@ -72,24 +72,32 @@ COUNTED_STATUSES = tuple(s for s in PAST_THE_GATE if s != "cancelled")
 HISTORY_MONTHS = 36
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+#: The largest value a Percent column (NUMERIC(9, 2)) holds, less 100 so growth fits too.
+PERCENT_LIMIT = Decimal("9999999.99") - HUNDRED
 
 
 def refresh_snapshots(today: date | None = None) -> int:
     """Recompute MonthlySales and AccountSnapshot for every key account as of its local today
     (or `today`, for tests and benchmarks); commits; returns how many accounts."""
     begin_write(db.session)
+    if db_session_dialect() == "postgresql":
+        # Room to aggregate a million orders' lines by account and month in memory: the
+        # planner overestimates the groups (no statistics on months) and would sort on disk.
+        db.session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
     accounts = _accounts(today)
     if not accounts:
         return 0
     first = min(a.month for a in accounts) - (HISTORY_MONTHS - 1)
     last_day = max(a.as_of for a in accounts)
-    months = _monthly_sales(month_start(first), last_day)
-    first_orders = _first_orders(last_day)
+    months, first_months = _monthly_sales(first, last_day)
     estimates = _latest_estimates(accounts, last_day)
     hotline = _hotline(first)
     surveys = _surveys(first)
-    snapshots = [_snapshot(a, months, first_orders, estimates, hotline, surveys) for a in accounts]
+    snapshots = [_snapshot(a, months, first_months, estimates, hotline, surveys) for a in accounts]
     _rank(snapshots)
+    now = utcnow()
+    for snapshot in snapshots:
+        snapshot["computed_at"] = now
     _write(accounts, months, month_start(first), snapshots)
     db.session.commit()
     return len(accounts)
@@ -107,14 +115,15 @@ def month_start(number: int) -> date:
 
 
 def month_of(column, dialect: str):
-    """SQL for the month number of a date column, or of a UTC timestamp column's UTC date."""
-    if dialect == "postgresql" and isinstance(column.type, UTCDateTime):
-        # EXTRACT on a timestamptz reads it in the session's time zone: read it in UTC.
-        column = sa.func.timezone("UTC", column)
-    year = sa.cast(sa.extract("year", column), sa.Integer)
-    month = sa.cast(sa.extract("month", column), sa.Integer)
-    # Literal numbers, not parameters: PostgreSQL must see GROUP BY's expression as the SELECT's.
-    return year * sa.literal_column("12") + month - sa.literal_column("1")
+    """SQL for the first day of the month of a date column, or of a UTC timestamp column's UTC
+    date: date_trunc on PostgreSQL, strftime on SQLite (dates and timestamps are text there)."""
+    if dialect == "postgresql":
+        if isinstance(column.type, UTCDateTime):
+            # date_trunc on a timestamptz reads it in the session's time zone: read it in UTC.
+            column = sa.func.timezone(sa.literal_column("'UTC'"), column)
+        # A literal, not a parameter: PostgreSQL must see GROUP BY's expression as the SELECT's.
+        return sa.cast(sa.func.date_trunc(sa.literal_column("'month'"), column), sa.Date)
+    return sa.type_coerce(sa.func.strftime(sa.literal_column("'%Y-%m-01'"), column), sa.Date)
 
 
 # Reading
@@ -163,17 +172,36 @@ def _accounts(today: date | None) -> list[_Account]:
     return accounts
 
 
-def _monthly_sales(start: date, last_day: date) -> dict[tuple[int, int], _Month]:
-    """{(account id, month number): its counted sales}, orders and refunds."""
+def _monthly_sales(
+    first: int, last_day: date
+) -> tuple[dict[tuple[int, int], _Month], dict[int, int]]:
+    """{(account id, month number): its counted sales} from month `first` on, orders and
+    refunds; and {account id: the month number of its first counted order}.
+
+    Two statements that PostgreSQL answers with hash aggregates (no COUNT(DISTINCT), which
+    sorts every line): the orders per month over all of history (also giving the first month),
+    and their lines' amounts per month in the window."""
     dialect = db_session_dialect()
+    start = month_start(first)
     month = month_of(Order.placed_on, dialect).label("month")
+    months: dict[tuple[int, int], _Month] = defaultdict(_Month)
+    first_months: dict[int, int] = {}
+    counted = db.session.execute(
+        sa.select(Order.account_id, month, sa.func.count())
+        .where(Order.status.in_(COUNTED_STATUSES), Order.placed_on <= last_day)
+        .group_by(Order.account_id, sa.literal_column("month"))
+    )
+    for account_id, day, orders in counted:
+        number = month_number(day)
+        first_months[account_id] = min(number, first_months.get(account_id, number))
+        if number >= first:
+            months[account_id, number].orders = orders
     net = sa.func.coalesce(OrderLine.net_amount, OrderLine.line_total_amount)
     cost = sa.type_coerce(OrderLine.quantity * ListPrice.cost_amount, Amount)
-    rows = db.session.execute(
+    amounts = db.session.execute(
         sa.select(
             Order.account_id,
             month,
-            sa.func.count(sa.distinct(Order.id)),
             sa.type_coerce(sa.func.sum(net), Amount),
             sa.type_coerce(sa.func.sum(sa.case((ListPrice.cost_amount.is_not(None), net))), Amount),
             sa.type_coerce(sa.func.sum(cost), Amount),
@@ -192,16 +220,14 @@ def _monthly_sales(start: date, last_day: date) -> dict[tuple[int, int], _Month]
         )
         .group_by(Order.account_id, sa.literal_column("month"))
     )
-    months: dict[tuple[int, int], _Month] = defaultdict(_Month)
-    for account_id, number, orders, net_amount, costed, cost_amount in rows:
-        bucket = months[account_id, number]
-        bucket.orders = orders
+    for account_id, day, net_amount, costed, cost_amount in amounts:
+        bucket = months[account_id, month_number(day)]
         bucket.net = net_amount or Decimal(0)
         bucket.costed_net = costed or Decimal(0)
         bucket.cost = cost_amount or Decimal(0)
     for account_id, number, amount in _refunds(start, last_day):
         months[account_id, number].net -= amount
-    return months
+    return months, first_months
 
 
 def _refunds(start: date, last_day: date) -> list[tuple[int, int, Decimal]]:
@@ -242,17 +268,6 @@ def _refunds(start: date, last_day: date) -> list[tuple[int, int, Decimal]]:
     return shares
 
 
-def _first_orders(last_day: date) -> dict[int, date]:
-    """{account id: the day of its first counted order}."""
-    return dict(
-        db.session.execute(
-            sa.select(Order.account_id, sa.func.min(Order.placed_on))
-            .where(Order.status.in_(COUNTED_STATUSES), Order.placed_on <= last_day)
-            .group_by(Order.account_id)
-        ).all()
-    )
-
-
 def _latest_estimates(accounts: list[_Account], last_day: date) -> dict[int, tuple[Decimal, str]]:
     """{account id: (amount, currency) of its latest estimate on or before its as_of}."""
     as_of = {a.id: a.as_of for a in accounts}
@@ -291,7 +306,7 @@ def _hotline(first: int) -> dict[tuple[int, int], _Counts]:
         .where(HotlineRequest.due_at >= _utc_midnight(month_start(first)))
         .group_by(HotlineRequest.account_id, sa.literal_column("month"))
     )
-    return {(a, m): _Counts(count, int(met_count or 0)) for a, m, count, met_count in rows}
+    return {(a, month_number(m)): _Counts(count, int(met or 0)) for a, m, count, met in rows}
 
 
 def _surveys(first: int) -> dict[tuple[int, int], _Counts]:
@@ -310,7 +325,7 @@ def _surveys(first: int) -> dict[tuple[int, int], _Counts]:
         )
         .group_by(HotlineRequest.account_id, sa.literal_column("month"))
     )
-    return {(a, m): _Counts(count, int(total or 0)) for a, m, count, total in rows}
+    return {(a, month_number(m)): _Counts(count, int(total or 0)) for a, m, count, total in rows}
 
 
 def _utc_midnight(day: date) -> datetime:
@@ -321,13 +336,15 @@ def _utc_midnight(day: date) -> datetime:
 
 
 def percent(numerator: Decimal, denominator: Decimal) -> Decimal:
-    """numerator / denominator in percent, rounded half-up to two places."""
-    return (Decimal(numerator) * HUNDRED / Decimal(denominator)).quantize(
+    """numerator / denominator in percent, rounded half-up to two places (within what a
+    Percent column holds: a growth from next to nothing is capped, not an overflow)."""
+    value = (Decimal(numerator) * HUNDRED / Decimal(denominator)).quantize(
         CENT, rounding=ROUND_HALF_UP
     )
+    return max(-PERCENT_LIMIT, min(PERCENT_LIMIT, value))
 
 
-def _snapshot(account, months, first_orders, estimates, hotline, surveys) -> dict:
+def _snapshot(account, months, first_months, estimates, hotline, surveys) -> dict:
     current = account.month
     t12m_months = range(current - 12, current)
     prior_months = range(current - 24, current - 12)
@@ -341,7 +358,7 @@ def _snapshot(account, months, first_orders, estimates, hotline, surveys) -> dic
     orders = sum(bucket(m).orders for m in t12m_months)
     ordered_last_year = [m for m in prior_months if bucket(m).orders > 0]
     retained = [m for m in ordered_last_year if bucket(m + 12).orders > 0]
-    first_order = first_orders.get(account.id)
+    first_month = first_months.get(account.id)
     estimate = estimates.get(account.id)
     if estimate is not None and estimate[1] != account.currency:
         estimate = None
@@ -351,7 +368,6 @@ def _snapshot(account, months, first_orders, estimates, hotline, surveys) -> dic
     row = {
         "account_id": account.id,
         "as_of": account.as_of,
-        "computed_at": utcnow(),
         "currency": account.currency,
         "sales_t12m": t12m,
         "sales_prior_12m": prior,
@@ -362,7 +378,7 @@ def _snapshot(account, months, first_orders, estimates, hotline, surveys) -> dic
         "retention_percent": (
             percent(len(retained), len(ordered_last_year)) if ordered_last_year else None
         ),
-        "months_of_history": current - month_number(first_order) if first_order else 0,
+        "months_of_history": current - first_month if first_month is not None else 0,
         "orders_t12m": orders,
         "average_order_amount": quantize(t12m / orders, account.currency) if orders else None,
         "orders_per_month": (Decimal(orders) / 12).quantize(CENT, rounding=ROUND_HALF_UP),
