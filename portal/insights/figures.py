@@ -86,6 +86,7 @@ def refresh_snapshots(today: date | None = None) -> int:
         db.session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
     accounts = _accounts(today)
     if not accounts:
+        db.session.commit()
         return 0
     first = min(a.month for a in accounts) - (HISTORY_MONTHS - 1)
     last_day = max(a.as_of for a in accounts)
