@@ -3,6 +3,7 @@
 import os
 import secrets
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -114,7 +115,27 @@ def base_settings(instance_path: str) -> dict:
         "SUPPLIER_BANK_NAME_ZH": env.get("SUPPLIER_BANK_NAME_ZH", "示例银行深圳南山支行"),
         "SUPPLIER_BANK_ACCOUNT": env.get("SUPPLIER_BANK_ACCOUNT", "7559 0001 2345 6789 012"),
         "SUPPLIER_BANK_SWIFT": env.get("SUPPLIER_BANK_SWIFT", "EXAMCNSZXXX"),
+        # Insights (DESIGN.md section 4): accounts trading in different currencies are ranked
+        # (platinum) by their T12M in this currency, converted at these rates (units of the
+        # reporting currency per unit of each other currency; "USD=7.10,EUR=7.80").
+        "REPORTING_CURRENCY": env.get("REPORTING_CURRENCY", "CNY"),
+        "REPORTING_RATES": reporting_rates(env.get("REPORTING_RATES", "USD=7.10")),
     }
+
+
+def reporting_rates(text: str) -> dict[str, Decimal]:
+    """{"USD": Decimal("7.10")} from "USD=7.10, EUR=7.80"; a malformed entry is refused."""
+    rates = {}
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        currency, _, rate = entry.partition("=")
+        try:
+            value = Decimal(rate.strip())
+        except InvalidOperation:
+            value = Decimal(0)
+        if len(currency.strip()) != 3 or not value.is_finite() or value <= 0:
+            raise ConfigError(f"REPORTING_RATES: {entry!r} is not CUR=rate")
+        rates[currency.strip().upper()] = value
+    return rates
 
 
 def database_url(url: str) -> str:

@@ -51,6 +51,7 @@ SWEEPS = (
     Sweep("contract_expiry", timedelta(hours=6), "portal.contracts.sweep:sweep_contract_expiry"),
     Sweep("saved_cards", timedelta(hours=1), "portal.payments.cards:charge_saved_cards"),
     Sweep("refunds", timedelta(minutes=1), "portal.payments.refunds:sweep_refunds"),
+    Sweep("insights", timedelta(hours=1), "portal.insights.sweep:refresh_insights"),
 )
 
 #: Namespace of the sweeps' advisory locks (the first key of pg_try_advisory_lock(int, int)).

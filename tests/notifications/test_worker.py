@@ -110,6 +110,7 @@ def test_every_sweep_of_the_registry_can_be_loaded():
         "contract_expiry",
         "saved_cards",
         "refunds",
+        "insights",
     ]
     for sweep in SWEEPS:
         assert callable(sweep.load()), sweep.target
