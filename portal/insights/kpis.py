@@ -14,8 +14,9 @@ What counts, and for whom (the KPI page says the same in words):
   quote's rep (Quote.assignee). Won: status accepted or ordered, decided when the buyer accepted
   (the latest QuoteVersion.accepted_at); lost: status lost, decided at lost_at.
 - **Hotline deadlines met**: the requests whose deadline (due_at) fell in the period and has
-  passed, credited to their assignee; met when the request was claimed, a call was logged or it
-  was closed at or before its deadline.
+  passed, credited to their assignee; met when the request was closed at or before its deadline
+  (as insights.figures counts an account's, and as the deadline sweep escalates a request still
+  open or in progress at its deadline as unanswered).
 - **Care tasks done on time**: each due date of a care task that fell in the period, credited
   to the account's inside-sales rep (care is their duty). The portal keeps no list of past due
   dates, so they are rebuilt as care.log_contact sets them: a contact for the task falls due
@@ -50,7 +51,6 @@ from portal.hotline.models import (
     CareTask,
     Holiday,
     HotlineRequest,
-    RequestEvent,
 )
 from portal.hotline.queries import FALLBACK_CALENDAR
 from portal.insights.models import STAGES, AccountSnapshot, MonthlySales
@@ -335,20 +335,11 @@ def _count_quotes(activity: dict, start_at: datetime, end_at: datetime) -> None:
 
 
 def hotline_met_condition():
-    """A request answered by its deadline: claimed, called or closed at or before due_at."""
-    called = (
-        sa.select(RequestEvent.id)
-        .where(
-            RequestEvent.request_id == HotlineRequest.id,
-            RequestEvent.kind == "call",
-            RequestEvent.at <= HotlineRequest.due_at,
-        )
-        .exists()
-    )
-    return sa.or_(
-        HotlineRequest.claimed_at <= HotlineRequest.due_at,
-        HotlineRequest.closed_at <= HotlineRequest.due_at,
-        called,
+    """A request answered by its deadline: closed at or before due_at (as the figures count
+    it, and as the deadline sweep sees it: a request claimed but still open at its deadline
+    is escalated as unanswered)."""
+    return sa.and_(
+        HotlineRequest.closed_at.is_not(None), HotlineRequest.closed_at <= HotlineRequest.due_at
     )
 
 

@@ -97,7 +97,7 @@ class Reporting:
 
     def convert(self, amount: Decimal, currency: str) -> Decimal | None:
         """`amount` in the reporting currency (unrounded); None when `currency` has no rate."""
-        rate = self.rates.get(currency)
+        rate = Decimal(1) if currency == self.currency else self.rates.get(currency)
         return None if rate is None else amount * rate
 
 
