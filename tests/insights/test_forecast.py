@@ -153,3 +153,19 @@ def test_the_series_for_the_dashboard_holds_the_past_and_the_next_quarters(app):
     ]  # fmt: skip
     assert series[0]["actual"] == D("0.00") and series[0]["pipeline"] is None
     assert series[-1]["actual"] is None and series[-1]["pipeline"] == D("0.00")
+
+
+def test_the_reporting_currency_needs_no_rate_of_its_own(app, monkeypatch):
+    monkeypatch.setitem(app.config, "REPORTING_RATES", {"USD": "7.00"})
+    with factories.committed_once():
+        factories.MonthlySalesFactory(month=date(2026, 1, 1), net_amount=D("100.00"))
+        factories.MonthlySalesFactory(
+            account=factories.AccountFactory(currency="USD"),
+            month=date(2026, 1, 1),
+            net_amount=D("100.00"),
+        )
+
+    history, missing = forecasting.monthly_history(date(2025, 1, 1))
+
+    assert sorted(m[date(2026, 1, 1)] for m in history.values()) == [D("100.00"), D("700.00")]
+    assert missing == set()
