@@ -296,6 +296,13 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "quotes.reject_quote": BUYER_ROLES,
     "quotes.ask_for_changes": BUYER_ROLES,
     "quotes.ask_to_renew": BUYER_ROLES,
+    # insights: KPIs per rep and team, coverage by stage, the forecast, and their exports
+    "insights.kpis": KPI_READERS,
+    "insights.export_kpis_csv": KPI_READERS,
+    "insights.export_kpis_xlsx": KPI_READERS,
+    "insights.forecast": KPI_READERS,
+    "insights.export_forecast_csv": KPI_READERS,
+    "insights.export_forecast_xlsx": KPI_READERS,
 }
 
 #: What a staff page may show -> the roles that see it.
