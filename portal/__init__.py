@@ -173,6 +173,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.home.views import bp as home
     from portal.hotline import care_views  # noqa: F401  (customer care joins hotline's bp)
     from portal.hotline.views import bp as hotline
+    from portal.insights import account_views  # noqa: F401  (account pages join insights' bp)
+    from portal.insights.views import bp as insights
     from portal.lookup.views import bp as lookup
     from portal.notifications.views import bp as notifications
     from portal.ordering.views import bp as ordering
@@ -204,6 +206,7 @@ def register_blueprints(app: Flask) -> None:
         hotline,
         notifications,
         lookup,
+        insights,
         fapiao,
         staff_quotes,
         quote_documents,
