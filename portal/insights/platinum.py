@@ -32,6 +32,7 @@ from portal.core.db import utcnow
 from portal.core.errors import ServiceError
 from portal.core.permissions import SALES_DIRECTOR
 from portal.extensions import db
+from portal.hotline.services import response_hours
 from portal.insights.models import (
     OVERRIDE_DECISIONS,
     AccountSnapshot,
@@ -198,8 +199,8 @@ def _apply(moves, sales, on, actor, reason, override_ended) -> None:
 
 
 def _tell_reps(account: KeyAccount, change: str, other: KeyAccount | None) -> None:
-    """The account's inside-sales, backup and field-sales reps get a notice, each in their own
-    language."""
+    """The account's inside-sales, backup and field-sales reps get a notice and an e-mail, each
+    in their own language."""
     name = account.name
     if change == "joined" and other:
         text = _l(
@@ -221,6 +222,9 @@ def _tell_reps(account: KeyAccount, change: str, other: KeyAccount | None) -> No
         [account.inside_sales_rep_id, account.backup_rep_id, account.field_sales_rep_id],
         text,
         f"/staff/insights/accounts/{account.slug}",
+        email="platinum_changed",
+        account_name=name,
+        response_hours=response_hours(account),
     )
 
 

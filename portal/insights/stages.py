@@ -176,6 +176,8 @@ def reason(row, the_rules: StageRules | None = None) -> str:
         low, high = the_rules.expansion_from_percent, the_rules.retention_from_percent
     stage = str(STAGE_LABELS[row.stage]).lower()
     share = row.wallet_share_percent
+    if share is None and row.stage_rule.startswith("share_"):
+        return stage  # figures newer than the stage: assign_stages has not run on them yet
     if row.stage_rule == "new_account":
         return ngettext(
             "no spend estimate and %(num)d month of orders: %(stage)s",

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.hotline.services import response_hours
 from portal.insights import platinum
 from portal.insights.models import PlatinumChange, PlatinumOverride
-from portal.notifications.models import Notice
+from portal.notifications.models import Notice, OutboxMessage
 from tests import factories
 from tests.insights.conftest import snapshot_of
 
@@ -92,6 +92,13 @@ def test_an_outsider_11_percent_above_the_weakest_takes_its_place(ranked, staff)
     assert told == sorted([staff.inside.id, staff.backup.id, staff.field.id])
     texts = db.session.scalars(sa.select(Notice.text)).all()
     assert texts == ["Account e is no longer a platinum account: Outsider took its place"] * 3
+    mails = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.to_address)).all()
+    assert [m.to_address for m in mails] == sorted(
+        [staff.inside.email, staff.backup.email, staff.field.email]
+    )
+    for mail in mails:
+        assert "within 8 business hours" in mail.text_body
+        assert "http://127.0.0.1:5000/staff/insights/accounts/e" in mail.text_body
     # Recomputing again changes nothing: the new weakest (b... d) are far above the old one.
     assert platinum.recompute(ON) == 0
 
@@ -113,6 +120,9 @@ def test_an_empty_place_goes_to_the_best_outsider_with_sales(ranked):
     assert platinum.recompute(ON) == 1
     assert changes() == [("e", "joined", "ranking", None)]  # e (100k) is the best outside
     assert tiers()["outsider"] == "gold"
+    mail = db.session.scalars(sa.select(OutboxMessage)).first()
+    assert "Account e is now a platinum account" in mail.subject
+    assert "within 2 business hours" in mail.html_body
 
 
 def test_no_account_without_sales_joins(staff):
