@@ -174,6 +174,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.hotline import care_views  # noqa: F401  (customer care joins hotline's bp)
     from portal.hotline.views import bp as hotline
     from portal.insights import kpi_views  # noqa: F401  (KPIs and forecast join insights' bp)
+    from portal.insights import account_views  # noqa: F401  (account pages join insights' bp)
     from portal.insights.views import bp as insights
     from portal.lookup.views import bp as lookup
     from portal.notifications.views import bp as notifications
@@ -206,6 +207,7 @@ def register_blueprints(app: Flask) -> None:
         hotline,
         notifications,
         lookup,
+        insights,
         fapiao,
         staff_quotes,
         quote_documents,

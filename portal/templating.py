@@ -51,6 +51,7 @@ def register_template_helpers(app: Flask) -> None:
         STATUS_LABELS,
         TOPIC_LABELS,
     )
+    from portal.insights.account_page import badges_of
     from portal.lookup.permissions import can_look_up
     from portal.notifications.permissions import can_manage_outbox
     from portal.ordering import lifecycle
@@ -163,6 +164,9 @@ def register_template_helpers(app: Flask) -> None:
             "refunds": refunds.refunds_of_order(order),
         },
     )
+    # The account 360 view (lookup) shows the account's stage from insights, a domain of its
+    # own layer, which lookup does not import.
+    add_page_part(app, "lookup.account", badges_of)
     if app.testing:
         _refuse_queries_while_rendering(app)
 

@@ -27,7 +27,7 @@ from wtforms.validators import (
 )
 
 from portal.accounts import addresses
-from portal.accounts.models import DEFAULT_TAX_TREATMENT, TAX_TREATMENTS, TIERS
+from portal.accounts.models import DEFAULT_TAX_TREATMENT, HAND_SET_TIERS, TAX_TREATMENTS
 from portal.core.dates import time_zone_choices
 from portal.core.forms import AmountField, PercentField
 from portal.core.inputs import plain_input
@@ -107,8 +107,9 @@ class AccountForm(FlaskForm):
     currency = SelectField(_l("Currency"), choices=list(CURRENCIES), default="CNY")
     tier = SelectField(
         _l("Tier"),
-        choices=[SelectChoice(tier, TIER_LABELS[tier]) for tier in TIERS],
+        choices=[SelectChoice(tier, TIER_LABELS[tier]) for tier in HAND_SET_TIERS],
         default="standard",
+        description=_l("Platinum is earned by sales, or given by a director: not set here."),
     )
     tax_treatment = SelectField(
         _l("Tax treatment"),
@@ -134,6 +135,8 @@ class AccountForm(FlaskForm):
 
     def __init__(self, *args, reps: dict, **kwargs):
         super().__init__(*args, **kwargs)
+        if getattr(kwargs.get("obj"), "tier", None) == "platinum":
+            del self.tier  # a platinum account's tier is the ranking's or a director's
         self.time_zone.choices = time_zone_choices()
         self.default_locale.choices = [
             (code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]
@@ -154,7 +157,8 @@ class AccountForm(FlaskForm):
     def values(self) -> dict:
         """The account's attributes as entered (the logo travels separately)."""
         names = ["name", "welcome_text", "hotline_phone", "time_zone", "default_locale"]
-        names += ["currency", "tier", "tax_treatment"]
+        names += ["currency", "tax_treatment"]
+        names += ["tier"] if "tier" in self else []
         names += ["inside_sales_rep_id", "backup_rep_id", "field_sales_rep_id"]
         values = {name: self[name].data for name in names}
         values["brand_colour"] = self.brand_colour.data.lower()

@@ -17,6 +17,9 @@ from portal.core.versioning import Versioned
 from portal.extensions import db
 
 TIERS = ("platinum", "gold", "standard")
+#: The tiers staff set on the account form; platinum is earned by sales (insights.platinum) or
+#: given by a director's override, never chosen by hand.
+HAND_SET_TIERS = ("gold", "standard")
 
 
 def trigram_index(name: str, column: str) -> sa.Index:

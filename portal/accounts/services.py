@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal.accounts import addresses
-from portal.accounts.models import Address, KeyAccount, User
+from portal.accounts.models import HAND_SET_TIERS, Address, KeyAccount, User
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
@@ -46,6 +46,7 @@ def create_account(
     invited to set a password."""
     if db.session.scalar(sa.select(KeyAccount.id).where(KeyAccount.slug == values["slug"])):
         raise ServiceError(_("Another account already uses this address."), field="slug")
+    _check_tier(None, values)
     _check_reps(values)
     account = KeyAccount(**values)
     if logo:
@@ -73,6 +74,7 @@ def update_account(
     """Change an account's details and branding; a save based on an older version of the
     account is a Conflict (SECURITY.md 37)."""
     check_version(account, expected_version)
+    _check_tier(account, values)
     _check_reps(values)
     logo_values = checked_logo(logo) if logo else {}  # checked before anything is changed
     changes = audit.diff(account, values)
@@ -84,6 +86,21 @@ def update_account(
     if changes.keys() & {"inside_sales_rep_id", "backup_rep_id"}:
         account_people_changed.send(account)
     commit()
+
+
+def _check_tier(account: KeyAccount | None, values: dict) -> None:
+    """Nobody makes an account platinum, or takes it out, by editing it: platinum is earned
+    by sales or given by a director's override (insights.platinum)."""
+    if "tier" not in values:
+        return
+    was = account.tier if account else None
+    if values["tier"] not in HAND_SET_TIERS and values["tier"] != was:
+        raise ServiceError(_("Choose gold or standard."), field="tier")
+    if was not in (None, *HAND_SET_TIERS) and values["tier"] != was:
+        raise ServiceError(
+            _("Platinum is earned by sales or given by a director: it is not changed here."),
+            field="tier",
+        )
 
 
 def _check_reps(values: dict) -> None:

@@ -288,6 +288,12 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     # lookup: the call centre's search; the account 360 view (its sections by FIELDS)
     "lookup.look_up": LOOKUP_ROLES,
     "lookup.show_account": STAFF_ROLES,
+    # insights: an account's figures, stage and platinum; spend estimates; overrides; rules
+    "insights.account": INSIGHT_READERS,
+    "insights.add_estimate": SPEND_ESTIMATORS,
+    "insights.override_platinum": PLATINUM_OVERRIDERS,
+    "insights.settings": INSIGHT_READERS,
+    "insights.change_settings": STAGE_RULE_EDITORS,
     # quotes: the buyer asks for a quote, sees the versions sent and answers them
     "quotes.list_quotes": BUYER_ROLES,
     "quotes.request_quote": BUYER_ROLES,

@@ -1,5 +1,6 @@
-"""The insights blueprint (the dashboard part owns this module; the KPI and forecast pages join
-it from insights.kpi_views, imported by register_blueprints)."""
+"""The insights blueprint (the dashboard part owns this module; the account pages and settings
+join it from insights.account_views, the KPI and forecast pages from insights.kpi_views, both
+imported by register_blueprints)."""
 
 from flask import Blueprint
 

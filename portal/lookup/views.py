@@ -6,6 +6,7 @@ from flask_login import current_user
 from portal.accounts import queries as account_queries
 from portal.accounts.permissions import can_edit_account
 from portal.core.access import restricted
+from portal.core.page_parts import page_parts
 from portal.lookup import account_view, permissions, queries, services
 from portal.lookup.forms import LookupForm
 
@@ -72,4 +73,5 @@ def show_account(slug):
         can_file=permissions.can_file_hotline_request(current_user),
         can_log_call=permissions.can_log_call(current_user),
         form=LookupForm(),
+        **page_parts("lookup.account", account=account),
     )
