@@ -153,7 +153,7 @@ def test_the_buyers_download_what_they_may_see_of_the_demo_quotes(web):
 
 
 def test_the_demo_without_its_quotes_has_none_until_seeded_with_them():
-    """Tests that count quotes from none seed the demo without them (seed_demo(quotes=False, history=False))."""
+    """Tests that count quotes from none seed the demo without them (seed_demo(quotes=False))."""
     seed_demo(quotes=False, history=False)
     assert db.session.scalar(sa.select(sa.func.count(Quote.id))) == 0
     assert seed_demo(history=False) == 5
