@@ -139,7 +139,7 @@ def generate(accounts: int, orders: int) -> None:
     account = f"({a0} + 1 + n % {accounts})"
     usd_account = f"(1 + n % {accounts}) % 10 = 1"
     statuses = "(ARRAY['closed','closed','closed','closed','closed','closed','closed','delivered','shipped','released','cancelled','submitted'])[1 + (n * 11) % 12]"
-    placed = "(current_date - ((n * 7919) % 730))"
+    placed = "(current_date - ((n * 7919) % 730)::int)"
     statements = [
         f"""INSERT INTO key_accounts (id, slug, name, welcome_text, brand_colour, hotline_phone, phone_e164,
               time_zone, default_locale, currency, tier, tax_treatment, is_po_required,
