@@ -32,7 +32,7 @@ PAGES = {
 
 @pytest.fixture
 def chinese_browser(web):
-    seed_demo()
+    seed_demo(history=False)
     client = web.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9,en;q=0.8"
     assert login(client, "buyer@acme.example", DEMO_PASSWORD).status_code == 302
@@ -88,7 +88,7 @@ def test_the_acme_buyer_who_signed_in_on_a_chinese_browser_gets_chinese_mail(chi
 
 @pytest.mark.parametrize("typed", ["王芳", "wang fang", "Wang Fang", "wf"])
 def test_the_call_centre_finds_wang_fang_by_her_name_pinyin_and_initials(web, typed):
-    seed_demo()
+    seed_demo(history=False)
     client = web.test_client()
     assert login(client, "callcenter@northwind.example", DEMO_PASSWORD).status_code == 302
     response = client.get("/staff/lookup", query_string={"q": typed})
@@ -100,7 +100,7 @@ def test_the_call_centre_finds_wang_fang_by_her_name_pinyin_and_initials(web, ty
 
 
 def test_the_call_centre_finds_qingdao_by_its_city(web):
-    seed_demo()
+    seed_demo(history=False)
     client = web.test_client()
     assert login(client, "callcenter@northwind.example", DEMO_PASSWORD).status_code == 302
     response = client.get("/staff/lookup", query_string={"q": "青岛"})
@@ -110,7 +110,7 @@ def test_the_call_centre_finds_qingdao_by_its_city(web):
 
 
 def test_a_staff_user_in_shanghai_sees_shanghai_times_labelled(web):
-    seed_demo()
+    seed_demo(history=False)
     client = web.test_client()
     assert login(client, "chen@northwind.example", DEMO_PASSWORD).status_code == 302
     page = client.get("/staff/hotline").get_data(as_text=True)
@@ -121,7 +121,7 @@ def test_a_staff_user_in_shanghai_sees_shanghai_times_labelled(web):
 
 def test_the_standard_payment_terms_read_in_chinese_and_stay_as_stored_in_english(web):
     """Globex's deposit: 定金 to a Chinese reader, Deposit to an English one."""
-    seed_demo()
+    seed_demo(history=False)
     client = web.test_client()
     assert login(client, "buyer@globex.example", DEMO_PASSWORD).status_code == 302
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"

@@ -39,17 +39,17 @@ def demo_quotes() -> dict[str, Quote]:
 
 
 def test_seeding_twice_adds_no_quote():
-    seed_demo()
+    seed_demo(history=False)
     numbers = db.session.scalars(sa.select(Quote.number).order_by(Quote.number)).all()
     assert len(numbers) == 5
-    assert seed_demo() == 0
+    assert seed_demo(history=False) == 0
     assert db.session.scalars(sa.select(Quote.number).order_by(Quote.number)).all() == numbers
     assert all(n.startswith("Q-") and len(n) == len("Q-2026-000001") for n in numbers)
 
 
 @pytest.mark.date_sensitive
 def test_the_demo_has_a_quote_in_each_state_of_the_pipeline():
-    seed_demo()
+    seed_demo(history=False)
     quotes = demo_quotes()
     assert {slug: q.status for slug, q in quotes.items()} == {
         "acme": "in_review",
@@ -120,7 +120,7 @@ def test_the_demo_has_a_quote_in_each_state_of_the_pipeline():
 
 
 def test_acme_is_left_free_for_the_walk_through_of_200_probook_laptops():
-    seed_demo()
+    seed_demo(history=False)
     acme = demo_quotes()["acme"].account
     laptops = db.session.scalar(
         sa.select(sa.func.count(QuoteLine.id)).where(
@@ -137,7 +137,7 @@ def test_acme_is_left_free_for_the_walk_through_of_200_probook_laptops():
 
 
 def test_the_buyers_download_what_they_may_see_of_the_demo_quotes(web):
-    seed_demo()
+    seed_demo(history=False)
     quotes = demo_quotes()
     globex = signed_in(web, "buyer@globex.example", DEMO_PASSWORD)
     number = quotes["globex"].number
@@ -154,7 +154,7 @@ def test_the_buyers_download_what_they_may_see_of_the_demo_quotes(web):
 
 def test_the_demo_without_its_quotes_has_none_until_seeded_with_them():
     """Tests that count quotes from none seed the demo without them (seed_demo(quotes=False))."""
-    seed_demo(quotes=False)
+    seed_demo(quotes=False, history=False)
     assert db.session.scalar(sa.select(sa.func.count(Quote.id))) == 0
-    assert seed_demo() == 5
-    assert seed_demo(quotes=False) == 0 and seed_demo() == 0
+    assert seed_demo(history=False) == 5
+    assert seed_demo(quotes=False, history=False) == 0 and seed_demo(history=False) == 0

@@ -16,6 +16,7 @@ from portal.contracts.services import seed_payment_terms, today_for
 from portal.core.db import utcnow
 from portal.core.locales import seen_by
 from portal.core.passwords import hash_password
+from portal.demo import population
 from portal.demo.data import (
     ACCOUNTS,
     AGED_ORDERS,
@@ -38,6 +39,7 @@ from portal.demo.data import (
     STAFF_SETTINGS,
     TAKEN_DOWN_BY_PHONE,
 )
+from portal.demo.history import seed_history
 from portal.demo.quotes import seed_demo_quotes
 from portal.extensions import db
 from portal.hotline import care
@@ -58,10 +60,12 @@ DEMO_PASSWORD = "demo-password"  # noqa: S105  (documented demo sign-in)
 STAFF_DOMAIN = "northwind.example"
 
 
-def seed_demo(quotes: bool = True) -> int:
+def seed_demo(quotes: bool = True, history: bool = True) -> int:
     """Create whatever of the demo is missing; returns how many rows it created. `quotes`:
     also the quotes of the pipeline (demo.quotes); tests that count quotes from none leave
-    them out."""
+    them out. `history`: also what insights read (demo.history, demo.population): two years
+    of orders, the generated accounts, spend estimates, teams, costs, leads and visits; tests
+    that count accounts or orders from the design's alone leave it out."""
     password_hash = hash_password(DEMO_PASSWORD)
     created = 0
     staff = {}
@@ -130,8 +134,23 @@ def seed_demo(quotes: bool = True) -> int:
     created += care.seed_demo_care(staff, accounts)
     created += _seed_fapiao_details(staff["finance"], accounts)
     db.session.commit()
+    if history:
+        created += _seed_history(staff)
     created += _seed_orders(staff) + _seed_aged_orders(staff) + _seed_hotline()
     return created + (seed_demo_quotes(staff) if quotes else 0)
+
+
+def _seed_history(staff: dict[str, User]) -> int:
+    """What insights read: the generated accounts, two years of orders, spend estimates from
+    them, teams, product costs, leads and visits (each once). Commits."""
+    created = population.seed_accounts(staff) + population.seed_teams(staff)
+    created += population.seed_costs()
+    db.session.commit()
+    generated = frozenset(g.slug for g in population.generated_accounts())
+    created += seed_history(population.profiles(), staff, list_priced=generated)
+    created += population.seed_estimates(staff) + population.seed_pipeline(staff)
+    db.session.commit()
+    return created
 
 
 def _seed_fapiao_details(finance: User, accounts: dict[str, KeyAccount]) -> int:

@@ -246,7 +246,7 @@ def frozen():
 @pytest.mark.parametrize("name", ACTIONS)
 def test_a_sensitive_action_needs_the_password_typed_in_the_last_ten_minutes(app, frozen, name):
     action = ACTIONS[name]
-    seed_demo()
+    seed_demo(history=False)
     client = login_client(action.actor)
     url, data = action.request()
 
@@ -274,7 +274,7 @@ def test_a_sensitive_action_needs_the_password_typed_in_the_last_ten_minutes(app
 
 
 def test_within_ten_minutes_of_sign_in_nothing_is_asked_and_after_the_ten_it_is(app, frozen):
-    seed_demo()
+    seed_demo(history=False)
     client = login_client("finance@northwind.example")
     hold = {"reason": "Unpaid invoices", "hold": "1"}
     lift = {"reason": "Paid", "lift": "1"}
@@ -296,7 +296,7 @@ def test_within_ten_minutes_of_sign_in_nothing_is_asked_and_after_the_ten_it_is(
 
 
 def test_the_page_that_asks_carries_everything_that_was_typed(app, frozen):
-    seed_demo()
+    seed_demo(history=False)
     client = login_client("admin@initech.example")
     buyer = user("buyer@initech.example")
     frozen.shift(timedelta(minutes=11))
@@ -309,7 +309,7 @@ def test_the_page_that_asks_carries_everything_that_was_typed(app, frozen):
 
 
 def test_wrong_passwords_there_count_against_the_sign_in_throttle(app, frozen):
-    seed_demo()
+    seed_demo(history=False)
     client = login_client("finance@northwind.example")
     frozen.shift(timedelta(minutes=11))
     data = {"reason": "x", "hold": "1", PASSWORD_FIELD: "wrong"}
@@ -323,7 +323,7 @@ def test_wrong_passwords_there_count_against_the_sign_in_throttle(app, frozen):
 
 
 def test_a_remembered_sign_in_after_a_browser_restart_is_not_fresh(app, frozen):
-    seed_demo()
+    seed_demo(history=False)
     client = app.test_client()
     assert (
         login(client, "finance@northwind.example", DEMO_PASSWORD, remember="y").status_code == 302

@@ -16,7 +16,7 @@ from tests.support.web import signed_in
 
 @pytest.fixture
 def demo():
-    seed_demo()
+    seed_demo(history=False)
 
 
 def test_the_demo_buyer_sees_acmes_contract_prices_and_the_volume_break(web, demo):

@@ -31,7 +31,7 @@ ENGLISH = {"Accept-Language": "en-US,en;q=0.9"}
 def demo(web, monkeypatch):
     """The demo, and the portal offering Chinese (the browser's language picks it)."""
     monkeypatch.setitem(web.config, "LANGUAGES", ["en", "zh_Hans"])
-    seed_demo()
+    seed_demo(history=False)
 
 
 def wang(web):

@@ -105,7 +105,7 @@ def test_the_import_page_names_the_columns_it_ignored(app, contract, admin):
 
 
 def test_a_price_rule_typed_with_an_input_method_is_saved(app):
-    seed_demo()
+    seed_demo(history=False)
     contract = acme_contract()
     client = app.test_client()
     login(client, "admin@northwind.example", DEMO_PASSWORD)

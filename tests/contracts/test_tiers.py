@@ -17,7 +17,7 @@ def rules_count():
 
 
 def director(app):
-    seed_demo()
+    seed_demo(history=False)
     client = app.test_client()
     login(client, "director@northwind.example", DEMO_PASSWORD)
     return client

@@ -41,7 +41,7 @@ def test_two_tabs_saving_one_payment_term_the_second_gets_a_conflict_that_keeps_
 
 @pytest.fixture
 def demo(app):
-    seed_demo()
+    seed_demo(history=False)
     first, second = app.test_client(), app.test_client()
     login(first, "manager@northwind.example", DEMO_PASSWORD)
     login(second, "director@northwind.example", DEMO_PASSWORD)

@@ -15,7 +15,7 @@ from tests.support.web import login
 
 
 def director(app):
-    seed_demo()
+    seed_demo(history=False)
     client = app.test_client()
     login(client, "director@northwind.example", DEMO_PASSWORD)
     return client

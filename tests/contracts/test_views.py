@@ -13,7 +13,7 @@ from tests.support.web import input_value, login
 
 
 def test_an_admins_20_percent_waits_for_the_manager_and_the_admin_cannot_approve(app):
-    seed_demo()
+    seed_demo(history=False)
     contract = acme_contract()
     admin, manager = app.test_client(), app.test_client()
     login(admin, "admin@northwind.example", DEMO_PASSWORD)
@@ -46,7 +46,7 @@ def test_an_admins_20_percent_waits_for_the_manager_and_the_admin_cannot_approve
 
 
 def test_a_rule_form_with_bad_input_says_what_is_wrong_and_saves_nothing(app):
-    seed_demo()
+    seed_demo(history=False)
     contract = acme_contract()
     client = app.test_client()
     login(client, "director@northwind.example", DEMO_PASSWORD)
@@ -69,7 +69,7 @@ def test_a_rule_form_with_bad_input_says_what_is_wrong_and_saves_nothing(app):
 
 
 def test_two_staff_saving_one_rule_the_second_gets_a_conflict_page(app):
-    seed_demo()
+    seed_demo(history=False)
     contract = acme_contract()
     rule = db.session.scalar(
         sa.select(PriceRule).where(
@@ -93,7 +93,7 @@ def test_two_staff_saving_one_rule_the_second_gets_a_conflict_page(app):
 
 
 def test_the_contract_page_counts_down_the_last_30_days(app):
-    seed_demo()
+    seed_demo(history=False)
     client = app.test_client()
     login(client, "inside@northwind.example", DEMO_PASSWORD)
     initech = db.session.scalar(sa.select(Contract).where(Contract.number == "NW-INITECH-01"))
@@ -104,7 +104,7 @@ def test_the_contract_page_counts_down_the_last_30_days(app):
 
 
 def test_deciders_see_waiting_proposals_on_their_dashboard_but_not_their_own(app):
-    seed_demo()
+    seed_demo(history=False)
     contract = acme_contract()
     admin, manager = app.test_client(), app.test_client()
     login(admin, "admin@northwind.example", DEMO_PASSWORD)
@@ -116,7 +116,7 @@ def test_deciders_see_waiting_proposals_on_their_dashboard_but_not_their_own(app
 
 
 def test_a_price_import_shows_every_bad_row_and_applies_nothing(app):
-    seed_demo()
+    seed_demo(history=False)
     contract = acme_contract()
     client = app.test_client()
     login(client, "director@northwind.example", DEMO_PASSWORD)
@@ -140,7 +140,7 @@ def test_a_price_import_shows_every_bad_row_and_applies_nothing(app):
 
 
 def test_a_clean_price_import_is_checked_then_applied_whole(app):
-    seed_demo()
+    seed_demo(history=False)
     contract = acme_contract()
     client = app.test_client()
     login(client, "director@northwind.example", DEMO_PASSWORD)
@@ -175,7 +175,7 @@ def test_a_clean_price_import_is_checked_then_applied_whole(app):
 
 
 def test_the_import_preview_lists_old_and_new_for_every_changed_rule(app):
-    seed_demo()
+    seed_demo(history=False)
     contract = acme_contract()
     client = app.test_client()
     login(client, "director@northwind.example", DEMO_PASSWORD)
@@ -241,7 +241,7 @@ def contract_form(contract, **changes) -> dict:
 
 
 def test_a_price_typed_with_a_decimal_comma_is_refused_with_what_to_type(app):
-    seed_demo()
+    seed_demo(history=False)
     contract, client = acme_contract(), director(app)
     url = f"/staff/contracts/{contract.id}/rules/new"
     for typed, suggestion in (("1150,50", "1150.50"), ("5150,50", "5150.50")):
@@ -258,7 +258,7 @@ def test_a_price_typed_with_a_decimal_comma_is_refused_with_what_to_type(app):
 
 
 def test_a_volume_tier_typed_in_full_width_or_with_thousands_is_read(app):
-    seed_demo()
+    seed_demo(history=False)
     contract, client = acme_contract(), director(app)
     url = f"/staff/contracts/{contract.id}/rules/new"
     for value, quantity in (("５，１５０．５０", "１"), ("5000.00", "1,000")):
@@ -274,7 +274,7 @@ def test_a_volume_tier_typed_in_full_width_or_with_thousands_is_read(app):
 
 
 def test_a_fixed_price_is_shown_for_editing_in_the_currencys_decimals(app):
-    seed_demo()
+    seed_demo(history=False)
     contract = acme_contract()
     rule = db.session.scalar(
         sa.select(PriceRule).where(
@@ -289,14 +289,14 @@ def test_a_fixed_price_is_shown_for_editing_in_the_currencys_decimals(app):
 
 
 def test_a_credit_limit_is_shown_for_editing_in_the_currencys_decimals(app):
-    seed_demo()
+    seed_demo(history=False)
     contract = acme_contract()
     page = director(app).get(f"/staff/contracts/{contract.id}/edit")
     assert input_value(page, "credit_limit") == "500000.00"
 
 
 def test_a_credit_limit_beyond_the_column_or_typed_wrong_is_refused_with_a_message(app):
-    seed_demo()
+    seed_demo(history=False)
     contract, client = acme_contract(), director(app)
     url = f"/staff/contracts/{contract.id}/edit"
     for typed, message in (
@@ -319,7 +319,7 @@ def test_a_credit_limit_beyond_the_column_or_typed_wrong_is_refused_with_a_messa
 
 
 def test_a_price_list_file_reads_its_numbers_as_the_forms_do(app):
-    seed_demo()
+    seed_demo(history=False)
     contract, client = acme_contract(), director(app)
     url = f"/staff/contracts/{contract.id}/import"
     header = "target,kind,value,currency,min_quantity,valid_from,valid_to\n"

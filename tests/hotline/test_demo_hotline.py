@@ -39,7 +39,7 @@ def file(now):
 
 
 def test_the_demo_has_a_default_calendar_and_seeds_its_requests_once():
-    seed_demo()
+    seed_demo(history=False)
     calendar = db.session.scalar(sa.select(BusinessCalendar).where(BusinessCalendar.is_default))
     assert (calendar.working_days, calendar.opens_at.hour, calendar.closes_at.hour) == (
         "12345",
@@ -53,12 +53,12 @@ def test_the_demo_has_a_default_calendar_and_seeds_its_requests_once():
     assert acme().tier == "platinum"
     requests = db.session.scalar(sa.select(sa.func.count(HotlineRequest.id)))
     assert requests >= 3
-    assert seed_demo() == 0
+    assert seed_demo(history=False) == 0
     assert db.session.scalar(sa.select(sa.func.count(HotlineRequest.id))) == requests
 
 
 def test_a_request_of_acme_goes_to_inside_with_a_deadline_2_business_hours_ahead():
-    seed_demo()
+    seed_demo(history=False)
     thursday_10_shanghai = datetime(2026, 11, 26, 2, tzinfo=UTC)
     filed = file(thursday_10_shanghai)
     assert user("inside@northwind.example").id == filed.assignee_id
@@ -73,7 +73,7 @@ def test_a_request_of_acme_goes_to_inside_with_a_deadline_2_business_hours_ahead
 
 
 def test_the_e_mail_of_a_demo_request_reaches_the_smtp_server(smtp_server):
-    seed_demo()
+    seed_demo(history=False)
     filed = file(datetime(2026, 11, 26, 2, tzinfo=UTC))
 
     deliver_due()
@@ -86,7 +86,7 @@ def test_the_e_mail_of_a_demo_request_reaches_the_smtp_server(smtp_server):
 
 
 def test_with_inside_away_the_next_request_goes_to_inside2():
-    seed_demo()
+    seed_demo(history=False)
     inside = user("inside@northwind.example")
     services.set_availability(inside, inside, True, date(2026, 11, 20), date(2026, 12, 1))
     filed = file(datetime(2026, 11, 26, 2, tzinfo=UTC))
@@ -94,14 +94,14 @@ def test_with_inside_away_the_next_request_goes_to_inside2():
 
 
 def test_a_request_filed_on_a_friday_evening_falls_due_on_monday_morning():
-    seed_demo()
+    seed_demo(history=False)
     friday_evening = datetime(2026, 11, 27, 19, 30, tzinfo=SHANGHAI)
     filed = file(friday_evening.astimezone(UTC))
     assert filed.due_at.astimezone(SHANGHAI) == datetime(2026, 11, 30, 11, tzinfo=SHANGHAI)
 
 
 def test_the_demo_buyer_files_through_the_page(web):
-    seed_demo()
+    seed_demo(history=False)
     buyer = signed_in(web, "buyer@acme.example", DEMO_PASSWORD)
     data = {"topic": "technical", "description": "Need an engineer.", "phone": "+86 21 5555 0101"}
     assert buyer.post("/a/acme/hotline", data=data | {"callback_window": "any"}).status_code == 303

@@ -383,7 +383,7 @@ def test_the_360_issues_the_same_queries_for_few_or_many_orders_contacts_and_req
 def demo():
     from portal.demo import seed_demo
 
-    seed_demo()
+    seed_demo(history=False)
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ def blockers_seen(app, who: str) -> dict[str, list[str]]:
 
 
 def test_the_call_centre_hears_why_an_order_waits_but_not_how_much(app):
-    seed_demo()  # Globex's order waits for its 30% deposit
+    seed_demo(history=False)  # Globex's order waits for its 30% deposit
 
     finance = blockers_seen(app, "finance")
     call_centre = blockers_seen(app, "callcenter")

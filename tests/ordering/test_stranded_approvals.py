@@ -425,7 +425,7 @@ def test_in_the_demo_every_order_above_the_limit_reaches_someone_who_decides_it(
     from portal.accounts.models import Address, KeyAccount, User
     from portal.demo import DEMO_PASSWORD, seed_demo
 
-    seed_demo()
+    seed_demo(history=False)
     account = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == slug))
     buyer = db.session.scalar(sa.select(User).where(User.email == f"buyer@{slug}.example"))
     address = db.session.scalar(sa.select(Address.id).where(Address.account_id == account.id))

@@ -39,7 +39,7 @@ def demo_with_stripe(tmp_path_factory):
         app = create_app(make_config(f"sqlite:///{path}", WTF_CSRF_ENABLED=True, **settings))
         with app.app_context():
             db.create_all()
-            seed_demo()
+            seed_demo(history=False)
         server = make_server("127.0.0.1", port, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()

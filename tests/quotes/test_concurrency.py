@@ -42,7 +42,7 @@ def acting(app, number: str, email: str, department: str):
 def test_two_signers_at_once_the_quote_is_sent_exactly_once(request, which):
     app = request.getfixturevalue(which)
     with app.app_context():
-        seed_demo(quotes=False)
+        seed_demo(quotes=False, history=False)
         buyer, acme = user("buyer@acme.example"), account("acme")
         quote = services.request_quote(buyer, acme, [RequestLine("NW-LT14", 2)])
         services.save_draft(
@@ -83,7 +83,7 @@ def test_two_signers_at_once_the_quote_is_sent_exactly_once(request, which):
 def test_two_requests_at_once_get_numbers_of_their_own(request, which):
     app = request.getfixturevalue(which)
     with app.app_context():
-        seed_demo(quotes=False)
+        seed_demo(quotes=False, history=False)
 
     def asking(email, slug):
         def call(barrier):
@@ -110,7 +110,7 @@ def test_two_requests_at_once_get_numbers_of_their_own(request, which):
 def test_the_same_request_form_sent_twice_at_once_makes_one_quote(request, which):
     app = request.getfixturevalue(which)
     with app.app_context():
-        seed_demo(quotes=False)
+        seed_demo(quotes=False, history=False)
     token = uuid.uuid4().hex
 
     def asking(barrier):

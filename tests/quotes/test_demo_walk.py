@@ -46,7 +46,7 @@ def checkout_fields(page) -> dict:
 
 
 def test_the_issue_s_demo_through_the_pages(web):
-    seed_demo()
+    seed_demo(history=False)
     acme = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == "acme"))
     buyer = signed_in(web, "buyer@acme.example", DEMO_PASSWORD)
 
@@ -139,7 +139,7 @@ def test_the_issue_s_demo_through_the_pages(web):
 
 
 def test_an_expired_demo_quote_cannot_be_ordered_and_can_be_asked_to_renew(web):
-    seed_demo()
+    seed_demo(history=False)
     acme = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == "acme"))
     quote = accepted_quote(
         "acme", [("NW-LT14", 200, "6900.00")], valid_until=today_for(acme) - timedelta(days=1)

@@ -19,7 +19,7 @@ def demo_site(path, setup=None, **config):
     app = create_app(make_config(f"sqlite:///{path}", WTF_CSRF_ENABLED=True, **config))
     with app.app_context():
         db.create_all()
-        seed_demo()
+        seed_demo(history=False)
         if setup is not None:
             setup()
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -56,7 +56,7 @@ def account(slug: str) -> KeyAccount:
 
 
 def demo_world() -> World:
-    seed_demo(quotes=False)
+    seed_demo(quotes=False, history=False)
     staff = {
         name: user(f"{name}@northwind.example")
         for name in (
