@@ -173,8 +173,10 @@ def register_blueprints(app: Flask) -> None:
     from portal.home.views import bp as home
     from portal.hotline import care_views  # noqa: F401  (customer care joins hotline's bp)
     from portal.hotline.views import bp as hotline
-    from portal.insights import kpi_views  # noqa: F401  (KPIs and forecast join insights' bp)
-    from portal.insights import account_views  # noqa: F401  (account pages join insights' bp)
+    from portal.insights import (  # noqa: F401  (account pages, KPIs and forecast join its bp)
+        account_views,
+        kpi_views,
+    )
     from portal.insights.views import bp as insights
     from portal.lookup.views import bp as lookup
     from portal.notifications.views import bp as notifications
@@ -213,7 +215,6 @@ def register_blueprints(app: Flask) -> None:
         quote_documents,
         quote_orders,
         quotes,
-        insights,
     ):
         app.register_blueprint(blueprint)
     check_pages(app)  # every endpoint in the access table, or the app does not start

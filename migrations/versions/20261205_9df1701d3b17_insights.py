@@ -8,6 +8,8 @@ Revises: 5abefacb74b9
 Create Date: 2026-12-05 09:39:44.114358
 
 """
+from contextlib import contextmanager
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -22,6 +24,28 @@ depends_on = None
 
 OLD_LEAD_STATUSES = ("new", "contacted", "qualified", "won", "lost")
 NEW_LEAD_STATUSES = ("new", "contacted", "qualified", "proposal", "negotiation", "won", "lost")
+
+
+@contextmanager
+def _foreign_keys_off():
+    """SQLite changes a table by copying it; with foreign keys on, dropping the old copy of
+    `users` would delete or empty every row that refers to a user. The pragma works only
+    between transactions, so this one is cut around the copy. Elsewhere: nothing."""
+    bind = op.get_bind()
+    if bind.dialect.name != 'sqlite':
+        yield
+        return
+    bind.exec_driver_sql('COMMIT')
+    bind.exec_driver_sql('PRAGMA foreign_keys=OFF')
+    bind.exec_driver_sql('BEGIN')
+    try:
+        yield
+        broken = bind.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+        assert not broken, f'rows refer to missing rows: {broken[:5]}'
+    finally:
+        bind.exec_driver_sql('COMMIT')
+        bind.exec_driver_sql('PRAGMA foreign_keys=ON')
+        bind.exec_driver_sql('BEGIN')
 
 
 def upgrade():
@@ -241,7 +265,7 @@ def upgrade():
         batch_op.add_column(sa.Column('cost_amount', portal.core.db.Amount(precision=19, scale=4), nullable=True))
         batch_op.create_check_constraint('cost_not_negative', 'cost_amount >= 0')
 
-    with op.batch_alter_table('users', schema=None) as batch_op:
+    with _foreign_keys_off(), op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('team_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_users_team_id'), ['team_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_users_team_id_teams'), 'teams', ['team_id'], ['id'], ondelete='SET NULL')
@@ -249,7 +273,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
+    with _foreign_keys_off(), op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_users_team_id_teams'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_users_team_id'))
         batch_op.drop_column('team_id')
