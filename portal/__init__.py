@@ -173,6 +173,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.home.views import bp as home
     from portal.hotline import care_views  # noqa: F401  (customer care joins hotline's bp)
     from portal.hotline.views import bp as hotline
+    from portal.insights.views import bp as insights
     from portal.lookup.views import bp as lookup
     from portal.notifications.views import bp as notifications
     from portal.ordering.views import bp as ordering
@@ -209,6 +210,7 @@ def register_blueprints(app: Flask) -> None:
         quote_documents,
         quote_orders,
         quotes,
+        insights,
     ):
         app.register_blueprint(blueprint)
     check_pages(app)  # every endpoint in the access table, or the app does not start

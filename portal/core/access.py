@@ -296,6 +296,9 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "quotes.reject_quote": BUYER_ROLES,
     "quotes.ask_for_changes": BUYER_ROLES,
     "quotes.ask_to_renew": BUYER_ROLES,
+    # insights: the dashboard (charts, the account table) and its exports
+    "insights.dashboard": INSIGHT_READERS,
+    "insights.export_table": INSIGHT_READERS,
 }
 
 #: What a staff page may show -> the roles that see it.
