@@ -1,6 +1,7 @@
-"""The dashboard's charts, each as the data Chart.js draws (static/js/insights.js reads it from
-a JSON block) and as a table (shown below the chart, and exported as CSV or XLSX): one
-`Chart` per name in CHARTS, built from the reads of insights.queries.
+"""The dashboard's charts, each as the data Chart.js draws (static/js/insights.js reads it as
+JSON from the canvas's data-chart-data attribute) and as a table (shown below the chart, and
+exported as CSV or XLSX): one `Chart` per name in CHARTS, built from the reads of
+insights.queries.
 
 Amounts of accounts in different currencies are added up in the reporting currency, at the
 rate the worker's own ranking used for each currency (its T12M in the reporting currency over
@@ -191,7 +192,9 @@ def _monthly_chart(name, title, explanation, months, series, sums, currency, wit
 
 
 def _stages_chart(currency) -> Chart:
-    found = {stage: (count, at_risk, t12m) for stage, count, at_risk, t12m in queries.stage_counts()}
+    found = {
+        stage: (count, at_risk, t12m) for stage, count, at_risk, t12m in queries.stage_counts()
+    }
     columns = [
         ("stage", _("Stage"), "text"),
         ("accounts", _("Accounts"), "int"),
@@ -243,7 +246,7 @@ def _wallet_chart(overview, currency, unconverted) -> Chart:
         ),
     ]
     rows, points = [], {stage: [] for stage in STAGES}
-    for name, slug, stage, row_currency, t12m, spend, share in queries.wallet_points():
+    for name, _slug, stage, row_currency, t12m, spend, share in queries.wallet_points():
         converted = _convert(spend, row_currency, overview, currency, unconverted)
         whole = None if converted is None else int(converted.to_integral_value(ROUND_HALF_UP))
         rows.append(
@@ -292,8 +295,7 @@ def _deadlines_chart() -> Chart:
         ([name, row_due, row_met, row_due - row_met, _percent(row_met, row_due)], "")
         for name, _slug, row_due, row_met in accounts
     ]
-    if due:
-        rows.append(([_("All accounts"), due, met, due - met, _percent(met, due)], ""))
+    # The chart draws the accounts (the total would dwarf them); the table adds the total.
     spec = {
         "type": "bar",
         "horizontal": True,
@@ -305,6 +307,8 @@ def _deadlines_chart() -> Chart:
             {"label": _("Late"), "key": "missed", "data": [row[0][3] for row in rows]},
         ],
     }
+    if due:
+        rows.append(([_("All accounts"), due, met, due - met, _percent(met, due)], ""))
     return Chart(
         "deadlines",
         _("Hotline deadlines met"),

@@ -47,4 +47,6 @@ def export_table(table, file_format):
         rows = [account_cells(row) for row in queries.all_account_rows(filters)]
         return table_response(file_format, "accounts", _("Accounts"), ACCOUNT_COLUMNS, rows)
     chart = charts.dashboard(only=table).chart(table)
-    return table_response(file_format, table.replace("_", "-"), chart.title, chart.columns, chart.rows)
+    return table_response(
+        file_format, table.replace("_", "-"), chart.title, chart.columns, chart.rows
+    )

@@ -1,5 +1,5 @@
-// The insights dashboard's charts, drawn by Chart.js (static/vendor/chart.js) from the JSON block
-// beside each canvas (<script type="application/json">, never executed: the CSP holds). The
+// The insights dashboard's charts, drawn by Chart.js (static/vendor/chart.js) from the JSON in
+// each canvas's data-chart-data attribute (data, never executed: the CSP holds). The
 // server gives the labels in the reader's language; numbers are formatted here in the page's
 // locale. Colours: the Okabe-Ito palette, told apart by people with colour-blindness.
 (function () {
@@ -103,8 +103,6 @@
   }
 
   document.querySelectorAll("canvas[data-chart-data]").forEach((canvas) => {
-    const source = document.getElementById(canvas.dataset.chartData);
-    if (!source) return;
-    new Chart(canvas, config(JSON.parse(source.textContent)));
+    new Chart(canvas, config(JSON.parse(canvas.dataset.chartData)));
   });
 })();

@@ -101,3 +101,59 @@ def a_small_world(accounts: int = 3):
             probability_percent=50,
         )
     return {"accounts": made, "north": north, "south": south, "inside": inside, "field": field}
+
+
+def figures_for_the_demo():
+    """For a live demo without the worker's figures yet: a snapshot, two years of monthly
+    sales and hotline figures for each account that has none, the reps in two teams, and a
+    valued lead per pipeline stage."""
+    import sqlalchemy as sa
+
+    from portal.accounts.models import KeyAccount, User
+    from portal.extensions import db
+    from portal.insights.models import AccountSnapshot
+
+    with factories.committed_once():
+        teams = [factories.TeamFactory(name="East"), factories.TeamFactory(name="West")]
+        reps = db.session.scalars(
+            sa.select(User).where(User.role.in_(("inside_sales", "field_sales"))).order_by(User.id)
+        ).all()
+        for i, rep in enumerate(reps):
+            if rep.team_id is None:
+                rep.team_id = teams[i % 2].id
+        known = set(db.session.scalars(sa.select(AccountSnapshot.account_id)))
+        accounts = db.session.scalars(sa.select(KeyAccount).order_by(KeyAccount.id)).all()
+        for i, account in enumerate(accounts):
+            if account.id in known:
+                continue
+            t12m = Decimal(120000 * (len(accounts) - i))
+            factories.AccountSnapshotFactory(
+                account=account,
+                as_of=AS_OF,
+                currency=account.currency,
+                sales_t12m=t12m,
+                sales_t12m_reporting=t12m,
+                stage=("acquisition", "expansion", "retention")[i % 3],
+                stage_rule=("share_below", "share_between", "share_from")[i % 3],
+                spend_estimate_amount=t12m * (2 + i),
+                wallet_share_percent=(Decimal(100) / (2 + i)).quantize(Decimal("0.01")),
+                hotline_due=10 + i,
+                hotline_met=8 + i // 2,
+                is_at_risk=i % 4 == 3,
+            )
+            for back in range(1, 25):
+                index = AS_OF.year * 12 + AS_OF.month - 1 - back
+                factories.MonthlySalesFactory(
+                    account=account,
+                    month=date(index // 12, index % 12 + 1, 1),
+                    currency=account.currency,
+                    net_amount=t12m / 12 + back * 100,
+                )
+        for n, status in enumerate(("new", "contacted", "qualified", "won", "lost")):
+            factories.LeadFactory(
+                account=accounts[n % len(accounts)],
+                status=status,
+                value_amount=Decimal(10000 * (n + 1)),
+                currency=accounts[n % len(accounts)].currency,
+                probability_percent=20 * n,
+            )
