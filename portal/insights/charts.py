@@ -40,6 +40,9 @@ PIPELINE_LABELS = {
 #: Every chart of the dashboard, in page order: its name (the table's export URL and the
 #: id of its elements).
 CHARTS = ("sales_accounts", "sales_teams", "stages", "wallet_share", "deadlines", "pipeline")
+#: How many rows of a chart's table the page shows (the export has them all): the wallet share
+#: has a row per account with an estimate, thousands of them.
+PAGE_ROWS = 25
 
 
 @dataclass
@@ -59,6 +62,11 @@ class Chart:
     @property
     def is_empty(self) -> bool:
         return not self.rows
+
+    @property
+    def page_rows(self) -> list:
+        """The rows the page shows; `len(rows) - PAGE_ROWS` more are in the export."""
+        return self.rows[:PAGE_ROWS]
 
 
 @dataclass
@@ -246,12 +254,13 @@ def _wallet_chart(overview, currency, unconverted) -> Chart:
         ),
     ]
     rows, points = [], {stage: [] for stage in STAGES}
+    stage_names = {stage: str(label) for stage, label in STAGE_LABELS.items()}
     for name, _slug, stage, row_currency, t12m, spend, share in queries.wallet_points():
         converted = _convert(spend, row_currency, overview, currency, unconverted)
         whole = None if converted is None else int(converted.to_integral_value(ROUND_HALF_UP))
         rows.append(
             (
-                [name, str(STAGE_LABELS[stage]), row_currency, spend, t12m, share, whole],
+                [name, stage_names[stage], row_currency, spend, t12m, share, whole],
                 row_currency,
             )
         )

@@ -315,3 +315,15 @@ def test_the_dashboard_speaks_chinese(web):
     page = client.get(PAGE).get_data(as_text=True)
     assert "2026年11月" in page  # the months of the charts, as Chinese readers write them
     assert "青岛海尔医院" in page
+
+
+def test_a_long_chart_table_shows_its_first_rows_and_exports_them_all(web):
+    with factories.committed_once():
+        for i in range(30):
+            account_with_figures(f"Est {i:02d}", f"est-{i:02d}", spend=f"{1000 + i}.00", share="9")
+    client = signed_in(web, staff("sales_manager").email)
+    page = client.get(PAGE).get_data(as_text=True)
+    table = page.split('data-table="wallet_share"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") == 1 + charts.PAGE_ROWS
+    assert "The first 25 rows of 30" in page
+    assert len(csv_rows(client.get(f"{PAGE}/wallet_share.csv"))) == 30
