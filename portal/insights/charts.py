@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from portal.core.dates import format_month
 from portal.core.money import quantize
@@ -146,10 +147,12 @@ def _sales_charts(overview, currency, unconverted) -> list[Chart]:
         _monthly_chart(
             "sales_accounts",
             _("Sales by month, top accounts"),
-            _(
-                "Net sales per month of the %(count)d accounts with the best trailing-12-month "
+            ngettext(
+                "Net sales per month of the %(num)d account with the best trailing-12-month "
                 "sales, the others added up, in %(currency)s.",
-                count=queries.TOP_ACCOUNTS,
+                "Net sales per month of the %(num)d accounts with the best trailing-12-month "
+                "sales, the others added up, in %(currency)s.",
+                queries.TOP_ACCOUNTS,
                 currency=currency,
             ),
             months,
@@ -321,10 +324,12 @@ def _deadlines_chart() -> Chart:
     return Chart(
         "deadlines",
         _("Hotline deadlines met"),
-        _(
+        ngettext(
             "Hotline requests due in each account's last 12 months and how many were answered "
-            "by their deadline: the %(count)d accounts with the most, then all accounts.",
-            count=queries.DEADLINE_ACCOUNTS,
+            "by their deadline: the %(num)d account with the most, then all accounts.",
+            "Hotline requests due in each account's last 12 months and how many were answered "
+            "by their deadline: the %(num)d accounts with the most, then all accounts.",
+            queries.DEADLINE_ACCOUNTS,
         ),
         spec,
         columns,

@@ -2,7 +2,7 @@
 exports. Reads in insights.queries and insights.charts; the other insights pages join this
 blueprint from their own modules (account_views, kpi_views)."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 
 from portal.core.access import restricted
@@ -39,9 +39,11 @@ def dashboard():
     )
 
 
-@bp.get(f"/staff/insights/<any({', '.join(TABLES)}):table>.<any({', '.join(FORMATS)}):file_format>")
+@bp.get("/staff/insights/<table>.<file_format>")
 @restricted
 def export_table(table, file_format):
+    if table not in TABLES or file_format not in FORMATS:
+        abort(404)
     if table == "accounts":
         filters = queries.filters_from(request.args)
         rows = [account_cells(row) for row in queries.all_account_rows(filters)]
