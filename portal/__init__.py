@@ -215,6 +215,7 @@ def register_blueprints(app: Flask) -> None:
         quote_documents,
         quote_orders,
         quotes,
+        insights,
     ):
         app.register_blueprint(blueprint)
     check_pages(app)  # every endpoint in the access table, or the app does not start

@@ -22,7 +22,7 @@ from flask_babel import format_decimal, get_locale
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from portal.core.dates import format_clock, format_day, format_moment
+from portal.core.dates import format_clock, format_day, format_moment, format_month
 from portal.core.locales import LANGUAGE_NAMES, sentence_gap
 from portal.core.money import Money, capital_words, format_money, plain
 
@@ -81,6 +81,8 @@ def register_template_helpers(app: Flask) -> None:
         # portal.core.dates: `day|date`, `moment|datetime`, `moment|time`, each with an
         # optional zone (default: the viewer's) and `labelled=` (default: unless a buyer).
         date=format_day,
+        #: A month: `day|month` gives Dec 2026, 2026年12月.
+        month=format_month,
         time=format_clock,
         datetime=format_moment,
         #: A CNY amount in Chinese capitals (大写) where the locale is Chinese, else "".

@@ -211,6 +211,9 @@ def arguments(account: KeyAccount) -> dict[str, object]:
         # or the supplier's once sent): its PDF opens for the buyer and for staff.
         "quote_number": quote.number if quote else None,
         "version": quote_version,
+        # insights: the dashboard's account table as CSV
+        "table": "accounts",
+        "file_format": "csv",
     }
 
 

@@ -309,6 +309,9 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "insights.forecast": KPI_READERS,
     "insights.export_forecast_csv": KPI_READERS,
     "insights.export_forecast_xlsx": KPI_READERS,
+    # insights: the dashboard (charts, the account table) and its exports
+    "insights.dashboard": INSIGHT_READERS,
+    "insights.export_table": INSIGHT_READERS,
 }
 
 #: What a staff page may show -> the roles that see it.

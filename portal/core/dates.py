@@ -34,6 +34,8 @@ from wtforms.fields.choices import SelectChoice
 
 #: The date style of each language; a locale not listed uses Babel's medium date.
 DATE_PATTERNS = {"en": "d MMM y", "zh": "y年M月d日"}
+#: A month (a chart's axis, a table of months): `Dec 2026`, `2026年12月`.
+MONTH_PATTERNS = {"en": "MMM y", "zh": "y年M月"}
 #: Times are 24-hour in every language.
 TIME_PATTERN = "HH:mm"
 
@@ -63,6 +65,13 @@ def format_day(value: date | datetime | None, zone: str | tzinfo | None = None) 
         value = _in_zone(value, zone).date()
     locale = _locale()
     return _babel_date(value, _date_pattern(locale), locale=locale)
+
+
+def format_month(value: date) -> str:
+    """The month of a day, such as Dec 2026 or 2026年12月."""
+    locale = _locale()
+    pattern = MONTH_PATTERNS.get(locale.language) or locale.datetime_skeletons["yMMM"].pattern
+    return _babel_date(value, pattern, locale=locale)
 
 
 def format_clock(

@@ -45,6 +45,9 @@ def build_url(app, rule, world, slug="acme"):
         # the buyer's side and staff who see prices read
         "quote_number": world["acme_quote"].number,
         "version": 1,
+        # insights: the dashboard's account table as CSV
+        "table": "accounts",
+        "file_format": "csv",
     }
     with app.test_request_context():
         return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
