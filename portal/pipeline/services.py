@@ -97,7 +97,12 @@ def product_lines(text: str) -> list[tuple[int, int]]:
     if len(rows) > MAX_LINES:
         raise ServiceError(_("At most %(max)d products.", max=MAX_LINES), "products")
     skus = {plain_code(row.sku) for row in rows}
-    ids = dict(db.session.execute(sa.select(Product.sku, Product.id).where(Product.sku.in_(skus))))
+    ids = dict(
+        (sku, pid)
+        for sku, pid in db.session.execute(
+            sa.select(Product.sku, Product.id).where(Product.sku.in_(skus))
+        )
+    )
     unknown = sorted(skus - set(ids))
     if unknown:
         raise ServiceError(_("There is no product %(sku)s.", sku=", ".join(unknown)), "products")
@@ -164,7 +169,12 @@ def _replace_lines(lead: Lead, lines: list[tuple[int, int]]) -> tuple[str, str] 
                 LeadLine(account_id=lead.account_id, lead_id=lead.id, product_id=pid, quantity=qty)
             )
     ids = set(current) | set(wanted)
-    skus = dict(db.session.execute(sa.select(Product.id, Product.sku).where(Product.id.in_(ids))))
+    skus = dict(
+        (pid, sku)
+        for pid, sku in db.session.execute(
+            sa.select(Product.id, Product.sku).where(Product.id.in_(ids))
+        )
+    )
     return _lines_text(old, skus), _lines_text(list(wanted.items()), skus)
 
 
