@@ -66,7 +66,7 @@ class LeadForm(_LeadFields, VersionedForm):
 
 class NewLeadForm(_LeadFields, FlaskForm):
     account = SelectField(_l("Account"), validate_choice=False)
-    #: Managers: the field-sales rep it is for (0: nobody yet).
+    #: Managers: the field-sales rep it is for (0: the account's, or nobody when it has none).
     owner_id = SelectField(_l("Owner"), coerce=bounded_int, validate_choice=False, default=0)
     submit = SubmitField(_l("Enter lead"))
 

@@ -132,7 +132,7 @@ def new_lead():
         SelectChoice(a.slug, a.name) for a in accounts
     ]
     is_manager = permissions.is_manager(current_user)
-    form.owner_id.choices = [SelectChoice(0, _("Nobody yet"))] + [
+    form.owner_id.choices = [SelectChoice(0, _("The account’s field-sales rep"))] + [
         SelectChoice(u.id, f"{u.name} <{u.email}>") for u in queries.field_sales_reps()
     ]
     if request.method == "GET":

@@ -222,3 +222,12 @@ def test_the_lead_table_exports_as_csv_and_xlsx(web, team):
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0][2] == "Summary" and rows[1][2] == "王芳的项目" and rows[1][5] == 2000
     assert field.get("/staff/leads?format=pdf").status_code == 404
+
+
+def test_a_manager_enters_a_lead_for_the_accounts_rep_unless_another_is_chosen(web, team):
+    manager = signed_in(web, team.manager.email)
+    for owner, summary in [("0", "For the account's rep"), (str(team.field2.id), "For Field2")]:
+        data = {"account": "acme", "status": "new", "summary": summary, "owner_id": owner}
+        assert manager.post("/staff/leads/new", data=data).status_code == 303
+    owners = dict(db.session.execute(sa.select(Lead.summary, Lead.owner_id)).all())
+    assert owners == {"For the account's rep": team.field.id, "For Field2": team.field2.id}
