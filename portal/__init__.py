@@ -189,6 +189,7 @@ def register_blueprints(app: Flask) -> None:
         statement_views,  # noqa: F401  (bank statements join payments' bp)
     )
     from portal.payments.views import bp as payments
+    from portal.pipeline.views import bp as pipeline
     from portal.quotes.document_views import bp as quote_documents
     from portal.quotes.order_views import bp as quote_orders
     from portal.quotes.staff_views import bp as staff_quotes
@@ -215,7 +216,7 @@ def register_blueprints(app: Flask) -> None:
         quote_documents,
         quote_orders,
         quotes,
-        insights,
+        pipeline,
     ):
         app.register_blueprint(blueprint)
     check_pages(app)  # every endpoint in the access table, or the app does not start

@@ -46,7 +46,6 @@ def register_template_helpers(app: Flask) -> None:
     from portal.hotline.forms import (
         CALLBACK_LABELS,
         EVENT_LABELS,
-        LEAD_STATUS_LABELS,
         SAMPLE_STATUS_LABELS,
         STATUS_LABELS,
         TOPIC_LABELS,
@@ -59,6 +58,7 @@ def register_template_helpers(app: Flask) -> None:
     from portal.payments import cards, refunds
     from portal.payments import permissions as payments_permissions
     from portal.payments import queries as payments_queries
+    from portal.pipeline import permissions as pipeline_permissions
     from portal.quotes import labels as quote_labels
     from portal.tax.fapiao_models import fapiao_type_label
     from portal.tax.supplier import supplier
@@ -120,7 +120,6 @@ def register_template_helpers(app: Flask) -> None:
         audit_actions=ACTION_LABELS,
         contract_status_labels=CONTRACT_STATUS_LABELS,
         hotline_status_labels=STATUS_LABELS,
-        lead_status_labels=LEAD_STATUS_LABELS,
         sample_status_labels=SAMPLE_STATUS_LABELS,
         hotline_event_labels=EVENT_LABELS,
         tier_labels=TIER_LABELS,
@@ -142,7 +141,8 @@ def register_template_helpers(app: Flask) -> None:
         can_record_payments=payments_permissions.can_record_payments,
         can_view_finance_desk=payments_permissions.can_view_finance_desk,
         can_view_hotline_queue=hotline_permissions.can_view_queue,
-        can_view_leads=hotline_permissions.can_view_leads,
+        can_view_leads=pipeline_permissions.can_view_leads,
+        can_read_visits_of=pipeline_permissions.can_read_visits_of,
         can_view_samples=hotline_permissions.can_view_samples,
         can_view_care=hotline_permissions.can_view_care,
         can_manage_outbox=can_manage_outbox,

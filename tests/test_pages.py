@@ -24,12 +24,13 @@ from portal.contracts.services import today_for
 from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.hotline import services as hotline
-from portal.hotline.models import HotlineRequest
+from portal.hotline.models import HotlineRequest, Lead
 from portal.ordering import placement
 from portal.ordering.models import LetterOfCredit, Order
 from portal.payments import invoices, statement_services
 from portal.payments import services as payments
 from portal.payments.models import BankStatementLine
+from portal.pipeline.models import Visit
 from portal.quotes.models import Quote, QuoteVersion
 from tests.support.bank import camt053, entry
 from tests.support.card_payments import stripe_settings
@@ -143,6 +144,19 @@ def add_what_the_demo_lacks():
         hotline.close(worker, filed, outcome, NOTE, sku=sku, quantity=1 if sku else None)
     # An accepted quote to order from (the demo's 200 x NW-LT14 at 6,900.00).
     accepted_quote("acme", [("NW-LT14", 200, "6900.00")])
+    # A visit to Acme planned by its field-sales rep (the visits pages have a row).
+    acme = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == "acme"))
+    if acme.field_sales_rep_id is not None:
+        db.session.add(
+            Visit(
+                account_id=acme.id,
+                owner_id=acme.field_sales_rep_id,
+                planned_on=today_for(acme) + timedelta(days=3),
+                contact_name="Alice",
+                purpose=NOTE,
+            )
+        )
+        db.session.commit()
     # A bank statement whose line matches no invoice: the queue and its line page have rows.
     statement_services.upload_statement(
         users["finance@northwind.example"],
@@ -214,6 +228,10 @@ def arguments(account: KeyAccount) -> dict[str, object]:
         # insights: the dashboard's account table as CSV
         "table": "accounts",
         "file_format": "csv",
+        "lead_id": first(sa.select(Lead.id).where(Lead.account_id == account.id).order_by(Lead.id)),
+        "visit_id": first(
+            sa.select(Visit.id).where(Visit.account_id == account.id).order_by(Visit.id)
+        ),
     }
 
 

@@ -74,7 +74,18 @@ QUOTE_STAFF = BUSINESS_STAFF
 QUOTE_WORKERS = HOTLINE_WORKERS
 #: Staff who sign a supplier version off for a department (quotes.permissions.SIGNERS).
 QUOTE_SIGNERS = (ACCOUNT_ADMIN, SALES_DIRECTOR, FINANCE)
-LEAD_VIEWERS = (FIELD_SALES, SALES_MANAGER, SALES_DIRECTOR)
+#: Staff who read leads: field sales (theirs), inside sales (those they handed over), managers.
+LEAD_VIEWERS = (FIELD_SALES, INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR)
+#: Staff who enter and change leads (field sales their own).
+LEAD_EDITORS = (FIELD_SALES, SALES_MANAGER, SALES_DIRECTOR)
+#: Who gives a lead without an owner (or another's) to a field-sales rep.
+LEAD_ASSIGNERS = MANAGERS
+#: Who turns a quote into a lead for field sales (inside sales hand it over).
+LEAD_FROM_QUOTE = LEAD_VIEWERS
+#: Staff who read visits: field sales and inside sales those of their accounts, managers all.
+VISIT_READERS = LEAD_VIEWERS
+#: Staff who plan, log and cancel visits.
+VISIT_WRITERS = LEAD_EDITORS
 SAMPLE_VIEWERS = (INSIDE_SALES, FIELD_SALES, SALES_MANAGER, SALES_DIRECTOR)
 #: Staff who take calls or act for customers: they search contacts, orders and invoices.
 LOOKUP_ROLES = (CALL_CENTER, INSIDE_SALES, SALES_MANAGER, SALES_DIRECTOR, ACCOUNT_ADMIN, FINANCE)
@@ -259,8 +270,6 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "hotline.log_call": HOTLINE_WORKERS,
     "hotline.reassign_request": HOTLINE_WORKERS,
     "hotline.close_request": HOTLINE_WORKERS,
-    "hotline.list_leads": LEAD_VIEWERS,
-    "hotline.update_lead": LEAD_VIEWERS,
     "hotline.list_samples": SAMPLE_VIEWERS,
     "hotline.move_sample": HOTLINE_WORKERS,
     "hotline.set_availability": STAFF_ROLES,
@@ -282,6 +291,17 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "staff_quotes.sign_off": QUOTE_SIGNERS,
     "staff_quotes.reassign_quote": QUOTE_WORKERS,
     "staff_quotes.mark_lost": QUOTE_WORKERS,
+    # pipeline: leads (from the hotline, quotes or field sales) and field sales' visits
+    "pipeline.list_leads": LEAD_VIEWERS,
+    "pipeline.new_lead": LEAD_EDITORS,
+    "pipeline.show_lead": LEAD_VIEWERS,
+    "pipeline.assign_lead": LEAD_ASSIGNERS,
+    "pipeline.lead_from_quote": LEAD_FROM_QUOTE,
+    "pipeline.list_visits": VISIT_READERS,
+    "pipeline.account_visits": VISIT_READERS,
+    "pipeline.show_visit": VISIT_READERS,
+    "pipeline.log_visit": VISIT_WRITERS,
+    "pipeline.cancel_visit": VISIT_WRITERS,
     # notifications: the e-mail outbox
     "notifications.show_outbox": OUTBOX_KEEPERS,
     "notifications.retry_message": OUTBOX_KEEPERS,

@@ -45,13 +45,6 @@ STATUS_LABELS = {
     "in_progress": _l("In progress"),
     "closed": _l("Closed"),
 }
-LEAD_STATUS_LABELS = {
-    "new": _l("New"),
-    "contacted": _l("Contacted"),
-    "qualified": _l("Qualified"),
-    "won": _l("Won"),
-    "lost": _l("Lost"),
-}
 SAMPLE_STATUS_LABELS = {
     "requested": _l("Requested"),
     "approved": _l("Approved"),
@@ -135,12 +128,6 @@ class SurveyForm(FlaskForm):
     )
     comment = TextAreaField(_l("Anything to add? (optional)"))
     submit = SubmitField(_l("Send"))
-
-
-class LeadForm(VersionedForm):
-    status = SelectField(_l("Status"), choices=choices(LEAD_STATUS_LABELS))
-    notes = TextAreaField(_l("Notes"))
-    submit = SubmitField(_l("Save"))
 
 
 class SampleForm(FlaskForm):

@@ -30,6 +30,17 @@ CALL_OUTCOMES = ("reached", "no_answer", "left_message", "call_back_later")
 EVENT_KINDS = ("routed", "reassigned", "claimed", "call", "escalated", "closed", "survey")
 #: A lead's stage in the pipeline, in order; "won" and "lost" close it.
 LEAD_STATUSES = ("new", "contacted", "qualified", "proposal", "negotiation", "won", "lost")
+#: A lead's probability (percent) when it reaches a stage and nobody typed one: the
+#: pipeline's defaults (pipeline.services), here so that the hotline hands a lead over with one.
+DEFAULT_PROBABILITY = {
+    "new": 10,
+    "contacted": 20,
+    "qualified": 40,
+    "proposal": 60,
+    "negotiation": 80,
+    "won": 100,
+    "lost": 0,
+}
 #: Where a lead came from: a purchase plan heard on the hotline, a quote, or field sales.
 LEAD_SOURCES = ("purchase_plan", "quote", "field")
 SAMPLE_STATUSES = ("requested", "approved", "rejected", "shipped", "returned", "bought")

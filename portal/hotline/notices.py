@@ -70,7 +70,7 @@ def tell_lead_owner(lead: Lead, hotline_request: HotlineRequest, account: KeyAcc
             number=hotline_request.number,
             account=account.name,
         ),
-        "/staff/leads",
+        f"/staff/leads/{lead.id}",
         email="lead_handed_over",
         dedupe_key=f"lead:{lead.id}",
         contact_name=contact.name if contact else "",

@@ -4,7 +4,6 @@ the rules again)."""
 from portal.core.access import (
     HOTLINE_STAFF,
     HOTLINE_WORKERS,
-    LEAD_VIEWERS,
     MANAGERS,
     SAMPLE_VIEWERS,
 )
@@ -49,14 +48,6 @@ def can_answer_survey(user, hotline_request) -> bool:
         and hotline_request.status == "closed"
         and hotline_request.survey_answered_at is None
     )
-
-
-def can_view_leads(user) -> bool:
-    return _role(user) in LEAD_VIEWERS
-
-
-def can_update_lead(user, lead) -> bool:
-    return _role(user) in MANAGERS or (_role(user) in LEAD_VIEWERS and lead.owner_id == user.id)
 
 
 def can_view_samples(user) -> bool:

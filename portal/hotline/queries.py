@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.accounts.models import KeyAccount, User
 from portal.core.db import utcnow
 from portal.core.inputs import id_or_none
-from portal.core.permissions import FIELD_SALES, INSIDE_SALES
+from portal.core.permissions import INSIDE_SALES
 from portal.extensions import db
 from portal.hotline import permissions
 from portal.hotline.business_hours import WorkCalendar
@@ -21,7 +21,6 @@ from portal.hotline.models import (
     BusinessCalendar,
     Holiday,
     HotlineRequest,
-    Lead,
     RequestEvent,
     SampleRequest,
 )
@@ -173,30 +172,6 @@ def availability_target_or_404(user: User, user_id: str | None) -> User:
     if target is None or not permissions.can_set_availability(user, target):
         abort(404)
     return target
-
-
-def leads_for(user: User) -> list[Lead]:
-    """Field sales see their own leads; managers and directors all."""
-    query = (
-        sa.select(Lead)
-        .options(
-            joinedload(Lead.account),
-            joinedload(Lead.owner),
-            joinedload(Lead.request),
-        )
-        .order_by(Lead.id.desc())
-        .limit(LIST_LIMIT)
-    )
-    if user.role == FIELD_SALES:
-        query = query.where(Lead.owner_id == user.id)
-    return list(db.session.scalars(query))
-
-
-def lead_or_404(lead_id: int) -> Lead:
-    lead = db.session.get(Lead, lead_id)
-    if lead is None:
-        abort(404)
-    return lead
 
 
 def samples() -> list[SampleRequest]:

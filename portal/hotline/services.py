@@ -31,7 +31,7 @@ from portal.hotline.forms import SAMPLE_STATUS_LABELS
 from portal.hotline.models import (
     CALL_OUTCOMES,
     CALLBACK_WINDOWS,
-    LEAD_STATUSES,
+    DEFAULT_PROBABILITY,
     OUTCOMES,
     TOPICS,
     HotlineRequest,
@@ -333,6 +333,10 @@ def close(
             owner_id=account.field_sales_rep_id,
             status="new",
             summary=_summary(hotline_request, note),
+            source="purchase_plan",
+            handed_over_by_id=actor.id,
+            currency=account.currency,
+            probability_percent=DEFAULT_PROBABILITY["new"],
         )
         db.session.add(made)
         db.session.flush()
@@ -399,23 +403,7 @@ def _summary(hotline_request: HotlineRequest, note: str) -> str:
     return "\n\n".join(parts)
 
 
-# Leads and sample units
-
-
-def update_lead(
-    actor: User, lead: Lead, status: str, notes: str, expected_version: int | None = None
-) -> None:
-    """A lead's status and notes; a save based on an older version is a Conflict."""
-    check_version(lead, expected_version)
-    if actor.id != lead.owner_id and actor.role not in MANAGERS:
-        raise ServiceError(_("Only the lead's owner and sales managers update it."))
-    if status not in LEAD_STATUSES:
-        raise ServiceError(_("Choose a status."), "status")
-    notes = _note(notes, "notes")
-    changes = audit.diff(lead, {"status": status, "notes": notes})
-    if changes:
-        audit.record(actor, "lead.update", f"lead:{lead.id}", changes)
-    commit()
+# Sample units
 
 
 def move_sample(

@@ -1,4 +1,5 @@
-"""Hotline pages: the buyer's form and requests; the staff queue, leads and sample units."""
+"""Hotline pages: the buyer's form and requests; the staff queue and sample units (the leads
+it hands over are the pipeline's)."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -25,7 +26,6 @@ from portal.hotline.forms import (
     ClaimForm,
     CloseForm,
     HotlineRequestForm,
-    LeadForm,
     ReassignForm,
     SampleForm,
     SurveyForm,
@@ -44,8 +44,6 @@ bp = Blueprint("hotline", __name__)
 #   POST      /staff/hotline/<request_id>/call               log_call          HOTLINE_WORKERS
 #   POST      /staff/hotline/<request_id>/reassign           reassign_request  HOTLINE_WORKERS
 #   POST      /staff/hotline/<request_id>/close              close_request     HOTLINE_WORKERS
-#   GET       /staff/leads                                   list_leads        LEAD_VIEWERS
-#   POST      /staff/leads/<lead_id>                         update_lead       LEAD_VIEWERS
 #   GET       /staff/samples                                 list_samples      SAMPLE_VIEWERS
 #   POST      /staff/samples/<sample_id>                     move_sample       HOTLINE_WORKERS
 #   GET POST  /staff/availability                            set_availability  STAFF_ROLES
@@ -296,51 +294,6 @@ def close_request(request_id):
             return _to_request(request_id)
         return _refused(request_id, close_form=form)
     return _to_request(request_id)
-
-
-@bp.get("/staff/leads")
-@restricted
-def list_leads():
-    return _leads_page()
-
-
-def _leads_page(typed: LeadForm | None = None, lead_id: int | None = None, conflict=None):
-    """The leads, each with its form; `typed` stands for lead `lead_id`'s after a conflict."""
-    leads = queries.leads_for(current_user)
-    forms = {lead.id: LeadForm(formdata=None, obj=lead) for lead in leads}
-    if typed is not None:
-        forms[lead_id] = typed
-    return answer(
-        "hotline/leads.html",
-        conflict,
-        leads=leads,
-        forms=forms,
-        can_update=permissions.can_update_lead,
-    )
-
-
-@bp.post("/staff/leads/<int:lead_id>")
-@restricted
-def update_lead(lead_id):
-    lead = queries.lead_or_404(lead_id)
-    require(permissions.can_update_lead(current_user, lead), 403)
-    form = LeadForm()
-    if _readable(form):
-        with refusal_shown(view_shows=Conflict) as refused:
-            services.update_lead(
-                current_user,
-                lead,
-                form.status.data,
-                form.notes.data or "",
-                form.expected_version(),
-            )
-            flash(_("Lead updated."), "success")
-        conflict = conflict_seen(
-            refused, form, lambda: LeadForm(formdata=None, obj=lead), lead, f"lead:{lead.id}"
-        )
-        if conflict:
-            return _leads_page(form, lead.id, conflict)
-    return redirect(url_for(".list_leads"), 303)
 
 
 @bp.get("/staff/samples")

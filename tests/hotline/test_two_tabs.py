@@ -1,12 +1,10 @@
 """Nothing lost between two tabs (SECURITY.md 37) on the hotline's staff forms: availability
-and leads."""
+(the leads' are tests/pipeline's)."""
 
 from datetime import date
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.hotline.models import Lead
-from tests import factories
 from tests.support.tabs import Tab, differences, form_of, saved_by
 from tests.support.web import signed_in
 
@@ -31,22 +29,3 @@ def test_dates_away_set_in_one_tab_are_not_wiped_by_the_switch_in_another(web, d
     db.session.expire_all()
     inside = db.session.get(User, desk.inside.id)
     assert (inside.is_available, inside.away_from) == (True, date(2026, 12, 24))
-
-
-def test_two_people_saving_one_lead_the_second_gets_a_conflict_that_keeps_its_notes(web, desk):
-    lead = factories.LeadFactory(account=desk.account, owner_id=desk.field.id, summary="Tender")
-    form_id = f"lead-{lead.id}"
-    field = Tab(signed_in(web, desk.field.email), "/staff/leads", form_id)
-    manager = Tab(signed_in(web, desk.manager.email), "/staff/leads", form_id)
-    assert field.save(status="contacted", notes="Met the CIO.").status_code == 303
-    response = manager.save(notes="Call the CIO before Friday.")
-    assert response.status_code == 409
-    found = differences(response)
-    assert found["Notes"] == ("Call the CIO before Friday.", "Met the CIO.")
-    assert found["Status"] == ("New", "Contacted")
-    assert saved_by(response) == [desk.field.email]
-    assert (
-        form_of(response.get_data(as_text=True), form_id)["notes"] == "Call the CIO before Friday."
-    )
-    db.session.expire_all()
-    assert db.session.get(Lead, lead.id).notes == "Met the CIO."

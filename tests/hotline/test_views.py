@@ -10,7 +10,7 @@ from markupsafe import escape
 
 from portal.extensions import db
 from portal.hotline import services
-from portal.hotline.models import HotlineRequest, Lead, RequestEvent, SampleRequest
+from portal.hotline.models import HotlineRequest, RequestEvent, SampleRequest
 from portal.notifications.models import OutboxMessage
 from tests import factories
 from tests.support.locales import reading_in
@@ -342,20 +342,6 @@ def test_call_centre_staff_file_for_a_caller_but_do_not_work_requests(web, desk)
     assert (filed.filed_by_id, filed.contact_id) == (desk.call_center.id, desk.colleague.id)
     assert staff.post(f"/staff/hotline/{filed.id}/claim").status_code == 403
     assert 'action="/staff/hotline/' not in text(staff.get(f"/staff/hotline/{filed.id}"))
-
-
-def test_field_sales_see_their_leads_and_update_them(web, desk):
-    mine = factories.LeadFactory(account=desk.account, owner_id=desk.field.id, summary="Mine")
-    factories.LeadFactory(account=desk.account, owner_id=None, summary="Nobody's")
-    staff = signed_in(web, desk.field.email)
-    page = staff.get("/staff/leads")
-    assert "Mine" in text(page) and "Nobody&#39;s" not in text(page)
-    data = {"status": "contacted", "notes": "Met the CIO."}
-    assert staff.post(f"/staff/leads/{mine.id}", data=data).status_code == 303
-    db.session.expire_all()
-    assert db.session.get(Lead, mine.id).status == "contacted"
-    manager = signed_in(web, desk.manager.email)
-    assert "Nobody&#39;s" in text(manager.get("/staff/leads"))
 
 
 def test_a_manager_decides_a_sample_but_not_their_own(web, desk):

@@ -32,6 +32,7 @@ def build_url(app, rule, world, slug="acme"):
         "saved_card_id": world["acme_saved_card"].id,
         "request_id": world["acme_request"].id,
         "lead_id": world["acme_lead"].id,
+        "visit_id": world["acme_visit"].id,
         "sample_id": world["acme_sample"].id,
         "care_task_id": world["acme_care_task"].id,
         "message_id": world["message"].id,
