@@ -46,6 +46,7 @@ from portal.hotline import care
 from portal.hotline import services as hotline
 from portal.hotline.calendars import seed_demo_calendars
 from portal.hotline.models import HotlineRequest
+from portal.insights.sweep import refresh_insights
 from portal.notifications.models import Notice, OutboxMessage
 from portal.notifications.services import reader_settings
 from portal.ordering import placement
@@ -137,7 +138,10 @@ def seed_demo(quotes: bool = True, history: bool = True) -> int:
     if history:
         created += _seed_history(staff)
     created += _seed_orders(staff) + _seed_aged_orders(staff) + _seed_hotline()
-    return created + (seed_demo_quotes(staff) if quotes else 0)
+    created += seed_demo_quotes(staff) if quotes else 0
+    if history:
+        refresh_insights()  # what the worker keeps: figures, stages and platinum, as of today
+    return created
 
 
 def _seed_history(staff: dict[str, User]) -> int:
