@@ -1,6 +1,5 @@
 """Forms for accounts, users and addresses: input shape only, rules live in services."""
 
-
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from portal.accounts.models import Team, User
-from portal.accounts.services import user_invited
+from portal.accounts.models import KeyAccount, Team, User
+from portal.accounts.services import account_people_changed, user_invited
 from portal.auth.models import UserSession
 from portal.core import audit
 from portal.core.errors import ServiceError
@@ -72,6 +72,7 @@ def update_staff_user(
         audit.record(actor, "user.update", f"user:{user.id}", changes)
     if "role" in changes:
         end_sessions(user)
+        _tell_accounts(user)
     commit()
 
 
@@ -88,6 +89,7 @@ def deactivate_staff_user(actor: User, user: User, expected_version: int | None 
     user.is_active = False
     audit.record(actor, "user.deactivate", f"user:{user.id}", {"is_active": (True, False)})
     end_sessions(user)
+    _tell_accounts(user)
     commit()
 
 
@@ -97,12 +99,27 @@ def reactivate_staff_user(actor: User, user: User, expected_version: int | None 
         raise ServiceError(_("%(name)s is already active.", name=user.name))
     user.is_active = True
     audit.record(actor, "user.reactivate", f"user:{user.id}", {"is_active": (False, True)})
+    _tell_accounts(user)
     commit()
 
 
 def end_sessions(user: User) -> None:
     """Delete every sign-in session of `user` (in the caller's transaction)."""
     db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id))
+
+
+def _tell_accounts(user: User) -> None:
+    """The accounts whose inside-sales or backup rep `user` is: who is asked about their
+    stranded orders may have changed (accounts.services.account_people_changed)."""
+    accounts = db.session.scalars(
+        sa.select(KeyAccount)
+        .where(
+            sa.or_(KeyAccount.inside_sales_rep_id == user.id, KeyAccount.backup_rep_id == user.id)
+        )
+        .order_by(KeyAccount.id)
+    )
+    for account in accounts:
+        account_people_changed.send(account)
 
 
 def _keep_a_sysadmin(user: User) -> None:

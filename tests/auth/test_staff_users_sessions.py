@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from portal.accounts.services import account_people_changed
 from portal.auth import staff_users
 from portal.auth.models import UserSession
 from portal.core.audit import AuditEvent
@@ -121,6 +122,22 @@ def test_hotline_routing_passes_over_a_deactivated_rep(admin_client, rep):
     assert admin_client.post(f"/staff/users/{rep.id}/deactivate", data=version_of(rep))
     user, _why = hotline.route(reload(account), date(2026, 12, 7))
     assert user.id == backup.id
+
+
+def test_the_accounts_naming_the_user_as_rep_hear_of_the_change(admin_client, rep):
+    """Whom ordering asks about an account's stranded orders depends on its reps being active
+    (ordering.approvals listens to account_people_changed)."""
+    named = factories.AccountFactory(backup_rep_id=rep.id)
+    factories.AccountFactory()
+    heard = []
+
+    def listen(account, **_extra):
+        heard.append(account.id)
+
+    with account_people_changed.connected_to(listen):
+        admin_client.post(f"/staff/users/{rep.id}/deactivate", data=version_of(rep))
+        admin_client.post(f"/staff/users/{rep.id}/reactivate", data=version_of(rep))
+    assert heard == [named.id, named.id]
 
 
 def test_a_sysadmin_cannot_deactivate_themselves(admin_client, sysadmin):
