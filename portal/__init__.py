@@ -164,6 +164,7 @@ def read_page_account() -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts import profile_views  # noqa: F401  (the profile joins accounts' bp)
     from portal.accounts.views import bp as accounts
+    from portal.auth.staff_views import bp as staff_users
     from portal.auth.views import bp as auth
     from portal.cart.views import bp as cart
     from portal.catalog.views import bp as catalog
@@ -201,6 +202,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         home,
         auth,
+        staff_users,
         accounts,
         contracts,
         catalog,

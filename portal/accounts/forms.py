@@ -1,7 +1,5 @@
 """Forms for accounts, users and addresses: input shape only, rules live in services."""
 
-from decimal import Decimal
-
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,7 +17,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
-    InputRequired,
     Length,
     Optional,
     Regexp,
@@ -29,7 +26,7 @@ from wtforms.validators import (
 from portal.accounts import addresses
 from portal.accounts.models import DEFAULT_TAX_TREATMENT, HAND_SET_TIERS, TAX_TREATMENTS
 from portal.core.dates import time_zone_choices
-from portal.core.forms import AmountField, PercentField
+from portal.core.forms import AmountField
 from portal.core.inputs import plain_input
 from portal.core.locales import LANGUAGE_NAMES
 from portal.core.money import CURRENCIES
@@ -230,26 +227,6 @@ class UserForm(_PersonForm):
 
 class NewUserForm(UserForm):
     """No password: the new user is sent a link to set their own."""
-
-    is_active = version = opened_at = None
-
-
-class StaffUserForm(_PersonForm):
-    """A member of staff, as a sysadmin sets them up."""
-
-    discount_authority = PercentField(
-        _l("Discount authority (% below list)"),
-        description=_l("Deeper discounts this person sets wait for someone with more authority."),
-        default=Decimal(0),
-        validators=[InputRequired()],
-    )
-
-    def values(self) -> dict:
-        return {**super().values(), "discount_authority_percent": self.discount_authority.data}
-
-
-class NewStaffUserForm(StaffUserForm):
-    """No password: the new member of staff is sent a link to set their own."""
 
     is_active = version = opened_at = None
 

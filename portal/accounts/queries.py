@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import Address, KeyAccount, User
 from portal.core.db import among
-from portal.core.permissions import BUYER_ROLES, FIELD_SALES, INSIDE_SALES, STAFF_ROLES
+from portal.core.permissions import BUYER_ROLES, FIELD_SALES, INSIDE_SALES
 from portal.extensions import db
 
 _WITH_REPS = (
@@ -49,18 +49,6 @@ def user_of_account_or_404(account: KeyAccount, user_id: int) -> User:
     user = db.session.scalar(
         sa.select(User).where(User.id == user_id, User.account_id == account.id)
     )
-    if user is None:
-        abort(404)
-    return user
-
-
-def staff_users() -> list[User]:
-    query = sa.select(User).where(User.role.in_(STAFF_ROLES)).order_by(User.name, User.id)
-    return list(db.session.scalars(query))
-
-
-def staff_user_or_404(user_id: int) -> User:
-    user = db.session.scalar(sa.select(User).where(User.id == user_id, User.role.in_(STAFF_ROLES)))
     if user is None:
         abort(404)
     return user

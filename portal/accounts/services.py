@@ -22,7 +22,6 @@ from portal.core.permissions import (
     CUSTOMER_ADMIN,
     FIELD_SALES,
     INSIDE_SALES,
-    STAFF_ROLES,
 )
 from portal.core.versioning import check_version, commit
 from portal.extensions import db
@@ -164,30 +163,6 @@ def create_user(actor: User, account: KeyAccount, values: dict, *, roles=BUYER_R
     user = _add_user(actor, account, values, roles)
     db.session.commit()
     return user
-
-
-def create_staff_user(actor: User, values: dict) -> User:
-    """A new member of staff (a sysadmin's verb), invited like any new user."""
-    _check_discount_authority(values)
-    user = _add_user(actor, None, values, STAFF_ROLES)
-    db.session.commit()
-    return user
-
-
-def update_staff_user(
-    actor: User, user: User, values: dict, expected_version: int | None = None
-) -> None:
-    """Change a member of staff's details, role, discount authority or active flag."""
-    _check_discount_authority(values)
-    update_user(actor, None, user, values, expected_version, roles=STAFF_ROLES)
-
-
-def _check_discount_authority(values: dict) -> None:
-    percent = values["discount_authority_percent"]
-    if not Decimal(0) <= percent <= Decimal(100) or percent != percent.quantize(Decimal("0.01")):
-        raise ServiceError(
-            _("Enter a percentage from 0 to 100, such as 12.5."), field="discount_authority"
-        )
 
 
 def _add_user(actor: User, account: KeyAccount | None, values: dict, roles) -> User:

@@ -10,10 +10,8 @@ from portal.accounts.forms import (
     AddressForm,
     EditAccountForm,
     EditAddressForm,
-    NewStaffUserForm,
     NewUserForm,
     PasswordForm,
-    StaffUserForm,
     UserForm,
 )
 from portal.accounts.permissions import can_edit_account, can_manage_users_of
@@ -23,7 +21,6 @@ from portal.core.images import image_response
 from portal.core.money import plain
 from portal.core.permissions import (
     BUYER_ROLES,
-    STAFF_ROLES,
     public,
     require,
 )
@@ -42,9 +39,6 @@ bp = Blueprint("accounts", __name__)
 #   POST      /staff/accounts/<slug>/addresses              staff_add_address     ACCOUNT_EDITORS
 #   GET POST  /staff/accounts/<slug>/addresses/<id>         staff_edit_address    ACCOUNT_EDITORS
 #   POST      /staff/accounts/<slug>/addresses/<id>/delete  staff_remove_address  ACCOUNT_EDITORS
-#   GET       /staff/users                                  list_staff_users      SYSADMIN
-#   GET POST  /staff/users/new                              create_staff_user     SYSADMIN
-#   GET POST  /staff/users/<staff_id>                       edit_staff_user       SYSADMIN
 # The account 360 view, /staff/accounts/<slug>, is lookup's (lookup.show_account). Edit forms
 # carry their record's version: a save based on an older one shows the form again as typed,
 # with what changed meanwhile (core.versioning, SECURITY.md 37).
@@ -128,56 +122,6 @@ def edit_account(slug):
 def _upload(form) -> bytes | None:
     file = form.logo.data
     return file.read() if file and file.filename else None
-
-
-@bp.get("/staff/users")
-@restricted
-def list_staff_users():
-    return render_template("accounts/staff_users.html", users=queries.staff_users())
-
-
-@bp.route("/staff/users/new", methods=["GET", "POST"])
-@restricted
-@fresh_sign_in
-def create_staff_user():
-    form = NewStaffUserForm(roles=STAFF_ROLES)
-    if form.validate_on_submit():
-        with refusal_shown(form):
-            user = services.create_staff_user(current_user, form.values())
-            flash(
-                _("User %(email)s created and sent a link to set a password.", email=user.email),
-                "success",
-            )
-            return redirect(url_for(".list_staff_users"))
-    return render_template("accounts/staff_user_form.html", form=form, user=None)
-
-
-@bp.route("/staff/users/<int:staff_id>", methods=["GET", "POST"])
-@restricted
-@fresh_sign_in
-def edit_staff_user(staff_id):
-    user = queries.staff_user_or_404(staff_id)
-    if request.method == "GET":
-        form = _staff_user_form(user)
-    else:
-        form = StaffUserForm(obj=user, roles=STAFF_ROLES)
-    conflict = None
-    if form.validate_on_submit():
-        with refusal_shown(form, view_shows=Conflict) as refused:
-            services.update_staff_user(current_user, user, form.values(), form.expected_version())
-            flash(_("Changes to %(email)s saved.", email=user.email), "success")
-            return redirect(url_for(".list_staff_users"))
-        conflict = conflict_seen(
-            refused, form, lambda: _staff_user_form(user, formdata=None), user, f"user:{user.id}"
-        )
-    return answer("accounts/staff_user_form.html", conflict, form=form, user=user)
-
-
-def _staff_user_form(user, **kwargs) -> StaffUserForm:
-    """The staff user form as it shows `user` now (formdata=None: a form never posted)."""
-    form = StaffUserForm(obj=user, roles=STAFF_ROLES, **kwargs)
-    form.discount_authority.data = user.discount_authority_percent.normalize()
-    return form
 
 
 @bp.get("/a/<slug>/logo")

@@ -42,6 +42,7 @@ def build_url(app, rule, world, slug="acme"):
         "letter_id": world["acme_letter"].id,
         "token": "not-a-valid-link",
         "staff_id": world["users"]["inside_sales"].id,
+        "team_id": world["team"].id,
         # quotes: Acme's quote; its version 1 (the buyer's request) every quote has, which
         # the buyer's side and staff who see prices read
         "quote_number": world["acme_quote"].number,
