@@ -186,10 +186,10 @@ def reason(row, the_rules: StageRules | None = None) -> str:
             stage=stage,
         )
     if row.stage_rule == "no_estimate":
-        return _(
-            "no spend estimate yet, though %(months)d months of orders: %(stage)s (enter an "
-            "estimate)",
-            months=row.months_of_history,
+        return ngettext(
+            "no spend estimate yet, though %(num)d month of orders: %(stage)s (enter an estimate)",
+            "no spend estimate yet, though %(num)d months of orders: %(stage)s (enter an estimate)",
+            row.months_of_history,
             stage=stage,
         )
     if row.stage_rule == "share_below":
@@ -242,11 +242,13 @@ def risk_reasons(snapshot: AccountSnapshot, the_rules: StageRules | None = None)
 def rule_sentences(the_rules: StageRules) -> list[str]:
     """The rules as staff read them on the settings and account pages."""
     return [
-        _(
+        ngettext(
             "Acquisition: wallet share under %(low)s, or no spend estimate (with fewer than "
-            "%(months)d months of orders, a new account).",
+            "%(num)d month of orders, a new account).",
+            "Acquisition: wallet share under %(low)s, or no spend estimate (with fewer than "
+            "%(num)d months of orders, a new account).",
+            the_rules.history_months,
             low=percent(the_rules.expansion_from_percent),
-            months=the_rules.history_months,
         ),
         _(
             "Expansion: wallet share from %(low)s to under %(high)s.",
@@ -322,7 +324,12 @@ def _check_rules(values: dict) -> None:
     months = values["history_months"]
     if months is None or not 1 <= months <= MAX_HISTORY_MONTHS:
         raise ServiceError(
-            _("Give from 1 to %(max)d months.", max=MAX_HISTORY_MONTHS), field="history_months"
+            ngettext(
+                "Give from 1 to %(num)d month.",
+                "Give from 1 to %(num)d months.",
+                MAX_HISTORY_MONTHS,
+            ),
+            field="history_months",
         )
     retention = values["at_risk_retention_below_percent"]
     if retention is None or not 0 <= retention <= 100:
@@ -337,7 +344,12 @@ def _check_rules(values: dict) -> None:
     places = values["platinum_places"]
     if places is None or not 1 <= places <= MAX_PLATINUM_PLACES:
         raise ServiceError(
-            _("Give from 1 to %(max)d places.", max=MAX_PLATINUM_PLACES), field="platinum_places"
+            ngettext(
+                "Give from 1 to %(num)d place.",
+                "Give from 1 to %(num)d places.",
+                MAX_PLATINUM_PLACES,
+            ),
+            field="platinum_places",
         )
     buffer = values["platinum_buffer_percent"]
     if buffer is None or not 0 <= buffer <= 100:
