@@ -272,7 +272,7 @@ def show_plans(title: str, captured, top: int | None = None) -> None:
         if (
             not statement.lstrip()
             .upper()
-            .startswith(("SELECT", "WITH", "INSERT", "UPDATE", "DELETE"))
+            .startswith(("SELECT", "WITH", "UPDATE", "DELETE"))
         ):
             continue
         plan = explain(statement, parameters)
