@@ -13,7 +13,6 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from portal.core.dates import format_month
@@ -21,23 +20,9 @@ from portal.core.money import quantize
 from portal.hotline.models import LEAD_STATUSES
 from portal.insights import queries
 from portal.insights.models import STAGES
+from portal.insights.stages import STAGE_LABELS
+from portal.pipeline.forms import STAGE_LABELS as PIPELINE_LABELS
 
-#: The stages in words (the stages part names them too: one vocabulary once merged).
-STAGE_LABELS = {
-    "acquisition": _l("Acquisition"),
-    "expansion": _l("Expansion"),
-    "retention": _l("Retention"),
-}
-#: A lead's stage in the pipeline, in words.
-PIPELINE_LABELS = {
-    "new": _l("New"),
-    "contacted": _l("Contacted"),
-    "qualified": _l("Qualified"),
-    "proposal": _l("Proposal"),
-    "negotiation": _l("Negotiation"),
-    "won": _l("Won"),
-    "lost": _l("Lost"),
-}
 #: Every chart of the dashboard, in page order: its name (the table's export URL and the
 #: id of its elements).
 CHARTS = ("sales_accounts", "sales_teams", "stages", "wallet_share", "deadlines", "pipeline")

@@ -4,16 +4,12 @@ downloads: the same figures as the pages, amounts in the reporting currency."""
 from flask_babel import lazy_gettext as _l
 
 from portal.core.permissions import role_label
+from portal.insights import stages
 from portal.insights.forecast import Forecast
 from portal.insights.kpis import Kpis, RepRow, TeamRow
 from portal.insights.periods import cents
 
-STAGE_LABELS = {
-    "acquisition": _l("Acquisition"),
-    "expansion": _l("Expansion"),
-    "retention": _l("Retention"),
-    None: _l("Not staged yet"),
-}
+STAGE_LABELS = {**stages.STAGE_LABELS, None: _l("Not staged yet")}
 KPI_TABLES = ("reps", "teams", "coverage")
 FORECAST_TABLES = ("quarters", "backtest")
 
