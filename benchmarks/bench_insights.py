@@ -242,7 +242,10 @@ def statements():
 
 
 def explain(statement: str, parameters) -> str:
-    """EXPLAIN (ANALYZE, BUFFERS) in a transaction rolled back (the refresh's writes too)."""
+    """EXPLAIN (ANALYZE, BUFFERS) in a transaction rolled back (the refresh's writes too); a
+    statement run for many rows at once is explained for its first."""
+    if isinstance(parameters, list) and parameters and isinstance(parameters[0], dict | tuple):
+        parameters = parameters[0]
     with db.engine.connect() as connection:
         transaction = connection.begin()
         try:

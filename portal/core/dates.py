@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, tzinfo
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
+import sqlalchemy as sa
 from babel import Locale
 from babel.core import get_global
 from babel.dates import format_date as _babel_date
@@ -31,6 +32,8 @@ from flask import has_app_context, has_request_context
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
+
+from portal.core.db import UTCDateTime
 
 #: The date style of each language; a locale not listed uses Babel's medium date.
 DATE_PATTERNS = {"en": "d MMM y", "zh": "y年M月d日"}
@@ -207,3 +210,15 @@ def _choices(locale: str) -> tuple[tuple[str, str], ...]:
         (zone, zone if zone == "UTC" else f"{zone} · {get_timezone_location(zone, locale=locale)}")
         for zone in place_zones()
     )
+
+
+def month_start_sql(column, dialect: str):
+    """SQL for the first day of the month of a date column, or of a UTC timestamp column's UTC
+    date: date_trunc on PostgreSQL, strftime on SQLite (dates and timestamps are text there)."""
+    if dialect == "postgresql":
+        if isinstance(column.type, UTCDateTime):
+            # date_trunc on a timestamptz reads it in the session's time zone: read it in UTC.
+            column = sa.func.timezone(sa.literal_column("'UTC'"), column)
+        # A literal, not a parameter: PostgreSQL must see GROUP BY's expression as the SELECT's.
+        return sa.cast(sa.func.date_trunc(sa.literal_column("'month'"), column), sa.Date)
+    return sa.type_coerce(sa.func.strftime(sa.literal_column("'%Y-%m-01'"), column), sa.Date)

@@ -57,7 +57,8 @@ from flask import current_app
 
 from portal.accounts.models import KeyAccount
 from portal.catalog.models import ListPrice
-from portal.core.db import Amount, UTCDateTime, begin_write, db_session_dialect, utcnow
+from portal.core.dates import month_start_sql
+from portal.core.db import Amount, begin_write, db_session_dialect, utcnow
 from portal.core.money import quantize
 from portal.extensions import db
 from portal.hotline.models import HotlineRequest
@@ -113,18 +114,6 @@ def month_number(day: date) -> int:
 
 def month_start(number: int) -> date:
     return date(number // 12, number % 12 + 1, 1)
-
-
-def month_of(column, dialect: str):
-    """SQL for the first day of the month of a date column, or of a UTC timestamp column's UTC
-    date: date_trunc on PostgreSQL, strftime on SQLite (dates and timestamps are text there)."""
-    if dialect == "postgresql":
-        if isinstance(column.type, UTCDateTime):
-            # date_trunc on a timestamptz reads it in the session's time zone: read it in UTC.
-            column = sa.func.timezone(sa.literal_column("'UTC'"), column)
-        # A literal, not a parameter: PostgreSQL must see GROUP BY's expression as the SELECT's.
-        return sa.cast(sa.func.date_trunc(sa.literal_column("'month'"), column), sa.Date)
-    return sa.type_coerce(sa.func.strftime(sa.literal_column("'%Y-%m-01'"), column), sa.Date)
 
 
 # Reading
@@ -184,7 +173,7 @@ def _monthly_sales(
     and their lines' amounts per month in the window."""
     dialect = db_session_dialect()
     start = month_start(first)
-    month = month_of(Order.placed_on, dialect).label("month")
+    month = month_start_sql(Order.placed_on, dialect).label("month")
     months: dict[tuple[int, int], _Month] = defaultdict(_Month)
     first_months: dict[int, int] = {}
     counted = db.session.execute(
@@ -291,7 +280,7 @@ def _latest_estimates(accounts: list[_Account], last_day: date) -> dict[int, tup
 
 def _hotline(first: int) -> dict[tuple[int, int], _Counts]:
     """{(account id, month number): requests due that month, and those closed by then}."""
-    month = month_of(HotlineRequest.due_at, db_session_dialect()).label("month")
+    month = month_start_sql(HotlineRequest.due_at, db_session_dialect()).label("month")
     met = sa.case(
         (
             sa.and_(
@@ -312,7 +301,7 @@ def _hotline(first: int) -> dict[tuple[int, int], _Counts]:
 
 def _surveys(first: int) -> dict[tuple[int, int], _Counts]:
     """{(account id, month number): survey answers that month, and the sum of their ratings}."""
-    month = month_of(HotlineRequest.survey_answered_at, db_session_dialect()).label("month")
+    month = month_start_sql(HotlineRequest.survey_answered_at, db_session_dialect()).label("month")
     rows = db.session.execute(
         sa.select(
             HotlineRequest.account_id,

@@ -2,12 +2,10 @@
 snapshots made by hand (the figures part computes them in production)."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 
-from portal.accounts.models import KeyAccount, User
-from portal.insights.models import AccountSnapshot
+from portal.accounts.models import User
 from tests import factories
 
 
@@ -42,11 +40,3 @@ def staff() -> Staff:
             ]
         }
         return Staff(**people)
-
-
-def snapshot_of(account: KeyAccount, t12m: str | Decimal, **values) -> AccountSnapshot:
-    """A snapshot with T12M `t12m` (in the reporting currency too)."""
-    amount = Decimal(t12m)
-    return factories.AccountSnapshotFactory(
-        account=account, sales_t12m=amount, sales_t12m_reporting=amount, **values
-    )

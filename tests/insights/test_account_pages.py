@@ -20,7 +20,7 @@ from portal.insights.models import (
     StageRules,
 )
 from tests import factories
-from tests.insights.conftest import snapshot_of
+from tests.support.insights import snapshot_of
 from tests.support.web import account_form, count_queries, signed_in
 
 

@@ -15,7 +15,7 @@ from portal.insights import platinum
 from portal.insights.models import PlatinumChange, PlatinumOverride
 from portal.notifications.models import Notice, OutboxMessage
 from tests import factories
-from tests.insights.conftest import snapshot_of
+from tests.support.insights import snapshot_of
 
 ON = date(2026, 12, 5)
 

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.insights import stages
 from portal.insights.models import AccountSnapshot, StageChange, StageRules
 from tests import factories
-from tests.insights.conftest import snapshot_of
+from tests.support.insights import snapshot_of
 from tests.support.locales import reading_in
 from tests.support.web import count_queries
 
