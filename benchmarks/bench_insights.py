@@ -272,11 +272,7 @@ def show_plans(title: str, captured, top: int | None = None) -> None:
     chosen = sorted(captured, key=lambda c: -c[2])[:top] if top else captured
     print(f"\n{title}")
     for statement, parameters, ms in chosen:
-        if (
-            not statement.lstrip()
-            .upper()
-            .startswith(("SELECT", "WITH", "UPDATE", "DELETE"))
-        ):
+        if not statement.lstrip().upper().startswith(("SELECT", "WITH", "UPDATE", "DELETE")):
             continue
         plan = explain(statement, parameters)
         head = " ".join(statement.split())[:110]
