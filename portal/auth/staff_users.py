@@ -81,16 +81,27 @@ def deactivate_staff_user(actor: User, user: User, expected_version: int | None 
     accounts naming them as rep keep doing so (the sysadmin reassigns them); hotline routing
     passes over inactive users."""
     check_version(user, expected_version)
-    if user.id == getattr(actor, "id", None):
-        raise ServiceError(_("You cannot deactivate yourself."))
-    if not user.is_active:
-        raise ServiceError(_("%(name)s is already deactivated.", name=user.name))
-    _keep_a_sysadmin(user)
+    if reason := deactivation_refused(actor, user):
+        raise ServiceError(reason)
     user.is_active = False
     audit.record(actor, "user.deactivate", f"user:{user.id}", {"is_active": (True, False)})
     end_sessions(user)
     _tell_accounts(user)
     commit()
+
+
+def deactivation_refused(actor: User, user: User) -> str | None:
+    """Why `actor` may not deactivate `user` (themselves, one already deactivated, the last
+    active sysadmin), or None: the confirmation page shows it instead of the button."""
+    if user.id == getattr(actor, "id", None):
+        return _("You cannot deactivate yourself.")
+    if not user.is_active:
+        return _("%(name)s is already deactivated.", name=user.name)
+    try:
+        _keep_a_sysadmin(user)
+    except ServiceError as error:
+        return error.message
+    return None
 
 
 def reactivate_staff_user(actor: User, user: User, expected_version: int | None = None) -> None:

@@ -170,7 +170,11 @@ def deactivate_user(staff_id):
         status = 422
         form = ActiveForm(obj=user, formdata=None)
     page = render_template(
-        "auth/staff_deactivate.html", form=form, user=user, reps=queries.rep_counts(user)
+        "auth/staff_deactivate.html",
+        form=form,
+        user=user,
+        reps=queries.rep_counts(user),
+        refused=staff_users.deactivation_refused(current_user, user),
     )
     return page, status
 

@@ -39,10 +39,7 @@ def add_estimate(slug):
             estimates.add_estimate(
                 current_user, the_account, form.amount.data, form.as_of.data, form.source.data
             )
-            flash(
-                _("Estimate saved: the wallet share follows at the next update of the figures."),
-                "success",
-            )
+            flash(_("Estimate saved; wallet share and stage updated."), "success")
             return redirect(url_for(".account", slug=slug), 303)
     return _account_page(the_account, estimate_form=form)
 

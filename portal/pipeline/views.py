@@ -114,13 +114,15 @@ def _products_text(lines) -> str:
 
 
 def _lead_form(lead, lines) -> LeadForm:
-    return LeadForm(
+    form = LeadForm(
         formdata=None,
         obj=lead,
-        value=None if lead.value_amount is None else plain(lead.value_amount, lead.currency),
         probability=lead.probability_percent,
         products=_products_text(lines),
     )
+    # obj= wins over keyword data, and lead.value is a Money: the field shows the plain amount.
+    form.value.data = None if lead.value_amount is None else plain(lead.value_amount, lead.currency)
+    return form
 
 
 @bp.route("/staff/leads/new", methods=["GET", "POST"])

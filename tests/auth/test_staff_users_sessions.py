@@ -150,6 +150,28 @@ def test_a_sysadmin_cannot_deactivate_themselves(admin_client, sysadmin):
     assert audit_events("user.deactivate") == []
 
 
+def test_a_sysadmins_own_deactivation_page_says_why_instead_of_a_button(admin_client, sysadmin):
+    page = admin_client.get(f"/staff/users/{sysadmin.id}/deactivate")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'id="deactivation-refused"' in body and "You cannot deactivate yourself." in body
+    assert "btn-danger" not in body
+
+
+def test_the_deactivation_page_of_another_shows_the_button(admin_client, rep):
+    body = admin_client.get(f"/staff/users/{rep.id}/deactivate").get_data(as_text=True)
+    assert "btn-danger" in body and 'id="deactivation-refused"' not in body
+
+
+def test_the_last_active_sysadmin_is_refused_before_the_button(sysadmin):
+    other = factories.StaffFactory(role="finance")
+    assert staff_users.deactivation_refused(other, sysadmin) == (
+        f"{sysadmin.name} is the last active sysadmin."
+    )
+    factories.StaffFactory(role="sysadmin")
+    assert staff_users.deactivation_refused(other, sysadmin) is None
+
+
 def test_the_last_active_sysadmin_stays(sysadmin):
     with pytest.raises(ServiceError, match="last active sysadmin"):
         staff_users.deactivate_staff_user(None, sysadmin)

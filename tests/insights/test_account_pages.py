@@ -360,3 +360,42 @@ def test_the_360_view_shows_the_stage_and_links_to_insights(web, staff, acme):
     assert 'data-tier="platinum" class="badge text-bg-warning"' in page
     call_center = text(signed_in(web, staff.call_center.email).get("/staff/accounts/acme"))
     assert 'href="/staff/insights/accounts/acme"' not in call_center
+
+
+def test_the_same_estimate_sent_twice_is_saved_once_and_answered_alike(web, staff, acme):
+    client = signed_in(web, staff.inside.email)
+    first, second = post_estimate(client), post_estimate(client)
+    assert (first.status_code, second.status_code) == (303, 303)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert len(estimates()) == 1
+    assert post_estimate(client, source="Tender 2025").status_code == 303
+    assert [e.source for e in estimates()] == ["Annual report 2025", "Tender 2025"]
+
+
+def test_a_new_estimate_shows_its_wallet_share_and_stage_at_once(web, staff):
+    with factories.committed_once():
+        account = factories.AccountFactory(slug="beta", name="Beta Clinics", currency="CNY")
+        snapshot_of(
+            account,
+            "100000.00",
+            months_of_history=24,
+            stage="acquisition",
+            stage_rule="no_estimate",
+        )
+    client = signed_in(web, staff.inside.email)
+    data = {"amount": "400,000.00", "as_of": "2026-11-30", "source": "Annual report"}
+    assert client.post("/staff/insights/accounts/beta/estimates", data=data).status_code == 303
+    body = text(client.get("/staff/insights/accounts/beta"))
+    assert "Estimate saved; wallet share and stage updated." in body
+    assert "data-wallet-share>25%<" in body
+    assert 'data-stage="expansion"' in body
+    assert escape("wallet share 25% ≥ 10% and < 50%: expansion") in body
+    db.session.expire_all()
+    snapshot = db.session.get(AccountSnapshot, account.id)
+    assert (snapshot.spend_estimate_amount, snapshot.wallet_share_percent) == (
+        Decimal("400000.00"),
+        Decimal("25.00"),
+    )
+    assert db.session.scalars(
+        sa.select(StageChange.stage).where(StageChange.account_id == account.id)
+    ).all() == ["expansion"]

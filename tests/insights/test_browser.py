@@ -93,3 +93,38 @@ def test_the_manager_sees_every_chart_drawn_without_errors(
         assert download.value.suggested_filename.startswith("accounts-")
     finally:
         context.close()
+
+
+def test_on_a_phone_the_estimates_table_scrolls_inside_its_card(browser, live_server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/login")
+        page.fill("input[name=email]", "manager@northwind.example")
+        page.fill("input[name=password]", "demo-password")
+        page.click("main button[type=submit]")
+        page.wait_for_load_state()
+        page.goto(f"{live_server}/staff/insights/accounts/acme")
+        page.fill("#estimate-form input[name=amount]", "12,500,000.00")
+        page.fill(
+            "#estimate-form input[name=source]",
+            "Annual report 2025 of the group, page 42 (procurement budget for IT hardware)",
+        )
+        page.click("#estimate-form button[type=submit]")
+        page.wait_for_load_state()
+        assert page.locator("#estimates tr[data-estimate-id]").count() >= 1
+        box = page.evaluate(
+            """() => {
+              const card = document.querySelector('#estimates');
+              const table = card.querySelector('table');
+              const frame = table.closest('.table-responsive');
+              return {
+                card: card.getBoundingClientRect().right,
+                frame: frame && card.contains(frame) ? frame.getBoundingClientRect().right : null,
+              };
+            }"""
+        )
+        assert box["frame"] is not None and box["frame"] <= box["card"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()

@@ -231,3 +231,12 @@ def test_a_manager_enters_a_lead_for_the_accounts_rep_unless_another_is_chosen(w
         assert manager.post("/staff/leads/new", data=data).status_code == 303
     owners = dict(db.session.execute(sa.select(Lead.summary, Lead.owner_id)).all())
     assert owners == {"For the account's rep": team.field.id, "For Field2": team.field2.id}
+
+
+def test_the_lead_form_shows_the_plain_value_and_saves_back_unchanged(web, team):
+    lead = lead_of(team, summary="Tender", value_amount=Decimal("380000.0000"))
+    url = f"/staff/leads/{lead.id}"
+    tab = Tab(signed_in(web, team.field.email), url, f"lead-{lead.id}")
+    assert tab.fields["value"] == "380000.00"
+    assert tab.save().status_code == 303
+    assert reloaded(lead).value_amount == Decimal("380000.00")
