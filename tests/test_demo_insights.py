@@ -14,8 +14,9 @@ from portal.demo import seed_demo
 from portal.demo.history import TOKEN_PREFIX
 from portal.demo.population import sales_t12m
 from portal.extensions import db
-from portal.hotline.models import Lead
-from portal.insights.models import SpendEstimate
+from portal.hotline.models import HotlineRequest, Lead, RequestEvent
+from portal.insights.models import AccountSnapshot, SpendEstimate
+from portal.insights.sweep import refresh_insights
 from portal.notifications.models import OutboxMessage
 from portal.ordering.models import Milestone, Order, OrderLine
 from portal.payments import receivables
@@ -145,12 +146,48 @@ def test_seeding_twice_adds_nothing():
     def counts():
         return [
             db.session.scalar(sa.select(sa.func.count()).select_from(model))
-            for model in (KeyAccount, Order, OrderLine, Milestone, Payment, SpendEstimate, Lead)
+            for model in (
+                KeyAccount,
+                Order,
+                OrderLine,
+                Milestone,
+                Payment,
+                SpendEstimate,
+                Lead,
+                HotlineRequest,
+                RequestEvent,
+            )
         ]
 
     first = counts()
     assert seed_demo(quotes=False) == 0
     assert counts() == first
+
+
+def test_a_year_of_answered_hotline_requests_gives_deadlines_met_and_survey_scores():
+    seed_demo(quotes=False)
+    refresh_insights()
+    acme = _accounts()["acme"]
+    snapshot = db.session.get(AccountSnapshot, acme.id)
+    assert snapshot.hotline_due > 0 and snapshot.hotline_met > 0
+    assert snapshot.hotline_met < snapshot.hotline_due  # a few answered late
+    assert snapshot.survey_count > 0 and 3 <= snapshot.survey_average <= 5
+    requests = db.session.scalars(
+        sa.select(HotlineRequest).where(
+            HotlineRequest.account_id == acme.id, HotlineRequest.status == "closed"
+        )
+    ).all()
+    # each assigned to Acme's inside-sales rep, claimed, then closed with its closing event
+    assert {r.assignee_id for r in requests} == {acme.inside_sales_rep_id}
+    assert all(r.created_at < r.claimed_at < r.closed_at and r.outcome for r in requests)
+    closed = set(
+        db.session.scalars(
+            sa.select(RequestEvent.request_id).where(
+                RequestEvent.account_id == acme.id, RequestEvent.kind == "closed"
+            )
+        )
+    )
+    assert {r.id for r in requests} <= closed
 
 
 def test_no_history_order_is_owed_overdue_or_reminded():

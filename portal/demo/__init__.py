@@ -40,6 +40,7 @@ from portal.demo.data import (
     TAKEN_DOWN_BY_PHONE,
 )
 from portal.demo.history import seed_history
+from portal.demo.hotline_history import seed_hotline_history
 from portal.demo.quotes import seed_demo_quotes
 from portal.extensions import db
 from portal.hotline import care
@@ -146,7 +147,8 @@ def seed_demo(quotes: bool = True, history: bool = True) -> int:
 
 def _seed_history(staff: dict[str, User]) -> int:
     """What insights read: the generated accounts, two years of orders, spend estimates from
-    them, teams, product costs, leads and visits (each once). Commits."""
+    them, teams, product costs, leads and visits, a year of answered hotline requests (each
+    once). Commits."""
     created = population.seed_accounts(staff) + population.seed_teams(staff)
     created += population.seed_costs()
     db.session.commit()
@@ -154,6 +156,7 @@ def _seed_history(staff: dict[str, User]) -> int:
     created += seed_history(population.profiles(), staff, list_priced=generated)
     created += population.seed_estimates(staff) + population.seed_pipeline(staff)
     db.session.commit()
+    created += seed_hotline_history(staff)
     return created
 
 

@@ -3,10 +3,13 @@ its error measured by back-testing on the past quarters (issue 17, deliverable 5
 
 The method, as the forecast page words it (METHOD_STEPS):
 
-1. From history, per account: its sales in the same quarter a year before, times its growth:
-   its last 12 complete months over the 12 months before them, held between 0.5 and 1.5 (a
-   year of +300% does not mean another). An account with no sales in those earlier 12 months
-   (a new one) is forecast at its average quarter of the last 12 months (their sales / 4).
+1. From history, per account: with at least two years of orders before the forecast is made
+   (its first month of orders 24 months or more before), its sales in the same quarter a year
+   before, times its growth: its last 12 complete months over the 12 months before them, held
+   between 0.5 and 1.5 (a year of +300% does not mean another). Otherwise (a younger account,
+   whose earlier 12 months are only partly its history and would make any growth look huge,
+   or one that sold nothing in them) its run rate: its average quarter of the last 12
+   complete months (their sales / 4), or of its months since its first when it is younger.
    Sales are MonthlySales (net of VAT and refunds), in the reporting currency.
 2. From the pipeline: each open lead (not won or lost) with a value, a probability and an
    expected close date in the quarter adds value x probability. Won leads are left out: once
@@ -47,6 +50,8 @@ from portal.insights.periods import (
 #: The growth factor is held within these bounds.
 GROWTH_FLOOR = Decimal("0.5")
 GROWTH_CEILING = Decimal("1.5")
+#: Months of orders an account needs before the forecast for its growth to be used.
+GROWTH_HISTORY_MONTHS = 24
 #: How many past quarters the back-test forecasts.
 BACKTEST_QUARTERS = 4
 CLOSED_LEAD_STATUSES = ("won", "lost")
@@ -54,10 +59,11 @@ CLOSED_LEAD_STATUSES = ("won", "lost")
 #: The method in words, beside the numbers on the page.
 METHOD_STEPS = (
     _l(
-        "From history, per account: its sales in the same quarter a year before, times its "
-        "growth (its last 12 complete months over the 12 months before them, held between "
-        "0.5 and 1.5). An account with no sales in those earlier 12 months is forecast at its "
-        "average quarter of the last 12 months."
+        "From history, per account with at least 24 months of orders: its sales in the same "
+        "quarter a year before, times its growth (its last 12 complete months over the 12 "
+        "months before them, held between 0.5 and 1.5). A younger account, or one with no "
+        "sales in those earlier 12 months, is forecast at its average quarter of the last 12 "
+        "months, or of its months of orders when it is younger."
     ),
     _l(
         "From the pipeline: each open lead with a value, a probability and an expected close "
@@ -74,7 +80,9 @@ METHOD_STEPS = (
     ),
 )
 
-#: Monthly sales of each account (any key) by first day of month, in one currency.
+#: Monthly sales of each account (any key) by first day of month, in one currency. The
+#: earliest key is the account's first month of orders (monthly_history adds it, at zero, when
+#: it is older than the months read).
 History = Mapping[object, Mapping[date, Decimal]]
 
 
@@ -87,7 +95,10 @@ def _total(months: Mapping[date, Decimal], start: date, end: date, origin: date)
 
 def growth_factor(months: Mapping[date, Decimal], origin: date) -> Decimal | None:
     """Last 12 months before `origin` over the 12 before them, held within the bounds; None
-    when those earlier months sold nothing."""
+    when the account's first month is fewer than 24 months before `origin` (those earlier
+    months are not all its history) or they sold nothing."""
+    if not months or min(months) > add_months(origin, -GROWTH_HISTORY_MONTHS):
+        return None
     last = _total(months, add_months(origin, -12), origin, origin)
     earlier = _total(months, add_months(origin, -24), add_months(origin, -12), origin)
     if earlier <= 0:
@@ -95,12 +106,25 @@ def growth_factor(months: Mapping[date, Decimal], origin: date) -> Decimal | Non
     return min(max(last / earlier, GROWTH_FLOOR), GROWTH_CEILING)
 
 
+def run_rate(months: Mapping[date, Decimal], origin: date) -> Decimal:
+    """The account's average quarter over the 12 months before `origin`, or over the months
+    since its first when it is younger (a month before it existed sold nothing for want of
+    the account, not of orders)."""
+    if not months:
+        return Decimal(0)
+    first = min(months)
+    covered = min(12, (origin.year - first.year) * 12 + origin.month - first.month)
+    if covered <= 0:
+        return Decimal(0)
+    return _total(months, add_months(origin, -12), origin, origin) * 3 / covered
+
+
 def account_forecast(months: Mapping[date, Decimal], quarter: date, origin: date) -> Decimal:
     """One account's sales in the quarter starting `quarter`, from its months before `origin`
     (step 1 of the method; unrounded)."""
     growth = growth_factor(months, origin)
     if growth is None:
-        return _total(months, add_months(origin, -12), origin, origin) / 4
+        return run_rate(months, origin)
     return _total(months, add_months(quarter, -12), add_months(quarter, -9), origin) * growth
 
 
@@ -167,25 +191,35 @@ def backtest(history: History, quarters: Sequence[date]) -> Backtest:
 
 
 def monthly_history(since: date) -> tuple[dict[int, dict[date, Decimal]], set[str]]:
-    """Each account's monthly sales from `since`, in the reporting currency (one statement);
-    and the currencies left out for want of a rate."""
+    """Each account's monthly sales from `since`, in the reporting currency, with its first
+    month of orders at zero when that is before `since` (one statement); and the currencies
+    left out for want of a rate."""
     money = reporting()
     history: dict[int, dict[date, Decimal]] = {}
     missing: set[str] = set()
+    earlier = sa.orm.aliased(MonthlySales)
+    first = (
+        sa.select(sa.func.min(earlier.month))
+        .where(earlier.account_id == MonthlySales.account_id)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
         sa.select(
             MonthlySales.account_id,
             MonthlySales.month,
             MonthlySales.currency,
             MonthlySales.net_amount,
+            first,
         ).where(MonthlySales.month >= since)
     )
-    for account_id, month, currency, net in rows:
+    for account_id, month, currency, net, first_month in rows:
+        months = history.setdefault(account_id, {})
+        if first_month < since:
+            months.setdefault(first_month, Decimal(0))
         amount = money.convert(net, currency)
         if amount is None:
             missing.add(currency)
             continue
-        months = history.setdefault(account_id, {})
         months[month] = months.get(month, Decimal(0)) + amount
     return history, missing
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,7 +18,8 @@ from portal.core.inputs import bounded_int
 from portal.core.permissions import FIELD_SALES, INSIDE_SALES
 from portal.extensions import db
 from portal.hotline.models import Lead
-from portal.insights.models import STAGES, AccountSnapshot, MonthlySales
+from portal.insights import stages
+from portal.insights.models import STAGES, AccountSnapshot, MonthlySales, StageRules
 
 PER_PAGE = 50
 #: How many accounts the sales chart draws by name; the rest are added up as "others".
@@ -158,6 +160,26 @@ class AccountRow:
     field_rep: str | None
     team: str | None
     as_of: date
+    #: What the stage's reason needs: the rule, the months of orders and the thresholds now
+    #: (NULL until a manager saves the rules: then DESIGN's defaults).
+    stage_rule: str
+    months_of_history: int
+    expansion_from_percent: Decimal | None
+    retention_from_percent: Decimal | None
+
+    @property
+    def reason(self) -> str:
+        """Why the account is in its stage, in the reader's language (stages.reason)."""
+        defaults = stages.defaults()
+        thresholds = SimpleNamespace(
+            expansion_from_percent=self.expansion_from_percent
+            if self.expansion_from_percent is not None
+            else defaults["expansion_from_percent"],
+            retention_from_percent=self.retention_from_percent
+            if self.retention_from_percent is not None
+            else defaults["retention_from_percent"],
+        )
+        return stages.reason(self, thresholds)
 
     @property
     def deadlines_met_percent(self) -> Decimal | None:
@@ -191,9 +213,14 @@ def _table_query(filters: Filters) -> sa.Select:
             FieldRep.name.label("field_rep"),
             Team.name.label("team"),
             AccountSnapshot.as_of,
+            AccountSnapshot.stage_rule,
+            AccountSnapshot.months_of_history,
+            StageRules.expansion_from_percent,
+            StageRules.retention_from_percent,
         )
         .select_from(AccountSnapshot)
         .join(KeyAccount, KeyAccount.id == AccountSnapshot.account_id)
+        .outerjoin(StageRules, StageRules.id == stages.RULES_ID)
         .outerjoin(InsideRep, InsideRep.id == KeyAccount.inside_sales_rep_id)
         .outerjoin(FieldRep, FieldRep.id == KeyAccount.field_sales_rep_id)
         .outerjoin(Team, Team.id == TEAM_ID)

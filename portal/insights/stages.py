@@ -38,14 +38,14 @@ def rules(*, create: bool = False) -> StageRules:
     found = db.session.get(StageRules, RULES_ID)
     if found is not None:
         return found
-    found = StageRules(id=RULES_ID, version=1, **_defaults())
+    found = StageRules(id=RULES_ID, version=1, **defaults())
     if create:
         db.session.add(found)
         db.session.flush()
     return found
 
 
-def _defaults() -> dict:
+def defaults() -> dict:
     """Each rule's default, as the model declares it."""
     return {
         column.key: column.default.arg
@@ -166,7 +166,8 @@ def percent(value: Decimal) -> str:
 
 
 def reason(row, the_rules: StageRules | None = None) -> str:
-    """Why `row` (an AccountSnapshot or a StageChange) is in its stage, in a short sentence:
+    """Why `row` (an AccountSnapshot, a StageChange or a row of the account table) is in its
+    stage, in a short sentence:
     "wallet share 18% is from 10% to under 50%: expansion". A StageChange carries the
     thresholds it compared with; a snapshot is read with `the_rules` (default: the rules now)."""
     if isinstance(row, StageChange):

@@ -11,7 +11,9 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from portal.insights import charts
+from portal.extensions import db
+from portal.insights import charts, stages
+from portal.insights.models import StageRules
 from tests import factories
 from tests.support.dashboard import AS_OF, a_small_world, account_with_figures
 from tests.support.web import count_queries, signed_in
@@ -187,9 +189,36 @@ def test_the_xlsx_export_has_the_filtered_rows_with_amounts_as_numbers(web):
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("Slug", "Account", "Stage")
+    assert rows[0][:4] == ("Slug", "Account", "Stage", "Reason")
     assert [row[0] for row in rows[1:]] == ["plat"]
-    assert rows[1][7] == 5000 and rows[1][5] == 1
+    assert rows[1][8] == 5000 and rows[1][6] == 1
+
+
+def test_the_table_and_its_exports_give_each_accounts_stage_reason(web):
+    account_with_figures("Acme Hospital Group", "acme", stage="retention", share="62.50")
+    account_with_figures("Beta Clinics", "beta", stage="expansion", share="18.00")
+    client = signed_in(web, staff("sales_manager").email)
+    page = html.unescape(client.get(PAGE).get_data(as_text=True))
+    # under the stage badge, with the rules' thresholds (DESIGN's defaults: none saved)
+    assert "wallet share 62.5% ≥ 50%: retention" in page
+    assert "wallet share 18% ≥ 10% and < 50%: expansion" in page
+    rows = {row["slug"]: row for row in csv_rows(client.get(f"{PAGE}/accounts.csv"))}
+    assert rows["acme"]["stage_reason"] == "wallet share 62.5% ≥ 50%: retention"
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(f"{PAGE}/accounts.xlsx").data)).active
+    header, *lines = sheet.iter_rows(values_only=True)
+    reasons = {line[0]: line[header.index("Reason")] for line in lines}
+    assert reasons["beta"] == "wallet share 18% ≥ 10% and < 50%: expansion"
+
+
+def test_the_stage_reason_reads_the_saved_rules(web):
+    rules = StageRules(id=1, version=1, **stages.defaults())
+    rules.retention_from_percent = Decimal(60)
+    db.session.add(rules)
+    db.session.commit()
+    account_with_figures("Acme Hospital Group", "acme", stage="retention", share="62.50")
+    client = signed_in(web, staff("sales_manager").email)
+    page = html.unescape(client.get(PAGE).get_data(as_text=True))
+    assert "wallet share 62.5% ≥ 60%: retention" in page
 
 
 def test_an_account_name_like_a_formula_is_exported_as_text(web):

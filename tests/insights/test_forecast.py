@@ -1,6 +1,7 @@
 """The forecast: the method on a hand-made history, worked out by hand (growth held within its
-bounds, new accounts at their average quarter), the back-test's errors, MAPE and bias, and the
-forecast read from the database with the weighted pipeline in the reporting currency."""
+bounds and only for accounts with two years of orders, younger ones at their average quarter),
+the back-test's errors, MAPE and bias, and the forecast read from the database with the weighted
+pipeline in the reporting currency."""
 
 from datetime import date
 from decimal import Decimal
@@ -29,7 +30,8 @@ def months(start: date, end: date, amount: str) -> dict[date, Decimal]:
 def history():
     """Account a: 100 a month in 2024, 120 in 2025, 150 in 2026 (to September).
     Account b, new: 60 a month from July 2025.
-    Account c, fast-growing: 10 a month in 2024, 40 in 2025, 50 in 2026: growth held at 1.5."""
+    Account c, fast-growing: 10 a month in 2024, 40 in 2025, 50 in 2026: growth held at 1.5.
+    Account d, younger than two years: 10 a month from July 2024, 40 in 2025."""
     return {
         "a": months(date(2024, 1, 1), date(2025, 1, 1), "100")
         | months(date(2025, 1, 1), date(2026, 1, 1), "120")
@@ -39,6 +41,13 @@ def history():
         | months(date(2025, 1, 1), date(2026, 1, 1), "40")
         | months(date(2026, 1, 1), date(2026, 10, 1), "50"),
     }
+
+
+@pytest.fixture
+def young():
+    return months(date(2024, 7, 1), date(2025, 1, 1), "10") | months(
+        date(2025, 1, 1), date(2026, 1, 1), "40"
+    )
 
 
 def test_growth_is_the_last_twelve_months_over_the_twelve_before_held_within_bounds(history):
@@ -53,8 +62,21 @@ def test_an_account_is_forecast_at_last_years_quarter_times_its_growth(history):
     q1 = date(2026, 1, 1)
     assert account_forecast(history["a"], q1, q1) == D("432")  # 360 x 1.2
     assert account_forecast(history["c"], q1, q1) == D("180")  # 120 x 1.5
-    # new: its average quarter of 2025 (6 months x 60 / 4)
-    assert account_forecast(history["b"], q1, q1) == D("90")
+    # new: its average quarter of its 6 months (Jul-Dec 2025: 6 x 60 = 360, / 6 x 3)
+    assert account_forecast(history["b"], q1, q1) == D("180")
+
+
+def test_an_account_younger_than_two_years_is_forecast_at_its_run_rate(young):
+    q1 = date(2026, 1, 1)
+    # first month July 2024, after January 2024 (24 months before): 2024 is only half its
+    # history, so 480 / 60 = 8 is no growth: none, not 1.5
+    assert growth_factor(young, q1) is None
+    # its average quarter of 2025: 12 x 40 = 480, / 4 = 120 (not 2025-Q1's 120 x 1.5 = 180)
+    assert account_forecast(young, q1, q1) == D("120")
+    # from July 2026 it has two years: its growth is used
+    origin = date(2026, 7, 1)
+    # Jul 2025-Jun 2026: 6 x 40 = 240 (nothing in 2026) over Jul 2024-Jun 2025: 60 + 240 = 300
+    assert growth_factor(young, origin) == D("0.8")
 
 
 def test_only_the_months_before_the_origin_are_read(history):
@@ -63,7 +85,8 @@ def test_only_the_months_before_the_origin_are_read(history):
     assert account_forecast(history["a"], q2, q2).quantize(D("0.0001")) == D("437.1429")
     # from January only, Q2 is forecast as it was for Q1's origin
     assert account_forecast(history["a"], q2, date(2026, 1, 1)) == D("432")
-    assert forecast_quarter(history, q2) == D("752.14")  # 437.142857 + 135 + 180
+    # b: Apr 2025-Mar 2026 is 9 months from July (540), / 9 x 3 = 180; c: 120 x 1.5
+    assert forecast_quarter(history, q2) == D("797.14")  # 437.142857 + 180 + 180
 
 
 def test_the_backtest_measures_each_quarter_against_what_was_sold(history):
@@ -71,15 +94,17 @@ def test_the_backtest_measures_each_quarter_against_what_was_sold(history):
     result = backtest(history, quarters)
 
     assert [(r.name, r.forecast, r.actual) for r in result.rows] == [
-        ("2026-Q1", D("702.00"), D("780.00")),  # 432 + 90 + 180; 450 + 180 + 150
-        ("2026-Q2", D("752.14"), D("780.00")),
-        ("2026-Q3", D("801.82"), D("780.00")),  # 441.818181 + 180 + 180
+        ("2026-Q1", D("792.00"), D("780.00")),  # 432 + 180 + 180; 450 + 180 + 150
+        ("2026-Q2", D("797.14"), D("780.00")),
+        ("2026-Q3", D("801.82"), D("780.00")),  # 441.818181 + 180 (720 / 4) + 180
     ]
-    assert [r.error for r in result.rows] == [D("-78.00"), D("-27.86"), D("21.82")]
-    assert [r.error_percent for r in result.rows] == [D("10.00"), D("3.57"), D("2.80")]
-    # (78 + 27.86 + 21.82) / 780 / 3 = 5.456%; (-78 - 27.86 + 21.82) / 2340 = -3.59%
-    assert result.mape == D("5.46")
-    assert result.bias == D("-3.59")
+    assert [r.error for r in result.rows] == [D("12.00"), D("17.14"), D("21.82")]
+    # 12 / 780 = 1.538%; 17.14 / 780 = 2.197%; 21.82 / 780 = 2.797%
+    assert [r.error_percent for r in result.rows] == [D("1.54"), D("2.20"), D("2.80")]
+    # (12 + 17.14 + 21.82) / 780 / 3 = 50.96 / 2340 = 2.178%: here every error is too high,
+    # so the bias (12 + 17.14 + 21.82) / 2340 is the same
+    assert result.mape == D("2.18")
+    assert result.bias == D("2.18")
 
 
 def test_a_quarter_that_sold_nothing_has_no_percentage_error():
@@ -169,3 +194,18 @@ def test_the_reporting_currency_needs_no_rate_of_its_own(app, monkeypatch):
 
     assert sorted(m[date(2026, 1, 1)] for m in history.values()) == [D("100.00"), D("700.00")]
     assert missing == set()
+
+
+def test_the_history_read_starts_at_each_accounts_first_month(app):
+    with factories.committed_once():
+        old = factories.AccountFactory(currency="CNY")
+        factories.MonthlySalesFactory(account=old, month=date(2023, 1, 1), net_amount=D("5.00"))
+        factories.MonthlySalesFactory(account=old, month=date(2025, 6, 1), net_amount=D("7.00"))
+        young = factories.AccountFactory(currency="CNY")
+        factories.MonthlySalesFactory(account=young, month=date(2025, 3, 1), net_amount=D("9.00"))
+
+    history, _missing = forecasting.monthly_history(date(2024, 1, 1))
+
+    # the first month before those read is there, at zero: the account is old enough for growth
+    assert history[old.id] == {date(2023, 1, 1): D(0), date(2025, 6, 1): D("7.00")}
+    assert history[young.id] == {date(2025, 3, 1): D("9.00")}
