@@ -2,6 +2,10 @@
 closed and paid orders for the design's accounts, generated accounts with estimates, Acme the
 largest, the platinum contenders around the buffer, nothing of it owed, seeded once."""
 
+import csv
+import html
+import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,7 +14,7 @@ import sqlalchemy as sa
 from portal.accounts.models import KeyAccount, Team, User
 from portal.catalog.models import ListPrice
 from portal.contracts.services import today_for
-from portal.demo import seed_demo
+from portal.demo import DEMO_PASSWORD, seed_demo
 from portal.demo.history import TOKEN_PREFIX
 from portal.demo.population import sales_t12m
 from portal.extensions import db
@@ -23,6 +27,7 @@ from portal.payments import receivables
 from portal.payments.models import Payment, PaymentAllocation
 from portal.payments.sweep import sweep_overdue
 from portal.pipeline.models import Visit
+from tests.support.web import login
 
 DESIGN = ("acme", "globex", "initech", "lotus", "qingdao")
 #: What the ranking converts USD at in these checks (the figures' rate is a setting).
@@ -218,3 +223,38 @@ def test_no_history_order_is_owed_overdue_or_reminded():
     overdue = receivables.all_overdue_invoices(receivables.accounts(), receivables.Filters())
     assert {r.account.slug for r in overdue} == {"acme", "globex"}
     assert not {r.number.rsplit("-", 1)[0] for r in overdue} & numbers
+
+
+def test_the_manager_sees_acme_platinum_with_its_stage_and_reason(client):
+    """The issue's first Done-when, on the demo as `make demo` seeds it (the worker's sweep
+    ran at its end): the dashboard's row, the account's page and the table's export."""
+    seed_demo(quotes=False)
+    login(client, "manager@northwind.example", DEMO_PASSWORD)
+    page = client.get("/staff/insights").get_data(as_text=True)
+    row = re.search(r'<tr data-account-slug="acme".*?</tr>', page, re.S)
+    assert row, "Acme is not in the account table"
+    acme = html.unescape(row.group(0))
+    assert 'data-stage="retention"' in acme and "Platinum" in acme
+    assert re.search(r"wallet share [\d.]+% ≥ 50%: retention", acme)
+
+    account_page = html.unescape(client.get("/staff/insights/accounts/acme").get_data(True))
+    assert "Platinum" in account_page
+    assert re.search(r"wallet share [\d.]+% ≥ 50%: retention", account_page)
+
+    export = client.get("/staff/insights/accounts.csv?platinum=1")
+    assert export.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == 5 and "acme" in {r["slug"] for r in rows}
+
+
+def test_an_account_at_risk_says_why_in_the_readers_language(client):
+    """Initech shrinks and skips months in the demo: its at-risk badge names the rules that
+    hold, in Chinese for a Chinese reader (not the stored codes)."""
+    seed_demo(quotes=False)
+    login(client, "manager@northwind.example", DEMO_PASSWORD)
+    page = client.get("/staff/insights", headers={"Accept-Language": "zh-CN"})
+    row = re.search(r'<tr data-account-slug="initech".*?</tr>', page.get_data(as_text=True), re.S)
+    assert row, "Initech is not in the account table"
+    title = re.search(r'text-bg-danger" title="([^"]*)"', row.group(0))
+    assert title, "Initech is not shown at risk"
+    assert title.group(1) and not re.search(r"[a-z]", title.group(1)), title.group(1)

@@ -182,6 +182,13 @@ class AccountRow:
         return stages.reason(self, thresholds)
 
     @property
+    def risk_labels(self) -> str:
+        """The at-risk rules that hold, in the reader's language: "retention, growth"."""
+        return ", ".join(
+            str(stages.RISK_LABELS[rule]) for rule in self.risk_rules.split(",") if rule
+        )
+
+    @property
     def deadlines_met_percent(self) -> Decimal | None:
         if not self.hotline_due:
             return None
