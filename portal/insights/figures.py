@@ -53,7 +53,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from portal.accounts.models import KeyAccount
 from portal.catalog.models import ListPrice
@@ -63,6 +62,7 @@ from portal.core.money import quantize
 from portal.extensions import db
 from portal.hotline.models import HotlineRequest
 from portal.insights.models import AccountSnapshot, MonthlySales, SpendEstimate
+from portal.insights.periods import reporting
 from portal.ordering.lifecycle import PAST_THE_GATE
 from portal.ordering.models import Order, OrderLine
 from portal.payments.models import Refund
@@ -361,7 +361,7 @@ def _snapshot(account, months, first_months, estimates, hotline, surveys) -> dic
         "currency": account.currency,
         "sales_t12m": t12m,
         "sales_prior_12m": prior,
-        "sales_t12m_reporting": quantize(t12m * _rate(account.currency), _reporting_currency()),
+        "sales_t12m_reporting": quantize(t12m * _rate(account.currency), reporting().currency),
         "growth_percent": percent(t12m, prior) - HUNDRED if prior > 0 else None,
         "spend_estimate_amount": estimate[0] if estimate else None,
         "wallet_share_percent": percent(t12m, estimate[0]) if estimate else None,
@@ -390,18 +390,13 @@ def _snapshot(account, months, first_months, estimates, hotline, surveys) -> dic
     return row
 
 
-def _reporting_currency() -> str:
-    return current_app.config["REPORTING_CURRENCY"]
-
-
 def _rate(currency: str) -> Decimal:
-    """How many units of the reporting currency one unit of `currency` is worth."""
-    if currency == _reporting_currency():
-        return Decimal(1)
-    rates = current_app.config["REPORTING_RATES"]
-    if currency not in rates:
+    """How many units of the reporting currency one unit of `currency` is worth; a currency
+    without a rate stops the refresh, naming it."""
+    rate = reporting().rate(currency)
+    if rate is None:
         raise ValueError(f"REPORTING_RATES has no rate for {currency}")
-    return Decimal(rates[currency])
+    return rate
 
 
 def _rank(snapshots: list[dict]) -> None:

@@ -18,10 +18,6 @@ PERIOD_LABELS = {
     "last_quarter": _l("Last quarter"),
     "this_year": _l("This year"),
 }
-#: Used until settings name them (the figures part adds REPORTING_CURRENCY and REPORTING_RATES):
-#: how many units of the reporting currency one unit of each currency is worth.
-DEFAULT_REPORTING_CURRENCY = "CNY"
-DEFAULT_REPORTING_RATES = {"CNY": "1", "USD": "7.10"}
 CENT = Decimal("0.01")
 
 
@@ -95,17 +91,23 @@ class Reporting:
     currency: str
     rates: dict[str, Decimal]
 
+    def rate(self, currency: str) -> Decimal | None:
+        """How many units of the reporting currency one unit of `currency` is worth; None
+        when the settings give no rate for it."""
+        return Decimal(1) if currency == self.currency else self.rates.get(currency)
+
     def convert(self, amount: Decimal, currency: str) -> Decimal | None:
         """`amount` in the reporting currency (unrounded); None when `currency` has no rate."""
-        rate = Decimal(1) if currency == self.currency else self.rates.get(currency)
+        rate = self.rate(currency)
         return None if rate is None else amount * rate
 
 
 def reporting() -> Reporting:
+    """The settings REPORTING_CURRENCY and REPORTING_RATES (config.reporting_rates)."""
     config = current_app.config
-    rates = config.get("REPORTING_RATES", DEFAULT_REPORTING_RATES)
+    rates = config["REPORTING_RATES"]
     return Reporting(
-        config.get("REPORTING_CURRENCY", DEFAULT_REPORTING_CURRENCY),
+        config["REPORTING_CURRENCY"],
         {currency: Decimal(str(rate)) for currency, rate in rates.items()},
     )
 

@@ -10,7 +10,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import aliased
 
 from portal.accounts.models import KeyAccount, Team, User
@@ -20,6 +19,7 @@ from portal.extensions import db
 from portal.hotline.models import Lead
 from portal.insights import stages
 from portal.insights.models import STAGES, AccountSnapshot, MonthlySales, StageRules
+from portal.insights.periods import reporting
 
 PER_PAGE = 50
 #: How many accounts the sales chart draws by name; the rest are added up as "others".
@@ -29,7 +29,6 @@ MONTHS = 24
 #: How many accounts the deadlines chart lists: those with the most requests due.
 DEADLINE_ACCOUNTS = 15
 #: The reporting currency when the settings name none.
-DEFAULT_REPORTING_CURRENCY = "CNY"
 
 InsideRep = aliased(User, name="inside_rep")
 FieldRep = aliased(User, name="field_rep")
@@ -70,7 +69,7 @@ DIRECTIONS = ("asc", "desc")
 
 def reporting_currency() -> str:
     """The currency accounts are ranked and added up in (`sales_t12m_reporting`)."""
-    return current_app.config.get("REPORTING_CURRENCY") or DEFAULT_REPORTING_CURRENCY
+    return reporting().currency
 
 
 @dataclass
@@ -352,9 +351,9 @@ def overview() -> Overview:
         ).group_by(AccountSnapshot.currency)
     ).all()
     rates = {reporting_currency(): Decimal(1)}
-    for currency, reporting, own, _as_of in rows:
-        if currency not in rates and own and reporting:
-            rates[currency] = Decimal(reporting) / Decimal(own)
+    for currency, in_reporting, own, _as_of in rows:
+        if currency not in rates and own and in_reporting:
+            rates[currency] = Decimal(in_reporting) / Decimal(own)
     days = [as_of for *_rest, as_of in rows if as_of is not None]
     return Overview(max(days) if days else None, rates)
 

@@ -114,16 +114,6 @@ def lead_or_404(lead_id: int) -> Lead:
     return lead
 
 
-def field_sales_reps() -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(User.role == FIELD_SALES, User.is_active.is_(True))
-            .order_by(User.name, User.id)
-        )
-    )
-
-
 def open_leads_of_account(account_id: int) -> list[Lead]:
     """The account's leads not won or lost, newest first (a visit may follow one)."""
     return list(
@@ -206,8 +196,3 @@ def visit_or_404(visit_id: int) -> Visit:
     if visit is None:
         abort(404)
     return visit
-
-
-def visiting_reps() -> list[User]:
-    """Who visits: field-sales reps (a manager's filter)."""
-    return field_sales_reps()

@@ -13,7 +13,7 @@ from portal.core.exports import table_response
 from portal.core.forms import validated
 from portal.core.inputs import id_or_none
 from portal.core.money import plain
-from portal.core.permissions import require
+from portal.core.permissions import FIELD_SALES, require
 from portal.core.versioning import Conflict, answer, conflict_seen
 from portal.hotline.models import LEAD_STATUSES
 from portal.pipeline import exports, permissions, queries, services, visits
@@ -134,9 +134,7 @@ def new_lead():
         SelectChoice(a.slug, a.name) for a in accounts
     ]
     is_manager = permissions.is_manager(current_user)
-    form.owner_id.choices = [SelectChoice(0, _("The account’s field-sales rep"))] + [
-        SelectChoice(u.id, f"{u.name} <{u.email}>") for u in queries.field_sales_reps()
-    ]
+    form.owner_id.choices = [SelectChoice(0, _("The account’s field-sales rep")), *_rep_choices()]
     if request.method == "GET":
         form.account.data = request.args.get("account", "")
     status = 200
@@ -158,6 +156,14 @@ def new_lead():
     return render_template(
         "pipeline/new_lead.html", form=form, is_manager=is_manager, stage_labels=STAGE_LABELS
     ), status
+
+
+def _rep_choices() -> list[SelectChoice]:
+    """The active field-sales reps a lead may go to."""
+    return [
+        SelectChoice(u.id, f"{u.name} <{u.email}>")
+        for u in account_queries.staff_with_role(FIELD_SALES)
+    ]
 
 
 def _readable_lead_or_404(lead_id):
@@ -199,9 +205,7 @@ def _render_lead(lead, lines, form=None, conflict=None, status=200, assign_form=
     if can_assign and assign_form is None:
         assign_form = AssignForm(formdata=None, obj=lead)
     if assign_form is not None:
-        assign_form.owner_id.choices = [
-            SelectChoice(u.id, f"{u.name} <{u.email}>") for u in queries.field_sales_reps()
-        ]
+        assign_form.owner_id.choices = _rep_choices()
     page, code = answer(
         "pipeline/lead.html",
         conflict,
@@ -278,7 +282,7 @@ def list_visits():
         planned=planned,
         recent=recent,
         rep_id=rep_id,
-        reps=queries.visiting_reps() if is_manager else [],
+        reps=account_queries.staff_with_role(FIELD_SALES) if is_manager else [],
         status_labels=VISIT_STATUS_LABELS,
     )
 
