@@ -55,6 +55,7 @@ class Anonymous(AnonymousUserMixin):
 
 def register_extensions(app: Flask) -> None:
     from portal.accounts.models import User  # noqa: F401  (models must be known to migrations)
+    from portal.api.models import ApiToken  # noqa: F401
     from portal.auth import services as auth_services
     from portal.auth.models import UserSession  # noqa: F401
     from portal.cart.models import Cart  # noqa: F401
@@ -164,6 +165,7 @@ def read_page_account() -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts import profile_views  # noqa: F401  (the profile joins accounts' bp)
     from portal.accounts.views import bp as accounts
+    from portal.api.views import bp as api
     from portal.auth.staff_views import bp as staff_users
     from portal.auth.views import bp as auth
     from portal.cart.views import bp as cart
@@ -201,6 +203,7 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     for blueprint in (
         home,
+        api,
         auth,
         staff_users,
         accounts,
@@ -239,6 +242,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from flask import request
 
+    from portal.api.bearer import load_token_user
     from portal.core.db import set_account_scope, transactions_for_request
     from portal.core.http import configure_logging, register_http
     from portal.extensions import db
@@ -251,6 +255,8 @@ def register_request_hooks(app: Flask) -> None:
         if request.endpoint and request.endpoint.endswith("static"):
             return
         transactions_for_request(request.method)
+        if request.blueprint == "api":
+            load_token_user()  # the API's caller is its Bearer token's user, never a cookie's
         # Loading current_user here (one query) also fixes the scope for the whole request.
         user = current_user
         set_account_scope(db.session, user.account_id if user.is_buyer_side else None)

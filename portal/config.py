@@ -37,6 +37,10 @@ def base_settings(instance_path: str) -> dict:
         # Sign-in throttle (SECURITY.md 1): failed attempts per e-mail and per client address.
         "LOGIN_LIMIT_PER_EMAIL": env.get("LOGIN_LIMIT_PER_EMAIL", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),
+        # The JSON API (portal.api): requests per token (or per client address without one),
+        # and how long a token may be valid at most.
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "300 per minute"),
+        "API_TOKEN_MAX_DAYS": int(env.get("API_TOKEN_MAX_DAYS", "365")),
         # Number of proxies in front of the app that set X-Forwarded-For (SECURITY.md 2).
         "PROXY_FIX_X_FOR": int(env.get("PROXY_FIX_X_FOR", "0")),
         # Sessions (SECURITY.md 9-12): idle and absolute lifetimes of a sign-in.

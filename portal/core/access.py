@@ -130,6 +130,10 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "home.readyz": PUBLIC,
     "home.staff_dashboard": STAFF_ROLES,
     "home.read_staff_notices": STAFF_ROLES,
+    # api: the document and its page; who the token is (each part's operations below)
+    "api.openapi": PUBLIC,
+    "api.docs": PUBLIC,
+    "api.me": ROLES,
     # auth
     "auth.login": PUBLIC,
     "auth.logout": ROLES,

@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.core.http import form_page
+from portal.core.problems import is_machine_path, problem
 from portal.extensions import db
 
 MESSAGES = {
@@ -42,7 +43,10 @@ def register_errorhandlers(app) -> None:
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if code >= 500:
             roll_back()
-        return render_error(code, getattr(error, "message", None)), code, headers
+        message = getattr(error, "message", None)
+        if is_machine_path(request.path):
+            return problem(code, message or MESSAGES.get(code) or MESSAGES[500], headers=headers)
+        return render_error(code, message), code, headers
 
     @app.errorhandler(CSRFError)
     def form_expired(error: CSRFError):
@@ -64,6 +68,8 @@ def register_errorhandlers(app) -> None:
         # and nothing of a failed request may be committed later (SECURITY.md 46).
         roll_back()
         app.logger.exception("unhandled error")
+        if is_machine_path(request.path):
+            return problem(500, MESSAGES[500])
         return render_error(500), 500
 
 

@@ -56,5 +56,19 @@ def build_url(app, rule, world, slug="acme"):
 
 
 def rules(app, method):
-    """The app's rules for `method`, static files aside."""
-    return [r for r in app.url_map.iter_rules() if r.endpoint not in STATIC and method in r.methods]
+    """The app's pages for `method`: static files and the JSON API's operations aside (those
+    answer Bearer tokens, not sessions; tests/api walks them with a token of each role)."""
+    return [
+        r
+        for r in app.url_map.iter_rules()
+        if r.endpoint not in STATIC and method in r.methods and not is_api_operation(app, r)
+    ]
+
+
+def api_rules(app, method):
+    """The JSON API's operations for `method`."""
+    return [r for r in app.url_map.iter_rules() if method in r.methods and is_api_operation(app, r)]
+
+
+def is_api_operation(app, rule) -> bool:
+    return hasattr(app.view_functions[rule.endpoint], "api_operation")

@@ -1,0 +1,125 @@
+"""API tokens (SECURITY.md 49): issued for one user with scopes and an expiry, shown once,
+kept as a SHA-256 digest, revocable, their last use recorded.
+
+Who issues one for whom: a customer admin for a user of their own account; an account editor
+for a user of the account they look after; any member of staff for themselves (read only: the
+staff part of the API reads). The token acts as its user, so everything the user's role may not
+do, the token may not either; its scopes narrow it further.
+"""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from portal.accounts.models import User
+from portal.api.models import TOKEN_SCOPES, ApiToken
+from portal.core import audit
+from portal.core.db import begin_write, utcnow
+from portal.core.errors import ServiceError
+from portal.core.permissions import APPROVER, CUSTOMER_ADMIN, is_buyer_side
+from portal.extensions import db
+
+#: Every token starts with this, so a leaked one is recognised by secret scanners.
+TOKEN_PREFIX = "kap_"  # noqa: S105  (a prefix, not a secret)
+#: How often the last use is written (a busy integration would otherwise write each request).
+LAST_USE_EVERY = timedelta(minutes=1)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def allowed_scopes(user: User) -> tuple[str, ...]:
+    """The scopes a token of `user` may carry: approve only for those who decide orders, and
+    staff tokens read."""
+    if not is_buyer_side(user):
+        return ("read",)
+    if user.role in (APPROVER, CUSTOMER_ADMIN):
+        return TOKEN_SCOPES
+    return ("read", "order")
+
+
+def issue(
+    actor: User, holder: User, name: str, scopes: list[str], days: int
+) -> tuple[ApiToken, str]:
+    """A new token for `holder`, valid `days` days, and its plain value, which is shown once
+    and never again. The caller has checked that `actor` may issue it for `holder`."""
+    name = name.strip()
+    if not name:
+        raise ServiceError(_("Name the token, for example after the system that uses it."), "name")
+    if not holder.is_active:
+        raise ServiceError(_("The user is deactivated."), "user_id")
+    wanted = set(scopes)
+    if not wanted:
+        raise ServiceError(_("Choose at least one scope."), "scopes")
+    if wanted - set(allowed_scopes(holder)):
+        raise ServiceError(_("The user's role does not allow these scopes."), "scopes")
+    most = current_app.config["API_TOKEN_MAX_DAYS"]
+    if not 1 <= days <= most:
+        raise ServiceError(_("A token is valid for 1 to %(most)d days.", most=most), "days")
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=holder.id,
+        account_id=holder.account_id,
+        name=name,
+        prefix=plain[:12],
+        token_hash=digest(plain),
+        scopes=" ".join(scope for scope in TOKEN_SCOPES if scope in wanted),
+        expires_at=utcnow() + timedelta(days=days),
+        created_by_id=actor.id,
+    )
+    db.session.add(token)
+    db.session.flush()
+    audit.record(
+        actor,
+        "api_token.issue",
+        f"api_token:{token.id}",
+        {"user": (None, holder.email), "scopes": (None, token.scopes), "name": (None, name)},
+    )
+    db.session.commit()
+    return token, plain
+
+
+def revoke(actor: User, token: ApiToken) -> None:
+    """The token answers 401 from now on; revoking twice changes nothing."""
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = utcnow()
+    token.revoked_by_id = actor.id
+    audit.record(actor, "api_token.revoke", f"api_token:{token.id}", {"name": (token.name, None)})
+    db.session.commit()
+
+
+def is_live(token: ApiToken, now: datetime) -> bool:
+    return token.revoked_at is None and now < token.expires_at
+
+
+def authenticate(plain: str, client_address: str | None) -> ApiToken | None:
+    """The live token with this value, its user loaded, or None: unknown, revoked, expired,
+    or its user deactivated or moved to another account since."""
+    if not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
+        return None
+    token = db.session.scalar(
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == digest(plain))
+        .options(sa.orm.joinedload(ApiToken.user).joinedload(User.account))
+    )
+    now = utcnow()
+    if token is None or not is_live(token, now):
+        return None
+    user = token.user
+    if not user.is_active or user.account_id != token.account_id:
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USE_EVERY:
+        begin_write(db.session)
+        db.session.execute(
+            sa.update(ApiToken)
+            .where(ApiToken.id == token.id)
+            .values(last_used_at=now, last_used_from=(client_address or "")[:45])
+        )
+        db.session.commit()
+    return token

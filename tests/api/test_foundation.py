@@ -1,0 +1,129 @@
+"""The API's foundation: Bearer tokens (SECURITY.md 49), roles and scopes, problem documents,
+cursors, and the OpenAPI document built from the code."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from portal.api import pagination, tokens
+from portal.api.models import ApiToken
+from portal.core.db import utcnow
+from portal.core.problems import PROBLEM_TYPE
+from portal.extensions import db
+from tests import factories
+from tests.support.api import bearer, issue_token
+from tests.support.web import sign_in
+
+
+def test_a_token_acts_as_its_user(client, two_accounts):
+    plain = issue_token(two_accounts["acme_buyer"])
+    answer = client.get("/api/v1/me", headers=bearer(plain))
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    body = answer.get_json()
+    assert body["email"] == "buyer@acme.example"
+    assert body["account"]["slug"] == "acme"
+    assert body["token"]["scopes"] == ["read"]
+
+
+def test_the_token_is_kept_as_a_digest_only(two_accounts):
+    plain = issue_token(two_accounts["acme_buyer"])
+    row = db.session.query(ApiToken).one()
+    assert row.token_hash == tokens.digest(plain) and plain not in (row.token_hash, row.prefix)
+    assert plain.startswith(row.prefix)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "Bearer", "Bearer kap_not-a-token", "Basic dXNlcjpwYXNz", "Token kap_x"],
+)
+def test_without_a_live_token_the_answer_is_401_as_a_problem(client, two_accounts, header):
+    headers = {"Authorization": header} if header else {}
+    answer = client.get("/api/v1/me", headers=headers)
+    assert answer.status_code == 401
+    assert answer.mimetype == PROBLEM_TYPE
+    assert answer.get_json()["status"] == 401
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_session_cookie_does_not_authenticate_the_api(client, two_accounts):
+    sign_in(client, "buyer@acme.example")
+    assert client.get("/a/acme/cart").status_code == 200
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_a_revoked_token_answers_401(client, two_accounts):
+    buyer = two_accounts["acme_buyer"]
+    plain = issue_token(buyer)
+    assert client.get("/api/v1/me", headers=bearer(plain)).status_code == 200
+    tokens.revoke(buyer, db.session.query(ApiToken).one())
+    assert client.get("/api/v1/me", headers=bearer(plain)).status_code == 401
+
+
+def test_an_expired_token_answers_401(client, two_accounts):
+    plain = issue_token(two_accounts["acme_buyer"], days=1)
+    with time_machine.travel(utcnow() + timedelta(days=1, seconds=1)):
+        assert client.get("/api/v1/me", headers=bearer(plain)).status_code == 401
+
+
+def test_a_deactivated_users_token_answers_401(client, two_accounts):
+    buyer = two_accounts["acme_buyer"]
+    plain = issue_token(buyer)
+    buyer.is_active = False
+    db.session.commit()
+    assert client.get("/api/v1/me", headers=bearer(plain)).status_code == 401
+
+
+def test_the_last_use_is_recorded(client, two_accounts):
+    plain = issue_token(two_accounts["acme_buyer"])
+    client.get("/api/v1/me", headers=bearer(plain))
+    db.session.expire_all()
+    assert db.session.query(ApiToken).one().last_used_at is not None
+
+
+def test_scopes_beyond_the_role_are_refused(two_accounts):
+    from portal.core.errors import ServiceError
+
+    with pytest.raises(ServiceError):
+        issue_token(two_accounts["acme_buyer"], scopes=("read", "approve"))
+    staff = factories.StaffFactory()
+    db.session.commit()
+    with pytest.raises(ServiceError):
+        issue_token(staff, scopes=("read", "order"))
+    assert db.session.query(ApiToken).count() == 0
+
+
+def test_a_cursor_round_trips_and_a_forged_one_is_refused():
+    assert pagination.decode(pagination.encode(42)) == 42
+    for forged in ("!!", "bnVsbA", pagination.encode(0), "WyJ4Il0"):
+        with pytest.raises(pagination.ApiProblem):
+            pagination.decode(forged)
+
+
+def test_every_route_of_the_api_is_in_the_document(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"] == "3.1.0"
+    routes = {
+        (rule.rule, method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    from portal.api.spec import _path
+
+    documented = {(path, method) for path, item in document["paths"].items() for method in item}
+    assert {(_path(rule), method) for rule, method in routes} == documented
+
+
+def test_the_document_is_valid_openapi_3_1(client):
+    import schemathesis
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    schema = schemathesis.openapi.from_dict(document)
+    assert len(list(schema.get_all_operations())) >= 3
+
+
+def test_the_readable_page_lists_the_operations(client):
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    assert 'data-operation="me"' in page.get_data(as_text=True)
