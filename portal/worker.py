@@ -1,5 +1,5 @@
-"""The worker: periodic sweeps, outbox and webhook delivery, in `portal worker` processes or in a thread
-of the web process (the embedded default, OUTBOX_DELIVERY = "in-process").
+"""The worker: periodic sweeps, outbox and webhook delivery, in `portal worker` processes or in a
+thread of the web process (the embedded default, OUTBOX_DELIVERY = "in-process").
 
 Each sweep runs when its interval has passed since it last started, and ONE AT A TIME however
 many workers run. On PostgreSQL a worker holds a session-level advisory lock, keyed by the
@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from portal.core.db import begin_write, db_session_dialect, utcnow, write_ahead
 from portal.api import webhooks
 from portal.api.models import WebhookDelivery
+from portal.core.db import begin_write, db_session_dialect, utcnow, write_ahead
 from portal.extensions import db
 from portal.notifications import delivery
 from portal.notifications.models import OutboxMessage, SweepRun

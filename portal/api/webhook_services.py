@@ -106,7 +106,7 @@ def update_endpoint(
 
 
 def set_active(actor: User, endpoint: WebhookEndpoint, is_active: bool) -> None:
-    """Disable (deliveries wait, events still queue) or enable the endpoint again."""
+    """Disable the endpoint (it gets no new events; those queued wait) or enable it again."""
     if endpoint.is_active == is_active:
         return
     if is_active:

@@ -166,9 +166,7 @@ def record(
     runs the hook "order.status_changed" (the customer's webhooks, portal.api)."""
     db.session.add(order.history_step(from_status, to_status, actor, comment, action))
     if from_status != to_status:
-        run_hook(
-            "order.status_changed", order=order, from_status=from_status, to_status=to_status
-        )
+        run_hook("order.status_changed", order=order, from_status=from_status, to_status=to_status)
 
 
 def hold(order, actor, reason: str, *, is_over_credit: bool = False) -> None:
