@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import requests
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -32,7 +33,11 @@ class RefusedAddress(Exception):
 def url_problem(url: str, *, allow_private: bool) -> str | None:
     """Why `url` cannot be an endpoint's (checked without resolving), or None."""
     if len(url) > MAX_URL_LENGTH:
-        return _("A URL has at most %(count)d characters.", count=MAX_URL_LENGTH)
+        return ngettext(
+            "A URL has at most %(num)d character.",
+            "A URL has at most %(num)d characters.",
+            MAX_URL_LENGTH,
+        )
     try:
         parts = urlsplit(url)
         port = parts.port
