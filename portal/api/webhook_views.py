@@ -98,6 +98,8 @@ def edit_endpoint(slug, endpoint_id):
             lambda: EndpointForm(formdata=None, obj=endpoint, events=endpoint.events),
             endpoint,
             f"webhook:{endpoint.id}",
+            # Checkboxes have no one text to compare (the form keeps what was ticked).
+            not_compared=("events",),
         )
     return answer("api/webhook_form.html", conflict, account=account, form=form, endpoint=endpoint)
 
@@ -123,10 +125,11 @@ def roll_secret(slug, endpoint_id):
     account = _own_account(slug)
     endpoint = webhook_queries.endpoint_or_404(account, endpoint_id)
     form = VersionedForm()
-    if not form.validate_on_submit():
-        return redirect(url_for(".list_endpoints", slug=slug), 303)
-    secret = webhook_services.roll_secret(current_user, endpoint)
-    return _secret_page(account, endpoint, secret, _("New secret made."))
+    if form.validate_on_submit():
+        with refusal_shown(form):
+            secret = webhook_services.roll_secret(current_user, endpoint)
+            return _secret_page(account, endpoint, secret, _("New secret made."))
+    return redirect(url_for(".list_endpoints", slug=slug), 303)
 
 
 @bp.post("/a/<slug>/settings/webhooks/<int:endpoint_id>/delete")

@@ -223,3 +223,17 @@ def test_the_pages_issue_a_constant_number_of_statements(web, shop, admin, recei
     many = statements(PAGE), statements(f"{PAGE}/{first.id}")
     assert len(deliveries(first)) == 3
     assert many == few
+
+
+def test_an_edit_based_on_an_older_version_is_a_conflict(web, admin, receiver):
+    endpoint, _ = add_endpoint(admin, admin.account, receiver.url, description="First")
+    client = signed_in(web, ADMIN)
+    data = {"url": receiver.url, "events": ["invoice.issued"], "description": "Mine"}
+    assert (
+        client.post(f"{PAGE}/{endpoint.id}/edit", data={**data, "version": "1"}).status_code == 303
+    )
+    answer = client.post(
+        f"{PAGE}/{endpoint.id}/edit", data={**data, "description": "Stale", "version": "1"}
+    )
+    assert answer.status_code == 409 and "data-conflict" in answer.get_data(as_text=True)
+    assert endpoints()[0].description == "Mine"
