@@ -9,7 +9,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.accounts.models import Address, KeyAccount, Team, User
-from portal.api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from portal.api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from portal.cart.models import Cart, CartLine, OrderList, OrderListLine
 from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule, TermMilestone
@@ -655,6 +655,20 @@ class WebhookDeliveryFactory(Base):
     )
     status = "dead"
     attempts = 1
+
+
+class WebhookAttemptFactory(Base):
+    """An attempt of `delivery` (pass delivery=...) that met a 500."""
+
+    class Meta:
+        model = WebhookAttempt
+        exclude = ("delivery",)
+
+    delivery = None
+    delivery_id = factory.SelfAttribute("delivery.id")
+    account_id = factory.SelfAttribute("delivery.account_id")
+    status_code = 500
+    error = "HTTP 500"
 
 
 class BankStatementFactory(Base):
