@@ -166,6 +166,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.accounts import profile_views  # noqa: F401  (the profile joins accounts' bp)
     from portal.accounts.views import bp as accounts
     from portal.api.views import bp as api
+    from portal.api.webhook_views import bp as webhooks
     from portal.auth.staff_views import bp as staff_users
     from portal.auth.views import bp as auth
     from portal.cart.views import bp as cart
@@ -222,6 +223,7 @@ def register_blueprints(app: Flask) -> None:
         quote_orders,
         quotes,
         pipeline,
+        webhooks,
     ):
         app.register_blueprint(blueprint)
     check_pages(app)  # every endpoint in the access table, or the app does not start

@@ -95,6 +95,15 @@ def base_settings(instance_path: str) -> dict:
         #: How often an idle worker looks for due e-mails and sweeps (a commit that queues an
         #: e-mail wakes the in-process deliverer at once).
         "WORKER_POLL_SECONDS": float(env.get("WORKER_POLL_SECONDS", "5")),
+        # Webhooks to the customer (SECURITY.md 50, portal.api.webhooks): how long a POST may
+        # take, attempts before a delivery is dead, and the backoff between attempts.
+        "WEBHOOK_TIMEOUT": float(env.get("WEBHOOK_TIMEOUT", "10")),
+        "WEBHOOK_MAX_ATTEMPTS": int(env.get("WEBHOOK_MAX_ATTEMPTS", "8")),
+        "WEBHOOK_BACKOFF_SECONDS": float(env.get("WEBHOOK_BACKOFF_SECONDS", "30")),
+        "WEBHOOK_BACKOFF_MAX_SECONDS": float(env.get("WEBHOOK_BACKOFF_MAX_SECONDS", "3600")),
+        #: Endpoints on http:// and on loopback or private addresses: development and tests
+        #: only; production refuses it (no request forgery into the supplier's network).
+        "WEBHOOK_ALLOW_PRIVATE": False,
         #: The portal's languages (portal/translations), and the company's time zone: staff
         #: see times in it unless they chose their own.
         "LANGUAGES": ["en", "zh_Hans"],
@@ -157,6 +166,8 @@ def development_settings(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "HSTS": False,
+        # The demo's webhooks post to a receiver on this machine.
+        "WEBHOOK_ALLOW_PRIVATE": True,
     }
 
 
@@ -190,6 +201,8 @@ def check_production(config) -> None:
     if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
         raise ConfigError("set REDIS_URL: production refuses per-process memory:// rate limits")
     check_stripe(config)
+    if config.get("WEBHOOK_ALLOW_PRIVATE"):
+        raise ConfigError("WEBHOOK_ALLOW_PRIVATE is for development and tests, not production")
     if not passwords.strong_enough(hashing):
         raise ConfigError("PASSWORD_HASH_PROFILE is too cheap for production (SECURITY.md 4)")
 

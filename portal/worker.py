@@ -1,5 +1,5 @@
-"""The worker: periodic sweeps and outbox delivery, in `portal worker` processes or in a thread
-of the web process (the embedded default, OUTBOX_DELIVERY = "in-process").
+"""The worker: periodic sweeps, outbox and webhook delivery, in `portal worker` processes or in a
+thread of the web process (the embedded default, OUTBOX_DELIVERY = "in-process").
 
 Each sweep runs when its interval has passed since it last started, and ONE AT A TIME however
 many workers run. On PostgreSQL a worker holds a session-level advisory lock, keyed by the
@@ -21,6 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from portal.api import webhooks
+from portal.api.models import WebhookDelivery
 from portal.core.db import begin_write, db_session_dialect, utcnow, write_ahead
 from portal.extensions import db
 from portal.notifications import delivery
@@ -180,6 +182,13 @@ def run_worker(
                     log.info("outbox: %s", run)
             except Exception:
                 log.exception("delivering the outbox failed")
+            try:
+                hooks = webhooks.deliver_due()
+                busy = busy or hooks.attempted > 0
+                if hooks.attempted:
+                    log.info("webhooks: %s", hooks)
+            except Exception:
+                log.exception("delivering webhooks failed")
             finally:
                 db.session.remove()
         if once:
@@ -226,7 +235,7 @@ def start_in_process(app, sweeps=SWEEPS) -> Deliverer | None:
 
 @event.listens_for(Session, "after_flush")
 def _note_queued_email(session, flush_context) -> None:
-    if any(isinstance(obj, OutboxMessage) for obj in session.new):
+    if any(isinstance(obj, OutboxMessage | WebhookDelivery) for obj in session.new):
         session.info["queued_email"] = True
 
 

@@ -9,6 +9,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.accounts.models import Address, KeyAccount, Team, User
+from portal.api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from portal.cart.models import Cart, CartLine, OrderList, OrderListLine
 from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule, TermMilestone
@@ -617,6 +618,57 @@ class OutboxMessageFactory(Base):
     subject = factory.Sequence(lambda n: f"Message {n}")
     text_body = "Hello."
     html_body = "<p>Hello.</p>"
+
+
+class WebhookEndpointFactory(Base):
+    """An endpoint of `account`'s webhooks (pass account=...)."""
+
+    class Meta:
+        model = WebhookEndpoint
+        exclude = ("account",)
+
+    account = None
+    account_id = factory.SelfAttribute("account.id")
+    url = "https://203.0.113.10/portal"
+    event_types = "order.status_changed invoice.issued"
+    secret = factory.Sequence(lambda n: f"whsec_test{n:040d}")
+
+
+class WebhookEventFactory(Base):
+    class Meta:
+        model = WebhookEvent
+
+    public_id = factory.Sequence(lambda n: f"evt_test{n:016d}")
+    type = "order.status_changed"
+    payload = factory.LazyAttribute(lambda o: f'{{"id":"{o.public_id}"}}')
+
+
+class WebhookDeliveryFactory(Base):
+    """A delivery of a new event to `endpoint` (pass endpoint=...), given up on."""
+
+    class Meta:
+        model = WebhookDelivery
+
+    account_id = factory.SelfAttribute("endpoint.account_id")
+    event = factory.SubFactory(
+        WebhookEventFactory, account_id=factory.SelfAttribute("..account_id")
+    )
+    status = "dead"
+    attempts = 1
+
+
+class WebhookAttemptFactory(Base):
+    """An attempt of `delivery` (pass delivery=...) that met a 500."""
+
+    class Meta:
+        model = WebhookAttempt
+        exclude = ("delivery",)
+
+    delivery = None
+    delivery_id = factory.SelfAttribute("delivery.id")
+    account_id = factory.SelfAttribute("delivery.account_id")
+    status_code = 500
+    error = "HTTP 500"
 
 
 class BankStatementFactory(Base):

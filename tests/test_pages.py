@@ -15,6 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from portal.accounts.models import Address, KeyAccount, User
+from portal.api import webhook_services, webhooks
+from portal.api.models import EVENT_TYPES, WebhookEndpoint
 from portal.auth import password_links
 from portal.cart import services as cart
 from portal.cart.models import OrderList
@@ -157,6 +159,15 @@ def add_what_the_demo_lacks():
             )
         )
         db.session.commit()
+    # Initech's webhooks: an endpoint whose receiver is down, with a test event tried once.
+    initech = db.session.scalar(sa.select(KeyAccount).where(KeyAccount.slug == "initech"))
+    endpoint, _secret = webhook_services.create_endpoint(
+        users["admin@initech.example"],
+        initech,
+        webhook_services.EndpointValues("http://127.0.0.1:9/hooks", EVENT_TYPES, NOTE[:100]),
+    )
+    webhook_services.send_test_event(users["admin@initech.example"], endpoint)
+    webhooks.deliver_due()
     # A bank statement whose line matches no invoice: the queue and its line page have rows.
     statement_services.upload_statement(
         users["finance@northwind.example"],
@@ -231,6 +242,11 @@ def arguments(account: KeyAccount) -> dict[str, object]:
         "lead_id": first(sa.select(Lead.id).where(Lead.account_id == account.id).order_by(Lead.id)),
         "visit_id": first(
             sa.select(Visit.id).where(Visit.account_id == account.id).order_by(Visit.id)
+        ),
+        "endpoint_id": first(
+            sa.select(WebhookEndpoint.id)
+            .where(WebhookEndpoint.account_id == account.id)
+            .order_by(WebhookEndpoint.id)
         ),
     }
 

@@ -1,4 +1,5 @@
-"""API tokens; the account's webhook endpoints and their deliveries; PunchOut connections."""
+"""API tokens; webhooks to the customer (SECURITY.md 50): an account's endpoints, the events
+that happened to it, one delivery per event and endpoint, and each attempt to deliver it."""
 
 from datetime import datetime
 
@@ -6,7 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import KeyAccount, User
-from portal.core.db import TimestampMixin, UTCDateTime
+from portal.core.db import AccountScoped, TimestampMixin, UTCDateTime, utcnow
+from portal.core.versioning import Versioned
 from portal.extensions import db
 
 #: What a token may do beyond acting as its user: read (every GET), order (cart, orders,
@@ -55,3 +57,105 @@ class ApiToken(TimestampMixin, db.Model):
     @property
     def scope_set(self) -> frozenset[str]:
         return frozenset(self.scopes.split())
+
+
+#: The events an endpoint may subscribe to (payloads in portal.api.webhook_events).
+EVENT_TYPES = (
+    "order.status_changed",
+    "invoice.issued",
+    "payment.received",
+    "quote.answered",
+)
+#: The event "Send test event" makes; no endpoint subscribes to it, it goes to one endpoint.
+TEST_EVENT = "webhook.test"
+DELIVERY_STATUSES = ("pending", "delivered", "dead")
+
+
+class WebhookEndpoint(TimestampMixin, AccountScoped, Versioned, db.Model):
+    """A URL of the customer's that receives the account's events, signed with its secret."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: https:// outside development and tests, to a public address (portal.api.addresses).
+    url: Mapped[str] = mapped_column(sa.String(500))
+    #: The subscribed EVENT_TYPES, space-separated.
+    event_types: Mapped[str] = mapped_column(sa.String(300))
+    #: "whsec_..." signs every delivery; the portal must keep it readable to sign with it. The
+    #: customer admin sees it once, when it is made (creation, "roll secret").
+    secret: Mapped[str] = mapped_column(sa.String(80))
+    description: Mapped[str] = mapped_column(sa.String(200), default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    @property
+    def events(self) -> list[str]:
+        return self.event_types.split()
+
+    def __repr__(self) -> str:
+        return f"<WebhookEndpoint {self.id} {self.url}>"
+
+
+class WebhookEvent(AccountScoped, db.Model):
+    """Something that happened to the account, written in the same transaction as the change
+    itself (a transactional outbox): a rolled-back change leaves no event."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: "evt_..." the same on every delivery and redelivery: receivers drop repeats by it.
+    public_id: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    type: Mapped[str] = mapped_column(sa.String(40))
+    #: The JSON body sent, exactly as signed.
+    payload: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookDelivery(AccountScoped, db.Model):
+    """One event to one endpoint, retried with backoff until delivered or dead."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "endpoint_id"),
+        sa.CheckConstraint(f"status IN {DELIVERY_STATUSES}", name="status"),
+        sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        sa.Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("webhook_events.id", ondelete="CASCADE"))
+    endpoint_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("webhook_endpoints.id", ondelete="CASCADE")
+    )
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    #: Attempts since it was last queued (a redelivery starts again from 0).
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The HTTP status of the last answer; None when there was none (refused, timed out).
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[WebhookEvent] = relationship(lazy="raise")
+    endpoint: Mapped[WebhookEndpoint] = relationship(lazy="raise")
+
+
+class WebhookAttempt(AccountScoped, db.Model):
+    """One POST of a delivery and what came of it."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status_code: Mapped[int | None]
+    #: Why there was no 2xx answer: the connection's error, a refused address; "" on success.
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    duration_ms: Mapped[int] = mapped_column(default=0)
+    #: The start of the answer's body, as text.
+    response_excerpt: Mapped[str] = mapped_column(sa.Text, default="")

@@ -338,6 +338,16 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "insights.forecast": KPI_READERS,
     "insights.export_forecast_csv": KPI_READERS,
     "insights.export_forecast_xlsx": KPI_READERS,
+    # api: the customer admin's webhook endpoints, their deliveries and attempts
+    "webhooks.list_endpoints": (CUSTOMER_ADMIN,),
+    "webhooks.create_endpoint": (CUSTOMER_ADMIN,),
+    "webhooks.show_endpoint": (CUSTOMER_ADMIN,),
+    "webhooks.edit_endpoint": (CUSTOMER_ADMIN,),
+    "webhooks.set_active": (CUSTOMER_ADMIN,),
+    "webhooks.roll_secret": (CUSTOMER_ADMIN,),
+    "webhooks.delete_endpoint": (CUSTOMER_ADMIN,),
+    "webhooks.send_test_event": (CUSTOMER_ADMIN,),
+    "webhooks.redeliver": (CUSTOMER_ADMIN,),
     # insights: the dashboard (charts, the account table) and its exports
     "insights.dashboard": INSIGHT_READERS,
     "insights.export_table": INSIGHT_READERS,

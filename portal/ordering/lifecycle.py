@@ -162,8 +162,11 @@ def transition(order, to: str, actor, comment: str = "", action: str | None = No
 def record(
     order, from_status: str | None, to_status: str, actor, comment: str = "", action=None
 ) -> None:
-    """A step of the order's history (`from_status` None: it was placed)."""
+    """A step of the order's history (`from_status` None: it was placed). A change of status
+    runs the hook "order.status_changed" (the customer's webhooks, portal.api)."""
     db.session.add(order.history_step(from_status, to_status, actor, comment, action))
+    if from_status != to_status:
+        run_hook("order.status_changed", order=order, from_status=from_status, to_status=to_status)
 
 
 def hold(order, actor, reason: str, *, is_over_credit: bool = False) -> None:
@@ -192,8 +195,10 @@ def tell_buyer(order, slug: str, text: LazyString) -> None:
 def tell_invoices_issued(order, slug: str, milestones) -> None:
     """A notice and an e-mail to the buyer who placed the order for each of `milestones` that
     was just invoiced (it fell due), in the caller's transaction. A milestone is invoiced once:
-    when the event it hangs on happens (placing or approval, shipment, delivery)."""
+    when the event it hangs on happens (placing or approval, shipment, delivery). Each runs the
+    hook "invoice.issued" (the customer's webhooks, portal.api)."""
     for milestone in milestones:
+        run_hook("invoice.issued", order=order, milestone=milestone)
         number = invoice_number(order.number, milestone.position)
         due_amount = milestone.amount - milestone.paid_amount
         amount = later(format_money, due_amount, milestone.currency)

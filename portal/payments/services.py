@@ -24,6 +24,7 @@ from portal.core import audit
 from portal.core.dates import format_day
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
+from portal.core.hooks import run_hook
 from portal.core.invoice_numbers import invoice_number
 from portal.core.money import CURRENCIES, format_money, quantize
 from portal.extensions import db
@@ -157,6 +158,8 @@ def apply_payment(
             )
         )
         milestone.paid_amount = milestone.paid_amount + part
+    # The customer's webhooks (portal.api), however the money came.
+    run_hook("payment.received", payment=payment, parts=parts)
     if tell:
         _tell_payment_received(payment, parts)
 

@@ -10,6 +10,7 @@ from portal.contracts.services import proposal_deciders
 from portal.core import audit
 from portal.core.db import utcnow
 from portal.core.errors import ServiceError
+from portal.core.hooks import run_hook
 from portal.core.versioning import check_version, commit, touch
 from portal.extensions import db
 from portal.notifications.services import settle
@@ -248,6 +249,8 @@ def _send_if_ready(quote: Quote, version: QuoteVersion, account: KeyAccount) -> 
     # Total and validity are shown from the version (to whoever may see amounts).
     event(quote, None, "sent", version=version)
     notices.tell_sent(quote, account, version)
+    # The customer's webhooks (portal.api): the quote is answered.
+    run_hook("quote.answered", quote=quote, version=version)
 
 
 def _waits(version: QuoteVersion, fresh: bool = False) -> list[tuple[str, str | None]]:

@@ -36,6 +36,8 @@ def build_url(app, rule, world, slug="acme"):
         "sample_id": world["acme_sample"].id,
         "care_task_id": world["acme_care_task"].id,
         "message_id": world["message"].id,
+        "endpoint_id": world["acme_webhook_delivery"].endpoint_id,
+        "delivery_id": world["acme_webhook_delivery"].id,
         "refund_id": world.get("refund_id", 1),
         "fapiao_id": world.get("fapiao_id", 1),
         "line_id": world["bank_line"].id,

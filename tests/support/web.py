@@ -25,6 +25,8 @@ def make_config(url: str, **overrides) -> dict:
         "HSTS": False,
         # No deliverer thread: tests deliver the outbox by calling it.
         "OUTBOX_DELIVERY": "worker",
+        # Webhooks post to receivers on loopback (tests/support/webhooks.py).
+        "WEBHOOK_ALLOW_PRIVATE": True,
         # argon2 at its cheapest: a sign-in at production cost takes about 0.3-0.6 s here. The
         # tests of hashing itself ask for the production profile (tests/fixtures/passwords.py),
         # and a production config made here keeps production's (it refuses a cheaper one).
@@ -32,6 +34,7 @@ def make_config(url: str, **overrides) -> dict:
     }
     if overrides.get("PORTAL_ENV") == "production":
         del config["PASSWORD_HASH_PROFILE"]
+        del config["WEBHOOK_ALLOW_PRIVATE"]
     config.update(overrides)
     return config
 

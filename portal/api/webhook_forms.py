@@ -1,0 +1,46 @@
+"""Forms of the webhook pages: input shape only; the URL rule lives in webhook_services."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from portal.api.models import EVENT_TYPES
+from portal.api.webhook_services import EndpointValues
+from portal.core.inputs import plain_input
+from portal.core.versioning import VersionedForm
+
+EVENT_LABELS = {
+    "order.status_changed": _l("Order status changed"),
+    "invoice.issued": _l("Invoice issued"),
+    "payment.received": _l("Payment received"),
+    "quote.answered": _l("Quote answered"),
+}
+
+
+class EndpointForm(VersionedForm):
+    url = StringField(
+        _l("Endpoint URL"),
+        description=_l("An https:// address of your system that accepts POST requests."),
+        filters=[plain_input],
+        validators=[DataRequired(), Length(max=500)],
+    )
+    events = SelectMultipleField(
+        _l("Events to send"),
+        choices=[SelectChoice(e, EVENT_LABELS[e]) for e in EVENT_TYPES],
+        validators=[DataRequired(message=_l("Choose at least one event."))],
+    )
+    description = StringField(_l("Description (optional)"), validators=[Length(max=200)])
+
+    def values(self) -> EndpointValues:
+        return EndpointValues(
+            url=self.url.data or "",
+            events=tuple(self.events.data or ()),
+            description=self.description.data or "",
+        )
+
+
+class ActiveForm(FlaskForm):
+    #: "1" to enable, "0" to disable.
+    active = HiddenField()
