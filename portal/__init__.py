@@ -55,6 +55,7 @@ class Anonymous(AnonymousUserMixin):
 
 def register_extensions(app: Flask) -> None:
     from portal.accounts.models import User  # noqa: F401  (models must be known to migrations)
+    from portal.api.models import PunchoutConnection  # noqa: F401
     from portal.auth import services as auth_services
     from portal.auth.models import UserSession  # noqa: F401
     from portal.cart.models import Cart  # noqa: F401
@@ -164,6 +165,7 @@ def read_page_account() -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts import profile_views  # noqa: F401  (the profile joins accounts' bp)
     from portal.accounts.views import bp as accounts
+    from portal.api.punchout_views import bp as punchout
     from portal.auth.staff_views import bp as staff_users
     from portal.auth.views import bp as auth
     from portal.cart.views import bp as cart
@@ -219,6 +221,7 @@ def register_blueprints(app: Flask) -> None:
         quote_orders,
         quotes,
         pipeline,
+        punchout,
     ):
         app.register_blueprint(blueprint)
     check_pages(app)  # every endpoint in the access table, or the app does not start
