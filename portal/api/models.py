@@ -99,3 +99,5 @@ class PunchoutPayload(AccountScoped, db.Model):
     #: The cXML document answered, sent again as it was to a replay.
     response: Mapped[str] = mapped_column(sa.Text, default="")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    connection: Mapped[PunchoutConnection] = relationship(lazy="raise")

@@ -90,7 +90,6 @@ def start(token):
     try:
         row, user, connection = punchout.start(token)
     except punchout.StartRefused as refused:
-        db.session.rollback()
         return render_template("api/punchout_refused.html", status=refused.status), refused.status
     if current_user.is_authenticated:
         auth_services.end_session(current_user.session_token)
