@@ -363,7 +363,7 @@ def start(token: str) -> tuple[PunchoutSession, User, PunchoutConnection]:
             joinedload(PunchoutSession.connection),
             joinedload(PunchoutSession.user).joinedload(User.account),
         )
-        .with_for_update()
+        .with_for_update(of=PunchoutSession)
     )
     if row is None:
         raise StartRefused(404)
