@@ -20,9 +20,7 @@ class PunchoutConnection(TimestampMixin, AccountScoped, db.Model):
     the shared secret, which the portal generates, shows once and keeps only as a hash."""
 
     __tablename__ = "punchout_connections"
-    __table_args__ = (
-        sa.UniqueConstraint("domain", "identity"),
-    )
+    __table_args__ = (sa.UniqueConstraint("domain", "identity"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: What the customer calls the system ("SAP Ariba"), shown on "Return cart to ...".
@@ -81,9 +79,7 @@ class PunchoutPayload(AccountScoped, db.Model):
     replayed OrderRequest gets the answer the first one got and creates nothing."""
 
     __tablename__ = "punchout_payloads"
-    __table_args__ = (
-        sa.UniqueConstraint("connection_id", "payload_id"),
-    )
+    __table_args__ = (sa.UniqueConstraint("connection_id", "payload_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     connection_id: Mapped[int] = mapped_column(

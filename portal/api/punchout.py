@@ -400,7 +400,9 @@ def return_cart(user: User, account: KeyAccount, row: PunchoutSession, host: str
     if not pricing.lines:
         raise ServiceError(_("Your cart is empty."))
     if pricing.total is None:
-        raise ServiceError(_("Remove the lines without a contract price before returning the cart."))
+        raise ServiceError(
+            _("Remove the lines without a contract price before returning the cart.")
+        )
     currency = pricing.total.currency
     items = tuple(
         cxml.ItemIn(
@@ -524,7 +526,9 @@ def _replayed(seen: PunchoutPayload) -> str:
 def _check_prices(account: KeyAccount, lines: list[OrderLineRequest]) -> None:
     """The contract prices the order will be placed at; a line whose SKU the account may not
     order, or whose UnitPrice is not the contract's, refuses the order."""
-    pricing = price_lines(account.id, [(line.sku, line.quantity) for line in lines], today_for(account))
+    pricing = price_lines(
+        account.id, [(line.sku, line.quantity) for line in lines], today_for(account)
+    )
     for number, (asked, priced) in enumerate(zip(lines, pricing.lines, strict=True), start=1):
         if not priced.has_price:
             raise CxmlError(400, f"Line {number}: {asked.sku} cannot be ordered under the contract")

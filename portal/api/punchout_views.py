@@ -163,7 +163,9 @@ def roll_secret(slug, connection_id):
     secret = punchout.roll_secret(current_user, connection)
     flash(_("New shared secret made; the old one no longer works."), "success")
     users = [u for u in account_queries.users_of(account) if u.is_active and u.is_buyer_side]
-    return _connections_page(account, ConnectionForm(formdata=None, users=users), secret, connection.id)
+    return _connections_page(
+        account, ConnectionForm(formdata=None, users=users), secret, connection.id
+    )
 
 
 @bp.post("/staff/accounts/<slug>/punchout/<int:connection_id>/deactivate")
@@ -188,17 +190,17 @@ def _connections_page(account, form, secret, shown_for):
     """Secrets are shown in this response only: never flashed, never in a redirect."""
     response = make_response(
         render_template(
-        "api/punchout_connections.html",
-        account=account,
-        form=form,
-        action_form=ConnectionActionForm(formdata=None),
-        connections=punchout.connections_of(account),
-        secret=secret,
-        shown_for=shown_for,
-        setup_url=url_for(".setup", _external=True),
-        order_url=url_for(".order", _external=True),
-        supplier_identity=punchout.supplier_identity(),
-        start_minutes=int(punchout.START_FOR.total_seconds() // 60),
+            "api/punchout_connections.html",
+            account=account,
+            form=form,
+            action_form=ConnectionActionForm(formdata=None),
+            connections=punchout.connections_of(account),
+            secret=secret,
+            shown_for=shown_for,
+            setup_url=url_for(".setup", _external=True),
+            order_url=url_for(".order", _external=True),
+            supplier_identity=punchout.supplier_identity(),
+            start_minutes=int(punchout.START_FOR.total_seconds() // 60),
         )
     )
     response.headers["Cache-Control"] = "no-store"

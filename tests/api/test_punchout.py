@@ -137,8 +137,9 @@ def test_a_punchout_round_trip_places_one_order_with_the_po_number(client, shop,
     assert lines == [("NW-LT14", 2, Decimal("7650.00")), ("NW-MN27", 1, Decimal("2039.15"))]
     # the contract's term (the shop's: 100% at shipment + 30 days) made the schedule
     schedule = db.session.execute(
-        sa.select(Milestone.share_percent, Milestone.event, Milestone.days, Milestone.amount)
-        .where(Milestone.order_id == order.id)
+        sa.select(Milestone.share_percent, Milestone.event, Milestone.days, Milestone.amount).where(
+            Milestone.order_id == order.id
+        )
     ).all()
     assert schedule == [(Decimal("100"), "shipment", 30, Decimal("17339.15"))]
 

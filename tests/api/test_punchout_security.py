@@ -79,8 +79,12 @@ def test_a_deactivated_connection_is_refused(client, connection):
     made, secret = connection
     punchout.deactivate_connection(factories.StaffFactory(), made)
     before = written()
-    refused(client.post("/punchout/setup", data=setup_request(secret, "d-1"), content_type=CXML), 401)
-    refused(client.post("/punchout/order", data=order_request(secret, "d-2"), content_type=CXML), 401)
+    refused(
+        client.post("/punchout/setup", data=setup_request(secret, "d-1"), content_type=CXML), 401
+    )
+    refused(
+        client.post("/punchout/order", data=order_request(secret, "d-2"), content_type=CXML), 401
+    )
     assert written() == before
 
 
@@ -97,7 +101,9 @@ def test_an_order_request_cannot_reuse_a_setup_payload_id(client, connection):
     _, secret = connection
     client.post("/punchout/setup", data=setup_request(secret, "same-1"), content_type=CXML)
     before = written()
-    refused(client.post("/punchout/order", data=order_request(secret, "same-1"), content_type=CXML), 409)
+    refused(
+        client.post("/punchout/order", data=order_request(secret, "same-1"), content_type=CXML), 409
+    )
     assert written() == before
 
 
@@ -125,7 +131,10 @@ def with_entities(body: bytes, declarations: bytes, reference: bytes) -> bytes:
     "declarations, reference",
     [
         (BILLION_LAUGHS, b"&lol4;"),
-        (b'<?xml version="1.0"?>\n<!DOCTYPE cXML [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', b"&xxe;"),
+        (
+            b'<?xml version="1.0"?>\n<!DOCTYPE cXML [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+            b"&xxe;",
+        ),
         (
             b'<?xml version="1.0"?>\n<!DOCTYPE cXML [<!ENTITY xxe SYSTEM "http://127.0.0.1:9/x">]>',
             b"&xxe;",
@@ -147,7 +156,13 @@ def test_xml_entities_are_refused_unexpanded(client, connection, endpoint, decla
 
 def test_not_xml_and_other_documents_are_refused(client, connection):
     _, secret = connection
-    for body in (b"", b"not xml", b"<cXML payloadID='x'", b"\x00<cXML/>", order_request(secret, "x")):
+    for body in (
+        b"",
+        b"not xml",
+        b"<cXML payloadID='x'",
+        b"\x00<cXML/>",
+        order_request(secret, "x"),
+    ):
         refused(client.post("/punchout/setup", data=body, content_type=CXML), 400)
     assert written() == (0, 0, 0)
 

@@ -77,12 +77,18 @@ def test_a_new_secret_replaces_the_old_one(client, shop, editor):
     rolled = client.post(f"{PAGE}/{row.id}/secret")
     new = secret_on(rolled)
     assert new and new != old
-    assert client.post(
-        "/punchout/setup", data=setup_request(old, "r-1"), content_type=CXML
-    ).status_code == 401
-    assert client.post(
-        "/punchout/setup", data=setup_request(new, "r-2"), content_type=CXML
-    ).status_code == 200
+    assert (
+        client.post(
+            "/punchout/setup", data=setup_request(old, "r-1"), content_type=CXML
+        ).status_code
+        == 401
+    )
+    assert (
+        client.post(
+            "/punchout/setup", data=setup_request(new, "r-2"), content_type=CXML
+        ).status_code
+        == 200
+    )
     assert db.session.scalars(
         sa.select(AuditEvent.action).where(AuditEvent.action == "punchout.secret_roll")
     ).all() == ["punchout.secret_roll"]
@@ -92,9 +98,12 @@ def test_deactivating_stops_the_connection(client, shop, editor):
     secret = secret_on(add(client, shop))
     row = db.session.scalars(sa.select(PunchoutConnection)).one()
     assert client.post(f"{PAGE}/{row.id}/deactivate").status_code == 303
-    assert client.post(
-        "/punchout/setup", data=setup_request(secret, "x-1"), content_type=CXML
-    ).status_code == 401
+    assert (
+        client.post(
+            "/punchout/setup", data=setup_request(secret, "x-1"), content_type=CXML
+        ).status_code
+        == 401
+    )
 
 
 def test_adding_or_rolling_needs_a_fresh_sign_in(client, shop, editor):
@@ -127,9 +136,7 @@ def test_an_identity_is_one_connection_and_the_default_user_is_the_accounts(clie
 
 def test_another_accounts_connection_is_not_found(client, shop, editor):
     globex = factories.AccountFactory(slug="globex")
-    theirs = factories.PunchoutConnectionFactory(
-        default_user=factories.UserFactory(account=globex)
-    )
+    theirs = factories.PunchoutConnectionFactory(default_user=factories.UserFactory(account=globex))
     assert client.post(f"{PAGE}/{theirs.id}/secret").status_code == 404
     assert client.post(f"{PAGE}/{theirs.id}/deactivate").status_code == 404
     db.session.expire_all()
