@@ -34,6 +34,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Address, KeyAccount, User
 from portal.api import cxml
+from portal.api.connections import digest
 from portal.api.cxml import CxmlError
 from portal.api.models import PunchoutConnection, PunchoutPayload, PunchoutSession
 from portal.cart import queries as cart_queries
@@ -42,7 +43,6 @@ from portal.cart.models import MAX_LINES, MAX_QUANTITY
 from portal.catalog.names import is_chinese, product_name, shown
 from portal.contracts.pricing import price_lines
 from portal.contracts.services import today_for
-from portal.core import audit
 from portal.core import db as core_db
 from portal.core.errors import ServiceError
 from portal.core.inputs import has_control_characters, plain_email, plain_width
@@ -54,143 +54,12 @@ from portal.ordering.models import Order
 
 #: How long the start URL of a setup response may be opened (once).
 START_FOR = timedelta(minutes=5)
-#: Credential domains and identities as the customer's procurement system writes them.
-MAX_DOMAIN, MAX_IDENTITY, MAX_NAME = 100, 200, 100
 #: The longest BuyerCookie and BrowserFormPost URL kept.
 MAX_COOKIE, MAX_RETURN_URL = 200, 2000
 #: The longest PO number an order keeps (ordering.models.Order.po_number).
 MAX_PO = 60
 #: An unused secret's hash, compared against when the identity is unknown (same work).
 _NO_SECRET = hashlib.sha256(b"no such connection").hexdigest()
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def new_secret() -> str:
-    return secrets.token_urlsafe(32)
-
-
-# --- connections (staff) ---
-
-
-@dataclass(frozen=True)
-class ConnectionValues:
-    name: str
-    domain: str
-    identity: str
-    default_user_id: int
-
-
-def connections_of(account: KeyAccount) -> list[PunchoutConnection]:
-    return list(
-        db.session.scalars(
-            sa.select(PunchoutConnection)
-            .where(PunchoutConnection.account_id == account.id)
-            .options(joinedload(PunchoutConnection.default_user))
-            .order_by(PunchoutConnection.id)
-        )
-    )
-
-
-def connection_of_account_or_none(account: KeyAccount, connection_id: int):
-    return db.session.scalar(
-        sa.select(PunchoutConnection).where(
-            PunchoutConnection.id == connection_id, PunchoutConnection.account_id == account.id
-        )
-    )
-
-
-def create_connection(
-    actor: User, account: KeyAccount, values: ConnectionValues
-) -> tuple[PunchoutConnection, str]:
-    """A new connection and its shared secret, which is returned this once and never again."""
-    domain, identity = _checked_credential(values)
-    user = _checked_default_user(account, values.default_user_id)
-    if _credential_taken(domain, identity):
-        raise ServiceError(
-            _("Another connection already uses this domain and identity."), field="identity"
-        )
-    secret = new_secret()
-    connection = PunchoutConnection(
-        account_id=account.id,
-        name=values.name.strip()[:MAX_NAME] or identity,
-        domain=domain,
-        identity=identity,
-        secret_hash=_digest(secret),
-        secret_set_at=core_db.utcnow(),
-        default_user_id=user.id,
-        created_by_id=actor.id,
-    )
-    db.session.add(connection)
-    db.session.flush()
-    audit.record(
-        actor,
-        "punchout.connection_create",
-        f"punchout:{connection.id}",
-        {"account": (None, account.slug), "identity": (None, f"{domain}:{identity}")},
-    )
-    _commit_or_taken()
-    return connection, secret
-
-
-def roll_secret(actor: User, connection: PunchoutConnection) -> str:
-    """A new shared secret for the connection; the old one stops working at once."""
-    secret = new_secret()
-    connection.secret_hash = _digest(secret)
-    connection.secret_set_at = core_db.utcnow()
-    audit.record(actor, "punchout.secret_roll", f"punchout:{connection.id}")
-    db.session.commit()
-    return secret
-
-
-def deactivate_connection(actor: User, connection: PunchoutConnection) -> None:
-    if not connection.is_active:
-        return
-    connection.is_active = False
-    audit.record(
-        actor, "punchout.connection_deactivate", f"punchout:{connection.id}", {"active": (1, 0)}
-    )
-    db.session.commit()
-
-
-def _checked_credential(values: ConnectionValues) -> tuple[str, str]:
-    domain = plain_width(values.domain).strip()
-    identity = plain_width(values.identity).strip()
-    if not domain or len(domain) > MAX_DOMAIN:
-        raise ServiceError(_("Enter the credential domain, such as NetworkId."), field="domain")
-    if not identity or len(identity) > MAX_IDENTITY:
-        raise ServiceError(_("Enter the procurement system's identity."), field="identity")
-    return domain, identity
-
-
-def _checked_default_user(account: KeyAccount, user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or user.account_id != account.id or not user.is_active:
-        raise ServiceError(_("Choose an active user of the account."), field="default_user")
-    return user
-
-
-def _credential_taken(domain: str, identity: str) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(PunchoutConnection.id).where(
-                PunchoutConnection.domain == domain, PunchoutConnection.identity == identity
-            )
-        )
-        is not None
-    )
-
-
-def _commit_or_taken() -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(
-            _("Another connection already uses this domain and identity."), field="identity"
-        ) from None
 
 
 # --- authentication of a cXML request ---
@@ -213,7 +82,7 @@ def authenticate(envelope: cxml.Envelope) -> PunchoutConnection:
         )
     given = envelope.sender.secret or ""
     expected = connection.secret_hash if connection is not None else _NO_SECRET
-    matches = hmac.compare_digest(_digest(given), expected)
+    matches = hmac.compare_digest(digest(given), expected)
     if connection is None or not matches or not given:
         raise CxmlError(401, "Unknown sender or wrong shared secret")
     return connection
@@ -293,7 +162,7 @@ def setup(body: bytes, start_url_for, host: str) -> str:
             buyer_cookie=wanted.buyer_cookie,
             return_url=wanted.return_url,
             operation=wanted.operation,
-            start_token_hash=_digest(token),
+            start_token_hash=digest(token),
             start_expires_at=now + START_FOR,
             created_at=now,
         )
@@ -358,7 +227,7 @@ def start(token: str) -> tuple[PunchoutSession, User, PunchoutConnection]:
     core_db.begin_write(db.session)  # a GET that writes
     row = db.session.scalar(
         sa.select(PunchoutSession)
-        .where(PunchoutSession.start_token_hash == _digest(token))
+        .where(PunchoutSession.start_token_hash == digest(token))
         .options(
             joinedload(PunchoutSession.connection),
             joinedload(PunchoutSession.user).joinedload(User.account),

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.api.punchout import MAX_DOMAIN, MAX_IDENTITY, MAX_NAME, ConnectionValues
+from portal.api.connections import MAX_DOMAIN, MAX_IDENTITY, MAX_NAME, ConnectionValues
 from portal.core.inputs import plain_input
 
 

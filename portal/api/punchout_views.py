@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from portal.accounts import queries as account_queries
+from portal.api import connections as connection_book
 from portal.api import punchout
 from portal.api.cxml import CxmlError, new_payload_id, status_response
 from portal.api.punchout_forms import ConnectionActionForm, ConnectionForm
@@ -143,7 +144,9 @@ def connections(slug):
     status = 200
     if form.validate_on_submit():
         with refusal_shown(form):
-            connection, secret = punchout.create_connection(current_user, account, form.values())
+            connection, secret = connection_book.create_connection(
+                current_user, account, form.values()
+            )
             shown_for = connection.id
             flash(_("Connection added. Give the shared secret to the customer now."), "success")
             form = ConnectionForm(formdata=None, users=users)
@@ -160,7 +163,7 @@ def roll_secret(slug, connection_id):
     connection = _connection_or_404(account, connection_id)
     if not ConnectionActionForm().validate_on_submit():
         return redirect(url_for(".connections", slug=slug), 303)
-    secret = punchout.roll_secret(current_user, connection)
+    secret = connection_book.roll_secret(current_user, connection)
     flash(_("New shared secret made; the old one no longer works."), "success")
     users = [u for u in account_queries.users_of(account) if u.is_active and u.is_buyer_side]
     return _connections_page(
@@ -175,13 +178,13 @@ def deactivate(slug, connection_id):
     account = account_queries.account_or_404(slug)
     connection = _connection_or_404(account, connection_id)
     if ConnectionActionForm().validate_on_submit():
-        punchout.deactivate_connection(current_user, connection)
+        connection_book.deactivate_connection(current_user, connection)
         flash(_("Connection deactivated."), "success")
     return redirect(url_for(".connections", slug=slug), 303)
 
 
 def _connection_or_404(account, connection_id):
-    connection = punchout.connection_of_account_or_none(account, connection_id)
+    connection = connection_book.connection_of_account_or_none(account, connection_id)
     require(connection is not None)
     return connection
 
@@ -194,7 +197,7 @@ def _connections_page(account, form, secret, shown_for):
             account=account,
             form=form,
             action_form=ConnectionActionForm(formdata=None),
-            connections=punchout.connections_of(account),
+            connections=connection_book.connections_of(account),
             secret=secret,
             shown_for=shown_for,
             setup_url=url_for(".setup", _external=True),

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from portal.api import punchout
+from portal.api import connections
 from portal.api.models import PunchoutPayload, PunchoutSession
 from portal.extensions import db
 from portal.ordering.models import Milestone, Order, OrderLine
@@ -34,8 +34,8 @@ from tests.support.cxml import (
 def connection(shop):
     """Acme's procurement system, connected by an account admin; returns its secret."""
     staff = factories.StaffFactory()
-    values = punchout.ConnectionValues("SAP Ariba", "NetworkId", IDENTITY, shop.buyer.id)
-    made, secret = punchout.create_connection(staff, shop.account, values)
+    values = connections.ConnectionValues("SAP Ariba", "NetworkId", IDENTITY, shop.buyer.id)
+    made, secret = connections.create_connection(staff, shop.account, values)
     return made, secret
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from portal.api import punchout
+from portal.api import connections
 from portal.api.models import PunchoutPayload
 from portal.catalog.models import Product
 from portal.extensions import db
@@ -35,8 +35,10 @@ def seed(app) -> tuple[str, int, str]:
             )
         buyer = factories.UserFactory(account=account, email=f"buyer-{tag}@race.example")
         factories.AddressFactory(account=account)
-        values = punchout.ConnectionValues("SAP Ariba", "NetworkId", f"{IDENTITY}-{tag}", buyer.id)
-        _, secret = punchout.create_connection(factories.StaffFactory(), account, values)
+        values = connections.ConnectionValues(
+            "SAP Ariba", "NetworkId", f"{IDENTITY}-{tag}", buyer.id
+        )
+        _, secret = connections.create_connection(factories.StaffFactory(), account, values)
         return secret, account.id, f"{IDENTITY}-{tag}"
 
 

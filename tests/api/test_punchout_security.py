@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from portal.api import punchout
+from portal.api import connections
 from portal.api.models import PunchoutPayload, PunchoutSession
 from portal.catalog.models import Product
 from portal.extensions import db
@@ -28,8 +28,8 @@ from tests.support.cxml import (
 @pytest.fixture
 def connection(shop):
     staff = factories.StaffFactory()
-    values = punchout.ConnectionValues("SAP Ariba", "NetworkId", IDENTITY, shop.buyer.id)
-    return punchout.create_connection(staff, shop.account, values)
+    values = connections.ConnectionValues("SAP Ariba", "NetworkId", IDENTITY, shop.buyer.id)
+    return connections.create_connection(staff, shop.account, values)
 
 
 def written() -> tuple[int, int, int]:
@@ -77,7 +77,7 @@ def test_the_secret_is_kept_only_as_a_hash(connection):
 
 def test_a_deactivated_connection_is_refused(client, connection):
     made, secret = connection
-    punchout.deactivate_connection(factories.StaffFactory(), made)
+    connections.deactivate_connection(factories.StaffFactory(), made)
     before = written()
     refused(
         client.post("/punchout/setup", data=setup_request(secret, "d-1"), content_type=CXML), 401
@@ -216,8 +216,10 @@ def test_another_accounts_prices_never_show(client, shop, connection):
     factories.PriceRuleFactory(contract=contract, product=lt14, kind="fixed", value=Decimal("5900"))
     globex_buyer = factories.UserFactory(account=globex)
     staff = factories.StaffFactory()
-    punchout.create_connection(
-        staff, globex, punchout.ConnectionValues("Coupa", "NetworkId", "GLOBEX-1", globex_buyer.id)
+    connections.create_connection(
+        staff,
+        globex,
+        connections.ConnectionValues("Coupa", "NetworkId", "GLOBEX-1", globex_buyer.id),
     )
 
     body = order_request(secret, "leak-1", price_1="1.00")
