@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from portal.api import connections
 from portal.api.models import PunchoutPayload, PunchoutSession
+from portal.catalog.models import Product
 from portal.extensions import db
 from portal.ordering.models import Milestone, Order, OrderLine
 from tests import factories
@@ -190,3 +191,22 @@ def test_the_setup_user_is_the_named_buyer_else_the_default_user(client, shop, c
         assert client.post("/punchout/setup", data=body, content_type=CXML).status_code == 200
         row = db.session.scalars(sa.select(PunchoutSession).order_by(PunchoutSession.id.desc()))
         assert row.first().user_id == expected
+
+
+def test_the_returned_cart_describes_items_in_the_buyers_language(client, shop, connection):
+    _, secret = connection
+    shop.buyer.locale = "zh_Hans"
+    product = db.session.scalar(sa.select(Product).where(Product.sku == "NW-LT14"))
+    product.name_zh = "ProBook 14 笔记本电脑"
+    db.session.commit()
+    answer = client.post("/punchout/setup", data=setup_request(secret, "zh-1"), content_type=CXML)
+    start = parsed(answer.data).findtext("Response/PunchOutSetupResponse/StartPage/URL")
+    client.get(urlsplit(start).path)
+    client.post("/a/acme/cart/add", data={"sku": "NW-LT14", "quantity": "1"})
+    assert "ProBook 14 笔记本电脑" in client.get("/a/acme/cart").get_data(as_text=True)
+    _, document = returned_form(client.post("/punchout/return").get_data(as_text=True))
+    description = validated(document).find(
+        "Message/PunchOutOrderMessage/ItemIn/ItemDetail/Description"
+    )
+    assert description.text == "ProBook 14 笔记本电脑"
+    assert description.get("{http://www.w3.org/XML/1998/namespace}lang") == "zh-CN"
