@@ -165,6 +165,7 @@ def read_page_account() -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts import profile_views  # noqa: F401  (the profile joins accounts' bp)
     from portal.accounts.views import bp as accounts
+    from portal.api.punchout_views import bp as punchout
     from portal.api.views import bp as api
     from portal.api.webhook_views import bp as webhooks
     from portal.auth.staff_views import bp as staff_users
@@ -224,6 +225,7 @@ def register_blueprints(app: Flask) -> None:
         quotes,
         pipeline,
         webhooks,
+        punchout,
     ):
         app.register_blueprint(blueprint)
     check_pages(app)  # every endpoint in the access table, or the app does not start

@@ -1,5 +1,6 @@
 """factory_boy factories for the models; they write through the test's session."""
 
+import hashlib
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -9,7 +10,15 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.accounts.models import Address, KeyAccount, Team, User
-from portal.api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from portal.api.models import (
+    PunchoutConnection,
+    PunchoutPayload,
+    PunchoutSession,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from portal.cart.models import Cart, CartLine, OrderList, OrderListLine
 from portal.catalog.models import Category, ListPrice, Product
 from portal.contracts.models import Contract, PaymentTerm, PriceRule, TermMilestone
@@ -608,6 +617,42 @@ class CareContactFactory(Base):
     task = factory.SubFactory(CareTaskFactory)
     account_id = factory.SelfAttribute("task.account_id")
     notes = "Called; all fine."
+
+
+class PunchoutConnectionFactory(Base):
+    class Meta:
+        model = PunchoutConnection
+
+    name = "SAP Ariba"
+    domain = "NetworkId"
+    identity = factory.Sequence(lambda n: f"AN0200000{n:04d}")
+    secret_hash = factory.LazyFunction(lambda: hashlib.sha256(b"not the secret").hexdigest())
+    default_user = factory.SubFactory(UserFactory)
+    account_id = factory.LazyAttribute(lambda o: o.default_user.account_id)
+
+
+class PunchoutSessionFactory(Base):
+    class Meta:
+        model = PunchoutSession
+
+    connection = factory.SubFactory(PunchoutConnectionFactory)
+    account_id = factory.LazyAttribute(lambda o: o.connection.account_id)
+    user_id = factory.LazyAttribute(lambda o: o.connection.default_user_id)
+    buyer_cookie = factory.Sequence(lambda n: f"cookie-{n}")
+    return_url = "https://procurement.example/punchout/return"
+    operation = "create"
+    start_token_hash = factory.Sequence(lambda n: hashlib.sha256(f"start-{n}".encode()).hexdigest())
+    start_expires_at = factory.LazyFunction(lambda: datetime.now(UTC) + timedelta(minutes=5))
+
+
+class PunchoutPayloadFactory(Base):
+    class Meta:
+        model = PunchoutPayload
+
+    connection = factory.SubFactory(PunchoutConnectionFactory)
+    account_id = factory.LazyAttribute(lambda o: o.connection.account_id)
+    payload_id = factory.Sequence(lambda n: f"{n}.payload@procurement.example")
+    kind = "setup"
 
 
 class OutboxMessageFactory(Base):

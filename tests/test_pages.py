@@ -78,7 +78,9 @@ CHINESE_PERSONAS = {
 CHINESE_BROWSER = "zh-CN,zh;q=0.9"
 WIDTHS = (390, 1280)
 #: GET rules that serve files, not pages (the demo's products have no images).
-NOT_PAGES = {"static", "bootstrap.static", "catalog.product_image"}
+#: ... and a PunchOut start link, which opens once within minutes of its setup request and
+#: signs its user in (tests/api/test_punchout.py opens it and its refusal page).
+NOT_PAGES = {"static", "bootstrap.static", "catalog.product_image", "punchout.start"}
 
 #: Several lines, and a word too long for a phone's line: notes must keep their line breaks
 #: (an inline style the CSP blocks lost them) and stay inside the page.

@@ -25,6 +25,7 @@ from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.csvfiles import ignored_columns_note
 from portal.core.forms import validated
+from portal.core.punchout import current_punchout
 from portal.tax import services as tax
 
 bp = Blueprint("cart", __name__)
@@ -255,6 +256,7 @@ def _cart_page(
         rejected=rejected,
         source=source,
         checkout_url=url_for("ordering.checkout", slug=account.slug),
+        punchout=current_punchout(),
         max_quantity=MAX_QUANTITY,
         max_lines=MAX_LINES,
     )

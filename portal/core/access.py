@@ -351,6 +351,16 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     # insights: the dashboard (charts, the account table) and its exports
     "insights.dashboard": INSIGHT_READERS,
     "insights.export_table": INSIGHT_READERS,
+    # punchout: cXML from procurement systems, authenticated by the connection's shared
+    # secret (setup, order) or a one-time start token; the cart returned in a PunchOut session;
+    # staff keep an account's connections and their secrets
+    "punchout.setup": PUBLIC,
+    "punchout.order": PUBLIC,
+    "punchout.start": PUBLIC,
+    "punchout.return_cart": BUYER_ROLES,
+    "punchout.connections": ACCOUNT_EDITORS,
+    "punchout.roll_secret": ACCOUNT_EDITORS,
+    "punchout.deactivate": ACCOUNT_EDITORS,
 }
 
 #: What a staff page may show -> the roles that see it.

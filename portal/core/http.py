@@ -73,7 +73,10 @@ def register_http(app) -> None:
     @app.after_request
     def security_headers(response):
         headers = response.headers
-        headers["Content-Security-Policy"] = csp
+        extra = g.get(FORM_ACTION_ORIGIN)
+        headers["Content-Security-Policy"] = (
+            csp.replace("form-action 'self'", f"form-action 'self' {extra}") if extra else csp
+        )
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "same-origin"
         headers["X-Frame-Options"] = "DENY"
@@ -84,6 +87,21 @@ def register_http(app) -> None:
         if app.config["HSTS"]:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response
+
+
+#: Where `allow_form_action` keeps the one origin this response's forms may also post to.
+FORM_ACTION_ORIGIN = "form_action_origin"
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?$")
+
+
+def allow_form_action(url: str) -> None:
+    """Let this response's forms post to `url`'s origin as well as to the site (a PunchOut
+    cart goes back to the procurement system, portal.api.punchout_views). Anything but a
+    plain http(s) origin is refused."""
+    allowed = origin(url).lower()
+    if not _ORIGIN.match(allowed):
+        raise ValueError("not an http(s) origin")
+    setattr(g, FORM_ACTION_ORIGIN, allowed)
 
 
 def home_url(user, signed_out: bool = False) -> str:

@@ -15,6 +15,7 @@ from portal.core.forms import validated
 from portal.core.inputs import bounded_int
 from portal.core.page_parts import page_parts
 from portal.core.permissions import require
+from portal.core.punchout import current_punchout
 from portal.core.reauth import fresh_sign_in
 from portal.notifications import services as notifications
 from portal.notifications.forms import ReadNoticesForm
@@ -72,6 +73,10 @@ bp = Blueprint("ordering", __name__)
 @restricted
 def checkout(slug):
     account = account_queries.account_or_404(slug, with_details=True)
+    if current_punchout() is not None:
+        # In a PunchOut the cart goes back to the purchasing system; its PO places the order.
+        flash(_("Return the cart to your purchasing system to order it."), "info")
+        return redirect(url_for("cart.show_cart", slug=slug), 303)
     page = checkout_page(account)
     form = page.form
     status = 200

@@ -73,6 +73,11 @@ def test_every_scoped_model_is_filtered_to_the_buyers_account():
         factories.WebhookAttemptFactory(
             delivery=factories.WebhookDeliveryFactory(endpoint=endpoint)
         )
+        connection = factories.PunchoutConnectionFactory(
+            default_user=factories.UserFactory(account=account)
+        )
+        factories.PunchoutSessionFactory(connection=connection)
+        factories.PunchoutPayloadFactory(connection=connection)
         # quotes: a quote with its versions, lines, sign-off and history
         accepted_quote(account.slug, [(factories.ProductFactory().sku, 1, "10.00")])
 

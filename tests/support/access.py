@@ -43,6 +43,7 @@ def build_url(app, rule, world, slug="acme"):
         "line_id": world["bank_line"].id,
         "letter_id": world["acme_letter"].id,
         "token": "not-a-valid-link",
+        "connection_id": world["acme_punchout"].id,
         "staff_id": world["users"]["inside_sales"].id,
         "team_id": world["team"].id,
         # quotes: Acme's quote; its version 1 (the buyer's request) every quote has, which
@@ -55,6 +56,18 @@ def build_url(app, rule, world, slug="acme"):
     }
     with app.test_request_context():
         return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
+
+
+#: Public pages whose argument the world gives no valid value for, and what they answer
+#: then: a PunchOut start link opens once, within minutes of its setup request
+#: (tests/api/test_punchout.py opens valid ones).
+PUBLIC_REFUSALS = {"punchout.start": 404}
+
+
+def public_answers(endpoint: str) -> tuple[int, ...]:
+    """What a public page answers anyone who opens it with the world's values."""
+    refused = PUBLIC_REFUSALS.get(endpoint)
+    return (200, 302) if refused is None else (refused,)
 
 
 def rules(app, method):
