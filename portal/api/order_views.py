@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.accounts import queries as account_queries
 from portal.api import order_shapes as shapes
 from portal.api import pagination
 from portal.api.spec import ApiProblem, Header, operation
@@ -49,9 +50,8 @@ IDEMPOTENCY_KEY = Header(
 def list_addresses():
     """The account's addresses an order can be shipped to: pass an `id` as
     `ship_to_address_id` when placing an order."""
-    return shapes.AddressesOut(
-        data=[shapes.address_out(address) for address in current_user.account.addresses]
-    )
+    account = account_queries.account_or_404(current_user.account.slug, with_details=True)
+    return shapes.AddressesOut(data=[shapes.address_out(address) for address in account.addresses])
 
 
 @bp.post("/orders")
