@@ -165,6 +165,10 @@ def read_page_account() -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts import profile_views  # noqa: F401  (the profile joins accounts' bp)
     from portal.accounts.views import bp as accounts
+    from portal.api import (  # noqa: F401  (the buyer's catalog, cart and orders join api's bp)
+        catalog_views,
+        order_views,
+    )
     from portal.api.punchout_views import bp as punchout
     from portal.api.views import bp as api
     from portal.api.webhook_views import bp as webhooks

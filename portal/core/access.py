@@ -134,6 +134,23 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "api.openapi": PUBLIC,
     "api.docs": PUBLIC,
     "api.me": ROLES,
+    # api: the buyer's catalog, prices and cart (api.catalog_views)
+    "api.list_catalog": BUYER_ROLES,
+    "api.show_catalog_item": BUYER_ROLES,
+    "api.quote_prices": BUYER_ROLES,
+    "api.show_cart": BUYER_ROLES,
+    "api.add_cart_line": BUYER_ROLES,
+    "api.set_cart_line": BUYER_ROLES,
+    "api.remove_cart_line": BUYER_ROLES,
+    # api: ship-to addresses, orders and approvals (api.order_views)
+    "api.list_addresses": BUYER_ROLES,
+    "api.place_order": BUYER_ROLES,
+    "api.list_orders": BUYER_ROLES,
+    "api.show_order": BUYER_ROLES,
+    "api.cancel_order": BUYER_ROLES,
+    "api.list_approvals": APPROVALS_ROLES,
+    "api.approve_order": APPROVALS_ROLES,
+    "api.reject_order": APPROVALS_ROLES,
     # auth
     "auth.login": PUBLIC,
     "auth.logout": ROLES,

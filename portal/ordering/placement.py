@@ -159,7 +159,21 @@ def contract_term(contract_id: int) -> PaymentTerm | None:
     return term if term is not None and term.milestones else None
 
 
-def place_order(
+@dataclass(frozen=True)
+class Placed:
+    """What `submit_order` did: the order, and whether this call made it (False: a repeated
+    submit of the same token found the order an earlier one made)."""
+
+    order: Order
+    is_new: bool
+
+
+def place_order(buyer: User, account: KeyAccount, checkout: Checkout, token: str, **how) -> Order:
+    """`submit_order`, for callers that need only the order (a repeat finds the first)."""
+    return submit_order(buyer, account, checkout, token, **how).order
+
+
+def submit_order(
     buyer: User,
     account: KeyAccount,
     checkout: Checkout,
@@ -169,7 +183,7 @@ def place_order(
     on_behalf_by: User | None = None,
     reason: str = "",
     from_quote: QuoteSource | None = None,
-) -> Order:
+) -> Placed:
     """Turn the buyer's cart (or `items`, (SKU, quantity) pairs that staff took down on the
     buyer's behalf) into an order at today's contract prices, or refuse with a message and
     write nothing.
@@ -187,7 +201,7 @@ def place_order(
     reason = _checked_reason(on_behalf_by, reason)
     lock_account(account.id)
     if (existing := _order_with_token(account.id, token)) is not None:
-        return existing
+        return Placed(existing, False)
     today = today_for(account)
     quoted = from_quote.quoted() if from_quote is not None else None
     pricing, term = _priced(buyer, account, items, quoted, today)
@@ -197,7 +211,7 @@ def place_order(
     try:
         db.session.flush()
     except IntegrityError as error:
-        return _placed_meanwhile(account.id, token, error)
+        return Placed(_placed_meanwhile(account.id, token, error), False)
     _add_lines(order, pricing, taxed, quoted)
     issued = _add_schedule(order, term, pricing.total, today)
     actor = on_behalf_by or buyer
@@ -218,8 +232,8 @@ def place_order(
     try:
         db.session.commit()
     except IntegrityError as error:
-        return _placed_meanwhile(account.id, token, error)
-    return order
+        return Placed(_placed_meanwhile(account.id, token, error), False)
+    return Placed(order, True)
 
 
 def _checked_reason(on_behalf_by: User | None, reason: str) -> str:

@@ -61,18 +61,31 @@ def orders_of(
 ) -> Page:
     """One page of the account's orders, newest first, with who placed them: two statements
     however many orders there are."""
+    where = _account_orders_where(account_id, status, placed_by_id)
+    query = account_orders(account_id, status=status, placed_by_id=placed_by_id)
+    query = query.order_by(Order.id.desc())
+    return paginate(query, sa.select(sa.func.count(Order.id)).where(*where), page, per_page)
+
+
+def account_orders(
+    account_id: int, *, status: str | None = None, placed_by_id: int | None = None
+) -> sa.Select:
+    """The account's orders (of one status, placed by one user, when given) with who placed
+    them, unordered and unlimited: the order history's page and the API's cursor pages."""
+    return (
+        sa.select(Order)
+        .where(*_account_orders_where(account_id, status, placed_by_id))
+        .options(joinedload(Order.placed_by))
+    )
+
+
+def _account_orders_where(account_id: int, status: str | None, placed_by_id: int | None) -> list:
     where = [Order.account_id == account_id]
     if status is not None:
         where.append(Order.status == status)
     if placed_by_id is not None:
         where.append(Order.placed_by_id == placed_by_id)
-    query = (
-        sa.select(Order)
-        .where(*where)
-        .options(joinedload(Order.placed_by))
-        .order_by(Order.id.desc())
-    )
-    return paginate(query, sa.select(sa.func.count(Order.id)).where(*where), page, per_page)
+    return where
 
 
 def waiting_for_approval(account_id: int) -> list[Order]:
