@@ -165,6 +165,9 @@ def read_page_account() -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts import profile_views  # noqa: F401  (the profile joins accounts' bp)
     from portal.accounts.views import bp as accounts
+    from portal.api import (  # noqa: F401  (documents, quotes, hotline, staff join api's bp)
+        payment_views,
+    )
     from portal.api.views import bp as api
     from portal.auth.staff_views import bp as staff_users
     from portal.auth.views import bp as auth

@@ -134,6 +134,11 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "api.openapi": PUBLIC,
     "api.docs": PUBLIC,
     "api.me": ROLES,
+    # api: the buyer's payment schedule, invoices and their PDFs (api/payment_views.py)
+    "api.order_schedule": BUYER_ROLES,
+    "api.list_invoices": BUYER_ROLES,
+    "api.show_invoice": BUYER_ROLES,
+    "api.invoice_pdf": BUYER_ROLES,
     # auth
     "auth.login": PUBLIC,
     "auth.logout": ROLES,
