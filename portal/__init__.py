@@ -166,6 +166,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.accounts import profile_views  # noqa: F401  (the profile joins accounts' bp)
     from portal.accounts.views import bp as accounts
     from portal.api import (  # noqa: F401  (documents, quotes, hotline, staff join api's bp)
+        hotline_views,
         payment_views,
     )
     from portal.api.views import bp as api

@@ -139,6 +139,10 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "api.list_invoices": BUYER_ROLES,
     "api.show_invoice": BUYER_ROLES,
     "api.invoice_pdf": BUYER_ROLES,
+    # api: the buyer's hotline requests (api/hotline_views.py)
+    "api.file_hotline_request": BUYER_ROLES,
+    "api.list_hotline_requests": BUYER_ROLES,
+    "api.show_hotline_request": BUYER_ROLES,
     # auth
     "auth.login": PUBLIC,
     "auth.logout": ROLES,
