@@ -168,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.api import (  # noqa: F401  (documents, quotes, hotline, staff join api's bp)
         hotline_views,
         payment_views,
+        quote_views,
     )
     from portal.api.views import bp as api
     from portal.auth.staff_views import bp as staff_users

@@ -143,6 +143,13 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "api.file_hotline_request": BUYER_ROLES,
     "api.list_hotline_requests": BUYER_ROLES,
     "api.show_hotline_request": BUYER_ROLES,
+    # api: the buyer's quotes and their answers to them (api/quote_views.py)
+    "api.list_quotes": BUYER_ROLES,
+    "api.request_quote": BUYER_ROLES,
+    "api.show_quote": BUYER_ROLES,
+    "api.accept_quote": BUYER_ROLES,
+    "api.reject_quote": BUYER_ROLES,
+    "api.ask_for_quote_changes": BUYER_ROLES,
     # auth
     "auth.login": PUBLIC,
     "auth.logout": ROLES,

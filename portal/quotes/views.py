@@ -16,6 +16,7 @@ from portal.core.dates import format_moment
 from portal.core.forms import validated
 from portal.core.permissions import require
 from portal.quotes import figures, permissions, queries, services
+from portal.quotes.permissions import buyer_versions
 from portal.quotes.forms import (
     SPARE_ROWS,
     AcceptForm,
@@ -163,11 +164,6 @@ def _loaded(slug, number):
     now is the service's to say: a second click on a button is refused, with why, harmlessly."""
     account = account_queries.account_or_404(slug)
     return account, _quote_or_404(account, number)
-
-
-def buyer_versions(quote) -> list:
-    """The versions a buyer sees: the buyer side's, and the supplier's once sent."""
-    return [v for v in quote.versions if v.side == "buyer" or v.status == "sent"]
 
 
 def _quote_page(account, quote, status=200, **forms):
