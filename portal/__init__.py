@@ -169,6 +169,7 @@ def register_blueprints(app: Flask) -> None:
         hotline_views,
         payment_views,
         quote_views,
+        staff_views,
     )
     from portal.api.views import bp as api
     from portal.auth.staff_views import bp as staff_users

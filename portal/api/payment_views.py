@@ -163,8 +163,7 @@ class InvoiceOut(BaseModel):
     #: The first day it counts as overdue, when it is.
     overdue_since: date | None
     status: str = Field(
-        description="open, overdue, paid; for a cancelled order: cancelled, refund_due or "
-        "refunded."
+        description="open, overdue, paid; for a cancelled order: cancelled, refund_due or refunded."
     )
     amount: MoneyOut
     paid: MoneyOut
@@ -259,9 +258,7 @@ def order_schedule(number):
 
 
 @bp.get("/invoices")
-@operation(
-    summary=_l("The account's invoices"), tag=TAG, query=InvoiceQuery, response=InvoicePage
-)
+@operation(summary=_l("The account's invoices"), tag=TAG, query=InvoiceQuery, response=InvoicePage)
 def list_invoices(query: InvoiceQuery):
     """The account's invoices, newest first, filtered as the invoices page filters them: open
     (not paid in full, overdue ones included), overdue or paid."""

@@ -299,9 +299,7 @@ def show_quote(quote_number):
 
 
 @bp.post("/quotes/<quote_number>/accept")
-@operation(
-    summary=_l("Accept a quote"), tag=TAG, scope="order", body=AcceptIn, response=QuoteOut
-)
+@operation(summary=_l("Accept a quote"), tag=TAG, scope="order", body=AcceptIn, response=QuoteOut)
 def accept_quote(quote_number, body: AcceptIn):
     """Accept the sent version the buyer read (`version`), while it is valid; a newer version
     or an expired one is refused. Accepting the accepted version again changes nothing."""
@@ -314,9 +312,7 @@ def accept_quote(quote_number, body: AcceptIn):
 
 
 @bp.post("/quotes/<quote_number>/reject")
-@operation(
-    summary=_l("Reject a quote"), tag=TAG, scope="order", body=RejectIn, response=QuoteOut
-)
+@operation(summary=_l("Reject a quote"), tag=TAG, scope="order", body=RejectIn, response=QuoteOut)
 def reject_quote(quote_number, body: RejectIn):
     """Turn the sent quote down with a reason (and a comment): it is lost."""
     account = caller_account()

@@ -150,6 +150,10 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "api.accept_quote": BUYER_ROLES,
     "api.reject_quote": BUYER_ROLES,
     "api.ask_for_quote_changes": BUYER_ROLES,
+    # api: staff tokens: lookup, the accounts, an account's 360 (fields by FIELDS)
+    "api.look_up": LOOKUP_ROLES,
+    "api.list_accounts": STAFF_ROLES,
+    "api.show_account": STAFF_ROLES,
     # auth
     "auth.login": PUBLIC,
     "auth.logout": ROLES,

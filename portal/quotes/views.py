@@ -16,7 +16,6 @@ from portal.core.dates import format_moment
 from portal.core.forms import validated
 from portal.core.permissions import require
 from portal.quotes import figures, permissions, queries, services
-from portal.quotes.permissions import buyer_versions
 from portal.quotes.forms import (
     SPARE_ROWS,
     AcceptForm,
@@ -28,6 +27,7 @@ from portal.quotes.forms import (
     row_data,
     with_token,
 )
+from portal.quotes.permissions import buyer_versions
 
 bp = Blueprint("quotes", __name__)
 

@@ -80,7 +80,9 @@ def test_chinese_text_and_full_width_digits_round_trip(client, desk, shop_order)
     assert filed["description"] == CHINESE
     assert filed["phone"] == "021-5555 0100"  # read as plain digits
     assert filed["order_number"] == shop_order.number
-    again = client.get(f"/api/v1/hotline-requests/{filed['number']}", headers=headers(desk["buyer"]))
+    again = client.get(
+        f"/api/v1/hotline-requests/{filed['number']}", headers=headers(desk["buyer"])
+    )
     assert again.get_json()["description"] == CHINESE
     conforms(client, again, "/api/v1/hotline-requests/{request_id}")
 
@@ -162,9 +164,7 @@ def test_another_accounts_request_is_a_404(client, desk):
     _requests(desk["other_buyer"].account, 1)
     other = db.session.query(HotlineRequest).one()
     for reference in (str(other.id), other.number, "HL-x", "99999999999999999999"):
-        answer = client.get(
-            f"/api/v1/hotline-requests/{reference}", headers=headers(desk["buyer"])
-        )
+        answer = client.get(f"/api/v1/hotline-requests/{reference}", headers=headers(desk["buyer"]))
         assert answer.status_code == 404, reference
 
 

@@ -160,7 +160,10 @@ def test_the_buyer_asks_for_changes(client, world):
     quote = sent_quote(world)
     answer = client.post(
         f"/api/v1/quotes/{quote.number}/changes",
-        json={"comment": "Can you do 6,900?", "lines": [{"sku": "NW-LT14", "quantity": "１,０００"}]},
+        json={
+            "comment": "Can you do 6,900?",
+            "lines": [{"sku": "NW-LT14", "quantity": "１,０００"}],
+        },
         headers=token(world.buyer),
     )
     assert answer.status_code == 200, answer.get_data(as_text=True)
