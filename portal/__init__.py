@@ -165,9 +165,13 @@ def read_page_account() -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts import profile_views  # noqa: F401  (the profile joins accounts' bp)
     from portal.accounts.views import bp as accounts
-    from portal.api import (  # noqa: F401  (the buyer's catalog, cart and orders join api's bp)
+    from portal.api import (  # noqa: F401  (each part's operations join api's bp)
         catalog_views,
+        hotline_views,
         order_views,
+        payment_views,
+        quote_views,
+        staff_views,
     )
     from portal.api.punchout_views import bp as punchout
     from portal.api.views import bp as api

@@ -53,7 +53,7 @@ def register_template_helpers(app: Flask) -> None:
     from portal.insights.account_page import badges_of
     from portal.lookup.permissions import can_look_up
     from portal.notifications.permissions import can_manage_outbox
-    from portal.ordering import lifecycle
+    from portal.ordering import gate, lifecycle
     from portal.ordering import permissions as ordering_permissions
     from portal.payments import cards, refunds
     from portal.payments import permissions as payments_permissions
@@ -102,6 +102,8 @@ def register_template_helpers(app: Flask) -> None:
         language_names={code: LANGUAGE_NAMES[code] for code in app.config["LANGUAGES"]},
         # Labels and formatting
         status_label=lifecycle.status_label,
+        #: A blocking condition of an order in the words the viewer's role sees.
+        blocker_words=gate.blocker_words,
         refund_status_label=refunds.status_label,
         event_label=lifecycle.event_label,
         explain_price=explain,

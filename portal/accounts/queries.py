@@ -32,9 +32,13 @@ def account_or_404(slug: str, *, with_details: bool = False) -> KeyAccount:
 
 
 def accounts_for_staff() -> list[KeyAccount]:
-    return list(
-        db.session.scalars(sa.select(KeyAccount).options(*_WITH_REPS).order_by(KeyAccount.name))
-    )
+    return list(db.session.scalars(staff_accounts().order_by(KeyAccount.name)))
+
+
+def staff_accounts() -> sa.Select:
+    """Every account with its reps, as the staff's account list shows them, in no order: for
+    that list and the API's pages (by id)."""
+    return sa.select(KeyAccount).options(*_WITH_REPS)
 
 
 def users_of(account: KeyAccount) -> list[User]:

@@ -151,6 +151,26 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "api.list_approvals": APPROVALS_ROLES,
     "api.approve_order": APPROVALS_ROLES,
     "api.reject_order": APPROVALS_ROLES,
+    # api: the buyer's payment schedule, invoices and their PDFs (api/payment_views.py)
+    "api.order_schedule": BUYER_ROLES,
+    "api.list_invoices": BUYER_ROLES,
+    "api.show_invoice": BUYER_ROLES,
+    "api.invoice_pdf": BUYER_ROLES,
+    # api: the buyer's hotline requests (api/hotline_views.py)
+    "api.file_hotline_request": BUYER_ROLES,
+    "api.list_hotline_requests": BUYER_ROLES,
+    "api.show_hotline_request": BUYER_ROLES,
+    # api: the buyer's quotes and their answers to them (api/quote_views.py)
+    "api.list_quotes": BUYER_ROLES,
+    "api.request_quote": BUYER_ROLES,
+    "api.show_quote": BUYER_ROLES,
+    "api.accept_quote": BUYER_ROLES,
+    "api.reject_quote": BUYER_ROLES,
+    "api.ask_for_quote_changes": BUYER_ROLES,
+    # api: staff tokens: lookup, the accounts, an account's 360 (fields by FIELDS)
+    "api.look_up": LOOKUP_ROLES,
+    "api.list_accounts": STAFF_ROLES,
+    "api.show_account": STAFF_ROLES,
     # auth
     "auth.login": PUBLIC,
     "auth.logout": ROLES,

@@ -60,12 +60,18 @@ def requests_of_account(account_id: int) -> list[HotlineRequest]:
     """The account's requests, newest first, with who handles them (two queries)."""
     return list(
         db.session.scalars(
-            sa.select(HotlineRequest)
-            .where(HotlineRequest.account_id == account_id)
-            .options(joinedload(HotlineRequest.assignee))
-            .order_by(HotlineRequest.id.desc())
-            .limit(LIST_LIMIT)
+            account_requests(account_id).order_by(HotlineRequest.id.desc()).limit(LIST_LIMIT)
         )
+    )
+
+
+def account_requests(account_id: int) -> sa.Select:
+    """The account's requests as its buyers see them, with who handles them, in no order: for
+    the page's list above and the API's pages (newest first by id)."""
+    return (
+        sa.select(HotlineRequest)
+        .where(HotlineRequest.account_id == account_id)
+        .options(joinedload(HotlineRequest.assignee))
     )
 
 

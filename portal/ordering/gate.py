@@ -14,6 +14,7 @@ from portal.accounts.models import KeyAccount
 from portal.contracts.models import Contract
 from portal.contracts.services import today_for
 from portal.contracts.terms import term_text
+from portal.core.access import sees
 from portal.core.dates import format_day
 from portal.core.money import Money, format_money
 from portal.extensions import db
@@ -35,6 +36,15 @@ class Blocker(str):
         blocker = super().__new__(cls, text)
         blocker.field, blocker.plain = field, plain or text
         return blocker
+
+
+def blocker_words(blocker: str, viewer) -> str:
+    """A blocking condition in the words `viewer` sees: its `plain` words, without amounts,
+    credit or internal reasons, to a role that does not see its field (staff pages, the API)."""
+    field = getattr(blocker, "field", None)
+    if field and not sees(viewer, field):
+        return blocker.plain
+    return str(blocker)
 
 
 def release_blockers(order: Order) -> list[str]:

@@ -32,6 +32,8 @@ FILTERS = ("open", "overdue", "paid")
 #: paid on it goes back (a refund due until it is confirmed, then refunded).
 PAID, OPEN, OVERDUE, CANCELLED = "paid", "open", "overdue", "cancelled"
 REFUND_DUE, REFUNDED = "refund_due", "refunded"
+#: A milestone of a payment schedule whose event has not happened yet: no due date, no invoice.
+SCHEDULED = "scheduled"
 #: Columns of the CSV export.
 CSV_COLUMNS = (
     "number",
@@ -112,6 +114,14 @@ def status_of(milestone: Milestone, order: Order, today: date) -> str:
     return OPEN
 
 
+def schedule_status(milestone: Milestone, order: Order, today: date) -> str:
+    """Where a milestone of an order's payment schedule stands: as its invoice's status
+    (`status_of`) once it fell due, else SCHEDULED (or PAID when paid ahead)."""
+    if milestone.due_on is None and order.status != "cancelled" and not milestone.is_paid:
+        return SCHEDULED
+    return status_of(milestone, order, today)
+
+
 def _unpaid():
     return sa.and_(Milestone.paid_amount < Milestone.amount, Order.status != "cancelled")
 
@@ -136,14 +146,27 @@ def open_invoices_where(account_id: int, today: date) -> list:
 def _invoices(where: list) -> sa.Select:
     """The account's invoices with their orders, newest first, and the orders' lines and
     milestones (each invoice's VAT is its share of its order's)."""
+    return _loaded_invoices(where).order_by(
+        Milestone.invoiced_on.desc(), Order.id.desc(), Milestone.position.desc()
+    )
+
+
+def _loaded_invoices(where: list) -> sa.Select:
     order = contains_eager(Milestone.order)
     return (
         sa.select(Milestone)
         .join(Milestone.order)
         .options(order.selectinload(Order.lines), order.selectinload(Order.milestones))
         .where(*where)
-        .order_by(Milestone.invoiced_on.desc(), Order.id.desc(), Milestone.position.desc())
     )
+
+
+def invoices_of(account_id: int, today: date, status: str | None = None) -> sa.Select:
+    """The account's invoices (filtered by `status`, one of FILTERS, as the statement filters
+    them), loaded as the statement loads them, in no order: for a caller that pages them
+    its own way (the API pages by id)."""
+    status = status if status in FILTERS else None
+    return _loaded_invoices(_where(account_id, status, today))
 
 
 def statement(

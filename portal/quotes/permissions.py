@@ -96,6 +96,12 @@ def can_ask_to_renew(user, quote, expired: bool) -> bool:
     )
 
 
+def buyer_versions(quote) -> list:
+    """The versions a buyer sees: the buyer side's, and the supplier's once sent (never a
+    draft or one in review); the buyer's quote page and the API show these."""
+    return [v for v in quote.versions if v.side == "buyer" or v.status == "sent"]
+
+
 def sees_quote_prices(user) -> bool:
     """Buyers see their quotes' prices; staff who see amounts do (the call centre does not)."""
     return _role(user) in BUYER_ROLES or _role(user) in AMOUNT_READERS

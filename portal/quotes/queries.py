@@ -49,7 +49,16 @@ def quote_by_number(number: str) -> Quote | None:
 def quotes_of_account(account_id: int, limit: int | None = None) -> list[Quote]:
     """The account's quotes, newest first, with their rep, who asked and their versions
     (without lines: the list shows status, value and validity)."""
-    query = (
+    query = account_quotes(account_id).order_by(Quote.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def account_quotes(account_id: int) -> sa.Select:
+    """The account's quotes loaded as the list above loads them, in no order: for that list
+    and the API's pages (newest first by id)."""
+    return (
         sa.select(Quote)
         .where(Quote.account_id == account_id)
         .options(
@@ -57,11 +66,7 @@ def quotes_of_account(account_id: int, limit: int | None = None) -> list[Quote]:
             joinedload(Quote.requested_by),
             selectinload(Quote.versions),
         )
-        .order_by(Quote.id.desc())
     )
-    if limit is not None:
-        query = query.limit(limit)
-    return list(db.session.scalars(query))
 
 
 def line_counts(version_ids: list[int]) -> dict[int, int]:

@@ -27,6 +27,7 @@ from portal.quotes.forms import (
     row_data,
     with_token,
 )
+from portal.quotes.permissions import buyer_versions
 
 bp = Blueprint("quotes", __name__)
 
@@ -163,11 +164,6 @@ def _loaded(slug, number):
     now is the service's to say: a second click on a button is refused, with why, harmlessly."""
     account = account_queries.account_or_404(slug)
     return account, _quote_or_404(account, number)
-
-
-def buyer_versions(quote) -> list:
-    """The versions a buyer sees: the buyer side's, and the supplier's once sent."""
-    return [v for v in quote.versions if v.side == "buyer" or v.status == "sent"]
 
 
 def _quote_page(account, quote, status=200, **forms):
