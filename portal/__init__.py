@@ -165,6 +165,7 @@ def read_page_account() -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts import profile_views  # noqa: F401  (the profile joins accounts' bp)
     from portal.accounts.views import bp as accounts
+    from portal.api.token_views import bp as api_tokens
     from portal.api.views import bp as api
     from portal.auth.staff_views import bp as staff_users
     from portal.auth.views import bp as auth
@@ -204,6 +205,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         home,
         api,
+        api_tokens,
         auth,
         staff_users,
         accounts,
