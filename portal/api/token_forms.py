@@ -7,6 +7,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -36,7 +37,7 @@ class IssueTokenForm(FlaskForm):
     )
     scopes = SelectMultipleField(
         _l("Scopes"),
-        choices=[(scope, SCOPE_LABELS[scope]) for scope in TOKEN_SCOPES],
+        choices=[SelectChoice(scope, SCOPE_LABELS[scope]) for scope in TOKEN_SCOPES],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
@@ -47,7 +48,9 @@ class IssueTokenForm(FlaskForm):
         """`holders`: the users a token may be issued for (one of them for a staff member's
         own tokens, and then the field is not shown)."""
         super().__init__(**kwargs)
-        self.user_id.choices = [(user.id, f"{user.name} <{user.email}>") for user in holders]
+        self.user_id.choices = [
+            SelectChoice(user.id, f"{user.name} <{user.email}>") for user in holders
+        ]
         self.days.maximum = current_app.config["API_TOKEN_MAX_DAYS"]
         if len(holders) == 1 and self.user_id.data is None:
             self.user_id.data = holders[0].id

@@ -24,14 +24,14 @@ from portal.core.reauth import fresh_sign_in
 bp = Blueprint("api_tokens", __name__)
 
 # --- customer admin: the account's tokens ---
-#   GET POST  /a/<slug>/settings/tokens                              account_tokens               CUSTOMER_ADMIN
-#   POST      /a/<slug>/settings/tokens/<id>/revoke                  revoke_account_token         CUSTOMER_ADMIN
+#   GET POST  /a/<slug>/settings/tokens                  account_tokens             CUSTOMER_ADMIN
+#   POST      /a/<slug>/settings/tokens/<id>/revoke      revoke_account_token       CUSTOMER_ADMIN
 # --- staff: their own tokens (read only) ---
-#   GET POST  /staff/tokens                                          own_tokens                   STAFF_ROLES
-#   POST      /staff/tokens/<id>/revoke                              revoke_own_token             STAFF_ROLES
+#   GET POST  /staff/tokens                              own_tokens                 STAFF_ROLES
+#   POST      /staff/tokens/<id>/revoke                  revoke_own_token           STAFF_ROLES
 # --- account editors: an account's tokens ---
-#   GET POST  /staff/accounts/<slug>/tokens                          staff_account_tokens         ACCOUNT_EDITORS
-#   POST      /staff/accounts/<slug>/tokens/<id>/revoke              staff_revoke_account_token   ACCOUNT_EDITORS
+#   GET POST  /staff/accounts/<slug>/tokens              staff_account_tokens       ACCOUNT_EDITORS
+#   POST      /staff/accounts/<slug>/tokens/<id>/revoke  staff_revoke_account_token ACCOUNT_EDITORS
 # A POST to a list page issues a token; its answer shows the value once (Cache-Control:
 # no-store). Another account's (or another staff member's) token id is a 404.
 
@@ -76,9 +76,7 @@ def own_tokens():
 @restricted
 @fresh_sign_in
 def revoke_own_token(token_id):
-    return _revoke(
-        tokens.token_of_user_or_none(current_user.id, token_id), url_for(".own_tokens")
-    )
+    return _revoke(tokens.token_of_user_or_none(current_user.id, token_id), url_for(".own_tokens"))
 
 
 @bp.route("/staff/accounts/<slug>/tokens", methods=["GET", "POST"])
@@ -157,5 +155,7 @@ def _revoke(token, back):
     if token is None:
         abort(404)
     tokens.revoke(current_user, token)
-    flash(_("The token %(name)s is revoked: it answers 401 from now on.", name=token.name), "success")
+    flash(
+        _("The token %(name)s is revoked: it answers 401 from now on.", name=token.name), "success"
+    )
     return redirect(back)

@@ -62,7 +62,7 @@ def allowed_scopes(user: User) -> tuple[str, ...]:
 
 
 def issue(
-    actor: User,
+    actor: User | None,
     holder: User,
     name: str,
     scopes: list[str],
@@ -71,7 +71,8 @@ def issue(
     form_token: str | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token for `holder`, valid `days` days, and its plain value, which is shown once
-    and never again. The caller has checked that `actor` may issue it for `holder`.
+    and never again. The caller has checked that `actor` may issue it for `holder` (None: an
+    operator at the command line).
 
     `form_token` is the issuing form's one-time token: sent again, it issues nothing and
     raises AlreadyIssued (the plain value of the first is gone)."""
@@ -99,7 +100,7 @@ def issue(
         token_hash=digest(plain),
         scopes=" ".join(scope for scope in TOKEN_SCOPES if scope in wanted),
         expires_at=utcnow() + timedelta(days=days),
-        created_by_id=actor.id,
+        created_by_id=actor.id if actor is not None else None,
         form_token=form_token,
     )
     try:
