@@ -5,8 +5,8 @@ import click
 from flask.cli import FlaskGroup
 
 #: What `seed-demo` (and so `make demo`) prints about API tokens; tests run it as written.
-API_TOKEN_HINT = (  # noqa: S105  (a command line, not a secret)
-    "flask --app portal api-token issue buyer@acme.example --name demo --scopes read,order"
+DEMO_TOKEN_COMMAND = (
+    "flask --app portal api-token issue buyer@acme.example --name demo --scopes read,order"  # noqa: S105
 )
 
 
@@ -23,7 +23,7 @@ def register(app) -> None:
 
         for email, role, where in sign_ins():
             click.echo(f"  {email:<32} {role:<16} {where}")
-        click.echo(f"An API token (printed once): {API_TOKEN_HINT}")
+        click.echo(f"An API token (printed once): {DEMO_TOKEN_COMMAND}")
 
     @app.cli.group("api-token")
     def api_token_group():

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from portal.api import tokens
 from portal.api.models import ApiToken
-from portal.cli import API_TOKEN_HINT
+from portal.cli import DEMO_TOKEN_COMMAND
 from portal.core.audit import AuditEvent
 from portal.extensions import db
 from tests.support.api import bearer
@@ -57,8 +57,8 @@ def test_the_command_refuses_what_the_pages_refuse(app, two_accounts):
 
 
 def test_the_command_the_demo_prints_works_as_written(app, two_accounts):
-    """`make demo` (seed-demo) prints API_TOKEN_HINT; the README says the same."""
-    words = shlex.split(API_TOKEN_HINT)
+    """`make demo` (seed-demo) prints DEMO_TOKEN_COMMAND; the README says the same."""
+    words = shlex.split(DEMO_TOKEN_COMMAND)
     assert words[:3] == ["flask", "--app", "portal"]
     result = app.test_cli_runner().invoke(args=words[3:])
     assert result.exit_code == 0, result.output
