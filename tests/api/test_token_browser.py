@@ -47,7 +47,8 @@ def test_a_customer_admin_issues_a_token_and_sees_it_once(page, live_server):
     assert plain.startswith("kap_")
     page.click("[data-plain-token]")
     selected = page.evaluate(
-        "() => window.getSelection().toString() || document.activeElement.value.substring(document.activeElement.selectionStart, document.activeElement.selectionEnd)"
+        "() => { const f = document.activeElement;"
+        " return f.value.substring(f.selectionStart, f.selectionEnd); }"
     )
     assert selected == plain
 
