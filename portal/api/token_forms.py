@@ -20,6 +20,9 @@ DEFAULT_DAYS = 90
 #: The form's one-time token: a uuid4 in hex (as the checkout's).
 FORM_TOKEN_PATTERN = r"^[0-9a-f]{32}$"  # noqa: S105 (a pattern, not a secret)
 
+#: A scope's name in lists, in the reader's language.
+SCOPE_NAMES = {"read": _l("read"), "order": _l("order"), "approve": _l("approve")}
+
 SCOPE_LABELS = {
     "read": _l("Read: catalog, prices, orders, invoices, quotes, hotline requests"),
     "order": _l("Order: cart, orders, quote requests, hotline requests"),

@@ -14,7 +14,7 @@ from flask_login import current_user
 from portal.accounts import queries as account_queries
 from portal.accounts.permissions import can_manage_users_of
 from portal.api import tokens
-from portal.api.token_forms import SCOPE_LABELS, IssueTokenForm
+from portal.api.token_forms import SCOPE_NAMES, IssueTokenForm
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.db import utcnow
@@ -137,7 +137,7 @@ def _tokens_page(*, holders, listed, revoke_url, account):
         tokens=listed(),
         holders=holders,
         allowed={user.id: tokens.allowed_scopes(user) for user in holders},
-        scope_labels=SCOPE_LABELS,
+        scope_names=SCOPE_NAMES,
         status=lambda token: tokens.status(token, utcnow()),
         revoke_url=revoke_url,
         account=account,
