@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -90,7 +91,14 @@ def issue(
         raise ServiceError(_("The user's role does not allow these scopes."), "scopes")
     most = current_app.config["API_TOKEN_MAX_DAYS"]
     if not 1 <= days <= most:
-        raise ServiceError(_("A token is valid for 1 to %(most)d days.", most=most), "days")
+        raise ServiceError(
+            ngettext(
+                "A token is valid for 1 to %(num)d day.",
+                "A token is valid for 1 to %(num)d days.",
+                most,
+            ),
+            "days",
+        )
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=holder.id,

@@ -11,8 +11,8 @@ import time
 from datetime import datetime
 
 from flask import Blueprint, current_app, g, render_template
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from pydantic import BaseModel
 
@@ -49,7 +49,11 @@ def _too_many_requests(error):
     as Retry-After (RFC 9110)."""
     limit = limiter.current_limit
     wait = max(1, math.ceil(limit.reset_at - time.time())) if limit is not None else 60
-    detail = _("Too many requests for this token; retry in %(seconds)d seconds.", seconds=wait)
+    detail = ngettext(
+        "Too many requests for this token; retry in %(num)d second.",
+        "Too many requests for this token; retry in %(num)d seconds.",
+        wait,
+    )
     return problem(429, detail, code="rate_limited", headers={"Retry-After": str(wait)})
 
 
