@@ -174,6 +174,7 @@ def register_blueprints(app: Flask) -> None:
         staff_views,
     )
     from portal.api.punchout_views import bp as punchout
+    from portal.api.token_views import bp as api_tokens
     from portal.api.views import bp as api
     from portal.api.webhook_views import bp as webhooks
     from portal.auth.staff_views import bp as staff_users
@@ -214,6 +215,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (
         home,
         api,
+        api_tokens,
         auth,
         staff_users,
         accounts,

@@ -4,6 +4,11 @@ and the rest of Flask's commands."""
 import click
 from flask.cli import FlaskGroup
 
+#: What `seed-demo` (and so `make demo`) prints about API tokens; tests run it as written.
+DEMO_TOKEN_COMMAND = (
+    "flask --app portal api-token issue buyer@acme.example --name demo --scopes read,order"  # noqa: S105
+)
+
 
 def register(app) -> None:
     @app.cli.command("seed-demo")
@@ -18,6 +23,45 @@ def register(app) -> None:
 
         for email, role, where in sign_ins():
             click.echo(f"  {email:<32} {role:<16} {where}")
+        click.echo(f"An API token (printed once): {DEMO_TOKEN_COMMAND}")
+
+    @app.cli.group("api-token")
+    def api_token_group():
+        """API tokens for operators and the demo (people issue theirs on the portal's pages)."""
+
+    @api_token_group.command("issue")
+    @click.argument("email")
+    @click.option("--name", required=True, help="What the token is for, e.g. 'SAP Ariba'.")
+    @click.option("--scopes", default="read", show_default=True, help="read,order,approve")
+    @click.option("--days", default=90, show_default=True, type=int, help="Days valid.")
+    def issue_api_token_command(email: str, name: str, scopes: str, days: int):
+        """Issue a token for the user with this e-mail and print it, once: only its digest is
+        kept. The user's role limits the scopes (portal.api.tokens.allowed_scopes)."""
+        import sqlalchemy as sa
+
+        from portal.accounts.models import User
+        from portal.api import tokens
+        from portal.core.errors import ServiceError
+        from portal.core.inputs import plain_email
+        from portal.extensions import db
+
+        user = db.session.scalar(sa.select(User).where(User.email == plain_email(email)))
+        if user is None:
+            raise click.ClickException(f"No user with the e-mail {email}.")
+        wanted = [scope.strip() for scope in scopes.split(",") if scope.strip()]
+        try:
+            token, plain = tokens.issue(None, user, name, wanted, days)
+        except ServiceError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error.message)) from None
+        from portal.core.dates import format_moment
+
+        until = format_moment(token.expires_at, "UTC", labelled=True)
+        click.echo(
+            f"Token {token.name!r} for {user.email} ({token.scopes}), valid until {until}. "
+            "Shown once, copy it now:"
+        )
+        click.echo(plain)
 
     @app.cli.command("sweep-overdue")
     def sweep_overdue_command():

@@ -51,6 +51,9 @@ class ApiToken(TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+    #: The issuing form's one-time token (None from the CLI and the tests): the same form sent
+    #: twice (a double click, a reload) issues one token, not two.
+    form_token: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="raise")
     account: Mapped[KeyAccount | None] = relationship(lazy="raise")

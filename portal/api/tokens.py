@@ -14,6 +14,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
 from portal.api.models import TOKEN_SCOPES, ApiToken
@@ -33,6 +36,22 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class AlreadyIssued(ServiceError):
+    """The form that asks for this token was sent before and issued `token` (a double click, a
+    reload): its value was shown once then and is not shown again."""
+
+    def __init__(self, token: ApiToken):
+        super().__init__(
+            _(
+                "This form was already sent: the token %(name)s (%(prefix)s…) was issued then, "
+                "and its value shown once. If it was not copied, revoke it and issue another.",
+                name=token.name,
+                prefix=token.prefix,
+            )
+        )
+        self.token = token
+
+
 def allowed_scopes(user: User) -> tuple[str, ...]:
     """The scopes a token of `user` may carry: approve only for those who decide orders, and
     staff tokens read."""
@@ -44,10 +63,22 @@ def allowed_scopes(user: User) -> tuple[str, ...]:
 
 
 def issue(
-    actor: User, holder: User, name: str, scopes: list[str], days: int
+    actor: User | None,
+    holder: User,
+    name: str,
+    scopes: list[str],
+    days: int,
+    *,
+    form_token: str | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token for `holder`, valid `days` days, and its plain value, which is shown once
-    and never again. The caller has checked that `actor` may issue it for `holder`."""
+    and never again. The caller has checked that `actor` may issue it for `holder` (None: an
+    operator at the command line).
+
+    `form_token` is the issuing form's one-time token: sent again, it issues nothing and
+    raises AlreadyIssued (the plain value of the first is gone)."""
+    if form_token is not None and (earlier := _issued_by_form(form_token)) is not None:
+        raise AlreadyIssued(earlier)
     name = name.strip()
     if not name:
         raise ServiceError(_("Name the token, for example after the system that uses it."), "name")
@@ -60,7 +91,14 @@ def issue(
         raise ServiceError(_("The user's role does not allow these scopes."), "scopes")
     most = current_app.config["API_TOKEN_MAX_DAYS"]
     if not 1 <= days <= most:
-        raise ServiceError(_("A token is valid for 1 to %(most)d days.", most=most), "days")
+        raise ServiceError(
+            ngettext(
+                "A token is valid for 1 to %(num)d day.",
+                "A token is valid for 1 to %(num)d days.",
+                most,
+            ),
+            "days",
+        )
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=holder.id,
@@ -70,10 +108,19 @@ def issue(
         token_hash=digest(plain),
         scopes=" ".join(scope for scope in TOKEN_SCOPES if scope in wanted),
         expires_at=utcnow() + timedelta(days=days),
-        created_by_id=actor.id,
+        created_by_id=actor.id if actor is not None else None,
+        form_token=form_token,
     )
-    db.session.add(token)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(token)
+            db.session.flush()
+    except IntegrityError:
+        # The same form, sent twice at once: the other request issued it meanwhile.
+        earlier = _issued_by_form(form_token) if form_token is not None else None
+        if earlier is None:
+            raise
+        raise AlreadyIssued(earlier) from None
     audit.record(
         actor,
         "api_token.issue",
@@ -82,6 +129,10 @@ def issue(
     )
     db.session.commit()
     return token, plain
+
+
+def _issued_by_form(form_token: str) -> ApiToken | None:
+    return db.session.scalar(sa.select(ApiToken).where(ApiToken.form_token == form_token))
 
 
 def revoke(actor: User, token: ApiToken) -> None:
@@ -123,3 +174,43 @@ def authenticate(plain: str, client_address: str | None) -> ApiToken | None:
         )
         db.session.commit()
     return token
+
+
+# --- reads for the token pages ---
+
+
+def _listed():
+    return (
+        sa.select(ApiToken)
+        .options(joinedload(ApiToken.user), joinedload(ApiToken.created_by))
+        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+
+
+def tokens_of_account(account_id: int) -> list[ApiToken]:
+    """Every token of the account's users, live ones first, newest first, with their holder
+    and issuer (one query)."""
+    return list(db.session.scalars(_listed().where(ApiToken.account_id == account_id)).unique())
+
+
+def tokens_of_user(user_id: int) -> list[ApiToken]:
+    return list(db.session.scalars(_listed().where(ApiToken.user_id == user_id)).unique())
+
+
+def token_of_account_or_none(account_id: int, token_id: int) -> ApiToken | None:
+    return db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.account_id == account_id)
+    )
+
+
+def token_of_user_or_none(user_id: int, token_id: int) -> ApiToken | None:
+    return db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id)
+    )
+
+
+def status(token: ApiToken, now: datetime) -> str:
+    """live, expired or revoked."""
+    if token.revoked_at is not None:
+        return "revoked"
+    return "live" if now < token.expires_at else "expired"

@@ -6,10 +6,13 @@ Machine endpoints: Bearer tokens only (portal.api.bearer), no CSRF token, no coo
 problem documents (portal.core.problems); requests limited per token (API_RATE_LIMIT).
 """
 
+import math
+import time
 from datetime import datetime
 
 from flask import Blueprint, current_app, g, render_template
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from pydantic import BaseModel
 
@@ -38,6 +41,20 @@ def _api_problem(error: ApiProblem):
 @bp.errorhandler(InvalidInput)
 def _invalid_input(error: InvalidInput):
     return error.response()
+
+
+@bp.errorhandler(429)
+def _too_many_requests(error):
+    """Over API_RATE_LIMIT for this token (bearer.rate_key): when the window lets it in again,
+    as Retry-After (RFC 9110)."""
+    limit = limiter.current_limit
+    wait = max(1, math.ceil(limit.reset_at - time.time())) if limit is not None else 60
+    detail = ngettext(
+        "Too many requests for this token; retry in %(num)d second.",
+        "Too many requests for this token; retry in %(num)d seconds.",
+        wait,
+    )
+    return problem(429, detail, code="rate_limited", headers={"Retry-After": str(wait)})
 
 
 @bp.errorhandler(ServiceError)

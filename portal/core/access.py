@@ -171,6 +171,13 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "api.look_up": LOOKUP_ROLES,
     "api.list_accounts": STAFF_ROLES,
     "api.show_account": STAFF_ROLES,
+    # api: tokens as people keep them (normal pages; SECURITY.md 48, 49)
+    "api_tokens.account_tokens": (CUSTOMER_ADMIN,),
+    "api_tokens.revoke_account_token": (CUSTOMER_ADMIN,),
+    "api_tokens.own_tokens": STAFF_ROLES,
+    "api_tokens.revoke_own_token": STAFF_ROLES,
+    "api_tokens.staff_account_tokens": ACCOUNT_EDITORS,
+    "api_tokens.staff_revoke_account_token": ACCOUNT_EDITORS,
     # auth
     "auth.login": PUBLIC,
     "auth.logout": ROLES,

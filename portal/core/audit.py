@@ -38,6 +38,8 @@ ACTION_LABELS = {
     "account.update": _l("Account changed"),
     "account.credit_hold": _l("Credit hold changed"),
     "account.view": _l("Account viewed"),
+    "api_token.issue": _l("API token issued"),
+    "api_token.revoke": _l("API token revoked"),
     "address.create": _l("Address added"),
     "address.update": _l("Address changed"),
     "address.delete": _l("Address removed"),

@@ -62,10 +62,13 @@ def content_security_policy(app) -> str:
 def register_http(app) -> None:
     csp = content_security_policy(app)
 
-    @app.before_request
     def assign_request_id():
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    # First of all, before the rate limiter's check (registered with the extensions), so that
+    # a 429 carries its request id too.
+    app.before_request_funcs.setdefault(None, []).insert(0, assign_request_id)
 
     # Before anything reads the request into a query (the signed-in user is loaded next).
     app.before_request(refuse_control_characters)

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Address, KeyAccount, SearchKey, User
+from portal.api.models import ApiToken
 from portal.core.db import AccountScoped, set_account_scope
 from portal.extensions import db
 from portal.payments.models import BankStatementLine
@@ -18,6 +19,9 @@ EXEMPT = {
     "name no account",
     BankStatementLine: "a bank statement's line is the supplier's own record, read by finance "
     "only; its account is what matching found, or none while it waits in the queue",
+    ApiToken: "staff hold tokens too (no account); the token pages read through "
+    "api.tokens.tokens_of_account / token_of_account_or_none, which filter by the account, and "
+    "a request finds its token by digest",
 }
 
 

@@ -46,6 +46,7 @@ def build_url(app, rule, world, slug="acme"):
         "connection_id": world["acme_punchout"].id,
         "staff_id": world["users"]["inside_sales"].id,
         "team_id": world["team"].id,
+        "token_id": world.get("api_token_id", 1),
         # quotes: Acme's quote; its version 1 (the buyer's request) every quote has, which
         # the buyer's side and staff who see prices read
         "quote_number": world["acme_quote"].number,
