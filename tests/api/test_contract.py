@@ -65,8 +65,7 @@ def has_input(operation) -> bool:
     return bool(raw.get("parameters") or raw.get("requestBody"))
 
 
-def fixed_path(operation, world) -> dict:
-    values = arguments(world)
+def fixed_path(operation, values) -> dict:
     names = [parameter.name for parameter in operation.path_parameters]
     return {name: values[name] for name in names if name in values}
 
@@ -101,10 +100,11 @@ def test_schemathesis_finds_nothing_for_each_role(app, world, monkeypatch, role)
     user = world["users"][role]
     headers = bearer(issue_token(user, tokens.allowed_scopes(user)))
     schema = load_schema(app)
+    values = arguments(world)
     failures, ran = [], set()
     for result in schema.get_all_operations():
         operation = result.ok()
-        path = fixed_path(operation, world)
+        path = fixed_path(operation, values)
         strategies = [operation.as_strategy(GenerationMode.POSITIVE)]
         if has_input(operation):  # nothing to make invalid otherwise
             strategies.append(operation.as_strategy(GenerationMode.NEGATIVE))
@@ -133,11 +133,12 @@ def test_every_operation_with_security_answers_401_without_a_live_token(app, cli
     }[token]
     later = utcnow() + (timedelta(days=1, seconds=1) if token == "expired" else timedelta(0))
     schema = load_schema(app)
+    values = arguments(world)
     checked = []
     with time_machine.travel(later, tick=False):
         for operation in secured(schema):
             url = "/api/v1" + operation.path.removeprefix("/api/v1").format(
-                **fixed_path(operation, world)
+                **fixed_path(operation, values)
             )
             body = {"json": {}} if operation.definition.raw.get("requestBody") else {}
             answer = client.open(url, method=operation.method.upper(), headers=headers, **body)

@@ -11,3 +11,51 @@ def issue_token(user, scopes=("read",), days: int = 30, actor=None) -> str:
 
 def bearer(plain: str) -> dict:
     return {"Authorization": f"Bearer {plain}"}
+
+
+def call(client, method: str, url: str, headers: dict, **extra):
+    """One call of an operation; methods that take a body get `json` ({} unless given)."""
+    if method in ("POST", "PUT", "PATCH") and "json" not in extra and "data" not in extra:
+        extra["json"] = {}
+    return client.open(url, method=method, headers=headers, **extra)
+
+
+def filled(schema: dict, components: dict, text: str, number: int):
+    """An instance of a JSON Schema (of the API's document) with every string `text`, every
+    integer `number`, every list one item and every object each of its properties: for feeding
+    one hostile value to every field of a body."""
+    if "$ref" in schema:
+        return filled(components[schema["$ref"].rsplit("/", 1)[1]], components, text, number)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [option for option in schema[key] if option.get("type") != "null"]
+            return filled(options[0] if options else {}, components, text, number)
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        return {
+            name: filled(prop, components, text, number)
+            for name, prop in schema.get("properties", {}).items()
+        }
+    if kind == "array":
+        return [filled(schema.get("items", {}), components, text, number)]
+    if kind == "integer":
+        return number
+    if kind == "number":
+        return number
+    if kind == "boolean":
+        return True
+    return text
+
+
+def snapshot(db, skipped=frozenset()) -> dict[str, list]:
+    """Every row of every table but `skipped`, as read now."""
+    db.session.expire_all()
+    found = {}
+    for table in db.metadata.sorted_tables:
+        if table.name in skipped:
+            continue
+        order = [*table.primary_key.columns] or [*table.columns]
+        found[table.name] = [
+            tuple(row) for row in db.session.execute(table.select().order_by(*order))
+        ]
+    return found
