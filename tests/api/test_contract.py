@@ -10,6 +10,7 @@ data; derandomized and bounded, so a run is repeatable and short. Writes stay in
 transaction (tests/conftest.py), rolled back afterwards.
 """
 
+import math
 from datetime import timedelta
 
 import pytest
@@ -18,15 +19,19 @@ import time_machine
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     ignored_auth,
+    missing_required_header,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from portal.api import tokens
 from portal.api.models import ApiToken
+from portal.core.access import PAGES, PUBLIC
 from portal.core.db import utcnow
 from portal.core.permissions import APPROVER, BUYER, CALL_CENTER, INSIDE_SALES
 from portal.core.problems import PROBLEM_TYPE
@@ -40,10 +45,16 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
     ignored_auth,
+    missing_required_header,
+    unsupported_method,
 ]
 #: Examples per operation, role and kind of data: enough to reach every branch of input
 #: validation, few enough for the whole file to run in well under two minutes.
-EXAMPLES = 12
+EXAMPLES = 10
+#: Examples of an operation the role may not call (each answers 403 or 404 at once).
+REFUSED_EXAMPLES = 3
+#: At most about this many of the coverage phase's variants of a body an operation.
+BODY_CASES = 30
 #: The tokens: a buyer, an approver, and staff who read (with prices and without).
 ROLES = (BUYER, APPROVER, INSIDE_SALES, CALL_CENTER)
 
@@ -70,11 +81,11 @@ def fixed_path(operation, values) -> dict:
     return {name: values[name] for name in names if name in values}
 
 
-def run(operation, strategy, headers) -> str | None:
+def run(operation, strategy, headers, examples) -> str | None:
     """The first failure hypothesis finds (shrunk), as text; None when there is none."""
 
     @settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         derandomize=True,
         database=None,
         deadline=None,
@@ -93,6 +104,57 @@ def run(operation, strategy, headers) -> str | None:
     return None
 
 
+def may_call(role, operation) -> bool:
+    allowed = PAGES["api." + operation.definition.raw["operationId"]]
+    return allowed == PUBLIC or role in allowed
+
+
+def coverage(schema, operation, headers) -> str | None:
+    """schemathesis' coverage phase, as its command line runs it: each parameter and header at
+    and beyond its bounds, missing, of another type, other methods on the path (405), and a
+    spread of the many variants of the body."""
+    cases = list(
+        schema.iter_coverage_cases(
+            operation,
+            generation_modes=list(GenerationMode),
+            generation_config=schema.config.generation_for(operation=operation),
+        )
+    )
+    body = [case for case in cases if _location(case) == ParameterLocation.BODY]
+    chosen = [case for case in cases if _location(case) != ParameterLocation.BODY]
+    chosen += body[:: max(1, math.ceil(len(body) / BODY_CASES))]
+    for case in chosen:
+        try:
+            case.call_and_validate(headers=headers, checks=CHECKS)
+        except Exception as error:  # noqa: BLE001  (reported at the end)
+            return f"{operation.label} ({case.meta.phase.data.description}): {error}"
+    return None
+
+
+def _location(case):
+    return getattr(case.meta.phase.data, "parameter_location", None)
+
+
+def first_caller(operation) -> str | None:
+    """The first role of ROLES that may call the operation: it runs the coverage phase."""
+    return next((role for role in ROLES if may_call(role, operation)), None)
+
+
+def plan(operation, role, values):
+    """(strategy, examples) to run: the world's objects in the path (or generated values when
+    it has none); for the roles that may call it, also invalid data and unknown ids. Others are
+    refused before the data is read, which a few examples show."""
+    path = fixed_path(operation, values)
+    if not may_call(role, operation):
+        return [(operation.as_strategy(path_parameters=path), REFUSED_EXAMPLES)]
+    found = [(operation.as_strategy(path_parameters=path), EXAMPLES)]
+    if has_input(operation):  # nothing to make invalid otherwise
+        found.append((operation.as_strategy(GenerationMode.NEGATIVE), EXAMPLES))
+    if path:
+        found.append((operation.as_strategy(), EXAMPLES))
+    return found
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_schemathesis_finds_nothing_for_each_role(app, world, monkeypatch, role):
     # Hundreds of requests a token: the rate limit is tested in tests/api/test_foundation.py.
@@ -104,14 +166,10 @@ def test_schemathesis_finds_nothing_for_each_role(app, world, monkeypatch, role)
     failures, ran = [], set()
     for result in schema.get_all_operations():
         operation = result.ok()
-        path = fixed_path(operation, values)
-        strategies = [operation.as_strategy(GenerationMode.POSITIVE)]
-        if has_input(operation):  # nothing to make invalid otherwise
-            strategies.append(operation.as_strategy(GenerationMode.NEGATIVE))
-        if path:
-            strategies.append(operation.as_strategy(GenerationMode.POSITIVE, path_parameters=path))
-        for strategy in strategies:
-            failures.append(run(operation, strategy, headers))
+        for strategy, examples in plan(operation, role, values):
+            failures.append(run(operation, strategy, headers, examples))
+        if first_caller(operation) == role:
+            failures.append(coverage(schema, operation, headers))
         ran.add(operation.label)
     assert [failure for failure in failures if failure] == []
     assert {"GET /api/v1/docs", "GET /api/v1/me"} <= ran
