@@ -20,24 +20,35 @@ def call(client, method: str, url: str, headers: dict, **extra):
     return client.open(url, method=method, headers=headers, **extra)
 
 
-def filled(schema: dict, components: dict, text: str, number: int):
-    """An instance of a JSON Schema (of the API's document) with every string `text`, every
-    integer `number`, every list one item and every object each of its properties: for feeding
-    one hostile value to every field of a body."""
+def filled(schema: dict, components: dict, text: str, number: int, required_only=False):
+    """An instance of a JSON Schema (of the API's document) with every free string `text`,
+    every integer `number`, every list one item, every object each of its properties and every
+    choice its first value: for feeding one hostile value to every field of a body. With
+    `required_only`, objects have their required properties only (a body valid more often)."""
+
+    def inner(schema):
+        return filled(schema, components, text, number, required_only)
+
     if "$ref" in schema:
-        return filled(components[schema["$ref"].rsplit("/", 1)[1]], components, text, number)
+        return inner(components[schema["$ref"].rsplit("/", 1)[1]])
     for key in ("anyOf", "oneOf", "allOf"):
         if key in schema:
             options = [option for option in schema[key] if option.get("type") != "null"]
-            return filled(options[0] if options else {}, components, text, number)
+            return inner(options[0] if options else {})
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
+        required = set(schema.get("required", ()))
         return {
-            name: filled(prop, components, text, number)
+            name: inner(prop)
             for name, prop in schema.get("properties", {}).items()
+            if name in required or not required_only
         }
     if kind == "array":
-        return [filled(schema.get("items", {}), components, text, number)]
+        return [inner(schema.get("items", {}))]
     if kind == "integer":
         return number
     if kind == "number":
