@@ -66,18 +66,20 @@ def first_address(api: Api) -> int:
     return addresses[0]["id"]
 
 
-def place_order(api: Api, sku: str, quantity: int, po: str, address_id: int, key: str) -> dict:
-    """POST /orders with an Idempotency-Key: 201 the first time, the same order (200 or 201)
+def place_order(api: Api, args, address_id: int, key: str) -> dict:
+    """POST /orders with an Idempotency-Key: 201 the first time, the same order (200)
     when the same key comes again."""
     body = {
-        "lines": [{"sku": sku, "quantity": quantity}],
-        "po_number": po,
+        "lines": [{"sku": args.sku, "quantity": args.quantity}],
+        "po_number": args.po,
         "ship_to_address_id": address_id,
     }
+    if args.fapiao_type:  # accounts in China choose one of the types their account may use
+        body["fapiao_type"] = args.fapiao_type
     order = api.call(
         "POST", "/orders", (200, 201), json=body, headers={"Idempotency-Key": key}
     ).json()
-    print(f"Order {order['number']} ({order['status']}) for PO {po}, key {key}")
+    print(f"Order {order['number']} ({order['status']}) for PO {args.po}, key {key}")
     return order
 
 
@@ -92,32 +94,40 @@ def read_vat(api: Api, number: str) -> dict:
 
 
 def read_schedule(api: Api, number: str) -> list:
-    schedule = items(api.call("GET", f"/orders/{number}/schedule").json())
-    if not schedule:
+    schedule = api.call("GET", f"/orders/{number}/schedule").json()
+    milestones = schedule["milestones"]
+    if not milestones:
         raise Failed(f"order {number} has no payment schedule")
-    for milestone in schedule:
+    for milestone in milestones:
         print(
-            f"  {milestone.get('label', '')}: {amount(milestone.get('amount'))}"
+            f"  {milestone['label']}: {amount(milestone['amount'])}"
             f", due {milestone.get('due_on') or 'on an event to come'}"
         )
-    return schedule
+    return milestones
 
 
 def find_invoice(api: Api, number: str) -> dict:
-    invoices = items(api.call("GET", "/invoices", params={"order": number}).json())
-    if not invoices:
-        raise Failed(f"order {number} has no invoice yet")
-    print(f"Invoice {invoices[0].get('number', invoices[0]['id'])} of order {number}")
-    return invoices[0]
+    """The order's first invoice, from the account's invoices (newest first, page by page)."""
+    cursor = None
+    while True:
+        params = {"cursor": cursor} if cursor else {}
+        page = api.call("GET", "/invoices", params=params).json()
+        for invoice in page["data"]:
+            if invoice["order_number"] == number:
+                print(f"Invoice {invoice['number']} of order {number}, due {invoice['due_on']}")
+                return invoice
+        cursor = page.get("next_cursor")
+        if not cursor:
+            raise Failed(f"order {number} has no invoice yet")
 
 
-def download_pdf(api: Api, invoice_id, folder: Path) -> Path:
-    response = api.call("GET", f"/invoices/{invoice_id}/pdf")
+def download_pdf(api: Api, invoice_number: str, folder: Path) -> Path:
+    response = api.call("GET", f"/invoices/{invoice_number}/pdf")
     if response.headers.get("Content-Type", "").split(";")[0] != "application/pdf":
         raise Failed(f"the invoice came as {response.headers.get('Content-Type')}, not a PDF")
     if not response.content.startswith(b"%PDF"):
         raise Failed("the invoice PDF does not start with %PDF")
-    path = folder / f"invoice-{invoice_id}.pdf"
+    path = folder / f"invoice-{invoice_number}.pdf"
     path.write_bytes(response.content)
     print(f"Saved the invoice PDF as {path} ({len(response.content)} bytes)")
     return path
@@ -131,7 +141,7 @@ def file_hotline_request(api: Api, number: str) -> dict:
         "order_number": number,
     }
     filed = api.call("POST", "/hotline-requests", (201,), json=body).json()
-    print(f"Filed hotline request {filed.get('id')}")
+    print(f"Filed hotline request {filed['number']}, call-back by {filed['due_at']}")
     return filed
 
 
@@ -142,6 +152,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sku", default="NW-DOCK")
     parser.add_argument("--quantity", type=int, default=1)
     parser.add_argument("--po", default=f"PO-{uuid.uuid4().hex[:8].upper()}")
+    parser.add_argument("--fapiao-type", help="special, ordinary or electronic (China)")
     parser.add_argument("--out", default=".", help="folder to save the invoice PDF in")
     args = parser.parse_args(argv)
     if not args.token:
@@ -151,14 +162,14 @@ def main(argv=None) -> int:
     try:
         who_am_i(api)
         address_id = first_address(api)
-        order = place_order(api, args.sku, args.quantity, args.po, address_id, key)
+        order = place_order(api, args, address_id, key)
         number = order["number"]
         read_vat(api, number)
         read_schedule(api, number)
         invoice = find_invoice(api, number)
-        download_pdf(api, invoice["id"], Path(args.out))
+        download_pdf(api, invoice["number"], Path(args.out))
         file_hotline_request(api, number)
-        again = place_order(api, args.sku, args.quantity, args.po, address_id, key)
+        again = place_order(api, args, address_id, key)
         if again["number"] != number:
             raise Failed(f"the repeated request made order {again['number']}, not {number}")
         print(f"Repeating the request with key {key} returned order {number} again")

@@ -15,6 +15,7 @@ from portal.accounts.models import User
 from portal.api.spec import _path
 from portal.extensions import db
 from portal.ordering.models import Order
+from portal.tax.fapiao_models import FapiaoDetails
 from tests.support.api import issue_token
 from tests.support.environment import skip_or_fail
 from tests.support.live import demo_site
@@ -57,6 +58,10 @@ def test_the_example_script_orders_with_a_buyers_token(app, tmp_path):
     def buyers_token():
         buyer = db.session.scalar(sa.select(User).where(User.email == BUYER))
         token["plain"] = issue_token(buyer, ("read", "order"))
+        details = db.session.scalar(
+            sa.select(FapiaoDetails).where(FapiaoDetails.account_id == buyer.account_id)
+        )
+        token["fapiao"] = details.allowed_types[0] if details and details.allowed_types else ""
 
     with demo_site(tmp_path / "demo.db", buyers_token) as (site, base):
         finished = subprocess.run(  # noqa: S603  (our own script, our own arguments)
@@ -71,6 +76,7 @@ def test_the_example_script_orders_with_a_buyers_token(app, tmp_path):
                 "PO-EXAMPLE-1",
                 "--out",
                 str(tmp_path),
+                *(["--fapiao-type", token["fapiao"]] if token["fapiao"] else []),
             ],
             capture_output=True,
             text=True,
