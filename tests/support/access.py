@@ -17,7 +17,15 @@ def declared_access(app, endpoint):
 
 def build_url(app, rule, world, slug="acme"):
     """The rule's URL with the world's objects (tests/fixtures/access.py) as its arguments."""
-    values = {
+    values = arguments(world, slug)
+    with app.test_request_context():
+        return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
+
+
+def arguments(world, slug="acme") -> dict:
+    """The value of each URL argument name for the world's objects (Acme's, on `slug`'s
+    pages); the JSON API's path parameters use the same names (tests/api)."""
+    return {
         "slug": slug,
         "user_id": world["acme_user"].id,
         "address_id": world["acme_address"].id,
@@ -54,9 +62,12 @@ def build_url(app, rule, world, slug="acme"):
         # insights: the dashboard's account table as CSV
         "table": "accounts",
         "file_format": "csv",
+        # the JSON API: an invoice (the order's payment) and a hotline request by their ids
+        "invoice_id": world["acme_invoice"].id,
+        "order_number": world["acme_order"].number,
+        "hotline_request_id": world["acme_request"].id,
+        "id": world["acme_request"].id,
     }
-    with app.test_request_context():
-        return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
 
 
 #: Public pages whose argument the world gives no valid value for, and what they answer
