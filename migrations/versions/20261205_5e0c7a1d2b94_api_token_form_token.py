@@ -2,7 +2,7 @@
 issues one token.
 
 Revision ID: 5e0c7a1d2b94
-Revises: 14a1064976be
+Revises: 6c46c4e754b9
 Create Date: 2026-12-05 12:55:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5e0c7a1d2b94"
-down_revision = "14a1064976be"
+down_revision = "6c46c4e754b9"
 branch_labels = None
 depends_on = None
 
