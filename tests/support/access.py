@@ -62,11 +62,6 @@ def arguments(world, slug="acme") -> dict:
         # insights: the dashboard's account table as CSV
         "table": "accounts",
         "file_format": "csv",
-        # the JSON API: an invoice (the order's payment) and a hotline request by their ids
-        "invoice_id": world["acme_invoice"].id,
-        "order_number": world["acme_order"].number,
-        "hotline_request_id": world["acme_request"].id,
-        "id": world["acme_request"].id,
     }
 
 
