@@ -176,14 +176,15 @@ def test_without_stripe_settings_there_is_no_card_payment(shop, web):
 
 def test_the_webhook_is_the_only_csrf_exempt_view(app):
     """... with the machines' cXML PunchOut endpoints, authenticated by the connection's
-    shared secret (tests/api/test_punchout_security.py)."""
+    shared secret (tests/api/test_punchout_security.py), and the JSON API, which a cookie
+    never authenticates (tests/api/test_foundation.py)."""
     exempt = {
         endpoint
         for endpoint, view in app.view_functions.items()
         if f"{view.__module__}.{view.__name__}" in csrf._exempt_views
     }
     assert exempt == {"payments.receive_stripe_webhook", "punchout.setup", "punchout.order"}
-    assert csrf._exempt_blueprints == set()
+    assert csrf._exempt_blueprints == {app.blueprints["api"]}
 
 
 def test_with_csrf_on_the_pay_form_needs_its_token_and_the_webhook_its_signature(
