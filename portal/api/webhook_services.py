@@ -118,8 +118,16 @@ def set_active(actor: User, endpoint: WebhookEndpoint, is_active: bool) -> None:
     commit()
 
 
-def roll_secret(actor: User, endpoint: WebhookEndpoint) -> str:
-    """A new secret for the endpoint, from its next delivery on; shown this once."""
+def roll_secret(actor: User, endpoint: WebhookEndpoint, expected_version: int | None) -> str:
+    """A new secret for the endpoint, from its next delivery on; shown this once.
+
+    The form carries the endpoint's version: a resubmit (a reload of the page that showed the
+    new secret) or a form without one changes nothing, so the secret shown stays the live one.
+    """
+    if expected_version is None or endpoint.version != expected_version:
+        raise ServiceError(
+            _("The secret was already changed; roll it again if you did not copy it.")
+        )
     secret = new_secret()
     endpoint.secret = secret
     audit.record(actor, "webhook.roll_secret", _target(endpoint))

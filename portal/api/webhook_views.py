@@ -127,7 +127,7 @@ def roll_secret(slug, endpoint_id):
     form = VersionedForm()
     if form.validate_on_submit():
         with refusal_shown(form):
-            secret = webhook_services.roll_secret(current_user, endpoint)
+            secret = webhook_services.roll_secret(current_user, endpoint, form.expected_version())
             return _secret_page(account, endpoint, secret, _("New secret made."))
     return redirect(url_for(".list_endpoints", slug=slug), 303)
 

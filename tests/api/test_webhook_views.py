@@ -131,7 +131,10 @@ def test_edit_disable_roll_and_delete(web, admin, receiver):
     assert endpoints()[0].is_active is False
     client.post(f"{PAGE}/{endpoint.id}/active", data={"active": "1"})
     assert endpoints()[0].is_active is True
-    answer = client.post(f"{PAGE}/{endpoint.id}/secret")
+    assert f'name="version" value="{endpoints()[0].version}"' in client.get(PAGE).get_data(
+        as_text=True
+    )
+    answer = client.post(f"{PAGE}/{endpoint.id}/secret", data={"version": endpoints()[0].version})
     new_secret = secret_on(answer.get_data(as_text=True))
     assert new_secret != old_secret and endpoints()[0].secret == new_secret
     assert len(audited("webhook.roll_secret")) == 1
@@ -223,6 +226,22 @@ def test_the_pages_issue_a_constant_number_of_statements(web, shop, admin, recei
     many = statements(PAGE), statements(f"{PAGE}/{first.id}")
     assert len(deliveries(first)) == 3
     assert many == few
+
+
+def test_reloading_the_rolled_secret_s_page_rolls_nothing(web, admin, receiver):
+    endpoint, _ = add_endpoint(admin, admin.account, receiver.url)
+    client = signed_in(web, ADMIN)
+    data = {"version": str(endpoint.version)}
+    shown = secret_on(client.post(f"{PAGE}/{endpoint.id}/secret", data=data).get_data(as_text=True))
+    # The browser's reload sends the same form again: the secret shown stays the live one.
+    again = client.post(f"{PAGE}/{endpoint.id}/secret", data=data, follow_redirects=True)
+    html = again.get_data(as_text=True)
+    assert "The secret was already changed; roll it again if you did not copy it." in html
+    assert "data-webhook-secret" not in html
+    assert endpoints()[0].secret == shown and len(audited("webhook.roll_secret")) == 1
+    # A form without a version rolls nothing either.
+    client.post(f"{PAGE}/{endpoint.id}/secret")
+    assert endpoints()[0].secret == shown
 
 
 def test_an_edit_based_on_an_older_version_is_a_conflict(web, admin, receiver):

@@ -239,7 +239,7 @@ def test_a_test_event_goes_to_its_endpoint_only(shop, admin, receiver):
 
 def test_a_rolled_secret_signs_the_next_delivery(shop, admin, receiver):
     endpoint, old = add_endpoint(admin, shop.account, receiver.url)
-    new = webhook_services.roll_secret(admin, endpoint)
+    new = webhook_services.roll_secret(admin, endpoint, endpoint.version)
     assert new != old and new.startswith("whsec_")
     webhook_services.send_test_event(admin, endpoint)
     webhooks.deliver_due()
