@@ -94,6 +94,24 @@ def test_a_refused_url_or_no_event_adds_nothing(web, admin, monkeypatch):
     assert endpoints() == []
 
 
+def test_reloading_the_new_endpoint_s_secret_page_adds_no_second_endpoint(web, admin, receiver):
+    client = signed_in(web, ADMIN)
+    data = {"url": receiver.url, "events": ["invoice.issued"]}
+    shown = secret_on(client.post(f"{PAGE}/new", data=data).get_data(as_text=True))
+    again = client.post(f"{PAGE}/new", data=data)  # the browser's reload
+    html = again.get_data(as_text=True)
+    assert again.status_code == 200 and "data-webhook-secret" not in html
+    assert f"An endpoint with this URL exists already: {receiver.url}" in html
+    [endpoint] = endpoints()
+    assert endpoint.secret == shown
+    # Disabled, its URL may be added again; the old one then cannot be enabled beside it.
+    client.post(f"{PAGE}/{endpoint.id}/active", data={"active": "0"})
+    assert client.post(f"{PAGE}/new", data=data).status_code == 200
+    assert len(endpoints()) == 2
+    client.post(f"{PAGE}/{endpoint.id}/active", data={"active": "1"})
+    assert [e.is_active for e in endpoints()] == [False, True]
+
+
 def test_adding_rolling_and_deleting_ask_for_a_fresh_sign_in(web, admin, receiver):
     endpoint, _ = add_endpoint(admin, admin.account, receiver.url)
     client = signed_in(web, ADMIN)
@@ -213,8 +231,8 @@ def test_the_pages_issue_a_constant_number_of_statements(web, shop, admin, recei
     place(shop, DONE_WHEN)
     webhooks.deliver_due()
     few = statements(PAGE), statements(f"{PAGE}/{first.id}")
-    for _ in range(3):
-        add_endpoint(admin, shop.account, receiver.url)
+    for n in range(3):
+        add_endpoint(admin, shop.account, f"{receiver.url}/{n}")
     receiver.answers = [500, 500, 500]
     place(shop, DONE_WHEN)
     place(shop, DONE_WHEN)
