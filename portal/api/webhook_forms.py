@@ -18,6 +18,16 @@ EVENT_LABELS = {
     "quote.answered": _l("Quote answered"),
 }
 
+#: An attempt's reason without an answer (portal.api.webhooks keeps the kind).
+FAILURE_LABELS = {
+    "connect": _l("Could not connect to the endpoint."),
+    "timeout": _l("The endpoint did not answer in time."),
+    "tls": _l("The endpoint's TLS certificate or connection was refused."),
+    "refused": _l("The address is not allowed: not an https:// address, not public, or not found."),
+}
+#: The reason of an attempt recorded before the kinds were kept.
+OTHER_FAILURE = _l("The delivery failed.")
+
 
 class EndpointForm(VersionedForm):
     url = StringField(

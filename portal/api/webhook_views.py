@@ -8,7 +8,13 @@ from flask_login import current_user
 
 from portal.accounts.queries import account_or_404
 from portal.api import webhook_events, webhook_queries, webhook_services
-from portal.api.webhook_forms import EVENT_LABELS, ActiveForm, EndpointForm
+from portal.api.webhook_forms import (
+    EVENT_LABELS,
+    FAILURE_LABELS,
+    OTHER_FAILURE,
+    ActiveForm,
+    EndpointForm,
+)
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.inputs import bounded_int
@@ -72,6 +78,8 @@ def show_endpoint(slug, endpoint_id):
         page=page,
         attempts=webhook_queries.attempts_of(page.items),
         event_labels=EVENT_LABELS,
+        failure_labels=FAILURE_LABELS,
+        other_failure=OTHER_FAILURE,
         form=VersionedForm(),
     )
 

@@ -4,8 +4,10 @@ send a test event; only the account's own customer admin, another account's ids 
 constant number of statements per page."""
 
 import re
+import socket
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from portal.api import webhook_services, webhooks
@@ -215,6 +217,30 @@ def test_another_account_s_endpoints_and_deliveries_are_not_found(
 def test_only_the_customer_admin_opens_the_pages(web, shop, admin):
     for email in (shop.buyer.email, shop.approver.email):
         assert signed_in(web, email).get(PAGE).status_code == 404
+
+
+def test_a_failed_attempt_shows_a_short_reason_not_the_library_s_error(web, shop, admin, caplog):
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    endpoint, _ = add_endpoint(admin, shop.account, f"http://127.0.0.1:{port}/hooks")
+    place(shop, DONE_WHEN)
+    webhooks.deliver_due()
+    [delivery] = deliveries(endpoint)
+    assert delivery.last_error == webhooks.CONNECT
+    html = signed_in(web, ADMIN).get(f"{PAGE}/{endpoint.id}").get_data(as_text=True)
+    assert 'data-attempt-failure="connect"' in html
+    assert "Could not connect to the endpoint." in html
+    for detail in ("ConnectionError", "Errno", "Max retries", "Pinned"):
+        assert detail not in html
+    assert "ConnectionError" in caplog.text  # the server log keeps the detail
+
+
+def test_a_connection_s_failure_has_its_kind():
+    assert webhooks.failure_kind(requests.exceptions.SSLError("bad cert")) == webhooks.TLS
+    assert webhooks.failure_kind(requests.exceptions.ConnectTimeout()) == webhooks.TIMEOUT
+    assert webhooks.failure_kind(requests.exceptions.ReadTimeout()) == webhooks.TIMEOUT
+    assert webhooks.failure_kind(requests.exceptions.ConnectionError()) == webhooks.CONNECT
 
 
 def test_the_pages_issue_a_constant_number_of_statements(web, shop, admin, receiver):
