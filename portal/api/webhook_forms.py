@@ -1,13 +1,15 @@
-"""Forms of the webhook pages: input shape only; the URL rule lives in webhook_services."""
+"""Forms of the webhook pages: input shape; the URL rule lives in webhook_services (the form
+asks it too, to show its refusal beside the other errors)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.api.models import EVENT_TYPES
-from portal.api.webhook_services import EndpointValues
+from portal.api.webhook_services import EndpointValues, check_url
+from portal.core.errors import ServiceError
 from portal.core.inputs import plain_input
 from portal.core.versioning import VersionedForm
 
@@ -42,6 +44,14 @@ class EndpointForm(VersionedForm):
         validators=[DataRequired(message=_l("Choose at least one event."))],
     )
     description = StringField(_l("Description (optional)"), validators=[Length(max=200)])
+
+    def validate_url(self, field):
+        """The service's URL rule, here too, so that a bad URL shows beside the form's other
+        errors (no event chosen) rather than only once those are put right."""
+        try:
+            check_url((field.data or "").strip())
+        except ServiceError as error:
+            raise ValidationError(str(error)) from None
 
     def values(self) -> EndpointValues:
         return EndpointValues(

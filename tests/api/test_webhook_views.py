@@ -93,7 +93,30 @@ def test_a_refused_url_or_no_event_adds_nothing(web, admin, monkeypatch):
     assert answer.status_code == 200 and "not a public address" in answer.get_data(as_text=True)
     answer = client.post(f"{PAGE}/new", data={"url": "https://203.0.113.7/hooks"})
     assert "Choose at least one event." in answer.get_data(as_text=True)
+    # A bad URL and no event: both errors show at once
+    html = client.post(f"{PAGE}/new", data={"url": "ftp://203.0.113.7/hooks"}).get_data(
+        as_text=True
+    )
+    assert "Choose at least one event." in html and "The URL must start with https://." in html
     assert endpoints() == []
+
+
+def test_a_disabled_endpoint_s_pending_deliveries_say_they_are_paused(web, shop, admin, receiver):
+    endpoint, _ = add_endpoint(admin, shop.account, receiver.url)
+    place(shop, DONE_WHEN)
+    client = signed_in(web, ADMIN)
+    html = client.get(f"{PAGE}/{endpoint.id}").get_data(as_text=True)
+    assert "next attempt" in html and "paused while the endpoint is disabled" not in html
+    client.post(f"{PAGE}/{endpoint.id}/active", data={"active": "0"})
+    html = client.get(f"{PAGE}/{endpoint.id}").get_data(as_text=True)
+    assert "paused while the endpoint is disabled" in html and "next attempt" not in html
+
+
+def test_the_roll_secret_button_is_an_outline_with_contrast(web, admin, receiver):
+    add_endpoint(admin, admin.account, receiver.url)
+    html = signed_in(web, ADMIN).get(PAGE).get_data(as_text=True)
+    [button] = re.findall(r"<button[^>]*data-roll-secret[^>]*>", html)
+    assert "btn-outline-dark" in button and "warning" not in button
 
 
 def test_reloading_the_new_endpoint_s_secret_page_adds_no_second_endpoint(web, admin, receiver):
