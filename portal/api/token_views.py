@@ -69,6 +69,7 @@ def own_tokens():
         listed=lambda: tokens.tokens_of_user(current_user.id),
         revoke_url=lambda token: url_for(".revoke_own_token", token_id=token.id),
         account=None,
+        staff_own=True,
     )
 
 
@@ -115,8 +116,8 @@ def _active_users(account):
     return [user for user in account_queries.users_of(account) if user.is_active]
 
 
-def _tokens_page(*, holders, listed, revoke_url, account):
-    form = IssueTokenForm(holders)
+def _tokens_page(*, holders, listed, revoke_url, account, staff_own=False):
+    form = IssueTokenForm(holders, staff_own=staff_own)
     issued = plain = None
     if form.validate_on_submit():
         holder = next(user for user in holders if user.id == form.user_id.data)
@@ -130,7 +131,7 @@ def _tokens_page(*, holders, listed, revoke_url, account):
                 form_token=form.form_token.data,
             )
             # An empty form for the next one; the list below shows the new token too.
-            form = IssueTokenForm(holders, formdata=None)
+            form = IssueTokenForm(holders, staff_own=staff_own, formdata=None)
     page = render_template(
         "api/tokens.html",
         form=form,

@@ -1,13 +1,15 @@
-"""Forms of the webhook pages: input shape only; the URL rule lives in webhook_services."""
+"""Forms of the webhook pages: input shape; the URL rule lives in webhook_services (the form
+asks it too, to show its refusal beside the other errors)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.api.models import EVENT_TYPES
-from portal.api.webhook_services import EndpointValues
+from portal.api.webhook_services import EndpointValues, check_url
+from portal.core.errors import ServiceError
 from portal.core.inputs import plain_input
 from portal.core.versioning import VersionedForm
 
@@ -17,6 +19,16 @@ EVENT_LABELS = {
     "payment.received": _l("Payment received"),
     "quote.answered": _l("Quote answered"),
 }
+
+#: An attempt's reason without an answer (portal.api.webhooks keeps the kind).
+FAILURE_LABELS = {
+    "connect": _l("Could not connect to the endpoint."),
+    "timeout": _l("The endpoint did not answer in time."),
+    "tls": _l("The endpoint's TLS certificate or connection was refused."),
+    "refused": _l("The address is not allowed: not an https:// address, not public, or not found."),
+}
+#: The reason of an attempt recorded before the kinds were kept.
+OTHER_FAILURE = _l("The delivery failed.")
 
 
 class EndpointForm(VersionedForm):
@@ -32,6 +44,14 @@ class EndpointForm(VersionedForm):
         validators=[DataRequired(message=_l("Choose at least one event."))],
     )
     description = StringField(_l("Description (optional)"), validators=[Length(max=200)])
+
+    def validate_url(self, field):
+        """The service's URL rule, here too, so that a bad URL shows beside the form's other
+        errors (no event chosen) rather than only once those are put right."""
+        try:
+            check_url((field.data or "").strip())
+        except ServiceError as error:
+            raise ValidationError(str(error)) from None
 
     def values(self) -> EndpointValues:
         return EndpointValues(

@@ -6,6 +6,7 @@ reach the audit trail."""
 import secrets
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -19,7 +20,7 @@ from portal.api.models import (
 )
 from portal.api.webhook_events import build_event
 from portal.core import audit
-from portal.core.db import utcnow
+from portal.core.db import begin_write, utcnow
 from portal.core.errors import ServiceError
 from portal.core.versioning import check_version, commit
 from portal.extensions import db
@@ -58,11 +59,37 @@ def _checked(values: EndpointValues) -> EndpointValues:
     return EndpointValues(url, events, values.description.strip())
 
 
+def _lock_account(account_id: int) -> None:
+    """Serialise the account's endpoint changes, so two requests never both add one URL."""
+    begin_write(db.session)
+    db.session.execute(
+        sa.select(KeyAccount.id).where(KeyAccount.id == account_id).with_for_update()
+    )
+
+
+def _check_no_twin(account_id: int, url: str, endpoint_id: int | None = None) -> None:
+    """Refuse a second active endpoint of the account with the same URL: the reload of the page
+    that showed a new endpoint's secret would otherwise add the endpoint again (each event then
+    posted twice, signed with two secrets)."""
+    twin = db.session.scalar(
+        sa.select(WebhookEndpoint.id).where(
+            WebhookEndpoint.account_id == account_id,
+            WebhookEndpoint.url == url,
+            WebhookEndpoint.is_active.is_(True),
+            WebhookEndpoint.id != (endpoint_id or 0),
+        )
+    )
+    if twin is not None:
+        raise ServiceError(_("An endpoint with this URL exists already: %(url)s", url=url), "url")
+
+
 def create_endpoint(
     actor: User, account: KeyAccount, values: EndpointValues
 ) -> tuple[WebhookEndpoint, str]:
     """The new endpoint and its secret, which the customer admin sees this once."""
     values = _checked(values)
+    _lock_account(account.id)
+    _check_no_twin(account.id, values.url)
     secret = new_secret()
     endpoint = WebhookEndpoint(
         account_id=account.id,
@@ -92,6 +119,9 @@ def update_endpoint(
 ) -> None:
     check_version(endpoint, expected_version)
     values = _checked(values)
+    if endpoint.is_active:
+        _lock_account(endpoint.account_id)
+        _check_no_twin(endpoint.account_id, values.url, endpoint.id)
     changes = audit.diff(
         endpoint,
         {
@@ -111,6 +141,8 @@ def set_active(actor: User, endpoint: WebhookEndpoint, is_active: bool) -> None:
         return
     if is_active:
         check_url(endpoint.url)
+        _lock_account(endpoint.account_id)
+        _check_no_twin(endpoint.account_id, endpoint.url, endpoint.id)
     endpoint.is_active = is_active
     audit.record(
         actor, "webhook.update", _target(endpoint), {"is_active": (not is_active, is_active)}
@@ -118,8 +150,16 @@ def set_active(actor: User, endpoint: WebhookEndpoint, is_active: bool) -> None:
     commit()
 
 
-def roll_secret(actor: User, endpoint: WebhookEndpoint) -> str:
-    """A new secret for the endpoint, from its next delivery on; shown this once."""
+def roll_secret(actor: User, endpoint: WebhookEndpoint, expected_version: int | None) -> str:
+    """A new secret for the endpoint, from its next delivery on; shown this once.
+
+    The form carries the endpoint's version: a resubmit (a reload of the page that showed the
+    new secret) or a form without one changes nothing, so the secret shown stays the live one.
+    """
+    if expected_version is None or endpoint.version != expected_version:
+        raise ServiceError(
+            _("The secret was already changed; roll it again if you did not copy it.")
+        )
     secret = new_secret()
     endpoint.secret = secret
     audit.record(actor, "webhook.roll_secret", _target(endpoint))

@@ -8,7 +8,13 @@ from flask_login import current_user
 
 from portal.accounts.queries import account_or_404
 from portal.api import webhook_events, webhook_queries, webhook_services
-from portal.api.webhook_forms import EVENT_LABELS, ActiveForm, EndpointForm
+from portal.api.webhook_forms import (
+    EVENT_LABELS,
+    FAILURE_LABELS,
+    OTHER_FAILURE,
+    ActiveForm,
+    EndpointForm,
+)
 from portal.core.access import restricted
 from portal.core.actions import refusal_shown
 from portal.core.inputs import bounded_int
@@ -72,6 +78,8 @@ def show_endpoint(slug, endpoint_id):
         page=page,
         attempts=webhook_queries.attempts_of(page.items),
         event_labels=EVENT_LABELS,
+        failure_labels=FAILURE_LABELS,
+        other_failure=OTHER_FAILURE,
         form=VersionedForm(),
     )
 
@@ -127,7 +135,7 @@ def roll_secret(slug, endpoint_id):
     form = VersionedForm()
     if form.validate_on_submit():
         with refusal_shown(form):
-            secret = webhook_services.roll_secret(current_user, endpoint)
+            secret = webhook_services.roll_secret(current_user, endpoint, form.expected_version())
             return _secret_page(account, endpoint, secret, _("New secret made."))
     return redirect(url_for(".list_endpoints", slug=slug), 303)
 

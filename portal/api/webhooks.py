@@ -76,6 +76,11 @@ SIGNATURE_HEADER = "Portal-Signature"
 #: How much of an answer's body an attempt keeps.
 EXCERPT_CHARS = 500
 
+#: Why an attempt got no answer, as WebhookAttempt.error keeps it (an answer that is not 2xx is
+#: "HTTP <status>"). The page words the kind in the reader's language (webhook_forms); the
+#: library's own text, with hosts, ports and addresses, goes to the server log only.
+CONNECT, TIMEOUT, TLS, REFUSED = "connect", "timeout", "tls", "refused"
+
 
 @dataclass
 class DeliveryRun:
@@ -192,11 +197,32 @@ def post(endpoint: WebhookEndpoint, event: WebhookEvent) -> Outcome:
         if not outcome.ok:
             outcome.error = f"HTTP {response.status_code}"
     except RefusedAddress as error:
-        outcome.error = str(error)
+        outcome.error = REFUSED
+        _log_failure(endpoint, event, error)
     except requests.RequestException as error:
-        outcome.error = f"{type(error).__name__}: {error}"[:2000]
+        outcome.error = failure_kind(error)
+        _log_failure(endpoint, event, error)
     outcome.duration_ms = int((time.monotonic() - started) * 1000)
     return outcome
+
+
+def failure_kind(error: requests.RequestException) -> str:
+    """The kind of a failed connection: TLS, timed out, or could not connect."""
+    if isinstance(error, requests.exceptions.SSLError):
+        return TLS
+    if isinstance(error, requests.Timeout):
+        return TIMEOUT
+    return CONNECT
+
+
+def _log_failure(endpoint: WebhookEndpoint, event: WebhookEvent, error: Exception) -> None:
+    current_app.logger.warning(
+        "webhook %s to endpoint %s failed: %s: %s",
+        event.public_id,
+        endpoint.id,
+        type(error).__name__,
+        error,
+    )
 
 
 def _excerpt(response: requests.Response) -> str:

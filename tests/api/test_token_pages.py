@@ -2,6 +2,7 @@
 account's users, an account editor's page for an account, a member of staff's own page. A
 token's value is shown once, on the answer to the POST that issued it."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -130,13 +131,22 @@ def test_the_same_form_sent_twice_issues_one_token(client, acme):
 
 @pytest.mark.parametrize(
     ("days", "message"),
-    [("30,5", "whole"), ("0", "at least 1"), ("366", "at most"), ("", "required"), ("x", "")],
+    [
+        ("30,5", "Write the number of days as a whole number, such as 90."),
+        ("2.5", "Write the number of days as a whole number, such as 90."),
+        ("x", "Write the number of days as a whole number, such as 90."),
+        ("0", "A token is valid for at least 1 day."),
+        ("-3", "A token is valid for at least 1 day."),
+        ("366", "A token is valid for at most 365 days."),
+        ("", "required"),
+    ],
 )
 def test_days_that_are_no_number_of_days_are_refused(client, acme, days, message):
     admin_client(client)
     page = client.post(ADMIN_PAGE, data=issue_form(acme["acme_buyer"].id, days=days))
     assert shown_token(page) is None and tokens_in_db() == []
-    assert message in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert message in text and "quantity" not in text.lower()
 
 
 def test_full_width_days_are_read(client, acme):
@@ -153,6 +163,29 @@ def test_the_form_offers_ninety_days_and_the_scopes_each_user_may_carry(client, 
     assert 'name="days"' in text and 'value="90"' in text
     assert f'value="{acme["acme_buyer"].id}" data-scopes="read order"' in text
     assert f'value="{acme["approver"].id}" data-scopes="read order approve"' in text
+
+
+def test_after_issuing_the_form_comes_back_with_its_defaults_and_the_name_quoted(client, acme):
+    admin_client(client)
+    form = issue_form(acme["acme_buyer"].id, scopes=("read", "order"), days="30")
+    page = client.post(ADMIN_PAGE, data={**form, "name": "mobile token"})
+    text = page.get_data(as_text=True)
+    assert shown_token(page) and "Copy the token “mobile token” now" in text
+    [days] = re.findall(r'<input[^>]*name="days"[^>]*>', text)
+    assert 'value="90"' in days
+    ticked = re.findall(r'<input[^>]*checked[^>]*name="scopes"[^>]*value="(\w+)"', text)
+    ticked += re.findall(r'<input[^>]*name="scopes"[^>]*value="(\w+)"[^>]*checked', text)
+    assert ticked == ["read"]
+
+
+def test_a_staff_member_is_offered_read_only(client, acme):
+    factories.StaffFactory(email="field@northwind.example", role="field_sales")
+    db.session.commit()
+    login(client, "field@northwind.example")
+    text = client.get("/staff/tokens").get_data(as_text=True)
+    assert re.findall(r'name="scopes"[^>]*value="(\w+)"', text) == ["read"]
+    assert "Read: accounts, lookup and what the API shows staff" in text
+    assert "catalog, prices" not in text and "Approve:" not in text
 
 
 def test_issuing_and_revoking_ask_for_a_fresh_sign_in(client, acme):

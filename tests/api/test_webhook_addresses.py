@@ -91,7 +91,7 @@ def test_registration_refuses_internal_urls_in_production(app, shop, admin, monk
     assert refused.value.field == "url"
 
 
-def test_each_delivery_checks_the_address_again(app, shop, admin, receiver, monkeypatch):
+def test_each_delivery_checks_the_address_again(app, shop, admin, receiver, monkeypatch, caplog):
     # Registered where loopback was allowed (or a name that resolved elsewhere back then)
     endpoint, _ = add_endpoint(admin, shop.account, receiver.url)
     place(shop, DONE_WHEN)
@@ -100,11 +100,12 @@ def test_each_delivery_checks_the_address_again(app, shop, admin, receiver, monk
     assert run.deferred == 1 and receiver.received == []
     [delivery] = deliveries(endpoint)
     [attempt] = attempts(delivery)
-    assert attempt.status_code is None and "https://" in attempt.error
+    assert (attempt.status_code, attempt.error) == (None, webhooks.REFUSED)
+    assert "https://" in caplog.text  # the detail, for the operator only
 
 
 def test_a_name_resolving_to_loopback_is_refused_at_delivery(
-    app, shop, admin, receiver, monkeypatch
+    app, shop, admin, receiver, monkeypatch, caplog
 ):
     port = receiver.server.server_address[1]
     endpoint, _ = add_endpoint(admin, shop.account, f"https://localhost:{port}/hooks")
@@ -113,7 +114,7 @@ def test_a_name_resolving_to_loopback_is_refused_at_delivery(
     webhooks.deliver_due()
     assert receiver.received == []
     [attempt] = attempts(deliveries(endpoint)[0])
-    assert "not a public address" in attempt.error
+    assert attempt.error == webhooks.REFUSED and "not a public address" in caplog.text
 
 
 def test_the_post_goes_to_the_address_that_was_checked(receiver):

@@ -4,8 +4,10 @@ send a test event; only the account's own customer admin, another account's ids 
 constant number of statements per page."""
 
 import re
+import socket
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from portal.api import webhook_services, webhooks
@@ -91,7 +93,48 @@ def test_a_refused_url_or_no_event_adds_nothing(web, admin, monkeypatch):
     assert answer.status_code == 200 and "not a public address" in answer.get_data(as_text=True)
     answer = client.post(f"{PAGE}/new", data={"url": "https://203.0.113.7/hooks"})
     assert "Choose at least one event." in answer.get_data(as_text=True)
+    # A bad URL and no event: both errors show at once
+    html = client.post(f"{PAGE}/new", data={"url": "ftp://203.0.113.7/hooks"}).get_data(
+        as_text=True
+    )
+    assert "Choose at least one event." in html and "The URL must start with https://." in html
     assert endpoints() == []
+
+
+def test_a_disabled_endpoint_s_pending_deliveries_say_they_are_paused(web, shop, admin, receiver):
+    endpoint, _ = add_endpoint(admin, shop.account, receiver.url)
+    place(shop, DONE_WHEN)
+    client = signed_in(web, ADMIN)
+    html = client.get(f"{PAGE}/{endpoint.id}").get_data(as_text=True)
+    assert "next attempt" in html and "paused while the endpoint is disabled" not in html
+    client.post(f"{PAGE}/{endpoint.id}/active", data={"active": "0"})
+    html = client.get(f"{PAGE}/{endpoint.id}").get_data(as_text=True)
+    assert "paused while the endpoint is disabled" in html and "next attempt" not in html
+
+
+def test_the_roll_secret_button_is_an_outline_with_contrast(web, admin, receiver):
+    add_endpoint(admin, admin.account, receiver.url)
+    html = signed_in(web, ADMIN).get(PAGE).get_data(as_text=True)
+    [button] = re.findall(r"<button[^>]*data-roll-secret[^>]*>", html)
+    assert "btn-outline-dark" in button and "warning" not in button
+
+
+def test_reloading_the_new_endpoint_s_secret_page_adds_no_second_endpoint(web, admin, receiver):
+    client = signed_in(web, ADMIN)
+    data = {"url": receiver.url, "events": ["invoice.issued"]}
+    shown = secret_on(client.post(f"{PAGE}/new", data=data).get_data(as_text=True))
+    again = client.post(f"{PAGE}/new", data=data)  # the browser's reload
+    html = again.get_data(as_text=True)
+    assert again.status_code == 200 and "data-webhook-secret" not in html
+    assert f"An endpoint with this URL exists already: {receiver.url}" in html
+    [endpoint] = endpoints()
+    assert endpoint.secret == shown
+    # Disabled, its URL may be added again; the old one then cannot be enabled beside it.
+    client.post(f"{PAGE}/{endpoint.id}/active", data={"active": "0"})
+    assert client.post(f"{PAGE}/new", data=data).status_code == 200
+    assert len(endpoints()) == 2
+    client.post(f"{PAGE}/{endpoint.id}/active", data={"active": "1"})
+    assert [e.is_active for e in endpoints()] == [False, True]
 
 
 def test_adding_rolling_and_deleting_ask_for_a_fresh_sign_in(web, admin, receiver):
@@ -131,7 +174,10 @@ def test_edit_disable_roll_and_delete(web, admin, receiver):
     assert endpoints()[0].is_active is False
     client.post(f"{PAGE}/{endpoint.id}/active", data={"active": "1"})
     assert endpoints()[0].is_active is True
-    answer = client.post(f"{PAGE}/{endpoint.id}/secret")
+    assert f'name="version" value="{endpoints()[0].version}"' in client.get(PAGE).get_data(
+        as_text=True
+    )
+    answer = client.post(f"{PAGE}/{endpoint.id}/secret", data={"version": endpoints()[0].version})
     new_secret = secret_on(answer.get_data(as_text=True))
     assert new_secret != old_secret and endpoints()[0].secret == new_secret
     assert len(audited("webhook.roll_secret")) == 1
@@ -196,6 +242,30 @@ def test_only_the_customer_admin_opens_the_pages(web, shop, admin):
         assert signed_in(web, email).get(PAGE).status_code == 404
 
 
+def test_a_failed_attempt_shows_a_short_reason_not_the_library_s_error(web, shop, admin, caplog):
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    endpoint, _ = add_endpoint(admin, shop.account, f"http://127.0.0.1:{port}/hooks")
+    place(shop, DONE_WHEN)
+    webhooks.deliver_due()
+    [delivery] = deliveries(endpoint)
+    assert delivery.last_error == webhooks.CONNECT
+    html = signed_in(web, ADMIN).get(f"{PAGE}/{endpoint.id}").get_data(as_text=True)
+    assert 'data-attempt-failure="connect"' in html
+    assert "Could not connect to the endpoint." in html
+    for detail in ("ConnectionError", "Errno", "Max retries", "Pinned"):
+        assert detail not in html
+    assert "ConnectionError" in caplog.text  # the server log keeps the detail
+
+
+def test_a_connection_s_failure_has_its_kind():
+    assert webhooks.failure_kind(requests.exceptions.SSLError("bad cert")) == webhooks.TLS
+    assert webhooks.failure_kind(requests.exceptions.ConnectTimeout()) == webhooks.TIMEOUT
+    assert webhooks.failure_kind(requests.exceptions.ReadTimeout()) == webhooks.TIMEOUT
+    assert webhooks.failure_kind(requests.exceptions.ConnectionError()) == webhooks.CONNECT
+
+
 def test_the_pages_issue_a_constant_number_of_statements(web, shop, admin, receiver):
     client = signed_in(web, ADMIN)
     first, _ = add_endpoint(admin, shop.account, receiver.url)
@@ -210,8 +280,8 @@ def test_the_pages_issue_a_constant_number_of_statements(web, shop, admin, recei
     place(shop, DONE_WHEN)
     webhooks.deliver_due()
     few = statements(PAGE), statements(f"{PAGE}/{first.id}")
-    for _ in range(3):
-        add_endpoint(admin, shop.account, receiver.url)
+    for n in range(3):
+        add_endpoint(admin, shop.account, f"{receiver.url}/{n}")
     receiver.answers = [500, 500, 500]
     place(shop, DONE_WHEN)
     place(shop, DONE_WHEN)
@@ -223,6 +293,22 @@ def test_the_pages_issue_a_constant_number_of_statements(web, shop, admin, recei
     many = statements(PAGE), statements(f"{PAGE}/{first.id}")
     assert len(deliveries(first)) == 3
     assert many == few
+
+
+def test_reloading_the_rolled_secret_s_page_rolls_nothing(web, admin, receiver):
+    endpoint, _ = add_endpoint(admin, admin.account, receiver.url)
+    client = signed_in(web, ADMIN)
+    data = {"version": str(endpoint.version)}
+    shown = secret_on(client.post(f"{PAGE}/{endpoint.id}/secret", data=data).get_data(as_text=True))
+    # The browser's reload sends the same form again: the secret shown stays the live one.
+    again = client.post(f"{PAGE}/{endpoint.id}/secret", data=data, follow_redirects=True)
+    html = again.get_data(as_text=True)
+    assert "The secret was already changed; roll it again if you did not copy it." in html
+    assert "data-webhook-secret" not in html
+    assert endpoints()[0].secret == shown and len(audited("webhook.roll_secret")) == 1
+    # A form without a version rolls nothing either.
+    client.post(f"{PAGE}/{endpoint.id}/secret")
+    assert endpoints()[0].secret == shown
 
 
 def test_an_edit_based_on_an_older_version_is_a_conflict(web, admin, receiver):

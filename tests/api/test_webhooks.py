@@ -204,8 +204,10 @@ def test_a_tampered_body_or_another_secret_fails_verification(shop, admin, recei
 
 def test_only_subscribed_active_endpoints_of_the_account_get_an_event(shop, admin, staff, receiver):
     order_endpoint, _ = add_endpoint(admin, shop.account, receiver.url)
-    quotes_only, _ = add_endpoint(admin, shop.account, receiver.url, events=("quote.answered",))
-    disabled, _ = add_endpoint(admin, shop.account, receiver.url)
+    quotes_only, _ = add_endpoint(
+        admin, shop.account, f"{receiver.url}/quotes", events=("quote.answered",)
+    )
+    disabled, _ = add_endpoint(admin, shop.account, f"{receiver.url}/disabled")
     webhook_services.set_active(admin, disabled, False)
     order = place(shop, DONE_WHEN)
     assert [d.endpoint_id for d in deliveries()] == [order_endpoint.id]
@@ -229,7 +231,7 @@ def test_an_account_without_endpoints_writes_no_event(shop, staff):
 
 def test_a_test_event_goes_to_its_endpoint_only(shop, admin, receiver):
     endpoint, secret = add_endpoint(admin, shop.account, receiver.url)
-    add_endpoint(admin, shop.account, receiver.url)
+    add_endpoint(admin, shop.account, f"{receiver.url}/other")
     webhook_services.send_test_event(admin, endpoint)
     webhooks.deliver_due()
     [body] = signed_bodies(receiver, secret)
@@ -239,7 +241,7 @@ def test_a_test_event_goes_to_its_endpoint_only(shop, admin, receiver):
 
 def test_a_rolled_secret_signs_the_next_delivery(shop, admin, receiver):
     endpoint, old = add_endpoint(admin, shop.account, receiver.url)
-    new = webhook_services.roll_secret(admin, endpoint)
+    new = webhook_services.roll_secret(admin, endpoint, endpoint.version)
     assert new != old and new.startswith("whsec_")
     webhook_services.send_test_event(admin, endpoint)
     webhooks.deliver_due()
