@@ -45,6 +45,7 @@ NOT_WORDS = re.compile(
     r"|\b[A-Z][a-z]+/[A-Za-z_-]+(?:/[A-Za-z_-]+)?"  # IANA time zones (Asia/Shanghai)
     r"|\b[A-Z0-9]+(?:-[A-Z0-9]+)+\b"  # codes: SKUs, order and invoice numbers (NW-LT14)
     r"|\b[a-z_]+:[\w-]*"  # what the audit trail names: contract:1, account:acme
+    r"|\b(?:kap|whsec)_[\w-]+"  # API tokens' and webhook secrets' first characters
     r"|\b(?:US|HK|NT)\$"  # currency symbols as Babel writes them
     rf"|\b(?:{'|'.join(list_currencies())})\b"  # ISO currency codes (CNY 17,339.15)
 )
