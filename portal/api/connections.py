@@ -91,8 +91,20 @@ def create_connection(
     return connection, secret
 
 
-def roll_secret(actor: User, connection: PunchoutConnection) -> str:
-    """A new shared secret for the connection; the old one stops working at once."""
+def secret_version(connection: PunchoutConnection) -> str:
+    """The secret's version as the roll form carries it: when the current secret was made."""
+    return str(int(connection.secret_set_at.timestamp() * 1_000_000))
+
+
+def roll_secret(actor: User, connection: PunchoutConnection, version: str) -> str:
+    """A new shared secret for the connection; the old one stops working at once. Idempotent
+    per form: a resubmit (a reload of the page that showed the new secret) whose version is no
+    longer the connection's changes nothing."""
+    db.session.refresh(connection, with_for_update=True)
+    if version != secret_version(connection):
+        raise ServiceError(
+            _("The secret was already changed; make a new one again if you did not copy it.")
+        )
     secret = new_secret()
     connection.secret_hash = digest(secret)
     connection.secret_set_at = core_db.utcnow()

@@ -163,12 +163,16 @@ def roll_secret(slug, connection_id):
     connection = _connection_or_404(account, connection_id)
     if not ConnectionActionForm().validate_on_submit():
         return redirect(url_for(".connections", slug=slug), 303)
-    secret = connection_book.roll_secret(current_user, connection)
-    flash(_("New shared secret made; the old one no longer works."), "success")
-    users = [u for u in account_queries.users_of(account) if u.is_active and u.is_buyer_side]
-    return _connections_page(
-        account, ConnectionForm(formdata=None, users=users), secret, connection.id
-    )
+    with refusal_shown(category="warning"):
+        secret = connection_book.roll_secret(
+            current_user, connection, request.form.get("version", "")
+        )
+        flash(_("New shared secret made; the old one no longer works."), "success")
+        users = [u for u in account_queries.users_of(account) if u.is_active and u.is_buyer_side]
+        return _connections_page(
+            account, ConnectionForm(formdata=None, users=users), secret, connection.id
+        )
+    return redirect(url_for(".connections", slug=slug), 303)
 
 
 @bp.post("/staff/accounts/<slug>/punchout/<int:connection_id>/deactivate")
@@ -203,6 +207,7 @@ def _connections_page(account, form, secret, shown_for):
             setup_url=url_for(".setup", _external=True),
             order_url=url_for(".order", _external=True),
             supplier_identity=punchout.supplier_identity(),
+            secret_version=connection_book.secret_version,
             start_minutes=int(punchout.START_FOR.total_seconds() // 60),
         )
     )

@@ -71,10 +71,25 @@ def test_a_new_connection_shows_its_secret_once_and_keeps_a_hash(client, shop, e
     assert client.post("/punchout/setup", data=body, content_type=CXML).status_code == 200
 
 
+def version_on(page, connection_id) -> str:
+    found = re.search(
+        rf'punchout/{connection_id}/secret".*?name="version" value="(\d+)"',
+        page.get_data(as_text=True),
+        re.DOTALL,
+    )
+    assert found, "the roll form carries the secret's version"
+    return found.group(1)
+
+
+def roll(client, connection_id):
+    version = version_on(client.get(PAGE), connection_id)
+    return client.post(f"{PAGE}/{connection_id}/secret", data={"version": version})
+
+
 def test_a_new_secret_replaces_the_old_one(client, shop, editor):
     old = secret_on(add(client, shop))
     row = db.session.scalars(sa.select(PunchoutConnection)).one()
-    rolled = client.post(f"{PAGE}/{row.id}/secret")
+    rolled = roll(client, row.id)
     new = secret_on(rolled)
     assert new and new != old
     assert (
@@ -92,6 +107,38 @@ def test_a_new_secret_replaces_the_old_one(client, shop, editor):
     assert db.session.scalars(
         sa.select(AuditEvent.action).where(AuditEvent.action == "punchout.secret_roll")
     ).all() == ["punchout.secret_roll"]
+
+
+def test_reloading_the_new_secret_page_makes_no_other_secret(client, shop, editor):
+    add(client, shop)
+    row = db.session.scalars(sa.select(PunchoutConnection)).one()
+    form = {"version": version_on(client.get(PAGE), row.id)}
+    new = secret_on(client.post(f"{PAGE}/{row.id}/secret", data=form))
+    reloaded = client.post(f"{PAGE}/{row.id}/secret", data=form, follow_redirects=True)
+    assert secret_on(reloaded) is None
+    assert "The secret was already changed" in reloaded.get_data(as_text=True)
+    assert (
+        client.post(
+            "/punchout/setup", data=setup_request(new, "r-1"), content_type=CXML
+        ).status_code
+        == 200
+    )
+    assert (
+        len(
+            db.session.scalars(
+                sa.select(AuditEvent.action).where(AuditEvent.action == "punchout.secret_roll")
+            ).all()
+        )
+        == 1
+    )
+
+
+def test_reloading_the_add_page_makes_no_second_connection(client, shop, editor):
+    add(client, shop)
+    again = add(client, shop)
+    assert secret_on(again) is None
+    assert "already uses this domain and identity" in again.get_data(as_text=True)
+    assert len(db.session.scalars(sa.select(PunchoutConnection)).all()) == 1
 
 
 def test_deactivating_stops_the_connection(client, shop, editor):
