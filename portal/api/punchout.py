@@ -6,7 +6,9 @@ A procurement system names itself by a From credential (domain, identity) and pr
 the Sender credential's SharedSecret, which the portal generated, showed once and keeps as a
 SHA-256 hash. A request with a wrong secret or an unknown identity gets a cXML 401 and writes
 nothing. Every request is kept by its payloadID: a setup request seen before is refused, an
-OrderRequest seen before is answered as the first one was and creates nothing.
+OrderRequest seen before is answered as the first one was and creates nothing. So is an
+OrderRequest under a fresh payloadID whose orderID (PO number) the connection already ordered:
+procurement systems resend a PO after a timeout; a changed PO would come as type="update".
 
 Decisions where the issue is silent:
 - The OrderRequest's prices are the contract's, recomputed; an ItemOut whose UnitPrice differs
@@ -365,13 +367,15 @@ def receive_order(body: bytes, host: str) -> str:
     if (seen := _payload(connection, envelope.payload_id)) is not None:
         return _replayed(seen)
     po_number, address_id, lines = read_order(envelope)
+    if (first := _order_of_po(connection, po_number)) is not None:
+        return _resent(connection, envelope.payload_id, first)
     buyer = _default_user(connection)
     _check_prices(account, lines)
     checkout = placement.Checkout(
         ship_to_address_id=_ship_to(account, address_id),
         po_number=po_number,
         note=_("Ordered by PunchOut from %(system)s.", system=connection.name),
-        # A PO number names one purchase; its payloadID is what tells a repeat apart.
+        # A PO number names one purchase: a resend under a fresh payloadID was answered above.
         is_po_repeat_confirmed=True,
     )
     token = _order_token(connection, envelope.payload_id)
@@ -383,6 +387,43 @@ def receive_order(body: bytes, host: str) -> str:
         db.session.rollback()
         raise CxmlError(400, error.message) from None
     return _answered(connection, envelope.payload_id, order, host)
+
+
+def _order_of_po(connection: PunchoutConnection, po_number: str) -> PunchoutPayload | None:
+    """The payload of the order the connection already placed under this PO number."""
+    return db.session.scalar(
+        sa.select(PunchoutPayload)
+        .join(Order, Order.id == PunchoutPayload.order_id)
+        .where(
+            PunchoutPayload.connection_id == connection.id,
+            PunchoutPayload.kind == "order",
+            Order.po_number == po_number,
+        )
+        .order_by(PunchoutPayload.id)
+        .limit(1)
+    )
+
+
+def _resent(connection: PunchoutConnection, payload_id: str, first: PunchoutPayload) -> str:
+    """A PO resent under a fresh payloadID (after a timeout, say): the first order's answer,
+    kept under the new payloadID too; nothing else is written. A changed PO comes as
+    type="update", which read_order refuses."""
+    db.session.add(
+        PunchoutPayload(
+            account_id=connection.account_id,
+            connection_id=connection.id,
+            payload_id=payload_id,
+            kind="order",
+            order_id=first.order_id,
+            response=first.response,
+            received_at=core_db.utcnow(),
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+    return first.response
 
 
 def _replayed(seen: PunchoutPayload) -> str:

@@ -152,6 +152,31 @@ def test_a_punchout_round_trip_places_one_order_with_the_po_number(client, shop,
     assert count(PunchoutPayload) == 2  # the setup request and the order request
 
 
+def test_a_po_resent_under_a_fresh_payload_id_makes_no_second_order(client, shop, connection):
+    secret = connection[1]
+    placed = client.post(
+        "/punchout/order", data=order_request(secret, "po-1@acme", "PO-4711"), content_type=CXML
+    )
+    assert placed.status_code == 200, placed.data
+    resent = client.post(
+        "/punchout/order", data=order_request(secret, "po-2@acme", "PO-4711"), content_type=CXML
+    )
+    assert resent.status_code == 200
+    assert resent.data == placed.data
+    assert count(Order) == 1
+    # the resend's payloadID is kept too: replayed, it gets the same answer
+    again = client.post(
+        "/punchout/order", data=order_request(secret, "po-2@acme", "PO-4711"), content_type=CXML
+    )
+    assert again.data == placed.data and count(Order) == 1
+    # another PO number is another order
+    other = client.post(
+        "/punchout/order", data=order_request(secret, "po-3@acme", "PO-4712"), content_type=CXML
+    )
+    assert other.status_code == 200 and other.data != placed.data
+    assert count(Order) == 2
+
+
 def test_a_start_url_opens_once(client, shop, connection):
     _, secret = connection
     answer = client.post("/punchout/setup", data=setup_request(secret, "s-1"), content_type=CXML)
