@@ -17,6 +17,8 @@ Decisions where the issue is silent:
 - The user is the account's active buyer-side user whose e-mail the setup request names
   (Extrinsic UserEmail, else Contact/Email), else the connection's default user; orders go
   under the connection's default user.
+- A PunchOut order gets the fapiao type an online order defaults to: the first type the account
+  may choose at checkout (the checkout form's first option).
 - A PunchOut session starts with the user's cart emptied: what goes back to the procurement
   system is what was chosen in that session.
 """
@@ -53,6 +55,7 @@ from portal.extensions import db
 from portal.ordering import placement
 from portal.ordering.credit import lock_account
 from portal.ordering.models import Order
+from portal.tax import fapiao
 
 #: How long the start URL of a setup response may be opened (once).
 START_FOR = timedelta(minutes=5)
@@ -374,6 +377,7 @@ def receive_order(body: bytes, host: str) -> str:
     checkout = placement.Checkout(
         ship_to_address_id=_ship_to(account, address_id),
         po_number=po_number,
+        fapiao_type=_fapiao_type(account),
         note=_("Ordered by PunchOut from %(system)s.", system=connection.name),
         # A PO number names one purchase: a resend under a fresh payloadID was answered above.
         is_po_repeat_confirmed=True,
@@ -387,6 +391,14 @@ def receive_order(body: bytes, host: str) -> str:
         db.session.rollback()
         raise CxmlError(400, error.message) from None
     return _answered(connection, envelope.payload_id, order, host)
+
+
+def _fapiao_type(account: KeyAccount) -> str | None:
+    """The fapiao type an online order defaults to: the first the account may choose at
+    checkout (the form's first option; special before ordinary before electronic); None when
+    the account is not issued fapiao through the portal."""
+    types = fapiao.fapiao_choice(account).types
+    return types[0] if types else None
 
 
 def _order_of_po(connection: PunchoutConnection, po_number: str) -> PunchoutPayload | None:

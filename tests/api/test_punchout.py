@@ -29,6 +29,7 @@ from tests.support.cxml import (
     status_of,
     validated,
 )
+from tests.support.fapiao import keep_details
 
 
 @pytest.fixture
@@ -175,6 +176,26 @@ def test_a_po_resent_under_a_fresh_payload_id_makes_no_second_order(client, shop
     )
     assert other.status_code == 200 and other.data != placed.data
     assert count(Order) == 2
+
+
+@pytest.mark.parametrize(
+    ("types", "verified", "expected"),
+    [
+        (("ordinary", "electronic"), False, "ordinary"),
+        (("special", "electronic"), False, "electronic"),  # special waits for finance
+        (("special", "electronic"), True, "special"),
+        ((), False, ""),
+    ],
+)
+def test_a_punchout_order_gets_the_fapiao_type_checkout_defaults_to(
+    client, shop, connection, types, verified, expected
+):
+    keep_details(shop.account, types=types, by=factories.StaffFactory() if verified else None)
+    placed = client.post(
+        "/punchout/order", data=order_request(connection[1], "po-1@acme"), content_type=CXML
+    )
+    assert placed.status_code == 200, placed.data
+    assert db.session.scalars(sa.select(Order)).one().fapiao_type == expected
 
 
 def test_a_start_url_opens_once(client, shop, connection):
