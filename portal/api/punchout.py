@@ -18,7 +18,8 @@ Decisions where the issue is silent:
   (Extrinsic UserEmail, else Contact/Email), else the connection's default user; orders go
   under the connection's default user.
 - A PunchOut order gets the fapiao type an online order defaults to: the first type the account
-  may choose at checkout (the checkout form's first option).
+  may choose at checkout (the checkout form's first option). It is placed in the language of
+  the user it goes under (as their e-mails are written), not the machine request's.
 - A PunchOut session starts with the user's cart emptied: what goes back to the procurement
   system is what was chosen in that session.
 """
@@ -50,8 +51,10 @@ from portal.contracts.services import today_for
 from portal.core import db as core_db
 from portal.core.errors import ServiceError
 from portal.core.inputs import has_control_characters, plain_email, plain_width
+from portal.core.locales import seen_by
 from portal.core.numbers import NumberError, parse_quantity
 from portal.extensions import db
+from portal.notifications.services import reader_settings
 from portal.ordering import placement
 from portal.ordering.credit import lock_account
 from portal.ordering.models import Order
@@ -374,6 +377,14 @@ def receive_order(body: bytes, host: str) -> str:
         return _resent(connection, envelope.payload_id, first)
     buyer = _default_user(connection)
     _check_prices(account, lines)
+    with seen_by(*reader_settings(buyer)):  # the order's note and lines in the buyer's words
+        order = _place(
+            connection, account, buyer, envelope.payload_id, po_number, address_id, lines
+        )
+    return _answered(connection, envelope.payload_id, order, host)
+
+
+def _place(connection, account, buyer, payload_id, po_number, address_id, lines) -> Order:
     checkout = placement.Checkout(
         ship_to_address_id=_ship_to(account, address_id),
         po_number=po_number,
@@ -382,15 +393,14 @@ def receive_order(body: bytes, host: str) -> str:
         # A PO number names one purchase: a resend under a fresh payloadID was answered above.
         is_po_repeat_confirmed=True,
     )
-    token = _order_token(connection, envelope.payload_id)
+    token = _order_token(connection, payload_id)
     try:
-        order = placement.place_order(
+        return placement.place_order(
             buyer, account, checkout, token, items=[(line.sku, line.quantity) for line in lines]
         )
     except ServiceError as error:
         db.session.rollback()
-        raise CxmlError(400, error.message) from None
-    return _answered(connection, envelope.payload_id, order, host)
+        raise CxmlError(400, str(error.message)) from None
 
 
 def _fapiao_type(account: KeyAccount) -> str | None:

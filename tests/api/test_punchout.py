@@ -198,6 +198,21 @@ def test_a_punchout_order_gets_the_fapiao_type_checkout_defaults_to(
     assert db.session.scalars(sa.select(Order)).one().fapiao_type == expected
 
 
+def test_a_punchout_order_is_written_in_the_buyers_language(client, shop, connection):
+    shop.buyer.locale = "zh_Hans"
+    db.session.commit()
+    placed = client.post(
+        "/punchout/order", data=order_request(connection[1], "po-1@acme"), content_type=CXML
+    )
+    assert placed.status_code == 200, placed.data
+    order = db.session.scalars(sa.select(Order)).one()
+    assert order.note == "通过 PunchOut 从 SAP Ariba 下单。"
+    explanations = db.session.scalars(
+        sa.select(OrderLine.price_explanation).where(OrderLine.order_id == order.id)
+    ).all()
+    assert explanations and all("合同" in text for text in explanations)
+
+
 def test_a_start_url_opens_once(client, shop, connection):
     _, secret = connection
     answer = client.post("/punchout/setup", data=setup_request(secret, "s-1"), content_type=CXML)
