@@ -123,6 +123,20 @@ def deactivate_connection(actor: User, connection: PunchoutConnection) -> None:
     db.session.commit()
 
 
+def reactivate_connection(actor: User, connection: PunchoutConnection) -> None:
+    """The connection works again, with the secret it had (make a new one if that may have
+    leaked); its default user must still be an active user of the account."""
+    if connection.is_active:
+        return
+    account = db.session.get(KeyAccount, connection.account_id)
+    _checked_default_user(account, connection.default_user_id)
+    connection.is_active = True
+    audit.record(
+        actor, "punchout.connection_reactivate", f"punchout:{connection.id}", {"active": (0, 1)}
+    )
+    db.session.commit()
+
+
 def _checked_credential(values: ConnectionValues) -> tuple[str, str]:
     domain = plain_width(values.domain).strip()
     identity = plain_width(values.identity).strip()

@@ -42,6 +42,7 @@ bp = Blueprint("punchout", __name__)
 #   GET POST  /staff/accounts/<slug>/punchout                   connections       ACCOUNT_EDITORS
 #   POST      /staff/accounts/<slug>/punchout/<id>/secret       roll_secret       ACCOUNT_EDITORS
 #   POST      /staff/accounts/<slug>/punchout/<id>/deactivate   deactivate        ACCOUNT_EDITORS
+#   POST      /staff/accounts/<slug>/punchout/<id>/reactivate   reactivate        ACCOUNT_EDITORS
 # The start URL signs its user in once, within minutes of the setup request (one-time token).
 
 CXML_TYPE = "text/xml; charset=utf-8"
@@ -184,6 +185,25 @@ def deactivate(slug, connection_id):
     if ConnectionActionForm().validate_on_submit():
         connection_book.deactivate_connection(current_user, connection)
         flash(_("Connection deactivated."), "success")
+    return redirect(url_for(".connections", slug=slug), 303)
+
+
+@bp.post("/staff/accounts/<slug>/punchout/<int:connection_id>/reactivate")
+@restricted
+@fresh_sign_in
+def reactivate(slug, connection_id):
+    account = account_queries.account_or_404(slug)
+    connection = _connection_or_404(account, connection_id)
+    if ConnectionActionForm().validate_on_submit():
+        with refusal_shown():
+            connection_book.reactivate_connection(current_user, connection)
+            flash(
+                _(
+                    "Connection reactivated with its shared secret; make a new secret if the "
+                    "old one may have leaked."
+                ),
+                "success",
+            )
     return redirect(url_for(".connections", slug=slug), 303)
 
 

@@ -153,6 +153,43 @@ def test_deactivating_stops_the_connection(client, shop, editor):
     )
 
 
+def test_a_deactivated_connection_can_be_reactivated(client, shop, editor):
+    secret = secret_on(add(client, shop))
+    row = db.session.scalars(sa.select(PunchoutConnection)).one()
+    client.post(f"{PAGE}/{row.id}/deactivate")
+    page = client.get(PAGE).get_data(as_text=True)
+    assert f"{PAGE}/{row.id}/reactivate" in page
+    reactivated = client.post(f"{PAGE}/{row.id}/reactivate", follow_redirects=True)
+    assert "Connection reactivated" in reactivated.get_data(as_text=True)
+    assert (
+        client.post(
+            "/punchout/setup", data=setup_request(secret, "x-1"), content_type=CXML
+        ).status_code
+        == 200
+    )
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "punchout.connection_reactivate")
+    ).one()
+    assert event.actor_id == editor.id
+
+
+def test_reactivating_needs_a_fresh_sign_in_and_an_active_default_user(client, shop, editor):
+    connection = factories.PunchoutConnectionFactory(default_user=shop.buyer, is_active=False)
+    shop.buyer.is_active = False
+    db.session.commit()
+    refused = client.post(f"{PAGE}/{connection.id}/reactivate", follow_redirects=True)
+    assert "Choose an active user of the account" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert not db.session.get(PunchoutConnection, connection.id).is_active
+    shop.buyer.is_active = True
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["signed_in_at"] = 0
+    assert client.post(f"{PAGE}/{connection.id}/reactivate").status_code == 401
+    db.session.expire_all()
+    assert not db.session.get(PunchoutConnection, connection.id).is_active
+
+
 def test_adding_or_rolling_needs_a_fresh_sign_in(client, shop, editor):
     with client.session_transaction() as session:
         session["signed_in_at"] = 0  # the password was typed long ago
