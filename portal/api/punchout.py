@@ -127,8 +127,12 @@ def read_setup(envelope: cxml.Envelope) -> SetupRequest:
     if operation not in ("create", "edit", "inspect"):
         raise CxmlError(400, "operation must be create, edit or inspect")
     cookie = cxml.text_of(request.find("BuyerCookie"))
-    if not cookie or len(cookie) > MAX_COOKIE or has_control_characters(cookie):
+    if not cookie:
         raise CxmlError(400, "A BuyerCookie is required")
+    if len(cookie) > MAX_COOKIE:
+        raise CxmlError(400, f"The BuyerCookie is too long: at most {MAX_COOKIE} characters")
+    if has_control_characters(cookie):
+        raise CxmlError(400, "The BuyerCookie must not hold control characters")
     return_url = cxml.text_of(request.find("BrowserFormPost/URL"))
     if not is_return_url(return_url):
         raise CxmlError(400, "A BrowserFormPost URL (http or https) is required")
