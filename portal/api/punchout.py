@@ -309,6 +309,8 @@ def return_cart(user: User, account: KeyAccount, row: PunchoutSession, host: str
     now = core_db.utcnow()
     document = cxml.order_message(message, cxml.new_payload_id(host), now)
     row.returned_at = now
+    # what went back is the procurement system's now: not to be checked out again here
+    cart_services.empty_cart(user.id)
     db.session.commit()
     return document
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from portal.api import connections
 from portal.api.models import PunchoutPayload, PunchoutSession
+from portal.cart.models import CartLine
 from portal.catalog.models import Product
 from portal.extensions import db
 from portal.ordering.models import Milestone, Order, OrderLine
@@ -119,8 +120,9 @@ def test_a_punchout_round_trip_places_one_order_with_the_po_number(client, shop,
     ]
     total = message.find("Message/PunchOutOrderMessage/PunchOutOrderMessageHeader/Total/Money")
     assert (total.text, total.get("currency")) == ("17339.15", "CNY")
-    # ... and the PunchOut sign-in ended with it
+    # ... and the PunchOut sign-in ended with it, the cart emptied
     assert client.get("/a/acme/cart").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CartLine)) == 0
 
     # the purchase order comes back as an OrderRequest
     request = order_request(secret, "po-1@acme", "PO-4711")
