@@ -50,6 +50,13 @@ def test_the_page_tells_the_procurement_admin_what_to_configure(client, editor):
     assert client.get("/staff/accounts/acme").get_data(as_text=True).count(PAGE) == 1
 
 
+def test_the_connections_table_stacks_on_a_phone(client, shop, editor):
+    add(client, shop)
+    text = client.get(PAGE).get_data(as_text=True)
+    assert 'class="table align-middle table-stack" id="punchout-connections"' in text
+    assert "<th>Actions</th>" in text
+
+
 def test_a_new_connection_shows_its_secret_once_and_keeps_a_hash(client, shop, editor):
     added = add(client, shop)
     assert added.status_code == 200
