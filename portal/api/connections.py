@@ -91,8 +91,20 @@ def create_connection(
     return connection, secret
 
 
-def roll_secret(actor: User, connection: PunchoutConnection) -> str:
-    """A new shared secret for the connection; the old one stops working at once."""
+def secret_version(connection: PunchoutConnection) -> str:
+    """The secret's version as the roll form carries it: when the current secret was made."""
+    return str(int(connection.secret_set_at.timestamp() * 1_000_000))
+
+
+def roll_secret(actor: User, connection: PunchoutConnection, version: str) -> str:
+    """A new shared secret for the connection; the old one stops working at once. Idempotent
+    per form: a resubmit (a reload of the page that showed the new secret) whose version is no
+    longer the connection's changes nothing."""
+    db.session.refresh(connection, with_for_update=True)
+    if version != secret_version(connection):
+        raise ServiceError(
+            _("The secret was already changed; make a new one again if you did not copy it.")
+        )
     secret = new_secret()
     connection.secret_hash = digest(secret)
     connection.secret_set_at = core_db.utcnow()
@@ -107,6 +119,20 @@ def deactivate_connection(actor: User, connection: PunchoutConnection) -> None:
     connection.is_active = False
     audit.record(
         actor, "punchout.connection_deactivate", f"punchout:{connection.id}", {"active": (1, 0)}
+    )
+    db.session.commit()
+
+
+def reactivate_connection(actor: User, connection: PunchoutConnection) -> None:
+    """The connection works again, with the secret it had (make a new one if that may have
+    leaked); its default user must still be an active user of the account."""
+    if connection.is_active:
+        return
+    account = db.session.get(KeyAccount, connection.account_id)
+    _checked_default_user(account, connection.default_user_id)
+    connection.is_active = True
+    audit.record(
+        actor, "punchout.connection_reactivate", f"punchout:{connection.id}", {"active": (0, 1)}
     )
     db.session.commit()
 

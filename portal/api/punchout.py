@@ -6,7 +6,9 @@ A procurement system names itself by a From credential (domain, identity) and pr
 the Sender credential's SharedSecret, which the portal generated, showed once and keeps as a
 SHA-256 hash. A request with a wrong secret or an unknown identity gets a cXML 401 and writes
 nothing. Every request is kept by its payloadID: a setup request seen before is refused, an
-OrderRequest seen before is answered as the first one was and creates nothing.
+OrderRequest seen before is answered as the first one was and creates nothing. So is an
+OrderRequest under a fresh payloadID whose orderID (PO number) the connection already ordered:
+procurement systems resend a PO after a timeout; a changed PO would come as type="update".
 
 Decisions where the issue is silent:
 - The OrderRequest's prices are the contract's, recomputed; an ItemOut whose UnitPrice differs
@@ -15,6 +17,9 @@ Decisions where the issue is silent:
 - The user is the account's active buyer-side user whose e-mail the setup request names
   (Extrinsic UserEmail, else Contact/Email), else the connection's default user; orders go
   under the connection's default user.
+- A PunchOut order gets the fapiao type an online order defaults to: the first type the account
+  may choose at checkout (the checkout form's first option). It is placed in the language of
+  the user it goes under (as their e-mails are written), not the machine request's.
 - A PunchOut session starts with the user's cart emptied: what goes back to the procurement
   system is what was chosen in that session.
 """
@@ -46,11 +51,14 @@ from portal.contracts.services import today_for
 from portal.core import db as core_db
 from portal.core.errors import ServiceError
 from portal.core.inputs import has_control_characters, plain_email, plain_width
+from portal.core.locales import seen_by
 from portal.core.numbers import NumberError, parse_quantity
 from portal.extensions import db
+from portal.notifications.services import reader_settings
 from portal.ordering import placement
 from portal.ordering.credit import lock_account
 from portal.ordering.models import Order
+from portal.tax import fapiao
 
 #: How long the start URL of a setup response may be opened (once).
 START_FOR = timedelta(minutes=5)
@@ -119,8 +127,12 @@ def read_setup(envelope: cxml.Envelope) -> SetupRequest:
     if operation not in ("create", "edit", "inspect"):
         raise CxmlError(400, "operation must be create, edit or inspect")
     cookie = cxml.text_of(request.find("BuyerCookie"))
-    if not cookie or len(cookie) > MAX_COOKIE or has_control_characters(cookie):
+    if not cookie:
         raise CxmlError(400, "A BuyerCookie is required")
+    if len(cookie) > MAX_COOKIE:
+        raise CxmlError(400, f"The BuyerCookie is too long: at most {MAX_COOKIE} characters")
+    if has_control_characters(cookie):
+        raise CxmlError(400, "The BuyerCookie must not hold control characters")
     return_url = cxml.text_of(request.find("BrowserFormPost/URL"))
     if not is_return_url(return_url):
         raise CxmlError(400, "A BrowserFormPost URL (http or https) is required")
@@ -297,6 +309,8 @@ def return_cart(user: User, account: KeyAccount, row: PunchoutSession, host: str
     now = core_db.utcnow()
     document = cxml.order_message(message, cxml.new_payload_id(host), now)
     row.returned_at = now
+    # what went back is the procurement system's now: not to be checked out again here
+    cart_services.empty_cart(user.id)
     db.session.commit()
     return document
 
@@ -365,24 +379,79 @@ def receive_order(body: bytes, host: str) -> str:
     if (seen := _payload(connection, envelope.payload_id)) is not None:
         return _replayed(seen)
     po_number, address_id, lines = read_order(envelope)
+    if (first := _order_of_po(connection, po_number)) is not None:
+        return _resent(connection, envelope.payload_id, first)
     buyer = _default_user(connection)
     _check_prices(account, lines)
+    with seen_by(*reader_settings(buyer)):  # the order's note and lines in the buyer's words
+        order = _place(
+            connection, account, buyer, envelope.payload_id, po_number, address_id, lines
+        )
+    return _answered(connection, envelope.payload_id, order, host)
+
+
+def _place(connection, account, buyer, payload_id, po_number, address_id, lines) -> Order:
     checkout = placement.Checkout(
         ship_to_address_id=_ship_to(account, address_id),
         po_number=po_number,
+        fapiao_type=_fapiao_type(account),
         note=_("Ordered by PunchOut from %(system)s.", system=connection.name),
-        # A PO number names one purchase; its payloadID is what tells a repeat apart.
+        # A PO number names one purchase: a resend under a fresh payloadID was answered above.
         is_po_repeat_confirmed=True,
     )
-    token = _order_token(connection, envelope.payload_id)
+    token = _order_token(connection, payload_id)
     try:
-        order = placement.place_order(
+        return placement.place_order(
             buyer, account, checkout, token, items=[(line.sku, line.quantity) for line in lines]
         )
     except ServiceError as error:
         db.session.rollback()
-        raise CxmlError(400, error.message) from None
-    return _answered(connection, envelope.payload_id, order, host)
+        raise CxmlError(400, str(error.message)) from None
+
+
+def _fapiao_type(account: KeyAccount) -> str | None:
+    """The fapiao type an online order defaults to: the first the account may choose at
+    checkout (the form's first option; special before ordinary before electronic); None when
+    the account is not issued fapiao through the portal."""
+    types = fapiao.fapiao_choice(account).types
+    return types[0] if types else None
+
+
+def _order_of_po(connection: PunchoutConnection, po_number: str) -> PunchoutPayload | None:
+    """The payload of the order the connection already placed under this PO number."""
+    return db.session.scalar(
+        sa.select(PunchoutPayload)
+        .join(Order, Order.id == PunchoutPayload.order_id)
+        .where(
+            PunchoutPayload.connection_id == connection.id,
+            PunchoutPayload.kind == "order",
+            Order.po_number == po_number,
+        )
+        .order_by(PunchoutPayload.id)
+        .limit(1)
+    )
+
+
+def _resent(connection: PunchoutConnection, payload_id: str, first: PunchoutPayload) -> str:
+    """A PO resent under a fresh payloadID (after a timeout, say): the first order's answer,
+    kept under the new payloadID too; nothing else is written. A changed PO comes as
+    type="update", which read_order refuses."""
+    db.session.add(
+        PunchoutPayload(
+            account_id=connection.account_id,
+            connection_id=connection.id,
+            payload_id=payload_id,
+            kind="order",
+            order_id=first.order_id,
+            response=first.response,
+            received_at=core_db.utcnow(),
+        )
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+    return first.response
 
 
 def _replayed(seen: PunchoutPayload) -> str:

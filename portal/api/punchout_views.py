@@ -42,6 +42,7 @@ bp = Blueprint("punchout", __name__)
 #   GET POST  /staff/accounts/<slug>/punchout                   connections       ACCOUNT_EDITORS
 #   POST      /staff/accounts/<slug>/punchout/<id>/secret       roll_secret       ACCOUNT_EDITORS
 #   POST      /staff/accounts/<slug>/punchout/<id>/deactivate   deactivate        ACCOUNT_EDITORS
+#   POST      /staff/accounts/<slug>/punchout/<id>/reactivate   reactivate        ACCOUNT_EDITORS
 # The start URL signs its user in once, within minutes of the setup request (one-time token).
 
 CXML_TYPE = "text/xml; charset=utf-8"
@@ -163,12 +164,16 @@ def roll_secret(slug, connection_id):
     connection = _connection_or_404(account, connection_id)
     if not ConnectionActionForm().validate_on_submit():
         return redirect(url_for(".connections", slug=slug), 303)
-    secret = connection_book.roll_secret(current_user, connection)
-    flash(_("New shared secret made; the old one no longer works."), "success")
-    users = [u for u in account_queries.users_of(account) if u.is_active and u.is_buyer_side]
-    return _connections_page(
-        account, ConnectionForm(formdata=None, users=users), secret, connection.id
-    )
+    with refusal_shown(category="warning"):
+        secret = connection_book.roll_secret(
+            current_user, connection, request.form.get("version", "")
+        )
+        flash(_("New shared secret made; the old one no longer works."), "success")
+        users = [u for u in account_queries.users_of(account) if u.is_active and u.is_buyer_side]
+        return _connections_page(
+            account, ConnectionForm(formdata=None, users=users), secret, connection.id
+        )
+    return redirect(url_for(".connections", slug=slug), 303)
 
 
 @bp.post("/staff/accounts/<slug>/punchout/<int:connection_id>/deactivate")
@@ -180,6 +185,25 @@ def deactivate(slug, connection_id):
     if ConnectionActionForm().validate_on_submit():
         connection_book.deactivate_connection(current_user, connection)
         flash(_("Connection deactivated."), "success")
+    return redirect(url_for(".connections", slug=slug), 303)
+
+
+@bp.post("/staff/accounts/<slug>/punchout/<int:connection_id>/reactivate")
+@restricted
+@fresh_sign_in
+def reactivate(slug, connection_id):
+    account = account_queries.account_or_404(slug)
+    connection = _connection_or_404(account, connection_id)
+    if ConnectionActionForm().validate_on_submit():
+        with refusal_shown():
+            connection_book.reactivate_connection(current_user, connection)
+            flash(
+                _(
+                    "Connection reactivated with its shared secret; make a new secret if the "
+                    "old one may have leaked."
+                ),
+                "success",
+            )
     return redirect(url_for(".connections", slug=slug), 303)
 
 
@@ -203,6 +227,7 @@ def _connections_page(account, form, secret, shown_for):
             setup_url=url_for(".setup", _external=True),
             order_url=url_for(".order", _external=True),
             supplier_identity=punchout.supplier_identity(),
+            secret_version=connection_book.secret_version,
             start_minutes=int(punchout.START_FOR.total_seconds() // 60),
         )
     )

@@ -405,6 +405,7 @@ PAGES: dict[str, str | tuple[str, ...]] = {
     "punchout.connections": ACCOUNT_EDITORS,
     "punchout.roll_secret": ACCOUNT_EDITORS,
     "punchout.deactivate": ACCOUNT_EDITORS,
+    "punchout.reactivate": ACCOUNT_EDITORS,
 }
 
 #: What a staff page may show -> the roles that see it.

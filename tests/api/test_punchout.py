@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from portal.api import connections
 from portal.api.models import PunchoutPayload, PunchoutSession
+from portal.cart.models import CartLine
 from portal.catalog.models import Product
 from portal.extensions import db
 from portal.ordering.models import Milestone, Order, OrderLine
@@ -29,6 +30,7 @@ from tests.support.cxml import (
     status_of,
     validated,
 )
+from tests.support.fapiao import keep_details
 
 
 @pytest.fixture
@@ -87,6 +89,7 @@ def test_a_punchout_round_trip_places_one_order_with_the_po_number(client, shop,
     cart = client.get("/a/acme/cart").get_data(as_text=True)
     assert "Return cart to SAP Ariba" in cart
     assert 'id="checkout"' not in cart
+    assert 'id="ask-for-quote"' not in cart
     assert client.get("/a/acme/checkout").status_code == 303
 
     # return the cart: a page that posts the PunchOutOrderMessage to the return URL
@@ -118,8 +121,9 @@ def test_a_punchout_round_trip_places_one_order_with_the_po_number(client, shop,
     ]
     total = message.find("Message/PunchOutOrderMessage/PunchOutOrderMessageHeader/Total/Money")
     assert (total.text, total.get("currency")) == ("17339.15", "CNY")
-    # ... and the PunchOut sign-in ended with it
+    # ... and the PunchOut sign-in ended with it, the cart emptied
     assert client.get("/a/acme/cart").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CartLine)) == 0
 
     # the purchase order comes back as an OrderRequest
     request = order_request(secret, "po-1@acme", "PO-4711")
@@ -150,6 +154,66 @@ def test_a_punchout_round_trip_places_one_order_with_the_po_number(client, shop,
     assert again.data == placed.data
     assert count(Order) == 1
     assert count(PunchoutPayload) == 2  # the setup request and the order request
+
+
+def test_a_po_resent_under_a_fresh_payload_id_makes_no_second_order(client, shop, connection):
+    secret = connection[1]
+    placed = client.post(
+        "/punchout/order", data=order_request(secret, "po-1@acme", "PO-4711"), content_type=CXML
+    )
+    assert placed.status_code == 200, placed.data
+    resent = client.post(
+        "/punchout/order", data=order_request(secret, "po-2@acme", "PO-4711"), content_type=CXML
+    )
+    assert resent.status_code == 200
+    assert resent.data == placed.data
+    assert count(Order) == 1
+    # the resend's payloadID is kept too: replayed, it gets the same answer
+    again = client.post(
+        "/punchout/order", data=order_request(secret, "po-2@acme", "PO-4711"), content_type=CXML
+    )
+    assert again.data == placed.data and count(Order) == 1
+    # another PO number is another order
+    other = client.post(
+        "/punchout/order", data=order_request(secret, "po-3@acme", "PO-4712"), content_type=CXML
+    )
+    assert other.status_code == 200 and other.data != placed.data
+    assert count(Order) == 2
+
+
+@pytest.mark.parametrize(
+    ("types", "verified", "expected"),
+    [
+        (("ordinary", "electronic"), False, "ordinary"),
+        (("special", "electronic"), False, "electronic"),  # special waits for finance
+        (("special", "electronic"), True, "special"),
+        ((), False, ""),
+    ],
+)
+def test_a_punchout_order_gets_the_fapiao_type_checkout_defaults_to(
+    client, shop, connection, types, verified, expected
+):
+    keep_details(shop.account, types=types, by=factories.StaffFactory() if verified else None)
+    placed = client.post(
+        "/punchout/order", data=order_request(connection[1], "po-1@acme"), content_type=CXML
+    )
+    assert placed.status_code == 200, placed.data
+    assert db.session.scalars(sa.select(Order)).one().fapiao_type == expected
+
+
+def test_a_punchout_order_is_written_in_the_buyers_language(client, shop, connection):
+    shop.buyer.locale = "zh_Hans"
+    db.session.commit()
+    placed = client.post(
+        "/punchout/order", data=order_request(connection[1], "po-1@acme"), content_type=CXML
+    )
+    assert placed.status_code == 200, placed.data
+    order = db.session.scalars(sa.select(Order)).one()
+    assert order.note == "通过 PunchOut 从 SAP Ariba 下单。"
+    explanations = db.session.scalars(
+        sa.select(OrderLine.price_explanation).where(OrderLine.order_id == order.id)
+    ).all()
+    assert explanations and all("合同" in text for text in explanations)
 
 
 def test_a_start_url_opens_once(client, shop, connection):

@@ -97,6 +97,14 @@ def test_a_replayed_setup_request_is_refused(client, connection):
     assert written() == before
 
 
+def test_a_too_long_buyer_cookie_is_called_too_long(client, connection):
+    _, secret = connection
+    body = setup_request(secret, "setup-long", buyer_cookie="C" * 10_000)
+    text = refused(client.post("/punchout/setup", data=body, content_type=CXML), 400)
+    assert "too long" in text and "required" not in text
+    assert written() == (0, 0, 0)
+
+
 def test_an_order_request_cannot_reuse_a_setup_payload_id(client, connection):
     _, secret = connection
     client.post("/punchout/setup", data=setup_request(secret, "same-1"), content_type=CXML)

@@ -50,6 +50,13 @@ def test_the_page_tells_the_procurement_admin_what_to_configure(client, editor):
     assert client.get("/staff/accounts/acme").get_data(as_text=True).count(PAGE) == 1
 
 
+def test_the_connections_table_stacks_on_a_phone(client, shop, editor):
+    add(client, shop)
+    text = client.get(PAGE).get_data(as_text=True)
+    assert 'class="table align-middle table-stack" id="punchout-connections"' in text
+    assert "<th>Actions</th>" in text
+
+
 def test_a_new_connection_shows_its_secret_once_and_keeps_a_hash(client, shop, editor):
     added = add(client, shop)
     assert added.status_code == 200
@@ -71,10 +78,25 @@ def test_a_new_connection_shows_its_secret_once_and_keeps_a_hash(client, shop, e
     assert client.post("/punchout/setup", data=body, content_type=CXML).status_code == 200
 
 
+def version_on(page, connection_id) -> str:
+    found = re.search(
+        rf'punchout/{connection_id}/secret".*?name="version" value="(\d+)"',
+        page.get_data(as_text=True),
+        re.DOTALL,
+    )
+    assert found, "the roll form carries the secret's version"
+    return found.group(1)
+
+
+def roll(client, connection_id):
+    version = version_on(client.get(PAGE), connection_id)
+    return client.post(f"{PAGE}/{connection_id}/secret", data={"version": version})
+
+
 def test_a_new_secret_replaces_the_old_one(client, shop, editor):
     old = secret_on(add(client, shop))
     row = db.session.scalars(sa.select(PunchoutConnection)).one()
-    rolled = client.post(f"{PAGE}/{row.id}/secret")
+    rolled = roll(client, row.id)
     new = secret_on(rolled)
     assert new and new != old
     assert (
@@ -94,6 +116,38 @@ def test_a_new_secret_replaces_the_old_one(client, shop, editor):
     ).all() == ["punchout.secret_roll"]
 
 
+def test_reloading_the_new_secret_page_makes_no_other_secret(client, shop, editor):
+    add(client, shop)
+    row = db.session.scalars(sa.select(PunchoutConnection)).one()
+    form = {"version": version_on(client.get(PAGE), row.id)}
+    new = secret_on(client.post(f"{PAGE}/{row.id}/secret", data=form))
+    reloaded = client.post(f"{PAGE}/{row.id}/secret", data=form, follow_redirects=True)
+    assert secret_on(reloaded) is None
+    assert "The secret was already changed" in reloaded.get_data(as_text=True)
+    assert (
+        client.post(
+            "/punchout/setup", data=setup_request(new, "r-1"), content_type=CXML
+        ).status_code
+        == 200
+    )
+    assert (
+        len(
+            db.session.scalars(
+                sa.select(AuditEvent.action).where(AuditEvent.action == "punchout.secret_roll")
+            ).all()
+        )
+        == 1
+    )
+
+
+def test_reloading_the_add_page_makes_no_second_connection(client, shop, editor):
+    add(client, shop)
+    again = add(client, shop)
+    assert secret_on(again) is None
+    assert "already uses this domain and identity" in again.get_data(as_text=True)
+    assert len(db.session.scalars(sa.select(PunchoutConnection)).all()) == 1
+
+
 def test_deactivating_stops_the_connection(client, shop, editor):
     secret = secret_on(add(client, shop))
     row = db.session.scalars(sa.select(PunchoutConnection)).one()
@@ -104,6 +158,43 @@ def test_deactivating_stops_the_connection(client, shop, editor):
         ).status_code
         == 401
     )
+
+
+def test_a_deactivated_connection_can_be_reactivated(client, shop, editor):
+    secret = secret_on(add(client, shop))
+    row = db.session.scalars(sa.select(PunchoutConnection)).one()
+    client.post(f"{PAGE}/{row.id}/deactivate")
+    page = client.get(PAGE).get_data(as_text=True)
+    assert f"{PAGE}/{row.id}/reactivate" in page
+    reactivated = client.post(f"{PAGE}/{row.id}/reactivate", follow_redirects=True)
+    assert "Connection reactivated" in reactivated.get_data(as_text=True)
+    assert (
+        client.post(
+            "/punchout/setup", data=setup_request(secret, "x-1"), content_type=CXML
+        ).status_code
+        == 200
+    )
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "punchout.connection_reactivate")
+    ).one()
+    assert event.actor_id == editor.id
+
+
+def test_reactivating_needs_a_fresh_sign_in_and_an_active_default_user(client, shop, editor):
+    connection = factories.PunchoutConnectionFactory(default_user=shop.buyer, is_active=False)
+    shop.buyer.is_active = False
+    db.session.commit()
+    refused = client.post(f"{PAGE}/{connection.id}/reactivate", follow_redirects=True)
+    assert "Choose an active user of the account" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert not db.session.get(PunchoutConnection, connection.id).is_active
+    shop.buyer.is_active = True
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["signed_in_at"] = 0
+    assert client.post(f"{PAGE}/{connection.id}/reactivate").status_code == 401
+    db.session.expire_all()
+    assert not db.session.get(PunchoutConnection, connection.id).is_active
 
 
 def test_adding_or_rolling_needs_a_fresh_sign_in(client, shop, editor):
