@@ -6,10 +6,10 @@ services; this module only writes them down."""
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask_babel import gettext as _
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from portal.accounts import addresses as account_addresses
 from portal.api.pagination import PageQuery
@@ -29,8 +29,11 @@ PERCENT = r"^\d+(\.\d+)?$"
 # --- what comes in ---
 
 #: A quantity: a whole number, or a string read as the portal reads typed quantities
-#: (full-width digits accepted; a decimal comma or a fraction refused with why).
-Quantity = int | str
+#: (full-width digits accepted; a decimal comma or a fraction refused with why). A JSON number
+#: with a fraction (1.5) is read as its text, so the house parser says why it is refused.
+Quantity = Annotated[
+    int | str, BeforeValidator(lambda value: str(value) if isinstance(value, float) else value)
+]
 
 
 class LineIn(BaseModel):

@@ -23,6 +23,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, json, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
@@ -186,18 +187,82 @@ def _validated(model: type[BaseModel], data: Any, where: str) -> BaseModel:
 
 
 class InvalidInput(Exception):
+    """The request's data does not fit the model: 422 with one error per field, in the
+    caller's language (`field_errors`)."""
+
     def __init__(self, error: ValidationError, where: str):
         super().__init__(str(error))
-        self.errors = [
-            {
-                "field": ".".join([where, *(str(part) for part in item["loc"])]),
-                "message": item["msg"],
-            }
-            for item in error.errors(include_url=False, include_context=False)
-        ]
+        self.errors = field_errors(error, where)
 
     def response(self) -> Response:
         return problem(422, _("The request's data is not valid."), errors=self.errors)
+
+
+#: The tag pydantic appends to the location of an error of one member of a union
+#: ("quantity.int", "quantity.str"): not a field of ours.
+_UNION_MEMBER = re.compile(r"^(int|str|float|bool|decimal|none|list|dict|[\w-]+\[.*\])$")
+
+
+def field_errors(error: ValidationError, where: str) -> list[dict]:
+    """pydantic's errors as {"field", "message"}, one per field: the members of a union that
+    all refused a value are one error at the union's field."""
+    found: dict[str, str] = {}
+    for item in error.errors(include_url=False, include_context=True):
+        loc = [str(part) for part in item["loc"]]
+        if loc and _UNION_MEMBER.match(loc[-1]) and not item["type"] == "extra_forbidden":
+            loc = loc[:-1]
+        found.setdefault(".".join([where, *loc]), message_of(item))
+    return [{"field": name, "message": message} for name, message in found.items()]
+
+
+def message_of(item: dict) -> str:
+    """The message of one pydantic error in the caller's language (pydantic's own, English,
+    for the rare types the catalogue does not know)."""
+    kind, ctx = item["type"], item.get("ctx") or {}
+    if kind == "value_error":
+        return str(ctx.get("error", "")) or item["msg"].removeprefix("Value error, ")
+    if kind == "missing":
+        return _("This field is required.")
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return _("Enter a whole number.")
+    if kind in ("float_type", "float_parsing", "decimal_type", "decimal_parsing"):
+        return _("Enter a number, such as 12.50.")
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        limits = {
+            "greater_than_equal": (_("Enter %(limit)s or more."), "ge"),
+            "less_than_equal": (_("Enter %(limit)s or less."), "le"),
+            "greater_than": (_("Enter more than %(limit)s."), "gt"),
+            "less_than": (_("Enter less than %(limit)s."), "lt"),
+        }
+        text, key = limits[kind]
+        return text % {"limit": ctx.get(key, "")}
+    if kind == "string_too_short":
+        count = int(ctx.get("min_length", 1))
+        return ngettext(
+            "Enter at least %(num)d character.", "Enter at least %(num)d characters.", count
+        )
+    if kind == "string_too_long":
+        count = int(ctx.get("max_length", 1))
+        return ngettext(
+            "Enter at most %(num)d character.", "Enter at most %(num)d characters.", count
+        )
+    if kind == "too_short":
+        count = int(ctx.get("min_length", 1))
+        return ngettext("Send at least %(num)d item.", "Send at least %(num)d items.", count)
+    if kind == "too_long":
+        count = int(ctx.get("max_length", 1))
+        return ngettext("Send at most %(num)d item.", "Send at most %(num)d items.", count)
+    if kind == "string_type":
+        return _("Enter text.")
+    if kind in ("bool_type", "bool_parsing"):
+        return _("Enter true or false.")
+    if kind in ("enum", "literal_error"):
+        return _("Choose one of: %(choices)s.", choices=str(ctx.get("expected", "")).replace(" or ", ", "))
+    if kind == "extra_forbidden":
+        return _("This field is not known here; leave it out.")
+    if kind == "json_invalid":
+        return _("The body is not valid JSON.")
+    return item["msg"]
 
 
 def _respond(declared: Operation, result) -> Response:
