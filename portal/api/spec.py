@@ -209,7 +209,7 @@ def field_errors(error: ValidationError, where: str) -> list[dict]:
     found: dict[str, str] = {}
     for item in error.errors(include_url=False, include_context=True):
         loc = [str(part) for part in item["loc"]]
-        if loc and _UNION_MEMBER.match(loc[-1]) and not item["type"] == "extra_forbidden":
+        if loc and _UNION_MEMBER.match(loc[-1]) and item["type"] != "extra_forbidden":
             loc = loc[:-1]
         found.setdefault(".".join([where, *loc]), message_of(item))
     return [{"field": name, "message": message} for name, message in found.items()]
@@ -257,7 +257,10 @@ def message_of(item: dict) -> str:
     if kind in ("bool_type", "bool_parsing"):
         return _("Enter true or false.")
     if kind in ("enum", "literal_error"):
-        return _("Choose one of: %(choices)s.", choices=str(ctx.get("expected", "")).replace(" or ", ", "))
+        return _(
+            "Choose one of: %(choices)s.",
+            choices=str(ctx.get("expected", "")).replace(" or ", ", "),
+        )
     if kind == "extra_forbidden":
         return _("This field is not known here; leave it out.")
     if kind == "json_invalid":
