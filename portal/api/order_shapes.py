@@ -431,7 +431,7 @@ class OrderLineOut(BaseModel):
     price_explanation: str
 
 
-class MilestoneOut(BaseModel):
+class OrderMilestoneOut(BaseModel):
     label: str
     share_percent: str = Field(pattern=PERCENT)
     event: Literal["order", "shipment", "delivery"]
@@ -452,10 +452,13 @@ class OrderOut(OrderSummaryOut):
     placed_on_behalf_by: str | None = Field(description="Staff who took the order down.")
     decision_comment: str
     cancel_reason: str
+    fapiao_type: str | None = Field(
+        description="The fapiao type chosen when it was placed (GET /me lists the account's)."
+    )
     can_cancel: bool = Field(description="Whether the caller may cancel it now.")
     lines: list[OrderLineOut]
     totals: TotalsOut | None = Field(description="Null for orders placed before VAT.")
-    milestones: list[MilestoneOut]
+    milestones: list[OrderMilestoneOut]
 
 
 def order_out(order, *, can_cancel: bool) -> OrderOut:
@@ -489,11 +492,12 @@ def order_out(order, *, can_cancel: bool) -> OrderOut:
         placed_on_behalf_by=order.placed_on_behalf_by.name if order.placed_on_behalf_by else None,
         decision_comment=order.decision_comment or "",
         cancel_reason=order.cancel_reason or "",
+        fapiao_type=order.fapiao_type or None,
         can_cancel=can_cancel,
         lines=lines,
         totals=totals_out(tax.order_summary(order.lines, currency)),
         milestones=[
-            MilestoneOut(
+            OrderMilestoneOut(
                 label=m.label,
                 share_percent=percent(m.share_percent),
                 event=m.event,
