@@ -213,7 +213,9 @@ def catalog_item(
 
 
 class VatRateOut(BaseModel):
-    rate_percent: str = Field(pattern=PERCENT)
+    """Net, VAT and gross of what is taxed at one rate."""
+
+    rate_percent: str = Field(pattern=PERCENT, examples=["13"])
     net: MoneyOut
     vat: MoneyOut
     gross: MoneyOut

@@ -23,6 +23,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, json, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from pydantic import BaseModel, ValidationError
@@ -90,6 +91,19 @@ class Operation:
     #: error status (409), the response model for a success (200 beside 201 for a repeat).
     answers: dict[int, Any] = field(default_factory=dict)
 
+
+#: The document's info.description (API_DESCRIPTION replaces it).
+DESCRIPTION = _l(
+    "The key-account portal's services for procurement systems and scripts, as JSON over "
+    "HTTPS. Authenticate each request with an API token of a user: Authorization: Bearer "
+    "kap_...; the token acts as its user, within its scopes (read, order, approve). Amounts are "
+    "decimal strings with their currency; dates and times are ISO 8601. Lists come a page at a "
+    "time: pass next_cursor as cursor. Errors are problem documents "
+    "(application/problem+json) with a detail in the caller's language (Accept-Language) and "
+    "the request id to quote to the hotline; another account's data answers 404. Placing an "
+    "order takes an Idempotency-Key header. Requests are limited per token (429 with "
+    "Retry-After)."
+)
 
 #: Answers any authenticated operation may give.
 COMMON_ERRORS = {
@@ -313,7 +327,7 @@ def build_document(app: Flask) -> dict:
         "info": {
             "title": "Key-account ordering portal API",
             "version": "1",
-            "description": current_app.config.get("API_DESCRIPTION", ""),
+            "description": current_app.config.get("API_DESCRIPTION") or str(DESCRIPTION),
         },
         "servers": [{"url": "/"}],
         "paths": paths,
@@ -354,7 +368,13 @@ def _operation_object(rule, declared: Operation, refs: dict, components: dict) -
         schema = components[refs[(declared.query, "validation")]["$ref"].rsplit("/", 1)[1]]
         required = set(schema.get("required", ()))
         parameters += [
-            {"name": name, "in": "query", "required": name in required, "schema": prop}
+            {
+                "name": name,
+                "in": "query",
+                "required": name in required,
+                **({"description": prop["description"]} if "description" in prop else {}),
+                "schema": prop,
+            }
             for name, prop in schema.get("properties", {}).items()
         ]
     parameters += [

@@ -10,7 +10,7 @@ import math
 import time
 from datetime import datetime
 
-from flask import Blueprint, current_app, g, render_template
+from flask import Blueprint, current_app, g, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from portal.api import reading, spec
 from portal.api.bearer import rate_key
+from portal.api.models import EVENT_TYPES
 from portal.api.spec import ApiProblem, InvalidInput, operation
 from portal.core.errors import ServiceError
 from portal.core.problems import problem
@@ -88,6 +89,11 @@ def docs():
             document=document,
             operations=reading.operations_by_tag(document),
             schemas=reading.schemas(document),
+            rate_limit=current_app.config["API_RATE_LIMIT"],
+            webhook_events=EVENT_TYPES,
+            verify_example=reading.verify_example(),
+            punchout_setup=url_for("punchout.setup", _external=True),
+            punchout_order=url_for("punchout.order", _external=True),
         )
     )
 
