@@ -142,6 +142,7 @@ def operation(
         def wrapper(**kwargs):
             if declared.scope is not None:
                 _check_access(declared.scope)
+            _check_headers(declared.headers)
             if declared.query is not None:
                 kwargs["query"] = _validated(declared.query, request.args.to_dict(), "query")
             if declared.body is not None:
@@ -182,6 +183,37 @@ def _check_access(scope: str) -> None:
                 )
             },
         )
+
+
+#: The longest value of a declared request header (the document's maxLength).
+MAX_HEADER = 200
+
+
+class MissingHeader(ApiProblem):
+    """400 naming a required request header that is missing, blank or too long; its code is
+    the header's name: "idempotency_key_required"."""
+
+    def __init__(self, name: str):
+        message = _(
+            "Send the %(header)s header (1 to %(max)d characters) with this request.",
+            header=name,
+            max=MAX_HEADER,
+        )
+        super().__init__(400, message, code=name.lower().replace("-", "_") + "_required")
+        self.field = f"header.{name}"
+
+    def response(self) -> Response:
+        errors = [{"field": self.field, "message": self.detail}]
+        return problem(self.status, self.detail, code=self.code, errors=errors)
+
+
+def _check_headers(headers: tuple[Header, ...]) -> None:
+    """Every header the operation declares required is there: no view has to remember."""
+    for header in headers:
+        if header.required and not 0 < len(request.headers.get(header.name, "").strip()) <= (
+            MAX_HEADER
+        ):
+            raise MissingHeader(header.name)
 
 
 def _json_body() -> Any:
@@ -383,7 +415,7 @@ def _operation_object(rule, declared: Operation, refs: dict, components: dict) -
             "in": "header",
             "required": header.required,
             "description": header.description,
-            "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_HEADER},
         }
         for header in declared.headers
     ]

@@ -156,3 +156,38 @@ def test_the_readable_page_gives_each_parameters_description_default_and_limits(
     row = row.split("</tr>", 1)[0]
     assert "Items a page." in row and "<code>50</code>" in row
     assert "minimum: 1" in row and "maximum: 200" in row
+
+
+def test_a_required_header_is_enforced_by_the_operation_not_the_view():
+    """spec's wrapper answers 400 naming the header, before the view runs."""
+    from flask import Flask
+    from flask_babel import Babel
+
+    from portal.api.spec import ApiProblem, Header, operation
+
+    app = Flask(__name__)
+    Babel(app)
+    ran = []
+
+    @app.post("/thing")
+    @operation(
+        summary="A thing",
+        tag="test",
+        scope=None,
+        headers=(Header("X-Thing-Key", "Required.", required=True),),
+    )
+    def thing():
+        ran.append(True)
+
+    app.register_error_handler(ApiProblem, lambda error: error.response())
+    client = app.test_client()
+    for value in (None, "  ", "k" * 201):
+        headers = {} if value is None else {"X-Thing-Key": value}
+        answer = client.post("/thing", headers=headers)
+        assert answer.status_code == 400
+        body = answer.get_json()
+        assert body["code"] == "x_thing_key_required" and "X-Thing-Key" in body["detail"]
+        assert body["errors"] == [{"field": "header.X-Thing-Key", "message": body["detail"]}]
+    assert ran == []
+    assert client.post("/thing", headers={"X-Thing-Key": "k"}).status_code == 204
+    assert ran == [True]
