@@ -7,6 +7,9 @@ same key to show that it returns the same order instead of a second one.
     PORTAL_URL=http://127.0.0.1:5000 PORTAL_TOKEN=kap_... python examples/api_order.py \
         --sku NW-DOCK --quantity 1 --po PO-4711
 
+Accounts in China are issued a fapiao: the script asks for the account's default type (GET
+/api/v1/me lists the types the account may use) unless --fapiao-type names another.
+
 The token needs the scopes read and order. Exits non-zero on the first failure, naming it.
 Each call is one small function below: the operations are documented at /api/v1/docs.
 """
@@ -66,7 +69,13 @@ def first_address(api: Api) -> int:
     return addresses[0]["id"]
 
 
-def place_order(api: Api, args, address_id: int, key: str) -> dict:
+def fapiao_type(me: dict, chosen: str | None) -> str | None:
+    """The fapiao type to ask for: --fapiao-type, else the account's default (None: the account
+    is not issued fapiao through the portal)."""
+    return chosen or (me.get("account") or {}).get("default_fapiao_type")
+
+
+def place_order(api: Api, args, address_id: int, key: str, fapiao: str | None) -> dict:
     """POST /orders with an Idempotency-Key: 201 the first time, the same order (200)
     when the same key comes again."""
     body = {
@@ -74,12 +83,14 @@ def place_order(api: Api, args, address_id: int, key: str) -> dict:
         "po_number": args.po,
         "ship_to_address_id": address_id,
     }
-    if args.fapiao_type:  # accounts in China choose one of the types their account may use
-        body["fapiao_type"] = args.fapiao_type
+    if fapiao:  # accounts in China choose one of the types their account may use
+        body["fapiao_type"] = fapiao
     order = api.call(
         "POST", "/orders", (200, 201), json=body, headers={"Idempotency-Key": key}
     ).json()
     print(f"Order {order['number']} ({order['status']}) for PO {args.po}, key {key}")
+    if fapiao:
+        print(f"  fapiao type {fapiao}")
     return order
 
 
@@ -146,13 +157,35 @@ def file_hotline_request(api: Api, number: str) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default=os.environ.get("PORTAL_URL", "http://127.0.0.1:5000"))
-    parser.add_argument("--token", default=os.environ.get("PORTAL_TOKEN"))
-    parser.add_argument("--sku", default="NW-DOCK")
-    parser.add_argument("--quantity", type=int, default=1)
-    parser.add_argument("--po", default=f"PO-{uuid.uuid4().hex[:8].upper()}")
-    parser.add_argument("--fapiao-type", help="special, ordinary or electronic (China)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Environment: PORTAL_URL and PORTAL_TOKEN stand in for --url and --token.",
+    )
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("PORTAL_URL", "http://127.0.0.1:5000"),
+        help="the portal's address (default: $PORTAL_URL, else %(default)s)",
+    )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("PORTAL_TOKEN"),
+        help="a buyer's API token (kap_...) with the scopes read and order "
+        "(default: $PORTAL_TOKEN)",
+    )
+    parser.add_argument(
+        "--sku", default="NW-DOCK", help="the product to order, by SKU (default: %(default)s)"
+    )
+    parser.add_argument("--quantity", type=int, default=1, help="default: %(default)s")
+    parser.add_argument(
+        "--po",
+        default=f"PO-{uuid.uuid4().hex[:8].upper()}",
+        help="the purchase-order number (default: a new PO-... each run)",
+    )
+    parser.add_argument(
+        "--fapiao-type",
+        help="special, ordinary or electronic (China): overrides the account's default, "
+        "which GET /api/v1/me gives",
+    )
     parser.add_argument("--out", default=".", help="folder to save the invoice PDF in")
     args = parser.parse_args(argv)
     if not args.token:
@@ -160,16 +193,17 @@ def main(argv=None) -> int:
     api = Api(args.url, args.token)
     key = str(uuid.uuid4())
     try:
-        who_am_i(api)
+        me = who_am_i(api)
+        fapiao = fapiao_type(me, args.fapiao_type)
         address_id = first_address(api)
-        order = place_order(api, args, address_id, key)
+        order = place_order(api, args, address_id, key, fapiao)
         number = order["number"]
         read_vat(api, number)
         read_schedule(api, number)
         invoice = find_invoice(api, number)
         download_pdf(api, invoice["number"], Path(args.out))
         file_hotline_request(api, number)
-        again = place_order(api, args, address_id, key)
+        again = place_order(api, args, address_id, key, fapiao)
         if again["number"] != number:
             raise Failed(f"the repeated request made order {again['number']}, not {number}")
         print(f"Repeating the request with key {key} returned order {number} again")

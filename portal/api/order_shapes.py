@@ -6,10 +6,10 @@ services; this module only writes them down."""
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask_babel import gettext as _
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from portal.accounts import addresses as account_addresses
 from portal.api.pagination import PageQuery
@@ -29,8 +29,11 @@ PERCENT = r"^\d+(\.\d+)?$"
 # --- what comes in ---
 
 #: A quantity: a whole number, or a string read as the portal reads typed quantities
-#: (full-width digits accepted; a decimal comma or a fraction refused with why).
-Quantity = int | str
+#: (full-width digits accepted; a decimal comma or a fraction refused with why). A JSON number
+#: with a fraction (1.5) is read as its text, so the house parser says why it is refused.
+Quantity = Annotated[
+    int | str, BeforeValidator(lambda value: str(value) if isinstance(value, float) else value)
+]
 
 
 class LineIn(BaseModel):
@@ -210,7 +213,9 @@ def catalog_item(
 
 
 class VatRateOut(BaseModel):
-    rate_percent: str = Field(pattern=PERCENT)
+    """Net, VAT and gross of what is taxed at one rate."""
+
+    rate_percent: str = Field(pattern=PERCENT, examples=["13"])
     net: MoneyOut
     vat: MoneyOut
     gross: MoneyOut
@@ -428,7 +433,7 @@ class OrderLineOut(BaseModel):
     price_explanation: str
 
 
-class MilestoneOut(BaseModel):
+class OrderMilestoneOut(BaseModel):
     label: str
     share_percent: str = Field(pattern=PERCENT)
     event: Literal["order", "shipment", "delivery"]
@@ -449,10 +454,13 @@ class OrderOut(OrderSummaryOut):
     placed_on_behalf_by: str | None = Field(description="Staff who took the order down.")
     decision_comment: str
     cancel_reason: str
+    fapiao_type: str | None = Field(
+        description="The fapiao type chosen when it was placed (GET /me lists the account's)."
+    )
     can_cancel: bool = Field(description="Whether the caller may cancel it now.")
     lines: list[OrderLineOut]
     totals: TotalsOut | None = Field(description="Null for orders placed before VAT.")
-    milestones: list[MilestoneOut]
+    milestones: list[OrderMilestoneOut]
 
 
 def order_out(order, *, can_cancel: bool) -> OrderOut:
@@ -486,11 +494,12 @@ def order_out(order, *, can_cancel: bool) -> OrderOut:
         placed_on_behalf_by=order.placed_on_behalf_by.name if order.placed_on_behalf_by else None,
         decision_comment=order.decision_comment or "",
         cancel_reason=order.cancel_reason or "",
+        fapiao_type=order.fapiao_type or None,
         can_cancel=can_cancel,
         lines=lines,
         totals=totals_out(tax.order_summary(order.lines, currency)),
         milestones=[
-            MilestoneOut(
+            OrderMilestoneOut(
                 label=m.label,
                 share_percent=percent(m.share_percent),
                 event=m.event,

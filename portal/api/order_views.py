@@ -5,6 +5,8 @@ ordering.services, ordering.permissions): the spending limit, approvals, credit 
 do what are theirs."""
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import request, url_for
 from flask_babel import gettext as _
@@ -17,6 +19,7 @@ from portal.api import pagination
 from portal.api.spec import ApiProblem, Header, operation
 from portal.api.views import bp
 from portal.catalog.services import normal_sku
+from portal.core.errors import ServiceError
 from portal.core.inputs import plain_width
 from portal.ordering import permissions, placement, queries, services
 from portal.ordering.models import Order
@@ -84,9 +87,10 @@ def place_order(body: shapes.OrderIn):
     if body.lines is not None:
         items = [(normal_sku(sku), qty) for sku, qty in shapes.parsed_lines(body.lines)]
     account = current_user.account
-    placed = placement.submit_order(
-        current_user, account, _checkout(account, body), _token(key), items=items
-    )
+    with _body_fields(CHECKOUT_FIELDS):
+        placed = placement.submit_order(
+            current_user, account, _checkout(account, body), _token(key), items=items
+        )
     order = queries.order_or_404(placed.order.number, account_id=account.id, with_details=True)
     answer = _order(order)
     if placed.is_new:
@@ -103,15 +107,50 @@ def place_order(body: shapes.OrderIn):
     return answer, 200
 
 
+#: The checkout's field names (ordering.placement, tax.fapiao) -> the order body's.
+CHECKOUT_FIELDS = {
+    "ship_to": "body.ship_to_address_id",
+    "po_number": "body.po_number",
+    "requested_delivery_on": "body.requested_delivery_on",
+    "is_po_repeat_confirmed": "body.po_repeat_confirmed",
+    "fapiao_type": "body.fapiao_type",
+}
+
+
+@contextmanager
+def _body_fields(fields: dict[str, str]) -> Iterator[None]:
+    """A refusal of the services names the field of the API's body it belongs to (the form's
+    name otherwise); a fapiao type refused lists the ones the account may use."""
+    try:
+        yield
+    except ServiceError as error:
+        if error.field == "fapiao_type":
+            error.message = _with_fapiao_types(error.message)
+        if error.field:
+            error.field = fields.get(error.field, f"body.{error.field}")
+        raise
+
+
+def _with_fapiao_types(message: str) -> str:
+    types = fapiao.fapiao_choice(current_user.account).types
+    if not types:
+        return message
+    return " ".join(
+        [
+            message,
+            _(
+                "Your account may use: %(types)s (the default is %(default)s).",
+                types=", ".join(types),
+                default=types[0],
+            ),
+        ]
+    )
+
+
 def _idempotency_key() -> str:
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > 200:
-        raise ApiProblem(
-            400,
-            _("Send an Idempotency-Key header (1 to 200 characters) with every order."),
-            code="idempotency_key_required",
-        )
-    return key
+    """The header IDEMPOTENCY_KEY declares required: the operation's wrapper refused a request
+    without it (spec.MissingHeader, 400 idempotency_key_required)."""
+    return request.headers["Idempotency-Key"].strip()
 
 
 def _token(key: str) -> str:
@@ -200,7 +239,8 @@ def cancel_order(number, body: shapes.CancelIn):
     order = queries.order_or_404(number, account_id=current_user.account_id)
     if not permissions.can_manage_order(current_user, order):
         raise ApiProblem(403, _("Only whoever placed the order or an approver may cancel it."))
-    services.cancel_order(current_user, order, body.reason)
+    with _body_fields({"comment": "body.reason"}):
+        services.cancel_order(current_user, order, body.reason)
     return _order(
         queries.order_or_404(number, account_id=current_user.account_id, with_details=True)
     )
@@ -249,7 +289,8 @@ def reject_order(number, body: shapes.DecisionIn):
 
 def _decide(number: str, approve: bool, comment: str) -> shapes.OrderOut:
     order = queries.order_or_404(number, account_id=current_user.account_id)
-    services.decide_order(current_user, order, approve, comment)
+    with _body_fields({}):
+        services.decide_order(current_user, order, approve, comment)
     return _order(
         queries.order_or_404(number, account_id=current_user.account_id, with_details=True)
     )

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from portal.accounts.models import KeyAccount
 from portal.api import pagination
+from portal.api.order_shapes import VatRateOut
 from portal.api.pagination import PageQuery
 from portal.api.shapes import MoneyOut, money
 from portal.api.spec import ApiProblem, operation
@@ -43,15 +44,6 @@ def caller_account() -> KeyAccount:
 
 
 # --- shapes ---
-
-
-class VatRateOut(BaseModel):
-    """Net, VAT and gross of what is taxed at one rate."""
-
-    rate_percent: str = Field(examples=["13"])
-    net: MoneyOut
-    vat: MoneyOut
-    gross: MoneyOut
 
 
 class VatOut(BaseModel):

@@ -23,6 +23,8 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, json, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
@@ -90,6 +92,19 @@ class Operation:
     answers: dict[int, Any] = field(default_factory=dict)
 
 
+#: The document's info.description (API_DESCRIPTION replaces it).
+DESCRIPTION = _l(
+    "The key-account portal's services for procurement systems and scripts, as JSON over "
+    "HTTPS. Authenticate each request with an API token of a user: Authorization: Bearer "
+    "kap_...; the token acts as its user, within its scopes (read, order, approve). Amounts are "
+    "decimal strings with their currency; dates and times are ISO 8601. Lists come a page at a "
+    "time: pass next_cursor as cursor. Errors are problem documents "
+    "(application/problem+json) with a detail in the caller's language (Accept-Language) and "
+    "the request id to quote to the hotline; another account's data answers 404. Placing an "
+    "order takes an Idempotency-Key header. Requests are limited per token (429 with "
+    "Retry-After)."
+)
+
 #: Answers any authenticated operation may give.
 COMMON_ERRORS = {
     400: "The request could not be read (malformed JSON, a bad cursor).",
@@ -127,6 +142,7 @@ def operation(
         def wrapper(**kwargs):
             if declared.scope is not None:
                 _check_access(declared.scope)
+            _check_headers(declared.headers)
             if declared.query is not None:
                 kwargs["query"] = _validated(declared.query, request.args.to_dict(), "query")
             if declared.body is not None:
@@ -169,6 +185,37 @@ def _check_access(scope: str) -> None:
         )
 
 
+#: The longest value of a declared request header (the document's maxLength).
+MAX_HEADER = 200
+
+
+class MissingHeader(ApiProblem):
+    """400 naming a required request header that is missing, blank or too long; its code is
+    the header's name: "idempotency_key_required"."""
+
+    def __init__(self, name: str):
+        message = _(
+            "Send the %(header)s header (1 to %(max)d characters) with this request.",
+            header=name,
+            max=MAX_HEADER,
+        )
+        super().__init__(400, message, code=name.lower().replace("-", "_") + "_required")
+        self.field = f"header.{name}"
+
+    def response(self) -> Response:
+        errors = [{"field": self.field, "message": self.detail}]
+        return problem(self.status, self.detail, code=self.code, errors=errors)
+
+
+def _check_headers(headers: tuple[Header, ...]) -> None:
+    """Every header the operation declares required is there: no view has to remember."""
+    for header in headers:
+        if header.required and not 0 < len(request.headers.get(header.name, "").strip()) <= (
+            MAX_HEADER
+        ):
+            raise MissingHeader(header.name)
+
+
 def _json_body() -> Any:
     if not request.is_json:
         raise ApiProblem(415, _("Send the body as JSON (Content-Type: application/json)."))
@@ -186,18 +233,85 @@ def _validated(model: type[BaseModel], data: Any, where: str) -> BaseModel:
 
 
 class InvalidInput(Exception):
+    """The request's data does not fit the model: 422 with one error per field, in the
+    caller's language (`field_errors`)."""
+
     def __init__(self, error: ValidationError, where: str):
         super().__init__(str(error))
-        self.errors = [
-            {
-                "field": ".".join([where, *(str(part) for part in item["loc"])]),
-                "message": item["msg"],
-            }
-            for item in error.errors(include_url=False, include_context=False)
-        ]
+        self.errors = field_errors(error, where)
 
     def response(self) -> Response:
         return problem(422, _("The request's data is not valid."), errors=self.errors)
+
+
+#: The tag pydantic appends to the location of an error of one member of a union
+#: ("quantity.int", "quantity.str"): not a field of ours.
+_UNION_MEMBER = re.compile(r"^(int|str|float|bool|decimal|none|list|dict|[\w-]+\[.*\])$")
+
+
+def field_errors(error: ValidationError, where: str) -> list[dict]:
+    """pydantic's errors as {"field", "message"}, one per field: the members of a union that
+    all refused a value are one error at the union's field."""
+    found: dict[str, str] = {}
+    for item in error.errors(include_url=False, include_context=True):
+        loc = [str(part) for part in item["loc"]]
+        if loc and _UNION_MEMBER.match(loc[-1]) and item["type"] != "extra_forbidden":
+            loc = loc[:-1]
+        found.setdefault(".".join([where, *loc]), message_of(item))
+    return [{"field": name, "message": message} for name, message in found.items()]
+
+
+def message_of(item: dict) -> str:
+    """The message of one pydantic error in the caller's language (pydantic's own, English,
+    for the rare types the catalogue does not know)."""
+    kind, ctx = item["type"], item.get("ctx") or {}
+    if kind == "value_error":
+        return str(ctx.get("error", "")) or item["msg"].removeprefix("Value error, ")
+    if kind == "missing":
+        return _("This field is required.")
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return _("Enter a whole number.")
+    if kind in ("float_type", "float_parsing", "decimal_type", "decimal_parsing"):
+        return _("Enter a number, such as 12.50.")
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        limits = {
+            "greater_than_equal": (_("Enter %(limit)s or more."), "ge"),
+            "less_than_equal": (_("Enter %(limit)s or less."), "le"),
+            "greater_than": (_("Enter more than %(limit)s."), "gt"),
+            "less_than": (_("Enter less than %(limit)s."), "lt"),
+        }
+        text, key = limits[kind]
+        return text % {"limit": ctx.get(key, "")}
+    if kind == "string_too_short":
+        count = int(ctx.get("min_length", 1))
+        return ngettext(
+            "Enter at least %(num)d character.", "Enter at least %(num)d characters.", count
+        )
+    if kind == "string_too_long":
+        count = int(ctx.get("max_length", 1))
+        return ngettext(
+            "Enter at most %(num)d character.", "Enter at most %(num)d characters.", count
+        )
+    if kind == "too_short":
+        count = int(ctx.get("min_length", 1))
+        return ngettext("Send at least %(num)d item.", "Send at least %(num)d items.", count)
+    if kind == "too_long":
+        count = int(ctx.get("max_length", 1))
+        return ngettext("Send at most %(num)d item.", "Send at most %(num)d items.", count)
+    if kind == "string_type":
+        return _("Enter text.")
+    if kind in ("bool_type", "bool_parsing"):
+        return _("Enter true or false.")
+    if kind in ("enum", "literal_error"):
+        return _(
+            "Choose one of: %(choices)s.",
+            choices=str(ctx.get("expected", "")).replace(" or ", ", "),
+        )
+    if kind == "extra_forbidden":
+        return _("This field is not known here; leave it out.")
+    if kind == "json_invalid":
+        return _("The body is not valid JSON.")
+    return item["msg"]
 
 
 def _respond(declared: Operation, result) -> Response:
@@ -245,7 +359,7 @@ def build_document(app: Flask) -> dict:
         "info": {
             "title": "Key-account ordering portal API",
             "version": "1",
-            "description": current_app.config.get("API_DESCRIPTION", ""),
+            "description": current_app.config.get("API_DESCRIPTION") or str(DESCRIPTION),
         },
         "servers": [{"url": "/"}],
         "paths": paths,
@@ -286,7 +400,13 @@ def _operation_object(rule, declared: Operation, refs: dict, components: dict) -
         schema = components[refs[(declared.query, "validation")]["$ref"].rsplit("/", 1)[1]]
         required = set(schema.get("required", ()))
         parameters += [
-            {"name": name, "in": "query", "required": name in required, "schema": prop}
+            {
+                "name": name,
+                "in": "query",
+                "required": name in required,
+                **({"description": prop["description"]} if "description" in prop else {}),
+                "schema": prop,
+            }
             for name, prop in schema.get("properties", {}).items()
         ]
     parameters += [
@@ -295,7 +415,7 @@ def _operation_object(rule, declared: Operation, refs: dict, components: dict) -
             "in": "header",
             "required": header.required,
             "description": header.description,
-            "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_HEADER},
         }
         for header in declared.headers
     ]

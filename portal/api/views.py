@@ -10,18 +10,20 @@ import math
 import time
 from datetime import datetime
 
-from flask import Blueprint, current_app, g, render_template
+from flask import Blueprint, current_app, g, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from portal.api import reading, spec
 from portal.api.bearer import rate_key
+from portal.api.models import EVENT_TYPES
 from portal.api.spec import ApiProblem, InvalidInput, operation
 from portal.core.errors import ServiceError
 from portal.core.problems import problem
 from portal.extensions import csrf, limiter
+from portal.tax import fapiao
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -87,6 +89,11 @@ def docs():
             document=document,
             operations=reading.operations_by_tag(document),
             schemas=reading.schemas(document),
+            rate_limit=current_app.config["API_RATE_LIMIT"],
+            webhook_events=EVENT_TYPES,
+            verify_example=reading.verify_example(),
+            punchout_setup=url_for("punchout.setup", _external=True),
+            punchout_order=url_for("punchout.order", _external=True),
         )
     )
 
@@ -96,6 +103,13 @@ class AccountOut(BaseModel):
     name: str
     currency: str
     time_zone: str
+    fapiao_types: list[str] = Field(
+        description="The fapiao types an order may ask for (fapiao_type of POST /orders); "
+        "empty: the account is not issued fapiao through the portal."
+    )
+    default_fapiao_type: str | None = Field(
+        description="The type checkout preselects, used by the example script."
+    )
 
 
 class TokenOut(BaseModel):
@@ -121,6 +135,7 @@ def me():
     """The user the token acts as, their role and account, and the token's scopes and expiry."""
     user, token = current_user, g.api_token
     account = user.account
+    types = fapiao.fapiao_choice(account).types if account is not None else ()
     return MeOut(
         id=user.id,
         name=user.name,
@@ -131,6 +146,8 @@ def me():
             name=account.name,
             currency=account.currency,
             time_zone=account.time_zone,
+            fapiao_types=list(types),
+            default_fapiao_type=types[0] if types else None,
         )
         if account is not None
         else None,

@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.core.http import form_page
-from portal.core.problems import is_machine_path, problem
+from portal.core.problems import is_machine_path, machine_detail, problem
 from portal.extensions import db
 
 MESSAGES = {
@@ -45,7 +45,8 @@ def register_errorhandlers(app) -> None:
             roll_back()
         message = getattr(error, "message", None)
         if is_machine_path(request.path):
-            return problem(code, message or MESSAGES.get(code) or MESSAGES[500], headers=headers)
+            detail = message or machine_detail(code) or MESSAGES.get(code) or MESSAGES[500]
+            return problem(code, detail, headers=headers)
         return render_error(code, message), code, headers
 
     @app.errorhandler(CSRFError)

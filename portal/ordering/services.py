@@ -171,6 +171,8 @@ def cancel_order(actor: User, order: Order, reason: str) -> None:
     """Staff cancel with a reason; a buyer of the account only before release."""
     if not reason.strip():
         raise ServiceError(_("Say why the order is cancelled."), field="comment")
+    if order.status == "cancelled":
+        raise ServiceError(_("This order is cancelled already."))
     if actor.is_buyer_side and not can_buyer_cancel(order):
         raise ServiceError(_("Once released to production, an order is cancelled by our staff."))
     transition(order, "cancelled", actor, reason.strip())

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from portal.accounts.models import User
+from portal.accounts.models import KeyAccount, User
 from portal.api.spec import _path
 from portal.extensions import db
 from portal.ordering.models import Order
-from portal.tax.fapiao_models import FapiaoDetails
+from portal.tax.fapiao import fapiao_choice
 from tests.support.api import issue_token
 from tests.support.environment import skip_or_fail
 from tests.support.live import demo_site
@@ -58,10 +58,8 @@ def test_the_example_script_orders_with_a_buyers_token(app, tmp_path):
     def buyers_token():
         buyer = db.session.scalar(sa.select(User).where(User.email == BUYER))
         token["plain"] = issue_token(buyer, ("read", "order"))
-        details = db.session.scalar(
-            sa.select(FapiaoDetails).where(FapiaoDetails.account_id == buyer.account_id)
-        )
-        token["fapiao"] = details.allowed_types[0] if details and details.allowed_types else ""
+        types = fapiao_choice(db.session.get(KeyAccount, buyer.account_id)).types
+        token["fapiao"] = types[0] if types else None
 
     with demo_site(tmp_path / "demo.db", buyers_token) as (site, base):
         finished = subprocess.run(  # noqa: S603  (our own script, our own arguments)
@@ -76,7 +74,6 @@ def test_the_example_script_orders_with_a_buyers_token(app, tmp_path):
                 "PO-EXAMPLE-1",
                 "--out",
                 str(tmp_path),
-                *(["--fapiao-type", token["fapiao"]] if token["fapiao"] else []),
             ],
             capture_output=True,
             text=True,
@@ -86,7 +83,9 @@ def test_the_example_script_orders_with_a_buyers_token(app, tmp_path):
         assert finished.returncode == 0, finished.stdout + finished.stderr
         with site.app_context():
             orders = db.session.scalars(sa.select(Order).where(Order.po_number == "PO-EXAMPLE-1"))
-            assert len(orders.all()) == 1
+            [order] = orders.all()
+            # Not told a fapiao type, the script asked for the account's default itself.
+            assert (order.fapiao_type or None) == token["fapiao"]
     assert "returned order" in finished.stdout
     assert list(tmp_path.glob("invoice-*.pdf"))
 
@@ -102,3 +101,16 @@ def test_the_script_fails_loudly_without_a_live_token(tmp_path):
     )
     assert finished.returncode == 1
     assert "FAILED" in finished.stdout
+
+
+def test_the_scripts_help_says_how_to_give_the_portal_and_the_token():
+    finished = subprocess.run(  # noqa: S603
+        [sys.executable, str(SCRIPT), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    for word in ("--url", "--token", "--sku", "--fapiao-type", "PORTAL_URL", "PORTAL_TOKEN"):
+        assert word in finished.stdout
+    assert "default: $PORTAL_TOKEN" in " ".join(finished.stdout.split())

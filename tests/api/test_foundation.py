@@ -127,3 +127,67 @@ def test_the_readable_page_lists_the_operations(client):
     page = client.get("/api/v1/docs")
     assert page.status_code == 200
     assert 'data-operation="me"' in page.get_data(as_text=True)
+
+
+def test_every_schema_of_the_document_has_a_plain_name(client):
+    """Two models of one class name would be written as module paths (portal__api__...)."""
+    names = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    assert [name for name in names if "__" in name or "." in name] == []
+
+
+def test_the_document_describes_the_api(client):
+    info = client.get("/api/v1/openapi.json").get_json()["info"]
+    assert "Authorization: Bearer" in info["description"]
+    assert "Idempotency-Key" in info["description"]
+
+
+def test_the_readable_page_explains_webhooks_rate_limits_and_punchout(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    for anchor in ('id="webhooks"', 'id="rate-limits"', 'id="punchout"'):
+        assert anchor in page
+    assert "order.status_changed" in page and "Portal-Signature" in page
+    assert "hmac.compare_digest" in page and "Retry-After" in page
+    assert "/punchout/setup" in page and "/punchout/order" in page and "new window" in page
+
+
+def test_the_readable_page_gives_each_parameters_description_default_and_limits(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    row = page.split('data-operation="list_orders"', 1)[1].split('data-parameter="limit"', 1)[1]
+    row = row.split("</tr>", 1)[0]
+    assert "Items a page." in row and "<code>50</code>" in row
+    assert "minimum: 1" in row and "maximum: 200" in row
+
+
+def test_a_required_header_is_enforced_by_the_operation_not_the_view():
+    """spec's wrapper answers 400 naming the header, before the view runs."""
+    from flask import Flask
+    from flask_babel import Babel
+
+    from portal.api.spec import ApiProblem, Header, operation
+
+    app = Flask(__name__)
+    Babel(app)
+    ran = []
+
+    @app.post("/thing")
+    @operation(
+        summary="A thing",
+        tag="test",
+        scope=None,
+        headers=(Header("X-Thing-Key", "Required.", required=True),),
+    )
+    def thing():
+        ran.append(True)
+
+    app.register_error_handler(ApiProblem, lambda error: error.response())
+    client = app.test_client()
+    for value in (None, "  ", "k" * 201):
+        headers = {} if value is None else {"X-Thing-Key": value}
+        answer = client.post("/thing", headers=headers)
+        assert answer.status_code == 400
+        body = answer.get_json()
+        assert body["code"] == "x_thing_key_required" and "X-Thing-Key" in body["detail"]
+        assert body["errors"] == [{"field": "header.X-Thing-Key", "message": body["detail"]}]
+    assert ran == []
+    assert client.post("/thing", headers={"X-Thing-Key": "k"}).status_code == 204
+    assert ran == [True]

@@ -145,8 +145,8 @@ def test_the_cart_is_ordered_and_emptied(client, shop, orderer):
     [
         ({"lines": [{"sku": "NW-LT14", "quantity": "1,5"}]}, "body.lines.0.quantity"),
         ({"lines": [{"sku": "NO-SUCH", "quantity": 1}]}, None),
-        ({"ship_to_address_id": 999_999}, "ship_to"),
-        ({"requested_delivery_on": "2000-01-01"}, "requested_delivery_on"),
+        ({"ship_to_address_id": 999_999}, "body.ship_to_address_id"),
+        ({"requested_delivery_on": "2000-01-01"}, "body.requested_delivery_on"),
         ({"from_cart": True}, None),  # lines and from_cart at once
     ],
 )
@@ -164,7 +164,7 @@ def test_a_repeated_po_number_needs_confirming(client, shop, orderer):
     assert post_order(client, orderer, order_body(shop)).status_code == 201
     refused = post_order(client, orderer, order_body(shop))
     assert refused.status_code == 422
-    assert refused.get_json()["errors"][0]["field"] == "is_po_repeat_confirmed"
+    assert refused.get_json()["errors"][0]["field"] == "body.po_repeat_confirmed"
     confirmed = post_order(client, orderer, order_body(shop, po_repeat_confirmed=True))
     assert confirmed.status_code == 201
 
