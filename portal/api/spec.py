@@ -194,10 +194,11 @@ class MissingHeader(ApiProblem):
     the header's name: "idempotency_key_required"."""
 
     def __init__(self, name: str):
-        message = _(
-            "Send the %(header)s header (1 to %(max)d characters) with this request.",
+        message = ngettext(
+            "Send the %(header)s header (1 to %(num)d character) with this request.",
+            "Send the %(header)s header (1 to %(num)d characters) with this request.",
+            MAX_HEADER,
             header=name,
-            max=MAX_HEADER,
         )
         super().__init__(400, message, code=name.lower().replace("-", "_") + "_required")
         self.field = f"header.{name}"
