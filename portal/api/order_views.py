@@ -5,8 +5,6 @@ ordering.services, ordering.permissions): the spending limit, approvals, credit 
 do what are theirs."""
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from flask import request, url_for
 from flask_babel import gettext as _
@@ -16,10 +14,10 @@ from flask_login import current_user
 from portal.accounts import queries as account_queries
 from portal.api import order_shapes as shapes
 from portal.api import pagination
+from portal.api.order_fields import CHECKOUT_FIELDS, body_fields
 from portal.api.spec import ApiProblem, Header, operation
 from portal.api.views import bp
 from portal.catalog.services import normal_sku
-from portal.core.errors import ServiceError
 from portal.core.inputs import plain_width
 from portal.ordering import permissions, placement, queries, services
 from portal.ordering.models import Order
@@ -87,7 +85,7 @@ def place_order(body: shapes.OrderIn):
     if body.lines is not None:
         items = [(normal_sku(sku), qty) for sku, qty in shapes.parsed_lines(body.lines)]
     account = current_user.account
-    with _body_fields(CHECKOUT_FIELDS):
+    with body_fields(CHECKOUT_FIELDS):
         placed = placement.submit_order(
             current_user, account, _checkout(account, body), _token(key), items=items
         )
@@ -105,46 +103,6 @@ def place_order(body: shapes.OrderIn):
             code="idempotency_key_reused",
         )
     return answer, 200
-
-
-#: The checkout's field names (ordering.placement, tax.fapiao) -> the order body's.
-CHECKOUT_FIELDS = {
-    "ship_to": "body.ship_to_address_id",
-    "po_number": "body.po_number",
-    "requested_delivery_on": "body.requested_delivery_on",
-    "is_po_repeat_confirmed": "body.po_repeat_confirmed",
-    "fapiao_type": "body.fapiao_type",
-}
-
-
-@contextmanager
-def _body_fields(fields: dict[str, str]) -> Iterator[None]:
-    """A refusal of the services names the field of the API's body it belongs to (the form's
-    name otherwise); a fapiao type refused lists the ones the account may use."""
-    try:
-        yield
-    except ServiceError as error:
-        if error.field == "fapiao_type":
-            error.message = _with_fapiao_types(error.message)
-        if error.field:
-            error.field = fields.get(error.field, f"body.{error.field}")
-        raise
-
-
-def _with_fapiao_types(message: str) -> str:
-    types = fapiao.fapiao_choice(current_user.account).types
-    if not types:
-        return message
-    return " ".join(
-        [
-            message,
-            _(
-                "Your account may use: %(types)s (the default is %(default)s).",
-                types=", ".join(types),
-                default=types[0],
-            ),
-        ]
-    )
 
 
 def _idempotency_key() -> str:
@@ -239,7 +197,7 @@ def cancel_order(number, body: shapes.CancelIn):
     order = queries.order_or_404(number, account_id=current_user.account_id)
     if not permissions.can_manage_order(current_user, order):
         raise ApiProblem(403, _("Only whoever placed the order or an approver may cancel it."))
-    with _body_fields({"comment": "body.reason"}):
+    with body_fields({"comment": "body.reason"}):
         services.cancel_order(current_user, order, body.reason)
     return _order(
         queries.order_or_404(number, account_id=current_user.account_id, with_details=True)
@@ -289,7 +247,7 @@ def reject_order(number, body: shapes.DecisionIn):
 
 def _decide(number: str, approve: bool, comment: str) -> shapes.OrderOut:
     order = queries.order_or_404(number, account_id=current_user.account_id)
-    with _body_fields({}):
+    with body_fields({}):
         services.decide_order(current_user, order, approve, comment)
     return _order(
         queries.order_or_404(number, account_id=current_user.account_id, with_details=True)
