@@ -139,7 +139,7 @@ def _sign_out() -> None:
 @fresh_sign_in
 def connections(slug):
     account = account_queries.account_or_404(slug)
-    users = [u for u in account_queries.users_of(account) if u.is_active and u.is_buyer_side]
+    users = _default_user_choices(account)
     form = ConnectionForm(users=users)
     secret = shown_for = None
     status = 200
@@ -169,7 +169,7 @@ def roll_secret(slug, connection_id):
             current_user, connection, request.form.get("version", "")
         )
         flash(_("New shared secret made; the old one no longer works."), "success")
-        users = [u for u in account_queries.users_of(account) if u.is_active and u.is_buyer_side]
+        users = _default_user_choices(account)
         return _connections_page(
             account, ConnectionForm(formdata=None, users=users), secret, connection.id
         )
@@ -233,3 +233,8 @@ def _connections_page(account, form, secret, shown_for):
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _default_user_choices(account) -> list:
+    """The account's users a connection's orders may go under: active, buyer-side."""
+    return [u for u in account_queries.users_of(account) if u.is_active and u.is_buyer_side]
