@@ -68,7 +68,16 @@ demo: $(VENV)/.demo $(CATALOGUES)
 			STRIPE_JS_URL=http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/ $(SERVE); \
 	fi
 
-test: $(VENV)/.dev $(CATALOGUES)
+# axe-core for the browser journeys' accessibility checks, from the npm registry at the version
+# tests/journeys/package-lock.json pins (tests/support/axe.py); without npm those checks skip.
+AXE := tests/journeys/node_modules/axe-core/axe.min.js
+NPM := $(shell command -v npm)
+
+$(AXE): tests/journeys/package-lock.json
+	npm ci --prefix tests/journeys --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(VENV)/.dev $(CATALOGUES) $(if $(NPM),$(AXE))
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev

@@ -82,6 +82,7 @@ def register(app) -> None:
     def worker_command(once: bool, poll: float | None, no_sweeps: bool):
         """Deliver the outbox by SMTP and run the periodic sweeps, until stopped (SIGTERM or
         Ctrl-C). Any number may run side by side on PostgreSQL."""
+        import logging
         import signal
         import threading
 
@@ -98,6 +99,12 @@ def register(app) -> None:
         if not once:
             signal.signal(signal.SIGTERM, finish)
             signal.signal(signal.SIGINT, finish)
+        # What each round did (sweeps, e-mail, webhooks) goes to stderr, one line each, named
+        # by process: the operator's log, and how the tests count the sweeps' runs.
+        logging.basicConfig(
+            level=logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s",
+        )
         app = current_app._get_current_object()
         run_worker(app, once=once, stop=stop, poll=poll, sweeps=() if no_sweeps else SWEEPS)
 
