@@ -4,6 +4,7 @@ address gets the same answer; a signed-in session and the API go on (the API's o
 limit lets requests through while it cannot count). tests/deployment/test_faults.py stops a
 real Redis under a deployment and starts it again."""
 
+import logging
 import re
 
 import pytest
@@ -32,9 +33,7 @@ def _limiter_restored():
 def no_redis(app):
     """An app on the test database whose rate limits live in a Redis that is not there."""
     url = f"redis://127.0.0.1:{free_port()}/0"
-    return create_app(
-        make_config(app.config["SQLALCHEMY_DATABASE_URI"], RATELIMIT_STORAGE_URI=url)
-    )
+    return create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"], RATELIMIT_STORAGE_URI=url))
 
 
 def test_signing_in_is_refused_with_a_clear_503_and_no_password_is_checked(
@@ -67,7 +66,18 @@ def test_no_reset_link_is_sent_and_every_address_reads_the_same(no_redis, buyer)
     assert db.session.scalars(sa.select(OutboxMessage)).all() == []
 
 
-def test_a_signed_in_session_and_the_api_go_on(no_redis, buyer):
+@pytest.fixture
+def limiter_log(caplog):
+    """What Flask-Limiter logs (it does not propagate to the root logger caplog watches)."""
+    log = logging.getLogger("flask-limiter")
+    log.addHandler(caplog.handler)
+    try:
+        yield caplog
+    finally:
+        log.removeHandler(caplog.handler)
+
+
+def test_a_signed_in_session_and_the_api_go_on(no_redis, buyer, limiter_log):
     client = no_redis.test_client()
     token = services.start_session(buyer, remember=False)
     with client.session_transaction() as session:
@@ -78,3 +88,7 @@ def test_a_signed_in_session_and_the_api_go_on(no_redis, buyer):
     plain = issue_token(buyer)
     for _ in range(3):
         assert no_redis.test_client().get("/api/v1/me", headers=bearer(plain)).status_code == 200
+    # Each request let through is logged, in one line.
+    lines = [r.getMessage() for r in limiter_log.records]
+    assert len([line for line in lines if line.startswith("Failed to rate limit")]) == 3
+    assert all(r.exc_info is None for r in limiter_log.records)

@@ -3,6 +3,7 @@ session signed in through the form, and an API token issued as an operator does.
 
 import re
 import subprocess
+from html.parser import HTMLParser
 
 import requests
 
@@ -10,7 +11,7 @@ from tests.support.deployment import BIN, ROOT, Deployment
 
 #: Every demo user's password (DESIGN.md section 6).
 DEMO_PASSWORD = "demo-password"  # noqa: S105
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+_CSRF = re.compile(r'name="csrf_token"[^>]* value="([^"]+)"')
 
 
 def csrf_token(page: str) -> str:
@@ -50,3 +51,60 @@ def api_token(deployment: Deployment, email: str, scopes: str = "read,order") ->
     match = re.search(r"kap_[A-Za-z0-9_-]+", done.stdout)
     assert match, f"no token issued:\n{done.stdout}\n{done.stderr}"
     return match.group(0)
+
+
+class _Form(HTMLParser):
+    """The fields of the form posting to `action` (or with no action, on the page at it):
+    inputs' values, a select's selected (else first) option; no checkbox, radio or textarea."""
+
+    def __init__(self, action: str):
+        super().__init__()
+        self.action, self.fields, self._inside, self._select = action, {}, False, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._inside = (attrs.get("action") or self.action).split("?")[0] == self.action
+        elif not self._inside or not attrs.get("name") and tag != "option":
+            return
+        elif tag == "input" and attrs.get("type") not in ("checkbox", "radio", "submit"):
+            self.fields[attrs["name"]] = attrs.get("value") or ""
+        elif tag == "select":
+            self._select = attrs["name"]
+        elif (
+            tag == "option"
+            and self._select
+            and attrs.get("value")
+            and (self._select not in self.fields or "selected" in attrs)
+        ):
+            self.fields[self._select] = attrs["value"]
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._inside = False
+        elif tag == "select":
+            self._select = None
+
+
+def form_fields(page: str, action: str) -> dict:
+    parser = _Form(action)
+    parser.feed(page)
+    assert parser.fields, f"no form posting to {action}"
+    return parser.fields
+
+
+def place_order(session: requests.Session, base: str, slug: str, lines: str, po: str) -> str:
+    """Order `lines` ("SKU quantity" per line) as a buyer does: quick order into the cart,
+    then checkout; the number of the order placed."""
+    cart = f"{base}/a/{slug}/cart"
+    token = csrf_token(session.get(cart, timeout=30).text)
+    added = session.post(
+        f"{cart}/quick-order", data={"lines": lines, "csrf_token": token}, timeout=30
+    )
+    assert added.status_code == 200, added.status_code
+    checkout = f"/a/{slug}/checkout"
+    fields = form_fields(session.get(base + checkout, timeout=30).text, checkout)
+    fields["po_number"] = po
+    placed = session.post(base + checkout, data=fields, allow_redirects=False, timeout=30)
+    assert placed.status_code == 303, f"{placed.status_code}: {placed.text[:2000]}"
+    return placed.headers["Location"].rstrip("/").rpartition("/")[2]
