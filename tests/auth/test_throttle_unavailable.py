@@ -92,3 +92,5 @@ def test_a_signed_in_session_and_the_api_go_on(no_redis, buyer, limiter_log):
     lines = [r.getMessage() for r in limiter_log.records]
     assert len([line for line in lines if line.startswith("Failed to rate limit")]) == 3
     assert all(r.exc_info is None for r in limiter_log.records)
+    # Sign-in is still closed: no fallback to a count per process once the API's limit failed.
+    assert login(no_redis.test_client(), buyer.email, PASSWORD).status_code == 503

@@ -216,6 +216,8 @@ def test_without_redis_sign_in_fails_closed_and_everything_else_works(
             assert api.get(f"{base}/api/v1/me", timeout=30).status_code == 200
         orders = api.get(f"{base}/api/v1/orders", timeout=30)
         assert orders.status_code == 200 and number in orders.text
+        # Still closed once the API's limit has failed too: no fallback to a count per process.
+        assert sign_in(base, "approver@acme.example").status_code == 503
     finally:
         redis_server.start()
     # Both are logged, for the operator.
@@ -223,6 +225,23 @@ def test_without_redis_sign_in_fails_closed_and_everything_else_works(
     assert "the sign-in throttle cannot count" in log
     assert "Failed to rate limit" in log
     # Back: sign-in works again.
+    assert sign_in(base, "approver@acme.example").status_code in (302, 303)
+
+
+def test_a_redis_that_hangs_holds_up_no_request_for_long(deployment, redis_server, token):
+    """Its client gives up after 2 s (RATELIMIT_STORAGE_OPTIONS); without that a request
+    would wait until gunicorn killed its worker."""
+    base = deployment.urls[0]
+    redis_server.pause()
+    try:
+        refused = sign_in(base, "approver@acme.example")
+        assert refused.status_code == 503
+        assert "Signing in is briefly unavailable" in refused.text
+        bearer = {"Authorization": f"Bearer {token}"}
+        me = requests.get(f"{base}/api/v1/me", headers=bearer, timeout=30)
+        assert me.status_code == 200
+    finally:
+        redis_server.resume()
     assert sign_in(base, "approver@acme.example").status_code in (302, 303)
 
 

@@ -2,6 +2,7 @@
 (the machine's shared Redis on 6379 serves other test runs and is never stopped)."""
 
 import shutil
+import signal
 import subprocess
 import time
 from contextlib import contextmanager, suppress
@@ -35,9 +36,17 @@ class PrivateRedis:
             assert time.monotonic() < deadline, "redis-server did not answer"
             time.sleep(0.05)
 
+    def pause(self) -> None:
+        """Hung: connections are accepted (by the kernel) and never answered."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         """Gone at once, as a crashed server is: its port refuses connections."""
         if self.process is not None and self.process.poll() is None:
+            self.resume()
             self.process.kill()
             self.process.wait(10)
 
