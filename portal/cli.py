@@ -105,6 +105,9 @@ def register(app) -> None:
             level=logging.INFO,
             format="%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s",
         )
+        # Not the PDF library's progress, about eight lines for each invoice it lays out.
+        for chatty in ("weasyprint", "fontTools"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
         app = current_app._get_current_object()
         run_worker(app, once=once, stop=stop, poll=poll, sweeps=() if no_sweeps else SWEEPS)
 
