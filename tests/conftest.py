@@ -43,6 +43,9 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "no_transaction: the test manages its own database (no rollback wrapper)"
     )
+    config.addinivalue_line(
+        "markers", "deployment: starts gunicorn/worker processes or servers of its own"
+    )
 
 
 @pytest.fixture(scope="session")
