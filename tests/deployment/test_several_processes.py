@@ -36,6 +36,10 @@ pytestmark = [pytest.mark.deployment, pytest.mark.no_transaction]
 
 #: How long a test waits for the workers to finish what it gave them.
 PATIENCE = 60
+#: How long the SMTP server and the webhook receiver take to answer: long enough that one
+#: worker is still delivering when the other looks for work, so that a claim that did not
+#: lock would show as a delivery made twice.
+SLOW = 0.2
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 THROTTLED = "Too many attempts. Please wait a few minutes and try again."
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -53,13 +57,13 @@ def redis_answers() -> bool:
 
 @pytest.fixture(scope="module")
 def mail():
-    with running_holding_smtp_server() as server:
+    with running_holding_smtp_server(SLOW) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def receiver():
-    with running_holding_receiver() as hooks:
+    with running_holding_receiver(SLOW) as hooks:
         yield hooks
 
 

@@ -10,6 +10,7 @@ closed, the e-mail's DATA refused), so it is no delivery.
 import asyncio
 import os
 import threading
+import time
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -37,9 +38,12 @@ class Held:
 
 
 class Hold:
-    """Arms once with `hold_next()`; the next request is held until `release()`."""
+    """Arms once with `hold_next()`; the next request is held until `release()`. Every other
+    request is answered after `delay` seconds: a receiver that takes its time keeps a worker
+    busy with one delivery while the other worker looks for the next."""
 
-    def __init__(self):
+    def __init__(self, delay: float = 0.0):
+        self.delay = delay
         self._lock = threading.Lock()
         self._armed = False
         self._held: Held | None = None
@@ -69,8 +73,8 @@ class Hold:
 class HoldingReceiver(Hold):
     """A customer's webhook receiver: every POST's event id and whether it was answered 2xx."""
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, delay: float = 0.0):
+        super().__init__(delay)
         self.secret = ""
         self.server: ThreadingHTTPServer | None = None
         #: (event id, signature good, answered 2xx) per request, in order of arrival.
@@ -99,8 +103,8 @@ class HoldingReceiver(Hold):
 
 
 @contextmanager
-def running_holding_receiver():
-    receiver = HoldingReceiver()
+def running_holding_receiver(delay: float = 0.0):
+    receiver = HoldingReceiver(delay)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802  (http.server's name)
@@ -112,6 +116,7 @@ def running_holding_receiver():
                 receiver._released.wait(HOLD_AT_MOST)
                 self.close_connection = True
                 return  # no answer at all
+            time.sleep(receiver.delay)
             status = 200 if good else 400
             self.send_response(status)
             self.send_header("Content-Length", "2")
@@ -138,9 +143,9 @@ class HoldingSMTPServer(SMTPServer, Hold):
     """The SMTP server of tests/support/mail.py that can hold one message's DATA, then refuse
     it (451) once released: the sender never hears that it was accepted, and it was not."""
 
-    def __init__(self, **options):
+    def __init__(self, delay: float = 0.0, **options):
         SMTPServer.__init__(self, **options)
-        Hold.__init__(self)
+        Hold.__init__(self, delay)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's name)
         message_id = message_from_bytes(envelope.original_content, policy=policy.default)[
@@ -152,14 +157,15 @@ class HoldingSMTPServer(SMTPServer, Hold):
                 await asyncio.sleep(0.05)
                 waited += 0.05
             return "451 4.3.0 Held and dropped"
+        await asyncio.sleep(self.delay)
         return await super().handle_DATA(server, session, envelope)
 
 
 @contextmanager
-def running_holding_smtp_server(**options):
+def running_holding_smtp_server(delay: float = 0.0, **options):
     from aiosmtpd.controller import Controller
 
-    handler = HoldingSMTPServer(**options)
+    handler = HoldingSMTPServer(delay, **options)
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     handler.port = controller.port
