@@ -90,6 +90,24 @@ def database(deployment):
     engine.dispose()
 
 
+def signed_in_everywhere(deployment, email):
+    """A session of `email` signed in on each web process."""
+    sessions = [signed_in_session(url, email) for url in deployment.urls]
+    yield sessions
+    for session in sessions:
+        session.close()
+
+
+@pytest.fixture(scope="module")
+def lotus_buyer(deployment):
+    yield from signed_in_everywhere(deployment, "buyer@lotus.example")
+
+
+@pytest.fixture(scope="module")
+def initech_admin(deployment):
+    yield from signed_in_everywhere(deployment, "admin@initech.example")
+
+
 @pytest.fixture(scope="module")
 def endpoint(deployment, receiver):
     """Initech's webhook endpoint at the receiver, added through the service as the customer
@@ -143,10 +161,9 @@ def signed_in_session(base, email) -> requests.Session:
     return session
 
 
-def file_hotline_requests(deployment, count: int) -> None:
-    """`count` hotline requests filed by Lotus's buyer, on each web process in turn; each
-    e-mails the inside-sales rep it goes to."""
-    sessions = [signed_in_session(url, "buyer@lotus.example") for url in deployment.urls]
+def file_hotline_requests(deployment, sessions, count: int) -> None:
+    """`count` hotline requests filed by Lotus's buyer (signed in on each web process: the
+    `sessions`), on each web process in turn; each e-mails the inside-sales rep it goes to."""
     for number in range(count):
         session, base = sessions[number % 2], deployment.urls[number % 2]
         url = f"{base}/a/lotus/hotline"
@@ -161,22 +178,17 @@ def file_hotline_requests(deployment, count: int) -> None:
         }
         answer = session.post(url, data=data, allow_redirects=False, timeout=30)
         assert answer.status_code == 303, f"filing a request failed: {answer.status_code}"
-    for session in sessions:
-        session.close()
 
 
-def send_test_events(deployment, endpoint_id: int, count: int) -> None:
-    """`count` "webhook.test" events, sent by Initech's customer admin from the endpoint's page
-    on each web process in turn."""
-    sessions = [signed_in_session(url, "admin@initech.example") for url in deployment.urls]
+def send_test_events(deployment, sessions, endpoint_id: int, count: int) -> None:
+    """`count` "webhook.test" events, sent by Initech's customer admin (signed in on each web
+    process: the `sessions`) from the endpoint's page on each web process in turn."""
     for number in range(count):
         session, base = sessions[number % 2], deployment.urls[number % 2]
         page = f"{base}/a/initech/settings/webhooks/{endpoint_id}"
         data = {"csrf_token": token_on(session, page)}
         answer = session.post(f"{page}/test", data=data, allow_redirects=False, timeout=30)
         assert answer.status_code == 303, f"sending a test event failed: {answer.status_code}"
-    for session in sessions:
-        session.close()
 
 
 # --- what the database and the receivers have ---
@@ -299,9 +311,9 @@ def test_the_sign_in_throttle_counts_wrong_passwords_on_both_web_processes(deplo
         assert THROTTLED in answer.text
 
 
-def test_each_email_is_sent_once_with_two_workers(deployment, database, mail):
+def test_each_email_is_sent_once_with_two_workers(deployment, database, mail, lotus_buyer):
     assert all(worker.alive() for worker in deployment.workers)
-    file_hotline_requests(deployment, 6)
+    file_hotline_requests(deployment, lotus_buyer, 6)
     assert len(outbox(database)) >= 6
 
     wait_for(lambda: not pending(database), "the outbox to empty", deployment)
@@ -309,10 +321,10 @@ def test_each_email_is_sent_once_with_two_workers(deployment, database, mail):
 
 
 def test_each_webhook_event_is_delivered_once_with_two_workers(
-    deployment, database, receiver, endpoint
+    deployment, database, receiver, endpoint, initech_admin
 ):
     assert all(worker.alive() for worker in deployment.workers)
-    send_test_events(deployment, endpoint, 6)
+    send_test_events(deployment, initech_admin, endpoint, 6)
     assert len(webhook_deliveries(database, endpoint)) == 6
 
     wait_for(lambda: not pending(database, endpoint), "the deliveries", deployment)
@@ -380,12 +392,12 @@ def test_each_sweep_runs_once_per_period_across_both_workers(deployment, databas
 
 
 def test_a_worker_killed_mid_delivery_loses_and_doubles_nothing(
-    deployment, database, mail, receiver, endpoint
+    deployment, database, mail, receiver, endpoint, lotus_buyer, initech_admin
 ):
     # A webhook: the receiver holds the first request, unanswered; the other worker delivers
     # the rest (and never the held one: its row is locked); the holder is killed.
     receiver.hold_next()
-    send_test_events(deployment, endpoint, 4)
+    send_test_events(deployment, initech_admin, endpoint, 4)
     held = wait_for(receiver.held, "a held webhook", deployment)
     victim = worker_connected_from(deployment.workers, held.client_port)
     others = {d.public_id for d in webhook_deliveries(database, endpoint)} - {held.event_id}
@@ -405,7 +417,7 @@ def test_a_worker_killed_mid_delivery_loses_and_doubles_nothing(
     # once (its SMTP client would give up after MAIL_TIMEOUT), and the others send everything.
     deployment.start_worker()
     mail.hold_next()
-    file_hotline_requests(deployment, 3)
+    file_hotline_requests(deployment, lotus_buyer, 3)
     held_mail = wait_for(mail.held, "a held e-mail", deployment)
     victim = worker_connected_from(deployment.workers, held_mail.client_port)
     deployment.stop(victim, signal.SIGKILL)
