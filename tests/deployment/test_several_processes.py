@@ -146,12 +146,14 @@ def sign_in(session, base, email, password=DEMO_PASSWORD) -> requests.Response:
 
 
 def signed_in_as(session, url) -> str | None:
-    """The e-mail the page at `url` says is signed in; None if it is not a signed-in page."""
+    """The e-mail of the user the page at `url` shows signed in; None when it asks to sign in."""
     page = session.get(url, timeout=30)
-    if page.status_code != 200:
-        return None
+    assert page.status_code == 200, f"{url}: {page.status_code}"
     match = re.search(r'data-user-email="([^"]+)"', page.text)
-    return match.group(1) if match else None
+    if match:
+        return match.group(1)
+    assert 'action="/login' in page.text, f"{page.url} neither signed in nor a sign-in form"
+    return None
 
 
 def signed_in_session(base, email) -> requests.Session:
@@ -257,9 +259,18 @@ def assert_each_email_sent_once(database, mail) -> None:
     assert set(accepted) == {m.message_id for m in messages}
 
 
-def assert_each_event_delivered_once(database, receiver: HoldingReceiver, endpoint_id) -> None:
+def assert_each_event_delivered_once(
+    deployment, database, receiver: HoldingReceiver, endpoint_id
+) -> None:
     deliveries = webhook_deliveries(database, endpoint_id)
     assert deliveries, "no event was queued"
+    # The receiver notes its answer just after writing it, maybe after the worker's commit.
+    wait_for(
+        lambda: {d.public_id for d in deliveries} <= set(receiver.acknowledged()),
+        "the receiver's answers",
+        deployment,
+        timeout=5,
+    )
     assert {d.status for d in deliveries} == {"delivered"}, deliveries
     assert all(d.attempts == 1 for d in deliveries), deliveries
     attempts = webhook_attempts(database, endpoint_id)
@@ -328,7 +339,7 @@ def test_each_webhook_event_is_delivered_once_with_two_workers(
     assert len(webhook_deliveries(database, endpoint)) == 6
 
     wait_for(lambda: not pending(database, endpoint), "the deliveries", deployment)
-    assert_each_event_delivered_once(database, receiver, endpoint)
+    assert_each_event_delivered_once(deployment, database, receiver, endpoint)
 
 
 def sweep_runs(deployment) -> Counter:
@@ -411,7 +422,7 @@ def test_a_worker_killed_mid_delivery_loses_and_doubles_nothing(
     wait_for(lambda: not pending(database, endpoint), "the held delivery", deployment)
     receiver.release()
     assert receiver.requests_for(held.event_id) == 2
-    assert_each_event_delivered_once(database, receiver, endpoint)
+    assert_each_event_delivered_once(deployment, database, receiver, endpoint)
 
     # An e-mail: the SMTP server holds the DATA of the first message; its worker is killed at
     # once (its SMTP client would give up after MAIL_TIMEOUT), and the others send everything.

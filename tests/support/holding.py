@@ -77,29 +77,41 @@ class HoldingReceiver(Hold):
         super().__init__(delay)
         self.secret = ""
         self.server: ThreadingHTTPServer | None = None
-        #: (event id, signature good, answered 2xx) per request, in order of arrival.
-        self.log: list[tuple[str, bool, bool]] = []
+        #: One Request per POST, in order of arrival.
+        self.log: list[Request] = []
 
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}/hooks"
 
-    def _record(self, entry) -> None:
+    def _arrived(self, event_id: str, signed: bool) -> "Request":
+        request = Request(event_id, signed)
         with self._lock:
-            self.log.append(entry)
+            self.log.append(request)
+        return request
 
     def acknowledged(self) -> list[str]:
+        """The event id of each request answered 2xx (an event twice if answered twice)."""
         with self._lock:
-            return [event_id for event_id, _, answered in self.log if answered]
+            return [r.event_id for r in self.log if r.answered_2xx]
 
     def requests_for(self, event_id: str) -> int:
         with self._lock:
-            return sum(1 for seen, _, _ in self.log if seen == event_id)
+            return sum(1 for r in self.log if r.event_id == event_id)
 
     def forged(self) -> list[str]:
         with self._lock:
-            return [event_id for event_id, good, _ in self.log if not good]
+            return [r.event_id for r in self.log if not r.signed]
+
+
+@dataclass
+class Request:
+    event_id: str
+    #: Whether its signature checked out with the receiver's secret.
+    signed: bool
+    #: Set once the 2xx answer is written to the sender.
+    answered_2xx: bool = False
 
 
 @contextmanager
@@ -111,8 +123,8 @@ def running_holding_receiver(delay: float = 0.0):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             event_id = self.headers.get("Portal-Event-Id", "")
             good = verify(receiver.secret, self.headers.get("Portal-Signature", ""), body)
+            arrived = receiver._arrived(event_id, good)
             if receiver._take(Held(event_id, self.client_address[1])):
-                receiver._record((event_id, good, False))
                 receiver._released.wait(HOLD_AT_MOST)
                 self.close_connection = True
                 return  # no answer at all
@@ -123,7 +135,7 @@ def running_holding_receiver(delay: float = 0.0):
             self.end_headers()
             self.wfile.write(b"ok")
             self.wfile.flush()
-            receiver._record((event_id, good, status == 200))
+            arrived.answered_2xx = status == 200
 
         def log_message(self, *args):
             pass
