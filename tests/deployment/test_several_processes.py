@@ -43,7 +43,9 @@ SLOW = 0.2
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 THROTTLED = "Too many attempts. Please wait a few minutes and try again."
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-SWEEP_LINE = re.compile(r" portal\.worker: sweep (\w+)(?:: | failed)")
+#: A sweep's line in a worker's log, in the app's log format ("INFO [-] portal.worker: sweep
+#: refunds: ...") or the worker command's own ("INFO portal.worker [4711] sweep refunds: ...").
+SWEEP_LINE = re.compile(r" portal\.worker:? (?:\[\d+\] )?sweep (\w+)(?:: | failed)")
 
 
 def redis_answers() -> bool:
