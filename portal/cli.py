@@ -99,12 +99,14 @@ def register(app) -> None:
         if not once:
             signal.signal(signal.SIGTERM, finish)
             signal.signal(signal.SIGINT, finish)
-        # What each round did (sweeps, e-mail, webhooks) goes to stderr, one line each, named
-        # by process: the operator's log, and how the tests count the sweeps' runs.
+        # The portal's own lines (one per sweep run, per round that sent e-mail or webhooks)
+        # go through the app's handler (portal.core.http); libraries' warnings to stderr too,
+        # but not the PDF library's progress, about eight lines for each invoice it lays out.
         logging.basicConfig(
-            level=logging.INFO,
-            format="%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s",
+            level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        for chatty in ("weasyprint", "fontTools"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
         app = current_app._get_current_object()
         run_worker(app, once=once, stop=stop, poll=poll, sweeps=() if no_sweeps else SWEEPS)
 

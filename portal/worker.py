@@ -95,8 +95,13 @@ def _run_alone(sweep: Sweep) -> str | None:
         lock.release()
 
 
+def lock_key(name: str) -> int:
+    """The second key of the sweep's advisory lock (the first is LOCK_NAMESPACE)."""
+    return zlib.crc32(name.encode()) & 0x7FFFFFFF
+
+
 def _run_with_advisory_lock(sweep: Sweep) -> str | None:
-    key = zlib.crc32(sweep.name.encode()) & 0x7FFFFFFF
+    key = lock_key(sweep.name)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         locked = connection.scalar(sa.select(sa.func.pg_try_advisory_lock(LOCK_NAMESPACE, key)))
         if not locked:

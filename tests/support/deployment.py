@@ -59,6 +59,10 @@ class Deployment:
 
     def start_web(self, *, workers: int = 1, threads: int = 4) -> str:
         """Start one more gunicorn on a port of its own; its base URL once it answers."""
+        url, process = self._spawn_web(workers=workers, threads=threads)
+        return self._wait_for_web(url, process)
+
+    def _spawn_web(self, *, workers: int = 1, threads: int = 4) -> tuple[str, Process]:
         port = free_port()
         command = [
             str(BIN / "gunicorn"),
@@ -70,7 +74,9 @@ class Deployment:
         ]  # fmt: skip
         process = self._spawn(f"web-{len(self.webs) + 1}", command)
         self.webs.append(process)
-        url = f"http://127.0.0.1:{port}"
+        return f"http://127.0.0.1:{port}", process
+
+    def _wait_for_web(self, url: str, process: Process) -> str:
         wait_until_answers(url + "/healthz", process)
         self.urls.append(url)
         return url
@@ -109,7 +115,12 @@ class Deployment:
             pass
 
     def stop_all(self) -> None:
-        for process in [*self.workers, *self.webs]:
+        """Stop every process, side by side: SIGTERM to all, then wait for each."""
+        running = [p for p in [*self.workers, *self.webs] if p.alive()]
+        for process in running:
+            with suppress(ProcessLookupError):
+                os.killpg(process.popen.pid, signal.SIGTERM)
+        for process in running:
             self.stop(process)
 
     def output(self) -> str:
@@ -204,9 +215,12 @@ def running_deployment(
             process_env.pop(unset, None)
         deployment = Deployment(database, redis_url, process_env, logs)
         stack.callback(deployment.stop_all)
-        for _ in range(webs):
-            deployment.start_web(threads=threads)
-        process_env["PORTAL_BASE_URL"] = deployment.urls[0] if deployment.urls else ""
+        # Every process starts at once (the workers race for the first sweeps); the webs are
+        # waited for after.
+        spawned = [deployment._spawn_web(threads=threads) for _ in range(webs)]
+        process_env["PORTAL_BASE_URL"] = spawned[0][0] if spawned else ""
         for _ in range(workers):
             deployment.start_worker()
+        for url, process in spawned:
+            deployment._wait_for_web(url, process)
         yield deployment
