@@ -34,6 +34,16 @@ def base_settings(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
+        # Redis unreachable: its errors come as limits' StorageError, within 2 s (a Redis that
+        # hangs must not hang requests). The sign-in throttle then fails closed (core.reauth);
+        # the API's request limit lets requests through and logs it (no in-memory fallback:
+        # it would also serve the sign-in throttle, counting per process).
+        "RATELIMIT_STORAGE_OPTIONS": {
+            "wrap_exceptions": True,
+            "socket_connect_timeout": 2,
+            "socket_timeout": 2,
+        },
+        "RATELIMIT_SWALLOW_ERRORS": True,
         # Sign-in throttle (SECURITY.md 1): failed attempts per e-mail and per client address.
         "LOGIN_LIMIT_PER_EMAIL": env.get("LOGIN_LIMIT_PER_EMAIL", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"),

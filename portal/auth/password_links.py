@@ -24,6 +24,7 @@ from portal.core import db as core_db
 from portal.core.errors import ServiceError
 from portal.core.inputs import plain_email
 from portal.core.passwords import hash_password, password_problem
+from portal.core.reauth import counting
 from portal.extensions import db, limiter
 from portal.notifications.services import queue_email
 
@@ -108,10 +109,13 @@ def _invite(user: User, **_extra) -> None:
 
 def request_reset(email: str) -> None:
     """Send a reset link when the e-mail is an active user's; the caller's answer never says
-    whether it was (SECURITY.md 7). Both ways run the same query and commit."""
+    whether it was (SECURITY.md 7). Both ways run the same query and commit, and count against
+    RESET_MAILS: ThrottleUnavailable, sending nothing, when it cannot count, whoever asks."""
     email = plain_email(email)
+    with counting():
+        allowed = limiter.limiter.hit(RESET_MAILS, "password-reset", email)
     user = db.session.scalar(sa.select(User).where(User.email == email, User.is_active.is_(True)))
-    if user is not None and limiter.limiter.hit(RESET_MAILS, "password-reset", email):
+    if user is not None and allowed:
         _send(user, RESET)
     db.session.commit()
 

@@ -15,7 +15,11 @@ from portal.core import db as core_db
 from portal.core.errors import ServiceError
 from portal.core.inputs import plain_email
 from portal.core.passwords import hash_password, needs_rehash, password_problem, verify_password
-from portal.core.reauth import Throttled, password_checked  # noqa: F401  (views catch it)
+from portal.core.reauth import (  # noqa: F401  (views catch them)
+    Throttled,
+    ThrottleUnavailable,
+    password_checked,
+)
 from portal.extensions import db
 
 #: How often an active session's last_seen_at is written back.

@@ -11,7 +11,7 @@ from portal.core.actions import refusal_shown
 from portal.core.http import home_url, safe_next
 from portal.core.locales import browser_locale
 from portal.core.permissions import public
-from portal.core.reauth import mark_signed_in
+from portal.core.reauth import THROTTLE_RETRY_AFTER, mark_signed_in
 
 bp = Blueprint("auth", __name__)
 
@@ -34,6 +34,9 @@ def login():
             user = services.sign_in(form.email.data, form.password.data, request.remote_addr)
         except services.Throttled:
             return render_template("auth/login.html", form=form, throttled=True), 429
+        except services.ThrottleUnavailable:
+            page = render_template("auth/login.html", form=form, unavailable=True)
+            return page, 503, THROTTLE_RETRY_AFTER
         except services.InvalidCredentials:
             form.password.errors = [_("The e-mail or password is not correct.")]
         else:
@@ -82,7 +85,11 @@ def forgot_password():
     """The same answer whether or not the e-mail is a user's (SECURITY.md 7)."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        password_links.request_reset(form.email.data)
+        try:
+            password_links.request_reset(form.email.data)
+        except services.ThrottleUnavailable:
+            page = render_template("auth/forgot_password.html", form=form, unavailable=True)
+            return page, 503, THROTTLE_RETRY_AFTER
         return render_template("auth/forgot_password.html", form=None)
     return render_template("auth/forgot_password.html", form=form)
 

@@ -1,6 +1,15 @@
 """Error pages: plain, translated, and never a traceback (SECURITY.md 25)."""
 
-from flask import flash, g, has_request_context, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -8,8 +17,9 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.core.http import form_page
+from portal.core.outages import RETRY_AFTER_SECONDS, is_database_unavailable
 from portal.core.problems import is_machine_path, machine_detail, problem
-from portal.extensions import db
+from portal.extensions import db, login_manager
 
 MESSAGES = {
     400: _l("The request could not be understood. Please reload the page and try again."),
@@ -21,6 +31,10 @@ MESSAGES = {
     500: _l(
         "Something went wrong on our side. Please try again; if it persists, give the "
         "hotline the request id below."
+    ),
+    503: _l(
+        "The service is briefly unavailable. Please try again in a minute; if it persists, "
+        "give the hotline the request id below."
     ),
 }
 
@@ -65,6 +79,8 @@ def register_errorhandlers(app) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
+        if is_database_unavailable(error):
+            return database_unavailable(error)
         # The failed transaction first: the page itself may read (who is signed in, the brand),
         # and nothing of a failed request may be committed later (SECURITY.md 46).
         roll_back()
@@ -81,6 +97,22 @@ def roll_back() -> None:
     db.session.rollback()
     if has_request_context():
         g.pop("_login_user", None)
+
+
+def database_unavailable(error: Exception):
+    """The database cannot be reached for now: a 503 to retry after a while, whose page reads
+    nothing from the database. Who is signed in, their language and their account's brand
+    would each need it (loading the user may be what failed), so the page is an anonymous
+    visitor's, in the language of the session or the browser."""
+    roll_back()
+    g._login_user = login_manager.anonymous_user()
+    current_app.logger.error(
+        "database unavailable: %s", str(error).partition("\n")[0] or type(error).__name__
+    )
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if is_machine_path(request.path):
+        return problem(503, machine_detail(503), headers=headers)
+    return render_error(503), 503, headers
 
 
 def render_error(code: int, message: str | None = None) -> str:

@@ -30,6 +30,24 @@ def configure_logging(app) -> None:
     app.logger.filters[:] = [RequestIdFilter()]
     app.logger.setLevel(logging.INFO)
     app.logger.propagate = False
+    # Flask-Limiter says when it lets a request through because Redis failed
+    # (RATELIMIT_SWALLOW_ERRORS): one line a request, in the same log, without the traceback.
+    limiter_log = logging.getLogger("flask-limiter")
+    limiter_log.handlers[:] = [handler]
+    limiter_log.filters[:] = [WithoutTraceback()]
+    limiter_log.propagate = False
+
+
+class WithoutTraceback(logging.Filter):
+    """The error's type and message at the end of the line, instead of its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
+            record.args = None
+            record.exc_info = record.exc_text = None
+        return True
 
 
 def origin(url: str) -> str:

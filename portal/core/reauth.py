@@ -7,6 +7,7 @@ everything the form posted, so the action goes through, as typed, once the passw
 It lives in core, not auth, because accounts, contracts and ordering mark their views with it.
 """
 
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import wraps
 
@@ -14,6 +15,7 @@ from flask import current_app, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from limits import parse
+from limits.errors import StorageError
 
 from portal.core import db as core_db
 from portal.core.passwords import verify_password
@@ -31,6 +33,25 @@ class Throttled(Exception):
     """Too many wrong passwords for this e-mail or client address (SECURITY.md 1)."""
 
 
+class ThrottleUnavailable(Exception):
+    """The throttle's storage (Redis) cannot be reached, so nothing it guards is done: no
+    password is checked and no reset link sent until it can count again (fails closed)."""
+
+
+#: Retry-After of a page that says the throttle is unavailable.
+THROTTLE_RETRY_AFTER = {"Retry-After": "120"}
+
+
+@contextmanager
+def counting():
+    """Run the throttle's reads and writes; ThrottleUnavailable when its storage fails."""
+    try:
+        yield
+    except StorageError as error:
+        current_app.logger.error("the sign-in throttle cannot count: %s", error)
+        raise ThrottleUnavailable() from error
+
+
 def throttle_keys(email: str, client_address: str | None):
     config = current_app.config
     yield parse(config["LOGIN_LIMIT_PER_EMAIL"]), ("login-email", email)
@@ -42,12 +63,14 @@ def password_checked(email: str, password_hash: str | None, password: str, clien
     a wrong one counts against the throttle. Raises Throttled, before any hashing (SECURITY.md
     3), while the throttle holds."""
     keys = list(throttle_keys(email, client_address))
-    if not all(limiter.limiter.test(item, *key) for item, key in keys):
-        raise Throttled()
+    with counting():
+        if not all(limiter.limiter.test(item, *key) for item, key in keys):
+            raise Throttled()
     if verify_password(password_hash, password):
         return True
-    for item, key in keys:
-        limiter.limiter.hit(item, *key)
+    with counting():
+        for item, key in keys:
+            limiter.limiter.hit(item, *key)
     return False
 
 
@@ -74,7 +97,7 @@ def fresh_sign_in(view=None, *, when=None):
     def wrapper(*args, **kwargs):
         if request.method != "POST" or (when is not None and not when()) or is_fresh():
             return view(*args, **kwargs)
-        error, status = None, 401
+        error, status, headers = None, 401, {}
         typed = request.form.get(PASSWORD_FIELD)
         if typed is not None:
             try:
@@ -87,6 +110,9 @@ def fresh_sign_in(view=None, *, when=None):
             except Throttled:
                 error = _("Too many attempts. Please wait a few minutes and try again.")
                 status = 429
+            except ThrottleUnavailable:
+                error = _("Signing in is briefly unavailable. Please try again in a few minutes.")
+                status, headers = 503, THROTTLE_RETRY_AFTER
         fields = [
             (name, value)
             for name, values in request.form.lists()
@@ -101,7 +127,7 @@ def fresh_sign_in(view=None, *, when=None):
             error=error,
             minutes=int(FRESH_FOR.total_seconds() // 60),
         )
-        return page, status
+        return page, status, headers
 
     wrapper.needs_fresh_sign_in = True
     return wrapper

@@ -50,7 +50,8 @@ def postgres_url() -> str | None:
 @contextmanager
 def scratch_postgres_database(url: str, name: str):
     """Create an empty PostgreSQL database beside `url`'s, yield its URL, drop it after."""
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    # Pre-ping: a fault test may have restarted the server meanwhile.
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
 
     def drop():
         with admin.connect() as connection:
