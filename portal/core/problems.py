@@ -15,7 +15,10 @@ DEFAULT_DETAILS = {
     403: _l("Your role does not allow this."),
     404: _l("Not found."),
     405: _l("This method is not allowed here."),
-    503: _l("The service is briefly unavailable. Retry after the seconds Retry-After says."),
+    503: _l(
+        "The service is briefly unavailable. Try again after the number of seconds in the "
+        "Retry-After header."
+    ),
 }
 
 
