@@ -8,7 +8,6 @@ import pytest
 
 from tests.support.staff_journeys import (
     amount_text,
-    checked,
     flash,
     sign_in,
     sign_out,
@@ -44,16 +43,17 @@ def test_a_price_beyond_the_admins_authority_is_approved_by_a_manager_and_reache
     page.fill("input[name=value]", f"{price}")
     page.fill("textarea[name=reason]", reason)
     submit(page, page.locator("main form button[type=submit]"), "contract after the proposal")
-    assert (
-        words(
-            page,
-            "This discount is beyond your authority: it was sent for approval.",
-            "超出",
-        )
-        in flash(page)
-    )
+    assert words(
+        page,
+        "This discount is beyond your authority: it was sent for approval.",
+        "此折扣超出了您的权限，已提交审批。",
+    ) in flash(page)
     proposed = page.locator("tr[data-rule-status=proposed]", has_text=reason)
     assert proposed.count() == 1 and sku in proposed.inner_text()
+    # Four eyes: the admin sees the proposal waiting, with nothing to decide
+    submit(page, page.locator("nav.navbar a[href$='/staff/approvals']"), "the admin's approvals")
+    own = page.locator("[data-proposal-id]", has_text=reason)
+    assert own.count() == 1 and own.locator("button").count() == 0
     sign_out(page)
 
     # The manager (authority 25%) approves it on the price approvals page

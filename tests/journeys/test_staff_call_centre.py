@@ -58,8 +58,11 @@ def test_the_call_centre_finds_callers_accounts_and_files_a_request_for_one(jour
     page.select_option("select[name=topic]", "purchase_plan")
     page.fill(
         "textarea[name=description]",
-        words(page, f"Plans 30 new workstations next quarter ({marker}).",
-              f"下季度计划采购 30 台工作站（{marker}）。"),
+        words(
+            page,
+            f"Plans 30 new workstations next quarter ({marker}).",
+            f"下季度计划采购 30 台工作站（{marker}）。",
+        ),
     )
     page.fill("input[name=phone]", phone)
     submit(page, page.locator("main form button[type=submit]"), "the filed request")

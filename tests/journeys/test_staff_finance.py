@@ -45,8 +45,7 @@ def test_finance_matches_a_bank_statement_and_releases_the_order_it_pays(journey
     rows = page.locator(f"tr[data-milestone-id][data-order-number='{number}']")
     assert rows.count() == 3
     installments = sorted(
-        (row.get_attribute("data-due-on"), row.get_attribute("data-amount"))
-        for row in rows.all()
+        (row.get_attribute("data-due-on"), row.get_attribute("data-amount")) for row in rows.all()
     )
     first, second = installments[0][1], installments[1][1]
     visit(page, f"/staff/orders/{number}", "the order at the release gate")

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 import pytest
 
 from tests.support.staff_journeys import (
-    checked,
     flash,
     sign_in,
     sign_out,
@@ -38,8 +37,11 @@ def test_the_rep_resolves_a_hotline_request_works_a_care_task_and_answers_a_quot
     page.select_option("select[name=topic]", "order_problem")
     page.fill(
         "textarea[name=description]",
-        words(page, f"The docks of our last order do not charge ({marker}).",
-              f"上次订单的扩展坞无法充电（{marker}）。"),
+        words(
+            page,
+            f"The docks of our last order do not charge ({marker}).",
+            f"上次订单的扩展坞无法充电（{marker}）。",
+        ),
     )
     page.fill("input[name=phone]", "+86 21 5555 0100" if slug == "acme" else "138 0532 1234")
     submit(page, page.locator("form.hotline-form button[type=submit]"), "the filed request")

@@ -57,8 +57,7 @@ def sign_in(page, email: str) -> None:
 
 
 def sign_out(page) -> None:
-    with page.expect_navigation():
-        page.locator("nav form[action$='/logout'] button").click()
+    submit(page, page.locator("nav form[action$='/logout'] button"), "the page after signing out")
     assert page.locator("[data-user-email]").count() == 0
 
 
