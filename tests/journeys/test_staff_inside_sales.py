@@ -79,6 +79,9 @@ def test_the_rep_resolves_a_hotline_request_works_a_care_task_and_answers_a_quot
     )
     submit(page, page.locator("form.close-form button[type=submit]"), "the closed request")
     assert request.get_attribute("data-request-status") == "closed"
+    # Where the rep would say they are away (and their requests go to the backup rep)
+    visit(page, "/staff/availability", "the availability page")
+    assert page.locator(f"tr[data-user-email='{rep}'] input[type=checkbox]").is_checked()
 
     # A care task for the account, overdue by a week, worked from the care list
     title = unique(words(page, "Quarterly review", "季度回访"))
