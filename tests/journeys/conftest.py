@@ -29,9 +29,25 @@ def language(request):
 @pytest.fixture
 def journey(browser, site, language):
     """A fresh browser page at 1280 px that asks for `language`, with `.base` the site's URL."""
+    yield from _page(browser, site, language, viewport={"width": 1280, "height": 900})
+
+
+@pytest.fixture
+def phone(browser, site, language):
+    """The same on a phone, 390 px wide (a failure screenshots it too)."""
+    yield from _page(
+        browser,
+        site,
+        language,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+    )
+
+
+def _page(browser, site, language, **options):
     context = browser.new_context(
-        viewport={"width": 1280, "height": 900},
-        extra_http_headers={"Accept-Language": ACCEPT_LANGUAGE[language]},
+        extra_http_headers={"Accept-Language": ACCEPT_LANGUAGE[language]}, **options
     )
     page = context.new_page()
     page.base = site[1]

@@ -38,27 +38,8 @@ TEST_CARD = {
 }
 
 
-#: What a browser set to each language sends (as tests/journeys/conftest.py's pages do).
-ACCEPT_LANGUAGE = {"en": "en-GB,en;q=0.9", "zh": "zh-CN,zh;q=0.9"}
-
 #: Every page's footer, as a reader of each language sees it.
 FOOTER = {"en": "Key-account portal", "zh": "大客户门户"}
-
-
-@pytest.fixture
-def phone(browser, site, language):
-    """A phone's page, 390 px wide, asking for `language` (a failure screenshots it too)."""
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        extra_http_headers={"Accept-Language": ACCEPT_LANGUAGE[language]},
-    )
-    page = context.new_page()
-    page.base = site[1]
-    page.language = language
-    yield page
-    context.close()
 
 
 # -- what the person sees ------------------------------------------------------------------------
