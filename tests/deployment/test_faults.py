@@ -82,14 +82,6 @@ def deployment(cluster, redis_server, smtp_server, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def database(deployment):
-    """An engine on the deployment's database, to read what its processes wrote."""
-    engine = deployment.engine()
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
 def token(deployment):
     """An API token of Acme's buyer."""
     return api_token(deployment, "buyer@acme.example")

@@ -84,14 +84,6 @@ def deployment(tmp_path_factory, mail):
         yield running
 
 
-@pytest.fixture(scope="module")
-def database(deployment):
-    """An engine on the deployment's database, for reading what the processes wrote."""
-    engine = deployment.engine()
-    yield engine
-    engine.dispose()
-
-
 def signed_in_everywhere(deployment, email):
     """A session of `email` signed in on each web process."""
     sessions = [signed_in_session(url, email) for url in deployment.urls]
