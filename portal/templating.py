@@ -23,7 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from portal.core.dates import format_clock, format_day, format_moment, format_month
-from portal.core.locales import LANGUAGE_NAMES, sentence_gap
+from portal.core.locales import LANGUAGE_NAMES, current_translations, sentence_gap
 from portal.core.money import Money, capital_words, format_money, plain
 
 
@@ -93,6 +93,15 @@ def register_template_helpers(app: Flask) -> None:
         fapiao_type=fapiao_type_label,
         #: Items as the reader's language lists them: "a, b and c", "a、b和c".
         listed=listed,
+    )
+    # flask_babel's callables, with the request's translations found once per page, not once
+    # per string (core.locales.current_translations): the same strings, a tenth of the work.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: current_translations().ugettext(s),
+        ngettext=lambda s, p, n: current_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: current_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: current_translations().unpgettext(c, s, p, n),
     )
     app.jinja_env.globals.update(
         get_locale=get_locale,

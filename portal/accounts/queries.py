@@ -6,6 +6,7 @@ so a slug of another account simply finds nothing here and the view answers 404.
 
 import sqlalchemy as sa
 from flask import abort
+from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import Address, KeyAccount, User
@@ -22,12 +23,30 @@ _WITH_REPS = (
 
 def account_or_404(slug: str, *, with_details: bool = False) -> KeyAccount:
     """The account at this slug as the current viewer may see it, or 404."""
+    if not with_details and (own := _own_account(slug)) is not None:
+        return own
     query = sa.select(KeyAccount).where(KeyAccount.slug == slug)
     if with_details:
         query = query.options(*_WITH_REPS, selectinload(KeyAccount.addresses))
     account = db.session.scalar(query)
     if account is None:
         abort(404)
+    return account
+
+
+def _own_account(slug: str) -> KeyAccount | None:
+    """A buyer's own account when `slug` is its slug and it came loaded with the signed-in
+    user (auth.services.resume_session) in this session: the row account_or_404 would read
+    again. None otherwise (staff, another slug, not loaded): then the query decides."""
+    user = current_user._get_current_object() if current_user else None
+    if user is None or not getattr(user, "is_buyer_side", False):
+        return None
+    state = sa.inspect(user, raiseerr=False)
+    if state is None or state.session is not db.session() or "account" not in state.dict:
+        return None
+    account = state.dict["account"]
+    if account is None or "slug" not in sa.inspect(account).dict or account.slug != slug:
+        return None
     return account
 
 

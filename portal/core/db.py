@@ -6,6 +6,7 @@ import sqlite3
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -115,10 +116,16 @@ def apply_account_scope(state) -> None:
     account_id = state.session.info.get(ACCOUNT_SCOPE)
     if account_id is None or not state.is_select or state.is_column_load:
         return
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            AccountScoped, lambda cls: cls.account_id == account_id, include_aliases=True
-        )
+    state.statement = state.statement.options(_account_scope(account_id))
+
+
+@lru_cache(maxsize=4096)
+def _account_scope(account_id: int):
+    """The criteria option confining reads to one account, made once per account and process:
+    making it analyses the lambda again, for every SELECT of a buyer-side request otherwise.
+    The option is immutable; the account id is the lambda's closure, so each has its own."""
+    return with_loader_criteria(
+        AccountScoped, lambda cls: cls.account_id == account_id, include_aliases=True
     )
 
 

@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from zoneinfo import available_timezones
 
 import flask_babel
+from flask import g
 
 #: The languages of the portal, each named in itself (a language switch shows these names in
 #: every language, so that a reader finds their own).
@@ -80,6 +81,30 @@ def seen_by(locale: str, zone: str) -> Iterator[None]:
     finally:
         _recipient_zone.reset(token)
         flask_babel.refresh()
+
+
+def current_translations():
+    """flask_babel.get_translations(), found once per request and language in force: a page
+    asks for hundreds of strings, and flask_babel resolves the context, domain and locale (and
+    formats the locale's name) again for each. Remembered beside flask_babel's own per-request
+    state, keyed by the Locale object in force, so force_locale and refresh (`seen_by`) are
+    followed as flask_babel follows them."""
+    state = g.get("_flask_babel") if g else None
+    if state is not None:
+        locale = getattr(state, "babel_locale", None)
+        cached = getattr(state, "portal_translations", None)
+        if (
+            locale is not None
+            and cached is not None
+            and cached[0] is locale
+            and cached[1] is getattr(state, "babel_domain", None)
+        ):
+            return cached[2]
+    translations = flask_babel.get_translations()
+    state = g.get("_flask_babel") if g else None
+    if state is not None and getattr(state, "babel_locale", None) is not None:
+        state.portal_translations = (state.babel_locale, state.babel_domain, translations)
+    return translations
 
 
 def sentence_gap() -> str:

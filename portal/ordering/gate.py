@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm.util import identity_key
 
 from portal.accounts.models import KeyAccount
 from portal.contracts.models import Contract
@@ -64,22 +65,20 @@ def release_blockers_of(orders: list[Order]) -> dict[int, list[str]]:
         return blockers
     order_ids = [order.id for order in waiting]
     account_ids = {order.account_id for order in waiting}
-    accounts = {
-        a.id: a
-        for a in db.session.scalars(sa.select(KeyAccount).where(KeyAccount.id.in_(account_ids)))
+    accounts = _by_id(KeyAccount, account_ids)
+    contracts = _by_id(Contract, {order.contract_id for order in waiting})
+    milestones: dict[int, list[Milestone]] = {
+        order.id: list(order.milestones) for order in waiting if _is_loaded(order, "milestones")
     }
-    contract_ids = {order.contract_id for order in waiting}
-    contracts = {
-        c.id: c
-        for c in db.session.scalars(sa.select(Contract).where(Contract.id.in_(contract_ids)))
-    }
-    milestones: dict[int, list[Milestone]] = {order_id: [] for order_id in order_ids}
-    for milestone in db.session.scalars(
-        sa.select(Milestone)
-        .where(Milestone.order_id.in_(order_ids))
-        .order_by(Milestone.order_id, Milestone.position)
-    ):
-        milestones[milestone.order_id].append(milestone)
+    unread = [order_id for order_id in order_ids if order_id not in milestones]
+    milestones.update({order_id: [] for order_id in unread})
+    if unread:
+        for milestone in db.session.scalars(
+            sa.select(Milestone)
+            .where(Milestone.order_id.in_(unread))
+            .order_by(Milestone.order_id, Milestone.position)
+        ):
+            milestones[milestone.order_id].append(milestone)
     letters: dict[int, list[LetterOfCredit]] = {order_id: [] for order_id in order_ids}
     if any(order.needs_letter_of_credit for order in waiting):
         for letter in db.session.scalars(
@@ -101,6 +100,29 @@ def release_blockers_of(orders: list[Order]) -> dict[int, list[str]]:
             decide.get(order.id),
         )
     return blockers
+
+
+def _is_loaded(instance, attribute: str = "id") -> bool:
+    """Whether `attribute` of `instance` is loaded in the session (not expired)."""
+    return attribute in sa.inspect(instance).dict
+
+
+def _by_id(model, ids) -> dict:
+    """The rows of `model` with these ids: those the session holds loaded already (an order
+    page has read the account and its order), the others in one query. What a query would
+    give: it would return the same instances, their loaded attributes as they are."""
+    found = {}
+    for id_ in ids:
+        instance = db.session.identity_map.get(identity_key(model, id_))
+        if instance is not None and _is_loaded(instance):
+            found[id_] = instance
+    missing = [id_ for id_ in ids if id_ not in found]
+    if missing:
+        found.update(
+            (row.id, row)
+            for row in db.session.scalars(sa.select(model).where(model.id.in_(missing)))
+        )
+    return found
 
 
 def _blockers(

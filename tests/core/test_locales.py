@@ -71,3 +71,19 @@ def test_time_zones_offer_the_common_ones_first_then_all_once():
     assert "UTC" in zones and "America/Port-au-Prince" in zones
     assert not {"Zulu", "EST5EDT", "US/Central", "localtime", "Asia/Chungking"} & set(zones)
     assert set(zones) <= available_timezones() | {"UTC"}
+
+
+def test_templates_translate_in_the_language_in_force_each_time(app):
+    """Templates find the request's translations once per language (current_translations),
+    and still follow a change of language within the request (an e-mail to a Chinese reader)
+    and back."""
+    from flask import render_template_string
+
+    from portal.core.locales import seen_by
+
+    page = "{{ _('Cart updated.') }}|{{ ngettext('%(num)d order', '%(num)d orders', 2) }}"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string(page) == "Cart updated.|2 orders"
+        with seen_by("zh_Hans", "Asia/Shanghai"):
+            assert render_template_string(page).startswith("购物车已更新。|")
+        assert render_template_string(page) == "Cart updated.|2 orders"
