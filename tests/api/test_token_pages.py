@@ -257,9 +257,9 @@ def test_the_list_issues_a_constant_number_of_queries(client, acme, count):
     assert len(statements) == QUERIES_OF_THE_LIST, statements
 
 
-#: The signed-in user with their account, the account of the page, its users, its tokens with
-#: their holder and issuer.
-QUERIES_OF_THE_LIST = 4
+#: The signed-in user with their account (which is the page's: account_or_404 reads it no
+#: more), its users, its tokens with their holder and issuer.
+QUERIES_OF_THE_LIST = 3
 
 
 # --- staff ---
