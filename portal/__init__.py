@@ -254,11 +254,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    import sqlalchemy as sa
     from flask import request
 
     from portal.api.bearer import load_token_user
     from portal.core.db import set_account_scope, transactions_for_request
     from portal.core.http import configure_logging, register_http
+    from portal.core.outages import is_database_unavailable
     from portal.extensions import db
 
     configure_logging(app)
@@ -281,6 +283,19 @@ def register_request_hooks(app: Flask) -> None:
     def end_account_scope(exc):
         set_account_scope(db.session, None)
         transactions_for_request(None)
+
+    @app.teardown_appcontext
+    def end_the_session_though_the_database_went_away(exc):
+        """Flask-SQLAlchemy's own teardown, which runs after this one, ends the session with a
+        ROLLBACK. When the database goes away during the request that ROLLBACK fails, and the
+        answer already made (the page, or the 503 that says so) would become the server's bare
+        500. End the session here, forgetting a connection the database has dropped."""
+        try:
+            db.session.remove()
+        except sa.exc.DBAPIError as error:
+            if not is_database_unavailable(error):
+                raise
+            db.session.registry.clear()
 
 
 def register_commands(app: Flask) -> None:

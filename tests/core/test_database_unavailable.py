@@ -1,6 +1,6 @@
 """While the database cannot be reached, a request gets a 503 that asks to retry, with its
 request id and Retry-After, and no traceback; its page reads nothing from the database (who is
-signed in could not be loaded either). tests/deployment/test_database_restart.py shows the same
+signed in could not be loaded either). tests/deployment/test_faults.py shows the same
 against a real PostgreSQL restarted under load."""
 
 import sqlite3
@@ -158,3 +158,27 @@ def wrapped(orig, invalidated=False):
 )
 def test_which_errors_mean_the_database_is_unavailable(error, unavailable):
     assert is_database_unavailable(error) is unavailable
+
+
+def test_an_answer_survives_a_rollback_the_departing_database_refuses(web, monkeypatch):
+    """The database shuts down while the request ends: the ROLLBACK that ends its session
+    fails. The answer already made goes out; the server's bare 500 would replace it."""
+
+    def refuse(session):
+        shutdown = psycopg.errors.AdminShutdown(
+            "terminating connection due to administrator command"
+        )
+        raise sa.exc.OperationalError("ROLLBACK", {}, shutdown)
+
+    monkeypatch.setattr(sa.orm.Session, "close", refuse)
+    answer = web.test_client().get("/healthz")
+    assert answer.status_code == 200
+
+
+def test_a_rollback_that_fails_for_another_reason_is_still_an_error(web, monkeypatch):
+    def refuse(session):
+        raise sa.exc.ProgrammingError("ROLLBACK", {}, psycopg.errors.SyntaxError("no"))
+
+    monkeypatch.setattr(sa.orm.Session, "close", refuse)
+    with pytest.raises(sa.exc.ProgrammingError):
+        web.test_client().get("/healthz")
