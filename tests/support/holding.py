@@ -17,8 +17,7 @@ from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tests.support.environment import free_port
-from tests.support.mail import SMTPServer
+from tests.support.mail import SMTPServer, serving_smtp
 from tests.support.webhooks import verify
 
 #: How long a held request waits for release before it is dropped anyway.
@@ -175,17 +174,11 @@ class HoldingSMTPServer(SMTPServer, Hold):
 
 @contextmanager
 def running_holding_smtp_server(delay: float = 0.0, **options):
-    from aiosmtpd.controller import Controller
-
-    handler = HoldingSMTPServer(delay, **options)
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    try:
-        yield handler
-    finally:
-        handler.release()
-        controller.stop()
+    with serving_smtp(HoldingSMTPServer(delay, **options)) as handler:
+        try:
+            yield handler
+        finally:
+            handler.release()  # a held message's session ends before the server stops
 
 
 def worker_connected_from(workers, port: int):

@@ -71,9 +71,15 @@ class SMTPServer:
 @contextmanager
 def running_smtp_server(**options):
     """An SMTPServer listening on 127.0.0.1 at a free port (`.port`), stopped afterwards."""
+    with serving_smtp(SMTPServer(**options)) as handler:
+        yield handler
+
+
+@contextmanager
+def serving_smtp(handler):
+    """`handler` (an SMTPServer) listening on 127.0.0.1 at a free port (`.port`) in the block."""
     from aiosmtpd.controller import Controller
 
-    handler = SMTPServer(**options)
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     handler.port = controller.port
